@@ -1,0 +1,3 @@
+"""salescli: sales management in the terminal."""
+
+__version__ = "0.1.0"

@@ -1,0 +1,120 @@
+"""The face: one Typer app per group, wired here. Heavy libraries load inside commands."""
+
+from __future__ import annotations
+
+import sys
+from typing import Annotated, Any
+
+import typer
+from typer.core import TyperGroup
+
+from salescli import __version__
+from salescli.cli.common import State
+from salescli.errors import EXIT_INTERRUPTED, SalesError
+
+EPILOG = (
+    "Exit codes: 0 success · 1 invalid data or refused operation · 2 usage error · "
+    "3 not found · 4 refused without --yes (no terminal) · 75 database busy or server "
+    "unreachable (retry) · 130 interrupted.\n\n"
+    "Database: --db PATH_OR_URL, else SALESCLI_DB, else the user data directory. "
+    "SALESCLI_NOW freezes the clock; SALESCLI_REP names you."
+)
+
+
+def _error(text: str) -> None:
+    from rich.console import Console
+
+    Console(stderr=True, highlight=False, markup=False).print(f"Error: {text}", soft_wrap=True)
+
+
+class SalesGroup(TyperGroup):
+    """Translates the error vocabulary into one stderr line and an exit code, in one place."""
+
+    def invoke(self, ctx: Any) -> Any:
+        try:
+            return super().invoke(ctx)
+        except SalesError as exc:
+            if _debug(ctx):
+                raise
+            _error(str(exc))
+            raise typer.Exit(exc.exit_code) from None
+        except KeyboardInterrupt:
+            raise typer.Exit(EXIT_INTERRUPTED) from None
+        except (typer.Exit, typer.Abort):
+            raise
+        except Exception as exc:
+            if _debug(ctx) or type(exc).__module__.startswith("typer"):
+                raise
+            from salescli.db import _translate
+
+            translated = _translate(exc)
+            if isinstance(translated, SalesError):
+                _error(str(translated))
+                raise typer.Exit(translated.exit_code) from None
+            if isinstance(exc, OSError):
+                _error(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
+                raise typer.Exit(1) from None
+            _error(f"internal error ({type(exc).__name__}: {exc}); run with --debug for details")
+            raise typer.Exit(1) from None
+
+
+def _debug(ctx: Any) -> bool:
+    obj = ctx.find_root().obj
+    return bool(getattr(obj, "debug", False))
+
+
+app = typer.Typer(
+    cls=SalesGroup,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode="rich",
+    context_settings={"help_option_names": ["-h", "--help"]},
+    help="salescli: sales management in the terminal (leads, deals, pipeline, reports).",
+    epilog=EPILOG,
+)
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"salescli {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def main(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None,
+        typer.Option(
+            "--db", metavar="PATH_OR_URL", help="Database file or URL [env: SALESCLI_DB]."
+        ),
+    ] = None,
+    debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
+    version: Annotated[
+        bool | None,
+        typer.Option("--version", callback=_version, is_eager=True, help="Print the version."),
+    ] = None,
+) -> None:
+    """salescli: sales management in the terminal."""
+    ctx.obj = State(db, debug)
+
+
+def _register() -> None:
+    from salescli.cli import config as config_cli
+    from salescli.cli import db as db_cli
+
+    app.add_typer(db_cli.app, name="db")
+    app.add_typer(config_cli.app, name="config")
+    for module_name, group in GROUPS:
+        module = __import__(f"salescli.cli.{module_name}", fromlist=["app"])
+        app.add_typer(module.app, name=group)
+
+
+# Groups contributed by later modules: (module in salescli.cli, command group name).
+GROUPS: list[tuple[str, str]] = []
+_register()
+
+
+def run() -> None:
+    app(prog_name="salescli")
+    sys.exit(0)

@@ -1,0 +1,150 @@
+"""What every command shares: the per-invocation state, option types, confirmation."""
+
+from __future__ import annotations
+
+import contextlib
+import sys
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from salescli.errors import Refused
+from salescli.render import Format
+
+if TYPE_CHECKING:
+    import datetime as dt
+
+    import pendulum
+    from sqlalchemy.engine import Connection
+    from sqlmodel import Session
+
+    from salescli.services.config import Settings
+
+FormatOpt = Annotated[
+    Format,
+    typer.Option(
+        "--format", "-f", case_sensitive=False, help="Output format: table, json, csv or markdown."
+    ),
+]
+OutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write to FILE (created 0600) instead of stdout."
+    ),
+]
+YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+
+class State:
+    """Resolved once per invocation: database URL, settings, and "now"."""
+
+    def __init__(self, db: str | None, debug: bool = False) -> None:
+        self.db_option = db
+        self.debug = debug
+        self._url: str | None = None
+        self._settings: Settings | None = None
+        self._now: pendulum.DateTime | None = None
+
+    @property
+    def url(self) -> str:
+        if self._url is None:
+            from salescli import db
+
+            self._url = db.resolve_url(self.db_option)
+        return self._url
+
+    @contextlib.contextmanager
+    def session(self, *, write: bool = True) -> Iterator[Session]:
+        from salescli import db
+        from salescli.services import config
+
+        with db.session_scope(self.url, write=write) as session:
+            if self._settings is None:
+                self._settings = config.load(session)
+            yield session
+
+    @contextlib.contextmanager
+    def connection(self) -> Iterator[Connection]:
+        from salescli import db
+        from salescli.services import config
+
+        with db.connection_scope(self.url) as conn:
+            if self._settings is None:
+                self._settings = config.load(conn)
+            yield conn
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            with self.connection():
+                pass
+        assert self._settings is not None
+        return self._settings
+
+    def reload_settings(self, session: Session) -> None:
+        from salescli.services import config
+
+        self._settings = config.load(session)
+        self._now = None
+
+    @property
+    def tz(self) -> str:
+        return self.settings.timezone
+
+    @property
+    def now(self) -> pendulum.DateTime:
+        if self._now is None:
+            from salescli import dates
+
+            self._now = dates.now(self.tz)
+        return self._now
+
+    @property
+    def today(self) -> dt.date:
+        return self.now.date()
+
+    def day(self, text: str | None, field: str = "date") -> dt.date | None:
+        if text is None:
+            return None
+        from salescli import dates
+
+        return dates.parse_day(text, today=self.today, field=field)
+
+    def period(self, text: str) -> Any:
+        from salescli import dates
+
+        settings = self.settings
+        return dates.parse_period(
+            text,
+            today=self.today,
+            week_start=settings.week_start,
+            fy_start_month=settings.fiscal_year_start_month,
+        )
+
+
+def state(ctx: typer.Context) -> State:
+    obj = ctx.find_root().obj
+    if obj is None:
+        obj = State(None)
+        ctx.find_root().obj = obj
+    return obj
+
+
+def confirm(question: str, yes: bool, flag: str = "--yes") -> None:
+    """Ask on a terminal; without one, refuse (exit 4) unless --yes was given."""
+    if yes:
+        return
+    if not sys.stdin.isatty():
+        raise Refused(f"{question.rstrip('?')}: refused without {flag} (no terminal to ask on)")
+    if not typer.confirm(question, default=False, err=True):
+        from salescli.render import message
+
+        message("Nothing changed.")
+        raise typer.Exit(1)
+
+
+def split_csv(value: str | None) -> list[str]:
+    if not value:
+        return []
+    return [part.strip() for part in value.split(",") if part.strip()]

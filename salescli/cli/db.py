@@ -1,0 +1,98 @@
+"""`salescli db`: create, migrate, check, back up and restore the database."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, state
+from salescli.render import Format
+
+app = typer.Typer(
+    no_args_is_help=True, help="Create, migrate, check, back up and restore the database."
+)
+
+
+@app.command("init")
+def db_init(ctx: typer.Context, fmt: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+    """Create the database (or bring it up to date) and print where it is.
+
+    Example: salescli --db ~/sales.db db init
+    """
+    from salescli import render
+    from salescli.services import maintenance
+
+    render.write_record(maintenance.init(state(ctx).url), fmt, output=output)
+
+
+@app.command("migrate")
+def db_migrate(ctx: typer.Context, fmt: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+    """Apply pending schema migrations (a backup is taken first on SQLite).
+
+    Example: salescli db migrate
+    """
+    from salescli import render
+    from salescli.services import maintenance
+
+    render.write_record(maintenance.migrate(state(ctx).url), fmt, output=output)
+
+
+@app.command("check")
+def db_check(ctx: typer.Context, fmt: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+    """Run the integrity and foreign-key checks; exit 1 on any fault.
+
+    Example: salescli db check --format json
+    """
+    from salescli import render
+    from salescli.services import maintenance
+
+    result = maintenance.check(state(ctx).url)
+    render.write_record(result, fmt, output=output)
+    if not result["ok"]:
+        raise typer.Exit(1)
+
+
+@app.command("backup")
+def db_backup(
+    ctx: typer.Context,
+    path: Annotated[
+        str | None, typer.Argument(help="Backup file (default: backups/ beside the database).")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """Write a consistent copy of the live database (mode 0600).
+
+    Example: salescli db backup ~/sales-2026-11-23.db
+    """
+    from pathlib import Path
+
+    from salescli import render
+    from salescli.services import maintenance
+
+    st = state(ctx)
+    target = Path(path) if path else maintenance.default_backup_path(st.url, st.now)
+    render.write_record(maintenance.backup(st.url, target), fmt, output=output)
+
+
+@app.command("restore")
+def db_restore(
+    ctx: typer.Context,
+    path: Annotated[str, typer.Argument(help="A backup made by `salescli db backup`.")],
+    yes: YesOpt = False,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """Replace the database with a backup (the current one is backed up first).
+
+    Example: salescli db restore ~/sales-2026-11-23.db --yes
+    """
+    from pathlib import Path
+
+    from salescli import render
+    from salescli.services import maintenance
+
+    st = state(ctx)
+    confirm(f"Replace {st.url} with {path}?", yes)
+    render.write_record(maintenance.restore(st.url, Path(path), st.now), fmt, output=output)

@@ -1,0 +1,293 @@
+"""Everything about connections: URL resolution, SQLite pragmas and locking, file modes,
+one transaction per command, and migrate-on-open (after a backup)."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime as dt
+import os
+import sqlite3
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from salescli.errors import Busy, SalesError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection, Engine
+    from sqlmodel import Session
+
+APP_NAME = "salescli"
+DEFAULT_BUSY_TIMEOUT = 5.0
+_ENGINES: dict[tuple[str, bool], Engine] = {}
+_CHECKED: set[str] = set()
+
+
+def default_path() -> Path:
+    from platformdirs import user_data_dir
+
+    return Path(user_data_dir(APP_NAME)) / "sales.db"
+
+
+def resolve_url(value: str | None) -> str:
+    """`--db`, then SALESCLI_DB, then the platformdirs default; a bare path means SQLite."""
+    raw = value or os.environ.get("SALESCLI_DB") or str(default_path())
+    if "://" in raw:
+        return raw
+    return f"sqlite:///{Path(raw).expanduser().absolute()}"
+
+
+def is_sqlite(url: str) -> bool:
+    return url.startswith("sqlite")
+
+
+def sqlite_path(url: str) -> Path | None:
+    if not is_sqlite(url):
+        return None
+    path = url.split("///", 1)[1] if "///" in url else ""
+    path = path.split("?", 1)[0]
+    if not path or path == ":memory:":
+        return None
+    return Path(path)
+
+
+def display_url(url: str) -> str:
+    if is_sqlite(url):
+        return str(sqlite_path(url) or url)
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).render_as_string(hide_password=True)
+
+
+def busy_timeout() -> float:
+    raw = os.environ.get("SALESCLI_BUSY_TIMEOUT")
+    if not raw:
+        return DEFAULT_BUSY_TIMEOUT
+    try:
+        value = float(raw)
+    except ValueError:
+        raise SalesError(
+            f"SALESCLI_BUSY_TIMEOUT '{raw}' is not a number of seconds (e.g. 60)"
+        ) from None
+    return max(value, 0.0)
+
+
+def _prepare_sqlite_file(path: Path) -> None:
+    """Create the directory 0700 and the file 0600 before SQLite does (it would follow the umask)."""
+    directory = path.parent
+    if not directory.exists():
+        directory.mkdir(parents=True, mode=0o700)
+        os.chmod(directory, 0o700)
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        os.close(fd)
+    for suffix in ("", "-wal", "-shm"):
+        side = Path(f"{path}{suffix}")
+        if side.exists() and (side.stat().st_mode & 0o077):
+            with contextlib.suppress(PermissionError):
+                os.chmod(side, 0o600)
+
+
+def engine(url: str, *, write: bool) -> Engine:
+    """The process-wide engine for `url`; on SQLite writes take the lock up front."""
+    key = (url, write)
+    if key in _ENGINES:
+        return _ENGINES[key]
+    from sqlalchemy import create_engine, event
+    from sqlalchemy.pool import NullPool
+
+    if is_sqlite(url):
+        path = sqlite_path(url)
+        if path is not None:
+            _prepare_sqlite_file(path)
+        eng = create_engine(url, poolclass=NullPool, connect_args={"timeout": busy_timeout()})
+
+        @event.listens_for(eng, "connect")
+        def _on_connect(dbapi_conn: Any, _record: Any) -> None:
+            dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN, not pysqlite
+            for pragma in (
+                "journal_mode=WAL",
+                "foreign_keys=ON",
+                "secure_delete=ON",
+                "synchronous=FULL",
+            ):
+                dbapi_conn.execute(f"PRAGMA {pragma}")
+
+        @event.listens_for(eng, "begin")
+        def _on_begin(conn: Any) -> None:
+            # A deferred BEGIN that later writes fails at once with SQLITE_BUSY_SNAPSHOT,
+            # whatever the busy timeout; BEGIN IMMEDIATE waits for the lock instead.
+            conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
+
+    else:
+        eng = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 10})
+    _ENGINES[key] = eng
+    return eng
+
+
+def _translate(exc: BaseException) -> BaseException:
+    """Map driver failures to the error vocabulary (busy/unreachable → exit 75)."""
+    name = type(exc).__name__
+    module = type(exc).__module__
+    if not module.startswith("sqlalchemy"):
+        return exc
+    text = str(getattr(exc, "orig", exc)).lower()
+    if name == "OperationalError":
+        if "locked" in text or "busy" in text:
+            return Busy(
+                "database is busy (another salescli is writing); retry, or raise SALESCLI_BUSY_TIMEOUT"
+            )
+        if "connection" in text or "could not" in text or "server" in text or "timeout" in text:
+            first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+            return Busy(f"database server unreachable: {first}")
+        if "unable to open database" in text:
+            return SalesError(f"cannot open the database file: {text}")
+        if "file is not a database" in text:
+            return SalesError(
+                "the database file is not a SQLite database (check --db / SALESCLI_DB)"
+            )
+    if name == "IntegrityError":
+        first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
+        return SalesError(f"refused by the database: {first}")
+    if name == "DatabaseError" and "not a database" in text:
+        return SalesError("the database file is not a SQLite database (check --db / SALESCLI_DB)")
+    return exc
+
+
+def ensure_schema(url: str) -> None:
+    """Migrate forward on first open in this process; a backup is taken before a migration."""
+    if url in _CHECKED:
+        return
+    from salescli.migrations import HEAD
+
+    eng = engine(url, write=False)
+    from sqlalchemy import text
+
+    current = None
+    try:
+        with eng.connect() as conn:
+            has_version = conn.execute(
+                text(
+                    "SELECT count(*) FROM information_schema.tables WHERE table_name = 'alembic_version'"
+                    if not is_sqlite(url)
+                    else "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+                )
+            ).scalar_one()
+            if has_version:
+                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    except Exception as exc:  # noqa: BLE001 - translated below
+        translated = _translate(exc)
+        if translated is exc:
+            raise
+        raise translated from None
+    if current != HEAD:
+        migrate(url, current)
+    _CHECKED.add(url)
+
+
+def current_revision(url: str) -> str | None:
+    from sqlalchemy import text
+
+    with engine(url, write=False).connect() as conn:
+        try:
+            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+        except Exception:  # noqa: BLE001 - a blank database has no version table
+            return None
+
+
+def migrate(url: str, current: str | None) -> Path | None:
+    """Run the Alembic migrations to head in one transaction; back up an existing SQLite DB first."""
+    from salescli.migrations import KNOWN_REVISIONS
+
+    if current is not None and current not in KNOWN_REVISIONS:
+        raise SalesError(
+            f"the database schema ({current}) is newer than this salescli; upgrade salescli"
+        )
+    backup_path = None
+    if current is not None and is_sqlite(url):
+        path = sqlite_path(url)
+        if path is not None:
+            backup_path = path.with_name(f"{path.name}.pre-{current}.bak")
+            sqlite_backup(path, backup_path)
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "salescli:migrations")
+    eng = engine(url, write=True)
+    try:
+        with eng.connect() as conn:
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+            conn.commit()
+    except Exception as exc:  # noqa: BLE001
+        translated = _translate(exc)
+        if translated is exc:
+            raise
+        raise translated from None
+    _CHECKED.add(url)
+    return backup_path
+
+
+@contextlib.contextmanager
+def session_scope(url: str, *, write: bool = True) -> Iterator[Session]:
+    """One transaction per command: commit at the end, roll back on any error."""
+    ensure_schema(url)
+    from sqlmodel import Session
+
+    session = Session(engine(url, write=write), expire_on_commit=False)
+    try:
+        yield session
+        if write:
+            session.commit()
+        else:
+            session.rollback()
+    except BaseException as exc:
+        session.rollback()
+        translated = _translate(exc)
+        if translated is exc:
+            raise
+        raise translated from exc
+    finally:
+        session.close()
+
+
+@contextlib.contextmanager
+def connection_scope(url: str, *, write: bool = False) -> Iterator[Connection]:
+    """A Core connection for the fast read paths (no ORM import)."""
+    ensure_schema(url)
+    try:
+        with engine(url, write=write).connect() as conn:
+            yield conn
+            if write:
+                conn.commit()
+    except Exception as exc:
+        translated = _translate(exc)
+        if translated is exc:
+            raise
+        raise translated from exc
+
+
+def sqlite_backup(source: Path, target: Path) -> Path:
+    """A consistent copy of a live SQLite database (the online backup API), created 0600."""
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = target.with_name(target.name + ".tmp")
+    if tmp.exists():
+        tmp.unlink()
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    os.close(fd)
+    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=busy_timeout())
+    dst = sqlite3.connect(tmp)
+    try:
+        src.backup(dst)
+        dst.execute("PRAGMA journal_mode=DELETE")
+    finally:
+        dst.close()
+        src.close()
+    os.chmod(tmp, 0o600)
+    os.replace(tmp, target)
+    return target
+
+
+def timestamp_name(now: dt.datetime) -> str:
+    return now.astimezone(dt.UTC).strftime("%Y%m%dT%H%M%SZ")

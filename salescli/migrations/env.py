@@ -1,0 +1,40 @@
+"""Alembic environment: runs on the connection salescli hands over (see db.migrate)."""
+
+from __future__ import annotations
+
+from alembic import context
+
+from salescli import models  # noqa: F401 - registers the tables on SQLModel.metadata
+from sqlmodel import SQLModel
+
+target_metadata = SQLModel.metadata
+
+
+def run_migrations() -> None:
+    connection = context.config.attributes.get("connection")
+    if connection is None:
+        from salescli import db
+
+        url = context.config.get_main_option("sqlalchemy.url") or db.resolve_url(None)
+        with db.engine(url, write=True).connect() as conn:
+            _run(conn)
+            conn.commit()
+        return
+    _run(connection)
+
+
+def _run(connection) -> None:  # type: ignore[no-untyped-def]
+    # Batch mode rebuilds tables on SQLite; transactional DDL makes a failed migration roll
+    # back whole instead of leaving the file half-migrated.
+    context.configure(
+        connection=connection,
+        target_metadata=target_metadata,
+        render_as_batch=True,
+        transactional_ddl=True,
+        compare_type=True,
+    )
+    with context.begin_transaction():
+        context.run_migrations()
+
+
+run_migrations()

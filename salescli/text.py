@@ -1,0 +1,42 @@
+"""Unicode text keys: casefolded copies used for search and uniqueness on every backend.
+
+SQLite's lower()/LIKE fold ASCII only and PostgreSQL's depend on the locale, so the folding
+is done here in Python and stored beside the original (`search_text`, `name_key`...).
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+
+def fold(value: str | None) -> str:
+    """NFKC + casefold + collapsed spaces: `JÜRGEN  GROß` -> `jürgen gross`."""
+    if not value:
+        return ""
+    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+
+
+def search_text(*parts: str | None) -> str:
+    """The searchable copy of a record: its folded text fields joined by a separator."""
+    return " | ".join(fold(p) for p in parts if p)
+
+
+def email_key(email: str | None) -> str | None:
+    return fold(email) or None
+
+
+def phone_key(phone: str | None) -> str | None:
+    """Digits only, a leading + kept: `+49 (30) 1234-567` -> `+49301234567`."""
+    if not phone:
+        return None
+    digits = re.sub(r"\D", "", phone)
+    if not digits:
+        return None
+    return ("+" if phone.strip().startswith("+") else "") + digits
+
+
+def like_pattern(query: str) -> str:
+    """A LIKE pattern that finds `query` anywhere in a folded column (wildcards escaped with \\)."""
+    escaped = fold(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+    return f"%{escaped}%"

@@ -1,0 +1,146 @@
+"""Every CLI test runs against a real database file in a temp dir, and again on PostgreSQL
+when SALESCLI_TEST_PG_URL names a server (each test in a fresh database of its own)."""
+
+from __future__ import annotations
+
+import itertools
+import json
+import os
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import pytest
+from typer.testing import CliRunner
+
+PG_URL = os.environ.get("SALESCLI_TEST_PG_URL")
+NOW = "2026-11-23T09:00:00+00:00"
+DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
+if not DATASETS.exists():
+    DATASETS = Path(os.environ.get("SALESCLI_DATASETS", "/work/shared/datasets"))
+_counter = itertools.count()
+
+
+def _pg_admin_url(name: str) -> str:
+    from sqlalchemy.engine import make_url
+
+    assert PG_URL is not None
+    return make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
+
+
+@pytest.fixture(scope="session")
+def pg_template() -> str | None:
+    """A database migrated once; each test clones it (CREATE DATABASE ... TEMPLATE)."""
+    if not PG_URL:
+        return None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from salescli import db
+
+    name = f"salescli_tmpl_{os.getpid()}"
+    admin = create_engine(PG_URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
+        conn.execute(text(f'CREATE DATABASE "{name}"'))
+    url = _pg_admin_url(name)
+    db.ensure_schema(url)
+    db._ENGINES.pop((url, True), None)
+    db._ENGINES.pop((url, False), None)
+    yield name
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
+def backend(request: pytest.FixtureRequest) -> str:
+    return request.param
+
+
+@pytest.fixture
+def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeypatch) -> Any:
+    monkeypatch.setenv("SALESCLI_NOW", NOW)
+    monkeypatch.delenv("SALESCLI_REP", raising=False)
+    monkeypatch.delenv("NO_COLOR", raising=False)
+    if backend == "sqlite":
+        path = tmp_path / "sales.db"
+        monkeypatch.setenv("SALESCLI_DB", str(path))
+        yield str(path)
+        return
+    if not PG_URL:
+        pytest.skip("set SALESCLI_TEST_PG_URL to run the PostgreSQL half")
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    from salescli import db
+
+    template = request.getfixturevalue("pg_template")
+    name = f"salescli_t_{os.getpid()}_{next(_counter)}"
+    admin = create_engine(PG_URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
+    with admin.connect() as conn:
+        conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    url = _pg_admin_url(name)
+    monkeypatch.setenv("SALESCLI_DB", url)
+    yield url
+    for key in [(url, True), (url, False)]:
+        eng = db._ENGINES.pop(key, None)
+        if eng is not None:
+            eng.dispose()
+    db._CHECKED.discard(url)
+    with admin.connect() as conn:
+        conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+@dataclass
+class Result:
+    code: int
+    out: str
+    err: str
+
+    def json(self) -> Any:
+        return json.loads(self.out)
+
+
+class Cli:
+    """Runs salescli in-process against the test database; asserts no traceback leaks."""
+
+    def __init__(self, url: str) -> None:
+        self.url = url
+        self.runner = CliRunner()
+
+    def __call__(self, *args: str, input: str | None = None, env: dict | None = None) -> Result:
+        from salescli.cli import app
+
+        result = self.runner.invoke(app, list(args), input=input, env=env, prog_name="salescli")
+        if result.exception is not None and not isinstance(result.exception, SystemExit):
+            raise result.exception
+        assert "Traceback" not in result.stderr, result.stderr
+        return Result(result.exit_code, result.stdout, result.stderr)
+
+    def ok(self, *args: str, **kwargs: Any) -> Result:
+        result = self(*args, **kwargs)
+        assert result.code == 0, f"exit {result.code}: {result.err}{result.out}"
+        return result
+
+    def json(self, *args: str, **kwargs: Any) -> Any:
+        return self.ok(*args, "--format", "json", **kwargs).json()
+
+    def sql(self, query: str, **params: Any) -> list[tuple]:
+        """An independent look at the database: plain SQL, not the code under test."""
+        from sqlalchemy import create_engine, text
+        from sqlalchemy.pool import NullPool
+
+        url = self.url if "://" in self.url else f"sqlite:///{self.url}"
+        eng = create_engine(url, poolclass=NullPool)
+        try:
+            with eng.connect() as conn:
+                return [tuple(row) for row in conn.execute(text(query), params).all()]
+        finally:
+            eng.dispose()
+
+
+@pytest.fixture
+def cli(db_url: str) -> Cli:
+    return Cli(db_url)
