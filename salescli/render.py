@@ -203,7 +203,6 @@ def write_record(
         write_rows([flat], fmt, output=output, tz=tz)
         return
     pairs = [{"field": k, "value": text_value(v, tz)} for k, v in flat.items()]
-    cols = [Column("field", "field"), Column("value", "value")]
     if output is None and fmt == Format.table and _stdout_is_terminal():
         from rich.console import Console
         from rich.table import Table

@@ -111,7 +111,18 @@ def _register() -> None:
 
 
 # Groups contributed by later modules: (module in salescli.cli, command group name).
-GROUPS: list[tuple[str, str]] = []
+GROUPS: list[tuple[str, str]] = [
+    ("rep", "rep"),
+    ("lead", "lead"),
+    ("deal", "deal"),
+    ("product", "product"),
+    ("lost_reason", "lost-reason"),
+    ("currency", "currency"),
+    ("account", "account"),
+    ("contact", "contact"),
+    ("log", "log"),
+    ("activity", "activity"),
+]
 _register()
 
 

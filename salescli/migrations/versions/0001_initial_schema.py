@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 14:26:55.335557
+Create Date: 2026-11-23 14:29:11.248331
 """
 
 from __future__ import annotations
@@ -12,7 +12,6 @@ import sqlmodel
 from alembic import op
 
 import salescli.models
-
 
 revision = "0001"
 down_revision = None
