@@ -26,6 +26,21 @@ def email_key(email: str | None) -> str | None:
     return fold(email) or None
 
 
+def check_email(value: str, field: str = "email") -> str:
+    """A syntactically valid address (no DNS look-up), normalised; InvalidData (exit 1) if not."""
+    from email_validator import EmailNotValidError, validate_email
+
+    from salescli.errors import InvalidData
+
+    try:
+        return validate_email(value.strip(), check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        reason = str(exc).rstrip(".")
+        raise InvalidData(
+            f"{field} '{value}' is not an email address ({reason}) (e.g. ana@example.com)"
+        ) from None
+
+
 def phone_key(phone: str | None) -> str | None:
     """Digits only, a leading + kept: `+49 (30) 1234-567` -> `+49301234567`."""
     if not phone:

@@ -1,19 +1,34 @@
-"""Reps: salespeople and managers, with a manager hierarchy used for roll-ups."""
+"""Reps: salespeople and managers, with a manager hierarchy used for roll-ups.
+
+Names are unique ignoring case and Unicode form (`name_key` = `text.fold(name)`); a rep is
+referred to by id or by name. Skills are tags stored folded, comma-separated, in one column.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import datetime as dt
+from collections.abc import Iterable, Sequence
+from typing import TYPE_CHECKING, Any
 
-from salescli.errors import NotFound
+from salescli.errors import InvalidData, NotFound, UsageError
 
 if TYPE_CHECKING:
     from sqlmodel import Session
 
     from salescli.models import Rep
+    from salescli.services.config import Settings
+
+# Lead statuses that no longer need a rep's attention (they do not count as open leads).
+CLOSED_LEAD_STATUSES = ("converted", "lost", "unqualified")
+# `--manager none` clears a manager; a rep may therefore not be called that.
+NO_MANAGER = "none"
+NAME_MAX = 200
 
 
 def name_key(name: str) -> str:
-    return " ".join(name.split()).casefold()
+    from salescli.text import fold
+
+    return fold(name)
 
 
 def get_by_name(session: Session, name: str) -> Rep:
@@ -36,3 +51,355 @@ def resolve(session: Session, ref: str) -> Rep:
         if rep is not None:
             return rep
     return get_by_name(session, ref)
+
+
+def default_owner(session: Session, settings: Settings) -> Rep | None:
+    """The rep named by SALESCLI_REP / `config set me`, if it names an existing rep."""
+    me = settings.me
+    if not me or not me.strip():
+        return None
+    try:
+        return resolve(session, me)
+    except NotFound:
+        return None
+
+
+def subordinates(session: Session, rep_id: int) -> list[int]:
+    """Ids of every rep under `rep_id` (direct and indirect reports, active or not), sorted."""
+    children = _children(session)
+    found: set[int] = set()
+    queue = list(children.get(rep_id, []))
+    while queue:
+        rid = queue.pop()
+        if rid in found or rid == rep_id:
+            continue
+        found.add(rid)
+        queue.extend(children.get(rid, []))
+    return sorted(found)
+
+
+def skills_of(rep: Rep) -> list[str]:
+    return [s for s in rep.skills.split(",") if s]
+
+
+def parse_skills(values: str | Iterable[str] | None) -> list[str]:
+    """`"Enterprise, german"` -> `["enterprise", "german"]`: folded, without repeats."""
+    from salescli.text import fold
+
+    if values is None:
+        return []
+    if isinstance(values, str):
+        values = [values]
+    skills: list[str] = []
+    for value in values:
+        for part in value.split(","):
+            skill = fold(part)
+            if len(skill) > 100:
+                raise InvalidData(f"skill '{part.strip()}' is longer than 100 characters")
+            if skill and skill not in skills:
+                skills.append(skill)
+    return skills
+
+
+def check_name(name: str) -> str:
+    """A rep name: trimmed, not empty, not a number (it would read as an id), not `none`."""
+    clean = " ".join(name.split())
+    if not clean:
+        raise InvalidData("rep name is empty (e.g. 'Ana Souza')")
+    if len(clean) > NAME_MAX:
+        raise InvalidData(f"rep name '{clean[:40]}...' is longer than {NAME_MAX} characters")
+    if clean.isdigit():
+        raise InvalidData(f"rep name '{clean}' is a number, which reads as an id (e.g. 'Ana Souza')")
+    if name_key(clean) == NO_MANAGER:
+        raise InvalidData(f"rep name '{clean}' is reserved (--manager none clears a manager)")
+    return clean
+
+
+def _optional(value: str | None, field: str) -> str | None:
+    if value is None:
+        return None
+    clean = " ".join(value.split())
+    if len(clean) > NAME_MAX:
+        raise InvalidData(f"{field} '{clean[:40]}...' is longer than {NAME_MAX} characters")
+    return clean or None
+
+
+def _email(value: str | None) -> str | None:
+    from salescli.text import check_email
+
+    if value is None or not value.strip():
+        return None
+    return check_email(value)
+
+
+def _check_unique(session: Session, name: str, exclude: int | None = None) -> None:
+    from sqlmodel import select
+
+    from salescli.models import Rep
+
+    other = session.exec(select(Rep).where(Rep.name_key == name_key(name))).first()
+    if other is not None and other.id != exclude:
+        raise InvalidData(
+            f"rep '{name}' already exists as '{other.name}' (id {other.id}); "
+            "names are unique ignoring case"
+        )
+
+
+def _children(session: Session) -> dict[int, list[int]]:
+    from sqlmodel import select
+
+    from salescli.models import Rep
+
+    children: dict[int, list[int]] = {}
+    for rid, manager_id in session.exec(select(Rep.id, Rep.manager_id)).all():
+        if manager_id is not None:
+            children.setdefault(manager_id, []).append(rid)
+    return children
+
+
+def check_cycle(session: Session, rep: Rep, manager: Rep) -> None:
+    """Refuse a manager that is the rep itself or reports to it (directly or not)."""
+    from sqlmodel import select
+
+    from salescli.models import Rep as RepModel
+
+    if manager.id == rep.id:
+        raise InvalidData(
+            f"rep '{rep.name}' cannot be its own manager (cycle: {rep.name} → {rep.name})"
+        )
+    links = {
+        rid: (name, mid)
+        for rid, name, mid in session.exec(
+            select(RepModel.id, RepModel.name, RepModel.manager_id)
+        ).all()
+    }
+    chain = [rep.name, manager.name]
+    current = manager.manager_id
+    seen = {manager.id}
+    while current is not None and current not in seen:
+        seen.add(current)
+        name, parent = links[current]
+        chain.append(name)
+        if current == rep.id:
+            raise InvalidData(
+                f"manager '{manager.name}' for rep '{rep.name}' would create a hierarchy cycle: "
+                f"{' → '.join(chain)} (choose a manager outside {rep.name}'s reporting line)"
+            )
+        current = parent
+
+
+def _manager(session: Session, ref: str | None) -> Rep | None:
+    if ref is None or not ref.strip() or name_key(ref) == NO_MANAGER:
+        return None
+    return resolve(session, ref)
+
+
+def add(
+    session: Session,
+    name: str,
+    *,
+    now: dt.datetime,
+    email: str | None = None,
+    manager: str | None = None,
+    team: str | None = None,
+    territory: str | None = None,
+    skills: str | Iterable[str] | None = None,
+    active: bool = True,
+) -> Rep:
+    """Create a rep; the manager (id or name) must exist."""
+    from salescli.models import Rep
+
+    clean = check_name(name)
+    _check_unique(session, clean)
+    boss = _manager(session, manager)
+    rep = Rep(
+        name=clean,
+        name_key=name_key(clean),
+        email=_email(email),
+        manager_id=boss.id if boss else None,
+        team=_optional(team, "team"),
+        territory=_optional(territory, "territory"),
+        skills=",".join(parse_skills(skills)),
+        active=active,
+        created_at=now,
+    )
+    session.add(rep)
+    session.flush()
+    return rep
+
+
+def edit(
+    session: Session,
+    rep: Rep,
+    *,
+    name: str | None = None,
+    email: str | None = None,
+    manager: str | None = None,
+    team: str | None = None,
+    territory: str | None = None,
+    skills: str | Iterable[str] | None = None,
+    add_skills: Sequence[str] = (),
+    remove_skills: Sequence[str] = (),
+) -> Rep:
+    """Change the given fields (None = leave as is; "" clears an optional text field)."""
+    if name is not None:
+        clean = check_name(name)
+        _check_unique(session, clean, exclude=rep.id)
+        rep.name, rep.name_key = clean, name_key(clean)
+    if email is not None:
+        rep.email = _email(email)
+    if manager is not None:
+        boss = _manager(session, manager)
+        if boss is not None:
+            check_cycle(session, rep, boss)
+        rep.manager_id = boss.id if boss else None
+    if team is not None:
+        rep.team = _optional(team, "team")
+    if territory is not None:
+        rep.territory = _optional(territory, "territory")
+    current = parse_skills(skills) if skills is not None else skills_of(rep)
+    for skill in parse_skills(remove_skills):
+        if skill not in current:
+            have = ", ".join(current) or "none"
+            raise InvalidData(f"rep '{rep.name}' has no skill '{skill}' (skills: {have})")
+        current.remove(skill)
+    current += [s for s in parse_skills(add_skills) if s not in current]
+    rep.skills = ",".join(current)
+    session.add(rep)
+    session.flush()
+    return rep
+
+
+def set_active(session: Session, rep: Rep, active: bool) -> bool:
+    """Activate or deactivate; returns False when the rep already was in that state."""
+    if rep.active == active:
+        return False
+    rep.active = active
+    session.add(rep)
+    session.flush()
+    return True
+
+
+def open_leads(session: Session) -> dict[int, int]:
+    """Open leads per owner id, in one GROUP BY query."""
+    import sqlalchemy as sa
+    from sqlmodel import select
+
+    from salescli.models import Lead
+
+    query = (
+        select(Lead.owner_id, sa.func.count())
+        .where(Lead.owner_id.is_not(None), Lead.status.not_in(CLOSED_LEAD_STATUSES))
+        .group_by(Lead.owner_id)
+    )
+    return {owner: int(count) for owner, count in session.exec(query).all()}
+
+
+def record(session: Session, rep: Rep, counts: dict[int, int] | None = None) -> dict[str, Any]:
+    """The JSON shape of a rep (as `rep list` prints it)."""
+    manager = None
+    if rep.manager_id is not None:
+        from salescli.models import Rep as RepModel
+
+        boss = session.get(RepModel, rep.manager_id)
+        manager = boss.name if boss else None
+    if counts is None:
+        counts = open_leads(session)
+    return _row(rep, manager, counts)
+
+
+def _row(rep: Rep, manager: str | None, counts: dict[int, int]) -> dict[str, Any]:
+    return {
+        "id": rep.id,
+        "name": rep.name,
+        "email": rep.email,
+        "manager": manager,
+        "manager_id": rep.manager_id,
+        "team": rep.team,
+        "territory": rep.territory,
+        "skills": skills_of(rep),
+        "active": rep.active,
+        "open_leads": counts.get(rep.id or 0, 0),
+        "created_at": rep.created_at,
+    }
+
+
+def show(session: Session, rep: Rep) -> dict[str, Any]:
+    """The record plus its direct reports (`reports`: [{id, name}])."""
+    from sqlmodel import select
+
+    from salescli.models import Rep as RepModel
+
+    reports = session.exec(select(RepModel).where(RepModel.manager_id == rep.id)).all()
+    result = record(session, rep)
+    result["reports"] = [
+        {"id": r.id, "name": r.name} for r in sorted(reports, key=lambda r: r.name_key)
+    ]
+    return result
+
+
+def list_reps(
+    session: Session,
+    *,
+    team: str | None = None,
+    territory: str | None = None,
+    manager: str | None = None,
+    active: bool | None = True,
+) -> list[dict[str, Any]]:
+    """Reps sorted by name; `active=None` lists everyone. Team/territory match ignoring case."""
+    from sqlmodel import select
+
+    from salescli.models import Rep
+    from salescli.text import fold
+
+    boss = resolve(session, manager) if manager is not None else None
+    everyone = session.exec(select(Rep)).all()
+    names = {r.id: r.name for r in everyone}
+    counts = open_leads(session)
+    rows = []
+    for rep in sorted(everyone, key=lambda r: (r.name_key, r.id)):
+        if active is not None and rep.active != active:
+            continue
+        if team is not None and fold(rep.team) != fold(team):
+            continue
+        if territory is not None and fold(rep.territory) != fold(territory):
+            continue
+        if boss is not None and rep.manager_id != boss.id:
+            continue
+        rows.append(_row(rep, names.get(rep.manager_id), counts))
+    return rows
+
+
+EXPORT_FIELDS = ("name", "email", "manager", "team", "territory", "skills", "active")
+
+
+def export_rows(session: Session) -> list[dict[str, Any]]:
+    """Every rep in the columns `rep import` reads (managers before their reports)."""
+    rows = list_reps(session, active=None)
+    by_name = {row["name"]: row for row in rows}
+    ordered: list[dict[str, Any]] = []
+    placed: set[str] = set()
+
+    def place(row: dict[str, Any], depth: int = 0) -> None:
+        if row["name"] in placed:
+            return
+        boss = by_name.get(row["manager"]) if row["manager"] else None
+        if boss is not None and depth < len(rows):
+            place(boss, depth + 1)
+        placed.add(row["name"])
+        ordered.append({field: row[field] for field in EXPORT_FIELDS})
+
+    for row in rows:
+        place(row)
+    return ordered
+
+
+def _truthy(value: str, line: int | None) -> bool:
+    folded = value.strip().casefold()
+    if folded in ("", "1", "true", "yes", "y", "active"):
+        return True
+    if folded in ("0", "false", "no", "n", "inactive"):
+        return False
+    where = f"line {line}: " if line else ""
+    raise InvalidData(f"{where}active '{value}' is not a yes/no value (e.g. true, false, yes, no)")
+

@@ -1,0 +1,44 @@
+"""Terminal charts. plotext stays behind these functions, which return strings.
+
+plotext is pinned to the long-stable 5.3 API (6.x is a beta rewrite with another API);
+only this module would change if that changes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+
+def use_color() -> bool:
+    """Colour only on a terminal and never under NO_COLOR (plotext ignores NO_COLOR itself)."""
+    import os
+    import sys
+
+    return sys.stdout.isatty() and not os.environ.get("NO_COLOR") and os.environ.get("TERM") != "dumb"
+
+
+def hbar(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str = "",
+    width: int | None = None,
+    color: bool | None = None,
+) -> str:
+    """A horizontal bar chart, one bar per label, as text."""
+    import shutil
+
+    import plotext as plt
+
+    plt.clear_figure()
+    columns = width or min(shutil.get_terminal_size((100, 24)).columns, 100)
+    plt.plotsize(columns, max(6, 2 * len(labels) + 4))
+    plt.bar([str(label) for label in labels], [float(v) for v in values], orientation="horizontal")
+    if title:
+        plt.title(title)
+    colored = use_color() if color is None else color
+    if not colored:
+        plt.theme("clear")
+    text = plt.build()
+    plt.clear_figure()
+    return text if colored else plt.uncolorize(text)
