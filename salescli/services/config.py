@@ -19,6 +19,8 @@ class Key:
     default: str | None
     help: str
     validate: Callable[[str], str] = field(default=lambda value: value)
+    # For open-ended families matched against folded text (scoring.tag.HOT == scoring.tag.hot).
+    fold_suffix: bool = False
 
 
 def _currency(value: str) -> str:
@@ -79,6 +81,16 @@ KEYS: dict[str, Key] = {
 PREFIXES: dict[str, Key] = {}
 
 
+def canonical(name: str) -> str:
+    """The stored spelling of a key: families with fold_suffix keep the suffix folded."""
+    for prefix, key in PREFIXES.items():
+        if key.fold_suffix and name.startswith(prefix) and len(name) > len(prefix):
+            from salescli.text import fold
+
+            return prefix + fold(name[len(prefix) :])
+    return name
+
+
 def _key(name: str) -> Key:
     if name in KEYS:
         return KEYS[name]
@@ -133,6 +145,7 @@ def load(conn: Session | Connection) -> Settings:
 
 
 def get(session: Session, name: str) -> dict:
+    name = canonical(name)
     key = _key(name)
     settings = load(session)
     value = settings.values.get(name, key.default)
@@ -140,6 +153,7 @@ def get(session: Session, name: str) -> dict:
 
 
 def set_value(session: Session, name: str, value: str) -> dict:
+    name = canonical(name)
     from salescli.models import Setting
 
     key = _key(name)
@@ -161,6 +175,7 @@ def _check_rep(session: Session, name: str) -> None:
 
 
 def unset(session: Session, name: str) -> dict:
+    name = canonical(name)
     from salescli.models import Setting
 
     key = _key(name)
@@ -192,3 +207,83 @@ def list_all(session: Session) -> list[dict]:
                 }
             )
     return rows
+
+
+ROUTING_STRATEGIES = ("round-robin", "territory", "skill", "load")
+
+
+def _strategy(value: str) -> str:
+    clean = value.strip().lower()
+    if clean not in ROUTING_STRATEGIES:
+        choices = ", ".join(ROUTING_STRATEGIES)
+        raise InvalidData(f"routing.strategy '{value}' is not a strategy (one of {choices})")
+    return clean
+
+
+def _points(name: str) -> Callable[[str], str]:
+    return integer(name)
+
+
+def _register_scoring_and_routing() -> None:
+    """Lead scoring rules (services/scoring.py) and routing settings (services/routing.py)."""
+    from salescli.services import scoring as s
+
+    for source, points in s.DEFAULT_SOURCES.items():
+        KEYS[s.SOURCE_PREFIX + source] = Key(
+            str(points),
+            f"score points for leads from source {source}",
+            _points(s.SOURCE_PREFIX + source),
+        )
+    for name in s.FIELDS:
+        KEYS[s.FIELD_PREFIX + name] = Key(
+            str(s.DEFAULT_FIELD_POINTS),
+            f"score points when a lead's {name} is filled in",
+            _points(s.FIELD_PREFIX + name),
+        )
+    for tag, points in s.DEFAULT_TAGS.items():
+        KEYS[s.TAG_PREFIX + tag] = Key(
+            str(points), f"score points for leads tagged {tag}", _points(s.TAG_PREFIX + tag)
+        )
+    KEYS[s.ENGAGEMENT_POINTS] = Key(
+        str(s.DEFAULT_ENGAGEMENT_POINTS),
+        "score points when the last contact is within scoring.engagement.days",
+        _points(s.ENGAGEMENT_POINTS),
+    )
+    KEYS[s.ENGAGEMENT_DAYS] = Key(
+        str(s.DEFAULT_ENGAGEMENT_DAYS),
+        "days a contact counts as recent engagement",
+        integer(s.ENGAGEMENT_DAYS, 0),
+    )
+    KEYS[s.DECAY_PER_WEEK] = Key(
+        str(s.DEFAULT_DECAY_PER_WEEK),
+        "score points lost per full week since the last contact (or creation)",
+        integer(s.DECAY_PER_WEEK, 0),
+    )
+    KEYS[s.DECAY_MAX] = Key(
+        str(s.DEFAULT_DECAY_MAX), "most score points decay can take", integer(s.DECAY_MAX, 0)
+    )
+    PREFIXES[s.SOURCE_PREFIX] = Key(
+        "0",
+        "score points for leads from this source",
+        _points(s.SOURCE_PREFIX + "<source>"),
+        fold_suffix=True,
+    )
+    PREFIXES[s.TAG_PREFIX] = Key(
+        "0",
+        "score points for leads with this tag",
+        _points(s.TAG_PREFIX + "<tag>"),
+        fold_suffix=True,
+    )
+    KEYS["routing.strategy"] = Key(
+        "round-robin",
+        "default strategy of lead assign --auto: " + ", ".join(ROUTING_STRATEGIES),
+        _strategy,
+    )
+    KEYS["routing.round_robin.last_rep_id"] = Key(
+        None,
+        "rep who got the last round-robin lead (kept by lead assign --auto)",
+        integer("routing.round_robin.last_rep_id", 1),
+    )
+
+
+_register_scoring_and_routing()

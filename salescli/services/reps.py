@@ -10,7 +10,7 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
-from salescli.errors import InvalidData, NotFound, UsageError
+from salescli.errors import InvalidData, NotFound
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -109,7 +109,9 @@ def check_name(name: str) -> str:
     if len(clean) > NAME_MAX:
         raise InvalidData(f"rep name '{clean[:40]}...' is longer than {NAME_MAX} characters")
     if clean.isdigit():
-        raise InvalidData(f"rep name '{clean}' is a number, which reads as an id (e.g. 'Ana Souza')")
+        raise InvalidData(
+            f"rep name '{clean}' is a number, which reads as an id (e.g. 'Ana Souza')"
+        )
     if name_key(clean) == NO_MANAGER:
         raise InvalidData(f"rep name '{clean}' is reserved (--manager none clears a manager)")
     return clean
@@ -402,4 +404,3 @@ def _truthy(value: str, line: int | None) -> bool:
         return False
     where = f"line {line}: " if line else ""
     raise InvalidData(f"{where}active '{value}' is not a yes/no value (e.g. true, false, yes, no)")
-

@@ -198,7 +198,11 @@ def score_breakdown(
             else f"last contact {days} days ago (more than {limit})"
         )
     rows.append(
-        {"rule": "engagement", "points": rules.engagement_points if engaged else 0, "detail": detail}
+        {
+            "rule": "engagement",
+            "points": rules.engagement_points if engaged else 0,
+            "detail": detail,
+        }
     )
     lost, weeks, since = _decay(fields, now, rules)
     what = "last contact" if last is not None else "created"

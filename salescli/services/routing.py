@@ -1,0 +1,286 @@
+"""Lead routing: assign leads to reps by hand or by a strategy, recording every assignment.
+
+Strategies (`lead assign --auto --strategy ...`):
+- round-robin: active reps in id order, continuing after the rep that got the last
+  round-robin lead (kept in the `setting` row `routing.round_robin.last_rep_id`);
+- territory: a rep whose territory equals the lead's (folded), fewest open leads first;
+- skill: most lead tags among the rep's skills, then fewest open leads;
+- load: fewest open leads (status not converted/lost/unqualified), then lowest rep id.
+territory and skill fall back to load when no rep matches; the reason says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
+
+from salescli.errors import InvalidData, NotFound, UsageError
+from salescli.services.config import ROUTING_STRATEGIES
+from salescli.text import fold
+
+if TYPE_CHECKING:
+    from sqlmodel import Session
+
+    from salescli.models import Lead, Rep
+
+STATUSES = ("new", "contacted", "qualified", "unqualified", "nurturing", "converted", "lost")
+CLOSED_STATUSES = ("converted", "lost", "unqualified")
+LAST_RR_KEY = "routing.round_robin.last_rep_id"
+STRATEGY_KEY = "routing.strategy"
+
+
+@dataclass
+class _Candidate:
+    id: int
+    name: str
+    territory: str
+    skills: frozenset[str]
+    open: int = 0
+    matched: list[str] = field(default_factory=list)
+
+
+def _row(lead: Lead, rep_id: int, rep_name: str, strategy: str, reason: str) -> dict:
+    return {
+        "lead_id": lead.id,
+        "lead": lead.name,
+        "rep": rep_name,
+        "rep_id": rep_id,
+        "strategy": strategy,
+        "reason": reason,
+    }
+
+
+def _get_lead(session: Session, lead_id: int) -> Lead:
+    from salescli.models import Lead
+
+    lead = session.get(Lead, lead_id)
+    if lead is None or lead.forgotten:
+        raise NotFound(f"lead {lead_id} not found (see: salescli lead list)")
+    return lead
+
+
+def _record(
+    session: Session,
+    lead: Lead,
+    rep_id: int,
+    strategy: str,
+    reason: str,
+    me: str | None,
+    now: dt.datetime,
+) -> None:
+    from salescli.models import LeadAssignment
+
+    session.add(
+        LeadAssignment(
+            lead_id=lead.id,
+            rep_id=rep_id,
+            previous_rep_id=lead.owner_id,
+            strategy=strategy,
+            reason=reason,
+            assigned_by=me,
+            assigned_at=now,
+        )
+    )
+    lead.owner_id = rep_id
+    lead.updated_at = now
+    session.add(lead)
+
+
+def assign(session: Session, lead_id: int, rep_ref: str, *, me: str | None, now: dt.datetime) -> dict:
+    """Assign one lead to a rep by hand (strategy "manual"); an inactive rep is refused."""
+    from salescli.services import reps
+
+    lead = _get_lead(session, lead_id)
+    rep = reps.resolve(session, rep_ref)
+    if not rep.active:
+        raise InvalidData(
+            f"rep '{rep.name}' is inactive: leads go to active reps only "
+            f"(reactivate with: salescli rep activate '{rep.name}')"
+        )
+    assert rep.id is not None
+    if lead.owner_id == rep.id:
+        row = _row(lead, rep.id, rep.name, "manual", "already assigned")
+        row["changed"] = False
+        return row
+    _record(session, lead, rep.id, "manual", "by hand", me, now)
+    return {**_row(lead, rep.id, rep.name, "manual", "by hand"), "changed": True}
+
+
+def default_strategy(session: Session) -> str:
+    from salescli.services import config
+
+    value = config.load(session).values.get(STRATEGY_KEY)
+    return value if value in ROUTING_STRATEGIES else "round-robin"
+
+
+def check_strategy(value: str) -> str:
+    clean = value.strip().lower()
+    if clean not in ROUTING_STRATEGIES:
+        choices = ", ".join(ROUTING_STRATEGIES)
+        raise UsageError(f"strategy '{value}' is not a strategy (one of {choices})")
+    return clean
+
+
+def check_status(value: str) -> str:
+    clean = value.strip().lower()
+    if clean not in STATUSES:
+        raise UsageError(f"status '{value}' is not a lead status (one of {', '.join(STATUSES)})")
+    return clean
+
+
+def _active_reps(session: Session) -> list[_Candidate]:
+    import sqlalchemy as sa
+
+    from salescli.models import Lead, Rep
+
+    open_leads = (
+        sa.select(Lead.owner_id, sa.func.count().label("n"))
+        .where(
+            Lead.owner_id.is_not(None),  # type: ignore[union-attr]
+            Lead.status.not_in(CLOSED_STATUSES),  # type: ignore[attr-defined]
+            Lead.forgotten.is_(False),  # type: ignore[attr-defined]
+        )
+        .group_by(Lead.owner_id)
+        .subquery()
+    )
+    query = (
+        sa.select(Rep.id, Rep.name, Rep.territory, Rep.skills, open_leads.c.n)
+        .outerjoin(open_leads, open_leads.c.owner_id == Rep.id)
+        .where(Rep.active.is_(True))  # type: ignore[attr-defined]
+        .order_by(Rep.id)
+    )
+    return [
+        _Candidate(
+            id=rep_id,
+            name=name,
+            territory=fold(territory),
+            skills=frozenset(fold(s) for s in (skills or "").split(",") if fold(s)),
+            open=int(n or 0),
+        )
+        for rep_id, name, territory, skills, n in session.execute(query)
+    ]
+
+
+def _least_loaded(candidates: list[_Candidate]) -> _Candidate:
+    return min(candidates, key=lambda c: (c.open, c.id))
+
+
+def _pick(
+    strategy: str, lead: Lead, tags: list[str], reps: list[_Candidate], state: dict
+) -> tuple[_Candidate, str]:
+    if strategy == "round-robin":
+        last = state["last"]
+        rep = next((r for r in reps if last is None or r.id > last), reps[0])
+        state["last"] = rep.id
+        return rep, "round-robin"
+    if strategy == "territory":
+        territory = fold(lead.territory)
+        if not territory:
+            rep = _least_loaded(reps)
+            return rep, f"fallback load: lead has no territory ({rep.open} open leads)"
+        matches = [r for r in reps if r.territory == territory]
+        if matches:
+            return _least_loaded(matches), f"territory {lead.territory}"
+        rep = _least_loaded(reps)
+        return rep, f"fallback load: no rep with territory {lead.territory}"
+    if strategy == "skill":
+        wanted = sorted({fold(t) for t in tags if fold(t)})
+        if not wanted:
+            rep = _least_loaded(reps)
+            return rep, "fallback load: lead has no tags"
+        scored = [(len(r.skills.intersection(wanted)), r) for r in reps]
+        best = max(n for n, _ in scored)
+        if best:
+            rep = _least_loaded([r for n, r in scored if n == best])
+            return rep, "skill " + ", ".join(sorted(rep.skills.intersection(wanted)))
+        rep = _least_loaded(reps)
+        return rep, "fallback load: no rep with skill " + ", ".join(wanted)
+    rep = _least_loaded(reps)
+    return rep, f"load: {rep.open} open leads"
+
+
+def auto_assign(
+    session: Session,
+    *,
+    strategy: str,
+    status: str,
+    me: str | None,
+    now: dt.datetime,
+    dry_run: bool = False,
+) -> list[dict]:
+    """Assign every unowned lead with `status` by `strategy`; with dry_run nothing is written."""
+    import sqlalchemy as sa
+    from sqlmodel import select
+
+    from salescli.models import Lead, LeadTag, Setting
+
+    strategy = check_strategy(strategy)
+    status = check_status(status)
+    reps = _active_reps(session)
+    if not reps:
+        raise InvalidData("no active reps to assign leads to (add one: salescli rep add NAME)")
+    wanted = sa.and_(
+        Lead.owner_id.is_(None),  # type: ignore[union-attr]
+        Lead.status == status,
+        Lead.forgotten.is_(False),  # type: ignore[attr-defined]
+    )
+    leads = list(session.exec(select(Lead).where(wanted).order_by(Lead.id)).all())
+    tags: dict[int, list[str]] = {}
+    if strategy == "skill" and leads:
+        query = sa.select(LeadTag.lead_id, LeadTag.tag).join(Lead, Lead.id == LeadTag.lead_id)
+        for lead_id, tag in session.execute(query.where(wanted)):
+            tags.setdefault(lead_id, []).append(tag)
+    setting = session.get(Setting, LAST_RR_KEY)
+    state = {"last": int(setting.value) if setting and setting.value.isdigit() else None}
+    rows = []
+    for lead in leads:
+        rep, reason = _pick(strategy, lead, tags.get(lead.id or 0, []), reps, state)
+        rows.append(_row(lead, rep.id, rep.name, strategy, reason))
+        if lead.status not in CLOSED_STATUSES:
+            rep.open += 1
+        if not dry_run:
+            _record(session, lead, rep.id, strategy, reason, me, now)
+    if strategy == "round-robin" and rows and not dry_run:
+        if setting is None:
+            session.add(Setting(key=LAST_RR_KEY, value=str(state["last"])))
+        else:
+            setting.value = str(state["last"])
+            session.add(setting)
+    return rows
+
+
+def history(session: Session, lead_id: int) -> list[dict]:
+    """Assignment history of one lead, oldest first (for `lead show`)."""
+    import sqlalchemy as sa
+    from sqlalchemy.orm import aliased
+
+    from salescli.models import LeadAssignment, Rep
+
+    new, old = aliased(Rep), aliased(Rep)
+    query = (
+        sa.select(LeadAssignment, new.name, old.name)
+        .outerjoin(new, new.id == LeadAssignment.rep_id)
+        .outerjoin(old, old.id == LeadAssignment.previous_rep_id)
+        .where(LeadAssignment.lead_id == lead_id)
+        .order_by(LeadAssignment.assigned_at, LeadAssignment.id)
+    )
+    return [
+        {
+            "assigned_at": a.assigned_at,
+            "rep": rep_name,
+            "rep_id": a.rep_id,
+            "previous_rep": old_name,
+            "previous_rep_id": a.previous_rep_id,
+            "strategy": a.strategy,
+            "reason": a.reason,
+            "assigned_by": a.assigned_by,
+        }
+        for a, rep_name, old_name in session.execute(query)
+    ]
+
+
+def rep_for(session: Session, rep_id: int) -> Rep | None:
+    from salescli.models import Rep
+
+    return session.get(Rep, rep_id)

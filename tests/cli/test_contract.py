@@ -1,0 +1,126 @@
+"""The cross-cutting command-line contract: version, usage errors, busy database, migrations,
+integrity checks, backup and restore."""
+
+from __future__ import annotations
+
+import sqlite3
+import subprocess
+import sys
+
+import pytest
+
+sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
+
+
+def test_version(cli):
+    from salescli import __version__
+
+    assert cli.ok("--version").out == f"salescli {__version__}\n"
+    fast = subprocess.run([sys.executable, "-m", "salescli", "--version"], capture_output=True, text=True)
+    assert fast.returncode == 0 and fast.stdout == f"salescli {__version__}\n"
+
+
+def test_usage_errors_exit_2(cli):
+    assert cli("nosuchgroup").code == 2
+    assert cli("config", "list", "--format", "yaml").code == 2
+    assert cli("config", "get").code == 2
+
+
+def test_no_traceback_for_an_unreadable_database(cli, tmp_path):
+    bogus = tmp_path / "not-a-db.db"
+    bogus.write_text("this is not sqlite at all, just text " * 100)
+    result = cli("--db", str(bogus), "config", "list")
+    assert result.code == 1
+    assert "not a SQLite database" in result.err
+
+
+@sqlite_only
+def test_busy_database_exits_75(cli, db_url, monkeypatch):
+    cli.ok("db", "init")
+    holder = sqlite3.connect(db_url, isolation_level=None)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        monkeypatch.setenv("SALESCLI_BUSY_TIMEOUT", "0.2")
+        result = cli("config", "set", "currency", "EUR")
+    finally:
+        holder.execute("ROLLBACK")
+        holder.close()
+    assert result.code == 75
+    assert "database is busy" in result.err
+    assert cli.sql("SELECT count(*) FROM setting") == [(0,)]
+    # once the lock is gone the same command succeeds
+    cli.ok("config", "set", "currency", "EUR")
+
+
+@sqlite_only
+def test_migrate_on_open_backs_up_and_keeps_data(cli, db_url):
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "salescli:migrations")
+    config.set_main_option("sqlalchemy.url", f"sqlite:///{db_url}")
+    command.upgrade(config, "0001")  # an "old" database: schema only, no default pipeline
+    conn = sqlite3.connect(db_url)
+    conn.execute("INSERT INTO setting (key, value) VALUES ('currency', 'EUR')")
+    conn.commit()
+    conn.close()
+    assert cli.ok("config", "get", "currency").out.strip() == "EUR"
+    assert cli.sql("SELECT version_num FROM alembic_version") == [("0002",)]
+    assert cli.sql("SELECT count(*) FROM stage") == [(6,)]
+    backup = sqlite3.connect(f"{db_url}.pre-0001.bak")
+    assert backup.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
+    assert backup.execute("SELECT value FROM setting").fetchall() == [("EUR",)]
+    backup.close()
+
+
+@sqlite_only
+def test_db_check_reports_a_broken_foreign_key(cli, db_url):
+    cli.ok("db", "init")
+    conn = sqlite3.connect(db_url)
+    conn.execute("PRAGMA foreign_keys=OFF")
+    conn.execute(
+        "INSERT INTO rep (name, name_key, skills, active, created_at, manager_id) "
+        "VALUES ('Ghost', 'ghost', '', 1, '2026-11-23 09:00:00', 999)"
+    )
+    conn.commit()
+    conn.close()
+    result = cli("db", "check", "--format", "json")
+    assert result.code == 1
+    report = result.json()
+    assert report["ok"] is False
+    assert report["problems"] == ["foreign key: table rep row 1 refers to missing rep"]
+
+
+@sqlite_only
+def test_backup_and_restore_round_trip(cli, tmp_path):
+    cli.ok("config", "set", "currency", "EUR")
+    backup = tmp_path / "copy.db"
+    info = cli.json("db", "backup", str(backup))
+    assert info["backup"] == str(backup)
+    cli.ok("config", "set", "currency", "JPY")
+    restored = cli.json("db", "restore", str(backup), "--yes")
+    assert cli.ok("config", "get", "currency").out.strip() == "EUR"
+    # the database as it was before the restore was saved first
+    saved = sqlite3.connect(restored["previous_saved_to"])
+    assert saved.execute("SELECT value FROM setting WHERE key='currency'").fetchall() == [("JPY",)]
+    saved.close()
+    assert cli("db", "restore", str(tmp_path / "missing.db"), "--yes").code == 3
+    junk = tmp_path / "junk.db"
+    junk.write_bytes(b"junk" * 1000)
+    assert cli("db", "restore", str(junk), "--yes").code == 1
+
+
+@pytest.mark.parametrize("backend", ["postgresql"], indirect=True)
+def test_postgresql_backup_and_restore(cli, tmp_path):
+    import shutil
+
+    if not shutil.which("pg_dump"):
+        pytest.skip("pg_dump is not installed")
+    cli.ok("config", "set", "currency", "EUR")
+    dump = tmp_path / "team.dump"
+    cli.ok("db", "backup", str(dump))
+    assert dump.stat().st_size > 0 and (dump.stat().st_mode & 0o777) == 0o600
+    cli.ok("config", "set", "currency", "JPY")
+    cli.ok("db", "restore", str(dump), "--yes")
+    assert cli.ok("config", "get", "currency").out.strip() == "EUR"
