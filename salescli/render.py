@@ -258,7 +258,7 @@ def message(text: str) -> None:
     """A message for the human on stderr (never data)."""
     from rich.console import Console
 
-    Console(stderr=True, highlight=False, markup=False).print(text)
+    Console(stderr=True, highlight=False, markup=False, soft_wrap=True).print(text)
 
 
 def print_id(record_id: int | str) -> None:

@@ -14,6 +14,8 @@ def fold(value: str | None) -> str:
     """NFKC + casefold + collapsed spaces: `JÜRGEN  GROß` -> `jürgen gross`."""
     if not value:
         return ""
+    if value.isascii():  # NFKC leaves ASCII alone and casefold is lower(): the bulk-import fast path
+        return " ".join(value.lower().split())
     return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
 
 

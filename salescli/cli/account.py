@@ -1,7 +1,236 @@
-"""`salescli account`."""
+"""`salescli account`: customer companies and their whole history."""
 
 from __future__ import annotations
 
+import enum
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="(being written)")
+from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, state
+from salescli.render import Column, Format
+
+app = typer.Typer(
+    no_args_is_help=True, help="Manage accounts (customer companies) and see their history."
+)
+
+AccountArg = Annotated[str, typer.Argument(metavar="ACCOUNT", help="Account id or name.")]
+IndustryOpt = Annotated[str | None, typer.Option("--industry", help="Industry, e.g. Retail.")]
+WebsiteOpt = Annotated[str | None, typer.Option("--website", help="Web site.")]
+PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Switchboard phone number.")]
+CountryOpt = Annotated[str | None, typer.Option("--country", help="Country.")]
+TerritoryOpt = Annotated[str | None, typer.Option("--territory", help="Sales territory.")]
+OwnerOpt = Annotated[
+    str | None, typer.Option("--owner", metavar="REP", help="Owner (rep id or name; default me).")
+]
+ParentOpt = Annotated[
+    str | None, typer.Option("--parent", metavar="ACCOUNT", help="Parent account (id or name).")
+]
+NONE = "none"
+
+
+class Sort(str, enum.Enum):
+    name = "name"
+    created = "created"
+
+
+COLUMNS = [
+    Column("id", "id", "right"),
+    Column("name", "name"),
+    Column("industry", "industry"),
+    Column("country", "country"),
+    Column("owner", "owner"),
+    Column("open_deals", "open", "right"),
+    Column("won_deals", "won", "right"),
+    Column("won_amount", "won amount", "right"),
+    Column("customer", "customer"),
+]
+CONTACT_COLUMNS = [
+    Column("id", "id", "right"),
+    Column("name", "name"),
+    Column("title", "title"),
+    Column("email", "email"),
+    Column("phone", "phone"),
+]
+DEAL_COLUMNS = [
+    Column("id", "id", "right"),
+    Column("title", "title"),
+    Column("stage", "stage"),
+    Column("amount", "amount", "right"),
+    Column("currency", "cur"),
+    Column("close_date", "close"),
+    Column("owner", "owner"),
+]
+TIMELINE_COLUMNS = [
+    Column("at", "at"),
+    Column("kind", "kind"),
+    Column("what", "what"),
+    Column("ref", "ref"),
+]
+
+
+@app.command("add")
+def account_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Company name (unique, ignoring case).")],
+    industry: IndustryOpt = None,
+    website: WebsiteOpt = None,
+    phone: PhoneOpt = None,
+    country: CountryOpt = None,
+    territory: TerritoryOpt = None,
+    owner: OwnerOpt = None,
+    parent: ParentOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Add an account and print its id (with --format json, the record).
+
+    Example: salescli account add "Acme GmbH" --industry Manufacturing --country Germany
+    """
+    from salescli import render
+    from salescli.services import accounts
+
+    st = state(ctx)
+    with st.session() as session:
+        account = accounts.create(
+            session,
+            name=name,
+            now=st.now,
+            industry=industry,
+            website=website,
+            phone=phone,
+            country=country,
+            territory=territory,
+            owner_id=accounts.rep_id(session, owner, st.settings),
+            parent_id=accounts.resolve(session, parent).id if parent else None,
+        )
+        result = accounts.record(session, account, st.settings.currency)
+    if fmt == Format.json:
+        render.write_record(result, fmt, tz=st.tz)
+    else:
+        render.print_id(result["id"])
+
+
+@app.command("list")
+def account_list(
+    ctx: typer.Context,
+    search: Annotated[
+        str | None, typer.Option("--search", "-s", help="Text in name, industry, site, country.")
+    ] = None,
+    owner: Annotated[str | None, typer.Option("--owner", metavar="REP", help="Owner.")] = None,
+    customer: Annotated[
+        bool, typer.Option("--customer", help="Only customers (accounts with a won deal).")
+    ] = False,
+    sort: Annotated[
+        Sort, typer.Option("--sort", case_sensitive=False, help="name, or created (newest first).")
+    ] = Sort.name,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N.")] = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """List accounts with their open and won deals (won amount in the reporting currency).
+
+    Example: salescli account list --customer --search gmbh --format json
+    """
+    from salescli import render
+    from salescli.services import accounts, reps
+
+    st = state(ctx)
+    with st.session(write=False) as session:
+        rows = accounts.list_accounts(
+            session,
+            currency=st.settings.currency,
+            search=search,
+            owner_id=reps.resolve(session, owner).id if owner else None,
+            customer=True if customer else None,
+            sort=sort.value,
+            limit=limit,
+        )
+    render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
+
+
+@app.command("show")
+def account_show(
+    ctx: typer.Context, ref: AccountArg, fmt: FormatOpt = Format.table, output: OutputOpt = None
+) -> None:
+    """Show an account, its contacts and deals, and its whole history in time order.
+
+    Example: salescli account show "Acme GmbH" --format json
+    """
+    from salescli import render
+    from salescli.services import accounts
+
+    st = state(ctx)
+    with st.session(write=False) as session:
+        result = accounts.show(session, accounts.resolve(session, ref), st.settings.currency)
+    sections = {
+        "contacts": (result["contacts"], CONTACT_COLUMNS),
+        "deals": (result["deals"], DEAL_COLUMNS),
+        "timeline": (result["timeline"], TIMELINE_COLUMNS),
+    }
+    render.write_record(result, fmt, output=output, tz=st.tz, sections=sections)
+
+
+@app.command("edit")
+def account_edit(
+    ctx: typer.Context,
+    ref: AccountArg,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    industry: IndustryOpt = None,
+    website: WebsiteOpt = None,
+    phone: PhoneOpt = None,
+    country: CountryOpt = None,
+    territory: TerritoryOpt = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", metavar="REP", help="New owner ('none' clears).")
+    ] = None,
+    parent: Annotated[
+        str | None, typer.Option("--parent", metavar="ACCOUNT", help="Parent ('none' clears).")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Change an account's fields (an empty value such as --website "" clears one).
+
+    Example: salescli account edit "Acme GmbH" --owner "Ana Souza" --territory DACH
+    """
+    from salescli import render
+    from salescli.services import accounts, reps
+
+    st = state(ctx)
+    with st.session() as session:
+        account = accounts.resolve(session, ref)
+        changes: dict = dict(name=name, industry=industry, website=website, phone=phone)
+        changes.update(country=country, territory=territory)
+        if owner is not None:
+            changes["owner_id"] = None if owner.lower() == NONE else reps.resolve(session, owner).id
+        if parent is not None:
+            changes["parent_id"] = (
+                None if parent.lower() == NONE else accounts.resolve(session, parent).id
+            )
+        accounts.update(session, account, changes, st.now)
+        result = accounts.record(session, account, st.settings.currency)
+    if fmt == Format.json:
+        render.write_record(result, fmt, tz=st.tz)
+    else:
+        render.message(f"account {result['id']} updated")
+
+
+@app.command("delete")
+def account_delete(ctx: typer.Context, ref: AccountArg, yes: YesOpt = False) -> None:
+    """Delete an account without deals or contacts (its activities and tasks go with it).
+
+    Example: salescli account delete 12 --yes
+    """
+    from salescli import render
+    from salescli.services import accounts
+    from salescli.services.accounts import plural
+
+    st = state(ctx)
+    with st.session() as session:
+        account = accounts.resolve(session, ref)
+        counts = accounts.dependents(session, account)
+        if not counts["deals"] and not counts["contacts"]:
+            acts, tasks = plural(counts["activities"], "activity"), plural(counts["tasks"], "task")
+            extra = f" with {acts}, {tasks}"
+            confirm(f"Delete account {account.id} '{account.name}'{extra}?", yes)
+        result = accounts.delete(session, account)
+    render.message(f"account {result['id']} '{result['name']}' deleted")

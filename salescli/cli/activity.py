@@ -1,7 +1,84 @@
-"""`salescli activity`."""
+"""`salescli activity`: the logged calls, emails, meetings and notes."""
 
 from __future__ import annotations
 
+import enum
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="(being written)")
+from salescli.cli.common import FormatOpt, OutputOpt, state
+from salescli.render import Column, Format
+
+app = typer.Typer(
+    no_args_is_help=True, help="List logged activities (record new ones with `salescli log`)."
+)
+
+
+class Kind(str, enum.Enum):
+    call = "call"
+    email = "email"
+    meeting = "meeting"
+    note = "note"
+
+
+COLUMNS = [
+    Column("id", "id", "right"),
+    Column("at", "at"),
+    Column("kind", "kind"),
+    Column("rep", "rep"),
+    Column("record", "record"),
+    Column("outcome", "outcome"),
+    Column("text", "text"),
+]
+
+
+@app.command("list")
+def activity_list(
+    ctx: typer.Context,
+    rep: Annotated[str | None, typer.Option("--rep", metavar="REP", help="By this rep.")] = None,
+    kind: Annotated[Kind | None, typer.Option("--kind", case_sensitive=False)] = None,
+    period: Annotated[
+        str | None,
+        typer.Option("--period", "-p", help="Days in the configured time zone, e.g. this-week."),
+    ] = None,
+    lead: Annotated[str | None, typer.Option("--lead", metavar="ID", help="On a lead.")] = None,
+    deal: Annotated[str | None, typer.Option("--deal", metavar="ID", help="On a deal.")] = None,
+    contact: Annotated[
+        str | None, typer.Option("--contact", metavar="ID", help="On a contact (id or name).")
+    ] = None,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", metavar="ID", help="On an account, its contacts or deals."),
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N.")] = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """List activities, newest first.
+
+    Example: salescli activity list --rep "Ana Souza" --kind call --period this-week
+    """
+    from salescli import dates, render
+    from salescli.services import activities, reps
+
+    st = state(ctx)
+    since, until = dates.day_bounds_utc(st.period(period), st.tz) if period else (None, None)
+    with st.session(write=False) as session:
+        ids = {
+            f"{target}_id": activities.resolve_target(session, target, ref).id
+            for target, ref in (("lead", lead), ("deal", deal), ("contact", contact))
+            if ref is not None
+        }
+        if account is not None:
+            ids["account_id"] = activities.resolve_target(session, "account", account).id
+        rows = activities.list_activities(
+            session,
+            rep_id=reps.resolve(session, rep).id if rep else None,
+            kind=kind.value if kind else None,
+            since=since,
+            until=until,
+            limit=limit,
+            **ids,
+        )
+    render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)

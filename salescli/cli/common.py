@@ -65,11 +65,12 @@ class State:
             yield session
 
     @contextlib.contextmanager
-    def connection(self) -> Iterator[Connection]:
+    def connection(self, *, write: bool = False) -> Iterator[Connection]:
+        """A Core connection (no ORM import); write=True is one committed transaction."""
         from salescli import db
         from salescli.services import config
 
-        with db.connection_scope(self.url) as conn:
+        with db.connection_scope(self.url, write=write) as conn:
             if self._settings is None:
                 self._settings = config.load(conn)
             yield conn

@@ -1,7 +1,201 @@
-"""`salescli contact`."""
+"""`salescli contact`: the people at accounts."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="(being written)")
+from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, state
+from salescli.render import Column, Format
+
+app = typer.Typer(no_args_is_help=True, help="Manage contacts: the people at accounts.")
+
+ContactArg = Annotated[str, typer.Argument(metavar="CONTACT", help="Contact id or name.")]
+EmailOpt = Annotated[str | None, typer.Option("--email", help="Email address.")]
+PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
+TitleOpt = Annotated[str | None, typer.Option("--title", help="Job title.")]
+NONE = "none"
+
+COLUMNS = [
+    Column("id", "id", "right"),
+    Column("name", "name"),
+    Column("title", "title"),
+    Column("account", "account"),
+    Column("email", "email"),
+    Column("phone", "phone"),
+    Column("owner", "owner"),
+    Column("last_contact_at", "last contact"),
+]
+DEAL_COLUMNS = [
+    Column("id", "id", "right"),
+    Column("title", "title"),
+    Column("stage", "stage"),
+    Column("amount", "amount", "right"),
+    Column("currency", "cur"),
+    Column("close_date", "close"),
+]
+ACTIVITY_COLUMNS = [
+    Column("id", "id", "right"),
+    Column("at", "at"),
+    Column("kind", "kind"),
+    Column("rep", "rep"),
+    Column("outcome", "outcome"),
+    Column("text", "text"),
+]
+
+
+@app.command("add")
+def contact_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Full name.")],
+    email: EmailOpt = None,
+    phone: PhoneOpt = None,
+    title: TitleOpt = None,
+    account: Annotated[
+        str | None, typer.Option("--account", metavar="ACCOUNT", help="Account (id or name).")
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", metavar="REP", help="Owner (default me).")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Add a contact and print its id (with --format json, the record).
+
+    Example: salescli contact add "Jürgen Groß" --email jg@acme.de --title CTO --account "Acme GmbH"
+    """
+    from salescli import render
+    from salescli.services import accounts, contacts
+
+    st = state(ctx)
+    with st.session() as session:
+        contact = contacts.create(
+            session,
+            name=name,
+            now=st.now,
+            email=email,
+            phone=phone,
+            title=title,
+            account_id=accounts.resolve(session, account).id if account else None,
+            owner_id=accounts.rep_id(session, owner, st.settings),
+        )
+        result = contacts.list_contacts(session, contact_id=contact.id)[0]
+    if fmt == Format.json:
+        render.write_record(result, fmt, tz=st.tz)
+    else:
+        render.print_id(result["id"])
+
+
+@app.command("list")
+def contact_list(
+    ctx: typer.Context,
+    account: Annotated[
+        str | None, typer.Option("--account", metavar="ACCOUNT", help="Only this account's.")
+    ] = None,
+    search: Annotated[
+        str | None,
+        typer.Option("--search", "-s", help="Text in name, email, title, phone or account."),
+    ] = None,
+    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N.")] = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """List contacts by name (case-insensitive search in any script).
+
+    Example: salescli contact list --search иван --format json
+    """
+    from salescli import render
+    from salescli.services import accounts, contacts
+
+    st = state(ctx)
+    with st.session(write=False) as session:
+        rows = contacts.list_contacts(
+            session,
+            account_id=accounts.resolve(session, account).id if account else None,
+            search=search,
+            limit=limit,
+        )
+    render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
+
+
+@app.command("show")
+def contact_show(
+    ctx: typer.Context, ref: ContactArg, fmt: FormatOpt = Format.table, output: OutputOpt = None
+) -> None:
+    """Show a contact with its deals and activities (newest first).
+
+    Example: salescli contact show 4
+    """
+    from salescli import render
+    from salescli.services import contacts
+
+    st = state(ctx)
+    with st.session(write=False) as session:
+        result = contacts.show(session, contacts.resolve(session, ref))
+    sections = {
+        "deals": (result["deals"], DEAL_COLUMNS),
+        "activities": (result["activities"], ACTIVITY_COLUMNS),
+    }
+    render.write_record(result, fmt, output=output, tz=st.tz, sections=sections)
+
+
+@app.command("edit")
+def contact_edit(
+    ctx: typer.Context,
+    ref: ContactArg,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    email: EmailOpt = None,
+    phone: PhoneOpt = None,
+    title: TitleOpt = None,
+    account: Annotated[
+        str | None, typer.Option("--account", metavar="ACCOUNT", help="Account ('none' clears).")
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", metavar="REP", help="Owner ('none' clears).")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Change a contact's fields (an empty value such as --phone "" clears one).
+
+    Example: salescli contact edit 4 --title "Head of IT" --account "Acme GmbH"
+    """
+    from salescli import render
+    from salescli.services import accounts, contacts, reps
+
+    st = state(ctx)
+    with st.session() as session:
+        contact = contacts.resolve(session, ref)
+        changes: dict = dict(name=name, email=email, phone=phone, title=title)
+        if account is not None:
+            none = account.lower() == NONE
+            changes["account_id"] = None if none else accounts.resolve(session, account).id
+        if owner is not None:
+            changes["owner_id"] = None if owner.lower() == NONE else reps.resolve(session, owner).id
+        contacts.update(session, contact, changes, st.now)
+        result = contacts.list_contacts(session, contact_id=contact.id)[0]
+    if fmt == Format.json:
+        render.write_record(result, fmt, tz=st.tz)
+    else:
+        render.message(f"contact {result['id']} updated")
+
+
+@app.command("delete")
+def contact_delete(ctx: typer.Context, ref: ContactArg, yes: YesOpt = False) -> None:
+    """Delete a contact that no deal names (its activities and tasks go with it).
+
+    Example: salescli contact delete 4 --yes
+    """
+    from salescli import render
+    from salescli.services import contacts
+    from salescli.services.accounts import plural
+
+    st = state(ctx)
+    with st.session() as session:
+        contact = contacts.resolve(session, ref)
+        counts = contacts.dependents(session, contact)
+        if not counts["deals"]:
+            acts, tasks = plural(counts["activities"], "activity"), plural(counts["tasks"], "task")
+            extra = f" with {acts}, {tasks}"
+            confirm(f"Delete contact {contact.id} '{contact.name}'{extra}?", yes)
+        result = contacts.delete(session, contact)
+    render.message(f"contact {result['id']} '{result['name']}' deleted")

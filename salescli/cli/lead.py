@@ -3,9 +3,484 @@ add commands to this same app (imported at the bottom)."""
 
 from __future__ import annotations
 
+import enum
+from typing import Annotated
+
 import typer
 
+from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, split_csv, state
+from salescli.render import Column, Format
+
 app = typer.Typer(no_args_is_help=True, help="Capture, qualify, score, route and convert leads.")
+
+
+class LeadStatus(str, enum.Enum):
+    new = "new"
+    contacted = "contacted"
+    qualified = "qualified"
+    unqualified = "unqualified"
+    nurturing = "nurturing"
+    converted = "converted"
+    lost = "lost"
+
+
+class LeadSort(str, enum.Enum):
+    created = "created"
+    score = "score"
+    last_contact = "last-contact"
+    name = "name"
+
+
+LeadArg = Annotated[int, typer.Argument(metavar="ID", help="Lead id.")]
+EmailOpt = Annotated[str | None, typer.Option("--email", help="Email address.")]
+PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
+CompanyOpt = Annotated[str | None, typer.Option("--company", help="Company name.")]
+TitleOpt = Annotated[str | None, typer.Option("--title", help="Job title.")]
+SourceOpt = Annotated[
+    str | None, typer.Option("--source", help="Where the lead came from (web, referral...).")
+]
+TerritoryOpt = Annotated[str | None, typer.Option("--territory", help="Territory (routing).")]
+NotesOpt = Annotated[str | None, typer.Option("--notes", help="Free text notes.")]
+OwnerOpt = Annotated[
+    str | None,
+    typer.Option("--owner", metavar="REP", help="Owner: rep id or name; 'none' for no owner."),
+]
+TagOpt = Annotated[
+    list[str] | None,
+    typer.Option("--tag", metavar="A,B", help="Tags (repeatable or comma-separated)."),
+]
+AllowDupOpt = Annotated[
+    bool,
+    typer.Option("--allow-duplicate", help="Save even if another lead has this email or phone."),
+]
+ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why (kept with the status).")]
+
+COLUMNS = [
+    Column("id", "id", "right"),
+    Column("name", "name"),
+    Column("company", "company"),
+    Column("email", "email"),
+    Column("status", "status"),
+    Column("source", "source"),
+    Column("owner", "owner"),
+    Column("score", "score", "right"),
+    Column("tags", "tags"),
+    Column("last_contact_at", "last contact"),
+]
+ASSIGNMENT_COLUMNS = [
+    Column("assigned_at", "when"),
+    Column("rep", "rep"),
+    Column("previous_rep", "previous"),
+    Column("strategy", "strategy"),
+    Column("reason", "reason"),
+    Column("assigned_by", "by"),
+]
+ACTIVITY_COLUMNS = [
+    Column("occurred_at", "when"),
+    Column("kind", "kind"),
+    Column("rep", "rep"),
+    Column("outcome", "outcome"),
+    Column("text", "text"),
+]
+DUPLICATE_COLUMNS = [
+    Column("lead_id", "lead", "right"),
+    Column("name", "name"),
+    Column("other_id", "other", "right"),
+    Column("other_name", "other name"),
+    Column("reason", "reason"),
+    Column("similarity", "similarity", "right"),
+]
+SOURCE_COLUMNS = [Column("source", "source"), Column("count", "count", "right")]
+
+
+def _tags(values: list[str] | None) -> list[str]:
+    return [tag for value in values or [] for tag in split_csv(value)]
+
+
+def _warn(warnings: list[str]) -> None:
+    from salescli import render
+
+    for warning in warnings:
+        render.message(f"Warning: {warning}")
+
+
+def _label(ctx: typer.Context, lead_id: int) -> str:
+    """`lead 5 (Ana Souza)` for a confirmation question; exit 3 if the lead does not exist."""
+    from salescli.services import leads
+
+    with state(ctx).session(write=False) as session:
+        return f"lead {lead_id} ({leads.get(session, lead_id).name})"
+
+
+def _changed(ctx: typer.Context, lead_id: int, fmt: Format, text: str) -> None:
+    """After a change: the record on stdout for json/csv/markdown, a line on stderr for tables."""
+    from salescli import render
+    from salescli.services import leads
+
+    if fmt == Format.table:
+        render.message(text)
+        return
+    st = state(ctx)
+    with st.session(write=False) as session:
+        result = leads.record(session, leads.get(session, lead_id))
+    render.write_record(result, fmt, tz=st.tz)
+
+
+@app.command("add")
+def lead_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="The person's name.")],
+    email: EmailOpt = None,
+    phone: PhoneOpt = None,
+    company: CompanyOpt = None,
+    title: TitleOpt = None,
+    source: SourceOpt = None,
+    status: Annotated[
+        LeadStatus, typer.Option("--status", case_sensitive=False, help="Initial status.")
+    ] = LeadStatus.new,
+    tag: TagOpt = None,
+    territory: TerritoryOpt = None,
+    owner: OwnerOpt = None,
+    notes: NotesOpt = None,
+    allow_duplicate: AllowDupOpt = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Add a lead and print its id (with --format json, the record).
+
+    Example: salescli lead add "Ana Souza" --email ana@example.com --company Acme --source web
+    """
+    from salescli import render
+    from salescli.services import leads
+
+    st = state(ctx)
+    fields = {"email": email, "phone": phone, "company": company, "title": title}
+    fields.update(source=source, territory=territory, notes=notes)
+    with st.session() as session:
+        lead, warnings = leads.add(
+            session, name, now=st.now, settings=st.settings, fields=fields, status=status.value,
+            tags=_tags(tag), owner=owner, allow_duplicate=allow_duplicate,
+        )  # fmt: skip
+        result = leads.record(session, lead)
+    _warn(warnings)
+    if fmt == Format.table:
+        render.print_id(result["id"])
+    else:
+        render.write_record(result, fmt, tz=st.tz)
+
+
+@app.command("list")
+def lead_list(
+    ctx: typer.Context,
+    status: Annotated[
+        list[LeadStatus] | None,
+        typer.Option("--status", case_sensitive=False, help="Only these statuses (repeatable)."),
+    ] = None,
+    owner: OwnerOpt = None,
+    source: SourceOpt = None,
+    tag: TagOpt = None,
+    territory: TerritoryOpt = None,
+    search: Annotated[
+        str | None, typer.Option("--search", "-s", help="Text in name, email, phone, company.")
+    ] = None,
+    sort: Annotated[LeadSort, typer.Option("--sort", help="Order.")] = LeadSort.created,
+    limit: Annotated[int, typer.Option("--limit", min=0, help="At most N leads; 0 = all.")] = 100,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """List leads, newest first, with filters.
+
+    Example: salescli lead list --status new --owner "Ana Souza" --sort score --limit 20
+    """
+    from salescli import render
+    from salescli.services import lead_queries
+
+    st = state(ctx)
+    with st.connection() as conn:
+        rows = lead_queries.list_leads(
+            conn, status=[s.value for s in status or []], owner=owner, source=source,
+            tags=_tags(tag), territory=territory, search=search, sort=sort.value, limit=limit,
+        )  # fmt: skip
+    render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
+
+
+@app.command("show")
+def lead_show(
+    ctx: typer.Context, lead_id: LeadArg, fmt: FormatOpt = Format.table, output: OutputOpt = None
+) -> None:
+    """Show a lead with its tags, assignment history and activities.
+
+    Example: salescli lead show 12 --format json
+    """
+    from salescli import render
+    from salescli.services import leads
+
+    st = state(ctx)
+    with st.session(write=False) as session:
+        result = leads.show(session, leads.get(session, lead_id))
+    sections = {
+        "assignments": (result["assignments"], ASSIGNMENT_COLUMNS),
+        "activities": (result["activities"], ACTIVITY_COLUMNS),
+    }
+    render.write_record(result, fmt, output=output, tz=st.tz, sections=sections)
+
+
+@app.command("edit")
+def lead_edit(
+    ctx: typer.Context,
+    lead_id: LeadArg,
+    name: Annotated[str | None, typer.Option("--name", help="The person's name.")] = None,
+    email: EmailOpt = None,
+    phone: PhoneOpt = None,
+    company: CompanyOpt = None,
+    title: TitleOpt = None,
+    source: SourceOpt = None,
+    territory: TerritoryOpt = None,
+    notes: NotesOpt = None,
+    owner: OwnerOpt = None,
+    status: Annotated[
+        LeadStatus | None, typer.Option("--status", case_sensitive=False, help="New status.")
+    ] = None,
+    reason: ReasonOpt = None,
+    allow_duplicate: AllowDupOpt = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Change a lead's fields (an empty value clears a field).
+
+    Example: salescli lead edit 12 --phone "+49 30 1234567" --owner "Ana Souza"
+    """
+    from salescli.services import leads
+
+    st = state(ctx)
+    fields = {"name": name, "email": email, "phone": phone, "company": company, "title": title}
+    fields.update(source=source, territory=territory, notes=notes)
+    with st.session() as session:
+        warnings = leads.edit(
+            session, leads.get(session, lead_id), now=st.now, settings=st.settings,
+            fields=fields, owner=owner, status=status.value if status else None, reason=reason,
+            allow_duplicate=allow_duplicate,
+        )  # fmt: skip
+    _warn(warnings)
+    _changed(ctx, lead_id, fmt, f"lead {lead_id} updated")
+
+
+def _status_verb(
+    ctx: typer.Context, lead_id: int, status: str, reason: str | None, fmt: Format
+) -> None:
+    from salescli.services import leads
+
+    st = state(ctx)
+    with st.session() as session:
+        previous = leads.set_status(
+            session, leads.get(session, lead_id), status, now=st.now, reason=reason
+        )
+    _changed(ctx, lead_id, fmt, f"lead {lead_id}: {previous} → {status}")
+
+
+@app.command("qualify")
+def lead_qualify(ctx: typer.Context, lead_id: LeadArg, fmt: FormatOpt = Format.table) -> None:
+    """Mark a lead qualified.
+
+    Example: salescli lead qualify 12
+    """
+    _status_verb(ctx, lead_id, "qualified", None, fmt)
+
+
+@app.command("disqualify")
+def lead_disqualify(
+    ctx: typer.Context,
+    lead_id: LeadArg,
+    reason: Annotated[str, typer.Option("--reason", help="Why the lead does not qualify.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Mark a lead unqualified, with the reason.
+
+    Example: salescli lead disqualify 12 --reason "no budget this year"
+    """
+    _status_verb(ctx, lead_id, "unqualified", reason, fmt)
+
+
+@app.command("nurture")
+def lead_nurture(ctx: typer.Context, lead_id: LeadArg, fmt: FormatOpt = Format.table) -> None:
+    """Put a lead into nurturing (not ready to buy yet).
+
+    Example: salescli lead nurture 12
+    """
+    _status_verb(ctx, lead_id, "nurturing", None, fmt)
+
+
+@app.command("lose")
+def lead_lose(
+    ctx: typer.Context, lead_id: LeadArg, reason: ReasonOpt = None, fmt: FormatOpt = Format.table
+) -> None:
+    """Mark a lead lost, optionally with the reason.
+
+    Example: salescli lead lose 12 --reason "chose a competitor"
+    """
+    _status_verb(ctx, lead_id, "lost", reason, fmt)
+
+
+@app.command("tag")
+def lead_tag(
+    ctx: typer.Context,
+    lead_id: LeadArg,
+    tags: Annotated[list[str], typer.Argument(metavar="TAG...", help="Tags to add.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Add tags to a lead (stored in lower case).
+
+    Example: salescli lead tag 12 hot price-objection
+    """
+    from salescli.services import leads
+
+    st = state(ctx)
+    with st.session() as session:
+        result = leads.tag(session, leads.get(session, lead_id), _tags(tags), now=st.now)
+    _changed(ctx, lead_id, fmt, f"lead {lead_id} tags: {', '.join(result) or '(none)'}")
+
+
+@app.command("untag")
+def lead_untag(
+    ctx: typer.Context,
+    lead_id: LeadArg,
+    tags: Annotated[list[str], typer.Argument(metavar="TAG...", help="Tags to remove.")],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Remove tags from a lead.
+
+    Example: salescli lead untag 12 price-objection
+    """
+    from salescli.services import leads
+
+    st = state(ctx)
+    with st.session() as session:
+        result = leads.untag(session, leads.get(session, lead_id), _tags(tags), now=st.now)
+    _changed(ctx, lead_id, fmt, f"lead {lead_id} tags: {', '.join(result) or '(none)'}")
+
+
+@app.command("delete")
+def lead_delete(ctx: typer.Context, lead_id: LeadArg, yes: YesOpt = False) -> None:
+    """Delete a lead with its tags, assignments, activities and tasks.
+
+    Example: salescli lead delete 12 --yes
+    """
+    from salescli import render
+    from salescli.services import leads
+
+    confirm(f"Delete {_label(ctx, lead_id)} with its activities and tasks?", yes)
+    with state(ctx).session() as session:
+        lead = leads.get(session, lead_id)
+        gone = leads.dependants(session, lead_id)
+        leads.delete(session, lead)
+    render.message(
+        f"Deleted lead {lead_id} ({gone['activities']} activities, {gone['tasks']} tasks)."
+    )
+
+
+@app.command("duplicates")
+def lead_duplicates(
+    ctx: typer.Context,
+    threshold: Annotated[
+        int,
+        typer.Option("--threshold", min=0, max=100, help="Name + company similarity, 0-100."),
+    ] = 90,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """List likely duplicate pairs: same email, same phone, or near-identical name + company.
+
+    Example: salescli lead duplicates --threshold 85 --format json
+    """
+    from salescli import render
+    from salescli.services import leads
+
+    st = state(ctx)
+    with st.session(write=False) as session:
+        rows = leads.duplicates(session, threshold)
+    render.write_rows(rows, fmt, columns=DUPLICATE_COLUMNS, output=output, tz=st.tz)
+
+
+@app.command("merge")
+def lead_merge(
+    ctx: typer.Context,
+    keep: Annotated[int, typer.Argument(metavar="KEEP", help="The lead that stays.")],
+    drop: Annotated[int, typer.Argument(metavar="DROP", help="The lead merged in and deleted.")],
+    yes: YesOpt = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Merge DROP into KEEP: blanks filled, tags united, history moved; DROP is deleted.
+
+    Example: salescli lead merge 12 31 --yes
+    """
+    from salescli.services import leads
+
+    confirm(f"Merge {_label(ctx, drop)} into {_label(ctx, keep)}?", yes)
+    st = state(ctx)
+    with st.session() as session:
+        moved = leads.merge(session, leads.get(session, keep), leads.get(session, drop), now=st.now)
+    text = (
+        f"Merged lead {drop} into lead {keep} ({moved['activities']} activities, "
+        f"{moved['tasks']} tasks, {len(moved['tags_added'])} tags moved)."
+    )
+    _changed(ctx, keep, fmt, text)
+
+
+@app.command("sources")
+def lead_sources(
+    ctx: typer.Context, fmt: FormatOpt = Format.table, output: OutputOpt = None
+) -> None:
+    """Count leads per source, most first.
+
+    Example: salescli lead sources --format json
+    """
+    from salescli import render
+    from salescli.services import lead_queries
+
+    st = state(ctx)
+    with st.connection() as conn:
+        rows = lead_queries.sources(conn)
+    render.write_rows(rows, fmt, columns=SOURCE_COLUMNS, output=output, tz=st.tz)
+
+
+@app.command("forget")
+def lead_forget(ctx: typer.Context, lead_id: LeadArg, yes: YesOpt = False) -> None:
+    """Erase the person's personal data everywhere (anonymous figures stay).
+
+    Example: salescli lead forget 12 --yes
+    """
+    from salescli import db, render
+    from salescli.services import leads
+
+    st = state(ctx)
+    confirm(f"Erase all personal data of {_label(ctx, lead_id)}? This cannot be undone", yes)
+    with st.session() as session:
+        result = leads.forget(session, leads.get(session, lead_id), now=st.now)
+    if db.is_sqlite(st.url):
+        leads.truncate_wal(st.url)
+    if result["already"]:
+        render.message(f"lead {lead_id} was already forgotten; nothing changed.")
+        return
+    render.message(
+        f"Forgot lead {lead_id}: personal data erased ({result['contacts']} contacts, "
+        f"{result['activities']} activities); an erasure record was kept."
+    )
+
+
+@app.command("export-person")
+def lead_export_person(ctx: typer.Context, lead_id: LeadArg, output: OutputOpt = None) -> None:
+    """Write everything held about the person behind a lead as one JSON document.
+
+    Example: salescli lead export-person 12 --output ana-souza.json
+    """
+    from salescli import render
+    from salescli.services import leads
+
+    st = state(ctx)
+    with st.session(write=False) as session:
+        document = leads.export_person(session, leads.get(session, lead_id), now=st.now)
+    render.write_record(document, Format.json, output=output, tz=st.tz)
+    if output:
+        render.message(f"Wrote {output} (mode 0600).")
+
 
 # Further lead verbs register themselves on `app` (keep at the bottom: they import `app`).
 from salescli.cli import lead_convert, lead_io, lead_route  # noqa: E402, F401

@@ -1,5 +1,82 @@
-"""More `salescli lead` verbs (being written)."""
+"""`salescli lead convert`: a lead becomes an account, a contact and a deal."""
 
 from __future__ import annotations
 
-from salescli.cli.lead import app  # noqa: F401
+from typing import Annotated
+
+import typer
+
+from salescli.cli.common import FormatOpt, state
+from salescli.cli.lead import app
+from salescli.errors import UsageError
+from salescli.render import Format
+
+
+@app.command("convert")
+def lead_convert(
+    ctx: typer.Context,
+    lead: Annotated[str, typer.Argument(metavar="ID", help="Lead id.")],
+    amount: Annotated[str | None, typer.Option("--amount", help="Deal amount, e.g. 12000.")] = None,
+    currency: Annotated[
+        str | None, typer.Option("--currency", help="Deal currency (default: config currency).")
+    ] = None,
+    stage: Annotated[
+        str | None, typer.Option("--stage", help="Open stage (default: first).")
+    ] = None,
+    close: Annotated[
+        str | None, typer.Option("--close", metavar="DATE", help="Expected close, e.g. +30d.")
+    ] = None,
+    title: Annotated[
+        str | None, typer.Option("--title", help="Deal title (default: 'Company – Lead name').")
+    ] = None,
+    account: Annotated[
+        str | None,
+        typer.Option("--account", metavar="NAME", help="Account (default: the lead's company)."),
+    ] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", metavar="REP", help="Owner (default: lead's, or me).")
+    ] = None,
+    no_deal: Annotated[
+        bool, typer.Option("--no-deal", help="Create the account and contact only.")
+    ] = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Convert a lead: reuse or create its account, create the contact and the deal.
+
+    Example: salescli lead convert 7 --amount 24000 --stage qualification --close +30d
+    """
+    from salescli import render
+    from salescli.money import check_currency, parse_amount
+    from salescli.services import conversion, reps
+
+    st = state(ctx)
+    deal_options = [
+        n
+        for n, v in (
+            ("--amount", amount),
+            ("--currency", currency),
+            ("--stage", stage),
+            ("--close", close),
+            ("--title", title),
+        )
+        if v is not None
+    ]
+    if no_deal and deal_options:
+        raise UsageError(f"{', '.join(deal_options)} describe the deal: drop them or --no-deal")
+    code = check_currency(currency or st.settings.currency)
+    with st.session() as session:
+        result = conversion.convert(
+            session,
+            conversion.get_lead(session, lead),
+            now=st.now,
+            settings=st.settings,
+            account=account,
+            owner_id=reps.resolve(session, owner).id if owner else None,
+            amount=parse_amount(amount, code) if amount is not None else None,
+            currency=code,
+            stage=stage,
+            close_date=st.day(close, field="close"),
+            title=title,
+            with_deal=not no_deal,
+        )
+    render.write_record(result, fmt, tz=st.tz)

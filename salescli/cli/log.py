@@ -1,7 +1,152 @@
-"""`salescli log`."""
+"""`salescli log call|email|meeting|note`: record an activity on one record."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="(being written)")
+from salescli.cli.common import FormatOpt, state
+from salescli.render import Format
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Log a call, email, meeting or note on a lead, deal, contact or account.",
+)
+
+TextArg = Annotated[str, typer.Argument(help="What happened.")]
+LeadOpt = Annotated[str | None, typer.Option("--lead", metavar="ID", help="On this lead.")]
+DealOpt = Annotated[str | None, typer.Option("--deal", metavar="ID", help="On this deal.")]
+ContactOpt = Annotated[
+    str | None, typer.Option("--contact", metavar="ID", help="On this contact (id or name).")
+]
+AccountOpt = Annotated[
+    str | None, typer.Option("--account", metavar="ID", help="On this account (id or name).")
+]
+OutcomeOpt = Annotated[
+    str | None, typer.Option("--outcome", help="Outcome, e.g. 'left voicemail'.")
+]
+AtOpt = Annotated[
+    str | None,
+    typer.Option("--at", metavar="DATETIME", help="When (e.g. 2026-11-20T14:30, yesterday)."),
+]
+RepOpt = Annotated[str | None, typer.Option("--rep", metavar="REP", help="Who (default me).")]
+
+
+def _log(
+    ctx: typer.Context,
+    kind: str,
+    text: str,
+    targets: dict[str, str | None],
+    outcome: str | None,
+    at: str | None,
+    rep: str | None,
+    fmt: Format,
+) -> None:
+    from salescli import dates, render
+    from salescli.services import accounts, activities
+
+    st = state(ctx)
+    target, ref = activities.one_target(**targets)
+    when = dates.parse_instant(at, now=st.now, field="at") if at else st.now
+    with st.session() as session:
+        activity = activities.log(
+            session,
+            kind=kind,
+            target=target,
+            record=activities.resolve_target(session, target, ref),
+            at=when,
+            now=st.now,
+            rep_id=accounts.rep_id(session, rep, st.settings),
+            outcome=outcome,
+            text=text,
+        )
+        result = activities.record(session, activity)
+    if fmt == Format.json:
+        render.write_record(result, fmt, tz=st.tz)
+    else:
+        render.print_id(result["id"])
+
+
+@app.command("call")
+def log_call(
+    ctx: typer.Context,
+    text: TextArg = "",
+    lead: LeadOpt = None,
+    deal: DealOpt = None,
+    contact: ContactOpt = None,
+    account: AccountOpt = None,
+    outcome: OutcomeOpt = None,
+    at: AtOpt = None,
+    rep: RepOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Log a call and print its id; it updates the record's last contact.
+
+    Example: salescli log call --lead 7 --outcome reached "Interested, wants a demo"
+    """
+    targets = dict(lead=lead, deal=deal, contact=contact, account=account)
+    _log(ctx, "call", text, targets, outcome, at, rep, fmt)
+
+
+@app.command("email")
+def log_email(
+    ctx: typer.Context,
+    text: TextArg = "",
+    lead: LeadOpt = None,
+    deal: DealOpt = None,
+    contact: ContactOpt = None,
+    account: AccountOpt = None,
+    outcome: OutcomeOpt = None,
+    at: AtOpt = None,
+    rep: RepOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Log an email and print its id; it updates the record's last contact.
+
+    Example: salescli log email --deal 12 "Sent the revised proposal"
+    """
+    targets = dict(lead=lead, deal=deal, contact=contact, account=account)
+    _log(ctx, "email", text, targets, outcome, at, rep, fmt)
+
+
+@app.command("meeting")
+def log_meeting(
+    ctx: typer.Context,
+    text: TextArg = "",
+    lead: LeadOpt = None,
+    deal: DealOpt = None,
+    contact: ContactOpt = None,
+    account: AccountOpt = None,
+    outcome: OutcomeOpt = None,
+    at: AtOpt = None,
+    rep: RepOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Log a meeting and print its id; it updates the record's last contact.
+
+    Example: salescli log meeting --account "Acme GmbH" --at "2026-11-20 14:00" "On-site demo"
+    """
+    targets = dict(lead=lead, deal=deal, contact=contact, account=account)
+    _log(ctx, "meeting", text, targets, outcome, at, rep, fmt)
+
+
+@app.command("note")
+def log_note(
+    ctx: typer.Context,
+    text: TextArg = "",
+    lead: LeadOpt = None,
+    deal: DealOpt = None,
+    contact: ContactOpt = None,
+    account: AccountOpt = None,
+    outcome: OutcomeOpt = None,
+    at: AtOpt = None,
+    rep: RepOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Log a note and print its id; it updates the record's last contact.
+
+    Example: salescli log note --contact "Jürgen Groß" "Prefers email, not calls"
+    """
+    targets = dict(lead=lead, deal=deal, contact=contact, account=account)
+    _log(ctx, "note", text, targets, outcome, at, rep, fmt)

@@ -1,7 +1,128 @@
-"""`salescli product`."""
+"""`salescli product`: the price list used by deal line items."""
 
 from __future__ import annotations
 
+from typing import Annotated
+
 import typer
 
-app = typer.Typer(no_args_is_help=True, help="(being written)")
+from salescli.cli.common import FormatOpt, OutputOpt, state
+from salescli.errors import UsageError
+from salescli.render import Column, Format
+
+app = typer.Typer(no_args_is_help=True, help="Manage products: the price list for deal line items.")
+
+ProductArg = Annotated[str, typer.Argument(metavar="PRODUCT", help="Product id or name.")]
+SeriesOpt = Annotated[str | None, typer.Option("--series", help="Product family, e.g. GTX.")]
+CurrencyOpt = Annotated[
+    str | None, typer.Option("--currency", help="ISO code (default: config currency).")
+]
+COLUMNS = [
+    Column("id", "id", "right"),
+    Column("name", "name"),
+    Column("series", "series"),
+    Column("price", "price", "right"),
+    Column("currency", "cur"),
+    Column("active", "active"),
+    Column("deals", "deals", "right"),
+]
+
+
+@app.command("add")
+def product_add(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Product name (unique, ignoring case).")],
+    price: Annotated[str, typer.Option("--price", help="Unit price, exact: 4821 or 1,095.50.")],
+    currency: CurrencyOpt = None,
+    series: SeriesOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Add a product and print its id (with --format json, the record).
+
+    Example: salescli product add "GTX Pro" --price 4821 --series GTX
+    """
+    from salescli import render
+    from salescli.services import products
+
+    st = state(ctx)
+    with st.session() as session:
+        product = products.add(
+            session, name, price=price, currency=currency, series=series, now=st.now,
+            settings=st.settings,
+        )  # fmt: skip
+        record = products.record(product)
+    if fmt == Format.table:
+        render.print_id(record["id"])
+    else:
+        render.write_record(record, fmt, tz=st.tz)
+
+
+@app.command("list")
+def product_list(
+    ctx: typer.Context,
+    active_only: Annotated[bool, typer.Option("--active", help="Active products only.")] = False,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """List products with their price and how many deals use them.
+
+    Example: salescli product list --format csv
+    """
+    from salescli import render
+    from salescli.services import products
+
+    st = state(ctx)
+    with st.session(write=False) as session:
+        rows = products.list_products(session, include_inactive=not active_only)
+    render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
+
+
+@app.command("show")
+def product_show(
+    ctx: typer.Context, product: ProductArg, fmt: FormatOpt = Format.table, output: OutputOpt = None
+) -> None:
+    """Show one product.
+
+    Example: salescli product show "GTX Pro" --format json
+    """
+    from salescli import render
+    from salescli.services import products
+
+    st = state(ctx)
+    with st.session(write=False) as session:
+        record = products.show(session, product)
+    render.write_record(record, fmt, output=output, tz=st.tz)
+
+
+@app.command("edit")
+def product_edit(
+    ctx: typer.Context,
+    product: ProductArg,
+    name: Annotated[str | None, typer.Option("--name", help="New name.")] = None,
+    price: Annotated[str | None, typer.Option("--price", help="New unit price.")] = None,
+    currency: CurrencyOpt = None,
+    series: SeriesOpt = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="Offer it, or retire it.")
+    ] = None,
+) -> None:
+    """Change a product; deal lines already added keep their price.
+
+    Example: salescli product edit "GTX Pro" --price 4999
+    """
+    from salescli import render
+    from salescli.services import products
+
+    if all(v is None for v in (name, price, currency, series, active)):
+        raise UsageError(
+            "nothing to change: give --name, --price, --currency, --series or --active"
+        )
+    with state(ctx).session() as session:
+        item = products.edit(
+            session, product, name=name, price=price, currency=currency, series=series,
+            active=active,
+        )  # fmt: skip
+        record = products.record(item)
+    render.message(
+        f"product {record['id']} '{record['name']}': {record['price']:,} {record['currency']}"
+    )

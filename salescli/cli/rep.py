@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-import enum
 from typing import Annotated
 
 import typer
 
+from salescli.cli import importing as io
 from salescli.cli.common import FormatOpt, OutputOpt, state
 from salescli.errors import UsageError
 from salescli.render import Column, Format
@@ -188,8 +188,8 @@ def _set_active(ctx: typer.Context, ref: str, active: bool, fmt: Format) -> None
         now_state = "active" if active else "inactive"
         text = f"Rep {result['id']} ({result['name']}) was already {now_state}."
     if not active and result["open_leads"]:
-        text += (
-            f" It still owns {result['open_leads']} open lead(s): reassign them with lead assign."
+        text = text.rstrip(".") + (
+            f"; it still owns {result['open_leads']} open lead(s) (see: salescli lead assign)."
         )
     _report(result, fmt, st.tz, text)
 
@@ -212,28 +212,60 @@ def rep_activate(ctx: typer.Context, rep: RepArg, fmt: FormatOpt = Format.table)
     _set_active(ctx, rep, True, fmt)
 
 
-class ExportFormat(str, enum.Enum):
-    csv = "csv"
-    json = "json"
+@app.command("import")
+def rep_import(
+    ctx: typer.Context,
+    file: io.FileArg,
+    map_: io.MapOpt = None,
+    map_value: io.MapValueOpt = None,
+    null_value: io.NullValueOpt = None,
+    delimiter: io.DelimiterOpt = None,
+    encoding: io.EncodingOpt = None,
+    skip_invalid: io.SkipInvalidOpt = False,
+    reject_file: io.RejectFileOpt = None,
+    dry_run: io.DryRunOpt = False,
+    again: io.AgainOpt = False,
+) -> None:
+    """Import reps from CSV (name, email, manager, team, territory, skills, active).
+
+    Managers named in the file that are not reps yet are created; a hierarchy cycle is refused.
+
+    Example: salescli rep import sales_teams.csv --map sales_agent=name --map regional_office=team
+    """
+    from salescli.services import reps
+
+    flags = dict(map_=map_, map_value=map_value, null_value=null_value, delimiter=delimiter)
+    flags |= dict(encoding=encoding, skip_invalid=skip_invalid, reject_file=reject_file)
+    report: dict = {}
+    try:
+        io.run_import(ctx, reps.import_entity(report), file, dry_run=dry_run, again=again, **flags)
+    except typer.Exit:  # --skip-invalid with rejects: the good rows were committed
+        _managers_message(report)
+        raise
+    _managers_message(report)
+
+
+def _managers_message(report: dict) -> None:
+    from salescli import render
+
+    for key, verb in (("managers_written", "Created"), ("managers_planned", "Would create")):
+        if report.get(key):
+            names = ", ".join(report[key])
+            render.message(f"{verb} {len(report[key])} manager(s) named in the file: {names}")
+            return
 
 
 @app.command("export")
 def rep_export(
-    ctx: typer.Context,
-    fmt: Annotated[
-        ExportFormat, typer.Option("--format", "-f", case_sensitive=False, help="csv or json.")
-    ] = ExportFormat.csv,
-    output: OutputOpt = None,
+    ctx: typer.Context, fmt: io.ExportFormatOpt = io.ExportFormat.csv, output: OutputOpt = None
 ) -> None:
     """Write every rep (active or not) in the columns that rep import reads.
 
     Example: salescli rep export --output reps.csv
     """
-    from salescli import render
-    from salescli.services import reps
+    from salescli.services import csvio, reps
 
     st = state(ctx)
     with st.session(write=False) as session:
         rows = reps.export_rows(session)
-    columns = [Column(field, field) for field in reps.EXPORT_FIELDS]
-    render.write_rows(rows, Format(fmt.value), columns=columns, output=output, tz=st.tz)
+    csvio.export_rows(rows, reps.EXPORT_FIELDS, fmt.value, output=output, tz=st.tz)

@@ -17,6 +17,13 @@ SORTS = ("name", "created")
 EDITABLE = ("industry", "website", "phone", "country", "territory")
 
 
+def utc(value: dt.datetime) -> dt.datetime:
+    """A plain aware UTC datetime (pendulum instances are converted)."""
+    if value.tzinfo is None:
+        raise ValueError("naive datetime")
+    return dt.datetime.fromtimestamp(value.timestamp(), dt.UTC)
+
+
 def name_key(name: str) -> str:
     from salescli.text import fold
 
@@ -62,8 +69,8 @@ def rep_id(session: Session, ref: str | None, settings: Settings | None = None) 
 
     if ref:
         return reps.resolve(session, ref).id
-    me = settings.me if settings is not None else None
-    return reps.get_by_name(session, me).id if me else None
+    me = reps.default_owner(session, settings) if settings is not None else None
+    return me.id if me else None
 
 
 def _search_text(account: Account) -> str:
@@ -107,8 +114,8 @@ def create(
         territory=_opt(territory),
         owner_id=owner_id,
         parent_id=parent_id,
-        created_at=now,
-        updated_at=now,
+        created_at=utc(now),
+        updated_at=utc(now),
     )
     account.search_text = _search_text(account)
     session.add(account)
@@ -153,7 +160,7 @@ def update(
         check_parent(session, account, changes["parent_id"])
         account.parent_id = changes["parent_id"]
     account.search_text = _search_text(account)
-    account.updated_at = now
+    account.updated_at = utc(now)
     session.add(account)
     session.flush()
     return account
@@ -181,16 +188,19 @@ def delete(session: Session, account: Account) -> dict:
     counts = _dependents(session, account.id)
     if counts["deals"] or counts["contacts"]:
         raise InvalidData(
-            f"account {account.id} '{account.name}' has {_plural(counts['deals'], 'deal')} "
-            f"and {_plural(counts['contacts'], 'contact')}: delete or move them first"
+            f"account {account.id} '{account.name}' has {plural(counts['deals'], 'deal')} "
+            f"and {plural(counts['contacts'], 'contact')}: delete or move them first"
         )
     session.delete(account)
     session.flush()
     return {"id": account.id, "name": account.name, "deleted": True, **counts}
 
 
-def _plural(count: int, word: str) -> str:
-    return f"{count} {word}" if count == 1 else f"{count} {word}s"
+def plural(count: int, word: str) -> str:
+    """`1 deal`, `2 deals`, `3 activities`."""
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
 
 
 def _dependents(session: Session, account_id: int | None) -> dict[str, int]:
@@ -488,9 +498,8 @@ def timeline(
             .order_by(StageChange.changed_at, StageChange.id)
         )
     )
-    first_stage = {}
-    for change in changes:
-        first_stage.setdefault(change.deal_id, change.to_stage_id)
+    first_stage = {c.deal_id: c.to_stage_id for c in reversed(changes)}
+    first_stage.update({c.deal_id: c.to_stage_id for c in changes if c.from_stage_id is None})
     reasons = {r.id: r.name for r in session.exec(select(LostReason))}
 
     def stage_name(stage_id: int | None) -> str:

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, NotFound
+from salescli.services.accounts import utc
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -104,8 +105,8 @@ def create(
         account_id=account_id,
         owner_id=owner_id,
         lead_id=lead_id,
-        created_at=now,
-        updated_at=now,
+        created_at=utc(now),
+        updated_at=utc(now),
     )
     contact.search_text = _search_text(contact, _account_name(session, account_id))
     session.add(contact)
@@ -138,7 +139,7 @@ def update(
         if key in changes:
             setattr(contact, key, changes[key])
     contact.search_text = _search_text(contact, _account_name(session, contact.account_id))
-    contact.updated_at = now
+    contact.updated_at = utc(now)
     session.add(contact)
     session.flush()
     return contact

@@ -119,7 +119,9 @@ class Converter:
 
             table = _table()
             rows = self.session.execute(
-                sa.select(table.c.valid_on, table.c.rate).where(table.c.currency == currency).order_by(table.c.valid_on)
+                sa.select(table.c.valid_on, table.c.rate)
+                .where(table.c.currency == currency)
+                .order_by(table.c.valid_on)
             ).all()
             self._rates[currency] = ([r.valid_on for r in rows], [Decimal(r.rate) for r in rows])
         return self._rates[currency]

@@ -22,7 +22,7 @@ from salescli.text import fold
 if TYPE_CHECKING:
     from sqlmodel import Session
 
-    from salescli.models import Lead, Rep
+    from salescli.models import Lead
 
 STATUSES = ("new", "contacted", "qualified", "unqualified", "nurturing", "converted", "lost")
 CLOSED_STATUSES = ("converted", "lost", "unqualified")
@@ -51,7 +51,7 @@ def _row(lead: Lead, rep_id: int, rep_name: str, strategy: str, reason: str) -> 
     }
 
 
-def _get_lead(session: Session, lead_id: int) -> Lead:
+def get_lead(session: Session, lead_id: int) -> Lead:
     from salescli.models import Lead
 
     lead = session.get(Lead, lead_id)
@@ -87,11 +87,13 @@ def _record(
     session.add(lead)
 
 
-def assign(session: Session, lead_id: int, rep_ref: str, *, me: str | None, now: dt.datetime) -> dict:
+def assign(
+    session: Session, lead_id: int, rep_ref: str, *, me: str | None, now: dt.datetime
+) -> dict:
     """Assign one lead to a rep by hand (strategy "manual"); an inactive rep is refused."""
     from salescli.services import reps
 
-    lead = _get_lead(session, lead_id)
+    lead = get_lead(session, lead_id)
     rep = reps.resolve(session, rep_ref)
     if not rep.active:
         raise InvalidData(
@@ -178,7 +180,7 @@ def _pick(
         territory = fold(lead.territory)
         if not territory:
             rep = _least_loaded(reps)
-            return rep, f"fallback load: lead has no territory ({rep.open} open leads)"
+            return rep, "fallback load: lead has no territory"
         matches = [r for r in reps if r.territory == territory]
         if matches:
             return _least_loaded(matches), f"territory {lead.territory}"
@@ -197,7 +199,7 @@ def _pick(
         rep = _least_loaded(reps)
         return rep, "fallback load: no rep with skill " + ", ".join(wanted)
     rep = _least_loaded(reps)
-    return rep, f"load: {rep.open} open leads"
+    return rep, f"load: {rep.open} open lead{'' if rep.open == 1 else 's'}"
 
 
 def auto_assign(
@@ -225,13 +227,15 @@ def auto_assign(
         Lead.status == status,
         Lead.forgotten.is_(False),  # type: ignore[attr-defined]
     )
-    leads = list(session.exec(select(Lead).where(wanted).order_by(Lead.id)).all())
+    # FOR UPDATE (PostgreSQL): a concurrent run waits, then skips the leads this one took.
+    query = select(Lead).where(wanted).order_by(Lead.id)
+    leads = list(session.exec(query if dry_run else query.with_for_update()).all())
     tags: dict[int, list[str]] = {}
     if strategy == "skill" and leads:
-        query = sa.select(LeadTag.lead_id, LeadTag.tag).join(Lead, Lead.id == LeadTag.lead_id)
-        for lead_id, tag in session.execute(query.where(wanted)):
+        tag_query = sa.select(LeadTag.lead_id, LeadTag.tag).join(Lead, Lead.id == LeadTag.lead_id)
+        for lead_id, tag in session.execute(tag_query.where(wanted)):
             tags.setdefault(lead_id, []).append(tag)
-    setting = session.get(Setting, LAST_RR_KEY)
+    setting = session.get(Setting, LAST_RR_KEY, with_for_update=not dry_run)
     state = {"last": int(setting.value) if setting and setting.value.isdigit() else None}
     rows = []
     for lead in leads:
@@ -278,9 +282,3 @@ def history(session: Session, lead_id: int) -> list[dict]:
         }
         for a, rep_name, old_name in session.execute(query)
     ]
-
-
-def rep_for(session: Session, rep_id: int) -> Rep | None:
-    from salescli.models import Rep
-
-    return session.get(Rep, rep_id)

@@ -110,8 +110,16 @@ def _int(value: str, default: int) -> int:
 
 
 def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    if value is not None and (value.tzinfo is None or value.utcoffset() is None):
-        return value.replace(tzinfo=dt.UTC)
+    """A plain aware datetime (naive taken as UTC; pendulum's subclass made plain)."""
+    if value is None:
+        return None
+    if value.tzinfo is None or value.utcoffset() is None:
+        value = value.replace(tzinfo=dt.UTC)
+    if type(value) is not dt.datetime:
+        u = value.astimezone(dt.UTC)
+        value = dt.datetime(
+            u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond, tzinfo=dt.UTC
+        )
     return value
 
 
@@ -132,6 +140,10 @@ def _decay(
         return 0, 0, since
     weeks = (now - since) // _WEEK
     return min(weeks * rules.decay_per_week, rules.decay_max), weeks, since
+
+
+def _plural(count: int, noun: str) -> str:
+    return f"{count} {noun}{'' if count == 1 else 's'}"
 
 
 def _unique_tags(tags: Iterable[str]) -> list[str]:
@@ -190,12 +202,12 @@ def score_breakdown(
     if last is None:
         detail = "never contacted"
     else:
-        days = (now - last).days
+        days = (now - last) // dt.timedelta(days=1)
         limit = rules.engagement_days
         detail = (
-            f"last contact {days} days ago (within {limit})"
+            f"last contact {_plural(days, 'day')} ago (within {limit})"
             if engaged
-            else f"last contact {days} days ago (more than {limit})"
+            else f"last contact {_plural(days, 'day')} ago (more than {limit})"
         )
     rows.append(
         {
@@ -206,7 +218,7 @@ def score_breakdown(
     )
     lost, weeks, since = _decay(fields, now, rules)
     what = "last contact" if last is not None else "created"
-    detail = f"{weeks} full weeks since {what}"
+    detail = f"{_plural(weeks, 'full week')} since {what}"
     if since is not None:
         detail += f" {since.date().isoformat()}"
     detail += f" × {rules.decay_per_week} (max {rules.decay_max})"

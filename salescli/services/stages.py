@@ -87,7 +87,9 @@ def first_open(session: Session) -> Stage:
     for stage in all_stages(session):
         if stage.kind == "open":
             return stage
-    raise InvalidData("the pipeline has no open stage (add one: salescli deal stages add discovery)")
+    raise InvalidData(
+        "the pipeline has no open stage (add one: salescli deal stages add discovery)"
+    )
 
 
 def closed_stage(session: Session, kind: str) -> Stage:
@@ -342,7 +344,10 @@ def remove_reason(session: Session, name: str) -> LostReason:
 
     from salescli.models import Deal
 
-    reason = get_reason(session, name)
+    try:
+        reason = get_reason(session, name)
+    except InvalidData as exc:
+        raise NotFound(str(exc)) from None
     used = session.execute(
         sa.select(sa.func.count(Deal.id)).where(Deal.lost_reason_id == reason.id)
     ).scalar_one()

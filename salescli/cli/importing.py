@@ -1,0 +1,250 @@
+"""The flags every `X import` / `X export` command shares, and the one runner behind them.
+
+An import command declares the same parameters with these Annotated types and hands them to
+`run_import`, so every entity has identical flags and messages:
+
+    @app.command("import")
+    def rep_import(ctx: typer.Context, file: FileArg, map_: MapOpt = None,
+                   map_value: MapValueOpt = None, null_value: NullValueOpt = None,
+                   date_format: DateFormatOpt = None, decimal_comma: DecimalCommaOpt = False,
+                   delimiter: DelimiterOpt = None, encoding: EncodingOpt = None,
+                   skip_invalid: SkipInvalidOpt = False, reject_file: RejectFileOpt = None,
+                   dry_run: DryRunOpt = False, again: AgainOpt = False,
+                   owner: OwnerOpt = None) -> None:
+        from salescli.services.rep_io import ENTITY
+        run_import(ctx, ENTITY, **locals_without_ctx)   # see lead_io.py
+
+Only typer and the standard library at the top: services load inside the functions.
+"""
+
+from __future__ import annotations
+
+import enum
+import sys
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from salescli.cli.common import state
+
+if TYPE_CHECKING:
+    from salescli.services.csvio import Entity, ImportOptions, ImportResult
+
+FileArg = Annotated[str, typer.Argument(metavar="FILE", help="CSV file with a header row.")]
+MapOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map",
+        metavar="COLUMN=FIELD",
+        help="Read CSV column COLUMN as FIELD (repeatable); COLUMN= ignores a column.",
+    ),
+]
+MapValueOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--map-value",
+        metavar="FIELD:FILE_VALUE=OUR_VALUE",
+        help="Translate a value (repeatable), e.g. status:Hot=qualified.",
+    ),
+]
+NullValueOpt = Annotated[
+    list[str] | None,
+    typer.Option(
+        "--null-value", metavar="TEXT", help="Read TEXT as empty (repeatable), e.g. Select."
+    ),
+]
+DateFormatOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--date-format",
+        metavar="STRFTIME",
+        help='Dates in the file follow this pattern, e.g. "%d %b, %Y %H:%M:%S" (default ISO).',
+    ),
+]
+DecimalCommaOpt = Annotated[
+    bool,
+    typer.Option("--decimal-comma", help="Amounts use a decimal comma: 1.250,00."),
+]
+DelimiterOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--delimiter",
+        metavar="CHAR",
+        help="Field separator (default: sniffed among , ; TAB |). 'tab' or '\\t' for TAB.",
+    ),
+]
+EncodingOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--encoding", metavar="NAME", help="File encoding (default UTF-8, BOM or not), e.g. cp1252."
+    ),
+]
+SkipInvalidOpt = Annotated[
+    bool,
+    typer.Option(
+        "--skip-invalid",
+        help="Import the valid rows, write the others to the reject file, exit 1.",
+    ),
+]
+RejectFileOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--reject-file",
+        metavar="FILE",
+        help="Where --skip-invalid writes bad rows (default FILE.rejects.csv, created 0600).",
+    ),
+]
+DryRunOpt = Annotated[
+    bool, typer.Option("--dry-run", help="Validate and report counts; write nothing.")
+]
+AgainOpt = Annotated[bool, typer.Option("--again", help="Import a file that was imported before.")]
+OwnerOpt = Annotated[
+    str | None,
+    typer.Option("--owner", metavar="REP", help="Owner of the rows that name none."),
+]
+
+
+class ExportFormat(str, enum.Enum):
+    csv = "csv"
+    json = "json"
+
+
+ExportFormatOpt = Annotated[
+    ExportFormat,
+    typer.Option("--format", "-f", case_sensitive=False, help="csv (default) or json."),
+]
+ExportOutputOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--output", "-o", metavar="FILE", help="Write to FILE (created 0600) instead of stdout."
+    ),
+]
+
+
+def import_options(
+    ctx: typer.Context,
+    *,
+    map_: list[str] | None = None,
+    map_value: list[str] | None = None,
+    null_value: list[str] | None = None,
+    date_format: str | None = None,
+    decimal_comma: bool = False,
+    delimiter: str | None = None,
+    encoding: str | None = None,
+    skip_invalid: bool = False,
+    reject_file: str | None = None,
+    dry_run: bool = False,
+    again: bool = False,
+    owner: str | None = None,
+) -> ImportOptions:
+    """The shared flags as `csvio.ImportOptions` (bad flag values → exit 2)."""
+    from salescli.errors import UsageError
+    from salescli.services.csvio import ImportOptions, parse_pairs
+
+    maps = dict(parse_pairs(map_ or [], "--map", "Full Name=name"))
+    value_maps: dict[str, dict[str, str]] = {}
+    for left, right in parse_pairs(map_value or [], "--map-value", "status:Hot=qualified"):
+        if ":" not in left:
+            raise UsageError(
+                f"--map-value '{left}={right}' does not name a field (e.g. status:Hot=qualified)"
+            )
+        field_name, file_value = left.split(":", 1)
+        value_maps.setdefault(field_name.strip(), {})[file_value.strip()] = right
+    if delimiter is not None:
+        delimiter = {"tab": "\t", "\\t": "\t"}.get(delimiter.lower(), delimiter)
+        if len(delimiter) != 1:
+            raise UsageError(f"--delimiter '{delimiter}' must be one character (e.g. ';')")
+    if date_format is not None and "%" not in date_format:
+        raise UsageError(
+            f"--date-format '{date_format}' is not a strftime pattern (e.g. \"%d/%m/%Y\")"
+        )
+    st = state(ctx)
+    return ImportOptions(
+        maps=maps,
+        value_maps=value_maps,
+        null_values=tuple(null_value or ()),
+        date_format=date_format,
+        decimal_comma=decimal_comma,
+        delimiter=delimiter,
+        encoding=encoding,
+        skip_invalid=skip_invalid,
+        reject_file=reject_file,
+        dry_run=dry_run,
+        again=again,
+        owner=owner,
+        currency=st.settings.currency,
+        timezone=st.tz,
+    )
+
+
+def run_import(ctx: typer.Context, entity: Entity, file: str, **flags: Any) -> ImportResult:
+    """Parse the flags, run the import in one write transaction, report, exit 1 on rejects.
+
+    `flags` are the shared option values by parameter name (map_, map_value, null_value,
+    date_format, decimal_comma, delimiter, encoding, skip_invalid, reject_file, dry_run,
+    again, owner).
+    """
+    from salescli import render
+    from salescli.services import csvio
+
+    options = import_options(ctx, **flags)
+    st = state(ctx)
+    now = st.now
+    with (
+        _progress(f"Importing {entity.label}") as progress,
+        st.connection(write=not options.dry_run) as conn,
+    ):
+        result = csvio.run_import(conn, file, entity, options, now=now, progress=progress)
+    if result.unknown_columns:
+        names = ", ".join(result.unknown_columns)
+        render.message(
+            f"Ignored {len(result.unknown_columns)} column(s) that match no {entity.name} field: "
+            f"{names} (use --map COLUMN=FIELD to import one)"
+        )
+    label = entity.label
+    if result.dry_run:
+        text = f"Dry run: {result.imported} {label} would be imported"
+        if result.rejected:
+            text += f", {result.rejected} rejected:\n" + "\n".join(
+                f"  {e}" for e in result.errors[: csvio.MAX_LISTED_ERRORS]
+            )
+            more = result.rejected - csvio.MAX_LISTED_ERRORS
+            text += f"\n  and {more} more" if more > 0 else ""
+        render.message(text + ("" if result.rejected else "; nothing written."))
+        if result.rejected:
+            raise typer.Exit(1)
+        return result
+    if result.rejected:
+        render.message(
+            f"{result.imported} imported, {result.rejected} rejected → {result.reject_file}"
+        )
+        raise typer.Exit(1)
+    render.message(f"Imported {result.imported} {label} from {file} (batch {result.batch_id}).")
+    return result
+
+
+class _progress:
+    """A rich progress bar on stderr when it is a terminal; a no-op callback otherwise."""
+
+    def __init__(self, description: str) -> None:
+        self.description = description
+        self.bar: Any = None
+        self.task: Any = None
+
+    def __enter__(self) -> Any:
+        if not sys.stderr.isatty():
+            return None
+        from rich.console import Console
+        from rich.progress import Progress
+
+        self.bar = Progress(console=Console(stderr=True), transient=True)
+        self.bar.start()
+        self.task = self.bar.add_task(self.description, total=None)
+        return self.update
+
+    def update(self, done: int, total: int) -> None:
+        self.bar.update(self.task, completed=done, total=total)
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar is not None:
+            self.bar.stop()

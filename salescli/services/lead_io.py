@@ -1,0 +1,418 @@
+"""`lead import` / `lead export` on top of the CSV engine (services/csvio.py).
+
+Benchmarked path: no sqlmodel, no models; lightweight `sqlalchemy.table()` clauses, one
+Core executemany per table, lookups loaded once.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from salescli.errors import InvalidData
+from salescli.services import csvio
+from salescli.services.csvio import FieldSpec, ImportContext, invalid
+from salescli.text import fold, phone_key, search_text
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+STATUSES = ("new", "contacted", "qualified", "unqualified", "nurturing", "converted", "lost")
+TAG_MAX = 100
+
+LEAD = sa.table(
+    "lead",
+    sa.column("id", sa.Integer),
+    sa.column("name"),
+    sa.column("email"),
+    sa.column("email_key"),
+    sa.column("phone"),
+    sa.column("phone_key"),
+    sa.column("company"),
+    sa.column("title"),
+    sa.column("source"),
+    sa.column("status"),
+    sa.column("status_reason"),
+    sa.column("territory"),
+    sa.column("owner_id", sa.Integer),
+    sa.column("score", sa.Integer),
+    sa.column("external_id"),
+    sa.column("notes"),
+    sa.column("search_text"),
+    sa.column("import_batch_id", sa.Integer),
+    sa.column("forgotten", sa.Boolean),
+    sa.column("created_at"),
+    sa.column("updated_at"),
+    sa.column("last_contact_at"),
+)
+LEADTAG = sa.table("leadtag", sa.column("lead_id", sa.Integer), sa.column("tag"))
+ASSIGNMENT = sa.table(
+    "leadassignment",
+    sa.column("lead_id", sa.Integer),
+    sa.column("rep_id", sa.Integer),
+    sa.column("previous_rep_id", sa.Integer),
+    sa.column("strategy"),
+    sa.column("reason"),
+    sa.column("assigned_by"),
+    sa.column("assigned_at"),
+)
+REP = sa.table("rep", sa.column("id", sa.Integer), sa.column("name"), sa.column("name_key"))
+
+FIELDS = (
+    FieldSpec(
+        "name",
+        required=True,
+        max_length=300,
+        aliases=("full name", "lead name", "contact name", "contact"),
+    ),
+    FieldSpec("email", max_length=320, aliases=("e-mail", "email address", "mail")),
+    FieldSpec("phone", max_length=100, aliases=("phone number", "telephone", "tel", "mobile")),
+    FieldSpec(
+        "company",
+        max_length=300,
+        aliases=("company name", "organization", "organisation", "account"),
+    ),
+    FieldSpec("title", max_length=200, aliases=("job title", "position", "role")),
+    FieldSpec("source", max_length=200, aliases=("lead source",)),
+    FieldSpec("status", "choice", choices=STATUSES, aliases=("lead status",)),
+    FieldSpec("status_reason", max_length=500, aliases=("reason",)),
+    FieldSpec("tags", "list", aliases=("tag", "segment")),
+    FieldSpec("territory", max_length=200, aliases=("region",)),
+    FieldSpec("owner", max_length=200, aliases=("lead owner", "rep", "assigned to")),
+    FieldSpec("external_id", max_length=200, aliases=("external id", "ext id")),
+    FieldSpec("notes", multiline=True, aliases=("note", "description", "comments")),
+    FieldSpec("created_at", "datetime", aliases=("created", "created date", "create date")),
+    FieldSpec("last_contact_at", "datetime", aliases=("last contact", "last contacted")),
+)
+# Columns our own `lead export` writes that an import reads silently.
+IGNORED = ("id", "owner_id", "score", "updated_at")
+EXPORT_COLUMNS = (
+    "id",
+    "name",
+    "email",
+    "phone",
+    "company",
+    "title",
+    "source",
+    "status",
+    "status_reason",
+    "tags",
+    "territory",
+    "owner",
+    "score",
+    "external_id",
+    "notes",
+    "created_at",
+    "updated_at",
+    "last_contact_at",
+)
+
+# The common case, checked cheaply; anything it rejects goes to email_validator, which
+# accepts or explains. Special-use domains (`.test`, `.local`...) always go there too.
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})$"
+)
+_SPECIAL_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test", "internal"})
+
+
+def clean_email(value: str) -> str:
+    """The normalised address (domain lower-cased); InvalidData quoting email_validator."""
+    match = _EMAIL.match(value)
+    if match and len(value) <= 254 and value.index("@") <= 64:
+        domain = match.group(1)
+        if domain.rsplit(".", 1)[1].lower() not in _SPECIAL_TLDS:
+            return value[: match.start(1)] + domain.lower()
+    from email_validator import EmailNotValidError, validate_email
+
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        reason = str(exc).rstrip(".")
+        raise invalid(
+            "email", value, f"is not an email address ({reason}) (e.g. ana@example.com)"
+        ) from None
+
+
+def lead_search_text(values: dict[str, Any]) -> str:
+    return search_text(
+        values["name"], values["email"], values["phone"], values["company"], values["title"]
+    )
+
+
+def _prepare(ctx: ImportContext) -> None:
+    conn = ctx.conn
+    assert conn is not None
+    reps = {key: rep_id for rep_id, key in conn.execute(sa.select(REP.c.id, REP.c.name_key))}
+    ctx.state["reps"] = reps
+    ctx.state["rep_ids"] = set(reps.values())
+    if ctx.options.owner:
+        ctx.state["default_owner"] = _rep_id(ctx, ctx.options.owner, for_option=True)
+    emails: dict[str, str] = {}
+    phones: dict[str, str] = {}
+    externals: dict[str, str] = {}
+    query = sa.select(LEAD.c.id, LEAD.c.email_key, LEAD.c.phone_key, LEAD.c.external_id).where(
+        LEAD.c.forgotten == sa.false()
+    )
+    for lead_id, email_key, phone, external in conn.execute(query):
+        where = f"lead {lead_id}"
+        if email_key:
+            emails.setdefault(email_key, where)
+        if phone:
+            phones.setdefault(phone, where)
+        if external:
+            externals.setdefault(external, where)
+    ctx.state["keys"] = {"email": emails, "phone": phones, "external_id": externals}
+    try:
+        from salescli.services import scoring
+    except ImportError:  # pragma: no cover - scoring ships with salescli
+        ctx.state["rules"] = None
+    else:
+        ctx.state["rules"] = scoring.load_rules(conn)
+        ctx.state["score"] = scoring.score_value
+
+
+def _rep_id(ctx: ImportContext, name: str, *, for_option: bool = False) -> int:
+    reps: dict[str, int] = ctx.state["reps"]
+    found = reps.get(fold(name))
+    if found is None and name.strip().isdigit() and int(name) in ctx.state["rep_ids"]:
+        found = int(name)
+    if found is None:
+        if for_option:
+            from salescli.errors import NotFound
+
+            raise NotFound(f"--owner: rep '{name}' not found (see: salescli rep list)")
+        raise invalid("owner", name, "is not a rep (see: salescli rep list)")
+    return found
+
+
+def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
+    name = values["name"]
+    if not name:
+        raise invalid("name", None, "is required (e.g. Ana Souza)")
+    email = values["email"]
+    if email is not None:
+        email = values["email"] = clean_email(email)
+    owner = values["owner"]
+    owner_id = _rep_id(ctx, owner) if owner is not None else None
+    tags = []
+    for tag in values["tags"] or ():
+        key = fold(tag)
+        if len(key) > TAG_MAX:
+            raise invalid("tags", tag, f"is longer than {TAG_MAX} characters")
+        if key not in tags:
+            tags.append(key)
+    tags.sort()
+    email_key = fold(email) if email else None
+    phone = phone_key(values["phone"])
+    if values["phone"] is not None and phone is None:
+        raise invalid("phone", values["phone"], "has no digits (e.g. +49 30 1234567)")
+    external = values["external_id"]
+    keys = ctx.state["keys"]
+    seen = ctx.state.setdefault("seen", {"email": {}, "phone": {}, "external_id": {}})
+    line = ctx.line
+    for kind, key, shown in (
+        ("email", email_key, email),
+        ("phone", phone, values["phone"]),
+        ("external_id", external, external),
+    ):
+        if key is None:
+            continue
+        other = keys[kind].get(key) or seen[kind].get(key)
+        if other is not None:
+            label = "external id" if kind == "external_id" else kind
+            raise InvalidData(f"duplicate of {other} ({label} {shown})")
+    for kind, key in (("email", email_key), ("phone", phone), ("external_id", external)):
+        if key is not None:
+            seen[kind][key] = f"line {line}"
+    now = ctx.now
+    created = values["created_at"] or now
+    status = values["status"] or "new"
+    row = {
+        "name": name,
+        "email": email,
+        "email_key": email_key,
+        "phone": values["phone"],
+        "phone_key": phone,
+        "company": values["company"],
+        "title": values["title"],
+        "source": values["source"],
+        "status": status,
+        "status_reason": values["status_reason"],
+        "territory": values["territory"],
+        "owner_id": owner_id,
+        "external_id": external,
+        "notes": values["notes"],
+        "search_text": lead_search_text(values),
+        "forgotten": False,
+        "created_at": created,
+        "updated_at": now,
+        "last_contact_at": values["last_contact_at"],
+        "tags": tags,
+    }
+    row["score"] = _score(row, tags, ctx)
+    return row
+
+
+def _score(row: dict[str, Any], tags: list[str], ctx: ImportContext) -> int:
+    """scoring.score_value is pure: rows with the same inputs share one computation."""
+    rules = ctx.state["rules"]
+    if rules is None:
+        return 0
+    key = (
+        row["source"],
+        row["email"] is not None,
+        row["phone"] is not None,
+        row["company"] is not None,
+        row["title"] is not None,
+        tuple(tags),
+        row["created_at"],
+        row["last_contact_at"],
+    )
+    cache = ctx.state.setdefault("scores", {})
+    score = cache.get(key)
+    if score is None:
+        score = cache[key] = ctx.state["score"](row, tags, ctx.now, rules)
+    return score
+
+
+def _insert(rows: list[dict[str, Any]], ctx: ImportContext) -> None:
+    conn = ctx.conn
+    assert conn is not None
+    dialect = conn.dialect.name
+    batch = ctx.batch_id
+    now_stored = csvio.storage_instant(ctx.now, dialect)
+    payload = []
+    for row in rows:
+        record = dict(row)
+        del record["tags"]
+        record["import_batch_id"] = batch
+        record["created_at"] = csvio.storage_instant(row["created_at"], dialect)
+        record["updated_at"] = now_stored
+        record["last_contact_at"] = csvio.storage_instant(row["last_contact_at"], dialect)
+        payload.append(record)
+    conn.execute(sa.insert(LEAD), payload)
+    needs_ids = any(row["tags"] or row["owner_id"] is not None for row in rows)
+    if not needs_ids:
+        return
+    # Rows of one executemany get increasing ids in insertion order on both backends.
+    ids = list(
+        conn.execute(
+            sa.select(LEAD.c.id).where(LEAD.c.import_batch_id == batch).order_by(LEAD.c.id)
+        ).scalars()
+    )
+    if len(ids) != len(rows):  # pragma: no cover - guarded by the batch id
+        raise InvalidData("import: could not read back the new lead ids; nothing imported")
+    tags = [{"lead_id": i, "tag": t} for i, row in zip(ids, rows, strict=True) for t in row["tags"]]
+    if tags:
+        conn.execute(sa.insert(LEADTAG), tags)
+    reason = f"import batch {batch}"
+    who = ctx.state.get("assigned_by")
+    assignments = [
+        {
+            "lead_id": i,
+            "rep_id": row["owner_id"],
+            "previous_rep_id": None,
+            "strategy": "import",
+            "reason": reason,
+            "assigned_by": who,
+            "assigned_at": now_stored,
+        }
+        for i, row in zip(ids, rows, strict=True)
+        if row["owner_id"] is not None
+    ]
+    if assignments:
+        conn.execute(sa.insert(ASSIGNMENT), assignments)
+
+
+ENTITY = csvio.Entity(
+    name="lead",
+    fields=FIELDS,
+    validate=_validate,
+    insert=_insert,
+    prepare=_prepare,
+    ignored=IGNORED,
+)
+
+
+def export(
+    conn: Connection,
+    *,
+    status: list[str] | None = None,
+    source: str | None = None,
+    owner_id: int | None | bool = False,
+) -> Iterator[dict[str, Any]]:
+    """Every matching lead (not forgotten) in id order with its tags, streamed.
+
+    owner_id False = any owner, None = unowned, an int = that rep.
+    """
+    from salescli.services.lead_queries import utc
+
+    query = (
+        sa.select(
+            LEAD.c.id,
+            LEAD.c.name,
+            LEAD.c.email,
+            LEAD.c.phone,
+            LEAD.c.company,
+            LEAD.c.title,
+            LEAD.c.source,
+            LEAD.c.status,
+            LEAD.c.status_reason,
+            LEAD.c.territory,
+            REP.c.name.label("owner"),
+            LEAD.c.score,
+            LEAD.c.external_id,
+            LEAD.c.notes,
+            LEAD.c.created_at,
+            LEAD.c.updated_at,
+            LEAD.c.last_contact_at,
+        )
+        .select_from(LEAD.outerjoin(REP, REP.c.id == LEAD.c.owner_id))
+        .where(LEAD.c.forgotten == sa.false())
+        .order_by(LEAD.c.id)
+    )
+    tag_query = sa.select(LEADTAG.c.lead_id, LEADTAG.c.tag).join(
+        LEAD, LEAD.c.id == LEADTAG.c.lead_id
+    )
+    if status:
+        query = query.where(LEAD.c.status.in_(status))
+        tag_query = tag_query.where(LEAD.c.status.in_(status))
+    if source is not None:
+        cond = LEAD.c.source.is_(None) if not source.strip() else LEAD.c.source == source.strip()
+        query = query.where(cond)
+        tag_query = tag_query.where(cond)
+    if owner_id is not False:
+        cond = LEAD.c.owner_id.is_(None) if owner_id is None else LEAD.c.owner_id == owner_id
+        query = query.where(cond)
+        tag_query = tag_query.where(cond)
+    tag_query = tag_query.order_by(LEADTAG.c.lead_id, LEADTAG.c.tag)
+    # Two ordered streams merged by lead id: nothing is held in memory but one lead's tags.
+    tag_rows = iter(_stream(conn, tag_query))
+    pending = next(tag_rows, None)
+    for row in _stream(conn, query):
+        record = dict(row._mapping)
+        tags = []
+        while pending is not None and pending[0] <= record["id"]:
+            if pending[0] == record["id"]:
+                tags.append(pending[1])
+            pending = next(tag_rows, None)
+        record["tags"] = tags
+        for key in ("created_at", "updated_at", "last_contact_at"):
+            value = record[key]
+            if isinstance(value, str):
+                import datetime as dt
+
+                value = dt.datetime.fromisoformat(value)
+            record[key] = utc(value)
+        yield record
+
+
+def _stream(conn: Connection, query: Any) -> Iterator[Any]:
+    if conn.dialect.name == "sqlite":
+        yield from conn.execute(query)
+    else:
+        yield from conn.execution_options(yield_per=2000).execute(query)

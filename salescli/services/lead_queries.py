@@ -1,0 +1,179 @@
+"""The lead read paths that must start fast (`lead list`, `lead sources`).
+
+SQLAlchemy Core over lightweight `table()/column()` clauses: no SQLModel, no ORM, so
+`lead list` pays only for SQLAlchemy Core. One query per list (tags aggregated in SQL).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Sequence
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from salescli.errors import NotFound
+from salescli.text import fold, like_pattern
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+LEAD = sa.table(
+    "lead",
+    sa.column("id", sa.Integer),
+    sa.column("name", sa.String),
+    sa.column("email", sa.String),
+    sa.column("phone", sa.String),
+    sa.column("company", sa.String),
+    sa.column("title", sa.String),
+    sa.column("source", sa.String),
+    sa.column("status", sa.String),
+    sa.column("status_reason", sa.String),
+    sa.column("territory", sa.String),
+    sa.column("owner_id", sa.Integer),
+    sa.column("score", sa.Integer),
+    sa.column("search_text", sa.String),
+    sa.column("forgotten", sa.Boolean),
+    sa.column("created_at", sa.DateTime),
+    sa.column("updated_at", sa.DateTime),
+    sa.column("last_contact_at", sa.DateTime),
+)
+REP = sa.table("rep", sa.column("id", sa.Integer), sa.column("name", sa.String))
+REP_KEY = sa.table("rep", sa.column("id", sa.Integer), sa.column("name_key", sa.String))
+LEADTAG = sa.table("leadtag", sa.column("lead_id", sa.Integer), sa.column("tag", sa.String))
+
+SORTS = ("created", "score", "last-contact", "name")
+NO_OWNER = "none"
+# Tags never contain a comma (lead tag splits on it), so it can separate them in one string.
+TAG_SEPARATOR = ","
+
+
+def utc(value: dt.datetime | None) -> dt.datetime | None:
+    """Core columns come back naive on SQLite (stored as UTC) and aware on PostgreSQL."""
+    if value is None:
+        return None
+    if value.tzinfo is None:
+        return value.replace(tzinfo=dt.UTC)
+    return value.astimezone(dt.UTC)
+
+
+def _select() -> sa.Select:
+    tags = (
+        sa.select(sa.func.aggregate_strings(LEADTAG.c.tag, TAG_SEPARATOR))
+        .where(LEADTAG.c.lead_id == LEAD.c.id)
+        .correlate(LEAD)
+        .scalar_subquery()
+    )
+    return sa.select(
+        LEAD.c.id,
+        LEAD.c.name,
+        LEAD.c.email,
+        LEAD.c.phone,
+        LEAD.c.company,
+        LEAD.c.title,
+        LEAD.c.source,
+        LEAD.c.status,
+        LEAD.c.status_reason,
+        LEAD.c.territory,
+        REP.c.name.label("owner"),
+        LEAD.c.owner_id,
+        LEAD.c.score,
+        tags.label("tags"),
+        LEAD.c.created_at,
+        LEAD.c.updated_at,
+        LEAD.c.last_contact_at,
+    ).select_from(LEAD.outerjoin(REP, REP.c.id == LEAD.c.owner_id))
+
+
+def row_to_record(row: Any) -> dict:
+    """One lead in the JSON shape of `lead list` (also the base of `lead show`)."""
+    record = dict(row._mapping)
+    raw_tags = record["tags"]
+    record["tags"] = sorted(raw_tags.split(TAG_SEPARATOR)) if raw_tags else []
+    for key in ("created_at", "updated_at", "last_contact_at"):
+        record[key] = utc(record[key])
+    return record
+
+
+def owner_id_for(conn: Connection, owner: str) -> int | None:
+    """The rep id a `--owner` filter names (by id or name); None for `none` (unowned)."""
+    if fold(owner) == NO_OWNER:
+        return None
+    if owner.strip().isdigit():
+        found = conn.execute(
+            sa.select(REP_KEY.c.id).where(REP_KEY.c.id == int(owner))
+        ).scalar_one_or_none()
+        if found is not None:
+            return found
+    found = conn.execute(
+        sa.select(REP_KEY.c.id).where(REP_KEY.c.name_key == fold(owner))
+    ).scalar_one_or_none()
+    if found is None:
+        raise NotFound(f"rep '{owner}' not found (see: salescli rep list)")
+    return found
+
+
+def _order(conn: Connection, sort: str) -> list[Any]:
+    if sort == "score":
+        return [LEAD.c.score.desc(), LEAD.c.id.desc()]
+    if sort == "last-contact":
+        return [LEAD.c.last_contact_at.desc().nulls_last(), LEAD.c.id.desc()]
+    if sort == "name":
+        # Folded names compared by code point on both backends (PostgreSQL would otherwise
+        # use the database's locale); forgotten leads have no search text and go last.
+        key = LEAD.c.search_text
+        if conn.dialect.name == "postgresql":
+            key = sa.collate(key, "C")
+        return [sa.case((LEAD.c.search_text == "", 1), else_=0), key, LEAD.c.id]
+    return [LEAD.c.created_at.desc(), LEAD.c.id.desc()]
+
+
+def list_leads(
+    conn: Connection,
+    *,
+    status: Sequence[str] = (),
+    owner: str | None = None,
+    source: str | None = None,
+    tags: Sequence[str] = (),
+    territory: str | None = None,
+    search: str | None = None,
+    sort: str = "created",
+    limit: int = 100,
+    ids: Sequence[int] | None = None,
+) -> list[dict]:
+    """Leads matching every filter given, in the JSON shape; limit 0 = all."""
+    query = _select()
+    if ids is not None:
+        query = query.where(LEAD.c.id.in_(list(ids)))
+    if status:
+        query = query.where(LEAD.c.status.in_(list(status)))
+    if owner is not None:
+        owner_id = owner_id_for(conn, owner)
+        query = query.where(
+            LEAD.c.owner_id.is_(None) if owner_id is None else LEAD.c.owner_id == owner_id
+        )
+    if source is not None:
+        query = query.where(
+            LEAD.c.source.is_(None) if not source.strip() else LEAD.c.source == source.strip()
+        )
+    for tag in tags:
+        query = query.where(
+            sa.exists().where(LEADTAG.c.lead_id == LEAD.c.id, LEADTAG.c.tag == fold(tag))
+        )
+    if territory is not None:
+        query = query.where(LEAD.c.territory == territory.strip())
+    if search:
+        query = query.where(LEAD.c.search_text.like(like_pattern(search), escape="\\"))
+    query = query.order_by(*_order(conn, sort))
+    if limit:
+        query = query.limit(limit)
+    return [row_to_record(row) for row in conn.execute(query)]
+
+
+def sources(conn: Connection) -> list[dict]:
+    """Leads per source, most first (a blank source is null)."""
+    query = sa.select(LEAD.c.source, sa.func.count()).group_by(LEAD.c.source)
+    rows = [{"source": source, "count": int(n)} for source, n in conn.execute(query)]
+    # Ties by name in code-point order, the same on both backends; blank last.
+    rows.sort(key=lambda r: (-r["count"], r["source"] is None, r["source"] or ""))
+    return rows
