@@ -42,7 +42,7 @@ def config_get(
     render.write_record(row, fmt, output=output)
 
 
-@app.command("set")
+@app.command("set", context_settings={"ignore_unknown_options": True})
 def config_set(
     ctx: typer.Context,
     key: Annotated[str, typer.Argument(help="Setting name.")],

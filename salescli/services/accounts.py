@@ -163,7 +163,25 @@ def update(
     account.updated_at = utc(now)
     session.add(account)
     session.flush()
+    if "name" in changes and changes["name"] is not None:
+        _refresh_related_search(session, account)
     return account
+
+
+def _refresh_related_search(session: Session, account: Account) -> None:
+    """Contacts and deals are searchable by their account's name: keep that copy current."""
+    from sqlmodel import select
+
+    from salescli.models import Contact, Deal
+    from salescli.services import contacts, deals
+
+    for contact in session.exec(select(Contact).where(Contact.account_id == account.id)):
+        contact.search_text = contacts.search_text_of(contact, account.name)
+        session.add(contact)
+    for deal in session.exec(select(Deal).where(Deal.account_id == account.id)):
+        deal.search_text = deals._search(session, deal)
+        session.add(deal)
+    session.flush()
 
 
 def check_parent(session: Session, account: Account, parent_id: int | None) -> None:

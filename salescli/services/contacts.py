@@ -66,7 +66,8 @@ def resolve(session: Session, ref: str, account_id: int | None = None) -> Contac
     return matches[0]
 
 
-def _search_text(contact: Contact, account_name: str | None) -> str:
+def search_text_of(contact: Contact, account_name: str | None) -> str:
+    """The searchable copy: name, email, title, phone and the account's name."""
     from salescli.text import search_text
 
     return search_text(contact.name, contact.email, contact.title, contact.phone, account_name)
@@ -108,7 +109,7 @@ def create(
         created_at=utc(now),
         updated_at=utc(now),
     )
-    contact.search_text = _search_text(contact, _account_name(session, account_id))
+    contact.search_text = search_text_of(contact, _account_name(session, account_id))
     session.add(contact)
     session.flush()
     return contact
@@ -138,7 +139,7 @@ def update(
     for key in ("account_id", "owner_id"):
         if key in changes:
             setattr(contact, key, changes[key])
-    contact.search_text = _search_text(contact, _account_name(session, contact.account_id))
+    contact.search_text = search_text_of(contact, _account_name(session, contact.account_id))
     contact.updated_at = utc(now)
     session.add(contact)
     session.flush()

@@ -75,6 +75,8 @@ def test_account_edit(cli):
     acme = _id(cli, "account", "add", "Acme", "--website", "acme.example", "--owner", "Ana Souza")
     child = _id(cli, "account", "add", "Acme Iberia", "--parent", "acme")
     grandchild = _id(cli, "account", "add", "Acme Porto", "--parent", str(child))
+    person = _id(cli, "contact", "add", "Wang Fang", "--account", "Acme")
+    deal = _id(cli, "deal", "add", "Pilot", "--account", "Acme", "--amount", "100")
     cli.ok("account", "edit", "acme", "--name", "ACME Holding", "--website", "", "--owner", "none")
     assert cli.sql(
         "SELECT name, name_key, website, owner_id FROM account WHERE id = :i", i=acme
@@ -87,6 +89,9 @@ def test_account_edit(cli):
     shown = cli.json("account", "show", str(grandchild))
     assert (shown["parent"], shown["parent_id"]) == ("Acme Iberia", child)
     assert cli.json("account", "list", "--search", "holding")[0]["id"] == acme
+    # Contacts and deals are found by their account's new name.
+    assert [r["id"] for r in cli.json("contact", "list", "--search", "holding")] == [person]
+    assert [r["id"] for r in cli.json("deal", "list", "--search", "holding")] == [deal]
 
 
 def test_account_delete_refusals(cli):
@@ -172,3 +177,119 @@ def test_contact_delete(cli):
     cli.ok("contact", "delete", "ana souza", "--yes")
     assert cli.sql("SELECT count(*) FROM contact") == [(0,)]
     assert cli.sql("SELECT count(*) FROM activity") == [(0,)]
+
+
+def _insert_task(cli, **values) -> None:
+    """A task row written directly (task commands belong to another group): the timeline reads it."""
+    import datetime as dt
+
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    sqlite = "://" not in cli.url
+    for key, value in values.items():
+        if isinstance(value, str) and "T" in value:
+            instant = dt.datetime.fromisoformat(value).astimezone(dt.UTC)
+            values[key] = instant.replace(tzinfo=None) if sqlite else instant
+    eng = create_engine(f"sqlite:///{cli.url}" if sqlite else cli.url, poolclass=NullPool)
+    try:
+        with eng.begin() as conn:
+            conn.execute(
+                text(
+                    "INSERT INTO task (title, due_at, priority, deal_id, created_at, done_at) "
+                    "VALUES (:title, :due_at, 'normal', :deal_id, :created_at, :done_at)"
+                ),
+                values,
+            )
+    finally:
+        eng.dispose()
+
+
+def test_account_show_history_in_time_order(cli):
+    def at(when: str, *args: str) -> str:
+        return cli.ok(*args, env={"SALESCLI_NOW": when}).out.strip()
+
+    cli.ok("rep", "add", "Ana Souza")
+    cli.ok("config", "set", "me", "Ana Souza")
+    lead = at("2026-11-02T09:00:00+00:00", "lead", "add", "Jürgen Groß", "--company", "Acme GmbH", "--source", "event")  # fmt: skip
+    at("2026-11-03T10:00:00+00:00", "log", "call", "--lead", lead, "--outcome", "reached", "First call")  # fmt: skip
+    converted = cli.ok("lead", "convert", lead, "--amount", "24000", "--stage", "qualification", "--format", "json", env={"SALESCLI_NOW": "2026-11-05T08:00:00+00:00"}).json()  # fmt: skip
+    deal, contact, acme = converted["deal_id"], converted["contact_id"], converted["account_id"]
+    at("2026-11-06T12:00:00+00:00", "log", "email", "--contact", str(contact), "Sent deck")
+    at("2026-11-09T09:00:00+00:00", "deal", "move", str(deal), "proposal")
+    at("2026-11-09T09:00:00+00:00", "log", "note", "--deal", str(deal), "Wants 3 years")
+    at("2026-11-10T15:00:00+00:00", "log", "meeting", "--account", "acme gmbh", "--at", "2026-11-10T14:00:00+00:00", "On-site demo")  # fmt: skip
+    _insert_task(cli, title="Chase the proposal", deal_id=deal, created_at="2026-11-11T08:00:00+00:00", due_at="2026-11-13T09:00:00+00:00", done_at="2026-11-12T16:00:00+00:00")  # fmt: skip
+    second = at("2026-11-12T09:00:00+00:00", "deal", "add", "Acme – support", "--account", "Acme GmbH", "--amount", "5000")  # fmt: skip
+    at("2026-11-16T09:00:00+00:00", "deal", "lose", second, "--reason", "price")
+    at("2026-11-20T09:00:00+00:00", "deal", "win", str(deal))
+    # Someone else's history stays out.
+    other = at("2026-11-04T09:00:00+00:00", "account", "add", "Beta")
+    at("2026-11-04T09:30:00+00:00", "log", "call", "--account", other, "Not Acme")
+
+    shown = cli.json("account", "show", str(acme))
+    assert [(i["at"], i["kind"], i["ref"]) for i in shown["timeline"]] == [
+        ("2026-11-02T09:00:00+00:00", "lead created", f"lead {lead}"),
+        ("2026-11-03T10:00:00+00:00", "call", f"lead {lead}"),
+        ("2026-11-05T08:00:00+00:00", "lead converted", f"lead {lead}"),
+        ("2026-11-05T08:00:00+00:00", "deal created", f"deal {deal}"),
+        ("2026-11-06T12:00:00+00:00", "email", f"contact {contact}"),
+        ("2026-11-09T09:00:00+00:00", "stage change", f"deal {deal}"),
+        ("2026-11-09T09:00:00+00:00", "note", f"deal {deal}"),
+        ("2026-11-10T14:00:00+00:00", "meeting", f"account {acme}"),
+        ("2026-11-11T08:00:00+00:00", "task created", "task 1"),
+        ("2026-11-12T09:00:00+00:00", "deal created", f"deal {second}"),
+        ("2026-11-12T16:00:00+00:00", "task done", "task 1"),
+        ("2026-11-13T09:00:00+00:00", "task due", "task 1"),
+        ("2026-11-16T09:00:00+00:00", "deal lost", f"deal {second}"),
+        ("2026-11-20T09:00:00+00:00", "deal won", f"deal {deal}"),
+    ]
+    whats = [i["what"] for i in shown["timeline"]]
+    assert whats[0] == "Jürgen Groß from event"
+    assert whats[1] == "First call [reached] by Ana Souza"
+    assert whats[3] == "Acme GmbH – Jürgen Groß (24,000.00 USD, qualification)"
+    assert whats[5] == "Acme GmbH – Jürgen Groß: qualification → proposal"
+    assert whats[12] == "Acme – support: prospecting → lost (reason: price)"
+    assert whats[13] == "Acme GmbH – Jürgen Groß: proposal → won"
+    assert [c["id"] for c in shown["contacts"]] == [contact]
+    assert [(d["id"], d["stage"], d["amount"]) for d in shown["deals"]] == [
+        (deal, "won", 24000),
+        (int(second), "lost", 5000),
+    ]
+    assert (shown["open_deals"], shown["won_deals"], shown["won_amount"]) == (0, 1, 24000)
+    assert shown["customer"] is True
+    assert shown["last_contact_at"] == "2026-11-10T14:00:00+00:00"
+    plain = cli.ok("account", "show", "Acme GmbH").out
+    assert "\ntimeline:\nat\tkind\twhat\tref\n2026-11-02 09:00\tlead created\t" in plain
+    # The deal counts agree with an independent count.
+    assert cli.sql(
+        "SELECT s.kind, count(*), sum(d.amount_minor) FROM deal d JOIN stage s ON s.id = d.stage_id "
+        "WHERE d.account_id = :a GROUP BY s.kind ORDER BY s.kind", a=acme
+    ) == [("lost", 1, 500000), ("won", 1, 2400000)]  # fmt: skip
+
+
+def test_account_list_counts_and_customers(cli):
+    acme = int(cli.ok("account", "add", "Acme").out)
+    beta = int(cli.ok("account", "add", "Beta").out)
+    gamma = int(cli.ok("account", "add", "Gamma").out)
+    won = [cli.ok("deal", "add", f"A{i}", "--account", "Acme", "--amount", amount).out.strip() for i, amount in enumerate(["1000.10", "2500", "700"])]  # fmt: skip
+    for deal in won[:2]:
+        cli.ok("deal", "win", deal)
+    cli.ok("deal", "add", "B eur", "--account", "Beta", "--amount", "900", "--currency", "EUR")
+    beta_won = cli.ok("deal", "add", "B usd", "--account", "Beta", "--amount", "100").out.strip()
+    cli.ok("deal", "win", beta_won)
+    beta_eur = cli.ok("deal", "add", "B eur2", "--account", "Beta", "--amount", "50", "--currency", "EUR").out.strip()  # fmt: skip
+    cli.ok("deal", "win", beta_eur)
+    rows = {r["id"]: r for r in cli.json("account", "list")}
+    pick = ("open_deals", "won_deals", "won_amount", "currency", "customer")
+    assert tuple(rows[acme][k] for k in pick) == (1, 2, 3500.1, "USD", True)
+    # A won deal in another currency: the amount is not mixed in silently.
+    assert tuple(rows[beta][k] for k in pick) == (1, 2, None, "USD", True)
+    assert tuple(rows[gamma][k] for k in pick) == (0, 0, 0, "USD", False)
+    assert [r["id"] for r in cli.json("account", "list", "--customer")] == [acme, beta]
+    assert cli.sql(
+        "SELECT sum(d.amount_minor) FROM deal d JOIN stage s ON s.id = d.stage_id "
+        "WHERE s.kind = 'won' AND d.account_id = :a", a=acme
+    ) == [(350010,)]  # fmt: skip
+    refused = cli("account", "delete", "Acme", "--yes")
+    assert refused.code == 1 and "has 3 deals and 0 contacts" in refused.err

@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 
-def _id(cli, *args: str) -> int:
-    return int(cli.ok(*args).out.strip())
+def _id(cli, *args: str, **kwargs) -> int:
+    return int(cli.ok(*args, **kwargs).out.strip())
 
 
 def _instant(cli, query: str, **params) -> str | None:
@@ -133,3 +133,32 @@ def test_activity_list_period_in_tokyo(cli):
     plain = cli.ok("activity", "list", "--period", "2026-11-22..2026-11-22").out.splitlines()
     assert plain[0].split("\t") == ["id", "at", "kind", "rep", "record", "outcome", "text"]
     assert plain[1].split("\t")[:3] == [str(edge), "2026-11-22 23:59", "email"]
+
+
+def test_log_on_lead_and_deal_updates_last_contact(cli):
+    lead = _id(cli, "lead", "add", "Çağrı Yılmaz", "--source", "web")
+    assert cli.sql("SELECT score FROM lead") == [(10,)]  # source web
+    cli.ok("log", "call", "--lead", str(lead), "--at", "2026-11-22T10:00+00:00", "Reached")
+    assert cli.sql("SELECT status FROM lead") == [("contacted",)]
+    assert _instant(cli, "SELECT last_contact_at FROM lead") == "2026-11-22 10:00"
+    assert cli.sql("SELECT score FROM lead") == [(30,)]  # + engagement 20 (contact within 14 days)
+    cli.ok("log", "note", "--lead", str(lead), "--at", "2026-11-01T10:00+00:00", "Old note")
+    assert _instant(cli, "SELECT last_contact_at FROM lead") == "2026-11-22 10:00"
+    assert cli.sql("SELECT score FROM lead") == [(30,)]
+
+    acme = _id(cli, "account", "add", "Acme")
+    deal = _id(cli, "deal", "add", "Acme – pilot", "--account", "Acme", "--amount", "1000", env={"SALESCLI_NOW": "2026-11-01T09:00:00+00:00"})  # fmt: skip
+    assert _instant(cli, "SELECT last_activity_at FROM deal") is None
+    cli.ok("log", "meeting", "--deal", str(deal), "--at", "2026-11-21T16:00+00:00", "Demo")
+    cli.ok("log", "email", "--deal", str(deal), "--at", "2026-11-10T16:00+00:00", "Back-dated")
+    assert _instant(cli, "SELECT last_activity_at FROM deal") == "2026-11-21 16:00"
+    acct_q = "SELECT last_contact_at FROM account WHERE id = :i"
+    assert _instant(cli, acct_q, i=acme) == "2026-11-21 16:00"
+    # The stale timer restarted: 2 days since the meeting, not 22 since creation.
+    stale = cli.json("deal", "stale", "--days", "3")
+    assert [row["id"] for row in stale] == []
+    assert [row["id"] for row in cli.json("deal", "stale", "--days", "1")] == [deal]
+    assert [a["text"] for a in cli.json("deal", "show", str(deal))["activities"]] == [
+        "Back-dated",
+        "Demo",
+    ]

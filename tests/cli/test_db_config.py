@@ -48,3 +48,8 @@ def test_restore_needs_yes_without_terminal(cli, tmp_path):
     result = cli("db", "restore", str(tmp_path / "x.db"))
     assert result.code == 4
     assert "--yes" in result.err
+
+
+def test_config_set_accepts_a_negative_number(cli):
+    cli.ok("config", "set", "scoring.tag.price-objection", "-10")
+    assert cli.ok("config", "get", "scoring.tag.price-objection").out.strip() == "-10"

@@ -66,8 +66,10 @@ def execute(cli, statement: str, **params) -> None:
 
 
 def pin_rules(cli) -> None:
+    """The RULES settings, written as `config set` would store them (one step, not nine)."""
     for key, value in RULES.items():
-        cli.ok("config", "set", "--", key, value)
+        insert(cli, "setting", key=key, value=value)
+    assert cli.ok("config", "get", "scoring.tag.price-objection").out == "-6\n"
 
 
 def add(cli, *args: str) -> int:
