@@ -10,13 +10,20 @@ import re
 import unicodedata
 
 
+# Turkish dotted/dotless i: casefold keeps `ı` and turns `İ` into `i̇`, so "ÇAĞRI" and
+# "Çağrı" would differ; both are folded to a plain `i`.
+_TURKISH_I = str.maketrans({"ı": "i", "\u0307": None})
+
+
 def fold(value: str | None) -> str:
-    """NFKC + casefold + collapsed spaces: `JÜRGEN  GROß` -> `jürgen gross`."""
+    """NFKC + casefold + collapsed spaces: `JÜRGEN  GROß` -> `jürgen gross`, `ÇAĞRI` -> `çağri`."""
     if not value:
         return ""
-    if value.isascii():  # NFKC leaves ASCII alone and casefold is lower(): the bulk-import fast path
+    if value.isascii():
+        # NFKC leaves ASCII alone and casefold is lower() there: the bulk-import fast path.
         return " ".join(value.lower().split())
-    return " ".join(unicodedata.normalize("NFKC", value).casefold().split())
+    folded = unicodedata.normalize("NFKC", value).casefold().translate(_TURKISH_I)
+    return " ".join(unicodedata.normalize("NFC", folded).split())
 
 
 def search_text(*parts: str | None) -> str:

@@ -3,6 +3,7 @@ libraries (they are imported inside the commands that need them)."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 
@@ -11,7 +12,9 @@ import pytest
 HEAVY = ("sqlalchemy", "sqlmodel", "pendulum", "plotext")
 
 
-def heavy_modules_after(args: list[str], preload: str = "") -> tuple[str, list[str]]:
+def heavy_modules_after(
+    args: list[str], preload: str = "", heavy: tuple[str, ...] = HEAVY, env: dict | None = None
+) -> tuple[str, list[str]]:
     """Run salescli in a fresh interpreter; return its stdout and the heavy modules loaded."""
     probe = f"""
 import sys
@@ -22,10 +25,14 @@ try:
     main()
 except SystemExit:
     pass
-print("HEAVY=" + ",".join(name for name in {HEAVY!r} if name in sys.modules), file=sys.stderr)
+print("HEAVY=" + ",".join(name for name in {heavy!r} if name in sys.modules), file=sys.stderr)
 """
     result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env={**os.environ, **(env or {})},
     )
     assert result.returncode == 0, result.stderr
     marker = [line for line in result.stderr.splitlines() if line.startswith("HEAVY=")]
@@ -44,3 +51,23 @@ def test_help_imports_no_heavy_library(args):
 def test_probe_sees_a_heavy_import():
     _, loaded = heavy_modules_after(["--help"], preload="import pendulum")
     assert loaded == ["pendulum"]
+
+
+def test_lead_list_hot_path_skips_the_orm(tmp_path):
+    """`lead list` and `lead sources` run on SQLAlchemy Core: no SQLModel, no models."""
+    env = {"SALESCLI_DB": str(tmp_path / "sales.db"), "SALESCLI_NOW": "2026-11-23T09:00:00+00:00"}
+    subprocess.run(
+        [sys.executable, "-m", "salescli", "lead", "add", "Ana Souza"],
+        check=True,
+        capture_output=True,
+        env={**os.environ, **env},
+    )
+    expected = {"list": '"name": "Ana Souza"', "sources": "source\tcount\n\t1\n"}
+    for command, text in expected.items():
+        out, loaded = heavy_modules_after(
+            ["lead", command, *(["--format", "json"] if command == "list" else [])],
+            heavy=("sqlmodel", "salescli.models", "pendulum", "plotext"),
+            env=env,
+        )
+        assert text in out, out
+        assert loaded == [], command

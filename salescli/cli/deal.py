@@ -326,6 +326,7 @@ def deal_edit(
 
     Example: salescli deal edit 12 --amount 15000 --close 2026-12-18 --probability 60
     """
+    from salescli import render
     from salescli.services import deals
 
     st = state(ctx)
@@ -342,13 +343,18 @@ def deal_edit(
             if value is not None
         }  # fmt: skip
         if account is not None:
-            changes["account_id"] = deals.account_for(session, account, st.now)[0]
+            changes["account_id"], created = deals.account_for(session, account, st.now)
+            if created:
+                changes["_note"] = f"account '{account.strip()}' did not exist: created it"
         if contact is not None:
             changes["contact_id"] = deals.contact_for(session, contact)
         if not changes:
             raise UsageError("nothing to change: give at least one option (e.g. --amount 15000)")
+        note = changes.pop("_note", None)
         deal = deals.edit(session, deal_id, now=st.now, changes=changes)
         _print_deal(st, session, deal, fmt, f"deal {deal.id} updated")
+    if note:
+        render.message(note)
 
 
 @app.command("move")
@@ -712,3 +718,89 @@ def line_remove(
             f"line {line_id} removed; deal {deal_id} has no lines left, so its amount is unknown "
             f"(set one: salescli deal edit {deal_id} --amount 12000)"
         )
+
+
+# ---- import / export (bulk CSV through salescli/services/csvio.py) ---------------------------
+
+from salescli.cli import importing as io  # noqa: E402
+
+
+@app.command("import")
+def deal_import(
+    ctx: typer.Context,
+    file: io.FileArg,
+    map_: io.MapOpt = None,
+    map_value: io.MapValueOpt = None,
+    null_value: io.NullValueOpt = None,
+    date_format: io.DateFormatOpt = None,
+    decimal_comma: io.DecimalCommaOpt = False,
+    delimiter: io.DelimiterOpt = None,
+    encoding: io.EncodingOpt = None,
+    skip_invalid: io.SkipInvalidOpt = False,
+    reject_file: io.RejectFileOpt = None,
+    dry_run: io.DryRunOpt = False,
+    again: io.AgainOpt = False,
+    owner: io.OwnerOpt = None,
+) -> None:
+    """Import deals from a CSV file (all-or-nothing unless --skip-invalid).
+
+    Fields: title, amount, currency, account (created when new), contact, owner, stage,
+    product, close_date, created_at, source, type, probability, forecast_category,
+    external_id, lost_reason, lost_note. Closed deals get their stage history.
+
+    Example: salescli deal import deals.csv --map-value stage:Engaging=qualification
+    """
+    from salescli.services.deal_io import entity
+
+    report: dict = {}
+    try:
+        io.run_import(
+            ctx, entity(report), file, map_=map_, map_value=map_value, null_value=null_value,
+            date_format=date_format, decimal_comma=decimal_comma, delimiter=delimiter,
+            encoding=encoding, skip_invalid=skip_invalid, reject_file=reject_file,
+            dry_run=dry_run, again=again, owner=owner,
+        )  # fmt: skip
+    except typer.Exit:  # rows rejected with --skip-invalid: the good ones were imported
+        _accounts_note(report)
+        raise
+    _accounts_note(report)
+
+
+def _accounts_note(report: dict) -> None:
+    """Name the accounts an import created (or would create, on a dry run)."""
+    from salescli import render
+    from salescli.services.account_io import accounts_message
+
+    if text := accounts_message(report):
+        render.message(text)
+
+
+@app.command("export")
+def deal_export(
+    ctx: typer.Context,
+    fmt: io.ExportFormatOpt = io.ExportFormat.csv,
+    output: io.ExportOutputOpt = None,
+    status: Annotated[
+        str | None, typer.Option("--state", metavar="open|won|lost", help="Only these deals.")
+    ] = None,
+    stage: Annotated[str | None, typer.Option("--stage", help="Only deals in this stage.")] = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", metavar="REP", help="Only this rep's; none = unowned.")
+    ] = None,
+    account: Annotated[
+        str | None, typer.Option("--account", metavar="ACCOUNT", help="Only this account's.")
+    ] = None,
+) -> None:
+    """Export deals with all fields as CSV or JSON (re-importable by `deal import`).
+
+    Example: salescli deal export --state won --output won.csv
+    """
+    from salescli import render
+    from salescli.services import csvio, deal_io
+
+    st = state(ctx)
+    with st.connection() as conn:
+        rows = deal_io.export(conn, state=status, stage=stage, owner=owner, account=account)
+        count = csvio.export_rows(rows, deal_io.EXPORT_COLUMNS, fmt.value, output=output, tz=st.tz)
+    if output:
+        render.message(f"Exported {count} deals to {output}.")

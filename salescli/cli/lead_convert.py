@@ -50,19 +50,10 @@ def lead_convert(
     from salescli.services import conversion, reps
 
     st = state(ctx)
-    deal_options = [
-        n
-        for n, v in (
-            ("--amount", amount),
-            ("--currency", currency),
-            ("--stage", stage),
-            ("--close", close),
-            ("--title", title),
-        )
-        if v is not None
-    ]
-    if no_deal and deal_options:
-        raise UsageError(f"{', '.join(deal_options)} describe the deal: drop them or --no-deal")
+    deal_opts = dict(amount=amount, currency=currency, stage=stage, close=close, title=title)
+    named = ", ".join(f"--{k}" for k, v in deal_opts.items() if v is not None)
+    if no_deal and named:
+        raise UsageError(f"{named} describe the deal: drop them or --no-deal")
     code = check_currency(currency or st.settings.currency)
     with st.session() as session:
         result = conversion.convert(

@@ -126,3 +126,68 @@ def product_edit(
     render.message(
         f"product {record['id']} '{record['name']}': {record['price']:,} {record['currency']}"
     )
+
+
+# ---- import / export (bulk CSV through salescli/services/csvio.py) ---------------------------
+
+from salescli.cli import importing as io  # noqa: E402
+
+
+@app.command("import")
+def product_import(
+    ctx: typer.Context,
+    file: io.FileArg,
+    map_: io.MapOpt = None,
+    map_value: io.MapValueOpt = None,
+    null_value: io.NullValueOpt = None,
+    date_format: io.DateFormatOpt = None,
+    decimal_comma: io.DecimalCommaOpt = False,
+    delimiter: io.DelimiterOpt = None,
+    encoding: io.EncodingOpt = None,
+    skip_invalid: io.SkipInvalidOpt = False,
+    reject_file: io.RejectFileOpt = None,
+    dry_run: io.DryRunOpt = False,
+    again: io.AgainOpt = False,
+    owner: io.OwnerOpt = None,
+) -> None:
+    """Import products from a CSV file (all-or-nothing unless --skip-invalid).
+
+    Fields: name (required), price (required), currency, series, active, external_id.
+    Products have no owner: --owner is refused.
+
+    Example: salescli product import products.csv --map sales_price=price
+    """
+    from salescli.services.account_io import PRODUCT_ENTITY
+
+    io.run_import(
+        ctx, PRODUCT_ENTITY, file, map_=map_, map_value=map_value, null_value=null_value,
+        date_format=date_format, decimal_comma=decimal_comma, delimiter=delimiter,
+        encoding=encoding, skip_invalid=skip_invalid, reject_file=reject_file,
+        dry_run=dry_run, again=again, owner=owner,
+    )  # fmt: skip
+
+
+@app.command("export")
+def product_export(
+    ctx: typer.Context,
+    fmt: io.ExportFormatOpt = io.ExportFormat.csv,
+    output: io.ExportOutputOpt = None,
+    active: Annotated[
+        bool | None, typer.Option("--active/--inactive", help="Only active / inactive products.")
+    ] = None,
+) -> None:
+    """Export products as CSV or JSON (re-importable by `product import`).
+
+    Example: salescli product export --output products.csv
+    """
+    from salescli import render
+    from salescli.services import account_io, csvio
+
+    st = state(ctx)
+    with st.connection() as conn:
+        rows = account_io.export_products(conn, active=active)
+        count = csvio.export_rows(
+            rows, account_io.PRODUCT_EXPORT, fmt.value, output=output, tz=st.tz
+        )
+    if output:
+        render.message(f"Exported {count} products to {output}.")

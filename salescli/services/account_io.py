@@ -652,7 +652,16 @@ PRODUCT_FIELDS = (
     FieldSpec("active", "bool"),
     FieldSpec("external_id", max_length=200, aliases=("external id", "ext id", "sku")),
 )
-PRODUCT_EXPORT = ("id", "name", "series", "price", "currency", "active", "external_id", "created_at")
+PRODUCT_EXPORT = (
+    "id",
+    "name",
+    "series",
+    "price",
+    "currency",
+    "active",
+    "external_id",
+    "created_at",
+)
 
 
 def _product_prepare(ctx: ImportContext) -> None:
@@ -734,3 +743,16 @@ def export_products(conn: Connection, *, active: bool | None = None) -> Iterator
         record["active"] = bool(record["active"])
         record["created_at"] = instant(record["created_at"])
         yield record
+
+
+def accounts_message(report: dict[str, Any]) -> str:
+    """`Created 3 accounts named in the file: ...` after a deal or contact import ("" if none)."""
+    for key, verb in (("accounts_written", "Created"), ("accounts_planned", "Would create")):
+        names = report.get(key)
+        if names:
+            shown = ", ".join(names[:10]) + (
+                f" and {len(names) - 10} more" if len(names) > 10 else ""
+            )
+            word = "account" if len(names) == 1 else "accounts"
+            return f"{verb} {len(names)} {word} named in the file: {shown}"
+    return ""

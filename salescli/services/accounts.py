@@ -179,7 +179,7 @@ def _refresh_related_search(session: Session, account: Account) -> None:
         contact.search_text = contacts.search_text_of(contact, account.name)
         session.add(contact)
     for deal in session.exec(select(Deal).where(Deal.account_id == account.id)):
-        deal.search_text = deals._search(session, deal)
+        deal.search_text = deals.search_text_of(session, deal)
         session.add(deal)
     session.flush()
 

@@ -297,9 +297,37 @@ def storage_instant(value: dt.datetime | None, dialect: str) -> Any:
     return value
 
 
+def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
+    """INSERT every row (dicts with the same keys) in one driver executemany.
+
+    The statement is compiled once by SQLAlchemy Core (`insert(table)`); the rows go straight
+    to the driver, skipping SQLAlchemy's per-row parameter processing (bulk-import hot path).
+    Values must already be in storage form (see `storage_instant`).
+    """
+    import sqlalchemy as sa
+
+    if not rows:
+        return
+    keys = list(rows[0])
+    compiled = (
+        sa.insert(table)
+        .values({key: sa.bindparam(key) for key in keys})
+        .compile(dialect=conn.dialect)
+    )
+    sql = str(compiled)
+    if compiled.positional:
+        order = compiled.positiontup or keys
+        params: list[Any] = [tuple(row[key] for key in order) for row in rows]
+    else:
+        params = rows
+    conn.exec_driver_sql(sql, params)
+
+
 def split_list(value: str) -> list[str]:
     """`a, b; c` -> ['a', 'b', 'c'] (comma or semicolon separated, blanks dropped)."""
-    return [part.strip() for part in re.split(r"[,;]", value) if part.strip()]
+    if "," not in value and ";" not in value:
+        return [value] if value else []
+    return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
 
 
 def parse_pairs(items: Iterable[str], option: str, example: str) -> list[tuple[str, str]]:
@@ -727,7 +755,11 @@ def _convert_rows(
             plan.column,
             plan.spec.name,
             value_maps.get(norm_name(plan.spec.name)),
-            _converter(plan.spec, options),
+            # Plain one-line text is converted inline below (the bulk of most files).
+            None
+            if plan.spec.kind == "text" and not plan.spec.multiline
+            else _converter(plan.spec, options),
+            plan.spec.max_length or 0,
         )
         for plan in plans
     ]
@@ -762,7 +794,7 @@ def _convert_rows(
                 continue
         values: dict[str, Any] = dict.fromkeys(names)
         error = None
-        for index, column, name, value_map, convert in steps:
+        for index, column, name, value_map, convert, limit in steps:
             value = cells[index].strip()
             if not value or (nulls and value.casefold() in nulls):
                 continue
@@ -774,6 +806,14 @@ def _convert_rows(
                     value = mapped
                     if not value:
                         continue
+            if convert is None:
+                value = " ".join(value.split())
+                if limit and len(value) > limit:
+                    reason = f"'{value[:40]}...' is longer than {limit} characters"
+                    error = RowError(line, reason, column, name, value)
+                    break
+                values[name] = value
+                continue
             try:
                 values[name] = convert(value, values)
             except _CellError as exc:

@@ -114,8 +114,12 @@ def _account_name(session: Session, account_id: int | None) -> str | None:
     return account.name
 
 
-def _search(session: Session, deal: Deal) -> str:
+def search_text_of(session: Session, deal: Deal) -> str:
+    """The deal's searchable copy: its title and its account's name, folded."""
     return search_text(deal.title, _account_name(session, deal.account_id))
+
+
+_search = search_text_of  # the name services/accounts.py uses
 
 
 def _check_type(value: str) -> str:

@@ -190,10 +190,12 @@ def similar(
 
     from salescli.models import Lead
 
-    query = sa.select(Lead.id, Lead.name, Lead.company).where(Lead.forgotten.is_(False))
+    table = Lead.__table__  # type: ignore[attr-defined]
+    query = sa.select(table.c.id, table.c.name, table.c.company).where(table.c.forgotten.is_(False))
+    # Core rows (not ORM entities): this reads every lead on each add.
     choices = {
         lead_id: fuzzy_key(lead_name, lead_company)
-        for lead_id, lead_name, lead_company in session.execute(query)
+        for lead_id, lead_name, lead_company in session.connection().execute(query)
         if lead_id != exclude
     }
     hits = process.extract(
@@ -534,11 +536,16 @@ def duplicates(session: Session, threshold: int = SIMILAR_THRESHOLD) -> list[dic
 
     if not 0 <= threshold <= 100:
         raise InvalidData(f"threshold '{threshold}' must be between 0 and 100 (e.g. 90)")
-    rows = session.execute(
-        sa.select(Lead.id, Lead.name, Lead.company, Lead.email_key, Lead.phone_key)
-        .where(Lead.forgotten.is_(False))
-        .order_by(Lead.id)
-    ).all()
+    table = Lead.__table__  # type: ignore[attr-defined]
+    rows = (
+        session.connection()
+        .execute(
+            sa.select(table.c.id, table.c.name, table.c.company)
+            .where(table.c.forgotten.is_(False))
+            .order_by(table.c.id)
+        )
+        .all()
+    )
     names = {row.id: row.name for row in rows}
     pairs: dict[tuple[int, int], tuple[str, float]] = {}
     other = aliased(Lead)

@@ -362,3 +362,23 @@ def test_delete_needs_yes_and_takes_dependents(cli):
     assert cli.sql("SELECT count(*) FROM stagechange WHERE deal_id = :d", d=deal) == [(0,)]
     assert cli.sql("SELECT count(*) FROM activity WHERE deal_id = :d", d=deal) == [(0,)]
     assert cli("deal", "delete", str(deal), "--yes").code == 3
+
+
+def test_list_hot_path_does_not_load_the_orm(cli):
+    import subprocess
+    import sys
+
+    _add(cli, "A", "--amount", "10")
+    code = (
+        "import sys\n"
+        "from salescli.cli import app\n"
+        "try:\n"
+        "    app(['deal', 'list', '--sum', '--search', 'a'], prog_name='salescli')\n"
+        "except SystemExit as exc:\n"
+        "    assert not exc.code, exc.code\n"
+        "sys.stderr.write('loaded=' + ','.join(m for m in ('sqlmodel', 'salescli.models') "
+        "if m in sys.modules))\n"
+    )
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert done.stdout.splitlines()[1].startswith("1\tA\t")
+    assert done.stderr.strip().endswith("loaded=")

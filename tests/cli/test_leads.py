@@ -67,6 +67,7 @@ def execute(cli, statement: str, **params) -> None:
 
 def pin_rules(cli) -> None:
     """The RULES settings, written as `config set` would store them (one step, not nine)."""
+    cli.ok("db", "init")
     for key, value in RULES.items():
         insert(cli, "setting", key=key, value=value)
     assert cli.ok("config", "get", "scoring.tag.price-objection").out == "-6\n"

@@ -131,7 +131,9 @@ def test_rates_set_and_list(cli):
     cli.ok("currency", "rate", "set", "JPY", "0.0067")  # today
     replaced = cli.ok("currency", "rate", "set", "EUR", "1.0850", "--on", "2026-11-01")
     assert "rate replaced: 1 EUR = 1.0850 USD from 2026-11-01" in replaced.err
-    stored = cli.sql("SELECT currency, rate, valid_on FROM currencyrate ORDER BY currency, valid_on")
+    stored = cli.sql(
+        "SELECT currency, rate, valid_on FROM currencyrate ORDER BY currency, valid_on"
+    )
     assert [(c, r, str(day)) for c, r, day in stored] == [
         ("EUR", "1.0850", "2026-11-01"),
         ("EUR", "1.10", "2026-11-15"),

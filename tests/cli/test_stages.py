@@ -48,7 +48,15 @@ def test_default_pipeline_listed_with_open_deal_counts(cli):
         "lost": 0,
     }
     table = cli.ok("deal", "stages").out.splitlines()
-    assert table[0].split("\t") == ["#", "stage", "%", "category", "stale days", "kind", "open deals"]
+    assert table[0].split("\t") == [
+        "#",
+        "stage",
+        "%",
+        "category",
+        "stale days",
+        "kind",
+        "open deals",
+    ]
     assert table[3].split("\t") == ["3", "proposal", "50", "best_case", "14", "open", "2"]
 
 
@@ -93,7 +101,9 @@ def test_edit_stage(cli):
     won = cli("deal", "stages", "edit", "won", "--probability", "90")
     assert won.code == 1 and "its probability and category are fixed" in won.err
     cli.ok("deal", "stages", "edit", "won", "--name", "closed won")
-    assert cli.sql("SELECT name, probability FROM stage WHERE kind = 'won'") == [("closed won", 100)]
+    assert cli.sql("SELECT name, probability FROM stage WHERE kind = 'won'") == [
+        ("closed won", 100)
+    ]
     assert cli("deal", "stages", "edit", "proposal").code == 2  # nothing to change
     assert cli("deal", "stages", "edit", "nosuch", "--probability", "5").code == 3
 
@@ -112,7 +122,10 @@ def test_remove_stage_refusals_with_counts(cli):
     _add_deal(cli, "B", "--stage", "pilot")
     in_use = cli("deal", "stages", "remove", "pilot")
     assert in_use.code == 1
-    assert "stage 'pilot' is in use: 2 deal(s) in it now, 2 deal(s) with it in their stage history" in in_use.err
+    assert (
+        "stage 'pilot' is in use: 2 deal(s) in it now, 2 deal(s) with it in their stage history"
+        in in_use.err
+    )
     # Moved out, it still appears in A's history: still refused.
     cli.ok("deal", "move", str(a), "proposal")
     history_only = cli("deal", "stages", "remove", "pilot")
