@@ -104,14 +104,14 @@ class Lead(SQLModel, table=True):
     phone_key: str | None = Field(default=None, max_length=40, index=True)
     company: str | None = Field(default=None, max_length=300)
     title: str | None = Field(default=None, max_length=200)
-    source: str | None = Field(default=None, max_length=200, index=True)
+    source: str | None = Field(default=None, max_length=200)
     status: str = Field(default="new", max_length=20, index=True)
     status_reason: str | None = Field(default=None, max_length=500)
     territory: str | None = Field(default=None, max_length=200)
     owner_id: int | None = Field(
         default=None, foreign_key="rep.id", ondelete="SET NULL", index=True
     )
-    score: int = Field(default=0, index=True)
+    score: int = Field(default=0)
     external_id: str | None = Field(default=None, max_length=200, index=True)
     notes: str | None = None
     search_text: str = Field(default="")
@@ -122,7 +122,7 @@ class Lead(SQLModel, table=True):
     forgotten: bool = Field(default=False)
     created_at: dt.datetime = Field(sa_type=UTCDateTime, index=True)
     updated_at: dt.datetime = Field(sa_type=UTCDateTime)
-    last_contact_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime, index=True)
+    last_contact_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
     converted_at: dt.datetime | None = Field(default=None, sa_type=UTCDateTime)
 
 

@@ -27,8 +27,8 @@ def fold(value: str | None) -> str:
 
 
 def search_text(*parts: str | None) -> str:
-    """The searchable copy of a record: its folded text fields joined by a separator."""
-    return " | ".join(fold(p) for p in parts if p)
+    """The searchable copy of a record: its text fields joined by ` | ` and folded once."""
+    return fold(" | ".join(p for p in parts if p and p.strip()))
 
 
 def email_key(email: str | None) -> str | None:

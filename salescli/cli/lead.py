@@ -454,8 +454,11 @@ def lead_forget(ctx: typer.Context, lead_id: LeadArg, yes: YesOpt = False) -> No
     confirm(f"Erase all personal data of {_label(ctx, lead_id)}? This cannot be undone", yes)
     with st.session() as session:
         result = leads.forget(session, leads.get(session, lead_id), now=st.now)
-    if db.is_sqlite(st.url):
-        leads.truncate_wal(st.url)
+    if db.is_sqlite(st.url) and not leads.truncate_wal(st.url):
+        render.message(
+            f"Warning: the write-ahead log is in use by another process; run `salescli lead "
+            f"forget {lead_id} --yes` again later to wipe the old copies from it."
+        )
     if result["already"]:
         render.message(f"lead {lead_id} was already forgotten; nothing changed.")
         return

@@ -305,7 +305,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     title = values["title"]
     if title is None:
         parts = [p for p in (product[1] if product else None, account_name) if p]
-        title = " – ".join(parts) if parts else external
+        title = " – ".join(parts)[:300] if parts else external
         if title is None:
             raise invalid(
                 "title",

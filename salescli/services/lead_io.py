@@ -138,16 +138,10 @@ def clean_email(value: str) -> str:
 
 
 def lead_search_text(values: dict[str, Any]) -> str:
-    """text.search_text(name, email, phone, company, title), as `lead add` stores it.
-
-    For ASCII (the bulk of an import) folding the joined string gives the same result in one
-    call, because every part is non-blank and already stripped.
-    """
-    parts = [values[key] for key in ("name", "email", "phone", "company", "title") if values[key]]
-    joined = " | ".join(parts)
-    if joined.isascii():
-        return " ".join(joined.lower().split())
-    return search_text(*parts)
+    """text.search_text(name, email, phone, company, title), as `lead add` stores it."""
+    return search_text(
+        values["name"], values["email"], values["phone"], values["company"], values["title"]
+    )
 
 
 def _prepare(ctx: ImportContext) -> None:
@@ -295,6 +289,10 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext) -> None:
     stored: dict[Any, Any] = {None: None}  # instants repeat (imports often share created_at)
 
     def instant(value: Any) -> Any:
+        if value is None:
+            return None
+        if value is ctx.now:  # rows without their own date share "now": skip the hashing
+            return now_stored
         found = stored.get(value, stored)
         if found is stored:
             found = stored[value] = csvio.storage_instant(value, dialect)

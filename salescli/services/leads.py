@@ -743,21 +743,23 @@ def is_text(column: Any) -> bool:
     return isinstance(kind, sa.String)
 
 
-def truncate_wal(url: str) -> None:
+def truncate_wal(url: str) -> bool:
     """After a forget on SQLite: copy the WAL into the file and empty it, so the erased values
-    survive in neither (deleted cells are already zeroed by secure_delete)."""
+    survive in neither (deleted cells are already zeroed by secure_delete). False when another
+    connection kept the log busy (the values then stay in it until the next checkpoint)."""
     import sqlite3
 
     from salescli import db
 
     path = db.sqlite_path(url)
     if path is None:
-        return
+        return True
     conn = sqlite3.connect(path, timeout=db.busy_timeout(), isolation_level=None)
     try:
-        conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchall()
+        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
     finally:
         conn.close()
+    return busy == 0
 
 
 def export_person(session: Session, lead: Lead, *, now: dt.datetime) -> dict:

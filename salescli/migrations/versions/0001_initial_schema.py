@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 14:29:11.248331
+Create Date: 2026-11-23 14:50:09.117372
 """
 
 from __future__ import annotations
@@ -168,13 +168,8 @@ def upgrade() -> None:
         batch_op.create_index(batch_op.f("ix_lead_created_at"), ["created_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_lead_email_key"), ["email_key"], unique=False)
         batch_op.create_index(batch_op.f("ix_lead_external_id"), ["external_id"], unique=False)
-        batch_op.create_index(
-            batch_op.f("ix_lead_last_contact_at"), ["last_contact_at"], unique=False
-        )
         batch_op.create_index(batch_op.f("ix_lead_owner_id"), ["owner_id"], unique=False)
         batch_op.create_index(batch_op.f("ix_lead_phone_key"), ["phone_key"], unique=False)
-        batch_op.create_index(batch_op.f("ix_lead_score"), ["score"], unique=False)
-        batch_op.create_index(batch_op.f("ix_lead_source"), ["source"], unique=False)
         batch_op.create_index(batch_op.f("ix_lead_status"), ["status"], unique=False)
 
     op.create_table(
@@ -429,11 +424,8 @@ def downgrade() -> None:
     op.drop_table("contact")
     with op.batch_alter_table("lead", schema=None) as batch_op:
         batch_op.drop_index(batch_op.f("ix_lead_status"))
-        batch_op.drop_index(batch_op.f("ix_lead_source"))
-        batch_op.drop_index(batch_op.f("ix_lead_score"))
         batch_op.drop_index(batch_op.f("ix_lead_phone_key"))
         batch_op.drop_index(batch_op.f("ix_lead_owner_id"))
-        batch_op.drop_index(batch_op.f("ix_lead_last_contact_at"))
         batch_op.drop_index(batch_op.f("ix_lead_external_id"))
         batch_op.drop_index(batch_op.f("ix_lead_email_key"))
         batch_op.drop_index(batch_op.f("ix_lead_created_at"))
