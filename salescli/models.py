@@ -239,11 +239,13 @@ class StageChange(SQLModel, table=True):
 
 
 class CurrencyRate(SQLModel, table=True):
-    """Value of one unit of `currency` in the reporting currency, from `valid_on`."""
+    """Value of one unit of `currency` in `quote` (the reporting currency when it was set),
+    from `valid_on`. Rates for another reporting currency are never used."""
 
-    __table_args__ = (sa.UniqueConstraint("currency", "valid_on"),)
+    __table_args__ = (sa.UniqueConstraint("currency", "quote", "valid_on"),)
     id: int | None = Field(default=None, primary_key=True)
     currency: str = Field(max_length=3)
+    quote: str = Field(max_length=3)
     rate: str = Field(max_length=40)  # a Decimal string: exact, never a float
     valid_on: dt.date
 

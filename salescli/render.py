@@ -254,6 +254,15 @@ def _write_section(
             stream.write("\t".join(text_value(row.get(c.key), tz) for c in cols) + "\n")
 
 
+def write_text(text: str, output: str | None = None) -> None:
+    """Append preformatted text (a chart) to stdout, or to the --output file just written."""
+    if output:
+        with open(output, "a", encoding="utf-8") as handle:
+            handle.write("\n" + text + "\n")
+    else:
+        sys.stdout.write(text + "\n")
+
+
 def message(text: str) -> None:
     """A message for the human on stderr (never data)."""
     from rich.console import Console

@@ -53,6 +53,27 @@ def pg_template() -> str | None:
     admin.dispose()
 
 
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once; each test starts from a copy (migrations run once)."""
+    from salescli import db
+
+    path = tmp_path_factory.mktemp("template") / "template.db"
+    url = f"sqlite:///{path}"
+    db.ensure_schema(url)
+    for key in [(url, True), (url, False)]:
+        eng = db._ENGINES.pop(key, None)
+        if eng is not None:
+            eng.dispose()
+    import sqlite3
+
+    conn = sqlite3.connect(path)
+    conn.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+    conn.execute("PRAGMA journal_mode=DELETE")
+    conn.close()
+    return path
+
+
 @pytest.fixture(params=["sqlite", pytest.param("postgresql", marks=pytest.mark.postgresql)])
 def backend(request: pytest.FixtureRequest) -> str:
     return request.param
@@ -64,7 +85,11 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeyp
     monkeypatch.delenv("SALESCLI_REP", raising=False)
     monkeypatch.delenv("NO_COLOR", raising=False)
     if backend == "sqlite":
+        import shutil
+
         path = tmp_path / "sales.db"
+        shutil.copyfile(request.getfixturevalue("sqlite_template"), path)
+        path.chmod(0o600)
         monkeypatch.setenv("SALESCLI_DB", str(path))
         yield str(path)
         return
@@ -101,6 +126,25 @@ class Result:
 
     def json(self) -> Any:
         return json.loads(self.out)
+
+
+def _cache_click_tree() -> None:
+    """Typer's runner rebuilds the whole Click tree on every call (~0.2 s with ~100 commands);
+    the tree never changes during a test run, so build it once per app."""
+    import typer.testing
+
+    build = typer.testing._get_command
+    built: dict[int, Any] = {}
+
+    def cached(app: Any) -> Any:
+        if id(app) not in built:
+            built[id(app)] = build(app)
+        return built[id(app)]
+
+    typer.testing._get_command = cached
+
+
+_cache_click_tree()
 
 
 class Cli:

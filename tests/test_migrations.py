@@ -38,7 +38,9 @@ def test_head_constant_matches_the_scripts():
 
 def test_default_pipeline(cli):
     cli.ok("db", "init")
-    assert cli.sql("SELECT name, probability, forecast_category, kind FROM stage ORDER BY position") == [
+    assert cli.sql(
+        "SELECT name, probability, forecast_category, kind FROM stage ORDER BY position"
+    ) == [
         ("prospecting", 10, "pipeline", "open"),
         ("qualification", 20, "pipeline", "open"),
         ("proposal", 50, "best_case", "open"),

@@ -40,6 +40,10 @@ class SalesGroup(TyperGroup):
             raise typer.Exit(exc.exit_code) from None
         except KeyboardInterrupt:
             raise typer.Exit(EXIT_INTERRUPTED) from None
+        except BrokenPipeError:
+            # The reader went away (`salescli lead export | head`): stop quietly.
+            _silence_stdout()
+            raise typer.Exit(1) from None
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:
@@ -58,20 +62,34 @@ class SalesGroup(TyperGroup):
             raise typer.Exit(1) from None
 
 
+def _silence_stdout() -> None:
+    import os
+
+    devnull = os.open(os.devnull, os.O_WRONLY)
+    try:
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError):
+        pass
+
+
 def _debug(ctx: Any) -> bool:
     obj = ctx.find_root().obj
     return bool(getattr(obj, "debug", False))
 
 
-app = typer.Typer(
-    cls=SalesGroup,
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    rich_markup_mode="rich",
-    context_settings={"help_option_names": ["-h", "--help"]},
-    help="salescli: sales management in the terminal (leads, deals, pipeline, reports).",
-    epilog=EPILOG,
-)
+def _root() -> typer.Typer:
+    """The root command: global options only; groups are added by `_register`."""
+    root = typer.Typer(
+        cls=SalesGroup,
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        rich_markup_mode="rich",
+        context_settings={"help_option_names": ["-h", "--help"]},
+        help="salescli: sales management in the terminal (leads, deals, pipeline, reports).",
+        epilog=EPILOG,
+    )
+    root.callback()(main)
+    return root
 
 
 def _version(value: bool) -> None:
@@ -80,13 +98,14 @@ def _version(value: bool) -> None:
         raise typer.Exit()
 
 
-@app.callback()
 def main(
     ctx: typer.Context,
     db: Annotated[
         str | None,
         typer.Option(
-            "--db", metavar="PATH_OR_URL", help="Database file or URL [env: SALESCLI_DB]."
+            "--db",
+            metavar="PATH_OR_URL",
+            help="Database file or URL (default: $SALESCLI_DB, else the user data dir).",
         ),
     ] = None,
     debug: Annotated[bool, typer.Option("--debug", help="Show tracebacks.")] = False,
@@ -99,33 +118,60 @@ def main(
     ctx.obj = State(db, debug)
 
 
-def _register() -> None:
-    from salescli.cli import config as config_cli
-    from salescli.cli import db as db_cli
-
-    app.add_typer(db_cli.app, name="db")
-    app.add_typer(config_cli.app, name="config")
-    for module_name, group in GROUPS:
-        module = __import__(f"salescli.cli.{module_name}", fromlist=["app"])
-        app.add_typer(module.app, name=group)
-
-
-# Groups contributed by later modules: (module in salescli.cli, command group name).
+# Command groups: (module in salescli.cli, group name), in help order.
 GROUPS: list[tuple[str, str]] = [
-    ("rep", "rep"),
     ("lead", "lead"),
     ("deal", "deal"),
-    ("product", "product"),
-    ("lost_reason", "lost-reason"),
-    ("currency", "currency"),
     ("account", "account"),
     ("contact", "contact"),
     ("log", "log"),
     ("activity", "activity"),
+    ("rep", "rep"),
+    ("product", "product"),
+    ("lost_reason", "lost-reason"),
+    ("currency", "currency"),
+    ("config", "config"),
+    ("db", "db"),
 ]
-_register()
+
+
+def _register(root: typer.Typer, names: set[str] | None = None) -> typer.Typer:
+    for module_name, group in GROUPS:
+        if names is None or group in names:
+            module = __import__(f"salescli.cli.{module_name}", fromlist=["app"])
+            root.add_typer(module.app, name=group)
+    return root
+
+
+app = _register(_root())
+
+
+def _group_in(argv: list[str]) -> str | None:
+    """The command group named on the command line, skipping the root options."""
+    skip = False
+    for arg in argv:
+        if skip:
+            skip = False
+            continue
+        if arg == "--db":
+            skip = True
+            continue
+        if arg.startswith("-"):
+            continue
+        return arg
+    return None
 
 
 def run() -> None:
-    app(prog_name="salescli")
+    # Typer turns every command of every group into Click objects on each call (~0.2 s for
+    # all of salescli); building only the group being run keeps each command quick.
+    import os
+
+    group = _group_in(sys.argv[1:])
+    names = {name for _, name in GROUPS}
+    completing = any(key.endswith("_COMPLETE") for key in os.environ)
+    if group in names and not completing:
+        _register(_root(), {group})(prog_name="salescli")
+    else:
+        app(prog_name="salescli")
     sys.exit(0)

@@ -426,19 +426,37 @@ def lead_merge(
 
 @app.command("sources")
 def lead_sources(
-    ctx: typer.Context, fmt: FormatOpt = Format.table, output: OutputOpt = None
+    ctx: typer.Context,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+    chart: Annotated[
+        bool, typer.Option("--chart", help="Draw a bar chart below the table.")
+    ] = False,
 ) -> None:
     """Count leads per source, most first.
 
-    Example: salescli lead sources --format json
+    Example: salescli lead sources --chart
     """
     from salescli import render
     from salescli.services import lead_queries
 
+    if chart and fmt != Format.table:
+        from salescli.errors import UsageError
+
+        raise UsageError(
+            "--chart goes with the table format (a chart would corrupt json/csv/markdown)"
+        )
     st = state(ctx)
     with st.connection() as conn:
         rows = lead_queries.sources(conn)
     render.write_rows(rows, fmt, columns=SOURCE_COLUMNS, output=output, tz=st.tz)
+    if chart and rows:
+        from salescli import charts
+
+        labels = [row["source"] or "(none)" for row in rows]
+        render.write_text(
+            charts.hbar(labels, [row["count"] for row in rows], title="Leads by source"), output
+        )
 
 
 @app.command("forget")

@@ -30,6 +30,7 @@ def _table() -> Any:
         "currencyrate",
         sa.column("id", sa.Integer()),
         sa.column("currency", sa.String()),
+        sa.column("quote", sa.String()),
         sa.column("rate", sa.String()),
         sa.column("valid_on", sa.Date()),
     )
@@ -69,10 +70,16 @@ def set_rate(
     value = parse_rate(rate)
     table = _table()
     existing = session.execute(
-        table.select().where(table.c.currency == code, table.c.valid_on == on)
+        table.select().where(
+            table.c.currency == code, table.c.quote == reporting, table.c.valid_on == on
+        )
     ).first()
     if existing is None:
-        session.execute(table.insert().values(currency=code, rate=_rate_text(value), valid_on=on))
+        session.execute(
+            table.insert().values(
+                currency=code, quote=reporting, rate=_rate_text(value), valid_on=on
+            )
+        )
     else:
         session.execute(
             table.update().where(table.c.id == existing.id).values(rate=_rate_text(value))
@@ -89,9 +96,13 @@ def set_rate(
 def list_rates(
     session: Session | Connection, reporting: str, currency: str | None = None
 ) -> list[dict]:
-    """Rates by currency, newest first within each currency."""
+    """Rates into the reporting currency, by currency, newest first within each currency."""
     table = _table()
-    query = table.select().order_by(table.c.currency, table.c.valid_on.desc())
+    query = (
+        table.select()
+        .where(table.c.quote == reporting)
+        .order_by(table.c.currency, table.c.valid_on.desc())
+    )
     if currency is not None:
         query = query.where(table.c.currency == check_currency(currency))
     return [
@@ -120,7 +131,7 @@ class Converter:
             table = _table()
             rows = self.session.execute(
                 sa.select(table.c.valid_on, table.c.rate)
-                .where(table.c.currency == currency)
+                .where(table.c.currency == currency, table.c.quote == self.reporting)
                 .order_by(table.c.valid_on)
             ).all()
             self._rates[currency] = ([r.valid_on for r in rows], [Decimal(r.rate) for r in rows])

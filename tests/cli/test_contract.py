@@ -3,6 +3,7 @@ integrity checks, backup and restore."""
 
 from __future__ import annotations
 
+import os
 import sqlite3
 import subprocess
 import sys
@@ -16,7 +17,9 @@ def test_version(cli):
     from salescli import __version__
 
     assert cli.ok("--version").out == f"salescli {__version__}\n"
-    fast = subprocess.run([sys.executable, "-m", "salescli", "--version"], capture_output=True, text=True)
+    fast = subprocess.run(
+        [sys.executable, "-m", "salescli", "--version"], capture_output=True, text=True
+    )
     assert fast.returncode == 0 and fast.stdout == f"salescli {__version__}\n"
 
 
@@ -60,6 +63,7 @@ def test_migrate_on_open_backs_up_and_keeps_data(cli, db_url):
     config = Config()
     config.set_main_option("script_location", "salescli:migrations")
     config.set_main_option("sqlalchemy.url", f"sqlite:///{db_url}")
+    os.remove(db_url)
     command.upgrade(config, "0001")  # an "old" database: schema only, no default pipeline
     conn = sqlite3.connect(db_url)
     conn.execute("INSERT INTO setting (key, value) VALUES ('currency', 'EUR')")
@@ -124,3 +128,34 @@ def test_postgresql_backup_and_restore(cli, tmp_path):
     cli.ok("config", "set", "currency", "JPY")
     cli.ok("db", "restore", str(dump), "--yes")
     assert cli.ok("config", "get", "currency").out.strip() == "EUR"
+
+
+@sqlite_only
+def test_closed_pipe_is_quiet(cli, db_url):
+    import os
+
+    cli.ok("lead", "import", "--help")
+    rows = "\n".join(f"Person {i},p{i}@example.com" for i in range(3000))
+    source = os.path.join(os.path.dirname(db_url), "many.csv")
+    with open(source, "w", encoding="utf-8") as handle:
+        handle.write("name,email\n" + rows + "\n")
+    cli.ok("lead", "import", source)
+    env = dict(os.environ, SALESCLI_DB=db_url)
+    result = subprocess.run(
+        f"{sys.executable} -m salescli lead export | head -1",
+        shell=True,
+        capture_output=True,
+        text=True,
+        env=env,
+    )
+    assert result.stdout.startswith("id,name,email")
+    assert result.stderr == ""
+
+
+def test_sources_chart(cli):
+    for name, source in [("A", "web"), ("B", "web"), ("C", "referral")]:
+        cli.ok("lead", "add", name, "--source", source)
+    out = cli.ok("lead", "sources", "--chart").out
+    bars = {line.split("┤")[0].strip(): line.count("█") for line in out.splitlines() if "┤" in line}
+    assert set(bars) == {"web", "referral"} and round(bars["web"] / bars["referral"]) == 2
+    assert cli("lead", "sources", "--chart", "--format", "json").code == 2

@@ -4,7 +4,9 @@ from salescli import charts
 
 
 def test_hbar_is_plain_text_without_colour():
-    text = charts.hbar(["web", "referral", "event"], [12, 5, 3], title="Leads by source", width=60, color=False)
+    text = charts.hbar(
+        ["web", "referral", "event"], [12, 5, 3], title="Leads by source", width=60, color=False
+    )
     assert "\x1b[" not in text
     lines = text.splitlines()
     assert "Leads by source" in lines[0]

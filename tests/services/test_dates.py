@@ -79,7 +79,9 @@ def test_week_start_sunday():
     assert (period.start, period.end) == (dt.date(2026, 11, 22), dt.date(2026, 11, 29))
 
 
-@pytest.mark.parametrize("text", ["2026-W54", "2025-W53", "2026-13", "2026-Q5", "2026-11-30..2026-11-01", "soon"])
+@pytest.mark.parametrize(
+    "text", ["2026-W54", "2025-W53", "2026-13", "2026-Q5", "2026-11-30..2026-11-01", "soon"]
+)
 def test_parse_period_refuses(text):
     with pytest.raises(UsageError):
         dates.parse_period(text, today=TODAY)

@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-23 14:50:09.117372
+Create Date: 2026-11-23 14:56:51.333890
 """
 
 from __future__ import annotations
@@ -25,10 +25,11 @@ def upgrade() -> None:
         "currencyrate",
         sa.Column("id", sa.Integer(), nullable=False),
         sa.Column("currency", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
+        sa.Column("quote", sqlmodel.sql.sqltypes.AutoString(length=3), nullable=False),
         sa.Column("rate", sqlmodel.sql.sqltypes.AutoString(length=40), nullable=False),
         sa.Column("valid_on", sa.Date(), nullable=False),
         sa.PrimaryKeyConstraint("id"),
-        sa.UniqueConstraint("currency", "valid_on"),
+        sa.UniqueConstraint("currency", "quote", "valid_on"),
     )
     op.create_table(
         "erasure",

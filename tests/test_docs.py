@@ -1,0 +1,55 @@
+"""The documentation tells the truth: every command has help with an example, the README's
+command reference and walk-through are what the app really is and prints."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _commands():
+    import typer
+
+    from salescli.cli import app
+
+    def walk(command, path):
+        sub = getattr(command, "commands", None)
+        if sub:
+            for name, child in sub.items():
+                yield from walk(child, [*path, name])
+        else:
+            yield " ".join(path), command
+
+    return list(walk(typer.main.get_command(app), []))
+
+
+@pytest.mark.parametrize(
+    ("name", "command"), _commands(), ids=lambda v: v if isinstance(v, str) else ""
+)
+def test_every_command_has_help_with_an_example(name, command):
+    assert command.help, f"{name} has no help text"
+    assert "Example:" in command.help, f"{name} has no Example: line in its help"
+
+
+def test_readme_command_reference_is_current():
+    script = ROOT / "scripts" / "gen-command-reference"
+    result = subprocess.run([sys.executable, str(script), "--check"], cwd=ROOT)
+    assert result.returncode == 0, "run scripts/gen-command-reference to update README.md"
+
+
+def test_readme_walkthrough_is_what_salescli_prints():
+    result = subprocess.run(
+        ["bash", str(ROOT / "scripts" / "gen-walkthrough"), "--check"], cwd=ROOT
+    )
+    assert result.returncode == 0, "run scripts/gen-walkthrough to update README.md"
+
+
+def test_readme_documents_every_exit_code():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    for code in ("| 0 |", "| 1 |", "| 2 |", "| 3 |", "| 4 |", "| 75 |", "| 130 |"):
+        assert code in readme
