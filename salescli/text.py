@@ -9,7 +9,6 @@ from __future__ import annotations
 import re
 import unicodedata
 
-
 # Turkish dotted/dotless i: casefold keeps `ı` and turns `İ` into `i̇`, so "ÇAĞRI" and
 # "Çağrı" would differ; both are folded to a plain `i`.
 _TURKISH_I = str.maketrans({"ı": "i", "\u0307": None})

@@ -65,11 +65,11 @@ class SalesGroup(TyperGroup):
 def _silence_stdout() -> None:
     import os
 
+    import contextlib
+
     devnull = os.open(os.devnull, os.O_WRONLY)
-    try:
+    with contextlib.suppress(OSError, ValueError):
         os.dup2(devnull, sys.stdout.fileno())
-    except (OSError, ValueError):
-        pass
 
 
 def _debug(ctx: Any) -> bool:
