@@ -63,9 +63,8 @@ class SalesGroup(TyperGroup):
 
 
 def _silence_stdout() -> None:
-    import os
-
     import contextlib
+    import os
 
     devnull = os.open(os.devnull, os.O_WRONLY)
     with contextlib.suppress(OSError, ValueError):
