@@ -53,3 +53,26 @@ def test_readme_documents_every_exit_code():
     readme = (ROOT / "README.md").read_text(encoding="utf-8")
     for code in ("| 0 |", "| 1 |", "| 2 |", "| 3 |", "| 4 |", "| 75 |", "| 130 |"):
         assert code in readme
+
+
+READ_VERBS = {
+    "list",
+    "show",
+    "history",
+    "stale",
+    "sources",
+    "duplicates",
+    "stages",
+    "export",
+    "get",
+}
+
+
+@pytest.mark.parametrize(
+    ("name", "command"),
+    [(n, c) for n, c in _commands() if n.split()[-1] in READ_VERBS],
+    ids=lambda v: v if isinstance(v, str) else "",
+)
+def test_every_list_and_show_command_takes_format_and_output(name, command):
+    options = {opt for param in command.params for opt in getattr(param, "opts", [])}
+    assert {"--format", "--output"} <= options, name

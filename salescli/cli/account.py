@@ -240,39 +240,17 @@ def account_delete(ctx: typer.Context, ref: AccountArg, yes: YesOpt = False) -> 
 
 from salescli.cli import importing as io  # noqa: E402
 
-
-@app.command("import")
-def account_import(
-    ctx: typer.Context,
-    file: io.FileArg,
-    map_: io.MapOpt = None,
-    map_value: io.MapValueOpt = None,
-    null_value: io.NullValueOpt = None,
-    date_format: io.DateFormatOpt = None,
-    decimal_comma: io.DecimalCommaOpt = False,
-    delimiter: io.DelimiterOpt = None,
-    encoding: io.EncodingOpt = None,
-    skip_invalid: io.SkipInvalidOpt = False,
-    reject_file: io.RejectFileOpt = None,
-    dry_run: io.DryRunOpt = False,
-    again: io.AgainOpt = False,
-    owner: io.OwnerOpt = None,
-) -> None:
-    """Import accounts from a CSV file (all-or-nothing unless --skip-invalid).
+io.register_import(
+    app,
+    "salescli.services.account_io:ENTITY",
+    help="""Import accounts from a CSV file (all-or-nothing unless --skip-invalid).
 
     Fields: name (required), industry, website, phone, country, territory, employees, owner,
     parent (an existing account or a row of the file), external_id, notes, created_at.
 
     Example: salescli account import accounts.csv --map sector=industry --map subsidiary_of=parent
-    """
-    from salescli.services.account_io import ACCOUNT_ENTITY
-
-    io.run_import(
-        ctx, ACCOUNT_ENTITY, file, map_=map_, map_value=map_value, null_value=null_value,
-        date_format=date_format, decimal_comma=decimal_comma, delimiter=delimiter,
-        encoding=encoding, skip_invalid=skip_invalid, reject_file=reject_file,
-        dry_run=dry_run, again=again, owner=owner,
-    )  # fmt: skip
+    """,
+)
 
 
 @app.command("export")
@@ -288,14 +266,13 @@ def account_export(
 
     Example: salescli account export --output accounts.csv
     """
-    from salescli import render
-    from salescli.services import account_io, csvio
+    from salescli.services import account_io
 
-    st = state(ctx)
-    with st.connection() as conn:
-        rows = account_io.export_accounts(conn, owner=owner)
-        count = csvio.export_rows(
-            rows, account_io.ACCOUNT_EXPORT, fmt.value, output=output, tz=st.tz
-        )
-    if output:
-        render.message(f"Exported {count} accounts to {output}.")
+    io.run_export(
+        ctx,
+        lambda conn: account_io.export(conn, owner=owner),
+        account_io.EXPORT_COLUMNS,
+        fmt,
+        output,
+        "accounts",
+    )

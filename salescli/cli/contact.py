@@ -205,54 +205,18 @@ def contact_delete(ctx: typer.Context, ref: ContactArg, yes: YesOpt = False) -> 
 
 from salescli.cli import importing as io  # noqa: E402
 
-
-@app.command("import")
-def contact_import(
-    ctx: typer.Context,
-    file: io.FileArg,
-    map_: io.MapOpt = None,
-    map_value: io.MapValueOpt = None,
-    null_value: io.NullValueOpt = None,
-    date_format: io.DateFormatOpt = None,
-    decimal_comma: io.DecimalCommaOpt = False,
-    delimiter: io.DelimiterOpt = None,
-    encoding: io.EncodingOpt = None,
-    skip_invalid: io.SkipInvalidOpt = False,
-    reject_file: io.RejectFileOpt = None,
-    dry_run: io.DryRunOpt = False,
-    again: io.AgainOpt = False,
-    owner: io.OwnerOpt = None,
-) -> None:
-    """Import contacts from a CSV file (all-or-nothing unless --skip-invalid).
+io.register_import(
+    app,
+    "salescli.services.contact_io:entity",
+    note="salescli.services.io_common:accounts_message",
+    help="""Import contacts from a CSV file (all-or-nothing unless --skip-invalid).
 
     Fields: name (required), email, phone, title, account (created when new), owner,
     external_id, created_at, last_contact_at.
 
     Example: salescli contact import people.csv --map "Company=account"
-    """
-    from salescli.services.account_io import contact_entity
-
-    report: dict = {}
-    try:
-        io.run_import(
-            ctx, contact_entity(report), file, map_=map_, map_value=map_value,
-            null_value=null_value, date_format=date_format, decimal_comma=decimal_comma,
-            delimiter=delimiter, encoding=encoding, skip_invalid=skip_invalid,
-            reject_file=reject_file, dry_run=dry_run, again=again, owner=owner,
-        )  # fmt: skip
-    except typer.Exit:  # rows rejected with --skip-invalid: the good ones were imported
-        _accounts_note(report)
-        raise
-    _accounts_note(report)
-
-
-def _accounts_note(report: dict) -> None:
-    """Name the accounts an import created (or would create, on a dry run)."""
-    from salescli import render
-    from salescli.services.account_io import accounts_message
-
-    if text := accounts_message(report):
-        render.message(text)
+    """,
+)
 
 
 @app.command("export")
@@ -268,14 +232,13 @@ def contact_export(
 
     Example: salescli contact export --account "Acme GmbH" --output acme.csv
     """
-    from salescli import render
-    from salescli.services import account_io, csvio
+    from salescli.services import contact_io
 
-    st = state(ctx)
-    with st.connection() as conn:
-        rows = account_io.export_contacts(conn, account=account)
-        count = csvio.export_rows(
-            rows, account_io.CONTACT_EXPORT, fmt.value, output=output, tz=st.tz
-        )
-    if output:
-        render.message(f"Exported {count} contacts to {output}.")
+    io.run_export(
+        ctx,
+        lambda conn: contact_io.export(conn, account=account),
+        contact_io.EXPORT_COLUMNS,
+        fmt,
+        output,
+        "contacts",
+    )

@@ -1,26 +1,25 @@
-"""The flags every `X import` / `X export` command shares, and the one runner behind them.
+"""The flags every `X import` / `X export` command shares, and the runners behind them.
 
-An import command declares the same parameters with these Annotated types and hands them to
-`run_import`, so every entity has identical flags and messages:
+`register_import` defines a group's `import` command (same flags, same messages for every
+entity); `run_export` is the body of every `X export` command:
 
-    @app.command("import")
-    def rep_import(ctx: typer.Context, file: FileArg, map_: MapOpt = None,
-                   map_value: MapValueOpt = None, null_value: NullValueOpt = None,
-                   date_format: DateFormatOpt = None, decimal_comma: DecimalCommaOpt = False,
-                   delimiter: DelimiterOpt = None, encoding: EncodingOpt = None,
-                   skip_invalid: SkipInvalidOpt = False, reject_file: RejectFileOpt = None,
-                   dry_run: DryRunOpt = False, again: AgainOpt = False,
-                   owner: OwnerOpt = None) -> None:
-        from salescli.services.rep_io import ENTITY
-        run_import(ctx, ENTITY, **locals_without_ctx)   # see lead_io.py
+    register_import(
+        app,
+        "salescli.services.deal_io:entity",  # the csvio.Entity, or with `note` a function
+        note="salescli.services.io_common:accounts_message",  # of the report dict
+        help=...,  # the command's docstring: what, fields, rules, an `Example:` line
+    )
 
-Only typer and the standard library at the top: services load inside the functions.
+Only typer and the standard library at the top: services load inside the command bodies.
 """
 
 from __future__ import annotations
 
 import enum
+import importlib
+import inspect
 import sys
+from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -28,6 +27,8 @@ import typer
 from salescli.cli.common import state
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from salescli.services.csvio import Entity, ImportOptions, ImportResult
 
 FileArg = Annotated[str, typer.Argument(metavar="FILE", help="CSV file with a header row.")]
@@ -121,6 +122,94 @@ ExportOutputOpt = Annotated[
 ]
 
 
+def register_import(
+    app: typer.Typer,
+    entity: str,
+    *,
+    help: str,
+    note: str | None = None,
+    omit: tuple[str, ...] = (),
+) -> None:
+    """Define `import` on `app` with the shared flags (minus `omit`) and `help` as its help.
+
+    `entity` is "module:attr" of the `csvio.Entity`; with `note` ("module:function") the attr
+    is a function `(report: dict) -> Entity` and, after the import (also when rows were
+    rejected), `note(report)` gives a line for stderr ("Created 2 accounts named in ...").
+    """
+
+    def import_command(
+        ctx: typer.Context,
+        file: FileArg,
+        map_: MapOpt = None,
+        map_value: MapValueOpt = None,
+        null_value: NullValueOpt = None,
+        date_format: DateFormatOpt = None,
+        decimal_comma: DecimalCommaOpt = False,
+        delimiter: DelimiterOpt = None,
+        encoding: EncodingOpt = None,
+        skip_invalid: SkipInvalidOpt = False,
+        reject_file: RejectFileOpt = None,
+        dry_run: DryRunOpt = False,
+        again: AgainOpt = False,
+        owner: OwnerOpt = None,
+    ) -> None:
+        flags = dict(
+            map_=map_, map_value=map_value, null_value=null_value, date_format=date_format,
+            decimal_comma=decimal_comma, delimiter=delimiter, encoding=encoding,
+            skip_invalid=skip_invalid, reject_file=reject_file, dry_run=dry_run, again=again,
+            owner=owner,
+        )  # fmt: skip
+        if note is None:
+            run_import(ctx, _load(entity), file, **flags)
+            return
+        report: dict[str, Any] = {}
+        try:
+            run_import(ctx, _load(entity)(report), file, **flags)
+        except typer.Exit:  # rows rejected (--skip-invalid or a dry run): still say it
+            _say(_load(note)(report))
+            raise
+        _say(_load(note)(report))
+
+    import_command.__doc__ = help
+    if omit:  # Typer reads the signature: leave the omitted flags out of it (defaults apply)
+        signature = inspect.signature(import_command, eval_str=True)
+        kept = [p for p in signature.parameters.values() if p.name not in omit]
+        import_command.__signature__ = signature.replace(parameters=kept)  # type: ignore[attr-defined]
+    app.command("import")(import_command)
+
+
+def run_export(
+    ctx: typer.Context,
+    rows: Callable[[Connection], Iterable[dict[str, Any]]],
+    columns: Iterable[str],
+    fmt: ExportFormat,
+    output: str | None,
+    label: str,
+) -> None:
+    """Stream `rows(conn)` as CSV or JSON to stdout or `output`; then `Exported N <label> ...`."""
+    from salescli import render
+    from salescli.services import csvio
+
+    st = state(ctx)
+    with st.connection() as conn:
+        count = csvio.export_rows(rows(conn), list(columns), fmt.value, output=output, tz=st.tz)
+    if output:
+        render.message(f"Exported {count} {label} to {output}.")
+
+
+def _load(spec: str) -> Any:
+    """`"salescli.services.deal_io:entity"` -> that attribute (imports the module)."""
+    module, _, attr = spec.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _say(text: str) -> None:
+    from salescli import render
+
+    if text:
+        render.message(text)
+
+
 def import_options(
     ctx: typer.Context,
     *,
@@ -139,7 +228,8 @@ def import_options(
 ) -> ImportOptions:
     """The shared flags as `csvio.ImportOptions` (bad flag values → exit 2)."""
     from salescli.errors import UsageError
-    from salescli.services.csvio import ImportOptions, parse_pairs
+    from salescli.services.csvio import ImportOptions
+    from salescli.services.csvread import parse_pairs
 
     maps = dict(parse_pairs(map_ or [], "--map", "Full Name=name"))
     value_maps: dict[str, dict[str, str]] = {}

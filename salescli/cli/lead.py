@@ -82,14 +82,6 @@ ACTIVITY_COLUMNS = [
     Column("outcome", "outcome"),
     Column("text", "text"),
 ]
-DUPLICATE_COLUMNS = [
-    Column("lead_id", "lead", "right"),
-    Column("name", "name"),
-    Column("other_id", "other", "right"),
-    Column("other_name", "other name"),
-    Column("reason", "reason"),
-    Column("similarity", "similarity", "right"),
-]
 SOURCE_COLUMNS = [Column("source", "source"), Column("count", "count", "right")]
 
 
@@ -104,7 +96,7 @@ def _warn(warnings: list[str]) -> None:
         render.message(f"Warning: {warning}")
 
 
-def _label(ctx: typer.Context, lead_id: int) -> str:
+def lead_label(ctx: typer.Context, lead_id: int) -> str:
     """`lead 5 (Ana Souza)` for a confirmation question; exit 3 if the lead does not exist."""
     from salescli.services import leads
 
@@ -112,7 +104,7 @@ def _label(ctx: typer.Context, lead_id: int) -> str:
         return f"lead {lead_id} ({leads.get(session, lead_id).name})"
 
 
-def _changed(ctx: typer.Context, lead_id: int, fmt: Format, text: str) -> None:
+def report_change(ctx: typer.Context, lead_id: int, fmt: Format, text: str) -> None:
     """After a change: the record on stdout for json/csv/markdown, a line on stderr for tables."""
     from salescli import render
     from salescli.services import leads
@@ -260,7 +252,7 @@ def lead_edit(
             allow_duplicate=allow_duplicate,
         )  # fmt: skip
     _warn(warnings)
-    _changed(ctx, lead_id, fmt, f"lead {lead_id} updated")
+    report_change(ctx, lead_id, fmt, f"lead {lead_id} updated")
 
 
 def _status_verb(
@@ -273,7 +265,7 @@ def _status_verb(
         previous = leads.set_status(
             session, leads.get(session, lead_id), status, now=st.now, reason=reason
         )
-    _changed(ctx, lead_id, fmt, f"lead {lead_id}: {previous} → {status}")
+    report_change(ctx, lead_id, fmt, f"lead {lead_id}: {previous} → {status}")
 
 
 @app.command("qualify")
@@ -335,7 +327,7 @@ def lead_tag(
     st = state(ctx)
     with st.session() as session:
         result = leads.tag(session, leads.get(session, lead_id), _tags(tags), now=st.now)
-    _changed(ctx, lead_id, fmt, f"lead {lead_id} tags: {', '.join(result) or '(none)'}")
+    report_change(ctx, lead_id, fmt, f"lead {lead_id} tags: {', '.join(result) or '(none)'}")
 
 
 @app.command("untag")
@@ -354,7 +346,7 @@ def lead_untag(
     st = state(ctx)
     with st.session() as session:
         result = leads.untag(session, leads.get(session, lead_id), _tags(tags), now=st.now)
-    _changed(ctx, lead_id, fmt, f"lead {lead_id} tags: {', '.join(result) or '(none)'}")
+    report_change(ctx, lead_id, fmt, f"lead {lead_id} tags: {', '.join(result) or '(none)'}")
 
 
 @app.command("delete")
@@ -366,7 +358,7 @@ def lead_delete(ctx: typer.Context, lead_id: LeadArg, yes: YesOpt = False) -> No
     from salescli import render
     from salescli.services import leads
 
-    confirm(f"Delete {_label(ctx, lead_id)} with its activities and tasks?", yes)
+    confirm(f"Delete {lead_label(ctx, lead_id)} with its activities and tasks?", yes)
     with state(ctx).session() as session:
         lead = leads.get(session, lead_id)
         gone = leads.dependants(session, lead_id)
@@ -374,54 +366,6 @@ def lead_delete(ctx: typer.Context, lead_id: LeadArg, yes: YesOpt = False) -> No
     render.message(
         f"Deleted lead {lead_id} ({gone['activities']} activities, {gone['tasks']} tasks)."
     )
-
-
-@app.command("duplicates")
-def lead_duplicates(
-    ctx: typer.Context,
-    threshold: Annotated[
-        int,
-        typer.Option("--threshold", min=0, max=100, help="Name + company similarity, 0-100."),
-    ] = 90,
-    fmt: FormatOpt = Format.table,
-    output: OutputOpt = None,
-) -> None:
-    """List likely duplicate pairs: same email, same phone, or near-identical name + company.
-
-    Example: salescli lead duplicates --threshold 85 --format json
-    """
-    from salescli import render
-    from salescli.services import leads
-
-    st = state(ctx)
-    with st.session(write=False) as session:
-        rows = leads.duplicates(session, threshold)
-    render.write_rows(rows, fmt, columns=DUPLICATE_COLUMNS, output=output, tz=st.tz)
-
-
-@app.command("merge")
-def lead_merge(
-    ctx: typer.Context,
-    keep: Annotated[int, typer.Argument(metavar="KEEP", help="The lead that stays.")],
-    drop: Annotated[int, typer.Argument(metavar="DROP", help="The lead merged in and deleted.")],
-    yes: YesOpt = False,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Merge DROP into KEEP: blanks filled, tags united, history moved; DROP is deleted.
-
-    Example: salescli lead merge 12 31 --yes
-    """
-    from salescli.services import leads
-
-    confirm(f"Merge {_label(ctx, drop)} into {_label(ctx, keep)}?", yes)
-    st = state(ctx)
-    with st.session() as session:
-        moved = leads.merge(session, leads.get(session, keep), leads.get(session, drop), now=st.now)
-    text = (
-        f"Merged lead {drop} into lead {keep} ({moved['activities']} activities, "
-        f"{moved['tasks']} tasks, {len(moved['tags_added'])} tags moved)."
-    )
-    _changed(ctx, keep, fmt, text)
 
 
 @app.command("sources")
@@ -459,49 +403,8 @@ def lead_sources(
         )
 
 
-@app.command("forget")
-def lead_forget(ctx: typer.Context, lead_id: LeadArg, yes: YesOpt = False) -> None:
-    """Erase the person's personal data everywhere (anonymous figures stay).
-
-    Example: salescli lead forget 12 --yes
-    """
-    from salescli import db, render
-    from salescli.services import leads
-
-    st = state(ctx)
-    confirm(f"Erase all personal data of {_label(ctx, lead_id)}? This cannot be undone", yes)
-    with st.session() as session:
-        result = leads.forget(session, leads.get(session, lead_id), now=st.now)
-    if db.is_sqlite(st.url) and not leads.truncate_wal(st.url):
-        render.message(
-            f"Warning: the write-ahead log is in use by another process; run `salescli lead "
-            f"forget {lead_id} --yes` again later to wipe the old copies from it."
-        )
-    if result["already"]:
-        render.message(f"lead {lead_id} was already forgotten; nothing changed.")
-        return
-    render.message(
-        f"Forgot lead {lead_id}: personal data erased ({result['contacts']} contacts, "
-        f"{result['activities']} activities); an erasure record was kept."
-    )
-
-
-@app.command("export-person")
-def lead_export_person(ctx: typer.Context, lead_id: LeadArg, output: OutputOpt = None) -> None:
-    """Write everything held about the person behind a lead as one JSON document.
-
-    Example: salescli lead export-person 12 --output ana-souza.json
-    """
-    from salescli import render
-    from salescli.services import leads
-
-    st = state(ctx)
-    with st.session(write=False) as session:
-        document = leads.export_person(session, leads.get(session, lead_id), now=st.now)
-    render.write_record(document, Format.json, output=output, tz=st.tz)
-    if output:
-        render.message(f"Wrote {output} (mode 0600).")
-
-
-# Further lead verbs register themselves on `app` (keep at the bottom: they import `app`).
-from salescli.cli import lead_convert, lead_io, lead_route  # noqa: E402, F401
+# Further lead verbs register themselves on `app` (keep at the bottom: they import `app`);
+# `salescli lead --help` lists them in this order.
+# isort: off
+from salescli.cli import lead_dedupe, lead_privacy, lead_convert, lead_io, lead_route  # noqa: E402, F401
+# isort: on

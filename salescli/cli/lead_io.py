@@ -2,65 +2,30 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
-from salescli.cli.common import state
 from salescli.cli.importing import (
-    AgainOpt,
-    DateFormatOpt,
-    DecimalCommaOpt,
-    DelimiterOpt,
-    DryRunOpt,
-    EncodingOpt,
     ExportFormat,
     ExportFormatOpt,
     ExportOutputOpt,
-    FileArg,
-    MapOpt,
-    MapValueOpt,
-    NullValueOpt,
-    OwnerOpt,
-    RejectFileOpt,
-    SkipInvalidOpt,
-    run_import,
+    register_import,
+    run_export,
 )
 from salescli.cli.lead import app
 
-
-@app.command("import")
-def lead_import(
-    ctx: typer.Context,
-    file: FileArg,
-    map_: MapOpt = None,
-    map_value: MapValueOpt = None,
-    null_value: NullValueOpt = None,
-    date_format: DateFormatOpt = None,
-    decimal_comma: DecimalCommaOpt = False,
-    delimiter: DelimiterOpt = None,
-    encoding: EncodingOpt = None,
-    skip_invalid: SkipInvalidOpt = False,
-    reject_file: RejectFileOpt = None,
-    dry_run: DryRunOpt = False,
-    again: AgainOpt = False,
-    owner: OwnerOpt = None,
-) -> None:
-    """Import leads from a CSV file (all-or-nothing unless --skip-invalid).
+register_import(
+    app,
+    "salescli.services.lead_io:ENTITY",
+    help="""Import leads from a CSV file (all-or-nothing unless --skip-invalid).
 
     Fields: name (required), email, phone, company, title, source, status, status_reason,
     tags, territory, owner, external_id, notes, created_at, last_contact_at.
 
     Example: salescli lead import leads.csv --map "Full Name=name" --owner "Ana Souza"
-    """
-    from salescli.services.lead_io import ENTITY
-
-    run_import(
-        ctx, ENTITY, file, map_=map_, map_value=map_value, null_value=null_value,
-        date_format=date_format, decimal_comma=decimal_comma, delimiter=delimiter,
-        encoding=encoding, skip_invalid=skip_invalid, reject_file=reject_file,
-        dry_run=dry_run, again=again, owner=owner,
-    )  # fmt: skip
+    """,
+)
 
 
 @app.command("export")
@@ -81,17 +46,14 @@ def lead_export(
 
     Example: salescli lead export --status new --output new-leads.csv
     """
-    from salescli import render
-    from salescli.services import csvio, lead_io
+    from salescli.services import lead_io
     from salescli.services.lead_queries import owner_id_for
 
-    st = state(ctx)
-    with st.connection() as conn:
+    def rows(conn: Any) -> Any:
         owner_id = owner_id_for(conn, owner) if owner is not None else False
-        rows = lead_io.export(conn, status=_statuses(status), source=source, owner_id=owner_id)
-        count = csvio.export_rows(rows, lead_io.EXPORT_COLUMNS, fmt.value, output=output, tz=st.tz)
-    if output:
-        render.message(f"Exported {count} leads to {output}.")
+        return lead_io.export(conn, status=_statuses(status), source=source, owner_id=owner_id)
+
+    run_export(ctx, rows, lead_io.EXPORT_COLUMNS, fmt, output, "leads")
 
 
 def _statuses(values: list[str] | None) -> list[str] | None:

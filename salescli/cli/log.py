@@ -33,120 +33,64 @@ AtOpt = Annotated[
 RepOpt = Annotated[str | None, typer.Option("--rep", metavar="REP", help="Who (default me).")]
 
 
-def _log(
-    ctx: typer.Context,
-    kind: str,
-    text: str,
-    targets: dict[str, str | None],
-    outcome: str | None,
-    at: str | None,
-    rep: str | None,
-    fmt: Format,
-) -> None:
-    from salescli import dates, render
-    from salescli.services import accounts, activities
-
-    st = state(ctx)
-    target, ref = activities.one_target(**targets)
-    when = dates.parse_instant(at, now=st.now, field="at") if at else st.now
-    with st.session() as session:
-        activity = activities.log(
-            session,
-            kind=kind,
-            target=target,
-            record=activities.resolve_target(session, target, ref),
-            at=when,
-            now=st.now,
-            rep_id=accounts.rep_id(session, rep, st.settings),
-            outcome=outcome,
-            text=text,
-        )
-        result = activities.record(session, activity)
-    if fmt == Format.json:
-        render.write_record(result, fmt, tz=st.tz)
-    else:
-        render.print_id(result["id"])
+# kind: (what the help calls it, the help's example)
+KINDS = {
+    "call": ("a call", 'salescli log call --lead 7 --outcome reached "Interested, wants a demo"'),
+    "email": ("an email", 'salescli log email --deal 12 "Sent the revised proposal"'),
+    "meeting": (
+        "a meeting",
+        'salescli log meeting --account "Acme GmbH" --at "2026-11-20 14:00" "On-site demo"',
+    ),
+    "note": ("a note", 'salescli log note --contact "Jürgen Groß" "Prefers email, not calls"'),
+}
 
 
-@app.command("call")
-def log_call(
-    ctx: typer.Context,
-    text: TextArg = "",
-    lead: LeadOpt = None,
-    deal: DealOpt = None,
-    contact: ContactOpt = None,
-    account: AccountOpt = None,
-    outcome: OutcomeOpt = None,
-    at: AtOpt = None,
-    rep: RepOpt = None,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Log a call and print its id; it updates the record's last contact.
+def _register(kind: str, what: str, example: str) -> None:
+    """Define `salescli log KIND` (every kind takes the same arguments)."""
 
-    Example: salescli log call --lead 7 --outcome reached "Interested, wants a demo"
+    def log_kind(
+        ctx: typer.Context,
+        text: TextArg = "",
+        lead: LeadOpt = None,
+        deal: DealOpt = None,
+        contact: ContactOpt = None,
+        account: AccountOpt = None,
+        outcome: OutcomeOpt = None,
+        at: AtOpt = None,
+        rep: RepOpt = None,
+        fmt: FormatOpt = Format.table,
+    ) -> None:
+        from salescli import dates, render
+        from salescli.services import accounts, activities
+
+        st = state(ctx)
+        target, ref = activities.one_target(lead=lead, deal=deal, contact=contact, account=account)
+        when = dates.parse_instant(at, now=st.now, field="at") if at else st.now
+        with st.session() as session:
+            activity = activities.log(
+                session,
+                kind=kind,
+                target=target,
+                record=activities.resolve_target(session, target, ref),
+                at=when,
+                now=st.now,
+                rep_id=accounts.rep_id(session, rep, st.settings),
+                outcome=outcome,
+                text=text,
+            )
+            result = activities.record(session, activity)
+        if fmt == Format.json:
+            render.write_record(result, fmt, tz=st.tz)
+        else:
+            render.print_id(result["id"])
+
+    log_kind.__name__ = log_kind.__qualname__ = f"log_{kind}"
+    log_kind.__doc__ = f"""Log {what} and print its id; it updates the record's last contact.
+
+    Example: {example}
     """
-    targets = dict(lead=lead, deal=deal, contact=contact, account=account)
-    _log(ctx, "call", text, targets, outcome, at, rep, fmt)
+    app.command(kind)(log_kind)
 
 
-@app.command("email")
-def log_email(
-    ctx: typer.Context,
-    text: TextArg = "",
-    lead: LeadOpt = None,
-    deal: DealOpt = None,
-    contact: ContactOpt = None,
-    account: AccountOpt = None,
-    outcome: OutcomeOpt = None,
-    at: AtOpt = None,
-    rep: RepOpt = None,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Log an email and print its id; it updates the record's last contact.
-
-    Example: salescli log email --deal 12 "Sent the revised proposal"
-    """
-    targets = dict(lead=lead, deal=deal, contact=contact, account=account)
-    _log(ctx, "email", text, targets, outcome, at, rep, fmt)
-
-
-@app.command("meeting")
-def log_meeting(
-    ctx: typer.Context,
-    text: TextArg = "",
-    lead: LeadOpt = None,
-    deal: DealOpt = None,
-    contact: ContactOpt = None,
-    account: AccountOpt = None,
-    outcome: OutcomeOpt = None,
-    at: AtOpt = None,
-    rep: RepOpt = None,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Log a meeting and print its id; it updates the record's last contact.
-
-    Example: salescli log meeting --account "Acme GmbH" --at "2026-11-20 14:00" "On-site demo"
-    """
-    targets = dict(lead=lead, deal=deal, contact=contact, account=account)
-    _log(ctx, "meeting", text, targets, outcome, at, rep, fmt)
-
-
-@app.command("note")
-def log_note(
-    ctx: typer.Context,
-    text: TextArg = "",
-    lead: LeadOpt = None,
-    deal: DealOpt = None,
-    contact: ContactOpt = None,
-    account: AccountOpt = None,
-    outcome: OutcomeOpt = None,
-    at: AtOpt = None,
-    rep: RepOpt = None,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Log a note and print its id; it updates the record's last contact.
-
-    Example: salescli log note --contact "Jürgen Groß" "Prefers email, not calls"
-    """
-    targets = dict(lead=lead, deal=deal, contact=contact, account=account)
-    _log(ctx, "note", text, targets, outcome, at, rep, fmt)
+for _kind, (_what, _example) in KINDS.items():
+    _register(_kind, _what, _example)

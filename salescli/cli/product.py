@@ -132,39 +132,17 @@ def product_edit(
 
 from salescli.cli import importing as io  # noqa: E402
 
-
-@app.command("import")
-def product_import(
-    ctx: typer.Context,
-    file: io.FileArg,
-    map_: io.MapOpt = None,
-    map_value: io.MapValueOpt = None,
-    null_value: io.NullValueOpt = None,
-    date_format: io.DateFormatOpt = None,
-    decimal_comma: io.DecimalCommaOpt = False,
-    delimiter: io.DelimiterOpt = None,
-    encoding: io.EncodingOpt = None,
-    skip_invalid: io.SkipInvalidOpt = False,
-    reject_file: io.RejectFileOpt = None,
-    dry_run: io.DryRunOpt = False,
-    again: io.AgainOpt = False,
-    owner: io.OwnerOpt = None,
-) -> None:
-    """Import products from a CSV file (all-or-nothing unless --skip-invalid).
+io.register_import(
+    app,
+    "salescli.services.product_io:ENTITY",
+    help="""Import products from a CSV file (all-or-nothing unless --skip-invalid).
 
     Fields: name (required), price (required), currency, series, active, external_id.
     Products have no owner: --owner is refused.
 
     Example: salescli product import products.csv --map sales_price=price
-    """
-    from salescli.services.account_io import PRODUCT_ENTITY
-
-    io.run_import(
-        ctx, PRODUCT_ENTITY, file, map_=map_, map_value=map_value, null_value=null_value,
-        date_format=date_format, decimal_comma=decimal_comma, delimiter=delimiter,
-        encoding=encoding, skip_invalid=skip_invalid, reject_file=reject_file,
-        dry_run=dry_run, again=again, owner=owner,
-    )  # fmt: skip
+    """,
+)
 
 
 @app.command("export")
@@ -180,14 +158,13 @@ def product_export(
 
     Example: salescli product export --output products.csv
     """
-    from salescli import render
-    from salescli.services import account_io, csvio
+    from salescli.services import product_io
 
-    st = state(ctx)
-    with st.connection() as conn:
-        rows = account_io.export_products(conn, active=active)
-        count = csvio.export_rows(
-            rows, account_io.PRODUCT_EXPORT, fmt.value, output=output, tz=st.tz
-        )
-    if output:
-        render.message(f"Exported {count} products to {output}.")
+    io.run_export(
+        ctx,
+        lambda conn: product_io.export(conn, active=active),
+        product_io.EXPORT_COLUMNS,
+        fmt,
+        output,
+        "products",
+    )

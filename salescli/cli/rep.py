@@ -212,47 +212,18 @@ def rep_activate(ctx: typer.Context, rep: RepArg, fmt: FormatOpt = Format.table)
     _set_active(ctx, rep, True, fmt)
 
 
-@app.command("import")
-def rep_import(
-    ctx: typer.Context,
-    file: io.FileArg,
-    map_: io.MapOpt = None,
-    map_value: io.MapValueOpt = None,
-    null_value: io.NullValueOpt = None,
-    delimiter: io.DelimiterOpt = None,
-    encoding: io.EncodingOpt = None,
-    skip_invalid: io.SkipInvalidOpt = False,
-    reject_file: io.RejectFileOpt = None,
-    dry_run: io.DryRunOpt = False,
-    again: io.AgainOpt = False,
-) -> None:
-    """Import reps from CSV (name, email, manager, team, territory, skills, active).
+io.register_import(
+    app,
+    "salescli.services.rep_io:entity",
+    note="salescli.services.rep_io:managers_message",
+    omit=("date_format", "decimal_comma", "owner"),
+    help="""Import reps from CSV (name, email, manager, team, territory, skills, active).
 
     Managers named in the file that are not reps yet are created; a hierarchy cycle is refused.
 
     Example: salescli rep import sales_teams.csv --map sales_agent=name --map regional_office=team
-    """
-    from salescli.services import reps
-
-    flags = dict(map_=map_, map_value=map_value, null_value=null_value, delimiter=delimiter)
-    flags |= dict(encoding=encoding, skip_invalid=skip_invalid, reject_file=reject_file)
-    report: dict = {}
-    try:
-        io.run_import(ctx, reps.import_entity(report), file, dry_run=dry_run, again=again, **flags)
-    except typer.Exit:  # --skip-invalid with rejects: the good rows were committed
-        _managers_message(report)
-        raise
-    _managers_message(report)
-
-
-def _managers_message(report: dict) -> None:
-    from salescli import render
-
-    for key, verb in (("managers_written", "Created"), ("managers_planned", "Would create")):
-        if report.get(key):
-            names = ", ".join(report[key])
-            render.message(f"{verb} {len(report[key])} manager(s) named in the file: {names}")
-            return
+    """,
+)
 
 
 @app.command("export")
@@ -263,9 +234,9 @@ def rep_export(
 
     Example: salescli rep export --output reps.csv
     """
-    from salescli.services import csvio, reps
+    from salescli.services import csvio, rep_io
 
     st = state(ctx)
     with st.session(write=False) as session:
-        rows = reps.export_rows(session)
-    csvio.export_rows(rows, reps.EXPORT_FIELDS, fmt.value, output=output, tz=st.tz)
+        rows = rep_io.export_rows(session)
+    csvio.export_rows(rows, rep_io.EXPORT_FIELDS, fmt.value, output=output, tz=st.tz)

@@ -1,4 +1,4 @@
-"""Accounts: the customer companies, their list with deal counts, and their whole history."""
+"""Accounts: the customer companies and their list with deal counts (history: account_history)."""
 
 from __future__ import annotations
 
@@ -289,7 +289,6 @@ def list_accounts(
     import sqlalchemy as sa
 
     from salescli.models import Account, Rep
-    from salescli.money import from_minor
     from salescli.text import like_pattern
 
     if sort not in SORTS:
@@ -331,34 +330,25 @@ def list_accounts(
         stmt = stmt.order_by(Account.created_at.desc(), Account.id.desc())
     if limit is not None:
         stmt = stmt.limit(limit)
-    rows = []
-    for row in session.execute(stmt).mappings():
-        won_amount = None
-        if row["won_other"] == 0:
-            won_amount = from_minor(row["won_minor"] or 0, currency)
-        rows.append(
-            {
-                "id": row["id"],
-                "name": row["name"],
-                "industry": row["industry"],
-                "website": row["website"],
-                "country": row["country"],
-                "territory": row["territory"],
-                "owner": row["owner"],
-                "owner_id": row["owner_id"],
-                "open_deals": int(row["open_deals"]),
-                "won_deals": int(row["won_deals"]),
-                "won_amount": won_amount,
-                "currency": currency,
-                "customer": int(row["won_deals"]) > 0,
-                "created_at": row["created_at"],
-                "last_contact_at": row["last_contact_at"],
-            }
-        )
-    return rows
+    return [
+        {
+            "id": row["id"],
+            "name": row["name"],
+            "industry": row["industry"],
+            "website": row["website"],
+            "country": row["country"],
+            "territory": row["territory"],
+            "owner": row["owner"],
+            "owner_id": row["owner_id"],
+            **_deal_summary(row, currency),
+            "created_at": row["created_at"],
+            "last_contact_at": row["last_contact_at"],
+        }
+        for row in session.execute(stmt).mappings()
+    ]
 
 
-def _rep_names(session: Session, ids: set[int | None]) -> dict[int, str]:
+def rep_names(session: Session, ids: set[int | None]) -> dict[int, str]:
     from sqlmodel import select
 
     from salescli.models import Rep
@@ -375,7 +365,7 @@ def record(session: Session, account: Account, currency: str) -> dict:
 
     summary = _summary(session, account.id, currency)
     parent = session.get(AccountModel, account.parent_id) if account.parent_id else None
-    names = _rep_names(session, {account.owner_id})
+    names = rep_names(session, {account.owner_id})
     return {
         "id": account.id,
         "name": account.name,
@@ -398,173 +388,34 @@ def record(session: Session, account: Account, currency: str) -> dict:
 def _summary(session: Session, account_id: int | None, currency: str) -> dict:
     import sqlalchemy as sa
 
+    counts = _deal_counts(currency)
+    query = sa.select(counts).where(counts.c.account_id == account_id)
+    return _deal_summary(session.execute(query).mappings().first() or _NO_DEALS, currency)
+
+
+_NO_DEALS = {"open_deals": 0, "won_deals": 0, "won_minor": 0, "won_other": 0}
+
+
+def _deal_summary(row: Any, currency: str) -> dict:
+    """The deal figures of a `_deal_counts` row; `won_amount` is None when some won deal is in
+    another currency (never mixed silently)."""
     from salescli.money import from_minor
 
-    counts = _deal_counts(currency)
-    row = (
-        session.execute(sa.select(counts).where(counts.c.account_id == account_id))
-        .mappings()
-        .first()
-    )
-    if row is None:
-        return {
-            "open_deals": 0,
-            "won_deals": 0,
-            "won_amount": from_minor(0, currency),
-            "currency": currency,
-            "customer": False,
-        }
+    won_deals = int(row["won_deals"])
     return {
         "open_deals": int(row["open_deals"]),
-        "won_deals": int(row["won_deals"]),
-        "won_amount": from_minor(row["won_minor"] or 0, currency) if not row["won_other"] else None,
+        "won_deals": won_deals,
+        "won_amount": None if row["won_other"] else from_minor(row["won_minor"] or 0, currency),
         "currency": currency,
-        "customer": int(row["won_deals"]) > 0,
+        "customer": won_deals > 0,
     }
 
 
 def show(session: Session, account: Account, currency: str) -> dict:
     """The account record with its contacts, deals and the whole history in time order."""
-    from sqlmodel import select
+    from salescli.services import account_history
 
-    from salescli.models import Contact, Deal, Stage
-    from salescli.money import from_minor
-
-    contacts = list(
-        session.exec(select(Contact).where(Contact.account_id == account.id).order_by(Contact.id))
-    )
-    deals = list(session.exec(select(Deal).where(Deal.account_id == account.id).order_by(Deal.id)))
-    stages = {s.id: s for s in session.exec(select(Stage))}
-    names = _rep_names(session, {d.owner_id for d in deals})
-    return {
-        **record(session, account, currency),
-        "contacts": [
-            {
-                "id": c.id,
-                "name": c.name,
-                "title": c.title,
-                "email": c.email,
-                "phone": c.phone,
-                "last_contact_at": c.last_contact_at,
-            }
-            for c in contacts
-        ],
-        "deals": [
-            {
-                "id": d.id,
-                "title": d.title,
-                "stage": stages[d.stage_id].name if d.stage_id in stages else None,
-                "amount": from_minor(d.amount_minor, d.currency),
-                "currency": d.currency,
-                "close_date": d.close_date,
-                "owner": names.get(d.owner_id) if d.owner_id else None,  # type: ignore[arg-type]
-                "owner_id": d.owner_id,
-            }
-            for d in deals
-        ],
-        "timeline": timeline(session, account, contacts, deals, stages),
-    }
-
-
-# Order of simultaneous events: a conversion creates lead→contact→deal at one instant.
-_RANK = {
-    "lead created": 0,
-    "lead converted": 1,
-    "deal created": 2,
-    "stage change": 3,
-    "deal won": 3,
-    "deal lost": 3,
-    "activity": 4,
-    "task created": 5,
-    "task due": 6,
-    "task done": 7,
-}
-
-
-def timeline(
-    session: Session, account: Account, contacts: list, deals: list, stages: dict
-) -> list[dict]:
-    """Leads (by conversion), deals, stage changes, activities and tasks, oldest first.
-
-    Covers the account itself, its contacts, its deals and the leads they were converted from.
-    """
-    import sqlalchemy as sa
-    from sqlmodel import select
-
-    from salescli.models import Activity, Lead, LostReason, StageChange, Task
-    from salescli.money import format_money
-
-    contact_ids = [c.id for c in contacts]
-    deal_ids = [d.id for d in deals]
-    lead_ids = sorted({x.lead_id for x in [*contacts, *deals] if x.lead_id is not None})
-    items: list[tuple[dt.datetime, int, int, dict]] = []
-
-    def add(at: dt.datetime | None, kind: str, what: str, ref: str, order: int) -> None:
-        if at is not None:
-            rank = _RANK.get(kind, _RANK["activity"])
-            items.append((at, rank, order, {"at": at, "kind": kind, "what": what, "ref": ref}))
-
-    for lead in session.exec(select(Lead).where(Lead.id.in_(lead_ids))):  # type: ignore[union-attr]
-        source = f" from {lead.source}" if lead.source else ""
-        add(lead.created_at, "lead created", f"{lead.name}{source}", f"lead {lead.id}", lead.id)
-        add(lead.converted_at, "lead converted", lead.name, f"lead {lead.id}", lead.id)
-
-    changes = list(
-        session.exec(
-            select(StageChange)
-            .where(StageChange.deal_id.in_(deal_ids))  # type: ignore[attr-defined]
-            .order_by(StageChange.changed_at, StageChange.id)
-        )
-    )
-    first_stage = {c.deal_id: c.to_stage_id for c in reversed(changes)}
-    first_stage.update({c.deal_id: c.to_stage_id for c in changes if c.from_stage_id is None})
-    reasons = {r.id: r.name for r in session.exec(select(LostReason))}
-
-    def stage_name(stage_id: int | None) -> str:
-        return stages[stage_id].name if stage_id in stages else "?"
-
-    by_id = {d.id: d for d in deals}
-    for deal in deals:
-        amount = format_money(deal.amount_minor, deal.currency) or "amount unknown"
-        stage = stage_name(first_stage.get(deal.id, deal.stage_id))
-        what = f"{deal.title} ({amount}, {stage})"
-        add(deal.created_at, "deal created", what, f"deal {deal.id}", deal.id)
-    for change in changes:
-        if change.from_stage_id is None:
-            continue
-        deal = by_id[change.deal_id]
-        to_kind = stages[change.to_stage_id].kind if change.to_stage_id in stages else "open"
-        kind = {"won": "deal won", "lost": "deal lost"}.get(to_kind, "stage change")
-        what = (
-            f"{deal.title}: {stage_name(change.from_stage_id)} → {stage_name(change.to_stage_id)}"
-        )
-        if kind == "deal lost" and deal.lost_reason_id in reasons:
-            what += f" (reason: {reasons[deal.lost_reason_id]})"
-        add(change.changed_at, kind, what, f"deal {deal.id}", change.id)
-
-    def on_history(model: Any) -> Any:
-        return sa.or_(
-            model.account_id == account.id,
-            model.contact_id.in_(contact_ids),
-            model.deal_id.in_(deal_ids),
-            model.lead_id.in_(lead_ids),
-        )
-
-    activities = list(session.exec(select(Activity).where(on_history(Activity))))
-    names = _rep_names(session, {a.rep_id for a in activities})
-    for act in activities:
-        who = f" by {names[act.rep_id]}" if act.rep_id in names else ""
-        outcome = f" [{act.outcome}]" if act.outcome else ""
-        what = f"{act.text}{outcome}{who}".strip()
-        add(act.occurred_at, act.kind, what, record_ref(act), act.id)
-
-    for task in session.exec(select(Task).where(on_history(Task))):
-        ref = f"task {task.id}"
-        add(task.created_at, "task created", task.title, ref, task.id)
-        add(task.due_at, "task due", task.title, ref, task.id)
-        add(task.done_at, "task done", task.title, ref, task.id)
-    items.sort(key=lambda item: (item[0], item[1], item[2]))
-    return [item[3] for item in items]
+    return {**record(session, account, currency), **account_history.history(session, account)}
 
 
 def record_ref(row: Any) -> str:

@@ -1,4 +1,4 @@
-"""`deal import` / `deal export` on top of the CSV engine (services/csvio.py).
+"""`deal import` on top of the CSV engine (services/csvio.py); `deal export` is deal_export.py.
 
 Benchmarked path (the Maven import, 10,000-deal files): no sqlmodel, no models; lightweight
 `sqlalchemy.table()` clauses, lookups loaded once, one Core executemany per table (accounts
@@ -14,29 +14,31 @@ of its close date (in the configured time zone).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
 import sqlalchemy as sa
 
-from salescli.errors import InvalidData, UsageError
+from salescli.errors import InvalidData
 from salescli.services import csvio
-from salescli.services.account_io import (
-    ACCOUNT,
+from salescli.services.csvio import FieldSpec, ImportContext, invalid
+from salescli.services.io_common import (
+    CONTACT,
+    DEAL,
+    DEALLINE,
+    LOSTREASON,
     PRODUCT,
-    REP,
+    STAGE,
+    STAGECHANGE,
     account_ref,
     create_accounts,
-    instant,
     load_accounts,
     load_reps,
     minor_units,
     new_accounts,
+    plan_accounts,
     rep_id,
-    stream,
 )
-from salescli.services.csvio import FieldSpec, ImportContext, RowError, invalid
 from salescli.text import fold, search_text
 
 if TYPE_CHECKING:
@@ -44,67 +46,6 @@ if TYPE_CHECKING:
 
 CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
 DEAL_TYPES = ("new", "existing")
-STATES = ("open", "won", "lost")
-
-DEAL = sa.table(
-    "deal",
-    sa.column("id", sa.Integer),
-    sa.column("title"),
-    sa.column("account_id", sa.Integer),
-    sa.column("contact_id", sa.Integer),
-    sa.column("owner_id", sa.Integer),
-    sa.column("lead_id", sa.Integer),
-    sa.column("amount_minor", sa.BigInteger),
-    sa.column("currency"),
-    sa.column("stage_id", sa.Integer),
-    sa.column("probability", sa.Integer),
-    sa.column("probability_override", sa.Boolean),
-    sa.column("forecast_category"),
-    sa.column("category_override", sa.Boolean),
-    sa.column("close_date", sa.Date),
-    sa.column("source"),
-    sa.column("deal_type"),
-    sa.column("lost_reason_id", sa.Integer),
-    sa.column("lost_note"),
-    sa.column("external_id"),
-    sa.column("import_batch_id", sa.Integer),
-    sa.column("search_text"),
-    sa.column("created_at"),
-    sa.column("updated_at"),
-    sa.column("stage_entered_at"),
-    sa.column("last_activity_at"),
-)
-STAGE = sa.table(
-    "stage",
-    sa.column("id", sa.Integer),
-    sa.column("name"),
-    sa.column("position", sa.Integer),
-    sa.column("probability", sa.Integer),
-    sa.column("forecast_category"),
-    sa.column("kind"),
-)
-STAGECHANGE = sa.table(
-    "stagechange",
-    sa.column("deal_id", sa.Integer),
-    sa.column("from_stage_id", sa.Integer),
-    sa.column("to_stage_id", sa.Integer),
-    sa.column("probability", sa.Integer),
-    sa.column("changed_at"),
-    sa.column("changed_by"),
-)
-DEALLINE = sa.table(
-    "dealline",
-    sa.column("deal_id", sa.Integer),
-    sa.column("product_id", sa.Integer),
-    sa.column("quantity", sa.Integer),
-    sa.column("unit_price_minor", sa.BigInteger),
-    sa.column("discount_bp", sa.Integer),
-    sa.column("amount_minor", sa.BigInteger),
-)
-CONTACT = sa.table(
-    "contact", sa.column("id", sa.Integer), sa.column("name"), sa.column("account_id", sa.Integer)
-)
-LOSTREASON = sa.table("lostreason", sa.column("id", sa.Integer), sa.column("name"))
 
 FIELDS = (
     FieldSpec(
@@ -135,27 +76,6 @@ FIELDS = (
 )
 # Columns our own `deal export` writes that an import reads silently.
 IGNORED = ("id", "updated_at")
-EXPORT_COLUMNS = (
-    "id",
-    "external_id",
-    "title",
-    "account",
-    "contact",
-    "owner",
-    "amount",
-    "currency",
-    "stage",
-    "probability",
-    "forecast_category",
-    "close_date",
-    "source",
-    "type",
-    "product",
-    "lost_reason",
-    "lost_note",
-    "created_at",
-    "updated_at",
-)
 
 
 # ----------------------------------------------------------------------------- import
@@ -171,7 +91,7 @@ def entity(report: dict[str, Any] | None = None) -> csvio.Entity:
         validate=_validate,
         insert=lambda rows, ctx: _insert(rows, ctx, sink),
         prepare=_prepare,
-        check_all=lambda rows, ctx: _plan(rows, ctx, sink),
+        check_all=lambda rows, ctx: plan_accounts(rows, ctx, sink),
         ignored=IGNORED,
     )
 
@@ -390,12 +310,6 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     }
 
 
-def _plan(rows: list[csvio.Row], ctx: ImportContext, report: dict) -> list[RowError]:
-    if ctx.options.dry_run:
-        report["accounts_planned"] = list(new_accounts([row.clean for row in rows]).values())
-    return []
-
-
 def _first_wins(conn: Connection) -> dict[int, dt.date]:
     """account id -> the close date of its first won deal (date.min when it has none)."""
     query = (
@@ -491,38 +405,25 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext, report: dict) -> Non
     history = []
     lines = []
     for deal_id, row in zip(ids, rows, strict=True):
-        if row["closed_at"] is None:
-            history.append(
-                {
-                    "deal_id": deal_id,
-                    "from_stage_id": None,
-                    "to_stage_id": row["stage_id"],
-                    "probability": row["probability"],
-                    "changed_at": csvio.storage_instant(row["created_at"], dialect),
-                    "changed_by": by,
-                }
-            )
-        else:
-            history.append(
-                {
-                    "deal_id": deal_id,
-                    "from_stage_id": None,
-                    "to_stage_id": first.id,
-                    "probability": first.probability,
-                    "changed_at": csvio.storage_instant(row["created_at"], dialect),
-                    "changed_by": by,
-                }
-            )
-            history.append(
-                {
-                    "deal_id": deal_id,
-                    "from_stage_id": first.id,
-                    "to_stage_id": row["stage_id"],
-                    "probability": row["probability"],
-                    "changed_at": csvio.storage_instant(row["closed_at"], dialect),
-                    "changed_by": by,
-                }
-            )
+        created = csvio.storage_instant(row["created_at"], dialect)
+        moves = [(None, row["stage_id"], row["probability"], created)]
+        if row["closed_at"] is not None:  # created in the first open stage, then closed
+            closed = csvio.storage_instant(row["closed_at"], dialect)
+            moves = [
+                (None, first.id, first.probability, created),
+                (first.id, row["stage_id"], row["probability"], closed),
+            ]
+        history += [
+            {
+                "deal_id": deal_id,
+                "from_stage_id": from_id,
+                "to_stage_id": to_id,
+                "probability": probability,
+                "changed_at": changed_at,
+                "changed_by": by,
+            }
+            for from_id, to_id, probability, changed_at in moves
+        ]
         if row["product_id"] is not None and row["amount_minor"] is not None:
             lines.append(
                 {
@@ -540,96 +441,3 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext, report: dict) -> Non
 
 
 ENTITY = entity()
-
-
-# ----------------------------------------------------------------------------- export
-
-
-def export(
-    conn: Connection,
-    *,
-    state: str | None = None,
-    stage: str | None = None,
-    owner: str | None = None,
-    account: str | None = None,
-) -> Iterator[dict[str, Any]]:
-    """Every matching deal in id order, in the columns `deal import` reads, streamed.
-
-    `product` is the product of a deal with exactly one line item (blank otherwise).
-    owner `none` = deals without an owner.
-    """
-    from salescli.money import from_minor
-    from salescli.services.account_io import account_filter, rep_filter
-
-    contact = CONTACT.alias("c")
-    lost = LOSTREASON.alias("lr")
-    single = (
-        sa.select(
-            DEALLINE.c.deal_id.label("deal_id"),
-            sa.func.min(DEALLINE.c.product_id).label("product_id"),
-        )
-        .group_by(DEALLINE.c.deal_id)
-        .having(sa.func.count() == 1)
-        .subquery("single")
-    )
-    query = (
-        sa.select(
-            DEAL.c.id,
-            DEAL.c.external_id,
-            DEAL.c.title,
-            ACCOUNT.c.name.label("account"),
-            contact.c.name.label("contact"),
-            REP.c.name.label("owner"),
-            DEAL.c.amount_minor,
-            DEAL.c.currency,
-            STAGE.c.name.label("stage"),
-            DEAL.c.probability,
-            DEAL.c.forecast_category,
-            DEAL.c.close_date,
-            DEAL.c.source,
-            DEAL.c.deal_type.label("type"),
-            PRODUCT.c.name.label("product"),
-            lost.c.name.label("lost_reason"),
-            DEAL.c.lost_note,
-            DEAL.c.created_at,
-            DEAL.c.updated_at,
-        )
-        .select_from(
-            DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id)
-            .outerjoin(ACCOUNT, ACCOUNT.c.id == DEAL.c.account_id)
-            .outerjoin(contact, contact.c.id == DEAL.c.contact_id)
-            .outerjoin(REP, REP.c.id == DEAL.c.owner_id)
-            .outerjoin(lost, lost.c.id == DEAL.c.lost_reason_id)
-            .outerjoin(single, single.c.deal_id == DEAL.c.id)
-            .outerjoin(PRODUCT, PRODUCT.c.id == single.c.product_id)
-        )
-        .order_by(DEAL.c.id)
-    )
-    if state is not None:
-        if state not in STATES:
-            raise UsageError(f"--state '{state}' is not one of open, won, lost (e.g. --state won)")
-        query = query.where(STAGE.c.kind == state)
-    if stage is not None:
-        names = {fold(n): i for i, n in conn.execute(sa.select(STAGE.c.id, STAGE.c.name))}
-        if fold(stage) not in names:
-            listed = ", ".join(n for (n,) in conn.execute(sa.select(STAGE.c.name)))
-            from salescli.errors import NotFound
-
-            raise NotFound(f"--stage: stage '{stage}' not found (stages: {listed})")
-        query = query.where(DEAL.c.stage_id == names[fold(stage)])
-    if owner is not None:
-        owner_id = rep_filter(conn, owner)
-        query = query.where(
-            DEAL.c.owner_id.is_(None) if owner_id is None else DEAL.c.owner_id == owner_id
-        )
-    if account is not None:
-        query = query.where(DEAL.c.account_id == account_filter(conn, account))
-    for row in stream(conn, query):
-        record = dict(row._mapping)
-        record["amount"] = from_minor(record.pop("amount_minor"), record["currency"])
-        close = record["close_date"]
-        if isinstance(close, str):
-            record["close_date"] = dt.date.fromisoformat(close)
-        record["created_at"] = instant(record["created_at"])
-        record["updated_at"] = instant(record["updated_at"])
-        yield record

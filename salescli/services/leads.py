@@ -1,15 +1,15 @@
-"""Leads: capture, edit, status verbs, tags, duplicates, merge, delete, forget, export-person.
+"""Leads: capture, edit, status verbs, tags, show, delete.
 
 Every function takes the open Session (one transaction per command) and, where time matters,
 `now`. They return ORM rows or plain dicts in the JSON shape; the fast list path is in
 `lead_queries`. After any change to a lead's scoring inputs the score is refreshed through
-`services.scoring.refresh`.
+`services.scoring.refresh`. Duplicate checks and merge are in `lead_dedupe`; forget and
+export-person in `lead_privacy`.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-import hashlib
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
@@ -37,11 +37,7 @@ MAX_LENGTH = {
     "reason": 500,
     "tag": 100,
 }
-SIMILAR_THRESHOLD = 90
-FORGOTTEN = "forgotten"
 NO_OWNER = "none"
-# Tables `lead forget` leaves alone: the team's own records and the erasure log.
-_FORGET_SKIP = ("erasure", "setting", "rep")
 
 
 # --- validation -------------------------------------------------------------------------
@@ -115,7 +111,7 @@ def refresh_keys(lead: Lead) -> None:
     lead.search_text = search_text(lead.name, lead.email, lead.phone, lead.company, lead.title)
 
 
-def _check_changeable(lead: Lead) -> None:
+def check_changeable(lead: Lead) -> None:
     if lead.forgotten:
         raise InvalidData(f"lead {lead.id} was forgotten (lead forget); it cannot be changed")
 
@@ -139,76 +135,6 @@ def tags_of(session: Session, lead_id: int) -> list[str]:
 
     query = sa.select(LeadTag.tag).where(LeadTag.lead_id == lead_id)
     return sorted(session.execute(query).scalars())
-
-
-def check_duplicates(
-    session: Session,
-    *,
-    email_key: str | None,
-    phone_key: str | None,
-    exclude: int | None = None,
-    verb: str = "add",
-) -> None:
-    """Refuse (exit 1) an email or phone that another lead (not forgotten) already has."""
-    import sqlalchemy as sa
-
-    from salescli.models import Lead
-
-    for field, key, column in (
-        ("email", email_key, Lead.email_key),
-        ("phone", phone_key, Lead.phone_key),
-    ):
-        if key is None:
-            continue
-        query = sa.select(Lead).where(column == key, Lead.forgotten.is_(False))
-        if exclude is not None:
-            query = query.where(Lead.id != exclude)
-        other = session.execute(query.order_by(Lead.id).limit(1)).scalars().first()
-        if other is not None:
-            raise InvalidData(
-                f"lead {other.id} already has {field} {getattr(other, field)}; "
-                f"use --allow-duplicate to {verb} anyway"
-            )
-
-
-def fuzzy_key(name: str | None, company: str | None) -> str:
-    """Folded name + company with sorted words: ratio() on it is token_sort_ratio."""
-    return " ".join(sorted(fold(f"{name or ''} {company or ''}").split()))
-
-
-def similar(
-    session: Session,
-    name: str,
-    company: str | None,
-    *,
-    exclude: int | None = None,
-    threshold: int = SIMILAR_THRESHOLD,
-) -> list[tuple[int, float]]:
-    """Leads (not forgotten) whose name + company is near-identical: [(id, similarity)]."""
-    import sqlalchemy as sa
-    from rapidfuzz import fuzz, process
-
-    from salescli.models import Lead
-
-    table = Lead.__table__  # type: ignore[attr-defined]
-    query = sa.select(table.c.id, table.c.name, table.c.company).where(table.c.forgotten.is_(False))
-    # Core rows (not ORM entities): this reads every lead on each add.
-    choices = {
-        lead_id: fuzzy_key(lead_name, lead_company)
-        for lead_id, lead_name, lead_company in session.connection().execute(query)
-        if lead_id != exclude
-    }
-    hits = process.extract(
-        fuzzy_key(name, company), choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=5
-    )
-    return sorted((key, round(score, 1)) for _, score, key in hits)
-
-
-def _similar_warnings(session: Session, lead: Lead, exclude: int | None = None) -> list[str]:
-    return [
-        f"lead {other_id} has a near-identical name and company ({similarity:g}% alike)"
-        for other_id, similarity in similar(session, lead.name, lead.company, exclude=exclude)
-    ]
 
 
 def _owner(session: Session, ref: str | None, settings: Settings) -> Rep | None:
@@ -248,14 +174,16 @@ def record_assignment(
     )
 
 
-def _rescore(session: Session, lead: Lead, now: dt.datetime) -> None:
+def touch(session: Session, lead: Lead, now: dt.datetime) -> None:
+    """After a change: stamp `updated_at` and refresh the score."""
     from salescli.services import scoring
 
+    lead.updated_at = now
     session.flush()
     scoring.refresh(session, lead, now)
 
 
-# --- add / edit / status / tags -------------------------------------------------------
+# --- add / edit / status / tags / delete ----------------------------------------------
 
 
 def add(
@@ -276,6 +204,7 @@ def add(
     id or name, `none`, or None for the default owner ("me", if that rep exists).
     """
     from salescli.models import Lead, LeadTag
+    from salescli.services import lead_dedupe
 
     values = {key: clean_field(key, value) for key, value in (fields or {}).items()}
     unknown = set(values) - set(EDITABLE)
@@ -289,8 +218,8 @@ def add(
     lead.owner_id = rep.id if rep else None
     refresh_keys(lead)
     if not allow_duplicate:
-        check_duplicates(session, email_key=lead.email_key, phone_key=lead.phone_key)
-    warnings = _similar_warnings(session, lead)
+        lead_dedupe.check_duplicates(session, email_key=lead.email_key, phone_key=lead.phone_key)
+    warnings = lead_dedupe.similar_warnings(session, lead)
     session.add(lead)
     session.flush()
     session.add_all(LeadTag(lead_id=lead.id, tag=tag) for tag in tag_list)
@@ -300,7 +229,7 @@ def add(
             session, lead, rep.id, previous_rep_id=None, strategy="manual", reason=reason,
             assigned_by=settings.me, now=now,
         )  # fmt: skip
-    _rescore(session, lead, now)
+    touch(session, lead, now)
     return lead, warnings
 
 
@@ -317,8 +246,10 @@ def edit(
     allow_duplicate: bool = False,
 ) -> list[str]:
     """Change the given fields (None = unchanged, "" = clear); returns similarity warnings."""
-    _check_changeable(lead)
-    before = (lead.email_key, lead.phone_key, fuzzy_key(lead.name, lead.company))
+    from salescli.services import lead_dedupe
+
+    check_changeable(lead)
+    before = (lead.email_key, lead.phone_key, lead_dedupe.fuzzy_key(lead.name, lead.company))
     for key, value in fields.items():
         if value is None:
             continue
@@ -327,7 +258,7 @@ def edit(
         setattr(lead, key, clean_name(value) if key == "name" else clean_field(key, value))
     refresh_keys(lead)
     if not allow_duplicate:
-        check_duplicates(
+        lead_dedupe.check_duplicates(
             session,
             email_key=lead.email_key if lead.email_key != before[0] else None,
             phone_key=lead.phone_key if lead.phone_key != before[1] else None,
@@ -335,8 +266,8 @@ def edit(
             verb="save",
         )
     warnings = []
-    if fuzzy_key(lead.name, lead.company) != before[2]:
-        warnings = _similar_warnings(session, lead, exclude=lead.id)
+    if lead_dedupe.fuzzy_key(lead.name, lead.company) != before[2]:
+        warnings = lead_dedupe.similar_warnings(session, lead, exclude=lead.id)
     if owner is not None:
         rep = _owner(session, owner, settings)
         new_owner = rep.id if rep else None
@@ -350,8 +281,7 @@ def edit(
         _set_status(lead, status, reason)
     elif reason is not None:
         raise InvalidData("--reason goes with --status unqualified or --status lost")
-    lead.updated_at = now
-    _rescore(session, lead, now)
+    touch(session, lead, now)
     return warnings
 
 
@@ -376,11 +306,10 @@ def set_status(
     session: Session, lead: Lead, status: str, *, now: dt.datetime, reason: str | None = None
 ) -> str:
     """Move a lead to a status (the verbs qualify, disqualify, nurture, lose); returns the old one."""
-    _check_changeable(lead)
+    check_changeable(lead)
     previous = lead.status
     _set_status(lead, status, reason)
-    lead.updated_at = now
-    _rescore(session, lead, now)
+    touch(session, lead, now)
     return previous
 
 
@@ -388,14 +317,13 @@ def tag(session: Session, lead: Lead, tags: str | Iterable[str], *, now: dt.date
     """Add tags (folded); returns the lead's tags."""
     from salescli.models import LeadTag
 
-    _check_changeable(lead)
+    check_changeable(lead)
     wanted = parse_tags(tags)
     if not wanted:
         raise InvalidData("tag '' is empty (e.g. salescli lead tag 5 price-objection)")
     existing = set(tags_of(session, lead.id))
     session.add_all(LeadTag(lead_id=lead.id, tag=t) for t in wanted if t not in existing)
-    lead.updated_at = now
-    _rescore(session, lead, now)
+    touch(session, lead, now)
     return sorted(existing | set(wanted))
 
 
@@ -407,14 +335,32 @@ def untag(
 
     from salescli.models import LeadTag
 
-    _check_changeable(lead)
+    check_changeable(lead)
     unwanted = parse_tags(tags)
     if not unwanted:
         raise InvalidData("tag '' is empty (e.g. salescli lead untag 5 price-objection)")
     session.execute(sa.delete(LeadTag).where(LeadTag.lead_id == lead.id, LeadTag.tag.in_(unwanted)))
-    lead.updated_at = now
-    _rescore(session, lead, now)
+    touch(session, lead, now)
     return tags_of(session, lead.id)
+
+
+def dependants(session: Session, lead_id: int) -> dict[str, int]:
+    """How many activities and tasks go with the lead when it is deleted."""
+    import sqlalchemy as sa
+
+    from salescli.models import Activity, Task
+
+    count = sa.select(sa.func.count())
+    return {
+        name: session.execute(count.where(model.lead_id == lead_id)).scalar_one()
+        for name, model in (("activities", Activity), ("tasks", Task))
+    }
+
+
+def delete(session: Session, lead: Lead) -> None:
+    """Delete the lead with its tags, assignments, activities and tasks (contacts and deals stay)."""
+    session.delete(lead)
+    session.flush()
 
 
 # --- reading ----------------------------------------------------------------------------
@@ -428,7 +374,7 @@ def record(session: Session, lead: Lead) -> dict:
     return lead_queries.list_leads(session.connection(), ids=[lead.id], limit=0)[0]
 
 
-def _dicts(session: Session, query: Any) -> list[dict]:
+def dicts(session: Session, query: Any) -> list[dict]:
     from salescli.services.lead_queries import utc
 
     rows = []
@@ -461,7 +407,7 @@ def assignments(session: Session, lead_id: int) -> list[dict]:
         .where(LeadAssignment.lead_id == lead_id)
         .order_by(LeadAssignment.assigned_at, LeadAssignment.id)
     )
-    return _dicts(session, query)
+    return dicts(session, query)
 
 
 def activities(session: Session, *, lead_id: int, contact_ids: Sequence[int] = ()) -> list[dict]:
@@ -486,7 +432,7 @@ def activities(session: Session, *, lead_id: int, contact_ids: Sequence[int] = (
         .where(where)
         .order_by(Activity.occurred_at, Activity.id)
     )
-    return _dicts(session, query)
+    return dicts(session, query)
 
 
 def show(session: Session, lead: Lead) -> dict:
@@ -501,319 +447,3 @@ def show(session: Session, lead: Lead) -> dict:
     result["assignments"] = assignments(session, lead.id)
     result["activities"] = activities(session, lead_id=lead.id)
     return result
-
-
-# --- delete / duplicates / merge --------------------------------------------------------
-
-
-def dependants(session: Session, lead_id: int) -> dict[str, int]:
-    """How many activities and tasks go with the lead when it is deleted."""
-    import sqlalchemy as sa
-
-    from salescli.models import Activity, Task
-
-    count = sa.func.count()
-    return {
-        "activities": session.execute(
-            sa.select(count).where(Activity.lead_id == lead_id)
-        ).scalar_one(),
-        "tasks": session.execute(sa.select(count).where(Task.lead_id == lead_id)).scalar_one(),
-    }
-
-
-def delete(session: Session, lead: Lead) -> None:
-    """Delete the lead with its tags, assignments, activities and tasks (contacts and deals stay)."""
-    session.delete(lead)
-    session.flush()
-
-
-def duplicates(session: Session, threshold: int = SIMILAR_THRESHOLD) -> list[dict]:
-    """Candidate pairs: same email, same phone, or name + company at least `threshold` alike."""
-    import sqlalchemy as sa
-    from sqlalchemy.orm import aliased
-
-    from salescli.models import Lead
-
-    if not 0 <= threshold <= 100:
-        raise InvalidData(f"threshold '{threshold}' must be between 0 and 100 (e.g. 90)")
-    table = Lead.__table__  # type: ignore[attr-defined]
-    rows = (
-        session.connection()
-        .execute(
-            sa.select(table.c.id, table.c.name, table.c.company)
-            .where(table.c.forgotten.is_(False))
-            .order_by(table.c.id)
-        )
-        .all()
-    )
-    names = {row.id: row.name for row in rows}
-    pairs: dict[tuple[int, int], tuple[str, float]] = {}
-    other = aliased(Lead)
-    for reason, column in (("email", "email_key"), ("phone", "phone_key")):
-        query = (
-            sa.select(Lead.id, other.id)
-            .join(other, getattr(other, column) == getattr(Lead, column))
-            .where(Lead.id < other.id, Lead.forgotten.is_(False), other.forgotten.is_(False))
-        )
-        for a, b in session.execute(query):
-            pairs.setdefault((a, b), (reason, 100.0))
-    for a, b, score in _similar_pairs(rows, threshold):
-        pairs.setdefault((a, b), ("name", score))
-    return [
-        {
-            "lead_id": a,
-            "other_id": b,
-            "name": names[a],
-            "other_name": names[b],
-            "reason": reason,
-            "similarity": score,
-        }
-        for (a, b), (reason, score) in sorted(pairs.items())
-    ]
-
-
-def _similar_pairs(rows: Sequence[Any], threshold: int) -> list[tuple[int, int, float]]:
-    """All pairs at or above threshold, compared in chunks with rapidfuzz's parallel cdist."""
-    import numpy as np
-    from rapidfuzz import fuzz, process
-
-    keys = [fuzzy_key(row.name, row.company) for row in rows]
-    ids = [row.id for row in rows]
-    found: list[tuple[int, int, float]] = []
-    chunk = 1000
-    for start in range(0, len(keys), chunk):
-        queries = keys[start : start + chunk]
-        matrix = process.cdist(
-            queries, keys[start:], scorer=fuzz.ratio, score_cutoff=threshold,
-            dtype=np.uint8, workers=-1,
-        )  # fmt: skip
-        for i, j in np.argwhere(matrix):
-            a, b = start + int(i), start + int(j)
-            if a >= b:
-                continue
-            score = fuzz.ratio(keys[a], keys[b])
-            if score >= threshold:
-                found.append((ids[a], ids[b], round(score, 1)))
-    return found
-
-
-def merge(session: Session, keep: Lead, drop: Lead, *, now: dt.datetime) -> dict:
-    """Fold DROP into KEEP (blank fields filled, tags united, history re-pointed); DROP goes."""
-    import sqlalchemy as sa
-
-    from salescli.models import Activity, Contact, Deal, LeadAssignment, LeadTag, Task
-
-    if keep.id == drop.id:
-        raise InvalidData(f"cannot merge lead {keep.id} with itself (give two different ids)")
-    for lead in (keep, drop):
-        _check_changeable(lead)
-    for field in (*EDITABLE, "external_id", "owner_id"):
-        if getattr(keep, field) in (None, "") and getattr(drop, field) not in (None, ""):
-            setattr(keep, field, getattr(drop, field))
-    keep.created_at = min(keep.created_at, drop.created_at)
-    contacts = [t for t in (keep.last_contact_at, drop.last_contact_at) if t is not None]
-    keep.last_contact_at = max(contacts) if contacts else None
-    if drop.status == "converted" and keep.status != "converted":
-        keep.status, keep.status_reason = "converted", None
-        keep.converted_at = drop.converted_at
-    existing = set(tags_of(session, keep.id))
-    moved_tags = [t for t in tags_of(session, drop.id) if t not in existing]
-    session.add_all(LeadTag(lead_id=keep.id, tag=t) for t in moved_tags)
-    moved: dict[str, int] = {}
-    for name, model in (
-        ("activities", Activity),
-        ("assignments", LeadAssignment),
-        ("tasks", Task),
-        ("contacts", Contact),
-        ("deals", Deal),
-    ):
-        result = session.execute(
-            sa.update(model).where(model.lead_id == drop.id).values(lead_id=keep.id)
-        )
-        moved[name] = result.rowcount
-    session.delete(drop)
-    session.flush()
-    refresh_keys(keep)
-    keep.updated_at = now
-    _rescore(session, keep, now)
-    return {"id": keep.id, "merged_id": drop.id, "tags_added": moved_tags, **moved}
-
-
-# --- privacy ----------------------------------------------------------------------------
-
-
-def subject_hash(lead_id: int, email_key: str | None) -> str:
-    """What the erasure log keeps: sha256 of "<lead id>:<folded email>"."""
-    return hashlib.sha256(f"{lead_id}:{email_key or ''}".encode()).hexdigest()
-
-
-def forget(session: Session, lead: Lead, *, now: dt.datetime) -> dict:
-    """Erase the person's personal data everywhere; keep the anonymous lead (status, dates)."""
-    import sqlalchemy as sa
-
-    from salescli.models import Activity, Contact, Deal, Erasure, LeadTag, Task
-
-    if lead.forgotten:
-        return {"id": lead.id, "forgotten": True, "already": True}
-    name, email, email_key, phone = lead.name, lead.email, lead.email_key, lead.phone
-    contact_ids = list(
-        session.execute(sa.select(Contact.id).where(Contact.lead_id == lead.id)).scalars()
-    )
-    for key in ("email", "email_key", "phone", "phone_key", "company", "title", "notes"):
-        setattr(lead, key, None)
-    lead.external_id = lead.status_reason = None
-    lead.name, lead.search_text, lead.forgotten, lead.updated_at = FORGOTTEN, "", True, now
-    session.flush()
-    session.execute(sa.delete(LeadTag).where(LeadTag.lead_id == lead.id))
-    on_person = Activity.lead_id == lead.id
-    task_on_person = Task.lead_id == lead.id
-    if contact_ids:
-        on_person = sa.or_(on_person, Activity.contact_id.in_(contact_ids))
-        task_on_person = sa.or_(task_on_person, Task.contact_id.in_(contact_ids))
-        session.execute(
-            sa.update(Contact)
-            .where(Contact.id.in_(contact_ids))
-            .values(
-                name=FORGOTTEN, email=None, email_key=None, phone=None, title=None,
-                external_id=None, search_text="", updated_at=now,
-            )
-        )  # fmt: skip
-    activities_blanked = session.execute(
-        sa.update(Activity).where(on_person).values(text="", outcome=None)
-    ).rowcount
-    session.execute(sa.update(Task).where(task_on_person).values(title=FORGOTTEN))
-    session.execute(
-        sa.update(Deal)
-        .where(Deal.lead_id == lead.id)
-        .values(
-            title=sa.func.replace(Deal.title, name, FORGOTTEN),
-            search_text=sa.func.replace(Deal.search_text, fold(name), FORGOTTEN),
-        )
-    )
-    _sweep(session, [v for v in (email, email_key, phone) if v and len(v) >= 6])
-    session.add(Erasure(subject_hash=subject_hash(lead.id, email_key), erased_at=now))
-    session.flush()
-    return {
-        "id": lead.id,
-        "forgotten": True,
-        "already": False,
-        "contacts": len(contact_ids),
-        "activities": activities_blanked,
-    }
-
-
-def _sweep(session: Session, needles: Sequence[str]) -> None:
-    """Remove any copy of the email/phone left in a text column anywhere (search copies,
-    notes, task titles...), whatever its case; a value left blank becomes NULL (or '')."""
-    import re
-
-    import sqlalchemy as sa
-    from sqlmodel import SQLModel
-
-    if not needles:
-        return
-    pattern = re.compile("|".join(re.escape(n) for n in needles), re.IGNORECASE)
-    likes = []
-    for needle in dict.fromkeys(n.lower() for n in needles):
-        likes.append(
-            "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-        )
-    for table in SQLModel.metadata.sorted_tables:
-        if table.name in _FORGET_SKIP:
-            continue
-        keys = list(table.primary_key.columns)
-        for column in table.columns:
-            if column.primary_key or not is_text(column):
-                continue
-            # lower() folds ASCII only, which is what an email address or phone number is.
-            found = sa.or_(*(sa.func.lower(column).like(like, escape="\\") for like in likes))
-            for row in session.execute(sa.select(*keys, column).where(found)).all():
-                value = pattern.sub("", row[-1]).strip()
-                if not value:
-                    value = None if column.nullable else ""
-                where = [key == row[i] for i, key in enumerate(keys)]
-                session.execute(sa.update(table).where(*where).values({column.name: value}))
-
-
-def is_text(column: Any) -> bool:
-    """A string column (SQLModel's AutoString is a TypeDecorator, not a String)."""
-    import sqlalchemy as sa
-
-    kind = getattr(column.type, "impl_instance", column.type)
-    return isinstance(kind, sa.String)
-
-
-def truncate_wal(url: str) -> bool:
-    """After a forget on SQLite: copy the WAL into the file and empty it, so the erased values
-    survive in neither (deleted cells are already zeroed by secure_delete). False when another
-    connection kept the log busy (the values then stay in it until the next checkpoint)."""
-    import sqlite3
-
-    from salescli import db
-
-    path = db.sqlite_path(url)
-    if path is None:
-        return True
-    conn = sqlite3.connect(path, timeout=db.busy_timeout(), isolation_level=None)
-    try:
-        busy, _, _ = conn.execute("PRAGMA wal_checkpoint(TRUNCATE)").fetchone()
-    finally:
-        conn.close()
-    return busy == 0
-
-
-def export_person(session: Session, lead: Lead, *, now: dt.datetime) -> dict:
-    """Everything held about the person behind a lead, as one JSON document."""
-    import sqlalchemy as sa
-
-    from salescli import money
-    from salescli.models import Account, Contact, Deal, Stage, Task
-
-    lead_record = show(session, lead)
-    contacts = _dicts(
-        session,
-        sa.select(
-            Contact.id, Contact.name, Contact.email, Contact.phone, Contact.title,
-            Account.name.label("account"), Contact.account_id, Contact.created_at,
-            Contact.updated_at, Contact.last_contact_at,
-        )
-        .outerjoin(Account, Account.id == Contact.account_id)
-        .where(Contact.lead_id == lead.id)
-        .order_by(Contact.id),
-    )  # fmt: skip
-    contact_ids = [c["id"] for c in contacts]
-    deals = _dicts(
-        session,
-        sa.select(
-            Deal.id, Deal.title, Account.name.label("account"), Deal.account_id,
-            Deal.amount_minor, Deal.currency, Stage.name.label("stage"), Deal.close_date,
-            Deal.source, Deal.created_at,
-        )
-        .outerjoin(Account, Account.id == Deal.account_id)
-        .outerjoin(Stage, Stage.id == Deal.stage_id)
-        .where(Deal.lead_id == lead.id)
-        .order_by(Deal.id),
-    )  # fmt: skip
-    for deal in deals:
-        minor = deal.pop("amount_minor")
-        deal["amount"] = money.from_minor(minor, deal["currency"]) if minor is not None else None
-    task_where = Task.lead_id == lead.id
-    if contact_ids:
-        task_where = sa.or_(task_where, Task.contact_id.in_(contact_ids))
-    tasks = _dicts(
-        session,
-        sa.select(Task.id, Task.title, Task.due_at, Task.priority, Task.done_at, Task.created_at)
-        .where(task_where)
-        .order_by(Task.id),
-    )
-    return {
-        "schema_version": 1,
-        "exported_at": now,
-        "lead": {k: v for k, v in lead_record.items() if k not in ("assignments", "activities")},
-        "tags": lead_record["tags"],
-        "assignments": lead_record["assignments"],
-        "activities": activities(session, lead_id=lead.id, contact_ids=contact_ids),
-        "tasks": tasks,
-        "contacts": contacts,
-        "deals": deals,
-    }

@@ -159,3 +159,10 @@ def test_sources_chart(cli):
     bars = {line.split("┤")[0].strip(): line.count("█") for line in out.splitlines() if "┤" in line}
     assert set(bars) == {"web", "referral"} and round(bars["web"] / bars["referral"]) == 2
     assert cli("lead", "sources", "--chart", "--format", "json").code == 2
+
+
+@sqlite_only
+def test_unreachable_server_exits_75(cli):
+    result = cli("--db", "postgresql+psycopg://postgres@127.0.0.1:1/nowhere", "lead", "list")
+    assert result.code == 75
+    assert "database server unreachable" in result.err

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from salescli.errors import InvalidData, UsageError
-from salescli.services import csvio
+from salescli.services import csvio, csvread
 from salescli.services.csvio import FieldSpec, ImportOptions
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
@@ -60,7 +60,7 @@ def parse(tmp_path: Path, text: str, **options: object) -> csvio.Parsed:
 )
 def test_money_kind(text, decimal_comma, currency, expected, row_currency):
     row: dict = {"currency": currency}
-    value = csvio.parse_money(text, currency, decimal_comma=decimal_comma, row=row)
+    value = csvread.parse_money(text, currency, decimal_comma=decimal_comma, row=row)
     assert value == expected and isinstance(value, Decimal)
     assert row["currency"] == (row_currency or currency)
 
@@ -76,8 +76,8 @@ def test_money_kind(text, decimal_comma, currency, expected, row_currency):
     ],
 )
 def test_money_kind_errors(text, currency, decimal_comma, reason):
-    with pytest.raises(csvio._CellError) as exc:
-        csvio.parse_money(text, currency, decimal_comma=decimal_comma, row={})
+    with pytest.raises(csvread.CellError) as exc:
+        csvread.parse_money(text, currency, decimal_comma=decimal_comma, row={})
     assert exc.value.reason.startswith(reason)
 
 
@@ -165,14 +165,16 @@ def test_mapping_rules(tmp_path):
 
 
 def test_names_and_delimiters():
-    assert csvio.norm_name("E-Mail") == csvio.norm_name("e_mail") == csvio.norm_name(" EMAIL ")
-    assert csvio.norm_name("Close Date") == "closedate"
-    assert csvio.sniff_delimiter("a,b;c\n1,2;3\n") == ","
-    assert csvio.sniff_delimiter("a;b;c\n1;2,5;3\n") == ";"
-    assert csvio.sniff_delimiter("a\tb\n1\t2\n") == "\t"
-    assert csvio.sniff_delimiter("a|b\n1|2\n") == "|"
-    assert csvio.sniff_delimiter("single\n1\n") == ","
-    assert csvio.split_list("a, b;c,,") == ["a", "b", "c"]
+    assert (
+        csvread.norm_name("E-Mail") == csvread.norm_name("e_mail") == csvread.norm_name(" EMAIL ")
+    )
+    assert csvread.norm_name("Close Date") == "closedate"
+    assert csvread.sniff_delimiter("a,b;c\n1,2;3\n") == ","
+    assert csvread.sniff_delimiter("a;b;c\n1;2,5;3\n") == ";"
+    assert csvread.sniff_delimiter("a\tb\n1\t2\n") == "\t"
+    assert csvread.sniff_delimiter("a|b\n1|2\n") == "|"
+    assert csvread.sniff_delimiter("single\n1\n") == ","
+    assert csvread.split_list("a, b;c,,") == ["a", "b", "c"]
 
 
 def test_storage_instant_matches_the_model_type():

@@ -1,0 +1,61 @@
+"""`salescli deal history|stale`: a deal's stage history and the deals gone idle."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from salescli.cli.common import FormatOpt, OutputOpt, state
+from salescli.cli.deal import HISTORY_COLUMNS, DealArg, OwnerOpt, app
+from salescli.render import Column, Format
+
+STALE_COLUMNS = [
+    Column("id", "id", "right"),
+    Column("title", "title"),
+    Column("owner", "owner"),
+    Column("stage", "stage"),
+    Column("idle_days", "idle days", "right"),
+    Column("stale_after", "stale after", "right"),
+]
+
+
+@app.command("history")
+def deal_history(
+    ctx: typer.Context, deal_id: DealArg, fmt: FormatOpt = Format.table, output: OutputOpt = None
+) -> None:
+    """Show every stage change of a deal: when, by whom, probability, days in the stage.
+
+    Example: salescli deal history 12
+    """
+    from salescli import render
+    from salescli.services import deal_views
+
+    st = state(ctx)
+    with st.session(write=False) as session:
+        rows = deal_views.history(session, deal_id, st.now)
+    render.write_rows(rows, fmt, columns=HISTORY_COLUMNS, output=output, tz=st.tz)
+
+
+@app.command("stale")
+def deal_stale(
+    ctx: typer.Context,
+    days: Annotated[
+        int | None, typer.Option("--days", help="Idle days (default: each stage's stale days).")
+    ] = None,
+    owner: OwnerOpt = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """List open deals with no stage change or activity for their stage's stale days, oldest first.
+
+    Example: salescli deal stale --days 30 --owner me
+    """
+    from salescli import render
+    from salescli.services import deal_views, deals
+
+    st = state(ctx)
+    with st.session(write=False) as session:
+        owner_id = deals.owner_for(session, owner, st.settings) if owner else None
+        rows = deal_views.stale(session, now=st.now, days=days, owner_id=owner_id)
+    render.write_rows(rows, fmt, columns=STALE_COLUMNS, output=output, tz=st.tz)

@@ -1,0 +1,70 @@
+"""`salescli lead duplicates` and `salescli lead merge`."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+import typer
+
+from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, state
+from salescli.cli.lead import app, lead_label, report_change
+from salescli.render import Column, Format
+
+DUPLICATE_COLUMNS = [
+    Column("lead_id", "lead", "right"),
+    Column("name", "name"),
+    Column("other_id", "other", "right"),
+    Column("other_name", "other name"),
+    Column("reason", "reason"),
+    Column("similarity", "similarity", "right"),
+]
+
+
+@app.command("duplicates")
+def lead_duplicates(
+    ctx: typer.Context,
+    threshold: Annotated[
+        int,
+        typer.Option("--threshold", min=0, max=100, help="Name + company similarity, 0-100."),
+    ] = 90,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """List likely duplicate pairs: same email, same phone, or near-identical name + company.
+
+    Example: salescli lead duplicates --threshold 85 --format json
+    """
+    from salescli import render
+    from salescli.services import lead_dedupe
+
+    st = state(ctx)
+    with st.session(write=False) as session:
+        rows = lead_dedupe.duplicates(session, threshold)
+    render.write_rows(rows, fmt, columns=DUPLICATE_COLUMNS, output=output, tz=st.tz)
+
+
+@app.command("merge")
+def lead_merge(
+    ctx: typer.Context,
+    keep: Annotated[int, typer.Argument(metavar="KEEP", help="The lead that stays.")],
+    drop: Annotated[int, typer.Argument(metavar="DROP", help="The lead merged in and deleted.")],
+    yes: YesOpt = False,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Merge DROP into KEEP: blanks filled, tags united, history moved; DROP is deleted.
+
+    Example: salescli lead merge 12 31 --yes
+    """
+    from salescli.services import lead_dedupe, leads
+
+    confirm(f"Merge {lead_label(ctx, drop)} into {lead_label(ctx, keep)}?", yes)
+    st = state(ctx)
+    with st.session() as session:
+        moved = lead_dedupe.merge(
+            session, leads.get(session, keep), leads.get(session, drop), now=st.now
+        )
+    text = (
+        f"Merged lead {drop} into lead {keep} ({moved['activities']} activities, "
+        f"{moved['tasks']} tasks, {len(moved['tags_added'])} tags moved)."
+    )
+    report_change(ctx, keep, fmt, text)

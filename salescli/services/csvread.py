@@ -1,0 +1,396 @@
+"""Reading a CSV file for the import engine: decoding and hashing, sniffing the delimiter,
+splitting records, mapping columns to fields, and the per-kind cell converters.
+
+Pure functions over text and descriptions (`csvtypes.FieldSpec`, `ImportOptions`, `Entity`,
+used here only for their attributes); `csvio` runs them for every row.
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime as dt
+import hashlib
+import io
+import re
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass
+from decimal import Decimal, InvalidOperation
+from typing import TYPE_CHECKING, Any
+
+from salescli.errors import InvalidData, UsageError
+
+if TYPE_CHECKING:
+    from salescli.services.csvtypes import Entity, FieldSpec, ImportOptions
+
+DELIMITERS = (",", ";", "\t", "|")
+SNIFF_BYTES = 64 * 1024
+TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "on", "x"})
+FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "off"})
+REJECT_EXTRA = ("line", "error")
+_NAME_NOISE = re.compile(r"[\s_\-]+")
+_CODE_PREFIX = re.compile(r"^\s*([A-Za-z]{3})\b|\b([A-Za-z]{3})\s*$")
+
+
+# ----------------------------------------------------------------------------- small helpers
+
+
+def norm_name(name: str) -> str:
+    """Column/field names compare folded, with spaces, underscores and hyphens ignored."""
+    from salescli.text import fold
+
+    return _NAME_NOISE.sub("", fold(name))
+
+
+def split_list(value: str) -> list[str]:
+    """`a, b; c` -> ['a', 'b', 'c'] (comma or semicolon separated, blanks dropped)."""
+    if "," not in value and ";" not in value:
+        return [value] if value else []
+    return [part.strip() for part in value.replace(";", ",").split(",") if part.strip()]
+
+
+def parse_pairs(items: Iterable[str], option: str, example: str) -> list[tuple[str, str]]:
+    pairs = []
+    for item in items:
+        if "=" not in item:
+            raise UsageError(f"{option} '{item}' is not NAME=VALUE (e.g. {option} \"{example}\")")
+        left, right = item.split("=", 1)
+        if not left.strip():
+            raise UsageError(f"{option} '{item}' has nothing before '=' (e.g. {example})")
+        pairs.append((left.strip(), right.strip()))
+    return pairs
+
+
+# ----------------------------------------------------------------------------- reading
+
+
+def read_text(path: str, encoding: str | None) -> tuple[str, str]:
+    """The file's text and the sha256 of its bytes; decoding errors name --encoding."""
+    try:
+        with open(path, "rb") as handle:
+            data = handle.read()
+    except FileNotFoundError:
+        raise UsageError(f"file '{path}' does not exist") from None
+    except IsADirectoryError:
+        raise UsageError(f"'{path}' is a directory, not a CSV file") from None
+    digest = hashlib.sha256(data).hexdigest()
+    codec = encoding or "utf-8-sig"
+    try:
+        text = data.decode(codec)
+    except LookupError:
+        raise UsageError(f"--encoding '{encoding}' is not a known encoding (e.g. cp1252)") from None
+    except UnicodeDecodeError as exc:
+        line = data[: exc.start].count(b"\n") + 1
+        raise InvalidData(
+            f"{path} is not valid {codec} (byte 0x{data[exc.start]:02x} on line {line}); "
+            "if it came from Excel on Windows, try --encoding cp1252"
+        ) from None
+    if encoding and text.startswith("\ufeff"):
+        text = text[1:]
+    return text, digest
+
+
+def sniff_delimiter(text: str) -> str:
+    """The delimiter among `, ; TAB |` that splits the first lines most consistently."""
+    sample = text[:SNIFF_BYTES]
+    cut = sample.rfind("\n")
+    if 0 < cut < len(sample) - 1 and len(text) > SNIFF_BYTES:
+        sample = sample[:cut]
+    best, best_score = ",", (0, 0)
+    for delimiter in DELIMITERS:
+        if delimiter not in sample:
+            continue
+        try:
+            records = [r for r in csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter)]
+        except csv.Error:
+            continue
+        records = [r for r in records if r][:50]
+        if not records or len(records[0]) < 2:
+            continue
+        width = len(records[0])
+        consistent = sum(1 for r in records if len(r) == width)
+        score = (consistent, width)
+        if score > best_score:
+            best, best_score = delimiter, score
+    return best
+
+
+def read_records(text: str, delimiter: str) -> Iterator[tuple[int, list[str]]]:
+    """(line where the record starts, cells) for every non-blank record."""
+    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delimiter, strict=False)
+    last = 0
+    try:
+        for cells in reader:
+            start = last + 1
+            last = reader.line_num
+            if not cells or (len(cells) == 1 and not cells[0].strip()):
+                continue
+            yield start, cells
+    except csv.Error as exc:
+        raise InvalidData(f"line {last + 1}: the CSV is malformed ({exc})") from None
+
+
+# ----------------------------------------------------------------------------- mapping
+
+
+@dataclass
+class Plan:
+    index: int
+    column: str
+    spec: FieldSpec
+
+
+def map_columns(
+    header: list[str], entity: Entity, options: ImportOptions, path: str
+) -> tuple[list[Plan], dict[str, str], list[str]]:
+    """Columns -> fields: explicit --map first, then names and aliases; unknown columns listed."""
+    specs = {norm_name(spec.name): spec for spec in entity.fields}
+    aliases: dict[str, FieldSpec] = {}
+    for spec in entity.fields:
+        for alias in spec.aliases:
+            aliases.setdefault(norm_name(alias), spec)
+    columns = {norm_name(name): index for index, name in enumerate(header) if name.strip()}
+    ignored = {norm_name(name) for name in entity.ignored}
+    if [norm_name(h) for h in header[-2:]] == list(REJECT_EXTRA):
+        ignored.update(REJECT_EXTRA)  # a reject file, fixed and fed back in
+    chosen: dict[int, FieldSpec] = {}
+    taken: dict[str, int] = {}
+    explicit_ignore: set[int] = set()
+    for column, target in options.maps.items():
+        index = columns.get(norm_name(column))
+        if index is None:
+            listed = ", ".join(h for h in header if h.strip())
+            raise UsageError(
+                f"--map '{column}={target}': {path} has no column '{column}' (columns: {listed})"
+            )
+        if not target:
+            explicit_ignore.add(index)
+            continue
+        spec = specs.get(norm_name(target))
+        if spec is None:
+            known = ", ".join(s.name for s in entity.fields)
+            raise UsageError(
+                f"--map '{column}={target}': {entity.name} has no field '{target}' (fields: {known})"
+            )
+        if spec.name in taken:
+            first = header[taken[spec.name]]
+            raise UsageError(f"--map: columns '{first}' and '{column}' both map to {spec.name}")
+        chosen[index] = spec
+        taken[spec.name] = index
+    unknown = []
+    for index, name in enumerate(header):
+        if not name.strip() or index in chosen or index in explicit_ignore:
+            continue
+        key = norm_name(name)
+        spec = specs.get(key) or aliases.get(key)
+        if spec is not None and spec.name not in taken:
+            chosen[index] = spec
+            taken[spec.name] = index
+        elif key not in ignored:
+            unknown.append(name)
+    missing = [s.name for s in entity.fields if s.required and s.name not in taken]
+    if missing:
+        names = ", ".join(missing)
+        listed = ", ".join(h for h in header if h.strip())
+        raise InvalidData(
+            f"{path} has no column for the required field {names} (columns: {listed}); "
+            f'name one with --map, e.g. --map "Full Name={missing[0]}"'
+        )
+    if entity.owner_field is None and options.owner:
+        raise UsageError(f"--owner does not apply to {entity.label}")
+    for field_name in options.value_maps:
+        if norm_name(field_name) not in specs:
+            known = ", ".join(s.name for s in entity.fields)
+            raise UsageError(
+                f"--map-value '{field_name}:...': {entity.name} has no field '{field_name}' (fields: {known})"
+            )
+    plans = [Plan(index, header[index], spec) for index, spec in sorted(chosen.items())]
+    mapping = {header[index]: spec.name for index, spec in sorted(chosen.items())}
+    return plans, mapping, unknown
+
+
+# ----------------------------------------------------------------------------- converting
+
+
+class CellError(Exception):
+    def __init__(self, reason: str) -> None:
+        self.reason = reason
+
+
+def converter(spec: FieldSpec, options: ImportOptions) -> Callable[[str, dict], Any]:
+    kind = spec.kind
+    if kind == "text":
+        limit = spec.max_length
+        collapse = not spec.multiline
+
+        def text_value(value: str, row: dict) -> Any:
+            if collapse:
+                value = " ".join(value.split())
+            if limit is not None and len(value) > limit:
+                raise CellError(f"'{value[:40]}...' is longer than {limit} characters")
+            return value
+
+        return text_value
+    if kind == "list":
+        return lambda value, row: split_list(value)
+    if kind == "int":
+
+        def int_value(value: str, row: dict) -> Any:
+            try:
+                return int(value.replace(",", "").replace("_", ""))
+            except ValueError:
+                raise CellError(f"'{value}' is not a whole number (e.g. 12)") from None
+
+        return int_value
+    if kind == "decimal":
+
+        def decimal_value(value: str, row: dict) -> Any:
+            text = value.replace(".", "").replace(",", ".") if options.decimal_comma else value
+            try:
+                number = Decimal(text.replace(",", ""))
+            except InvalidOperation:
+                raise CellError(f"'{value}' is not a number (e.g. 12.5)") from None
+            if not number.is_finite():
+                raise CellError(f"'{value}' is not a finite number (e.g. 12.5)")
+            return number
+
+        return decimal_value
+    if kind == "bool":
+
+        def bool_value(value: str, row: dict) -> Any:
+            word = value.casefold()
+            if word in TRUE_WORDS:
+                return True
+            if word in FALSE_WORDS:
+                return False
+            raise CellError(f"'{value}' is not yes/no (yes, no, true, false, 1, 0)")
+
+        return bool_value
+    if kind == "currency":
+
+        def currency_value(value: str, row: dict) -> Any:
+            from salescli.money import check_currency
+
+            try:
+                return check_currency(value)
+            except InvalidData as exc:
+                raise CellError(str(exc).split(" ", 1)[1]) from None
+
+        return currency_value
+    if kind == "money":
+        return lambda value, row: parse_money(
+            value,
+            row.get(spec.currency_field) or None,
+            default_currency=options.currency,
+            decimal_comma=options.decimal_comma,
+            row=row,
+            currency_field=spec.currency_field,
+        )
+    if kind == "date":
+        return _date_converter(options.date_format)
+    if kind == "datetime":
+        return _datetime_converter(options.date_format, options.timezone)
+    if kind == "choice":
+        allowed = {c.casefold(): c for c in spec.choices}
+        listed = ", ".join(spec.choices)
+
+        def choice_value(value: str, row: dict) -> Any:
+            found = allowed.get(value.casefold())
+            if found is None:
+                raise CellError(f"'{value}' is not one of: {listed}")
+            return found
+
+        return choice_value
+    raise ValueError(kind)  # pragma: no cover - FieldSpec checks kinds
+
+
+def parse_money(
+    value: str,
+    currency: str | None,
+    *,
+    default_currency: str = "USD",
+    decimal_comma: bool = False,
+    row: dict | None = None,
+    currency_field: str = "currency",
+) -> Decimal:
+    """An exact amount from `$22,700.00`, `EUR 1.250,00` (decimal_comma), `1200 USD`.
+
+    A currency code in the cell must agree with the row's currency; when the row has none,
+    the code becomes the row's currency (written into `row[currency_field]`).
+    """
+    from salescli.money import check_currency, parse_amount
+
+    match = _CODE_PREFIX.search(value.strip())
+    code = None
+    if match:
+        try:
+            code = check_currency(match.group(1) or match.group(2))
+        except InvalidData:
+            raise CellError(
+                f"'{value}' is not an amount (e.g. 12000, $22,700.00, EUR 1.250,00)"
+            ) from None
+    if code and currency and code != currency:
+        raise CellError(f"'{value}' is in {code} but the row's currency is {currency}")
+    use = currency or code or default_currency
+    if code and row is not None and not currency:
+        row[currency_field] = code
+    try:
+        return parse_amount(value, use, field="amount", decimal_comma=decimal_comma)
+    except InvalidData as exc:
+        message = str(exc)
+        prefix = f"amount '{value}' "
+        rest = message[len(prefix) :] if message.startswith(prefix) else message
+        raise CellError(f"'{value}' {rest}") from None
+
+
+def _date_converter(date_format: str | None) -> Callable[[str, dict], Any]:
+    example = dt.date(2026, 11, 23).strftime(date_format) if date_format else "2026-11-23"
+
+    def date_value(value: str, row: dict) -> Any:
+        try:
+            if date_format:
+                return dt.datetime.strptime(value, date_format).date()
+            if len(value) > 10:
+                return dt.datetime.fromisoformat(value).date()
+            return dt.date.fromisoformat(value)
+        except ValueError:
+            rule = f"the format {date_format}" if date_format else "ISO format"
+            raise CellError(
+                f"'{value}' is not a date in {rule} (e.g. {example}; other formats: --date-format)"
+            ) from None
+
+    return date_value
+
+
+def _datetime_converter(date_format: str | None, zone: str) -> Callable[[str, dict], Any]:
+    from zoneinfo import ZoneInfo
+
+    tz = ZoneInfo(zone)
+    example = (
+        dt.datetime(2026, 11, 23, 9, 30).strftime(date_format)
+        if date_format
+        else "2026-11-23T09:30:00+01:00, 2026-11-23"
+    )
+
+    memo: dict[str, dt.datetime] = {}
+
+    def datetime_value(value: str, row: dict) -> Any:
+        found = memo.get(value)
+        if found is not None:
+            return found
+        try:
+            parsed = (
+                dt.datetime.strptime(value, date_format)
+                if date_format
+                else dt.datetime.fromisoformat(value)
+            )
+        except ValueError:
+            rule = f"the format {date_format}" if date_format else "ISO format"
+            raise CellError(
+                f"'{value}' is not a date-time in {rule} (e.g. {example}; other formats: --date-format)"
+            ) from None
+        if parsed.tzinfo is None:
+            parsed = parsed.replace(tzinfo=tz)
+        found = memo[value] = parsed.astimezone(dt.UTC)
+        return found
+
+    return datetime_value

@@ -1,0 +1,243 @@
+"""What the CSV engine and the entity modules exchange: field and entity descriptions, the
+import options, the per-import context, row errors and results.
+
+Entity modules reach these through `salescli.services.csvio` (which re-exports them); the
+engine (`csvio`) and the reader (`csvread`) build on them. No sqlmodel, no models.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+from salescli.errors import InvalidData
+from salescli.services.csvread import norm_name
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+KINDS = (
+    "text",
+    "int",
+    "decimal",
+    "money",
+    "currency",
+    "bool",
+    "date",
+    "datetime",
+    "list",
+    "choice",
+)
+MAX_LISTED_ERRORS = 20
+
+
+@dataclass(frozen=True)
+class FieldSpec:
+    """One importable field.
+
+    kind: text | int | decimal | money | currency | bool | date | datetime | list | choice.
+    `money` parses `$22,700.00`, `EUR 1.250,00` (with decimal_comma) into a Decimal; a code in
+    the cell sets the row's `currency_field` when the row has none. `list` splits on `,`/`;`.
+    `choice` accepts one of `choices` case-insensitively and returns the canonical spelling.
+    """
+
+    name: str
+    kind: str = "text"
+    required: bool = False
+    aliases: tuple[str, ...] = ()
+    max_length: int | None = None
+    choices: tuple[str, ...] = ()
+    currency_field: str = "currency"
+    multiline: bool = False  # text keeps its line breaks and spacing (notes); else collapsed
+
+    def __post_init__(self) -> None:
+        if self.kind not in KINDS:
+            raise ValueError(f"unknown field kind {self.kind!r}")
+
+
+@dataclass
+class ImportOptions:
+    """Everything the shared import flags say (see `salescli.cli.importing.import_options`)."""
+
+    maps: dict[str, str] = field(default_factory=dict)  # CSV column -> field ("" = ignore)
+    value_maps: dict[str, dict[str, str]] = field(default_factory=dict)  # field -> {file: ours}
+    null_values: tuple[str, ...] = ()
+    date_format: str | None = None
+    decimal_comma: bool = False
+    delimiter: str | None = None
+    encoding: str | None = None
+    skip_invalid: bool = False
+    reject_file: str | None = None
+    dry_run: bool = False
+    again: bool = False
+    owner: str | None = None
+    currency: str = "USD"  # default currency of money fields
+    timezone: str = "UTC"  # zone of naive date-times in the file
+
+
+@dataclass
+class ImportContext:
+    """Handed to the entity callbacks; `state` is the entity's own scratch space."""
+
+    conn: Connection | None
+    options: ImportOptions
+    now: dt.datetime
+    entity: Entity
+    batch_id: int | None = None
+    line: int = 0  # the line of the row being validated
+    state: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def dialect(self) -> str:
+        return self.conn.dialect.name if self.conn is not None else "sqlite"
+
+    def instant(self, value: dt.datetime | None) -> Any:
+        """An aware datetime as the `UTCDateTime` column stores it (for Core inserts)."""
+        return storage_instant(value, self.dialect)
+
+
+@dataclass
+class Entity:
+    """How one kind of record is imported.
+
+    validate(values, ctx) -> dict: one row's converted values (field -> value, None when
+        blank) to the clean dict `insert` needs; raise `InvalidData` (ideally via `invalid()`)
+        with the reason. Runs for every row before anything is written.
+    insert(rows, ctx) -> None: write all clean rows in bulk (Core `insert(table)` with a list
+        of dicts); `ctx.batch_id` is the new `importbatch` id.
+    prepare(ctx) -> None: optional, runs once before the rows (load lookups into ctx.state,
+        resolve `ctx.options.owner`...).
+    check_all(rows, ctx) -> list[RowError]: optional whole-file rules run after every row is
+        valid on its own (hierarchy cycles...); rows are `Row`s with `.line` and `.clean`.
+    ignored: columns read silently (our own exports' `id`, `updated_at`...).
+    owner_field: the field `--owner` fills; None refuses `--owner` for this entity.
+    """
+
+    name: str
+    fields: Sequence[FieldSpec]
+    validate: Callable[[dict[str, Any], ImportContext], dict[str, Any]]
+    insert: Callable[[list[dict[str, Any]], ImportContext], None]
+    prepare: Callable[[ImportContext], None] | None = None
+    check_all: Callable[[list[Row], ImportContext], list[RowError]] | None = None
+    ignored: tuple[str, ...] = ()
+    owner_field: str | None = "owner"
+    plural: str | None = None
+
+    @property
+    def label(self) -> str:
+        return self.plural or f"{self.name}s"
+
+
+@dataclass
+class RowError:
+    """One rejected row: where, which column/field, which value, and why."""
+
+    line: int
+    reason: str
+    column: str | None = None
+    field: str | None = None
+    value: str | None = None
+
+    def __str__(self) -> str:
+        if self.column is not None:
+            target = f"column '{self.column}'"
+            if self.field and norm_name(self.field) != norm_name(self.column):
+                target += f" ({self.field})"
+            return f"line {self.line}: {target}: {self.reason}"
+        return f"line {self.line}: {self.reason}"
+
+
+@dataclass
+class Row:
+    line: int
+    cells: list[str]
+    clean: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class Parsed:
+    """The parse/validate phase's result: nothing has been written yet."""
+
+    path: str
+    sha256: str
+    delimiter: str
+    header: list[str]
+    mapping: dict[str, str]  # column -> field
+    unknown_columns: list[str]
+    good: list[Row]
+    bad: list[tuple[Row, RowError]]
+
+    @property
+    def errors(self) -> list[RowError]:
+        return [error for _, error in self.bad]
+
+
+@dataclass
+class ImportResult:
+    entity: str
+    file: str
+    sha256: str
+    imported: int
+    rejected: int
+    batch_id: int | None
+    dry_run: bool
+    unknown_columns: list[str]
+    reject_file: str | None
+    errors: list[RowError]
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "entity": self.entity,
+            "file": self.file,
+            "imported": self.imported,
+            "rejected": self.rejected,
+            "batch_id": self.batch_id,
+            "dry_run": self.dry_run,
+            "unknown_columns": self.unknown_columns,
+            "reject_file": self.reject_file,
+        }
+
+
+class ImportRejected(InvalidData):
+    """All-or-nothing import refused: the message lists the first errors."""
+
+    def __init__(self, file: str, errors: list[RowError], dry_run: bool = False) -> None:
+        self.errors = errors
+        shown = "\n".join(f"  {e}" for e in errors[:MAX_LISTED_ERRORS])
+        more = len(errors) - MAX_LISTED_ERRORS
+        tail = f"\n  and {more} more" if more > 0 else ""
+        rows = "row" if len(errors) == 1 else "rows"
+        what = "dry run" if dry_run else "nothing imported"
+        super().__init__(
+            f"{len(errors)} invalid {rows} in {file}; {what} "
+            f"(fix them, or use --skip-invalid to import the rest):\n{shown}{tail}"
+        )
+
+
+class RowInvalid(InvalidData):
+    """A row's field is wrong: carries the field and value for the reject file."""
+
+    def __init__(self, field_name: str, value: Any, reason: str) -> None:
+        self.field = field_name
+        self.value = None if value is None else str(value)
+        self.reason = reason
+        shown = f" '{value}'" if value is not None else ""
+        super().__init__(f"{field_name}{shown} {reason}")
+
+
+def invalid(field_name: str, value: Any, reason: str) -> RowInvalid:
+    """The error an entity's validate raises: `invalid('email', v, 'is not ... (e.g. ...)')`."""
+    return RowInvalid(field_name, value, reason)
+
+
+def storage_instant(value: dt.datetime | None, dialect: str) -> Any:
+    """Store like models.UTCDateTime: naive UTC text on SQLite, aware UTC on PostgreSQL."""
+    if value is None:
+        return None
+    if value.tzinfo is not dt.UTC:
+        value = value.astimezone(dt.UTC)
+    if dialect == "sqlite":
+        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
+    return value

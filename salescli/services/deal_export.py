@@ -1,0 +1,141 @@
+"""`deal export`: every matching deal in the columns `deal import` reads, streamed (Core)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from salescli.errors import UsageError
+from salescli.services.io_common import (
+    ACCOUNT,
+    CONTACT,
+    DEAL,
+    DEALLINE,
+    LOSTREASON,
+    PRODUCT,
+    REP,
+    STAGE,
+    account_filter,
+    instant,
+    rep_filter,
+    stream,
+)
+from salescli.text import fold
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+STATES = ("open", "won", "lost")
+EXPORT_COLUMNS = (
+    "id",
+    "external_id",
+    "title",
+    "account",
+    "contact",
+    "owner",
+    "amount",
+    "currency",
+    "stage",
+    "probability",
+    "forecast_category",
+    "close_date",
+    "source",
+    "type",
+    "product",
+    "lost_reason",
+    "lost_note",
+    "created_at",
+    "updated_at",
+)
+
+
+def export(
+    conn: Connection,
+    *,
+    state: str | None = None,
+    stage: str | None = None,
+    owner: str | None = None,
+    account: str | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every matching deal in id order, in the columns `deal import` reads, streamed.
+
+    `product` is the product of a deal with exactly one line item (blank otherwise).
+    owner `none` = deals without an owner.
+    """
+    from salescli.money import from_minor
+
+    contact = CONTACT.alias("c")
+    lost = LOSTREASON.alias("lr")
+    single = (
+        sa.select(
+            DEALLINE.c.deal_id.label("deal_id"),
+            sa.func.min(DEALLINE.c.product_id).label("product_id"),
+        )
+        .group_by(DEALLINE.c.deal_id)
+        .having(sa.func.count() == 1)
+        .subquery("single")
+    )
+    query = (
+        sa.select(
+            DEAL.c.id,
+            DEAL.c.external_id,
+            DEAL.c.title,
+            ACCOUNT.c.name.label("account"),
+            contact.c.name.label("contact"),
+            REP.c.name.label("owner"),
+            DEAL.c.amount_minor,
+            DEAL.c.currency,
+            STAGE.c.name.label("stage"),
+            DEAL.c.probability,
+            DEAL.c.forecast_category,
+            DEAL.c.close_date,
+            DEAL.c.source,
+            DEAL.c.deal_type.label("type"),
+            PRODUCT.c.name.label("product"),
+            lost.c.name.label("lost_reason"),
+            DEAL.c.lost_note,
+            DEAL.c.created_at,
+            DEAL.c.updated_at,
+        )
+        .select_from(
+            DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id)
+            .outerjoin(ACCOUNT, ACCOUNT.c.id == DEAL.c.account_id)
+            .outerjoin(contact, contact.c.id == DEAL.c.contact_id)
+            .outerjoin(REP, REP.c.id == DEAL.c.owner_id)
+            .outerjoin(lost, lost.c.id == DEAL.c.lost_reason_id)
+            .outerjoin(single, single.c.deal_id == DEAL.c.id)
+            .outerjoin(PRODUCT, PRODUCT.c.id == single.c.product_id)
+        )
+        .order_by(DEAL.c.id)
+    )
+    if state is not None:
+        if state not in STATES:
+            raise UsageError(f"--state '{state}' is not one of open, won, lost (e.g. --state won)")
+        query = query.where(STAGE.c.kind == state)
+    if stage is not None:
+        names = {fold(n): i for i, n in conn.execute(sa.select(STAGE.c.id, STAGE.c.name))}
+        if fold(stage) not in names:
+            listed = ", ".join(n for (n,) in conn.execute(sa.select(STAGE.c.name)))
+            from salescli.errors import NotFound
+
+            raise NotFound(f"--stage: stage '{stage}' not found (stages: {listed})")
+        query = query.where(DEAL.c.stage_id == names[fold(stage)])
+    if owner is not None:
+        owner_id = rep_filter(conn, owner)
+        query = query.where(
+            DEAL.c.owner_id.is_(None) if owner_id is None else DEAL.c.owner_id == owner_id
+        )
+    if account is not None:
+        query = query.where(DEAL.c.account_id == account_filter(conn, account))
+    for row in stream(conn, query):
+        record = dict(row._mapping)
+        record["amount"] = from_minor(record.pop("amount_minor"), record["currency"])
+        close = record["close_date"]
+        if isinstance(close, str):
+            record["close_date"] = dt.date.fromisoformat(close)
+        record["created_at"] = instant(record["created_at"])
+        record["updated_at"] = instant(record["updated_at"])
+        yield record

@@ -1,0 +1,312 @@
+"""What the account, contact, product and deal import/export modules share.
+
+Lightweight `sqlalchemy.table()` clauses (no sqlmodel, no models on the import path), rep and
+account lookups loaded once per import, accounts that a deal or contact file names created in
+the same transaction (`create_accounts`, `plan_accounts`, `accounts_message`), and the export
+side's streaming and `--owner` / `--account` filters.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Iterator
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from salescli.errors import NotFound
+from salescli.services import csvio
+from salescli.services.csvio import ImportContext, RowError, invalid
+from salescli.text import fold, search_text
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+ACCOUNT = sa.table(
+    "account",
+    sa.column("id", sa.Integer),
+    sa.column("name"),
+    sa.column("name_key"),
+    sa.column("industry"),
+    sa.column("website"),
+    sa.column("phone"),
+    sa.column("country"),
+    sa.column("territory"),
+    sa.column("employees", sa.Integer),
+    sa.column("parent_id", sa.Integer),
+    sa.column("owner_id", sa.Integer),
+    sa.column("external_id"),
+    sa.column("notes"),
+    sa.column("search_text"),
+    sa.column("created_at"),
+    sa.column("updated_at"),
+    sa.column("last_contact_at"),
+)
+CONTACT = sa.table(
+    "contact",
+    sa.column("id", sa.Integer),
+    sa.column("name"),
+    sa.column("email"),
+    sa.column("email_key"),
+    sa.column("phone"),
+    sa.column("title"),
+    sa.column("account_id", sa.Integer),
+    sa.column("owner_id", sa.Integer),
+    sa.column("lead_id", sa.Integer),
+    sa.column("external_id"),
+    sa.column("search_text"),
+    sa.column("created_at"),
+    sa.column("updated_at"),
+    sa.column("last_contact_at"),
+)
+PRODUCT = sa.table(
+    "product",
+    sa.column("id", sa.Integer),
+    sa.column("name"),
+    sa.column("name_key"),
+    sa.column("series"),
+    sa.column("price_minor", sa.BigInteger),
+    sa.column("currency"),
+    sa.column("active", sa.Boolean),
+    sa.column("external_id"),
+    sa.column("created_at"),
+)
+DEAL = sa.table(
+    "deal",
+    sa.column("id", sa.Integer),
+    sa.column("title"),
+    sa.column("account_id", sa.Integer),
+    sa.column("contact_id", sa.Integer),
+    sa.column("owner_id", sa.Integer),
+    sa.column("lead_id", sa.Integer),
+    sa.column("amount_minor", sa.BigInteger),
+    sa.column("currency"),
+    sa.column("stage_id", sa.Integer),
+    sa.column("probability", sa.Integer),
+    sa.column("probability_override", sa.Boolean),
+    sa.column("forecast_category"),
+    sa.column("category_override", sa.Boolean),
+    sa.column("close_date", sa.Date),
+    sa.column("source"),
+    sa.column("deal_type"),
+    sa.column("lost_reason_id", sa.Integer),
+    sa.column("lost_note"),
+    sa.column("external_id"),
+    sa.column("import_batch_id", sa.Integer),
+    sa.column("search_text"),
+    sa.column("created_at"),
+    sa.column("updated_at"),
+    sa.column("stage_entered_at"),
+    sa.column("last_activity_at"),
+)
+STAGE = sa.table(
+    "stage",
+    sa.column("id", sa.Integer),
+    sa.column("name"),
+    sa.column("position", sa.Integer),
+    sa.column("probability", sa.Integer),
+    sa.column("forecast_category"),
+    sa.column("kind"),
+)
+STAGECHANGE = sa.table(
+    "stagechange",
+    sa.column("deal_id", sa.Integer),
+    sa.column("from_stage_id", sa.Integer),
+    sa.column("to_stage_id", sa.Integer),
+    sa.column("probability", sa.Integer),
+    sa.column("changed_at"),
+    sa.column("changed_by"),
+)
+DEALLINE = sa.table(
+    "dealline",
+    sa.column("deal_id", sa.Integer),
+    sa.column("product_id", sa.Integer),
+    sa.column("quantity", sa.Integer),
+    sa.column("unit_price_minor", sa.BigInteger),
+    sa.column("discount_bp", sa.Integer),
+    sa.column("amount_minor", sa.BigInteger),
+)
+LOSTREASON = sa.table("lostreason", sa.column("id", sa.Integer), sa.column("name"))
+REP = sa.table("rep", sa.column("id", sa.Integer), sa.column("name"), sa.column("name_key"))
+CHUNK = 500
+
+
+# ----------------------------------------------------------------------------- shared helpers
+
+
+def clean_text(value: str | None) -> str | None:
+    value = " ".join((value or "").split())
+    return value or None
+
+
+def load_reps(ctx: ImportContext) -> None:
+    """Rep lookups into ctx.state; `--owner` resolved once (NotFound, exit 3)."""
+    assert ctx.conn is not None
+    reps = {key: rid for rid, key in ctx.conn.execute(sa.select(REP.c.id, REP.c.name_key))}
+    ctx.state["reps"] = reps
+    ctx.state["rep_ids"] = set(reps.values())
+    if ctx.options.owner:
+        rep_id(ctx, ctx.options.owner, for_option=True)
+
+
+def rep_id(ctx: ImportContext, name: str | None, *, for_option: bool = False) -> int | None:
+    """The rep named `name` (case-insensitive) or with that id; a bad row otherwise."""
+    if name is None:
+        return None
+    found = ctx.state["reps"].get(fold(name))
+    if found is None and name.strip().isdigit() and int(name) in ctx.state["rep_ids"]:
+        found = int(name)
+    if found is None:
+        if for_option:
+            raise NotFound(f"--owner: rep '{name}' not found (see: salescli rep list)")
+        raise invalid("owner", name, "is not a rep (see: salescli rep list)")
+    return found
+
+
+def load_accounts(ctx: ImportContext) -> None:
+    """Account lookups: name_key -> (id, name)."""
+    assert ctx.conn is not None
+    ctx.state["accounts"] = {
+        key: (aid, name)
+        for aid, name, key in ctx.conn.execute(
+            sa.select(ACCOUNT.c.id, ACCOUNT.c.name, ACCOUNT.c.name_key)
+        )
+    }
+
+
+def account_ref(ctx: ImportContext, name: str) -> tuple[str, int | None, str]:
+    """(name_key, existing id or None when it is to be created, display name)."""
+    clean = clean_text(name)
+    assert clean is not None
+    if len(clean) > 300:
+        raise invalid("account", clean[:40], "is longer than 300 characters")
+    key = fold(clean)
+    found = ctx.state["accounts"].get(key)
+    if found is not None:
+        return key, found[0], found[1]
+    return key, None, clean
+
+
+def account_search_text(values: dict[str, Any]) -> str:
+    """Like services.accounts: name, industry, website, country, territory."""
+    return search_text(
+        values.get("name"),
+        values.get("industry"),
+        values.get("website"),
+        values.get("country"),
+        values.get("territory"),
+    )
+
+
+def account_ids_by_key(conn: Connection, keys: list[str]) -> dict[str, int]:
+    found: dict[str, int] = {}
+    for start in range(0, len(keys), CHUNK):
+        part = keys[start : start + CHUNK]
+        query = sa.select(ACCOUNT.c.name_key, ACCOUNT.c.id).where(ACCOUNT.c.name_key.in_(part))
+        found.update({key: aid for key, aid in conn.execute(query)})
+    return found
+
+
+def create_accounts(conn: Connection, names: dict[str, str], now: dt.datetime) -> dict[str, int]:
+    """Insert accounts with only a name (name_key -> name); returns name_key -> new id."""
+    if not names:
+        return {}
+    stored = csvio.storage_instant(now, conn.dialect.name)
+    conn.execute(
+        sa.insert(ACCOUNT),
+        [
+            {
+                "name": name,
+                "name_key": key,
+                "search_text": account_search_text({"name": name}),
+                "created_at": stored,
+                "updated_at": stored,
+            }
+            for key, name in names.items()
+        ],
+    )
+    return account_ids_by_key(conn, list(names))
+
+
+def new_accounts(rows: list[dict[str, Any]]) -> dict[str, str]:
+    """The accounts the clean rows name that do not exist yet (key -> first spelling)."""
+    names: dict[str, str] = {}
+    for row in rows:
+        if row["account_key"] is not None and row["account_id"] is None:
+            names.setdefault(row["account_key"], row["account_name"])
+    return names
+
+
+def stream(conn: Connection, query: Any) -> Iterator[Any]:
+    if conn.dialect.name == "sqlite":
+        yield from conn.execute(query)
+    else:
+        yield from conn.execution_options(yield_per=2000).execute(query)
+
+
+def instant(value: Any) -> dt.datetime | None:
+    """A stored instant as aware UTC (SQLite gives text through untyped columns)."""
+    if value is None:
+        return None
+    if isinstance(value, str):
+        value = dt.datetime.fromisoformat(value)
+    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
+
+
+def rep_filter(conn: Connection, ref: str) -> int | None:
+    """`--owner REP` of an export: the rep's id, None for `none` (unowned); NotFound else."""
+    value = ref.strip()
+    if value.casefold() == "none":
+        return None
+    query = sa.select(REP.c.id).where(REP.c.name_key == fold(value))
+    if value.isdigit():
+        query = sa.select(REP.c.id).where(
+            sa.or_(REP.c.name_key == fold(value), REP.c.id == int(value))
+        )
+    found = conn.execute(query.order_by(REP.c.id)).first()
+    if found is None:
+        raise NotFound(f"--owner: rep '{ref}' not found (see: salescli rep list)")
+    return int(found[0])
+
+
+def account_filter(conn: Connection, ref: str) -> int:
+    value = ref.strip()
+    cond = ACCOUNT.c.name_key == fold(value)
+    if value.isdigit():
+        cond = sa.or_(cond, ACCOUNT.c.id == int(value))
+    found = conn.execute(sa.select(ACCOUNT.c.id).where(cond).order_by(ACCOUNT.c.id)).first()
+    if found is None:
+        raise NotFound(f"--account: account '{ref}' not found (see: salescli account list)")
+
+
+def plan_accounts(rows: list[csvio.Row], ctx: ImportContext, report: dict) -> list[RowError]:
+    """A `check_all` step: on a dry run, name the accounts the import would create."""
+    if ctx.options.dry_run:
+        report["accounts_planned"] = list(new_accounts([row.clean for row in rows]).values())
+    return []
+
+
+def accounts_message(report: dict[str, Any]) -> str:
+    """`Created 3 accounts named in the file: ...` after a deal or contact import ("" if none)."""
+    for key, verb in (("accounts_written", "Created"), ("accounts_planned", "Would create")):
+        names = report.get(key)
+        if names:
+            shown = ", ".join(names[:10]) + (
+                f" and {len(names) - 10} more" if len(names) > 10 else ""
+            )
+            word = "account" if len(names) == 1 else "accounts"
+            return f"{verb} {len(names)} {word} named in the file: {shown}"
+    return ""
+
+
+def minor_units(value: Decimal, currency: str, field_name: str) -> int:
+    """Exact minor units of a non-negative amount (a bad row otherwise)."""
+    from salescli.money import from_minor, to_minor
+
+    if value < 0:
+        raise invalid(field_name, value, "is negative (e.g. 4500)")
+    minor = to_minor(value, currency)
+    if from_minor(minor, currency) != value:
+        raise invalid(field_name, value, f"has more decimal places than {currency} allows")
+    return minor
