@@ -260,7 +260,7 @@ def write_text(text: str, output: str | None = None) -> None:
         with open(output, "a", encoding="utf-8") as handle:
             handle.write("\n" + text + "\n")
     else:
-        sys.stdout.write(text + "\n")
+        sys.stdout.write("\n" + text + "\n")
 
 
 def message(text: str) -> None:

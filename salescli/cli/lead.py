@@ -188,11 +188,13 @@ def lead_list(
 
     st = state(ctx)
     with st.connection() as conn:
-        rows = lead_queries.list_leads(
+        rows, more = lead_queries.list_leads(
             conn, status=[s.value for s in status or []], owner=owner, source=source,
             tags=_tags(tag), territory=territory, search=search, sort=sort.value, limit=limit,
         )  # fmt: skip
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
+    if more:
+        render.message(f"(showing the first {limit} leads: --limit 0 shows all)")
 
 
 @app.command("show")

@@ -58,7 +58,7 @@ def lead_export(
 
 def _statuses(values: list[str] | None) -> list[str] | None:
     from salescli.errors import UsageError
-    from salescli.services.lead_io import STATUSES
+    from salescli.services.lead_statuses import STATUSES
 
     if not values:
         return None

@@ -12,21 +12,20 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData
+from salescli.instants import utc
 from salescli.services import csvio
 from salescli.services.csvio import FieldSpec, ImportContext, RowError, invalid
 from salescli.services.io_common import (
-    ACCOUNT,
-    REP,
     account_ids_by_key,
     account_search_text,
     clean_text,
-    instant,
     load_accounts,
     load_reps,
     rep_filter,
     rep_id,
     stream,
 )
+from salescli.tables import ACCOUNT, REP
 from salescli.text import fold
 
 if TYPE_CHECKING:
@@ -246,6 +245,6 @@ def export(conn: Connection, *, owner: str | None = None) -> Iterator[dict[str, 
         )
     for row in stream(conn, query):
         record = dict(row._mapping)
-        record["created_at"] = instant(record["created_at"])
-        record["updated_at"] = instant(record["updated_at"])
+        record["created_at"] = utc(record["created_at"])
+        record["updated_at"] = utc(record["updated_at"])
         yield record

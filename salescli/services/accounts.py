@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, NotFound
+from salescli.instants import utc
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -15,13 +16,6 @@ if TYPE_CHECKING:
 
 SORTS = ("name", "created")
 EDITABLE = ("industry", "website", "phone", "country", "territory")
-
-
-def utc(value: dt.datetime) -> dt.datetime:
-    """A plain aware UTC datetime (pendulum instances are converted)."""
-    if value.tzinfo is None:
-        raise ValueError("naive datetime")
-    return dt.datetime.fromtimestamp(value.timestamp(), dt.UTC)
 
 
 def name_key(name: str) -> str:

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, UsageError
-from salescli.services.accounts import utc
+from salescli.instants import utc
 
 if TYPE_CHECKING:
     from sqlmodel import Session

@@ -12,17 +12,14 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData
+from salescli.instants import utc
 from salescli.services import csvio
 from salescli.services.csvio import FieldSpec, ImportContext, invalid
 from salescli.services.io_common import (
-    ACCOUNT,
-    CONTACT,
-    REP,
     account_filter,
     account_ref,
     clean_text,
     create_accounts,
-    instant,
     load_accounts,
     load_reps,
     new_accounts,
@@ -30,6 +27,7 @@ from salescli.services.io_common import (
     rep_id,
     stream,
 )
+from salescli.tables import ACCOUNT, CONTACT, REP
 from salescli.text import fold, search_text
 
 if TYPE_CHECKING:
@@ -220,5 +218,5 @@ def export(conn: Connection, *, account: str | None = None) -> Iterator[dict[str
     for row in stream(conn, query):
         record = dict(row._mapping)
         for key in ("created_at", "updated_at", "last_contact_at"):
-            record[key] = instant(record[key])
+            record[key] = utc(record[key])
         yield record

@@ -71,9 +71,9 @@ def convert(
     exists (ignoring case) and created otherwise; the contact copies the lead's name, email,
     phone and title; the deal keeps the lead's source for attribution.
     """
+    from salescli.instants import utc
     from salescli.models import Account
     from salescli.services import accounts, contacts, deals
-    from salescli.services.accounts import utc
 
     _refuse_twice(session, lead, settings.timezone)
     name = (account or "").strip() or (lead.company or "").strip()

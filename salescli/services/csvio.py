@@ -43,6 +43,7 @@ from collections.abc import Callable, Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, UsageError
+from salescli.instants import storage_instant, utc
 from salescli.services.csvread import (
     REJECT_EXTRA,
     CellError,
@@ -66,7 +67,6 @@ from salescli.services.csvtypes import (
     RowError,
     RowInvalid,
     invalid,
-    storage_instant,
 )
 
 if TYPE_CHECKING:
@@ -289,7 +289,8 @@ def already_imported(conn: Connection, entity: str, digest: str) -> tuple[int, d
     """(batch id, when) of an earlier import of the same bytes for the same entity."""
     import sqlalchemy as sa
 
-    batch = _batch_table()
+    from salescli.tables import IMPORTBATCH as batch
+
     row = conn.execute(
         sa.select(batch.c.id, batch.c.imported_at)
         .where(batch.c.entity == entity, batch.c.file_sha256 == digest)
@@ -298,26 +299,7 @@ def already_imported(conn: Connection, entity: str, digest: str) -> tuple[int, d
     ).first()
     if row is None:
         return None
-    when = row[1]
-    if isinstance(when, str):
-        when = dt.datetime.fromisoformat(when)
-    if when.tzinfo is None:
-        when = when.replace(tzinfo=dt.UTC)
-    return row[0], when.astimezone(dt.UTC)
-
-
-def _batch_table() -> Any:
-    import sqlalchemy as sa
-
-    return sa.table(
-        "importbatch",
-        sa.column("id", sa.Integer),
-        sa.column("entity"),
-        sa.column("file_name"),
-        sa.column("file_sha256"),
-        sa.column("rows", sa.Integer),
-        sa.column("imported_at"),
-    )
+    return row[0], utc(row[1])
 
 
 def record_batch(
@@ -326,7 +308,8 @@ def record_batch(
     """Insert the `importbatch` row (same transaction as the rows) and return its id."""
     import sqlalchemy as sa
 
-    batch = _batch_table()
+    from salescli.tables import IMPORTBATCH as batch
+
     stmt = (
         sa.insert(batch)
         .values(

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData
+from salescli.instants import storage_instant
 from salescli.services.csvread import norm_name
 
 if TYPE_CHECKING:
@@ -230,14 +231,3 @@ class RowInvalid(InvalidData):
 def invalid(field_name: str, value: Any, reason: str) -> RowInvalid:
     """The error an entity's validate raises: `invalid('email', v, 'is not ... (e.g. ...)')`."""
     return RowInvalid(field_name, value, reason)
-
-
-def storage_instant(value: dt.datetime | None, dialect: str) -> Any:
-    """Store like models.UTCDateTime: naive UTC text on SQLite, aware UTC on PostgreSQL."""
-    if value is None:
-        return None
-    if value.tzinfo is not dt.UTC:
-        value = value.astimezone(dt.UTC)
-    if dialect == "sqlite":
-        return value.replace(tzinfo=None).isoformat(" ", "microseconds")
-    return value

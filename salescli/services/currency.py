@@ -11,29 +11,19 @@ from __future__ import annotations
 import bisect
 import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
 
 from salescli.errors import InvalidData
 from salescli.money import check_currency, exponent, from_minor
+from salescli.tables import CURRENCYRATE
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
     from sqlmodel import Session
 
 MAX_RATE_PLACES = 10
-
-
-def _table() -> Any:
-    import sqlalchemy as sa
-
-    return sa.table(
-        "currencyrate",
-        sa.column("id", sa.Integer()),
-        sa.column("currency", sa.String()),
-        sa.column("quote", sa.String()),
-        sa.column("rate", sa.String()),
-        sa.column("valid_on", sa.Date()),
-    )
 
 
 def parse_rate(text: str) -> Decimal:
@@ -68,21 +58,24 @@ def set_rate(
             "(rates are for other currencies, e.g. salescli currency rate set EUR 1.08)"
         )
     value = parse_rate(rate)
-    table = _table()
     existing = session.execute(
-        table.select().where(
-            table.c.currency == code, table.c.quote == reporting, table.c.valid_on == on
+        CURRENCYRATE.select().where(
+            CURRENCYRATE.c.currency == code,
+            CURRENCYRATE.c.quote == reporting,
+            CURRENCYRATE.c.valid_on == on,
         )
     ).first()
     if existing is None:
         session.execute(
-            table.insert().values(
+            CURRENCYRATE.insert().values(
                 currency=code, quote=reporting, rate=_rate_text(value), valid_on=on
             )
         )
     else:
         session.execute(
-            table.update().where(table.c.id == existing.id).values(rate=_rate_text(value))
+            CURRENCYRATE.update()
+            .where(CURRENCYRATE.c.id == existing.id)
+            .values(rate=_rate_text(value))
         )
     return {
         "currency": code,
@@ -97,14 +90,13 @@ def list_rates(
     session: Session | Connection, reporting: str, currency: str | None = None
 ) -> list[dict]:
     """Rates into the reporting currency, by currency, newest first within each currency."""
-    table = _table()
     query = (
-        table.select()
-        .where(table.c.quote == reporting)
-        .order_by(table.c.currency, table.c.valid_on.desc())
+        CURRENCYRATE.select()
+        .where(CURRENCYRATE.c.quote == reporting)
+        .order_by(CURRENCYRATE.c.currency, CURRENCYRATE.c.valid_on.desc())
     )
     if currency is not None:
-        query = query.where(table.c.currency == check_currency(currency))
+        query = query.where(CURRENCYRATE.c.currency == check_currency(currency))
     return [
         {
             "currency": row.currency,
@@ -126,13 +118,10 @@ class Converter:
 
     def _load(self, currency: str) -> tuple[list[dt.date], list[Decimal]]:
         if currency not in self._rates:
-            import sqlalchemy as sa
-
-            table = _table()
             rows = self.session.execute(
-                sa.select(table.c.valid_on, table.c.rate)
-                .where(table.c.currency == currency, table.c.quote == self.reporting)
-                .order_by(table.c.valid_on)
+                sa.select(CURRENCYRATE.c.valid_on, CURRENCYRATE.c.rate)
+                .where(CURRENCYRATE.c.currency == currency, CURRENCYRATE.c.quote == self.reporting)
+                .order_by(CURRENCYRATE.c.valid_on)
             ).all()
             self._rates[currency] = ([r.valid_on for r in rows], [Decimal(r.rate) for r in rows])
         return self._rates[currency]

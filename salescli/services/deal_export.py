@@ -9,26 +9,19 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import UsageError
+from salescli.instants import utc
+from salescli.services.deals import STATES
 from salescli.services.io_common import (
-    ACCOUNT,
-    CONTACT,
-    DEAL,
-    DEALLINE,
-    LOSTREASON,
-    PRODUCT,
-    REP,
-    STAGE,
     account_filter,
-    instant,
     rep_filter,
     stream,
 )
+from salescli.tables import ACCOUNT, CONTACT, DEAL, DEALLINE, LOSTREASON, PRODUCT, REP, STAGE
 from salescli.text import fold
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-STATES = ("open", "won", "lost")
 EXPORT_COLUMNS = (
     "id",
     "external_id",
@@ -136,6 +129,6 @@ def export(
         close = record["close_date"]
         if isinstance(close, str):
             record["close_date"] = dt.date.fromisoformat(close)
-        record["created_at"] = instant(record["created_at"])
-        record["updated_at"] = instant(record["updated_at"])
+        record["created_at"] = utc(record["created_at"])
+        record["updated_at"] = utc(record["updated_at"])
         yield record

@@ -22,15 +22,10 @@ import sqlalchemy as sa
 from salescli.errors import InvalidData
 from salescli.services import csvio
 from salescli.services.csvio import FieldSpec, ImportContext, invalid
+from salescli.services.deals import DEAL_TYPES
 from salescli.services.io_common import (
-    CONTACT,
-    DEAL,
-    DEALLINE,
-    LOSTREASON,
-    PRODUCT,
-    STAGE,
-    STAGECHANGE,
     account_ref,
+    batch_ids,
     create_accounts,
     load_accounts,
     load_reps,
@@ -39,13 +34,12 @@ from salescli.services.io_common import (
     plan_accounts,
     rep_id,
 )
+from salescli.services.stages import CATEGORIES
+from salescli.tables import CONTACT, DEAL, DEALLINE, LOSTREASON, PRODUCT, STAGE, STAGECHANGE
 from salescli.text import fold, search_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-
-CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
-DEAL_TYPES = ("new", "existing")
 
 FIELDS = (
     FieldSpec(
@@ -392,14 +386,7 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext, report: dict) -> Non
             }
         )
     conn.execute(sa.insert(DEAL), payload)
-    # Rows of one executemany get increasing ids in insertion order on both backends.
-    ids = list(
-        conn.execute(
-            sa.select(DEAL.c.id).where(DEAL.c.import_batch_id == batch).order_by(DEAL.c.id)
-        ).scalars()
-    )
-    if len(ids) != len(rows):  # pragma: no cover - guarded by the batch id
-        raise InvalidData("import: could not read back the new deal ids; nothing imported")
+    ids = batch_ids(conn, DEAL, batch, len(rows), "deal")
     first = ctx.state["first_open"]
     by = f"import batch {batch}"
     history = []

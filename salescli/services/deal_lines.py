@@ -10,8 +10,9 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, NotFound
+from salescli.instants import utc
 from salescli.money import MAX_MAJOR, from_minor
-from salescli.services.deals import amount_minor, get, utc
+from salescli.services.deals import amount_minor, get
 
 if TYPE_CHECKING:
     from sqlmodel import Session

@@ -1,7 +1,7 @@
 """The `deal list` hot path: filtered deal rows and their totals, in SQLAlchemy Core.
 
-Runs over a Connection with lightweight `sa.table()` clauses: nothing here imports sqlmodel
-or salescli.models (tests/cli/test_deals.py checks it).
+Runs over a Connection with the lightweight tables of salescli.tables: nothing here imports
+sqlmodel or salescli.models (tests/cli/test_deals.py checks it).
 """
 
 from __future__ import annotations
@@ -11,9 +11,14 @@ from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from salescli.errors import InvalidData, NotFound
+from salescli.instants import utc
 from salescli.money import from_minor
-from salescli.services.deals import aware, me_or
+from salescli.services.deals import me_or
+from salescli.services.paging import first_rows
+from salescli.tables import ACCOUNT, CONTACT, DEAL, LOSTREASON, REP, STAGE
 from salescli.text import fold, like_pattern
 
 if TYPE_CHECKING:
@@ -22,6 +27,24 @@ if TYPE_CHECKING:
     from salescli.services.config import Settings
 
 SORTS = ("close", "amount", "created", "stage", "probability")
+# The deal columns a `deal list` row is built from.
+_LIST_COLUMNS = (
+    "id",
+    "title",
+    "account_id",
+    "contact_id",
+    "owner_id",
+    "amount_minor",
+    "currency",
+    "stage_id",
+    "probability",
+    "forecast_category",
+    "close_date",
+    "source",
+    "deal_type",
+    "created_at",
+    "updated_at",
+)
 
 
 @dataclass
@@ -35,81 +58,21 @@ class Filters:
     search: str | None = None
 
 
-def _tables() -> dict[str, Any]:
-    import sqlalchemy as sa
-
-    return {
-        "deal": sa.table(
-            "deal",
-            sa.column("id", sa.Integer()),
-            sa.column("title", sa.String()),
-            sa.column("account_id", sa.Integer()),
-            sa.column("contact_id", sa.Integer()),
-            sa.column("owner_id", sa.Integer()),
-            sa.column("amount_minor", sa.BigInteger()),
-            sa.column("currency", sa.String()),
-            sa.column("stage_id", sa.Integer()),
-            sa.column("probability", sa.Integer()),
-            sa.column("forecast_category", sa.String()),
-            sa.column("close_date", sa.Date()),
-            sa.column("source", sa.String()),
-            sa.column("deal_type", sa.String()),
-            sa.column("lost_reason_id", sa.Integer()),
-            sa.column("search_text", sa.String()),
-            sa.column("created_at", sa.DateTime()),
-            sa.column("updated_at", sa.DateTime()),
-        ),
-        "stage": sa.table(
-            "stage",
-            sa.column("id", sa.Integer()),
-            sa.column("name", sa.String()),
-            sa.column("position", sa.Integer()),
-            sa.column("kind", sa.String()),
-        ),
-        "account": sa.table(
-            "account",
-            sa.column("id", sa.Integer()),
-            sa.column("name", sa.String()),
-            sa.column("name_key", sa.String()),
-        ),
-        "contact": sa.table(
-            "contact", sa.column("id", sa.Integer()), sa.column("name", sa.String())
-        ),
-        "rep": sa.table(
-            "rep",
-            sa.column("id", sa.Integer()),
-            sa.column("name", sa.String()),
-            sa.column("name_key", sa.String()),
-            sa.column("team", sa.String()),
-            sa.column("manager_id", sa.Integer()),
-        ),
-        "lost": sa.table(
-            "lostreason", sa.column("id", sa.Integer()), sa.column("name", sa.String())
-        ),
-    }
-
-
-def _rep_id(conn: Connection, t: dict[str, Any], ref: str, settings: Settings) -> int:
-    import sqlalchemy as sa
-
-    rep = t["rep"]
+def _rep_id(conn: Connection, ref: str, settings: Settings) -> int:
     value = me_or(ref, settings).strip()
     if value.isdigit():
-        found = conn.execute(sa.select(rep.c.id).where(rep.c.id == int(value))).scalar()
+        found = conn.execute(sa.select(REP.c.id).where(REP.c.id == int(value))).scalar()
         if found is not None:
             return int(found)
-    found = conn.execute(sa.select(rep.c.id).where(rep.c.name_key == fold(value))).scalar()
+    found = conn.execute(sa.select(REP.c.id).where(REP.c.name_key == fold(value))).scalar()
     if found is None:
         raise NotFound(f"rep '{ref}' not found (see: salescli rep list)")
     return int(found)
 
 
-def _team_ids(conn: Connection, t: dict[str, Any], team: str) -> list[int]:
+def _team_ids(conn: Connection, team: str) -> list[int]:
     """Reps whose team is `team`, or the rep named `team` and everyone under them."""
-    import sqlalchemy as sa
-
-    rep = t["rep"]
-    rows = conn.execute(sa.select(rep.c.id, rep.c.name_key, rep.c.team, rep.c.manager_id)).all()
+    rows = conn.execute(sa.select(REP.c.id, REP.c.name_key, REP.c.team, REP.c.manager_id)).all()
     key = fold(team)
     found = {r.id for r in rows if r.team and fold(r.team) == key}
     managers = [r.id for r in rows if r.name_key == key]
@@ -132,51 +95,47 @@ def _team_ids(conn: Connection, t: dict[str, Any], team: str) -> list[int]:
     return sorted(found)
 
 
-def _where(conn: Connection, t: dict[str, Any], f: Filters, settings: Settings) -> list[Any]:
-    import sqlalchemy as sa
-
-    deal, stage, account = t["deal"], t["stage"], t["account"]
+def _where(conn: Connection, f: Filters, settings: Settings) -> list[Any]:
     clauses: list[Any] = []
     if f.stage is not None:
-        rows = conn.execute(sa.select(stage.c.id, stage.c.name).order_by(stage.c.position)).all()
+        rows = conn.execute(sa.select(STAGE.c.id, STAGE.c.name).order_by(STAGE.c.position)).all()
         ids = [r.id for r in rows if fold(r.name) == fold(f.stage)]
         if not ids:
             names = ", ".join(r.name for r in rows)
             raise NotFound(f"stage '{f.stage}' not found (stages: {names})")
-        clauses.append(deal.c.stage_id == ids[0])
+        clauses.append(DEAL.c.stage_id == ids[0])
     if f.owner is not None:
-        clauses.append(deal.c.owner_id == _rep_id(conn, t, f.owner, settings))
+        clauses.append(DEAL.c.owner_id == _rep_id(conn, f.owner, settings))
     if f.team is not None:
-        clauses.append(deal.c.owner_id.in_(_team_ids(conn, t, f.team)))
+        clauses.append(DEAL.c.owner_id.in_(_team_ids(conn, f.team)))
     if f.account is not None:
         value = f.account.strip()
-        cond = account.c.name_key == fold(value)
+        cond = ACCOUNT.c.name_key == fold(value)
         if value.isdigit():
-            cond = sa.or_(cond, account.c.id == int(value))
-        found = conn.execute(sa.select(account.c.id).where(cond).order_by(account.c.id)).all()
+            cond = sa.or_(cond, ACCOUNT.c.id == int(value))
+        found = conn.execute(sa.select(ACCOUNT.c.id).where(cond).order_by(ACCOUNT.c.id)).all()
         if not found:
             raise NotFound(f"account '{f.account}' not found (see: salescli account list)")
-        clauses.append(deal.c.account_id == found[0].id)
+        clauses.append(DEAL.c.account_id == found[0].id)
     if f.state is not None:
-        clauses.append(stage.c.kind == f.state)
+        clauses.append(STAGE.c.kind == f.state)
     if f.closing is not None:
-        clauses.append(deal.c.close_date >= f.closing[0])
-        clauses.append(deal.c.close_date < f.closing[1])
+        clauses.append(DEAL.c.close_date >= f.closing[0])
+        clauses.append(DEAL.c.close_date < f.closing[1])
     if f.search:
-        clauses.append(deal.c.search_text.like(like_pattern(f.search), escape="\\"))
+        clauses.append(DEAL.c.search_text.like(like_pattern(f.search), escape="\\"))
     return clauses
 
 
-def _order(t: dict[str, Any], sort: str) -> list[Any]:
-    deal, stage = t["deal"], t["stage"]
+def _order(sort: str) -> list[Any]:
     if sort not in SORTS:
         raise InvalidData(f"sort '{sort}' is not one of {', '.join(SORTS)} (e.g. --sort amount)")
     return {
-        "close": [deal.c.close_date.asc().nulls_last(), deal.c.id],
-        "amount": [deal.c.amount_minor.desc().nulls_last(), deal.c.id],
-        "created": [deal.c.created_at.desc(), deal.c.id.desc()],
-        "stage": [stage.c.position, deal.c.close_date.asc().nulls_last(), deal.c.id],
-        "probability": [deal.c.probability.desc(), deal.c.id],
+        "close": [DEAL.c.close_date.asc().nulls_last(), DEAL.c.id],
+        "amount": [DEAL.c.amount_minor.desc().nulls_last(), DEAL.c.id],
+        "created": [DEAL.c.created_at.desc(), DEAL.c.id.desc()],
+        "stage": [STAGE.c.position, DEAL.c.close_date.asc().nulls_last(), DEAL.c.id],
+        "probability": [DEAL.c.probability.desc(), DEAL.c.id],
     }[sort]
 
 
@@ -184,43 +143,27 @@ def list_deals(
     conn: Connection, f: Filters, settings: Settings, *, sort: str = "close", limit: int = 100
 ) -> tuple[list[dict[str, Any]], bool]:
     """Deals matching `f` in the JSON shape; (rows, whether more matched beyond `limit`)."""
-    import sqlalchemy as sa
-
-    t = _tables()
-    deal, stage, account, contact, rep, lost = (
-        t["deal"],
-        t["stage"],
-        t["account"],
-        t["contact"],
-        t["rep"],
-        t["lost"],
-    )
     if limit < 0:
         raise InvalidData(f"limit '{limit}' must be 0 (all) or more (e.g. --limit 50)")
     query = (
         sa.select(
-            deal,
-            stage.c.name.label("stage_name"),
-            account.c.name.label("account_name"),
-            contact.c.name.label("contact_name"),
-            rep.c.name.label("owner_name"),
-            lost.c.name.label("lost_name"),
+            *(DEAL.c[name] for name in _LIST_COLUMNS),
+            STAGE.c.name.label("stage_name"),
+            ACCOUNT.c.name.label("account_name"),
+            CONTACT.c.name.label("contact_name"),
+            REP.c.name.label("owner_name"),
+            LOSTREASON.c.name.label("lost_name"),
         )
-        .select_from(deal)
-        .join(stage, stage.c.id == deal.c.stage_id)
-        .outerjoin(account, account.c.id == deal.c.account_id)
-        .outerjoin(contact, contact.c.id == deal.c.contact_id)
-        .outerjoin(rep, rep.c.id == deal.c.owner_id)
-        .outerjoin(lost, lost.c.id == deal.c.lost_reason_id)
-        .where(*_where(conn, t, f, settings))
-        .order_by(*_order(t, sort))
+        .select_from(DEAL)
+        .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
+        .outerjoin(ACCOUNT, ACCOUNT.c.id == DEAL.c.account_id)
+        .outerjoin(CONTACT, CONTACT.c.id == DEAL.c.contact_id)
+        .outerjoin(REP, REP.c.id == DEAL.c.owner_id)
+        .outerjoin(LOSTREASON, LOSTREASON.c.id == DEAL.c.lost_reason_id)
+        .where(*_where(conn, f, settings))
+        .order_by(*_order(sort))
     )
-    if limit:
-        query = query.limit(limit + 1)
-    rows = conn.execute(query).all()
-    more = bool(limit) and len(rows) > limit
-    if more:
-        rows = rows[:limit]
+    rows, more = first_rows(conn, query, limit)
     return [
         {
             "id": r.id,
@@ -241,8 +184,8 @@ def list_deals(
             "source": r.source,
             "type": r.deal_type,
             "lost_reason": r.lost_name,
-            "created_at": aware(r.created_at),
-            "updated_at": aware(r.updated_at),
+            "created_at": utc(r.created_at),
+            "updated_at": utc(r.updated_at),
         }
         for r in rows
     ], more
@@ -254,23 +197,19 @@ def totals(conn: Connection, f: Filters, settings: Settings) -> dict[str, Any]:
     Won and lost deals convert at the rate in force on their close date, open deals at the
     latest rate; a missing rate is an error naming the currency.
     """
-    import sqlalchemy as sa
-
     from salescli.services.currency import Converter, round_money
 
-    t = _tables()
-    deal, stage = t["deal"], t["stage"]
     query = (
         sa.select(
-            deal.c.amount_minor,
-            deal.c.currency,
-            deal.c.close_date,
-            deal.c.probability,
-            stage.c.kind,
+            DEAL.c.amount_minor,
+            DEAL.c.currency,
+            DEAL.c.close_date,
+            DEAL.c.probability,
+            STAGE.c.kind,
         )
-        .select_from(deal)
-        .join(stage, stage.c.id == deal.c.stage_id)
-        .where(*_where(conn, t, f, settings))
+        .select_from(DEAL)
+        .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
+        .where(*_where(conn, f, settings))
     )
     reporting = settings.currency
     converter = Converter(conn, reporting)

@@ -7,8 +7,9 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData
+from salescli.instants import utc
 from salescli.services.deal_lines import list_lines
-from salescli.services.deals import aware, get, record, utc
+from salescli.services.deals import get, record
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -33,7 +34,7 @@ def show(session: Session, deal_id: int | str, now: dt.datetime) -> dict[str, An
         {
             "id": a.id,
             "kind": a.kind,
-            "at": aware(a.occurred_at),
+            "at": utc(a.occurred_at),
             "rep": rep,
             "outcome": a.outcome,
             "text": a.text,
@@ -50,7 +51,7 @@ def show(session: Session, deal_id: int | str, now: dt.datetime) -> dict[str, An
         {
             "id": t.id,
             "title": t.title,
-            "due_at": aware(t.due_at),
+            "due_at": utc(t.due_at),
             "owner": owner,
             "priority": t.priority,
             "done": t.done_at is not None,
@@ -78,8 +79,8 @@ def history(session: Session, deal_id: int | str, now: dt.datetime) -> list[dict
     )
     rows = []
     for index, change in enumerate(changes):
-        start = aware(change.changed_at)
-        end = aware(changes[index + 1].changed_at) if index + 1 < len(changes) else utc(now)
+        start = utc(change.changed_at)
+        end = utc(changes[index + 1].changed_at) if index + 1 < len(changes) else utc(now)
         assert start is not None and end is not None
         rows.append(
             {
@@ -123,8 +124,8 @@ def stale(
     at_now = utc(now)
     rows = []
     for deal, stage_name, stage_days, owner, activity_at in session.execute(query).all():
-        times = [aware(deal.stage_entered_at), aware(deal.last_activity_at)]
-        times.append(aware(activity_at))
+        times = [utc(deal.stage_entered_at), utc(deal.last_activity_at)]
+        times.append(utc(activity_at))
         last = max(t for t in times if t is not None)
         limit = days if days is not None else stage_days
         idle = at_now - last

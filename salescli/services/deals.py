@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, NotFound
+from salescli.instants import utc
 from salescli.money import check_currency, from_minor, to_minor
 from salescli.text import search_text
 
@@ -26,21 +27,9 @@ if TYPE_CHECKING:
     from salescli.services.config import Settings
 
 DEAL_TYPES = ("new", "existing")
+# A deal's state is the kind of its stage.
+STATES = ("open", "won", "lost")
 TITLE_MAX = 300
-
-
-def utc(value: dt.datetime) -> dt.datetime:
-    """A plain aware UTC datetime (pendulum instances are converted)."""
-    if value.tzinfo is None:
-        raise ValueError("naive datetime")
-    return dt.datetime.fromtimestamp(value.timestamp(), dt.UTC)
-
-
-def aware(value: dt.datetime | None) -> dt.datetime | None:
-    """A stored instant as an aware UTC datetime (naive values are UTC)."""
-    if value is None:
-        return None
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def clean_title(title: str) -> str:
@@ -311,10 +300,10 @@ def record(session: Session, deal: Deal) -> dict[str, Any]:
         "lost_reason": reason.name if reason else None,
         "lost_note": deal.lost_note,
         "lead_id": deal.lead_id,
-        "created_at": aware(deal.created_at),
-        "updated_at": aware(deal.updated_at),
-        "stage_entered_at": aware(deal.stage_entered_at),
-        "last_activity_at": aware(deal.last_activity_at),
+        "created_at": utc(deal.created_at),
+        "updated_at": utc(deal.updated_at),
+        "stage_entered_at": utc(deal.stage_entered_at),
+        "last_activity_at": utc(deal.last_activity_at),
     }
 
 

@@ -1,6 +1,6 @@
 """What the account, contact, product and deal import/export modules share.
 
-Lightweight `sqlalchemy.table()` clauses (no sqlmodel, no models on the import path), rep and
+No sqlmodel, no models on the import path (tables come from salescli.tables): rep and
 account lookups loaded once per import, accounts that a deal or contact file names created in
 the same transaction (`create_accounts`, `plan_accounts`, `accounts_message`), and the export
 side's streaming and `--owner` / `--account` filters.
@@ -15,120 +15,15 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from salescli.errors import NotFound
+from salescli.errors import InvalidData, NotFound
 from salescli.services import csvio
 from salescli.services.csvio import ImportContext, RowError, invalid
+from salescli.tables import ACCOUNT, REP
 from salescli.text import fold, search_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-ACCOUNT = sa.table(
-    "account",
-    sa.column("id", sa.Integer),
-    sa.column("name"),
-    sa.column("name_key"),
-    sa.column("industry"),
-    sa.column("website"),
-    sa.column("phone"),
-    sa.column("country"),
-    sa.column("territory"),
-    sa.column("employees", sa.Integer),
-    sa.column("parent_id", sa.Integer),
-    sa.column("owner_id", sa.Integer),
-    sa.column("external_id"),
-    sa.column("notes"),
-    sa.column("search_text"),
-    sa.column("created_at"),
-    sa.column("updated_at"),
-    sa.column("last_contact_at"),
-)
-CONTACT = sa.table(
-    "contact",
-    sa.column("id", sa.Integer),
-    sa.column("name"),
-    sa.column("email"),
-    sa.column("email_key"),
-    sa.column("phone"),
-    sa.column("title"),
-    sa.column("account_id", sa.Integer),
-    sa.column("owner_id", sa.Integer),
-    sa.column("lead_id", sa.Integer),
-    sa.column("external_id"),
-    sa.column("search_text"),
-    sa.column("created_at"),
-    sa.column("updated_at"),
-    sa.column("last_contact_at"),
-)
-PRODUCT = sa.table(
-    "product",
-    sa.column("id", sa.Integer),
-    sa.column("name"),
-    sa.column("name_key"),
-    sa.column("series"),
-    sa.column("price_minor", sa.BigInteger),
-    sa.column("currency"),
-    sa.column("active", sa.Boolean),
-    sa.column("external_id"),
-    sa.column("created_at"),
-)
-DEAL = sa.table(
-    "deal",
-    sa.column("id", sa.Integer),
-    sa.column("title"),
-    sa.column("account_id", sa.Integer),
-    sa.column("contact_id", sa.Integer),
-    sa.column("owner_id", sa.Integer),
-    sa.column("lead_id", sa.Integer),
-    sa.column("amount_minor", sa.BigInteger),
-    sa.column("currency"),
-    sa.column("stage_id", sa.Integer),
-    sa.column("probability", sa.Integer),
-    sa.column("probability_override", sa.Boolean),
-    sa.column("forecast_category"),
-    sa.column("category_override", sa.Boolean),
-    sa.column("close_date", sa.Date),
-    sa.column("source"),
-    sa.column("deal_type"),
-    sa.column("lost_reason_id", sa.Integer),
-    sa.column("lost_note"),
-    sa.column("external_id"),
-    sa.column("import_batch_id", sa.Integer),
-    sa.column("search_text"),
-    sa.column("created_at"),
-    sa.column("updated_at"),
-    sa.column("stage_entered_at"),
-    sa.column("last_activity_at"),
-)
-STAGE = sa.table(
-    "stage",
-    sa.column("id", sa.Integer),
-    sa.column("name"),
-    sa.column("position", sa.Integer),
-    sa.column("probability", sa.Integer),
-    sa.column("forecast_category"),
-    sa.column("kind"),
-)
-STAGECHANGE = sa.table(
-    "stagechange",
-    sa.column("deal_id", sa.Integer),
-    sa.column("from_stage_id", sa.Integer),
-    sa.column("to_stage_id", sa.Integer),
-    sa.column("probability", sa.Integer),
-    sa.column("changed_at"),
-    sa.column("changed_by"),
-)
-DEALLINE = sa.table(
-    "dealline",
-    sa.column("deal_id", sa.Integer),
-    sa.column("product_id", sa.Integer),
-    sa.column("quantity", sa.Integer),
-    sa.column("unit_price_minor", sa.BigInteger),
-    sa.column("discount_bp", sa.Integer),
-    sa.column("amount_minor", sa.BigInteger),
-)
-LOSTREASON = sa.table("lostreason", sa.column("id", sa.Integer), sa.column("name"))
-REP = sa.table("rep", sa.column("id", sa.Integer), sa.column("name"), sa.column("name_key"))
 CHUNK = 500
 
 
@@ -229,6 +124,18 @@ def create_accounts(conn: Connection, names: dict[str, str], now: dt.datetime) -
     return account_ids_by_key(conn, list(names))
 
 
+def batch_ids(conn: Connection, table: Any, batch: int | None, count: int, noun: str) -> list[int]:
+    """The ids of the rows one executemany just inserted for import `batch`, in row order.
+
+    Rows of one executemany get increasing ids in insertion order on both backends.
+    """
+    query = sa.select(table.c.id).where(table.c.import_batch_id == batch).order_by(table.c.id)
+    ids = list(conn.execute(query).scalars())
+    if len(ids) != count:  # pragma: no cover - guarded by the batch id
+        raise InvalidData(f"import: could not read back the new {noun} ids; nothing imported")
+    return ids
+
+
 def new_accounts(rows: list[dict[str, Any]]) -> dict[str, str]:
     """The accounts the clean rows name that do not exist yet (key -> first spelling)."""
     names: dict[str, str] = {}
@@ -243,15 +150,6 @@ def stream(conn: Connection, query: Any) -> Iterator[Any]:
         yield from conn.execute(query)
     else:
         yield from conn.execution_options(yield_per=2000).execute(query)
-
-
-def instant(value: Any) -> dt.datetime | None:
-    """A stored instant as aware UTC (SQLite gives text through untyped columns)."""
-    if value is None:
-        return None
-    if isinstance(value, str):
-        value = dt.datetime.fromisoformat(value)
-    return value.replace(tzinfo=dt.UTC) if value.tzinfo is None else value.astimezone(dt.UTC)
 
 
 def rep_filter(conn: Connection, ref: str) -> int | None:
@@ -278,6 +176,7 @@ def account_filter(conn: Connection, ref: str) -> int:
     found = conn.execute(sa.select(ACCOUNT.c.id).where(cond).order_by(ACCOUNT.c.id)).first()
     if found is None:
         raise NotFound(f"--account: account '{ref}' not found (see: salescli account list)")
+    return int(found[0])
 
 
 def plan_accounts(rows: list[csvio.Row], ctx: ImportContext, report: dict) -> list[RowError]:

@@ -13,53 +13,18 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData
+from salescli.instants import utc
 from salescli.services import csvio
 from salescli.services.csvio import FieldSpec, ImportContext, invalid
+from salescli.services.io_common import batch_ids, load_reps, rep_id, stream
+from salescli.services.lead_statuses import STATUSES
+from salescli.tables import LEAD, LEADASSIGNMENT, LEADTAG, REP
 from salescli.text import fold, phone_key, search_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-STATUSES = ("new", "contacted", "qualified", "unqualified", "nurturing", "converted", "lost")
 TAG_MAX = 100
-
-LEAD = sa.table(
-    "lead",
-    sa.column("id", sa.Integer),
-    sa.column("name"),
-    sa.column("email"),
-    sa.column("email_key"),
-    sa.column("phone"),
-    sa.column("phone_key"),
-    sa.column("company"),
-    sa.column("title"),
-    sa.column("source"),
-    sa.column("status"),
-    sa.column("status_reason"),
-    sa.column("territory"),
-    sa.column("owner_id", sa.Integer),
-    sa.column("score", sa.Integer),
-    sa.column("external_id"),
-    sa.column("notes"),
-    sa.column("search_text"),
-    sa.column("import_batch_id", sa.Integer),
-    sa.column("forgotten", sa.Boolean),
-    sa.column("created_at"),
-    sa.column("updated_at"),
-    sa.column("last_contact_at"),
-)
-LEADTAG = sa.table("leadtag", sa.column("lead_id", sa.Integer), sa.column("tag"))
-ASSIGNMENT = sa.table(
-    "leadassignment",
-    sa.column("lead_id", sa.Integer),
-    sa.column("rep_id", sa.Integer),
-    sa.column("previous_rep_id", sa.Integer),
-    sa.column("strategy"),
-    sa.column("reason"),
-    sa.column("assigned_by"),
-    sa.column("assigned_at"),
-)
-REP = sa.table("rep", sa.column("id", sa.Integer), sa.column("name"), sa.column("name_key"))
 
 FIELDS = (
     FieldSpec(
@@ -147,11 +112,7 @@ def lead_search_text(values: dict[str, Any]) -> str:
 def _prepare(ctx: ImportContext) -> None:
     conn = ctx.conn
     assert conn is not None
-    reps = {key: rep_id for rep_id, key in conn.execute(sa.select(REP.c.id, REP.c.name_key))}
-    ctx.state["reps"] = reps
-    ctx.state["rep_ids"] = set(reps.values())
-    if ctx.options.owner:
-        ctx.state["default_owner"] = _rep_id(ctx, ctx.options.owner, for_option=True)
+    load_reps(ctx)
     emails: dict[str, str] = {}
     phones: dict[str, str] = {}
     externals: dict[str, str] = {}
@@ -176,20 +137,6 @@ def _prepare(ctx: ImportContext) -> None:
         ctx.state["score"] = scoring.score_value
 
 
-def _rep_id(ctx: ImportContext, name: str, *, for_option: bool = False) -> int:
-    reps: dict[str, int] = ctx.state["reps"]
-    found = reps.get(fold(name))
-    if found is None and name.strip().isdigit() and int(name) in ctx.state["rep_ids"]:
-        found = int(name)
-    if found is None:
-        if for_option:
-            from salescli.errors import NotFound
-
-            raise NotFound(f"--owner: rep '{name}' not found (see: salescli rep list)")
-        raise invalid("owner", name, "is not a rep (see: salescli rep list)")
-    return found
-
-
 def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     name = values["name"]
     if not name:
@@ -197,8 +144,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     email = values["email"]
     if email is not None:
         email = values["email"] = clean_email(email)
-    owner = values["owner"]
-    owner_id = _rep_id(ctx, owner) if owner is not None else None
+    owner_id = rep_id(ctx, values["owner"])
     tags = []
     for tag in values["tags"] or ():
         key = fold(tag)
@@ -311,14 +257,7 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext) -> None:
     needs_ids = any(row["tags"] or row["owner_id"] is not None for row in rows)
     if not needs_ids:
         return
-    # Rows of one executemany get increasing ids in insertion order on both backends.
-    ids = list(
-        conn.execute(
-            sa.select(LEAD.c.id).where(LEAD.c.import_batch_id == batch).order_by(LEAD.c.id)
-        ).scalars()
-    )
-    if len(ids) != len(rows):  # pragma: no cover - guarded by the batch id
-        raise InvalidData("import: could not read back the new lead ids; nothing imported")
+    ids = batch_ids(conn, LEAD, batch, len(rows), "lead")
     tags = [{"lead_id": i, "tag": t} for i, row in zip(ids, rows, strict=True) for t in row["tags"]]
     if tags:
         csvio.bulk_insert(conn, LEADTAG, tags)
@@ -338,7 +277,7 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext) -> None:
         if row["owner_id"] is not None
     ]
     if assignments:
-        csvio.bulk_insert(conn, ASSIGNMENT, assignments)
+        csvio.bulk_insert(conn, LEADASSIGNMENT, assignments)
 
 
 ENTITY = csvio.Entity(
@@ -362,8 +301,6 @@ def export(
 
     owner_id False = any owner, None = unowned, an int = that rep.
     """
-    from salescli.services.lead_queries import utc
-
     query = (
         sa.select(
             LEAD.c.id,
@@ -404,9 +341,9 @@ def export(
         tag_query = tag_query.where(cond)
     tag_query = tag_query.order_by(LEADTAG.c.lead_id, LEADTAG.c.tag)
     # Two ordered streams merged by lead id: nothing is held in memory but one lead's tags.
-    tag_rows = iter(_stream(conn, tag_query))
+    tag_rows = iter(stream(conn, tag_query))
     pending = next(tag_rows, None)
-    for row in _stream(conn, query):
+    for row in stream(conn, query):
         record = dict(row._mapping)
         tags = []
         while pending is not None and pending[0] <= record["id"]:
@@ -415,17 +352,5 @@ def export(
             pending = next(tag_rows, None)
         record["tags"] = tags
         for key in ("created_at", "updated_at", "last_contact_at"):
-            value = record[key]
-            if isinstance(value, str):
-                import datetime as dt
-
-                value = dt.datetime.fromisoformat(value)
-            record[key] = utc(value)
+            record[key] = utc(record[key])
         yield record
-
-
-def _stream(conn: Connection, query: Any) -> Iterator[Any]:
-    if conn.dialect.name == "sqlite":
-        yield from conn.execute(query)
-    else:
-        yield from conn.execution_options(yield_per=2000).execute(query)

@@ -1,60 +1,29 @@
 """The lead read paths that must start fast (`lead list`, `lead sources`).
 
-SQLAlchemy Core over lightweight `table()/column()` clauses: no SQLModel, no ORM, so
+SQLAlchemy Core over the lightweight tables of salescli.tables: no SQLModel, no ORM, so
 `lead list` pays only for SQLAlchemy Core. One query per list (tags aggregated in SQL).
 """
 
 from __future__ import annotations
 
-import datetime as dt
 from collections.abc import Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from salescli.errors import NotFound
+from salescli.instants import utc
+from salescli.services.paging import first_rows
+from salescli.tables import LEAD, LEADTAG, REP
 from salescli.text import fold, like_pattern
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-LEAD = sa.table(
-    "lead",
-    sa.column("id", sa.Integer),
-    sa.column("name", sa.String),
-    sa.column("email", sa.String),
-    sa.column("phone", sa.String),
-    sa.column("company", sa.String),
-    sa.column("title", sa.String),
-    sa.column("source", sa.String),
-    sa.column("status", sa.String),
-    sa.column("status_reason", sa.String),
-    sa.column("territory", sa.String),
-    sa.column("owner_id", sa.Integer),
-    sa.column("score", sa.Integer),
-    sa.column("search_text", sa.String),
-    sa.column("forgotten", sa.Boolean),
-    sa.column("created_at", sa.DateTime),
-    sa.column("updated_at", sa.DateTime),
-    sa.column("last_contact_at", sa.DateTime),
-)
-REP = sa.table("rep", sa.column("id", sa.Integer), sa.column("name", sa.String))
-REP_KEY = sa.table("rep", sa.column("id", sa.Integer), sa.column("name_key", sa.String))
-LEADTAG = sa.table("leadtag", sa.column("lead_id", sa.Integer), sa.column("tag", sa.String))
-
 SORTS = ("created", "score", "last-contact", "name")
 NO_OWNER = "none"
 # Tags never contain a comma (lead tag splits on it), so it can separate them in one string.
 TAG_SEPARATOR = ","
-
-
-def utc(value: dt.datetime | None) -> dt.datetime | None:
-    """Core columns come back naive on SQLite (stored as UTC) and aware on PostgreSQL."""
-    if value is None:
-        return None
-    if value.tzinfo is None:
-        return value.replace(tzinfo=dt.UTC)
-    return value.astimezone(dt.UTC)
 
 
 def _select() -> sa.Select:
@@ -100,13 +69,11 @@ def owner_id_for(conn: Connection, owner: str) -> int | None:
     if fold(owner) == NO_OWNER:
         return None
     if owner.strip().isdigit():
-        found = conn.execute(
-            sa.select(REP_KEY.c.id).where(REP_KEY.c.id == int(owner))
-        ).scalar_one_or_none()
+        found = conn.execute(sa.select(REP.c.id).where(REP.c.id == int(owner))).scalar_one_or_none()
         if found is not None:
             return found
     found = conn.execute(
-        sa.select(REP_KEY.c.id).where(REP_KEY.c.name_key == fold(owner))
+        sa.select(REP.c.id).where(REP.c.name_key == fold(owner))
     ).scalar_one_or_none()
     if found is None:
         raise NotFound(f"rep '{owner}' not found (see: salescli rep list)")
@@ -140,8 +107,11 @@ def list_leads(
     sort: str = "created",
     limit: int = 100,
     ids: Sequence[int] | None = None,
-) -> list[dict]:
-    """Leads matching every filter given, in the JSON shape; limit 0 = all."""
+) -> tuple[list[dict], bool]:
+    """Leads matching every filter given, in the JSON shape; limit 0 = all.
+
+    Returns (rows, whether more leads matched beyond `limit`).
+    """
     query = _select()
     if ids is not None:
         query = query.where(LEAD.c.id.in_(list(ids)))
@@ -165,9 +135,8 @@ def list_leads(
     if search:
         query = query.where(LEAD.c.search_text.like(like_pattern(search), escape="\\"))
     query = query.order_by(*_order(conn, sort))
-    if limit:
-        query = query.limit(limit)
-    return [row_to_record(row) for row in conn.execute(query)]
+    rows, more = first_rows(conn, query, limit)
+    return [row_to_record(row) for row in rows], more
 
 
 def sources(conn: Connection) -> list[dict]:

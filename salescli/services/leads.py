@@ -14,6 +14,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, NotFound
+from salescli.services.lead_statuses import REASON_STATUSES, STATUSES
 from salescli.text import fold
 
 if TYPE_CHECKING:
@@ -22,9 +23,6 @@ if TYPE_CHECKING:
     from salescli.models import Lead, Rep
     from salescli.services.config import Settings
 
-STATUSES = ("new", "contacted", "qualified", "unqualified", "nurturing", "converted", "lost")
-# Statuses whose reason is kept (disqualify --reason, lose --reason).
-REASON_STATUSES = ("unqualified", "lost")
 EDITABLE = ("name", "email", "phone", "company", "title", "source", "territory", "notes")
 MAX_LENGTH = {
     "name": 300,
@@ -371,11 +369,12 @@ def record(session: Session, lead: Lead) -> dict:
     from salescli.services import lead_queries
 
     session.flush()
-    return lead_queries.list_leads(session.connection(), ids=[lead.id], limit=0)[0]
+    rows, _ = lead_queries.list_leads(session.connection(), ids=[lead.id], limit=0)
+    return rows[0]
 
 
 def dicts(session: Session, query: Any) -> list[dict]:
-    from salescli.services.lead_queries import utc
+    from salescli.instants import utc
 
     rows = []
     for row in session.execute(query):

@@ -11,15 +11,15 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData
+from salescli.instants import utc
 from salescli.services import csvio
 from salescli.services.csvio import FieldSpec, ImportContext, invalid
 from salescli.services.io_common import (
-    PRODUCT,
     clean_text,
-    instant,
     minor_units,
     stream,
 )
+from salescli.tables import PRODUCT
 from salescli.text import fold
 
 if TYPE_CHECKING:
@@ -111,5 +111,5 @@ def export(conn: Connection, *, active: bool | None = None) -> Iterator[dict[str
         record = dict(row._mapping)
         record["price"] = from_minor(record.pop("price_minor"), record["currency"])
         record["active"] = bool(record["active"])
-        record["created_at"] = instant(record["created_at"])
+        record["created_at"] = utc(record["created_at"])
         yield record

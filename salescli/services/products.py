@@ -70,8 +70,8 @@ def add(
     settings: Settings,
 ) -> Product:
     """A new product; names are unique ignoring case."""
+    from salescli.instants import utc
     from salescli.models import Product
-    from salescli.services.deals import utc
 
     clean = clean_name(name)
     existing = _find(session, clean)

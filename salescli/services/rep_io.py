@@ -83,11 +83,12 @@ def entity(report: dict[str, Any] | None = None) -> Any:
 def _prepare(ctx: Any, report: dict[str, Any] | None) -> None:
     import sqlalchemy as sa
 
+    from salescli.tables import REP
+
     existing: dict[str, tuple[int, str]] = {}
     ids: dict[int, str] = {}
     if ctx.conn is not None:
-        rep = sa.table("rep", sa.column("id"), sa.column("name"), sa.column("name_key"))
-        for rid, name, key in ctx.conn.execute(sa.select(rep.c.id, rep.c.name, rep.c.name_key)):
+        for rid, name, key in ctx.conn.execute(sa.select(REP.c.id, REP.c.name, REP.c.name_key)):
             existing[key] = (rid, name)
             ids[rid] = name
     ctx.state.update(

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, NotFound
+from salescli.services.lead_statuses import CLOSED_STATUSES
 from salescli.text import fold
 
 if TYPE_CHECKING:
@@ -19,8 +20,6 @@ if TYPE_CHECKING:
     from salescli.models import Rep
     from salescli.services.config import Settings
 
-# Lead statuses that no longer need a rep's attention (they do not count as open leads).
-CLOSED_LEAD_STATUSES = ("converted", "lost", "unqualified")
 # `--manager none` clears a manager; a rep may therefore not be called that.
 NO_MANAGER = "none"
 NAME_MAX = 200
@@ -288,7 +287,7 @@ def open_leads(session: Session) -> dict[int, int]:
 
     query = (
         select(Lead.owner_id, sa.func.count())
-        .where(Lead.owner_id.is_not(None), Lead.status.not_in(CLOSED_LEAD_STATUSES))
+        .where(Lead.owner_id.is_not(None), Lead.status.not_in(CLOSED_STATUSES))
         .group_by(Lead.owner_id)
     )
     return {owner: int(count) for owner, count in session.exec(query).all()}

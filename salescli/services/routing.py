@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING
 
 from salescli.errors import InvalidData, NotFound, UsageError
 from salescli.services.config import ROUTING_STRATEGIES
+from salescli.services.lead_statuses import CLOSED_STATUSES, STATUSES
 from salescli.text import fold
 
 if TYPE_CHECKING:
@@ -24,8 +25,6 @@ if TYPE_CHECKING:
 
     from salescli.models import Lead
 
-STATUSES = ("new", "contacted", "qualified", "unqualified", "nurturing", "converted", "lost")
-CLOSED_STATUSES = ("converted", "lost", "unqualified")
 LAST_RR_KEY = "routing.round_robin.last_rep_id"
 STRATEGY_KEY = "routing.strategy"
 
@@ -69,19 +68,13 @@ def _record(
     me: str | None,
     now: dt.datetime,
 ) -> None:
-    from salescli.models import LeadAssignment
+    """Record the assignment (leads.record_assignment) and give the lead its new owner."""
+    from salescli.services.leads import record_assignment
 
-    session.add(
-        LeadAssignment(
-            lead_id=lead.id,
-            rep_id=rep_id,
-            previous_rep_id=lead.owner_id,
-            strategy=strategy,
-            reason=reason,
-            assigned_by=me,
-            assigned_at=now,
-        )
-    )
+    record_assignment(
+        session, lead, rep_id, previous_rep_id=lead.owner_id, strategy=strategy,
+        reason=reason, assigned_by=me, now=now,
+    )  # fmt: skip
     lead.owner_id = rep_id
     lead.updated_at = now
     session.add(lead)

@@ -17,6 +17,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
+from salescli.instants import utc
 from salescli.text import fold
 
 if TYPE_CHECKING:
@@ -109,20 +110,6 @@ def _int(value: str, default: int) -> int:
         return default
 
 
-def _aware(value: dt.datetime | None) -> dt.datetime | None:
-    """A plain aware datetime (naive taken as UTC; pendulum's subclass made plain)."""
-    if value is None:
-        return None
-    if value.tzinfo is None or value.utcoffset() is None:
-        value = value.replace(tzinfo=dt.UTC)
-    if type(value) is not dt.datetime:
-        u = value.astimezone(dt.UTC)
-        value = dt.datetime(
-            u.year, u.month, u.day, u.hour, u.minute, u.second, u.microsecond, tzinfo=dt.UTC
-        )
-    return value
-
-
 def _present(value: Any) -> bool:
     return value is not None and str(value).strip() != ""
 
@@ -135,7 +122,7 @@ def _decay(
     fields: Mapping[str, Any], now: dt.datetime, rules: Rules
 ) -> tuple[int, int, dt.datetime | None]:
     """(points lost, full weeks, reference instant) for the time since the last contact."""
-    since = _aware(fields.get("last_contact_at")) or _aware(fields.get("created_at"))
+    since = utc(fields.get("last_contact_at")) or utc(fields.get("created_at"))
     if since is None or now <= since:
         return 0, 0, since
     weeks = (now - since) // _WEEK
@@ -154,11 +141,11 @@ def score_value(
     fields: Mapping[str, Any], tags: Iterable[str], now: dt.datetime, rules: Rules
 ) -> int:
     """The score: the sum of every rule's points, never below 0 (fast path, no details)."""
-    now = _aware(now) or now
+    now = utc(now)
     total = rules.sources.get(fold(fields.get("source")), 0) if fields.get("source") else 0
     total += sum(pts for name, pts in rules.fields.items() if _present(fields.get(name)))
     total += sum(rules.tags.get(tag, 0) for tag in _unique_tags(tags))
-    if _engaged(_aware(fields.get("last_contact_at")), now, rules):
+    if _engaged(utc(fields.get("last_contact_at")), now, rules):
         total += rules.engagement_points
     total -= _decay(fields, now, rules)[0]
     return max(total, 0)
@@ -168,7 +155,7 @@ def score_breakdown(
     fields: Mapping[str, Any], tags: Iterable[str], now: dt.datetime, rules: Rules
 ) -> list[dict]:
     """Each rule's contribution: [{"rule": "source:referral", "points": 25, "detail": ...}]."""
-    now = _aware(now) or now
+    now = utc(now)
     rows: list[dict] = []
     source = fold(fields.get("source"))
     if source:
@@ -197,7 +184,7 @@ def score_breakdown(
                 "detail": f"tag {tag}" if known else f"no points configured for tag {tag}",
             }
         )
-    last = _aware(fields.get("last_contact_at"))
+    last = utc(fields.get("last_contact_at"))
     engaged = _engaged(last, now, rules)
     if last is None:
         detail = "never contacted"

@@ -498,3 +498,19 @@ def test_export_import_round_trip_for_every_entity(cli, tmp_path, other_db):
     listed = cli.json("deal", "export", "--format", "json", "--state", "open")
     assert [d["title"] for d in listed] == ["Open deal"]
     assert listed[0]["amount"] == 12000.5 and listed[0]["probability"] == 60
+
+
+def test_export_account_filter_keeps_that_accounts_rows(cli):
+    cli.ok("account", "add", "Acme")
+    cli.ok("account", "add", "Beta")
+    cli.ok("contact", "add", "Ana Souza", "--account", "Acme")
+    cli.ok("contact", "add", "Bo Chen", "--account", "Beta")
+    cli.ok("contact", "add", "Cy Loner")
+    cli.ok("deal", "add", "Acme deal", "--account", "acme")
+    cli.ok("deal", "add", "Beta deal", "--account", "Beta")
+    cli.ok("deal", "add", "No account")
+    contacts = cli.json("contact", "export", "--account", "ACME", "--format", "json")
+    assert [c["name"] for c in contacts] == ["Ana Souza"]
+    deals = cli.json("deal", "export", "--account", "Beta", "--format", "json")
+    assert [d["title"] for d in deals] == ["Beta deal"]
+    assert cli("deal", "export", "--account", "Nobody").code == 3

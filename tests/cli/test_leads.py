@@ -244,6 +244,22 @@ def test_list_default_order_json_shape_and_limit(cli):
     assert cli("lead", "list", "--sort", "size").code == 2
 
 
+def test_list_says_on_stderr_when_the_limit_cut_the_list(cli):
+    seed_list(cli)
+    notice = "(showing the first 2 leads: --limit 0 shows all)\n"
+    cut = cli.ok("lead", "list", "--limit", "2", "--format", "json")
+    assert ids(json.loads(cut.out)) == [4, 2]
+    assert cut.err == notice
+    table = cli.ok("lead", "list", "--limit", "2")
+    assert table.out.splitlines() == cli.ok("lead", "list").out.splitlines()[:3]
+    assert table.err == notice
+    for limit in ("4", "5", "0"):  # exactly the limit, more room, no limit: no notice
+        whole = cli.ok("lead", "list", "--limit", limit, "--format", "json")
+        assert ids(json.loads(whole.out)) == [4, 2, 3, 1]
+        assert whole.err == ""
+    assert cli.ok("lead", "list", "--status", "lost").err == ""
+
+
 def test_list_filters(cli):
     seed_list(cli)
 
