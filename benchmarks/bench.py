@@ -27,7 +27,9 @@ from pathlib import Path
 
 PY = sys.executable
 SALESCLI = [PY, "-m", "salescli"]
-MAVEN = Path(__file__).resolve().parents[2] / "shared" / "datasets" / "maven-crm-sales-opportunities"
+MAVEN = (
+    Path(__file__).resolve().parents[2] / "shared" / "datasets" / "maven-crm-sales-opportunities"
+)
 if not MAVEN.exists():
     MAVEN = Path("/work/shared/datasets/maven-crm-sales-opportunities")
 SOURCES = ["web", "referral", "event", "cold-call", "campaign", "partner"]
@@ -141,19 +143,33 @@ def main() -> int:
     rows = []
     passing = lambda _i: timed([PY, "-c", "pass"], dict(os.environ))  # noqa: E731
     wanted = lambda name: not args.only or name in args.only  # noqa: E731
-    print(f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cpus, runs={args.runs}")
+    print(
+        f"python {sys.version.split()[0]}, sqlite {sqlite3.sqlite_version}, {os.cpu_count()} cpus, runs={args.runs}"
+    )
     try:
         base_env = env_for(work / "empty.db")
         run_cli(base_env, "db", "init")
         if wanted("version"):
             rows.append(
-                paired("salescli --version", lambda _i: timed([*SALESCLI, "--version"], base_env),
-                       passing, args.runs, 15, "python -c pass")
+                paired(
+                    "salescli --version",
+                    lambda _i: timed([*SALESCLI, "--version"], base_env),
+                    passing,
+                    args.runs,
+                    15,
+                    "python -c pass",
+                )
             )
         if wanted("help"):
             rows.append(
-                paired("salescli --help", lambda _i: timed([*SALESCLI, "--help"], base_env),
-                       passing, args.runs, None, "python -c pass")
+                paired(
+                    "salescli --help",
+                    lambda _i: timed([*SALESCLI, "--help"], base_env),
+                    passing,
+                    args.runs,
+                    None,
+                    "python -c pass",
+                )
             )
         if wanted("lead-list") or wanted("lead-add"):
             leads_db = work / "leads.db"
@@ -163,16 +179,36 @@ def main() -> int:
             run_cli(env, "lead", "import", str(leads_csv))
             if wanted("lead-list"):
                 rows.append(
-                    paired("lead list (10,000 leads)", lambda _i: timed([*SALESCLI, "lead", "list"], env),
-                           passing, args.runs, 35, "python -c pass")
+                    paired(
+                        "lead list (10,000 leads)",
+                        lambda _i: timed([*SALESCLI, "lead", "list"], env),
+                        passing,
+                        args.runs,
+                        35,
+                        "python -c pass",
+                    )
                 )
             if wanted("lead-add"):
                 rows.append(
                     paired(
                         "lead add",
-                        lambda i: timed([*SALESCLI, "lead", "add", f"Bench Person {i}",
-                                         "--email", f"bench{i + 100}@example.org", "--source", "web"], env),
-                        passing, args.runs, None, "python -c pass",
+                        lambda i: timed(
+                            [
+                                *SALESCLI,
+                                "lead",
+                                "add",
+                                f"Bench Person {i}",
+                                "--email",
+                                f"bench{i + 100}@example.org",
+                                "--source",
+                                "web",
+                            ],
+                            env,
+                        ),
+                        passing,
+                        args.runs,
+                        None,
+                        "python -c pass",
                     )
                 )
         if wanted("lead-import"):
@@ -193,7 +229,11 @@ def main() -> int:
             def theirs(i: int) -> float:
                 db = work / f"raw{i}.db"
                 if sqlite_cli:
-                    elapsed = timed([sqlite_cli, str(db)], dict(os.environ), stdin=f".mode csv\n.import {big} lead\n")
+                    elapsed = timed(
+                        [sqlite_cli, str(db)],
+                        dict(os.environ),
+                        stdin=f".mode csv\n.import {big} lead\n",
+                    )
                 else:
                     start = time.perf_counter()
                     conn = sqlite3.connect(db)
@@ -201,15 +241,25 @@ def main() -> int:
                         reader = csv.reader(handle)
                         header = next(reader)
                         conn.execute(f"CREATE TABLE lead ({', '.join(header)})")
-                        conn.executemany(f"INSERT INTO lead VALUES ({', '.join('?' * len(header))})", reader)
+                        conn.executemany(
+                            f"INSERT INTO lead VALUES ({', '.join('?' * len(header))})", reader
+                        )
                     conn.commit()
                     conn.close()
                     elapsed = time.perf_counter() - start
                 db.unlink(missing_ok=True)
                 return elapsed
 
-            rows.append(paired("lead import (100,000 leads)", ours, theirs, max(3, args.runs // 5), 4,
-                               "sqlite3 .import" if sqlite_cli else "python sqlite3 executemany"))
+            rows.append(
+                paired(
+                    "lead import (100,000 leads)",
+                    ours,
+                    theirs,
+                    max(3, args.runs // 5),
+                    4,
+                    "sqlite3 .import" if sqlite_cli else "python sqlite3 executemany",
+                )
+            )
         if any(wanted(n) for n in ("deal-list", "deal-add", "deal-move")):
             deals_db = work / "deals.db"
             env = env_for(deals_db)
@@ -218,25 +268,58 @@ def main() -> int:
             run_cli(env, "deal", "import", str(deals_csv))
             if wanted("deal-list"):
                 rows.append(
-                    paired("deal list (10,000 deals)", lambda _i: timed([*SALESCLI, "deal", "list"], env),
-                           passing, args.runs, 35, "python -c pass")
+                    paired(
+                        "deal list (10,000 deals)",
+                        lambda _i: timed([*SALESCLI, "deal", "list"], env),
+                        passing,
+                        args.runs,
+                        35,
+                        "python -c pass",
+                    )
                 )
             if wanted("deal-add"):
                 rows.append(
-                    paired("deal add",
-                           lambda i: timed([*SALESCLI, "deal", "add", f"Bench deal {i}", "--amount", "12,000.50",
-                                            "--account", "Account 1", "--close", "fri"], env),
-                           passing, args.runs, None, "python -c pass")
+                    paired(
+                        "deal add",
+                        lambda i: timed(
+                            [
+                                *SALESCLI,
+                                "deal",
+                                "add",
+                                f"Bench deal {i}",
+                                "--amount",
+                                "12,000.50",
+                                "--account",
+                                "Account 1",
+                                "--close",
+                                "fri",
+                            ],
+                            env,
+                        ),
+                        passing,
+                        args.runs,
+                        None,
+                        "python -c pass",
+                    )
                 )
             if wanted("deal-move"):
                 # One deal moves back and forth between two open stages, so every call is a change.
-                subprocess.run([*SALESCLI, "deal", "move", "1", "qualification"], env=env,
-                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                subprocess.run(
+                    [*SALESCLI, "deal", "move", "1", "qualification"],
+                    env=env,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 moves = iter(["proposal", "qualification"] * (args.runs + 5))
                 rows.append(
-                    paired("deal move",
-                           lambda _i: timed([*SALESCLI, "deal", "move", "1", next(moves)], env),
-                           passing, args.runs, None, "python -c pass")
+                    paired(
+                        "deal move",
+                        lambda _i: timed([*SALESCLI, "deal", "move", "1", next(moves)], env),
+                        passing,
+                        args.runs,
+                        None,
+                        "python -c pass",
+                    )
                 )
         if wanted("maven-import"):
             script = Path(__file__).resolve().parents[1] / "examples" / "import-maven.sh"
@@ -244,15 +327,28 @@ def main() -> int:
             def maven(i: int) -> float:
                 db = work / f"maven{i}.db"
                 env = env_for(db)
-                subprocess.run(["bash", str(script), str(MAVEN), "--setup-only"], env=env,
-                               check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                subprocess.run(
+                    ["bash", str(script), str(MAVEN), "--setup-only"],
+                    env=env,
+                    check=True,
+                    stdout=subprocess.DEVNULL,
+                    stderr=subprocess.DEVNULL,
+                )
                 elapsed = timed(["bash", str(script), str(MAVEN), "--deals-only"], env)
                 for suffix in ("", "-wal", "-shm"):
                     Path(f"{db}{suffix}").unlink(missing_ok=True)
                 return elapsed
 
-            rows.append(paired("deal import (Maven, 8,800 deals)", maven, passing,
-                               max(3, args.runs // 5), None, "python -c pass"))
+            rows.append(
+                paired(
+                    "deal import (Maven, 8,800 deals)",
+                    maven,
+                    passing,
+                    max(3, args.runs // 5),
+                    None,
+                    "python -c pass",
+                )
+            )
     finally:
         shutil.rmtree(work, ignore_errors=True)
     return 0
