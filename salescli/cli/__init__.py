@@ -142,7 +142,22 @@ def _register(root: typer.Typer, names: set[str] | None = None) -> typer.Typer:
     return root
 
 
-app = _register(_root())
+_FULL_APP: typer.Typer | None = None
+
+
+def full_app() -> typer.Typer:
+    """The root with every group (help, completion, tests, the docs generator)."""
+    global _FULL_APP
+    if _FULL_APP is None:
+        _FULL_APP = _register(_root())
+    return _FULL_APP
+
+
+def __getattr__(name: str) -> Any:
+    # `salescli.cli.app` is built on first use: a normal run builds only its own group.
+    if name == "app":
+        return full_app()
+    raise AttributeError(name)
 
 
 def _group_in(argv: list[str]) -> str | None:
@@ -172,5 +187,5 @@ def run() -> None:
     if group in names and not completing:
         _register(_root(), {group})(prog_name="salescli")
     else:
-        app(prog_name="salescli")
+        full_app()(prog_name="salescli")
     sys.exit(0)
