@@ -92,8 +92,8 @@ def log(
         raise UsageError(f"record type '{target}' is not one of: {', '.join(TARGETS)}")
     if at > now:
         raise InvalidData(
-            f"at '{at.isoformat()}' is in the future: log what happened (plan it with "
-            "salescli task add; e.g. --at 2026-11-20T14:30)"
+            f"at '{at.isoformat()}' is in the future: the log records what happened "
+            "(e.g. --at 2026-11-20T14:30, or --at yesterday)"
         )
     text = (text or "").strip()
     outcome = (outcome or "").strip() or None
