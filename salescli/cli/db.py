@@ -53,6 +53,18 @@ def db_check(ctx: typer.Context, fmt: FormatOpt = Format.table, output: OutputOp
         raise typer.Exit(1)
 
 
+@app.command("vacuum")
+def db_vacuum(ctx: typer.Context, fmt: FormatOpt = Format.table, output: OutputOpt = None) -> None:
+    """Reclaim the space left by deleted rows (SQLite VACUUM; VACUUM ANALYZE on PostgreSQL).
+
+    Example: salescli db vacuum
+    """
+    from salescli import render
+    from salescli.services import maintenance
+
+    render.write_record(maintenance.vacuum(state(ctx).url), fmt, output=output)
+
+
 @app.command("backup")
 def db_backup(
     ctx: typer.Context,

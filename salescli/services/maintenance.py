@@ -69,6 +69,29 @@ def check(url: str) -> dict:
     }
 
 
+def vacuum(url: str) -> dict:
+    """Rebuild the file to reclaim space left by deletes (SQLite); VACUUM ANALYZE on PostgreSQL."""
+    from sqlalchemy import text
+
+    db.ensure_schema(url)
+    path = db.sqlite_path(url)
+    before = path.stat().st_size if path else None
+    # VACUUM cannot run inside a transaction: on SQLite the raw driver connection is in
+    # autocommit (isolation_level None, see db.engine); on PostgreSQL ask for AUTOCOMMIT.
+    if db.is_sqlite(url):
+        raw = db.engine(url, write=False).raw_connection()
+        try:
+            raw.driver_connection.execute("VACUUM")
+            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+        finally:
+            raw.close()
+    else:
+        with db.engine(url, write=False).connect() as conn:
+            conn.execution_options(isolation_level="AUTOCOMMIT").execute(text("VACUUM ANALYZE"))
+    after = path.stat().st_size if path else None
+    return {"database": db.display_url(url), "bytes_before": before, "bytes_after": after}
+
+
 def default_backup_path(url: str, now: dt.datetime) -> Path:
     path = db.sqlite_path(url)
     base = path.parent if path else db.default_path().parent

@@ -207,3 +207,12 @@ def test_kill_9_during_an_import_leaves_all_or_nothing(cli, db_url, tmp_path):
         assert batches == (count // rows, count)
         if count:
             break  # an import finished before the kill; later ones would be duplicates
+
+
+def test_db_vacuum_keeps_the_data(cli):
+    for i in range(200):
+        cli.ok("config", "set", "currency", "EUR" if i % 2 else "JPY")
+    result = cli.json("db", "vacuum")
+    assert set(result) == {"database", "bytes_before", "bytes_after"}
+    assert cli.ok("config", "get", "currency").out.strip() == "EUR"
+    assert cli.json("db", "check")["ok"] is True
