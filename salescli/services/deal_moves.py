@@ -80,6 +80,14 @@ def move(
     )  # fmt: skip
 
 
+def _check_close_day(on: dt.date, now: dt.datetime, verb: str) -> None:
+    if on > now.date():
+        raise InvalidData(
+            f"on '{on.isoformat()}' is in the future: a deal is {verb} on the day it happens "
+            f"(e.g. --on today, --on {now.date().isoformat()})"
+        )
+
+
 def win(
     session: Session,
     deal_id: int | str,
@@ -92,6 +100,7 @@ def win(
     """Close an open deal as won on `on` (its close date)."""
     from salescli.services import stages
 
+    _check_close_day(on, now, "won")
     deal = get(session, deal_id)
     current = require_open(session, deal, "win")
     target = stages.closed_stage(session, "won")
@@ -113,6 +122,7 @@ def lose(
     """Close an open deal as lost for a reason from the lost-reason list."""
     from salescli.services import stages
 
+    _check_close_day(on, now, "lost")
     deal = get(session, deal_id)
     current = require_open(session, deal, "lose")
     lost_reason = stages.get_reason(session, reason)

@@ -153,6 +153,8 @@ def test_close_dates_follow_the_configured_time_zone(cli):
     cli.ok("deal", "lose", str(lost), "--reason", "timing", "--on", "yesterday", env=late)
     rows = cli.sql("SELECT id, close_date FROM deal ORDER BY id")
     assert [(i, str(day)) for i, day in rows] == [(won, "2026-11-24"), (lost, "2026-11-23")]
+    future = cli("deal", "win", str(won), "--on", "tomorrow")
+    assert future.code == 1 and "is in the future" in future.err
     bad = cli("deal", "win", str(won), "--on", "someday")
     assert bad.code == 2 and "on 'someday' is not a date" in bad.err
 
