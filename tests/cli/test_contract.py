@@ -216,3 +216,26 @@ def test_db_vacuum_keeps_the_data(cli):
     assert set(result) == {"database", "bytes_before", "bytes_after"}
     assert cli.ok("config", "get", "currency").out.strip() == "EUR"
     assert cli.json("db", "check")["ok"] is True
+
+
+@sqlite_only
+def test_a_writer_waits_for_the_lock_instead_of_failing(cli, db_url):
+    import threading
+    import time
+
+    cli.ok("db", "init")
+    holder = sqlite3.connect(db_url, isolation_level=None, check_same_thread=False)
+    holder.execute("BEGIN IMMEDIATE")
+    holder.execute("INSERT INTO setting (key, value) VALUES ('timezone', 'Europe/Berlin')")
+    release = threading.Timer(1.0, lambda: holder.execute("COMMIT"))
+    release.start()
+    started = time.monotonic()
+    try:
+        result = cli("lead", "add", "Waiting Person", "--email", "wait@example.com")
+    finally:
+        release.join()
+        holder.close()
+    assert result.code == 0, result.err
+    assert time.monotonic() - started >= 0.9  # it really waited for the other writer
+    assert cli.sql("SELECT name FROM lead") == [("Waiting Person",)]
+    assert cli.sql("SELECT value FROM setting WHERE key = 'timezone'") == [("Europe/Berlin",)]
