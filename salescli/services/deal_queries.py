@@ -199,28 +199,34 @@ def totals(conn: Connection, f: Filters, settings: Settings) -> dict[str, Any]:
     """
     from salescli.services.currency import Converter, round_money
 
+    reporting = settings.currency
+    # Aggregate in SQL; only what conversion needs stays apart: the currency, the stage kind
+    # and probability, and the close date for deals in another currency (rates are dated).
+    rate_day = sa.case((DEAL.c.currency == reporting, sa.null()), else_=DEAL.c.close_date)
     query = (
         sa.select(
-            DEAL.c.amount_minor,
             DEAL.c.currency,
-            DEAL.c.close_date,
-            DEAL.c.probability,
+            rate_day.label("rate_day"),
             STAGE.c.kind,
+            DEAL.c.probability,
+            sa.func.count().label("deals"),
+            sa.func.count(DEAL.c.amount_minor).label("known"),
+            sa.cast(sa.func.sum(DEAL.c.amount_minor), sa.BigInteger).label("minor"),
         )
         .select_from(DEAL)
         .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
         .where(*_where(conn, f, settings))
+        .group_by(DEAL.c.currency, rate_day, STAGE.c.kind, DEAL.c.probability)
     )
-    reporting = settings.currency
     converter = Converter(conn, reporting)
     count = unknown = 0
     amount = weighted = Decimal(0)
-    for minor, currency, close_date, probability, kind in conn.execute(query).all():
-        count += 1
-        if minor is None:
-            unknown += 1
+    for currency, day, kind, probability, deals, known, minor in conn.execute(query).all():
+        count += deals
+        unknown += deals - known
+        if not known:
             continue
-        value = converter.convert(minor, currency, close_date if kind != "open" else None)
+        value = converter.convert(minor, currency, day if kind != "open" else None)
         amount += value
         if kind == "open":
             weighted += value * Decimal(probability) / 100
