@@ -134,6 +134,16 @@ def run_cli(env: dict[str, str], *args: str) -> None:
     subprocess.run([*SALESCLI, *args], env=env, check=True, stdout=subprocess.DEVNULL)
 
 
+def timed_on_fresh_db(db: Path, setup: list[str], measured: list[str]) -> float:
+    """Build a database with `setup` (untimed), time `measured` on it, then delete its files."""
+    env = env_for(db)
+    subprocess.run(setup, env=env, check=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    elapsed = timed(measured, env)
+    for suffix in ("", "-wal", "-shm"):
+        Path(f"{db}{suffix}").unlink(missing_ok=True)
+    return elapsed
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--runs", type=int, default=15)
@@ -216,13 +226,11 @@ def main() -> int:
             write_leads_csv(big, 100_000)
 
             def ours(i: int) -> float:
-                db = work / f"imp{i}.db"
-                env = env_for(db)
-                run_cli(env, "db", "init")
-                elapsed = timed([*SALESCLI, "lead", "import", str(big)], env)
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{db}{suffix}").unlink(missing_ok=True)
-                return elapsed
+                return timed_on_fresh_db(
+                    work / f"imp{i}.db",
+                    [*SALESCLI, "db", "init"],
+                    [*SALESCLI, "lead", "import", str(big)],
+                )
 
             sqlite_cli = shutil.which("sqlite3")
 
@@ -325,19 +333,11 @@ def main() -> int:
             script = Path(__file__).resolve().parents[1] / "examples" / "import-maven.sh"
 
             def maven(i: int) -> float:
-                db = work / f"maven{i}.db"
-                env = env_for(db)
-                subprocess.run(
+                return timed_on_fresh_db(
+                    work / f"maven{i}.db",
                     ["bash", str(script), str(MAVEN), "--setup-only"],
-                    env=env,
-                    check=True,
-                    stdout=subprocess.DEVNULL,
-                    stderr=subprocess.DEVNULL,
+                    ["bash", str(script), str(MAVEN), "--deals-only"],
                 )
-                elapsed = timed(["bash", str(script), str(MAVEN), "--deals-only"], env)
-                for suffix in ("", "-wal", "-shm"):
-                    Path(f"{db}{suffix}").unlink(missing_ok=True)
-                return elapsed
 
             rows.append(
                 paired(

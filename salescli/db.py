@@ -142,16 +142,24 @@ def _translate(exc: BaseException) -> BaseException:
             return Busy(f"database server unreachable: {first}")
         if "unable to open database" in text:
             return SalesError(f"cannot open the database file: {text}")
-        if "file is not a database" in text:
-            return SalesError(
-                "the database file is not a SQLite database (check --db / SALESCLI_DB)"
-            )
     if name == "IntegrityError":
         first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         return SalesError(f"refused by the database: {first}")
-    if name == "DatabaseError" and "not a database" in text:
+    if name in ("OperationalError", "DatabaseError") and "not a database" in text:
         return SalesError("the database file is not a SQLite database (check --db / SALESCLI_DB)")
     return exc
+
+
+@contextlib.contextmanager
+def _translated() -> Iterator[None]:
+    """Re-raise driver failures in the error vocabulary; anything else passes unchanged."""
+    try:
+        yield
+    except Exception as exc:
+        translated = _translate(exc)
+        if translated is exc:
+            raise
+        raise translated from exc
 
 
 def ensure_schema(url: str) -> None:
@@ -164,22 +172,16 @@ def ensure_schema(url: str) -> None:
     from sqlalchemy import text
 
     current = None
-    try:
-        with eng.connect() as conn:
-            has_version = conn.execute(
-                text(
-                    "SELECT count(*) FROM information_schema.tables WHERE table_name = 'alembic_version'"
-                    if not is_sqlite(url)
-                    else "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-                )
-            ).scalar_one()
-            if has_version:
-                current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-    except Exception as exc:  # noqa: BLE001 - translated below
-        translated = _translate(exc)
-        if translated is exc:
-            raise
-        raise translated from None
+    with _translated(), eng.connect() as conn:
+        has_version = conn.execute(
+            text(
+                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'alembic_version'"
+                if not is_sqlite(url)
+                else "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='alembic_version'"
+            )
+        ).scalar_one()
+        if has_version:
+            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
     if current != HEAD:
         migrate(url, current)
     _CHECKED.add(url)
@@ -214,17 +216,10 @@ def migrate(url: str, current: str | None) -> Path | None:
 
     config = Config()
     config.set_main_option("script_location", "salescli:migrations")
-    eng = engine(url, write=True)
-    try:
-        with eng.connect() as conn:
-            config.attributes["connection"] = conn
-            command.upgrade(config, "head")
-            conn.commit()
-    except Exception as exc:  # noqa: BLE001
-        translated = _translate(exc)
-        if translated is exc:
-            raise
-        raise translated from None
+    with _translated(), engine(url, write=True).connect() as conn:
+        config.attributes["connection"] = conn
+        command.upgrade(config, "head")
+        conn.commit()
     _CHECKED.add(url)
     return backup_path
 
@@ -236,36 +231,28 @@ def session_scope(url: str, *, write: bool = True) -> Iterator[Session]:
     from sqlmodel import Session
 
     session = Session(engine(url, write=write), expire_on_commit=False)
-    try:
-        yield session
-        if write:
-            session.commit()
-        else:
+    with _translated():
+        try:
+            yield session
+            if write:
+                session.commit()
+            else:
+                session.rollback()
+        except BaseException:
             session.rollback()
-    except BaseException as exc:
-        session.rollback()
-        translated = _translate(exc)
-        if translated is exc:
             raise
-        raise translated from exc
-    finally:
-        session.close()
+        finally:
+            session.close()
 
 
 @contextlib.contextmanager
 def connection_scope(url: str, *, write: bool = False) -> Iterator[Connection]:
     """A Core connection for the fast read paths (no ORM import)."""
     ensure_schema(url)
-    try:
-        with engine(url, write=write).connect() as conn:
-            yield conn
-            if write:
-                conn.commit()
-    except Exception as exc:
-        translated = _translate(exc)
-        if translated is exc:
-            raise
-        raise translated from exc
+    with _translated(), engine(url, write=write).connect() as conn:
+        yield conn
+        if write:
+            conn.commit()
 
 
 def sqlite_backup(source: Path, target: Path) -> Path:

@@ -141,22 +141,10 @@ def write_rows(
                 writer.writerow([csv_value(row.get(c.key), tz) for c in cols])
             return
         cols = _columns_for(rows, columns)
-        if fmt == Format.markdown:
-            stream.write("| " + " | ".join(c.header for c in cols) + " |\n")
-            stream.write(
-                "|" + "|".join("---:" if c.justify == "right" else "---" for c in cols) + "|\n"
-            )
-            for row in rows:
-                cells = [_markdown_cell(text_value(row.get(c.key), tz)) for c in cols]
-                stream.write("| " + " | ".join(cells) + " |\n")
-            return
-        if output is None and _stdout_is_terminal():
+        if fmt == Format.table and output is None and _stdout_is_terminal():
             _rich_table(rows, cols, tz, title)
         else:
-            # Not a terminal: plain tab-separated lines that grep and cut can read.
-            stream.write("\t".join(c.header for c in cols) + "\n")
-            for row in rows:
-                stream.write("\t".join(text_value(row.get(c.key), tz) for c in cols) + "\n")
+            _write_plain(stream, rows, cols, fmt, tz)
     finally:
         if output:
             stream.close()
@@ -233,18 +221,21 @@ def write_record(
                 continue
             heading = name.replace("_", " ")
             stream.write(f"\n### {heading}\n\n" if fmt == Format.markdown else f"\n{heading}:\n")
-            _write_section(stream, rows, section_cols, fmt, tz)
+            _write_plain(stream, rows, section_cols, fmt, tz)
     finally:
         if output:
             stream.close()
 
 
-def _write_section(
+def _write_plain(
     stream: Any, rows: list[dict], cols: list[Column], fmt: Format, tz: str | None
 ) -> None:
+    """A Markdown table, or (table format off a terminal) tab-separated lines for grep and cut."""
     if fmt == Format.markdown:
         stream.write("| " + " | ".join(c.header for c in cols) + " |\n")
-        stream.write("|" + "|".join("---" for _ in cols) + "|\n")
+        stream.write(
+            "|" + "|".join("---:" if c.justify == "right" else "---" for c in cols) + "|\n"
+        )
         for row in rows:
             cells = [_markdown_cell(text_value(row.get(c.key), tz)) for c in cols]
             stream.write("| " + " | ".join(cells) + " |\n")

@@ -315,15 +315,15 @@ def deal_edit(
             }.items()
             if value is not None
         }  # fmt: skip
+        note = None
         if account is not None:
             changes["account_id"], created = deals.account_for(session, account, st.now)
             if created:
-                changes["_note"] = f"account '{account.strip()}' did not exist: created it"
+                note = f"account '{account.strip()}' did not exist: created it"
         if contact is not None:
             changes["contact_id"] = deals.contact_for(session, contact)
         if not changes:
             raise UsageError("nothing to change: give at least one option (e.g. --amount 15000)")
-        note = changes.pop("_note", None)
         deal = deals.edit(session, deal_id, now=st.now, changes=changes)
         print_deal(st, session, deal, fmt, f"deal {deal.id} updated")
     if note:

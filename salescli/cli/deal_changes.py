@@ -39,13 +39,13 @@ def deal_move(
 
     st = state(ctx)
     with st.session() as session:
-        before = deals.record(session, deals.get(session, deal_id))["stage"]
+        before = deals.stage_of(session, deals.get(session, deal_id).stage_id).name
         deal = deal_moves.move(
             session, deal_id, stage, probability=probability, category=category_value(category),
             now=st.now, actor=None, settings=st.settings,
         )  # fmt: skip
-        after = deals.record(session, deal)
-        note = f"deal {deal.id}: {before} → {after['stage']} ({deal.probability}%, {deal.forecast_category})"
+        after = deals.stage_of(session, deal.stage_id).name
+        note = f"deal {deal.id}: {before} → {after} ({deal.probability}%, {deal.forecast_category})"
         print_deal(st, session, deal, fmt, note)
 
 
@@ -115,8 +115,8 @@ def deal_reopen(
         deal = deal_moves.reopen(
             session, deal_id, stage=stage, now=st.now, actor=None, settings=st.settings
         )
-        record = deals.record(session, deal)
-        print_deal(st, session, deal, fmt, f"deal {deal.id} reopened in {record['stage']}")
+        stage_name = deals.stage_of(session, deal.stage_id).name
+        print_deal(st, session, deal, fmt, f"deal {deal.id} reopened in {stage_name}")
 
 
 @app.command("delete")

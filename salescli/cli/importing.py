@@ -295,11 +295,7 @@ def run_import(ctx: typer.Context, entity: Entity, file: str, **flags: Any) -> I
     if result.dry_run:
         text = f"Dry run: {result.imported} {label} would be imported"
         if result.rejected:
-            text += f", {result.rejected} rejected:\n" + "\n".join(
-                f"  {e}" for e in result.errors[: csvio.MAX_LISTED_ERRORS]
-            )
-            more = result.rejected - csvio.MAX_LISTED_ERRORS
-            text += f"\n  and {more} more" if more > 0 else ""
+            text += f", {result.rejected} rejected:\n" + csvio.listed(result.errors)
         render.message(text + ("" if result.rejected else "; nothing written."))
         if result.rejected:
             raise typer.Exit(1)

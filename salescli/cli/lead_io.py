@@ -13,7 +13,7 @@ from salescli.cli.importing import (
     register_import,
     run_export,
 )
-from salescli.cli.lead import app
+from salescli.cli.lead import LeadStatus, app
 
 register_import(
     app,
@@ -34,7 +34,8 @@ def lead_export(
     fmt: ExportFormatOpt = ExportFormat.csv,
     output: ExportOutputOpt = None,
     status: Annotated[
-        list[str] | None, typer.Option("--status", help="Only this status (repeatable).")
+        list[LeadStatus] | None,
+        typer.Option("--status", case_sensitive=False, help="Only this status (repeatable)."),
     ] = None,
     source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
     owner: Annotated[
@@ -47,25 +48,9 @@ def lead_export(
     Example: salescli lead export --status new --output new-leads.csv
     """
     from salescli.services import lead_io
-    from salescli.services.lead_queries import owner_id_for
 
     def rows(conn: Any) -> Any:
-        owner_id = owner_id_for(conn, owner) if owner is not None else False
-        return lead_io.export(conn, status=_statuses(status), source=source, owner_id=owner_id)
+        statuses = [s.value for s in status or []]
+        return lead_io.export(conn, status=statuses, source=source, owner=owner)
 
     run_export(ctx, rows, lead_io.EXPORT_COLUMNS, fmt, output, "leads")
-
-
-def _statuses(values: list[str] | None) -> list[str] | None:
-    from salescli.errors import UsageError
-    from salescli.services.lead_statuses import STATUSES
-
-    if not values:
-        return None
-    clean = [v.strip().lower() for v in values]
-    for value in clean:
-        if value not in STATUSES:
-            raise UsageError(
-                f"--status '{value}' is not a lead status (one of {', '.join(STATUSES)})"
-            )
-    return clean

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from salescli.cli.common import FormatOpt, OutputOpt, state
-from salescli.cli.lead import app
+from salescli.cli.lead import LeadStatus, app
 from salescli.errors import UsageError
 from salescli.render import Column, Format
 
@@ -85,7 +85,10 @@ def lead_assign(
             help="round-robin, territory, skill or load (default: config routing.strategy)."
         ),
     ] = None,
-    status: Annotated[str, typer.Option(help="Route unowned leads with this status.")] = "new",
+    status: Annotated[
+        LeadStatus,
+        typer.Option(case_sensitive=False, help="Route unowned leads with this status."),
+    ] = LeadStatus.new,
     dry_run: Annotated[bool, typer.Option("--dry-run", help="Show, change nothing.")] = False,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -99,7 +102,7 @@ def lead_assign(
 
     if auto == (lead_id is not None) or (not auto and rep is None) or (auto and rep):
         raise UsageError("give ID REP, or --auto (e.g. salescli lead assign 12 'Ana Souza')")
-    if not auto and (strategy or dry_run or status != "new"):
+    if not auto and (strategy or dry_run or status != LeadStatus.new):
         raise UsageError("--strategy, --status and --dry-run go with --auto")
     st = state(ctx)
     with st.session(write=not dry_run) as session:
@@ -110,7 +113,7 @@ def lead_assign(
             rows = routing.auto_assign(
                 session,
                 strategy=chosen,
-                status=status,
+                status=status.value,
                 me=st.settings.me,
                 now=st.now,
                 dry_run=dry_run,

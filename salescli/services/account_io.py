@@ -12,18 +12,17 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData
-from salescli.instants import utc
 from salescli.services import csvio
 from salescli.services.csvio import FieldSpec, ImportContext, RowError, invalid
 from salescli.services.io_common import (
     account_ids_by_key,
     account_search_text,
     clean_text,
+    export_records,
     load_accounts,
     load_reps,
-    rep_filter,
+    owner_condition,
     rep_id,
-    stream,
 )
 from salescli.tables import ACCOUNT, REP
 from salescli.text import fold
@@ -239,12 +238,5 @@ def export(conn: Connection, *, owner: str | None = None) -> Iterator[dict[str, 
         .order_by(ACCOUNT.c.id)
     )
     if owner is not None:
-        owner_id = rep_filter(conn, owner)
-        query = query.where(
-            ACCOUNT.c.owner_id.is_(None) if owner_id is None else ACCOUNT.c.owner_id == owner_id
-        )
-    for row in stream(conn, query):
-        record = dict(row._mapping)
-        record["created_at"] = utc(record["created_at"])
-        record["updated_at"] = utc(record["updated_at"])
-        yield record
+        query = query.where(owner_condition(conn, ACCOUNT.c.owner_id, owner))
+    yield from export_records(conn, query)

@@ -197,7 +197,7 @@ def check_parent(session: Session, account: Account, parent_id: int | None) -> N
 
 def delete(session: Session, account: Account) -> dict:
     """Delete an account that has no deals and no contacts (refused with the counts otherwise)."""
-    counts = _dependents(session, account.id)
+    counts = dependents(session, account)
     if counts["deals"] or counts["contacts"]:
         raise InvalidData(
             f"account {account.id} '{account.name}' has {plural(counts['deals'], 'deal')} "
@@ -215,7 +215,8 @@ def plural(count: int, word: str) -> str:
     return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"
 
 
-def _dependents(session: Session, account_id: int | None) -> dict[str, int]:
+def dependents(session: Session, account: Account) -> dict[str, int]:
+    """How many deals, contacts, activities and tasks point at the account."""
     import sqlalchemy as sa
 
     from salescli.models import Activity, Contact, Deal, Task
@@ -227,14 +228,9 @@ def _dependents(session: Session, account_id: int | None) -> dict[str, int]:
         ("activities", Activity),
         ("tasks", Task),
     ):
-        stmt = sa.select(sa.func.count()).select_from(model).where(model.account_id == account_id)
+        stmt = sa.select(sa.func.count()).select_from(model).where(model.account_id == account.id)
         counts[key] = int(session.execute(stmt).scalar_one())
     return counts
-
-
-def dependents(session: Session, account: Account) -> dict[str, int]:
-    """How many deals, contacts, activities and tasks point at the account."""
-    return _dependents(session, account.id)
 
 
 def _deal_counts(settings_currency: str) -> Any:

@@ -135,17 +135,11 @@ def _touch(session: Session, target: str, record: Any, at: dt.datetime, now: dt.
 
 
 def _refresh_score(session: Session, lead: Any, now: dt.datetime) -> None:
-    """Re-score the lead when the scoring service is installed (it weighs recent contact)."""
-    import importlib
-    import importlib.util
+    """Re-score the lead (its score weighs recent contact)."""
+    from salescli.services import scoring
 
-    if importlib.util.find_spec("salescli.services.scoring") is None:
-        return
-    scoring = importlib.import_module("salescli.services.scoring")
-    refresh = getattr(scoring, "refresh", None)
-    if refresh is not None:
-        session.flush()
-        refresh(session, lead, now)
+    session.flush()
+    scoring.refresh(session, lead, now)
 
 
 def list_activities(
@@ -161,6 +155,7 @@ def list_activities(
     account_id: int | None = None,
     strict: bool = False,
     limit: int | None = None,
+    activity_id: int | None = None,
 ) -> list[dict]:
     """Activities newest first, filtered; [since, until) bounds `occurred_at` (UTC instants).
 
@@ -184,6 +179,8 @@ def list_activities(
         Activity.outcome,
         Activity.text,
     ).outerjoin(Rep, Rep.id == Activity.rep_id)
+    if activity_id is not None:
+        stmt = stmt.where(Activity.id == activity_id)
     if rep_id is not None:
         stmt = stmt.where(Activity.rep_id == rep_id)
     if kind is not None:
@@ -237,12 +234,4 @@ def list_activities(
 
 def record(session: Session, activity: Activity) -> dict:
     """One activity in the list's JSON shape."""
-    rows = [r for r in list_activities(session, **_only(activity)) if r["id"] == activity.id]
-    return rows[0]
-
-
-def _only(activity: Activity) -> dict:
-    for key in ("deal_id", "contact_id", "lead_id"):
-        if getattr(activity, key) is not None:
-            return {key: getattr(activity, key)}
-    return {"account_id": activity.account_id, "strict": True}
+    return list_activities(session, activity_id=activity.id)[0]

@@ -12,7 +12,6 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData
-from salescli.instants import utc
 from salescli.services import csvio
 from salescli.services.csvio import FieldSpec, ImportContext, invalid
 from salescli.services.io_common import (
@@ -20,12 +19,12 @@ from salescli.services.io_common import (
     account_ref,
     clean_text,
     create_accounts,
+    export_records,
     load_accounts,
     load_reps,
     new_accounts,
     plan_accounts,
     rep_id,
-    stream,
 )
 from salescli.tables import ACCOUNT, CONTACT, REP
 from salescli.text import fold, search_text
@@ -215,8 +214,4 @@ def export(conn: Connection, *, account: str | None = None) -> Iterator[dict[str
     )
     if account is not None:
         query = query.where(CONTACT.c.account_id == account_filter(conn, account))
-    for row in stream(conn, query):
-        record = dict(row._mapping)
-        for key in ("created_at", "updated_at", "last_contact_at"):
-            record[key] = utc(record[key])
-        yield record
+    yield from export_records(conn, query, ("created_at", "updated_at", "last_contact_at"))

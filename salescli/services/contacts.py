@@ -27,17 +27,9 @@ def clean_name(name: str) -> str:
 
 def check_email(email: str | None) -> str | None:
     """A syntactically valid address (normalised domain), or None for blank."""
-    if email is None or not email.strip():
-        return None
-    from email_validator import EmailNotValidError, validate_email
+    from salescli.text import check_email
 
-    try:
-        return validate_email(email.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        reason = str(exc).rstrip(".")
-        raise InvalidData(
-            f"email '{email}' is not an email address: {reason} (e.g. ana@example.com)"
-        ) from None
+    return check_email(email) if email and email.strip() else None
 
 
 def resolve(session: Session, ref: str, account_id: int | None = None) -> Contact:
@@ -163,11 +155,12 @@ def delete(session: Session, contact: Contact) -> dict:
 
     Its activities and tasks go with it; the account stays.
     """
+    from salescli.services.accounts import plural
+
     counts = dependents(session, contact)
     if counts["deals"]:
-        deals = "1 deal" if counts["deals"] == 1 else f"{counts['deals']} deals"
         raise InvalidData(
-            f"contact {contact.id} '{contact.name}' is the contact on {deals}: "
+            f"contact {contact.id} '{contact.name}' is the contact on {plural(counts['deals'], 'deal')}: "
             "change their contact first (salescli deal edit ID --contact OTHER)"
         )
     session.delete(contact)

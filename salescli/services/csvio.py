@@ -67,6 +67,7 @@ from salescli.services.csvtypes import (
     RowError,
     RowInvalid,
     invalid,
+    listed,
 )
 
 if TYPE_CHECKING:
@@ -90,6 +91,7 @@ __all__ = [
     "bulk_insert",
     "export_rows",
     "invalid",
+    "listed",
     "run_import",
     "storage_instant",
     "validate_file",

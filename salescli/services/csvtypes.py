@@ -206,15 +206,19 @@ class ImportRejected(InvalidData):
 
     def __init__(self, file: str, errors: list[RowError], dry_run: bool = False) -> None:
         self.errors = errors
-        shown = "\n".join(f"  {e}" for e in errors[:MAX_LISTED_ERRORS])
-        more = len(errors) - MAX_LISTED_ERRORS
-        tail = f"\n  and {more} more" if more > 0 else ""
         rows = "row" if len(errors) == 1 else "rows"
         what = "dry run" if dry_run else "nothing imported"
         super().__init__(
             f"{len(errors)} invalid {rows} in {file}; {what} "
-            f"(fix them, or use --skip-invalid to import the rest):\n{shown}{tail}"
+            f"(fix them, or use --skip-invalid to import the rest):\n{listed(errors)}"
         )
+
+
+def listed(errors: list[RowError]) -> str:
+    """The first MAX_LISTED_ERRORS errors, one indented line each, then how many more."""
+    shown = "\n".join(f"  {e}" for e in errors[:MAX_LISTED_ERRORS])
+    more = len(errors) - MAX_LISTED_ERRORS
+    return shown + (f"\n  and {more} more" if more > 0 else "")
 
 
 class RowInvalid(InvalidData):

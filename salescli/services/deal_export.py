@@ -9,12 +9,11 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import UsageError
-from salescli.instants import utc
 from salescli.services.deals import STATES
 from salescli.services.io_common import (
     account_filter,
-    rep_filter,
-    stream,
+    export_records,
+    owner_condition,
 )
 from salescli.tables import ACCOUNT, CONTACT, DEAL, DEALLINE, LOSTREASON, PRODUCT, REP, STAGE
 from salescli.text import fold
@@ -117,18 +116,12 @@ def export(
             raise NotFound(f"--stage: stage '{stage}' not found (stages: {listed})")
         query = query.where(DEAL.c.stage_id == names[fold(stage)])
     if owner is not None:
-        owner_id = rep_filter(conn, owner)
-        query = query.where(
-            DEAL.c.owner_id.is_(None) if owner_id is None else DEAL.c.owner_id == owner_id
-        )
+        query = query.where(owner_condition(conn, DEAL.c.owner_id, owner))
     if account is not None:
         query = query.where(DEAL.c.account_id == account_filter(conn, account))
-    for row in stream(conn, query):
-        record = dict(row._mapping)
+    for record in export_records(conn, query):
         record["amount"] = from_minor(record.pop("amount_minor"), record["currency"])
         close = record["close_date"]
         if isinstance(close, str):
             record["close_date"] = dt.date.fromisoformat(close)
-        record["created_at"] = utc(record["created_at"])
-        record["updated_at"] = utc(record["updated_at"])
         yield record

@@ -22,14 +22,13 @@ import sqlalchemy as sa
 from salescli.errors import InvalidData
 from salescli.services import csvio
 from salescli.services.csvio import FieldSpec, ImportContext, invalid
-from salescli.services.deals import DEAL_TYPES
+from salescli.services.deals import DEAL_TYPES, amount_minor
 from salescli.services.io_common import (
     account_ref,
     batch_ids,
     create_accounts,
     load_accounts,
     load_reps,
-    minor_units,
     new_accounts,
     plan_accounts,
     rep_id,
@@ -201,7 +200,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     stage = _stage(ctx, values["stage"])
     currency = values["currency"] or ctx.options.currency
     amount = values["amount"]
-    minor = None if amount is None else minor_units(amount, currency, "amount")
+    minor = amount_minor(amount, currency)
     account_key = account_id = account_name = None
     if values["account"] is not None:
         account_key, account_id, account_name = account_ref(ctx, values["account"])

@@ -36,6 +36,7 @@ def show(session: Session, deal_id: int | str, now: dt.datetime) -> dict[str, An
             "kind": a.kind,
             "at": utc(a.occurred_at),
             "rep": rep,
+            "rep_id": a.rep_id,
             "outcome": a.outcome,
             "text": a.text,
         }
@@ -53,6 +54,7 @@ def show(session: Session, deal_id: int | str, now: dt.datetime) -> dict[str, An
             "title": t.title,
             "due_at": utc(t.due_at),
             "owner": owner,
+            "owner_id": t.owner_id,
             "priority": t.priority,
             "done": t.done_at is not None,
         }

@@ -42,14 +42,20 @@ def clean_title(title: str) -> str:
 
 
 def amount_minor(amount: Decimal | None, currency: str, field: str = "amount") -> int | None:
-    """Exact minor units; refuses negative amounts and more decimals than the currency has."""
+    """Exact minor units; refuses negative amounts and more decimals than the currency has.
+
+    Also the check of the imports (deal_io, product_io): the error names the field, so a
+    bad row's reject line does too.
+    """
+    from salescli.services.csvtypes import invalid
+
     if amount is None:
         return None
     if amount < 0:
-        raise InvalidData(f"{field} '{amount}' is negative (e.g. 12000)")
+        raise invalid(field, amount, "is negative (e.g. 12000)")
     minor = to_minor(amount, currency)
     if from_minor(minor, currency) != amount:
-        raise InvalidData(f"{field} '{amount}' has more decimal places than {currency} allows")
+        raise invalid(field, amount, f"has more decimal places than {currency} allows")
     return minor
 
 
@@ -316,9 +322,11 @@ def edit(
     """Apply `changes`: title, amount (text), currency, account_id, contact_id, owner_id,
     close_date, source, deal_type, probability, forecast_category. A deal with line items
     takes its amount from them (an explicit amount is refused)."""
+    import sqlalchemy as sa
+
+    from salescli.models import DealLine
     from salescli.money import parse_amount
     from salescli.services import stages
-    from salescli.services.deal_lines import list_lines
 
     deal = get(session, deal_id)
     unknown = set(changes) - {
@@ -336,7 +344,9 @@ def edit(
     }
     if unknown:
         raise InvalidData(f"deal fields {', '.join(sorted(unknown))} cannot be edited")
-    has_lines = bool(list_lines(session, deal.id))  # type: ignore[arg-type]
+    has_lines = session.execute(
+        sa.select(sa.exists().where(DealLine.deal_id == deal.id))
+    ).scalar_one()
     if "title" in changes:
         deal.title = clean_title(changes["title"])
     if "currency" in changes:

@@ -10,12 +10,12 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterator
-from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData, NotFound
+from salescli.instants import utc
 from salescli.services import csvio
 from salescli.services.csvio import ImportContext, RowError, invalid
 from salescli.tables import ACCOUNT, REP
@@ -152,11 +152,23 @@ def stream(conn: Connection, query: Any) -> Iterator[Any]:
         yield from conn.execution_options(yield_per=2000).execute(query)
 
 
-def rep_filter(conn: Connection, ref: str) -> int | None:
-    """`--owner REP` of an export: the rep's id, None for `none` (unowned); NotFound else."""
+def export_records(
+    conn: Connection, query: Any, instants: tuple[str, ...] = ("created_at", "updated_at")
+) -> Iterator[dict[str, Any]]:
+    """An export's rows streamed as dicts, the `instants` columns as aware UTC datetimes."""
+    for row in stream(conn, query):
+        record = dict(row._mapping)
+        for key in instants:
+            record[key] = utc(record[key])
+        yield record
+
+
+def owner_condition(conn: Connection, column: Any, ref: str) -> Any:
+    """The WHERE clause of an export's `--owner REP`: that rep's records (by name or id),
+    the unowned ones for `none`; NotFound (exit 3) for an unknown rep."""
     value = ref.strip()
     if value.casefold() == "none":
-        return None
+        return column.is_(None)
     query = sa.select(REP.c.id).where(REP.c.name_key == fold(value))
     if value.isdigit():
         query = sa.select(REP.c.id).where(
@@ -165,7 +177,7 @@ def rep_filter(conn: Connection, ref: str) -> int | None:
     found = conn.execute(query.order_by(REP.c.id)).first()
     if found is None:
         raise NotFound(f"--owner: rep '{ref}' not found (see: salescli rep list)")
-    return int(found[0])
+    return column == int(found[0])
 
 
 def account_filter(conn: Connection, ref: str) -> int:
@@ -197,15 +209,3 @@ def accounts_message(report: dict[str, Any]) -> str:
             word = "account" if len(names) == 1 else "accounts"
             return f"{verb} {len(names)} {word} named in the file: {shown}"
     return ""
-
-
-def minor_units(value: Decimal, currency: str, field_name: str) -> int:
-    """Exact minor units of a non-negative amount (a bad row otherwise)."""
-    from salescli.money import from_minor, to_minor
-
-    if value < 0:
-        raise invalid(field_name, value, "is negative (e.g. 4500)")
-    minor = to_minor(value, currency)
-    if from_minor(minor, currency) != value:
-        raise invalid(field_name, value, f"has more decimal places than {currency} allows")
-    return minor

@@ -14,38 +14,44 @@ import sqlalchemy as sa
 
 from salescli.errors import InvalidData
 from salescli.instants import utc
-from salescli.services import csvio
+from salescli.services import csvio, scoring
 from salescli.services.csvio import FieldSpec, ImportContext, invalid
 from salescli.services.io_common import batch_ids, load_reps, rep_id, stream
+from salescli.services.lead_queries import filters, lead_select
 from salescli.services.lead_statuses import STATUSES
-from salescli.tables import LEAD, LEADASSIGNMENT, LEADTAG, REP
+from salescli.services.leads import MAX_LENGTH
+from salescli.tables import LEAD, LEADASSIGNMENT, LEADTAG
 from salescli.text import fold, phone_key, search_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-TAG_MAX = 100
+TAG_MAX = MAX_LENGTH["tag"]  # the field lengths are those of `lead add/edit`
 
 FIELDS = (
     FieldSpec(
         "name",
         required=True,
-        max_length=300,
+        max_length=MAX_LENGTH["name"],
         aliases=("full name", "lead name", "contact name", "contact"),
     ),
-    FieldSpec("email", max_length=320, aliases=("e-mail", "email address", "mail")),
-    FieldSpec("phone", max_length=100, aliases=("phone number", "telephone", "tel", "mobile")),
+    FieldSpec("email", max_length=MAX_LENGTH["email"], aliases=("e-mail", "email address", "mail")),
+    FieldSpec(
+        "phone",
+        max_length=MAX_LENGTH["phone"],
+        aliases=("phone number", "telephone", "tel", "mobile"),
+    ),
     FieldSpec(
         "company",
-        max_length=300,
+        max_length=MAX_LENGTH["company"],
         aliases=("company name", "organization", "organisation", "account"),
     ),
-    FieldSpec("title", max_length=200, aliases=("job title", "position", "role")),
-    FieldSpec("source", max_length=200, aliases=("lead source",)),
+    FieldSpec("title", max_length=MAX_LENGTH["title"], aliases=("job title", "position", "role")),
+    FieldSpec("source", max_length=MAX_LENGTH["source"], aliases=("lead source",)),
     FieldSpec("status", "choice", choices=STATUSES, aliases=("lead status",)),
-    FieldSpec("status_reason", max_length=500, aliases=("reason",)),
+    FieldSpec("status_reason", max_length=MAX_LENGTH["reason"], aliases=("reason",)),
     FieldSpec("tags", "list", aliases=("tag", "segment")),
-    FieldSpec("territory", max_length=200, aliases=("region",)),
+    FieldSpec("territory", max_length=MAX_LENGTH["territory"], aliases=("region",)),
     FieldSpec("owner", max_length=200, aliases=("lead owner", "rep", "assigned to")),
     FieldSpec("external_id", max_length=200, aliases=("external id", "ext id")),
     FieldSpec("notes", multiline=True, aliases=("note", "description", "comments")),
@@ -128,13 +134,7 @@ def _prepare(ctx: ImportContext) -> None:
         if external:
             externals.setdefault(external, where)
     ctx.state["keys"] = {"email": emails, "phone": phones, "external_id": externals}
-    try:
-        from salescli.services import scoring
-    except ImportError:  # pragma: no cover - scoring ships with salescli
-        ctx.state["rules"] = None
-    else:
-        ctx.state["rules"] = scoring.load_rules(conn)
-        ctx.state["score"] = scoring.score_value
+    ctx.state["rules"] = scoring.load_rules(conn)
 
 
 def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
@@ -206,9 +206,6 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
 
 def _score(row: dict[str, Any], tags: list[str], ctx: ImportContext) -> int:
     """scoring.score_value is pure: rows with the same inputs share one computation."""
-    rules = ctx.state["rules"]
-    if rules is None:
-        return 0
     key = (
         row["source"],
         row["email"] is not None,
@@ -222,7 +219,7 @@ def _score(row: dict[str, Any], tags: list[str], ctx: ImportContext) -> int:
     cache = ctx.state.setdefault("scores", {})
     score = cache.get(key)
     if score is None:
-        score = cache[key] = ctx.state["score"](row, tags, ctx.now, rules)
+        score = cache[key] = scoring.score_value(row, tags, ctx.now, ctx.state["rules"])
     return score
 
 
@@ -295,52 +292,33 @@ def export(
     *,
     status: list[str] | None = None,
     source: str | None = None,
-    owner_id: int | None | bool = False,
+    owner: str | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every matching lead (not forgotten) in id order with its tags, streamed.
 
-    owner_id False = any owner, None = unowned, an int = that rep.
+    `owner`: a rep id or name, or `none` for unowned leads (lead_queries.filters); an unknown
+    rep raises NotFound here, before anything is streamed.
     """
+    where = [
+        LEAD.c.forgotten == sa.false(),
+        *filters(conn, status=status, owner=owner, source=source),
+    ]
     query = (
-        sa.select(
-            LEAD.c.id,
-            LEAD.c.name,
-            LEAD.c.email,
-            LEAD.c.phone,
-            LEAD.c.company,
-            LEAD.c.title,
-            LEAD.c.source,
-            LEAD.c.status,
-            LEAD.c.status_reason,
-            LEAD.c.territory,
-            REP.c.name.label("owner"),
-            LEAD.c.score,
-            LEAD.c.external_id,
-            LEAD.c.notes,
-            LEAD.c.created_at,
-            LEAD.c.updated_at,
-            LEAD.c.last_contact_at,
-        )
-        .select_from(LEAD.outerjoin(REP, REP.c.id == LEAD.c.owner_id))
-        .where(LEAD.c.forgotten == sa.false())
+        lead_select(LEAD.c.score, LEAD.c.external_id, LEAD.c.notes)
+        .where(*where)
         .order_by(LEAD.c.id)
     )
-    tag_query = sa.select(LEADTAG.c.lead_id, LEADTAG.c.tag).join(
-        LEAD, LEAD.c.id == LEADTAG.c.lead_id
+    tag_query = (
+        sa.select(LEADTAG.c.lead_id, LEADTAG.c.tag)
+        .join(LEAD, LEAD.c.id == LEADTAG.c.lead_id)
+        .where(*where)
+        .order_by(LEADTAG.c.lead_id, LEADTAG.c.tag)
     )
-    if status:
-        query = query.where(LEAD.c.status.in_(status))
-        tag_query = tag_query.where(LEAD.c.status.in_(status))
-    if source is not None:
-        cond = LEAD.c.source.is_(None) if not source.strip() else LEAD.c.source == source.strip()
-        query = query.where(cond)
-        tag_query = tag_query.where(cond)
-    if owner_id is not False:
-        cond = LEAD.c.owner_id.is_(None) if owner_id is None else LEAD.c.owner_id == owner_id
-        query = query.where(cond)
-        tag_query = tag_query.where(cond)
-    tag_query = tag_query.order_by(LEADTAG.c.lead_id, LEADTAG.c.tag)
-    # Two ordered streams merged by lead id: nothing is held in memory but one lead's tags.
+    return _with_tags(conn, query, tag_query)
+
+
+def _with_tags(conn: Connection, query: Any, tag_query: Any) -> Iterator[dict[str, Any]]:
+    """Two ordered streams merged by lead id: nothing is held in memory but one lead's tags."""
     tag_rows = iter(stream(conn, tag_query))
     pending = next(tag_rows, None)
     for row in stream(conn, query):

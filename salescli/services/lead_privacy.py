@@ -164,7 +164,8 @@ def export_person(session: Session, lead: Lead, *, now: dt.datetime) -> dict:
         session,
         sa.select(
             Deal.id, Deal.title, Account.name.label("account"), Deal.account_id,
-            Deal.amount_minor, Deal.currency, Stage.name.label("stage"), Deal.close_date,
+            Deal.amount_minor, Deal.currency, Stage.name.label("stage"), Deal.stage_id,
+            Deal.close_date,
             Deal.source, Deal.created_at,
         )
         .outerjoin(Account, Account.id == Deal.account_id)

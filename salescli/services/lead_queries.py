@@ -26,13 +26,9 @@ NO_OWNER = "none"
 TAG_SEPARATOR = ","
 
 
-def _select() -> sa.Select:
-    tags = (
-        sa.select(sa.func.aggregate_strings(LEADTAG.c.tag, TAG_SEPARATOR))
-        .where(LEADTAG.c.lead_id == LEAD.c.id)
-        .correlate(LEAD)
-        .scalar_subquery()
-    )
+def lead_select(*extra: Any) -> sa.Select:
+    """The lead columns `lead list` and `lead export` share (owner by name), `extra` before
+    the timestamps."""
     return sa.select(
         LEAD.c.id,
         LEAD.c.name,
@@ -45,13 +41,21 @@ def _select() -> sa.Select:
         LEAD.c.status_reason,
         LEAD.c.territory,
         REP.c.name.label("owner"),
-        LEAD.c.owner_id,
-        LEAD.c.score,
-        tags.label("tags"),
+        *extra,
         LEAD.c.created_at,
         LEAD.c.updated_at,
         LEAD.c.last_contact_at,
     ).select_from(LEAD.outerjoin(REP, REP.c.id == LEAD.c.owner_id))
+
+
+def _select() -> sa.Select:
+    tags = (
+        sa.select(sa.func.aggregate_strings(LEADTAG.c.tag, TAG_SEPARATOR))
+        .where(LEADTAG.c.lead_id == LEAD.c.id)
+        .correlate(LEAD)
+        .scalar_subquery()
+    )
+    return lead_select(LEAD.c.owner_id, LEAD.c.score, tags.label("tags"))
 
 
 def row_to_record(row: Any) -> dict:
@@ -78,6 +82,29 @@ def owner_id_for(conn: Connection, owner: str) -> int | None:
     if found is None:
         raise NotFound(f"rep '{owner}' not found (see: salescli rep list)")
     return found
+
+
+def filters(
+    conn: Connection,
+    *,
+    status: Sequence[str] | None = (),
+    owner: str | None = None,
+    source: str | None = None,
+) -> list[Any]:
+    """The `--status`, `--owner` (id, name or none) and `--source` conditions of list/export."""
+    clauses: list[Any] = []
+    if status:
+        clauses.append(LEAD.c.status.in_(list(status)))
+    if owner is not None:
+        owner_id = owner_id_for(conn, owner)
+        clauses.append(
+            LEAD.c.owner_id.is_(None) if owner_id is None else LEAD.c.owner_id == owner_id
+        )
+    if source is not None:
+        clauses.append(
+            LEAD.c.source.is_(None) if not source.strip() else LEAD.c.source == source.strip()
+        )
+    return clauses
 
 
 def _order(conn: Connection, sort: str) -> list[Any]:
@@ -115,17 +142,7 @@ def list_leads(
     query = _select()
     if ids is not None:
         query = query.where(LEAD.c.id.in_(list(ids)))
-    if status:
-        query = query.where(LEAD.c.status.in_(list(status)))
-    if owner is not None:
-        owner_id = owner_id_for(conn, owner)
-        query = query.where(
-            LEAD.c.owner_id.is_(None) if owner_id is None else LEAD.c.owner_id == owner_id
-        )
-    if source is not None:
-        query = query.where(
-            LEAD.c.source.is_(None) if not source.strip() else LEAD.c.source == source.strip()
-        )
+    query = query.where(*filters(conn, status=status, owner=owner, source=source))
     for tag in tags:
         query = query.where(
             sa.exists().where(LEADTAG.c.lead_id == LEAD.c.id, LEADTAG.c.tag == fold(tag))

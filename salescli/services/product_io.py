@@ -11,13 +11,12 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData
-from salescli.instants import utc
 from salescli.services import csvio
 from salescli.services.csvio import FieldSpec, ImportContext, invalid
+from salescli.services.deals import amount_minor
 from salescli.services.io_common import (
     clean_text,
-    minor_units,
-    stream,
+    export_records,
 )
 from salescli.tables import PRODUCT
 from salescli.text import fold
@@ -76,7 +75,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
         "name": name,
         "name_key": key,
         "series": values["series"],
-        "price_minor": minor_units(values["price"], currency, "price"),
+        "price_minor": amount_minor(values["price"], currency, "price"),
         "currency": currency,
         "active": True if values["active"] is None else values["active"],
         "external_id": values["external_id"],
@@ -107,9 +106,7 @@ def export(conn: Connection, *, active: bool | None = None) -> Iterator[dict[str
     query = sa.select(PRODUCT).order_by(PRODUCT.c.id)
     if active is not None:
         query = query.where(PRODUCT.c.active == active)
-    for row in stream(conn, query):
-        record = dict(row._mapping)
+    for record in export_records(conn, query, ("created_at",)):
         record["price"] = from_minor(record.pop("price_minor"), record["currency"])
         record["active"] = bool(record["active"])
-        record["created_at"] = utc(record["created_at"])
         yield record

@@ -128,19 +128,20 @@ def edit(
     return product
 
 
-def _usage(session: Session) -> dict[int, tuple[int, int]]:
-    """product id → (lines, distinct deals)."""
+def _usage(session: Session, product_id: int | None = None) -> dict[int, tuple[int, int]]:
+    """product id → (lines, distinct deals); of one product when `product_id` is given."""
     import sqlalchemy as sa
 
     from salescli.models import DealLine
 
-    rows = session.execute(
-        sa.select(
-            DealLine.product_id,
-            sa.func.count(DealLine.id),
-            sa.func.count(sa.distinct(DealLine.deal_id)),
-        ).group_by(DealLine.product_id)
-    ).all()
+    query = sa.select(
+        DealLine.product_id,
+        sa.func.count(DealLine.id),
+        sa.func.count(sa.distinct(DealLine.deal_id)),
+    ).group_by(DealLine.product_id)
+    if product_id is not None:
+        query = query.where(DealLine.product_id == product_id)
+    rows = session.execute(query).all()
     return {pid: (int(lines), int(deals)) for pid, lines, deals in rows}
 
 
@@ -172,4 +173,4 @@ def list_products(session: Session, *, include_inactive: bool = True) -> list[di
 
 def show(session: Session, ref: str) -> dict[str, Any]:
     product = resolve(session, ref)
-    return record(product, _usage(session).get(product.id, (0, 0)))  # type: ignore[arg-type]
+    return record(product, _usage(session, product.id).get(product.id, (0, 0)))  # type: ignore[arg-type]

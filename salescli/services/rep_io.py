@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
-from salescli.services import csvio
+from salescli.services import csvio, csvread
 from salescli.services.csvio import RowError, invalid
 from salescli.services.reps import (
     NAME_MAX,
@@ -138,8 +138,9 @@ def _validate(values: dict[str, Any], ctx: Any) -> dict[str, Any]:
     }
 
 
-TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "on", "x", "active"})
-FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "off", "inactive"})
+# The import engine's booleans, plus the words a rep export of another CRM may use.
+TRUE_WORDS = csvread.TRUE_WORDS | {"active"}
+FALSE_WORDS = csvread.FALSE_WORDS | {"inactive"}
 
 
 def _check_all(rows: list[Any], ctx: Any) -> list[Any]:

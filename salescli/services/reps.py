@@ -278,19 +278,28 @@ def set_active(session: Session, rep: Rep, active: bool) -> bool:
     return True
 
 
-def open_leads(session: Session) -> dict[int, int]:
-    """Open leads per owner id, in one GROUP BY query."""
+def open_leads_query() -> Any:
+    """(owner_id, n): open leads per owner (still worked: not closed, not forgotten).
+
+    The one definition of a rep's load, shown by `rep list` and used by lead routing."""
     import sqlalchemy as sa
-    from sqlmodel import select
 
     from salescli.models import Lead
 
-    query = (
-        select(Lead.owner_id, sa.func.count())
-        .where(Lead.owner_id.is_not(None), Lead.status.not_in(CLOSED_STATUSES))
+    return (
+        sa.select(Lead.owner_id, sa.func.count().label("n"))
+        .where(
+            Lead.owner_id.is_not(None),  # type: ignore[union-attr]
+            Lead.status.not_in(CLOSED_STATUSES),  # type: ignore[attr-defined]
+            Lead.forgotten.is_(False),  # type: ignore[attr-defined]
+        )
         .group_by(Lead.owner_id)
     )
-    return {owner: int(count) for owner, count in session.exec(query).all()}
+
+
+def open_leads(session: Session) -> dict[int, int]:
+    """Open leads per owner id, in one GROUP BY query."""
+    return {owner: int(count) for owner, count in session.execute(open_leads_query())}
 
 
 def record(session: Session, rep: Rep, counts: dict[int, int] | None = None) -> dict[str, Any]:

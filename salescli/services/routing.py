@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from salescli.errors import InvalidData, NotFound, UsageError
 from salescli.services.config import ROUTING_STRATEGIES
-from salescli.services.lead_statuses import CLOSED_STATUSES, STATUSES
+from salescli.services.lead_statuses import CLOSED_STATUSES
 from salescli.text import fold
 
 if TYPE_CHECKING:
@@ -117,28 +117,13 @@ def check_strategy(value: str) -> str:
     return clean
 
 
-def check_status(value: str) -> str:
-    clean = value.strip().lower()
-    if clean not in STATUSES:
-        raise UsageError(f"status '{value}' is not a lead status (one of {', '.join(STATUSES)})")
-    return clean
-
-
 def _active_reps(session: Session) -> list[_Candidate]:
     import sqlalchemy as sa
 
-    from salescli.models import Lead, Rep
+    from salescli.models import Rep
+    from salescli.services.reps import open_leads_query
 
-    open_leads = (
-        sa.select(Lead.owner_id, sa.func.count().label("n"))
-        .where(
-            Lead.owner_id.is_not(None),  # type: ignore[union-attr]
-            Lead.status.not_in(CLOSED_STATUSES),  # type: ignore[attr-defined]
-            Lead.forgotten.is_(False),  # type: ignore[attr-defined]
-        )
-        .group_by(Lead.owner_id)
-        .subquery()
-    )
+    open_leads = open_leads_query().subquery()
     query = (
         sa.select(Rep.id, Rep.name, Rep.territory, Rep.skills, open_leads.c.n)
         .outerjoin(open_leads, open_leads.c.owner_id == Rep.id)
@@ -204,14 +189,14 @@ def auto_assign(
     now: dt.datetime,
     dry_run: bool = False,
 ) -> list[dict]:
-    """Assign every unowned lead with `status` by `strategy`; with dry_run nothing is written."""
+    """Assign every unowned lead with `status` (a lead status) by `strategy`; with dry_run
+    nothing is written."""
     import sqlalchemy as sa
     from sqlmodel import select
 
     from salescli.models import Lead, LeadTag, Setting
 
     strategy = check_strategy(strategy)
-    status = check_status(status)
     reps = _active_reps(session)
     if not reps:
         raise InvalidData("no active reps to assign leads to (add one: salescli rep add NAME)")
@@ -245,33 +230,3 @@ def auto_assign(
             setting.value = str(state["last"])
             session.add(setting)
     return rows
-
-
-def history(session: Session, lead_id: int) -> list[dict]:
-    """Assignment history of one lead, oldest first (for `lead show`)."""
-    import sqlalchemy as sa
-    from sqlalchemy.orm import aliased
-
-    from salescli.models import LeadAssignment, Rep
-
-    new, old = aliased(Rep), aliased(Rep)
-    query = (
-        sa.select(LeadAssignment, new.name, old.name)
-        .outerjoin(new, new.id == LeadAssignment.rep_id)
-        .outerjoin(old, old.id == LeadAssignment.previous_rep_id)
-        .where(LeadAssignment.lead_id == lead_id)
-        .order_by(LeadAssignment.assigned_at, LeadAssignment.id)
-    )
-    return [
-        {
-            "assigned_at": a.assigned_at,
-            "rep": rep_name,
-            "rep_id": a.rep_id,
-            "previous_rep": old_name,
-            "previous_rep_id": a.previous_rep_id,
-            "strategy": a.strategy,
-            "reason": a.reason,
-            "assigned_by": a.assigned_by,
-        }
-        for a, rep_name, old_name in session.execute(query)
-    ]

@@ -226,30 +226,24 @@ def lead_fields(lead: Lead) -> dict[str, Any]:
     }
 
 
-def lead_tags(session: Session, lead_id: int | None) -> list[str]:
-    from sqlmodel import select
-
-    from salescli.models import LeadTag
-
-    if lead_id is None:
-        return []
-    return list(session.exec(select(LeadTag.tag).where(LeadTag.lead_id == lead_id)).all())
-
-
 def refresh(session: Session, lead: Lead, now: dt.datetime, rules: Rules | None = None) -> int:
     """Recompute and store `lead.score` (call after its source, fields, tags or contact change)."""
+    from salescli.services.leads import tags_of
+
     if lead.id is None:
         session.flush()
     rules = rules if rules is not None else load_rules(session)
-    lead.score = score_value(lead_fields(lead), lead_tags(session, lead.id), now, rules)
+    lead.score = score_value(lead_fields(lead), tags_of(session, lead.id), now, rules)
     session.add(lead)
     return lead.score
 
 
 def explain(session: Session, lead: Lead, now: dt.datetime) -> dict:
     """Refresh the lead's score and return {"id", "score", "rules": [...]}."""
+    from salescli.services.leads import tags_of
+
     rules = load_rules(session)
-    tags = lead_tags(session, lead.id)
+    tags = tags_of(session, lead.id)
     rows = score_breakdown(lead_fields(lead), tags, now, rules)
     score = refresh(session, lead, now, rules)
     return {"id": lead.id, "score": score, "rules": rows}

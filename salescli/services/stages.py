@@ -122,12 +122,7 @@ def list_stages(session: Session) -> list[dict]:
     )
     return [
         {
-            "name": stage.name,
-            "position": stage.position,
-            "probability": stage.probability,
-            "forecast_category": stage.forecast_category,
-            "stale_days": stage.stale_days,
-            "kind": stage.kind,
+            **stage_record(stage),
             "open_deals": counts.get(stage.id, 0) if stage.kind == "open" else 0,
         }
         for stage in all_stages(session)

@@ -687,6 +687,7 @@ def test_export_person_gives_everything_held(cli, tmp_path):
             "account_id": 1,
             "currency": "EUR",
             "stage": "proposal",
+            "stage_id": cli.sql("SELECT id FROM stage WHERE name = 'proposal'")[0][0],
             "close_date": None,
             "source": None,
             "created_at": NOW,

@@ -204,12 +204,12 @@ def test_manual_assign_and_history(cli):
         (lead, cy, ann, "manual", "by hand", "Cy"),
     ]
     assert owners(cli) == {"Jürgen Groß": cy}
-    # The history `lead show` prints comes from routing.history.
+    # The history `lead show` prints comes from leads.assignments.
     from salescli import db
-    from salescli.services import routing
+    from salescli.services import leads
 
     with db.session_scope(db.resolve_url(cli.url), write=False) as session:
-        shown = routing.history(session, lead)
+        shown = leads.assignments(session, lead)
     assert [(h["rep"], h["previous_rep"], h["assigned_by"]) for h in shown] == [
         ("Ann", None, None),
         ("Cy", "Ann", "Cy"),
