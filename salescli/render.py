@@ -6,6 +6,7 @@ inside functions so that `--help` and `--version` do not pay for it.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import enum
@@ -161,7 +162,7 @@ def _rich_table(rows: list[dict], cols: list[Column], tz: str | None, title: str
         table.add_row(*(text_value(row.get(c.key), tz) for c in cols))
     Console(highlight=False).print(table)
     if not rows:
-        Console(stderr=True, highlight=False).print("(nothing matched)")
+        message("(nothing matched)")
 
 
 def write_record(
@@ -255,9 +256,15 @@ def write_text(text: str, output: str | None = None) -> None:
 
 
 def message(text: str) -> None:
-    """A message for the human on stderr (never data)."""
+    """A message for the human on stderr (never data): the one place that writes to stderr.
+
+    Standard output is flushed first, so that a transcript, a log file or a pipe that holds
+    both streams reads in the order things happened, whatever the buffering of stdout.
+    """
     from rich.console import Console
 
+    with contextlib.suppress(BrokenPipeError, ValueError):
+        sys.stdout.flush()
     Console(stderr=True, highlight=False, markup=False, soft_wrap=True).print(text)
 
 

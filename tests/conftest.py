@@ -19,6 +19,30 @@ DATASETS = Path(__file__).resolve().parents[2] / "shared" / "datasets"
 if not DATASETS.exists():
     DATASETS = Path(os.environ.get("SALESCLI_DATASETS", "/work/shared/datasets"))
 _counter = itertools.count()
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def clean_env(**extra: str) -> dict[str, str]:
+    """The environment of a newcomer's shell, for any test that runs salescli as a process.
+
+    Only PATH (with this interpreter's bin first), a HOME of its own and LANG, plus `extra`:
+    no variable of the development or CI machine (PYTHONUNBUFFERED, SALESCLI_*...) can hide
+    a failure. PYTHONPATH names this checkout, so `python -m salescli` runs this code.
+    """
+    import sys
+    import tempfile
+
+    path = os.pathsep.join(
+        [str(Path(sys.executable).parent), os.environ.get("PATH", "/usr/bin:/bin")]
+    )
+    env = {
+        "PATH": path,
+        "HOME": tempfile.mkdtemp(prefix="salescli-home-"),
+        "LANG": "C.UTF-8",
+        "PYTHONPATH": str(ROOT),
+    }
+    env.update(extra)
+    return env
 
 
 def _pg_admin_url(name: str) -> str:

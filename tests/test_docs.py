@@ -9,6 +9,8 @@ from pathlib import Path
 
 import pytest
 
+from tests.conftest import clean_env
+
 ROOT = Path(__file__).resolve().parents[1]
 
 
@@ -43,8 +45,11 @@ def test_readme_command_reference_is_current():
 
 
 def test_readme_walkthrough_is_what_salescli_prints():
+    # A newcomer's environment (no PYTHONUNBUFFERED...), and this checkout's salescli.
     result = subprocess.run(
-        ["bash", str(ROOT / "scripts" / "gen-walkthrough"), "--check"], cwd=ROOT
+        ["bash", str(ROOT / "scripts" / "gen-walkthrough"), "--check"],
+        cwd=ROOT,
+        env=clean_env(PYTHON=sys.executable),
     )
     assert result.returncode == 0, "run scripts/gen-walkthrough to update README.md"
 
@@ -76,3 +81,11 @@ READ_VERBS = {
 def test_every_list_and_show_command_takes_format_and_output(name, command):
     options = {opt for param in command.params for opt in getattr(param, "opts", [])}
     assert {"--format", "--output"} <= options, name
+
+
+def test_ci_runs_the_readme_command_in_a_newcomers_environment():
+    script = (ROOT / ".ci" / "run").read_text(encoding="utf-8")
+    line = next(line for line in script.splitlines() if line.startswith("env -i "))
+    kept = {word.split("=")[0] for word in line.split()[2:] if "=" in word}
+    assert kept == {"PATH", "HOME", "LANG", "CI"}
+    assert 'SALESCLI_TEST_PG_URL="$SALESCLI_TEST_PG_URL" bash -c "$test_command"' in script

@@ -3,11 +3,12 @@ libraries (they are imported inside the commands that need them)."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 
 import pytest
+
+from tests.conftest import clean_env
 
 HEAVY = ("sqlalchemy", "sqlmodel", "pendulum", "plotext")
 
@@ -32,7 +33,7 @@ print("HEAVY=" + ",".join(name for name in {heavy!r} if name in sys.modules), fi
         capture_output=True,
         text=True,
         timeout=60,
-        env={**os.environ, **(env or {})},
+        env=clean_env(**(env or {})),
     )
     assert result.returncode == 0, result.stderr
     marker = [line for line in result.stderr.splitlines() if line.startswith("HEAVY=")]
@@ -60,7 +61,7 @@ def test_lead_list_hot_path_skips_the_orm(tmp_path):
         [sys.executable, "-m", "salescli", "lead", "add", "Ana Souza"],
         check=True,
         capture_output=True,
-        env={**os.environ, **env},
+        env=clean_env(**env),
     )
     expected = {"list": '"name": "Ana Souza"', "sources": "source\tcount\n\t1\n"}
     for command, text in expected.items():

@@ -11,6 +11,7 @@ import pytest
 import sqlalchemy as sa
 
 from salescli import tables
+from tests.conftest import clean_env
 
 LIGHT = {name: value for name, value in vars(tables).items() if isinstance(value, sa.TableClause)}
 
@@ -64,7 +65,12 @@ def test_importing_tables_does_not_import_sqlmodel_or_the_models():
         "print(','.join(m for m in ('sqlmodel', 'salescli.models', 'pendulum') if m in sys.modules))"
     )
     result = subprocess.run(
-        [sys.executable, "-c", probe], capture_output=True, text=True, timeout=60, check=True
+        [sys.executable, "-c", probe],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        check=True,
+        env=clean_env(),
     )
     assert result.stdout.strip() == ""
 

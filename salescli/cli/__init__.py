@@ -22,9 +22,9 @@ EPILOG = (
 
 
 def _error(text: str) -> None:
-    from rich.console import Console
+    from salescli.render import message
 
-    Console(stderr=True, highlight=False, markup=False).print(f"Error: {text}", soft_wrap=True)
+    message(f"Error: {text}")
 
 
 class SalesGroup(TyperGroup):

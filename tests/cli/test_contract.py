@@ -10,6 +10,8 @@ import sys
 
 import pytest
 
+from tests.conftest import NOW, clean_env
+
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 
 
@@ -18,7 +20,10 @@ def test_version(cli):
 
     assert cli.ok("--version").out == f"salescli {__version__}\n"
     fast = subprocess.run(
-        [sys.executable, "-m", "salescli", "--version"], capture_output=True, text=True
+        [sys.executable, "-m", "salescli", "--version"],
+        capture_output=True,
+        text=True,
+        env=clean_env(),
     )
     assert fast.returncode == 0 and fast.stdout == f"salescli {__version__}\n"
 
@@ -140,7 +145,7 @@ def test_closed_pipe_is_quiet(cli, db_url):
     with open(source, "w", encoding="utf-8") as handle:
         handle.write("name,email\n" + rows + "\n")
     cli.ok("lead", "import", source)
-    env = dict(os.environ, SALESCLI_DB=db_url)
+    env = clean_env(SALESCLI_DB=db_url, SALESCLI_NOW=NOW)
     result = subprocess.run(
         f"{sys.executable} -m salescli lead export | head -1",
         shell=True,
@@ -170,7 +175,6 @@ def test_unreachable_server_exits_75(cli):
 
 @sqlite_only
 def test_kill_9_during_an_import_leaves_all_or_nothing(cli, db_url, tmp_path):
-    import os
     import signal
     import time
 
@@ -181,7 +185,7 @@ def test_kill_9_during_an_import_leaves_all_or_nothing(cli, db_url, tmp_path):
         handle.write("name,email,source\n")
         for i in range(rows):
             handle.write(f"Person {i},person{i}@example.com,web\n")
-    env = dict(os.environ, SALESCLI_DB=db_url)
+    env = clean_env(SALESCLI_DB=db_url, SALESCLI_NOW=NOW)
     for delay in (0.4, 0.9, 1.6, 2.4):
         proc = subprocess.Popen(
             [sys.executable, "-m", "salescli", "lead", "import", str(source), "--again"],

@@ -370,6 +370,8 @@ def test_list_hot_path_does_not_load_the_orm(cli):
     import subprocess
     import sys
 
+    from tests.conftest import clean_env
+
     _add(cli, "A", "--amount", "10")
     code = (
         "import sys\n"
@@ -381,6 +383,8 @@ def test_list_hot_path_does_not_load_the_orm(cli):
         "sys.stderr.write('loaded=' + ','.join(m for m in ('sqlmodel', 'salescli.models') "
         "if m in sys.modules))\n"
     )
-    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    done = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=clean_env()
+    )
     assert done.stdout.splitlines()[1].startswith("1\tA\t")
     assert done.stderr.strip().endswith("loaded=")

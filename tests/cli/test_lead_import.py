@@ -10,12 +10,11 @@ import json
 import os
 import stat
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATASETS
+from tests.conftest import DATASETS, NOW, clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 XEDU = DATASETS / "x-education-leads" / "Leads.csv"
@@ -459,9 +458,7 @@ def _independent_source_counts() -> dict[str | None, int]:
 @pytest.mark.skipif(not XEDU.exists(), reason="X Education data set not present")
 def test_x_education_file_imports_with_documented_mapping(cli, tmp_path):
     script = ROOT / "examples" / "import-x-education.sh"
-    env = dict(os.environ)
-    env["SALESCLI_DB"] = cli.url
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env['PATH']}"
+    env = clean_env(SALESCLI_DB=cli.url, SALESCLI_NOW=NOW)
     done = subprocess.run(
         ["bash", str(script), str(XEDU)], env=env, capture_output=True, text=True, timeout=300
     )

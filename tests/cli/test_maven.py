@@ -9,15 +9,13 @@ from __future__ import annotations
 import collections
 import csv
 import datetime as dt
-import os
 import subprocess
-import sys
 from decimal import Decimal
 from pathlib import Path
 
 import pytest
 
-from tests.conftest import DATASETS
+from tests.conftest import DATASETS, NOW, clean_env
 
 ROOT = Path(__file__).resolve().parents[2]
 MAVEN = DATASETS / "maven-crm-sales-opportunities"
@@ -46,8 +44,7 @@ def day(value: object) -> dt.date:
 @pytest.fixture
 def imported(cli):
     """Run the example script itself against the test database (SQLite or PostgreSQL)."""
-    env = dict(os.environ, SALESCLI_DB=cli.url)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env = clean_env(SALESCLI_DB=cli.url, SALESCLI_NOW=NOW)
     result = subprocess.run(
         ["bash", str(SCRIPT), str(MAVEN)], env=env, capture_output=True, text=True, timeout=600
     )
@@ -176,8 +173,7 @@ def test_maven_import_end_to_end(imported):
     assert cli.sql("SELECT count(*) FROM deal WHERE deal_type = 'existing'")[0][0] == existing
 
     # The same files again are refused (the script stops at the first one).
-    env = dict(os.environ, SALESCLI_DB=cli.url)
-    env["PATH"] = f"{Path(sys.executable).parent}{os.pathsep}{env.get('PATH', '')}"
+    env = clean_env(SALESCLI_DB=cli.url, SALESCLI_NOW=NOW)
     again = subprocess.run(
         ["bash", str(SCRIPT), str(MAVEN)], env=env, capture_output=True, text=True, timeout=120
     )
