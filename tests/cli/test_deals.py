@@ -370,7 +370,7 @@ def test_list_hot_path_does_not_load_the_orm(cli):
     import subprocess
     import sys
 
-    from tests.conftest import clean_env
+    from tests.conftest import NOW, clean_env
 
     _add(cli, "A", "--amount", "10")
     code = (
@@ -384,7 +384,11 @@ def test_list_hot_path_does_not_load_the_orm(cli):
         "if m in sys.modules))\n"
     )
     done = subprocess.run(
-        [sys.executable, "-c", code], capture_output=True, text=True, check=True, env=clean_env()
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        env=clean_env(SALESCLI_DB=cli.url, SALESCLI_NOW=NOW),
     )
     assert done.stdout.splitlines()[1].startswith("1\tA\t")
     assert done.stderr.strip().endswith("loaded=")
