@@ -35,7 +35,11 @@ def hbar(
     plt.clear_figure()
     columns = width or min(shutil.get_terminal_size((100, 24)).columns, 100)
     plt.plotsize(columns, max(6, 2 * len(labels) + 4))
-    plt.bar([str(label) for label in labels], [float(v) for v in values], orientation="horizontal")
+    # Labels are stored text: control characters shown as escapes, never sent to the terminal.
+    from salescli.text import visible
+
+    shown = [visible(str(label)) for label in labels]
+    plt.bar(shown, [float(v) for v in values], orientation="horizontal")
     if title:
         plt.title(title)
     colored = use_color() if color is None else color

@@ -12,11 +12,14 @@ import datetime as dt
 import enum
 import json
 import os
+import re
 import sys
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import Any
+
+from salescli.text import visible
 
 
 class Format(str, enum.Enum):
@@ -66,7 +69,7 @@ def text_value(value: Any, tz: str | None = None) -> str:
     if isinstance(value, bool):
         return "yes" if value else "no"
     if isinstance(value, Decimal):
-        return f"{value:,}" if value == value.to_integral_value() else f"{value:,.2f}"
+        return decimal_text(value)
     if isinstance(value, float):
         return f"{value:.1%}" if 0 <= value <= 1 else f"{value:,.2f}"
     if isinstance(value, dt.datetime):
@@ -75,7 +78,20 @@ def text_value(value: Any, tz: str | None = None) -> str:
         return value.isoformat()
     if isinstance(value, list | tuple):
         return ", ".join(text_value(v, tz) for v in value)
-    return str(value)
+    # Stored text is data: a control character is shown as an escape, never acted upon.
+    return visible(str(value), keep="\n")
+
+
+def decimal_text(value: Decimal) -> str:
+    """An exact number as stored: money in its currency's minor units (KWD 100.505, JPY 1,000,
+    USD 20,000.00), a rate at its precision (0.0065), a computed figure to the cent."""
+    places = -int(value.as_tuple().exponent)
+    if places <= 0:
+        return f"{value:,f}"
+    if places == 1 or places > 10:
+        # 2.5 from a division, or a long quotient: not a stored precision, shown to the cent.
+        return f"{value.quantize(Decimal('0.01')):,f}"
+    return f"{value:,f}"
 
 
 def csv_value(value: Any, tz: str | None = None) -> Any:
@@ -151,18 +167,119 @@ def write_rows(
             stream.close()
 
 
-def _rich_table(rows: list[dict], cols: list[Column], tz: str | None, title: str | None) -> None:
-    from rich.console import Console
-    from rich.table import Table
+_EMAIL = re.compile(r"^[^\s@]+@[^\s@]+$")
+_FIXED_TYPES = (int, float, Decimal, dt.date, bool)
+_MIN_WIDTH = 8
+_GAP = 2  # columns are two spaces apart (SIMPLE_HEAD box, collapsed padding, no outer edge)
 
-    table = Table(title=title, header_style="bold", show_edge=False, pad_edge=False)
-    for col in cols:
-        table.add_column(col.header, justify=col.justify, overflow="fold")  # type: ignore[arg-type]
-    for row in rows:
-        table.add_row(*(text_value(row.get(c.key), tz) for c in cols))
-    Console(highlight=False).print(table)
+# How a column gives way when a table is wider than the terminal.
+FIXED, WORD, FREE = "fixed", "word", "free"
+
+
+def _kind(values: list[Any]) -> str:
+    """FIXED: ids, numbers, amounts, dates. WORD: e-mails and codes. Neither is ever cut.
+    FREE: free text, cut with an ellipsis when the table is wider than the terminal."""
+    present = [v for v in values if v not in (None, "")]
+    if all(isinstance(v, _FIXED_TYPES) for v in present):
+        return FIXED
+    if all(
+        isinstance(v, str)
+        and (_EMAIL.match(v) or (len(v) <= 24 and not any(c.isspace() for c in v)))
+        for v in present
+    ):
+        return WORD
+    return FREE
+
+
+def _console() -> Any:
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _share(columns: list[int], natural: list[int], budget: int, widths: list[int]) -> None:
+    """Water-filling: the narrowest columns take what they need, the rest share the budget
+    (never less than a few characters each)."""
+    pending = sorted(columns, key=lambda i: natural[i])
+    while pending:
+        share = max(min(_MIN_WIDTH, natural[pending[0]]), budget // len(pending))
+        i = pending.pop(0)
+        widths[i] = min(natural[i], share)
+        budget -= widths[i]
+
+
+def fit_widths(
+    headers: list[str], cells: list[list[str]], kinds: list[str], total: int
+) -> list[int]:
+    """Column widths that fit `total` terminal columns when that can be done by cutting free
+    text (to no less than a few characters); ids, numbers, amounts, dates, e-mails and codes
+    always keep their full width. The caller drops columns when the sum still exceeds `total`."""
+    from rich.cells import cell_len
+
+    natural = [
+        max([cell_len(h)] + [cell_len(row[i]) for row in cells]) for i, h in enumerate(headers)
+    ]
+    widths = list(natural)
+    room = total - _GAP * (len(headers) - 1)
+    if sum(natural) <= room:
+        return widths
+    free = [i for i, k in enumerate(kinds) if k == FREE]
+    kept = sum(natural[i] for i, k in enumerate(kinds) if k != FREE)
+    _share(free, natural, room - kept, widths)
+    return widths
+
+
+def _rich_table(rows: list[dict], cols: list[Column], tz: str | None, title: str | None) -> None:
+    from rich import box
+    from rich.table import Table
+    from rich.text import Text
+
+    if rows:
+        # An empty column takes no width on a terminal.
+        cols = [c for c in cols if any(row.get(c.key) not in (None, "", [], ()) for row in rows)]
+    cells = [[text_value(row.get(c.key), tz).replace("\n", " ") for c in cols] for row in rows]
+    kinds = [_kind([row.get(c.key) for row in rows]) for c in cols]
+    console = _console()
+    widths = fit_widths([c.header for c in cols], cells, kinds, console.width)
+    headers = [c.header for c in cols]
+    hidden: list[str] = []
+    while len(cols) > 2 and sum(widths) + _GAP * (len(cols) - 1) > console.width:
+        # Too many columns for this terminal even with free text cut: the last wide ones give
+        # way (a narrow figure such as a score or a percentage stays).
+        wide = [i for i in range(2, len(cols)) if widths[i] > 6 or kinds[i] == FREE]
+        drop = wide[-1] if wide else len(cols) - 1
+        hidden.insert(0, cols.pop(drop).header)
+        kinds.pop(drop)
+        cells = [row[:drop] + row[drop + 1 :] for row in cells]
+        widths = fit_widths([c.header for c in cols], cells, kinds, console.width)
+    table = Table(
+        title=title,
+        header_style="bold",
+        box=box.SIMPLE_HEAD,
+        show_edge=False,
+        pad_edge=False,
+        collapse_padding=True,
+    )
+    for col, width in zip(cols, widths, strict=True):
+        table.add_column(
+            col.header,
+            justify=col.justify,  # type: ignore[arg-type]
+            no_wrap=True,
+            overflow="ellipsis",
+            min_width=width,
+            max_width=width,
+        )
+    for row_cells in cells:
+        # Text objects: stored text is printed literally, never read as Rich markup.
+        table.add_row(*(Text(cell) for cell in row_cells))
+    console.print(table)
     if not rows:
         message("(nothing matched)")
+    elif hidden:
+        message(
+            f"({', '.join(h for h in headers if h in hidden)} not shown at {console.width} columns: "
+            "widen the terminal or use --format csv)"
+        )
 
 
 def write_record(
@@ -193,15 +310,15 @@ def write_record(
         return
     pairs = [{"field": k, "value": text_value(v, tz)} for k, v in flat.items()]
     if output is None and fmt == Format.table and _stdout_is_terminal():
-        from rich.console import Console
         from rich.table import Table
+        from rich.text import Text
 
-        console = Console(highlight=False)
+        console = _console()
         table = Table(show_header=False, box=None, pad_edge=False)
-        table.add_column(style="bold")
+        table.add_column(style="bold", no_wrap=True)
         table.add_column(overflow="fold")
         for pair in pairs:
-            table.add_row(pair["field"], pair["value"])
+            table.add_row(Text(pair["field"]), Text(pair["value"]))
         console.print(table)
         for name, (rows, section_cols) in (sections or {}).items():
             if rows:
@@ -243,7 +360,9 @@ def _write_plain(
     else:
         stream.write("\t".join(c.header for c in cols) + "\n")
         for row in rows:
-            stream.write("\t".join(text_value(row.get(c.key), tz) for c in cols) + "\n")
+            # One line per row for grep and cut: a newline inside a value is shown as \n.
+            cells = (text_value(row.get(c.key), tz).replace("\n", "\\n") for c in cols)
+            stream.write("\t".join(cells) + "\n")
 
 
 def write_text(text: str, output: str | None = None) -> None:

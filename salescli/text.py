@@ -63,3 +63,29 @@ def like_pattern(query: str) -> str:
     """A LIKE pattern that finds `query` anywhere in a folded column (wildcards escaped with \\)."""
     escaped = fold(query).replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
     return f"%{escaped}%"
+
+
+# C0 controls, DEL and C1 controls: what a terminal acts on (colours, the window title, the
+# clipboard through OSC 52, a bell) rather than shows.
+_CONTROLS = re.compile(r"[\x00-\x1f\x7f-\x9f]")
+
+
+def strip_controls(value: str, keep: str = "\n\t") -> str:
+    """`value` without control characters, except those in `keep` (newline and tab for notes)."""
+    if value.isprintable():
+        return value
+    return _CONTROLS.sub(lambda m: m.group() if m.group() in keep else "", value)
+
+
+def visible(value: str, keep: str = "") -> str:
+    """Control characters shown as escapes (`\\x1b`, `\\n`): stored text printed literally."""
+    if value.isprintable():
+        return value
+
+    def escape(match: re.Match[str]) -> str:
+        char = match.group()
+        if char in keep:
+            return char
+        return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(char, f"\\x{ord(char):02x}")
+
+    return _CONTROLS.sub(escape, value)

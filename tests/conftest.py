@@ -203,8 +203,9 @@ class Cli:
         url = self.url if "://" in self.url else f"sqlite:///{self.url}"
         eng = create_engine(url, poolclass=NullPool)
         try:
-            with eng.connect() as conn:
-                return [tuple(row) for row in conn.execute(text(query), params).all()]
+            with eng.begin() as conn:
+                result = conn.execute(text(query), params)
+                return [tuple(row) for row in result.all()] if result.returns_rows else []
         finally:
             eng.dispose()
 

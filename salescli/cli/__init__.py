@@ -30,6 +30,13 @@ def _error(text: str) -> None:
 class SalesGroup(TyperGroup):
     """Translates the error vocabulary into one stderr line and an exit code, in one place."""
 
+    def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
+        # The way in for every value typed: control characters (a colour escape, a bell, an
+        # OSC sequence that sets the window title) are stripped; newline and tab stay (notes).
+        from salescli.text import strip_controls
+
+        return super().parse_args(ctx, [strip_controls(arg) for arg in args])
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)

@@ -18,3 +18,11 @@ def test_hbar_is_plain_text_without_colour():
 
 def test_hbar_colour_on_request():
     assert "\x1b[" in charts.hbar(["a"], [1], width=40, color=True)
+
+
+def test_chart_labels_show_control_characters_as_escapes():
+    from salescli import charts
+
+    out = charts.hbar(["web\x1b]0;pwned\x07", "[red]ads[/red]"], [2, 1], width=60, color=False)
+    assert "\x1b]0" not in out and "\x07" not in out
+    assert "web\\x1b]0;pwned\\x07" in out and "[red]ads[/red]" in out
