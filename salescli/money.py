@@ -12,6 +12,50 @@ _CURRENCY = re.compile(r"^[A-Z]{3}$")
 _PLAIN = re.compile(r"^\d{1,3}(,\d{3})+(\.\d+)?$|^\d+(\.\d+)?$")
 _DECIMAL_COMMA = re.compile(r"^\d{1,3}(\.\d{3})+(,\d+)?$|^\d+(,\d+)?$")
 _SYMBOLS = "$€£¥₹₽₩₺"
+# What a symbol in an amount says: its usual currency, and every currency it can stand for
+# ($ is also the Canadian or Australian dollar, ¥ also the yuan).
+_SYMBOL_CURRENCIES: dict[str, tuple[str, ...]] = {
+    "$": ("USD", "CAD", "AUD", "NZD", "SGD", "HKD", "MXN", "TWD", "CLP", "COP", "ARS"),
+    "€": ("EUR",),
+    "£": ("GBP",),
+    "¥": ("JPY", "CNY"),
+    "₹": ("INR",),
+    "₽": ("RUB",),
+    "₩": ("KRW",),
+    "₺": ("TRY",),
+}
+_CODE_IN_AMOUNT = re.compile(r"^\s*([A-Za-z]{3})(?![A-Za-z])|(?<![A-Za-z])([A-Za-z]{3})\s*$")
+
+
+def stated_currency(text: str) -> tuple[str, tuple[str, ...]] | None:
+    """The currency an amount names by symbol or ISO code (`€12,000.50`, `EUR 1250`, `1200 usd`):
+    (its usual code, every code it can stand for), or None when it names none."""
+    for symbol, codes in _SYMBOL_CURRENCIES.items():
+        if symbol in text:
+            return codes[0], codes
+    match = _CODE_IN_AMOUNT.search(text)
+    if match:
+        code = check_currency(match.group(1) or match.group(2))
+        return code, (code,)
+    return None
+
+
+def amount_currency(text: str | None, currency: str | None, default: str) -> str:
+    """The currency of an amount typed with an optional `--currency`: the option when given
+    (an amount naming another currency is refused by parse_amount), else the currency the
+    amount names (`€12,000.50` is EUR), else `default`."""
+    if currency:
+        return check_currency(currency)
+    stated = stated_currency(text) if text else None
+    return stated_or_default(stated, check_currency(default))
+
+
+def stated_or_default(stated: tuple[str, tuple[str, ...]] | None, default: str) -> str:
+    """The currency an amount names, read with the default in mind: `$` is the default currency
+    when that is a dollar (CAD, AUD...), else USD; no symbol or code: the default."""
+    if stated is None:
+        return default
+    return default if default in stated[1] else stated[0]
 
 
 def exponent(currency: str) -> int:
@@ -32,8 +76,21 @@ def check_currency(code: str) -> str:
 def parse_amount(
     text: str, currency: str, *, field: str = "amount", decimal_comma: bool = False
 ) -> Decimal:
-    """Parse `12000`, `12,000.50`, `$22,700.00`, `EUR 1.250,00` (with decimal_comma) exactly."""
+    """Parse `12000`, `12,000.50`, `$22,700.00`, `EUR 1.250,00` (with decimal_comma) exactly.
+
+    An amount that names a currency (symbol or code) other than `currency` is refused: it
+    would silently change meaning (`€12,000.50` stored as USD).
+    """
     raw = text.strip()
+    try:
+        stated = stated_currency(raw)
+    except InvalidData:
+        stated = None  # not a currency code: the amount check below names the problem
+    if stated and currency not in stated[1]:
+        raise InvalidData(
+            f"{field} '{text}' is in {stated[0]} but the currency is {currency} "
+            f"(give --currency {stated[0]}, or the amount without a symbol)"
+        )
     value = raw
     for symbol in _SYMBOLS:
         value = value.replace(symbol, "")

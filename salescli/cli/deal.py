@@ -160,7 +160,7 @@ def deal_add(
 
     st = state(ctx)
     with st.session() as session:
-        code = money.check_currency(currency or st.settings.currency)
+        code = money.amount_currency(amount, currency, st.settings.currency)
         value = money.parse_amount(amount, code) if amount is not None else None
         account_id, created = (
             deals.account_for(session, account, st.now) if account else (None, False)
@@ -234,7 +234,7 @@ def deal_list(
             closing=(period.start, period.end) if period else None,
         )  # fmt: skip
         rows, more = queries.list_deals(conn, filters, st.settings, sort=sort.value, limit=limit)
-        total = queries.totals(conn, filters, st.settings) if show_sum else None
+        total = queries.totals(conn, filters, st.settings, today=st.today) if show_sum else None
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
     if more:
         render.message(f"(showing the first {limit} deals: --limit 0 shows all)")
@@ -316,11 +316,15 @@ def deal_edit(
             if value is not None
         }  # fmt: skip
         note = None
-        if account is not None:
+        if account is not None and account.strip().casefold() == "none":
+            changes["account_id"] = None  # detach the deal from its account
+        elif account is not None:
             changes["account_id"], created = deals.account_for(session, account, st.now)
             if created:
                 note = f"account '{account.strip()}' did not exist: created it"
-        if contact is not None:
+        if contact is not None and contact.strip().casefold() == "none":
+            changes["contact_id"] = None
+        elif contact is not None:
             changes["contact_id"] = deals.contact_for(session, contact)
         if not changes:
             raise UsageError("nothing to change: give at least one option (e.g. --amount 15000)")

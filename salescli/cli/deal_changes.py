@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 import typer
 
@@ -49,6 +49,18 @@ def deal_move(
         print_deal(st, session, deal, fmt, note)
 
 
+def _backfill_note(st: Any, deal: Any) -> str:
+    """Said when a deal closes on a day before its history began (entered after the fact)."""
+    from salescli.services.deal_moves import closed_before_history
+
+    recorded = closed_before_history(deal, st.now.tzinfo)
+    if recorded is None:
+        return ""
+    return (
+        f"; it was entered later, so its stage history records the close on {recorded.isoformat()}"
+    )
+
+
 @app.command("win")
 def deal_win(
     ctx: typer.Context, deal_id: DealArg, on: OnOpt = None, fmt: FormatOpt = Format.table
@@ -65,7 +77,8 @@ def deal_win(
         deal = deal_moves.win(
             session, deal_id, on=day, now=st.now, actor=None, settings=st.settings
         )
-        print_deal(st, session, deal, fmt, f"deal {deal.id} won on {day.isoformat()}")
+        note = _backfill_note(st, deal)
+        print_deal(st, session, deal, fmt, f"deal {deal.id} won on {day.isoformat()}{note}")
 
 
 @app.command("lose")
@@ -92,7 +105,9 @@ def deal_lose(
             session, deal_id, reason=reason, note=note, on=day, now=st.now, actor=None,
             settings=st.settings,
         )  # fmt: skip
-        print_deal(st, session, deal, fmt, f"deal {deal.id} lost on {day.isoformat()} ({reason})")
+        note = _backfill_note(st, deal)
+        text = f"deal {deal.id} lost on {day.isoformat()} ({reason}){note}"
+        print_deal(st, session, deal, fmt, text)
 
 
 @app.command("reopen")

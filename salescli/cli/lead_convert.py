@@ -46,7 +46,7 @@ def lead_convert(
     Example: salescli lead convert 7 --amount 24000 --stage qualification --close +30d
     """
     from salescli import render
-    from salescli.money import check_currency, parse_amount
+    from salescli.money import amount_currency, parse_amount
     from salescli.services import conversion, reps
 
     st = state(ctx)
@@ -54,7 +54,7 @@ def lead_convert(
     named = ", ".join(f"--{k}" for k, v in deal_opts.items() if v is not None)
     if no_deal and named:
         raise UsageError(f"{named} describe the deal: drop them or --no-deal")
-    code = check_currency(currency or st.settings.currency)
+    code = amount_currency(amount, currency, st.settings.currency)
     with st.session() as session:
         result = conversion.convert(
             session,

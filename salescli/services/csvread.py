@@ -28,7 +28,6 @@ TRUE_WORDS = frozenset({"yes", "y", "true", "t", "1", "on", "x"})
 FALSE_WORDS = frozenset({"no", "n", "false", "f", "0", "off"})
 REJECT_EXTRA = ("line", "error")
 _NAME_NOISE = re.compile(r"[\s_\-]+")
-_CODE_PREFIX = re.compile(r"^\s*([A-Za-z]{3})\b|\b([A-Za-z]{3})\s*$")
 
 
 # ----------------------------------------------------------------------------- small helpers
@@ -317,22 +316,19 @@ def parse_money(
     A currency code in the cell must agree with the row's currency; when the row has none,
     the code becomes the row's currency (written into `row[currency_field]`).
     """
-    from salescli.money import check_currency, parse_amount
+    from salescli.money import parse_amount, stated_currency, stated_or_default
 
-    match = _CODE_PREFIX.search(value.strip())
-    code = None
-    if match:
-        try:
-            code = check_currency(match.group(1) or match.group(2))
-        except InvalidData:
-            raise CellError(
-                f"'{value}' is not an amount (e.g. 12000, $22,700.00, EUR 1.250,00)"
-            ) from None
-    if code and currency and code != currency:
-        raise CellError(f"'{value}' is in {code} but the row's currency is {currency}")
-    use = currency or code or default_currency
-    if code and row is not None and not currency:
-        row[currency_field] = code
+    try:
+        stated = stated_currency(value.strip())
+    except InvalidData:
+        raise CellError(
+            f"'{value}' is not an amount (e.g. 12000, $22,700.00, EUR 1.250,00)"
+        ) from None
+    if stated and currency and currency not in stated[1]:
+        raise CellError(f"'{value}' is in {stated[0]} but the row's currency is {currency}")
+    use = currency or stated_or_default(stated, default_currency)
+    if use != default_currency and row is not None and not currency:
+        row[currency_field] = use
     try:
         return parse_amount(value, use, field="amount", decimal_comma=decimal_comma)
     except InvalidData as exc:

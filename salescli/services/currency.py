@@ -111,9 +111,13 @@ def list_rates(
 class Converter:
     """Converts many amounts with one query per currency (rates cached)."""
 
-    def __init__(self, session: Session | Connection, reporting: str) -> None:
+    def __init__(
+        self, session: Session | Connection, reporting: str, today: dt.date | None = None
+    ) -> None:
         self.session = session
         self.reporting = reporting
+        # Open deals convert at the rate in force today, never at one dated in the future.
+        self.today = today
         self._rates: dict[str, tuple[list[dt.date], list[Decimal]]] = {}
 
     def _load(self, currency: str) -> tuple[list[dt.date], list[Decimal]]:
@@ -127,10 +131,13 @@ class Converter:
         return self._rates[currency]
 
     def rate(self, currency: str, on: dt.date | None) -> Decimal:
-        """The rate in force on `on` (latest valid_on <= on); the latest rate when `on` is None."""
+        """The rate in force on `on` (latest valid_on <= on); for `on` None (open deals), the
+        rate in force today, or the latest rate when no today was given."""
         if currency == self.reporting:
             return Decimal(1)
         days, values = self._load(currency)
+        if on is None and self.today is not None:
+            on = self.today
         if on is None:
             if values:
                 return values[-1]

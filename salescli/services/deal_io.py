@@ -22,7 +22,7 @@ import sqlalchemy as sa
 from salescli.errors import InvalidData
 from salescli.services import csvio
 from salescli.services.csvio import FieldSpec, ImportContext, invalid
-from salescli.services.deals import DEAL_TYPES, amount_minor
+from salescli.services.deals import DEAL_TYPES, amount_minor, check_close_day
 from salescli.services.io_common import (
     account_ref,
     batch_ids,
@@ -267,6 +267,10 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     closed_at = None
     if kind != "open":
         close_date = close_date or state["today"]
+        try:
+            check_close_day(close_date, kind, state["today"], field="close_date")
+        except InvalidData as exc:
+            raise invalid("close_date", close_date, str(exc).split(" ", 2)[2]) from None
         start = _close_instant(ctx, close_date)
         if created is None:
             created = min(ctx.now, start)

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 from salescli.errors import InvalidData, NotFound
 from salescli.instants import utc
 from salescli.money import MAX_MAJOR, from_minor
-from salescli.services.deals import amount_minor, get
+from salescli.services.deals import amount_minor, get, require_open
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -82,6 +82,8 @@ def add_line(
     from salescli.services import products
 
     deal = get(session, deal_id)
+    # A closed deal's booked revenue changes only after `deal reopen`, like moves.
+    require_open(session, deal, "change the line items of")
     product = products.resolve(session, product_ref)
     if quantity < 1:
         raise InvalidData(f"qty '{quantity}' must be a whole number of at least 1 (e.g. --qty 2)")
@@ -142,6 +144,7 @@ def remove_line(session: Session, deal_id: int | str, line_id: int, now: dt.date
     from salescli.models import DealLine
 
     deal = get(session, deal_id)
+    require_open(session, deal, "change the line items of")
     line = session.get(DealLine, line_id)
     if line is None or line.deal_id != deal.id:
         raise NotFound(

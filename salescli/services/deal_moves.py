@@ -13,6 +13,7 @@ from salescli.errors import InvalidData
 from salescli.services.deals import (
     actor_name,
     apply_stage,
+    check_close_day,
     get,
     record_change,
     require_open,
@@ -37,10 +38,14 @@ def _enter(
     now: dt.datetime,
     actor: str | None,
     settings: Settings,
+    at: dt.datetime | None = None,
 ) -> Deal:
-    """Leave `current` for `target` and record the change."""
-    apply_stage(deal, target, probability, category, now)
-    record_change(session, deal, current.id, target, now, actor_name(actor, settings))
+    """Leave `current` for `target` and record the change, as of `at` (default: now)."""
+    from salescli.instants import utc
+
+    apply_stage(deal, target, probability, category, at or now)
+    deal.updated_at = utc(now)
+    record_change(session, deal, current.id, target, at or now, actor_name(actor, settings))
     session.flush()
     return deal
 
@@ -80,12 +85,36 @@ def move(
     )  # fmt: skip
 
 
-def _check_close_day(on: dt.date, now: dt.datetime, verb: str) -> None:
-    if on > now.date():
-        raise InvalidData(
-            f"on '{on.isoformat()}' is in the future: a deal is {verb} on the day it happens "
-            f"(e.g. --on today, --on {now.date().isoformat()})"
-        )
+def _closed_at(session: Session, deal: Deal, on: dt.date, now: dt.datetime) -> dt.datetime:
+    """When a deal closed on day `on` enters its won/lost stage: now when `on` is today, else the
+    start of that day in the configured zone, but never before the deal's last stage change
+    (a deal backfilled after it closed: its close date stays `on`, its history stays in order;
+    `closed_before_history` lets the command say so)."""
+    import sqlalchemy as sa
+
+    from salescli.instants import utc
+    from salescli.models import StageChange
+
+    if on == now.date():
+        return now
+    last = session.execute(
+        sa.select(sa.func.max(StageChange.changed_at)).where(StageChange.deal_id == deal.id)
+    ).scalar()
+    entered = utc(last or deal.created_at)
+    assert entered is not None
+    start = dt.datetime.combine(on, dt.time(0), tzinfo=now.tzinfo)
+    return max(start, entered.astimezone(now.tzinfo))
+
+
+def closed_before_history(deal: Deal, tz: dt.tzinfo | None) -> dt.date | None:
+    """The day the deal's history records its close, when that is after its close date."""
+    from salescli.instants import utc
+
+    entered = utc(deal.stage_entered_at)
+    if entered is None or deal.close_date is None:
+        return None
+    day = entered.astimezone(tz).date()
+    return day if day > deal.close_date else None
 
 
 def win(
@@ -100,12 +129,13 @@ def win(
     """Close an open deal as won on `on` (its close date)."""
     from salescli.services import stages
 
-    _check_close_day(on, now, "won")
+    check_close_day(on, "won", now.date(), field="on")
     deal = get(session, deal_id)
     current = require_open(session, deal, "win")
+    at = _closed_at(session, deal, on, now)
     target = stages.closed_stage(session, "won")
     deal.close_date = on
-    return _enter(session, deal, current, target, now=now, actor=actor, settings=settings)
+    return _enter(session, deal, current, target, now=now, actor=actor, settings=settings, at=at)
 
 
 def lose(
@@ -122,9 +152,10 @@ def lose(
     """Close an open deal as lost for a reason from the lost-reason list."""
     from salescli.services import stages
 
-    _check_close_day(on, now, "lost")
+    check_close_day(on, "lost", now.date(), field="on")
     deal = get(session, deal_id)
     current = require_open(session, deal, "lose")
+    at = _closed_at(session, deal, on, now)
     lost_reason = stages.get_reason(session, reason)
     if note is not None and len(note) > 500:
         raise InvalidData("note is longer than 500 characters")
@@ -132,7 +163,7 @@ def lose(
     deal.close_date = on
     deal.lost_reason_id = lost_reason.id
     deal.lost_note = (note or "").strip() or None
-    return _enter(session, deal, current, target, now=now, actor=actor, settings=settings)
+    return _enter(session, deal, current, target, now=now, actor=actor, settings=settings, at=at)
 
 
 def reopen(

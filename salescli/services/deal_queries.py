@@ -191,11 +191,14 @@ def list_deals(
     ], more
 
 
-def totals(conn: Connection, f: Filters, settings: Settings) -> dict[str, Any]:
+def totals(
+    conn: Connection, f: Filters, settings: Settings, today: dt.date | None = None
+) -> dict[str, Any]:
     """Count, amount and weighted amount of every deal matching `f`, in the reporting currency.
 
     Won and lost deals convert at the rate in force on their close date, open deals at the
-    latest rate; a missing rate is an error naming the currency.
+    rate in force `today` (a rate dated in the future does not apply yet); a missing rate is
+    an error naming the currency.
     """
     from salescli.services.currency import Converter, round_money
 
@@ -218,7 +221,7 @@ def totals(conn: Connection, f: Filters, settings: Settings) -> dict[str, Any]:
         .where(*_where(conn, f, settings))
         .group_by(DEAL.c.currency, rate_day, STAGE.c.kind, DEAL.c.probability)
     )
-    converter = Converter(conn, reporting)
+    converter = Converter(conn, reporting, today)
     count = unknown = 0
     amount = weighted = Decimal(0)
     for currency, day, kind, probability, deals, known, minor in conn.execute(query).all():

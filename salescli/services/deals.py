@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, NotFound
 from salescli.instants import utc
-from salescli.money import check_currency, from_minor, to_minor
+from salescli.money import check_currency, from_minor, stated_currency, to_minor
 from salescli.text import search_text
 
 if TYPE_CHECKING:
@@ -57,6 +57,16 @@ def amount_minor(amount: Decimal | None, currency: str, field: str = "amount") -
     if from_minor(minor, currency) != amount:
         raise invalid(field, amount, f"has more decimal places than {currency} allows")
     return minor
+
+
+def check_close_day(day: dt.date | None, kind: str, today: dt.date, field: str = "close") -> None:
+    """The one rule for a closed deal's close date, for win/lose, edit and import: a won or lost
+    deal closed on a day that has happened (today at the latest)."""
+    if day is not None and kind != "open" and day > today:
+        raise InvalidData(
+            f"{field} '{day.isoformat()}' is in the future: a {kind} deal closes on the day it "
+            f"happens (e.g. {today.isoformat()})"
+        )
 
 
 def actor_name(actor: str | None, settings: Settings) -> str:
@@ -349,6 +359,11 @@ def edit(
     ).scalar_one()
     if "title" in changes:
         deal.title = clean_title(changes["title"])
+    if changes.get("amount") and "currency" not in changes:
+        # An amount that names its currency (`€15,000`) sets it, as `deal add` does.
+        stated = stated_currency(changes["amount"])
+        if stated and deal.currency not in stated[1]:
+            changes = {**changes, "currency": stated[0]}
     if "currency" in changes:
         code = check_currency(changes["currency"])
         if code != deal.currency and has_lines:
@@ -369,6 +384,9 @@ def edit(
         deal.amount_minor = (
             None if text is None else amount_minor(parse_amount(text, deal.currency), deal.currency)
         )
+    if "close_date" in changes:
+        today = now.date()
+        check_close_day(changes["close_date"], stage_of(session, deal.stage_id).kind, today)
     for key in ("account_id", "contact_id", "owner_id", "close_date"):
         if key in changes:
             setattr(deal, key, changes[key])

@@ -6,7 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, NotFound
-from salescli.money import check_currency, from_minor
+from salescli.money import amount_currency, check_currency, from_minor
 from salescli.text import fold
 
 if TYPE_CHECKING:
@@ -77,7 +77,7 @@ def add(
     existing = _find(session, clean)
     if existing is not None:
         raise InvalidData(f"product '{clean}' already exists (id {existing.id})")
-    code = check_currency(currency or settings.currency)
+    code = amount_currency(price, currency, settings.currency)
     product = Product(
         name=clean,
         name_key=fold(clean),

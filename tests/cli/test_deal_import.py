@@ -248,7 +248,7 @@ def test_decimal_comma_date_format_currency_and_owner_default(cli, tmp_path):
     assert [(t, a, c, day(d), utc(cr), o) for t, a, c, d, cr, o in rows] == [
         ("Groß", 125050, "EUR", dt.date(2026, 12, 15), dt.datetime(2026, 10, 1, tzinfo=dt.UTC),
          "Ana Souza"),
-        ("Klein", 9999, "USD", dt.date(2026, 1, 31), dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
+        ("Klein", 9999, "EUR", dt.date(2026, 1, 31), dt.datetime(2026, 1, 2, tzinfo=dt.UTC),
          "Ana Souza"),
     ]  # fmt: skip
     bad = write(tmp_path / "bad.csv", "title,close_date\nA,2026-12-15\n")
