@@ -30,6 +30,34 @@ def _error(text: str) -> None:
 class SalesGroup(TyperGroup):
     """Translates the error vocabulary into one stderr line and an exit code, in one place."""
 
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        """Usage errors as one line naming the option, the value and an example (exit 2)."""
+        from salescli.cli.usage import one_line, tidy_help
+
+        if not getattr(self, "_tidied", False):
+            tidy_help(self)
+            self._tidied = True
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            result = super().main(*args, standalone_mode=False, **kwargs)
+        except Exception as exc:
+            if not type(exc).__module__.startswith("typer"):
+                raise
+            if type(exc).__name__ == "NoArgsIsHelpError":
+                from typer import rich_utils
+
+                rich_utils.rich_format_error(exc)  # type: ignore[arg-type]
+            elif type(exc).__name__ == "Abort":
+                _error("aborted")
+                sys.exit(1)
+            elif hasattr(exc, "format_message"):
+                _error(one_line(exc))
+            else:
+                raise
+            sys.exit(getattr(exc, "exit_code", 2))
+        sys.exit(result if isinstance(result, int) else 0)
+
     def parse_args(self, ctx: Any, args: list[str]) -> list[str]:
         # The way in for every value typed: control characters (a colour escape, a bell, an
         # OSC sequence that sets the window title) are stripped; newline and tab stay (notes).

@@ -77,7 +77,9 @@ def test_add_stage_positions_and_refusals(cli):
     bad = cli("deal", "stages", "add", "x", "--probability", "120", "--category", "pipeline")
     assert bad.code == 1 and "probability '120' must be a percentage from 0 to 100" in bad.err
     closed = cli("deal", "stages", "add", "x", "--probability", "5", "--category", "closed")
-    assert closed.code == 1 and "category 'closed' belongs to the won stage" in closed.err
+    # `closed` belongs to the won stage alone: not offered, refused as a usage error.
+    assert closed.code == 2
+    assert "'closed' is not one of 'pipeline', 'best_case', 'commit', 'omitted'" in closed.err
     assert cli("deal", "stages", "add", "x", "--probability", "5", "--category", "maybe").code == 2
     after_won = cli("deal", "stages", "add", "x", "--probability", "5", "--category",
                     "pipeline", "--after", "won")  # fmt: skip
