@@ -98,7 +98,7 @@ def lead_assign(
     Example: salescli lead assign --auto --strategy territory
     """
     from salescli import render
-    from salescli.services import routing
+    from salescli.services import reps, routing
 
     if auto == (lead_id is not None) or (not auto and rep is None) or (auto and rep):
         raise UsageError("give ID REP, or --auto (e.g. salescli lead assign 12 'Ana Souza')")
@@ -107,14 +107,15 @@ def lead_assign(
     st = state(ctx)
     with st.session(write=not dry_run) as session:
         if not auto:
-            row = routing.assign(session, lead_id, rep, me=st.settings.me, now=st.now)
+            me = reps.me_name(session, st.settings)
+            row = routing.assign(session, lead_id, rep, me=me, now=st.now)
         else:
             chosen = strategy or routing.default_strategy(session)
             rows = routing.auto_assign(
                 session,
                 strategy=chosen,
                 status=status.value,
-                me=st.settings.me,
+                me=reps.me_name(session, st.settings),
                 now=st.now,
                 dry_run=dry_run,
             )

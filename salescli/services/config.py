@@ -157,9 +157,9 @@ def set_value(session: Session, name: str, value: str) -> dict:
     from salescli.models import Setting
 
     key = _key(name)
-    if name == "me":
-        _check_rep(session, value)
     clean = key.validate(value)
+    if name == "me":
+        clean = _check_rep(session, value)  # stored as the rep spells their name
     row = session.get(Setting, name)
     if row is None:
         session.add(Setting(key=name, value=clean))
@@ -168,10 +168,10 @@ def set_value(session: Session, name: str, value: str) -> dict:
     return {"key": name, "value": clean, "default": False}
 
 
-def _check_rep(session: Session, name: str) -> None:
+def _check_rep(session: Session, name: str) -> str:
     from salescli.services import reps
 
-    reps.get_by_name(session, name)
+    return reps.get_by_name(session, name).name
 
 
 def unset(session: Session, name: str) -> dict:

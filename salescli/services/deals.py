@@ -69,8 +69,11 @@ def check_close_day(day: dt.date | None, kind: str, today: dt.date, field: str =
         )
 
 
-def actor_name(actor: str | None, settings: Settings) -> str:
-    return actor or settings.me or "unknown"
+def actor_name(actor: str | None, settings: Settings, session: Session) -> str:
+    """Who made a change, as their rep record spells it (SALESCLI_REP / config me)."""
+    from salescli.services import reps
+
+    return actor or reps.me_name(session, settings) or "unknown"
 
 
 def get(session: Session, deal_id: int | str) -> Deal:
@@ -241,7 +244,7 @@ def create(
     apply_stage(deal, target, probability, forecast_category, now)
     session.add(deal)
     session.flush()
-    record_change(session, deal, None, target, now, actor_name(actor, settings))
+    record_change(session, deal, None, target, now, actor_name(actor, settings, session))
     session.flush()
     return deal
 

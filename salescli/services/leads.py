@@ -202,7 +202,7 @@ def add(
     id or name, `none`, or None for the default owner ("me", if that rep exists).
     """
     from salescli.models import Lead, LeadTag
-    from salescli.services import lead_dedupe
+    from salescli.services import lead_dedupe, reps
 
     values = {key: clean_field(key, value) for key, value in (fields or {}).items()}
     unknown = set(values) - set(EDITABLE)
@@ -225,7 +225,7 @@ def add(
         reason = "lead add --owner" if owner is not None else "default owner (me)"
         record_assignment(
             session, lead, rep.id, previous_rep_id=None, strategy="manual", reason=reason,
-            assigned_by=settings.me, now=now,
+            assigned_by=reps.me_name(session, settings), now=now,
         )  # fmt: skip
     touch(session, lead, now)
     return lead, warnings
@@ -244,7 +244,7 @@ def edit(
     allow_duplicate: bool = False,
 ) -> list[str]:
     """Change the given fields (None = unchanged, "" = clear); returns similarity warnings."""
-    from salescli.services import lead_dedupe
+    from salescli.services import lead_dedupe, reps
 
     check_changeable(lead)
     before = (lead.email_key, lead.phone_key, lead_dedupe.fuzzy_key(lead.name, lead.company))
@@ -272,7 +272,7 @@ def edit(
         if new_owner != lead.owner_id:
             record_assignment(
                 session, lead, new_owner, previous_rep_id=lead.owner_id, strategy="manual",
-                reason="lead edit --owner", assigned_by=settings.me, now=now,
+                reason="lead edit --owner", assigned_by=reps.me_name(session, settings), now=now,
             )  # fmt: skip
             lead.owner_id = new_owner
     if status is not None:

@@ -51,15 +51,31 @@ def resolve(session: Session, ref: str) -> Rep:
     return get_by_name(session, ref)
 
 
-def default_owner(session: Session, settings: Settings) -> Rep | None:
-    """The rep named by SALESCLI_REP / `config set me`, if it names an existing rep."""
-    me = settings.me
-    if not me or not me.strip():
+def me(session: Session, settings: Settings) -> Rep | None:
+    """The rep you are: SALESCLI_REP, else `config set me`; None when neither is set. A name
+    that matches no rep is refused (NotFound, exit 3), never ignored: it would leave records
+    without their owner and write a name nobody has into their history."""
+    import os
+
+    name = settings.me
+    if not name or not name.strip():
         return None
     try:
-        return resolve(session, me)
+        return resolve(session, name)
     except NotFound:
-        return None
+        source = "SALESCLI_REP" if os.environ.get("SALESCLI_REP") else "config me"
+        raise NotFound(f"{source} '{name}' is not a rep (see: salescli rep list)") from None
+
+
+def me_name(session: Session, settings: Settings) -> str | None:
+    """Your rep's own spelling of their name (for "by" in histories), or None."""
+    rep = me(session, settings)
+    return rep.name if rep is not None else None
+
+
+def default_owner(session: Session, settings: Settings) -> Rep | None:
+    """The default owner of what you create: you (see `me`)."""
+    return me(session, settings)
 
 
 def subordinates(session: Session, rep_id: int) -> list[int]:

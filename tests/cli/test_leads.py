@@ -144,9 +144,11 @@ def test_add_owner_option(cli):
     assert missing.code == 3
     assert "rep 'Nobody Here' not found" in missing.err
     assert cli.sql("SELECT count(*) FROM lead") == [(3,)]
-    # SALESCLI_REP names "me" too; an unknown rep there simply means no default owner.
-    result = cli.json("lead", "add", "E", env={"SALESCLI_REP": "Ghost"})
-    assert result["owner_id"] is None
+    # SALESCLI_REP names "me" too; an unknown rep there is refused like `config set me`.
+    result = cli("lead", "add", "E", env={"SALESCLI_REP": "Ghost"})
+    assert result.code == 3
+    assert result.err == "Error: SALESCLI_REP 'Ghost' is not a rep (see: salescli rep list)\n"
+    assert cli.sql("SELECT count(*) FROM lead") == [(3,)]
 
 
 def test_add_rejects_bad_input_and_writes_nothing(cli):

@@ -5,6 +5,7 @@ from collections import Counter
 
 import pytest
 
+from salescli.errors import NotFound
 from tests.conftest import DATASETS, NOW
 
 MAVEN_TEAMS = DATASETS / "maven-crm-sales-opportunities" / "sales_teams.csv"
@@ -292,7 +293,8 @@ def test_service_helpers(cli, monkeypatch):
         assert reps.resolve(session, "maria").id == 1
         assert reps.default_owner(session, config.Settings({})) is None
         assert reps.default_owner(session, config.Settings({"me": "ANA"})).id == 2
-        assert reps.default_owner(session, config.Settings({"me": "ghost"})) is None
+        with pytest.raises(NotFound, match="config me 'ghost' is not a rep"):
+            reps.default_owner(session, config.Settings({"me": "ghost"}))
         monkeypatch.setenv("SALESCLI_REP", "eve")
         assert reps.default_owner(session, config.Settings({"me": "ANA"})).id == 6
 

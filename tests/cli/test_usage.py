@@ -49,3 +49,21 @@ def test_cli_choices_are_the_services_vocabularies():
     assert tuple(c.value for c in deal_cli.Category) == stages.OPEN_CATEGORIES
     assert tuple(t.value for t in deal_cli.DealType) == deals.DEAL_TYPES
     assert tuple(s.value for s in lead_cli.LeadStatus) == lead_statuses.STATUSES
+
+
+def test_me_is_a_rep_and_is_written_as_the_rep_spells_it(cli):
+    cli.ok("rep", "add", "Jürgen Groß")
+    assert cli.ok("config", "set", "me", "JÜRGEN GROSS").err == "me = Jürgen Groß\n"
+    assert cli.sql("SELECT value FROM setting WHERE key = 'me'") == [("Jürgen Groß",)]
+    ghost = {"SALESCLI_REP": "Ghost"}
+    for args in (("deal", "add", "X"), ("lead", "add", "Y"), ("account", "add", "Z")):
+        result = cli(*args, env=ghost)
+        assert result.code == 3, args
+        assert result.err == "Error: SALESCLI_REP 'Ghost' is not a rep (see: salescli rep list)\n"
+    assert cli.sql("SELECT count(*) FROM deal") == [(0,)]
+    deal = cli.ok("deal", "add", "Acme", env={"SALESCLI_REP": "jürgen GROSS"}).out.strip()
+    cli.ok("deal", "move", deal, "proposal", env={"SALESCLI_REP": "JÜRGEN GROß"})
+    assert cli.sql("SELECT changed_by FROM stagechange ORDER BY id") == [
+        ("Jürgen Groß",),
+        ("Jürgen Groß",),
+    ]
