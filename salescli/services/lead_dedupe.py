@@ -175,9 +175,7 @@ def merge(session: Session, keep: Lead, drop: Lead, *, now: dt.datetime) -> dict
     keep.created_at = min(keep.created_at, drop.created_at)
     contacts = [t for t in (keep.last_contact_at, drop.last_contact_at) if t is not None]
     keep.last_contact_at = max(contacts) if contacts else None
-    if drop.status == "converted" and keep.status != "converted":
-        keep.status, keep.status_reason = "converted", None
-        keep.converted_at = drop.converted_at
+    # KEEP's status (and its reason and conversion) is KEEP's: only empty fields are filled.
     existing = set(tags_of(session, keep.id))
     moved_tags = [t for t in tags_of(session, drop.id) if t not in existing]
     session.add_all(LeadTag(lead_id=keep.id, tag=t) for t in moved_tags)

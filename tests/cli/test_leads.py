@@ -596,6 +596,18 @@ def test_merge_moves_everything_to_keep(cli):
     ]
 
 
+def test_merge_keeps_keeps_status(cli):
+    keep = add(cli, "Ana Souza", "--email", "ana@x.com")
+    drop = add(cli, "Ana Souza", "--company", "Acme")
+    cli.ok("lead", "qualify", str(keep))
+    cli.ok("lead", "convert", str(drop), "--no-deal")
+    before = cli.sql("SELECT status, status_reason, converted_at FROM lead WHERE id = :i", i=keep)
+    cli.ok("lead", "merge", str(keep), str(drop), "--yes")
+    after = cli.sql("SELECT status, status_reason, converted_at, company FROM lead")
+    assert after == [(*before[0], "Acme")]
+    assert before[0][0] == "qualified"
+
+
 # --- sources ------------------------------------------------------------------------------
 
 
