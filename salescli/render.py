@@ -257,6 +257,8 @@ def check_output(path: str, option: str = "--output") -> str:
     parent = os.path.dirname(os.path.abspath(path))
     if not os.path.isdir(parent):
         raise InvalidData(f"{option} '{path}': directory '{parent}' does not exist {example}")
+    if not os.access(parent, os.W_OK):
+        raise InvalidData(f"{option} '{path}': directory '{parent}' is not writable {example}")
     return "file"
 
 
@@ -338,12 +340,10 @@ def _start_marker(tmp: Path) -> int | None:
         return None
     directory = _ANCHOR.parent
     try:
-        if not directory.exists():
-            directory.mkdir(parents=True, mode=0o700)
         marker = directory / f"{_marker_prefix(_ANCHOR)}{os.urandom(6).hex()}"
         fd = os.open(marker, os.O_RDWR | os.O_CREAT | os.O_EXCL, 0o600)
     except OSError:
-        return None  # a read-only directory: nothing can be recorded (or reaped) there
+        return None  # no such or a read-only directory: nothing can be recorded there
     fcntl.flock(fd, fcntl.LOCK_EX)
     os.write(fd, f"{tmp}\n".encode())
     _MARKERS[fd] = marker

@@ -81,8 +81,9 @@ def db_backup(
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
-    """Write a consistent copy of the live database (mode 0600), never over an existing file
-    without --yes.
+    """Write a consistent copy of the live database (mode 0600); an existing PATH needs --yes.
+
+    A directory PATH gets a new, uniquely named backup; the live database is always refused.
 
     Example: salescli db backup ~/sales-2026-11-23.db
     """
