@@ -282,6 +282,28 @@ def test_a_database_in_a_read_only_folder_reads(cli, db_url, read_only):
     assert os.listdir(read_only) == ["sales.db"]
 
 
+@pytest.mark.slow
+@sqlite_only
+def test_a_driver_error_never_quotes_sql_or_personal_data(cli, db_url, read_only):
+    # Another program holds the database open and its -shm file is read-only to us: the
+    # file and folder look writable, so only SQLite notices (it used to print an internal
+    # error quoting the SQL statement).
+    holder = sqlite3.connect(db_url)
+    holder.execute("SELECT count(*) FROM lead").fetchall()
+    try:
+        os.chmod(f"{db_url}-shm", 0o400)
+        refused = _run(db_url, "lead", "edit", "1", "--email", "new.address@example.com")
+    finally:
+        os.chmod(f"{db_url}-shm", 0o600)
+        holder.close()
+    assert refused.returncode == 1
+    assert refused.stderr == (
+        "Error: the database is read-only: this command changes data, so nothing was done; "
+        "reading commands still work\n"
+    )
+    assert cli.sql("SELECT email FROM lead") == [("ana@example.com",)]
+
+
 # ----------------------------------------------------------------------------- damaged files
 
 
