@@ -237,7 +237,7 @@ def _private_dir(path: Path) -> None:
 
 def _quick_check(path: Path) -> None:
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{db.quote_path(path)}?mode=ro", uri=True)
         try:
             result = conn.execute("PRAGMA quick_check").fetchone()
             has_schema = conn.execute(
