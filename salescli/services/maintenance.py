@@ -83,8 +83,8 @@ def check(url: str) -> dict:
 def _sqlite_file_problems(path: Path) -> tuple[str | None, list[str]] | None:
     """(revision, problems) when the file fails SQLite's integrity check, else None.
 
-    Runs on a read-only connection of its own before anything else touches the file, so a
-    damaged file is reported (ok: false) instead of failing the first query.
+    Runs on a connection of its own that only reads, before anything else touches the file,
+    so a damaged file is reported (ok: false) instead of failing the first query.
     """
     if not path.exists():
         return None
