@@ -7,11 +7,12 @@ import contextlib
 import datetime as dt
 import os
 import sqlite3
+import stat
 from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salescli.errors import Busy, SalesError
+from salescli.errors import Busy, SalesError, UsageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -73,19 +74,74 @@ def busy_timeout() -> float:
 
 
 def _prepare_sqlite_file(path: Path) -> None:
-    """Create the directory 0700 and the file 0600 before SQLite does (it would follow the umask)."""
+    """Create the directory 0700 and the file 0600 before SQLite does (it would follow the umask).
+
+    An existing path is checked, never chmod-ed: a directory or a device is a usage error, a
+    file that is not SQLite is refused; its mode stays what its owner chose (SQLite gives the
+    -wal and -shm files the database's own mode).
+    """
+    try:
+        info = path.stat()
+    except FileNotFoundError:
+        info = None
+    if info is not None:
+        _check_existing_sqlite_file(path, info)
+        return
     directory = path.parent
     if not directory.exists():
         directory.mkdir(parents=True, mode=0o700)
         os.chmod(directory, 0o700)
-    if not path.exists():
+    with contextlib.suppress(FileExistsError):
         fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
         os.close(fd)
-    for suffix in ("", "-wal", "-shm"):
-        side = Path(f"{path}{suffix}")
-        if side.exists() and (side.stat().st_mode & 0o077):
-            with contextlib.suppress(PermissionError):
-                os.chmod(side, 0o600)
+
+
+def _check_existing_sqlite_file(path: Path, info: os.stat_result) -> None:
+    if stat.S_ISDIR(info.st_mode):
+        raise UsageError(
+            f"--db '{path}' is a directory, not a database file "
+            f"(--db or SALESCLI_DB names the file, e.g. --db {path / 'sales.db'})"
+        )
+    if not stat.S_ISREG(info.st_mode):
+        raise UsageError(
+            f"--db '{path}' is not a regular file (--db or SALESCLI_DB names a SQLite "
+            "database file, e.g. --db ~/sales.db)"
+        )
+    header = b""
+    with contextlib.suppress(OSError), open(path, "rb") as handle:
+        header = handle.read(16)
+    if info.st_size and header and header != b"SQLite format 3\x00":
+        raise SalesError(
+            f"the database file '{path}' is not a SQLite database (check --db / SALESCLI_DB)"
+        )
+
+
+def read_only_reason(path: Path) -> str | None:
+    """Why salescli cannot write the SQLite database at `path` (None when it can)."""
+    if not path.exists():
+        return None
+    if not os.access(path, os.W_OK):
+        return "the file is not writable"
+    wal_ready = Path(f"{path}-wal").exists() and Path(f"{path}-shm").exists()
+    if not os.access(path.parent, os.W_OK) and not wal_ready:
+        return f"its directory {path.parent} is not writable"
+    return None
+
+
+def _read_only_uri(path: Path) -> str | None:
+    """A URI that reads a database salescli cannot write (None when it can write it).
+
+    `immutable=1` when no write-ahead log is pending: SQLite then needs no -shm file, so
+    nothing is created beside a read-only file (a -shm left 0444 would later stop its owner
+    from writing). With a pending log, `mode=ro` reads it through the -shm file.
+    """
+    if not path.exists() or read_only_reason(path) is None:
+        return None
+    uri = f"file:{quote_path(path)}?mode=ro"
+    wal = Path(f"{path}-wal")
+    if wal.exists() and wal.stat().st_size > 0:
+        return uri
+    return uri + "&immutable=1"
 
 
 def engine(url: str, *, write: bool) -> Engine:
@@ -98,19 +154,33 @@ def engine(url: str, *, write: bool) -> Engine:
 
     if is_sqlite(url):
         path = sqlite_path(url)
+        read_uri = None
         if path is not None:
             _prepare_sqlite_file(path)
-        eng = create_engine(url, poolclass=NullPool, connect_args={"timeout": busy_timeout()})
+            reason = read_only_reason(path)
+            if reason and write:
+                raise SalesError(
+                    f"the database '{path}' is read-only ({reason}): this command changes "
+                    "data, so nothing was done; reading commands still work"
+                )
+            read_uri = _read_only_uri(path) if reason else None
+        options: dict[str, Any] = {"poolclass": NullPool}
+        if read_uri is not None:
+            timeout = busy_timeout()
+            options["creator"] = lambda: sqlite3.connect(
+                read_uri, uri=True, timeout=timeout, check_same_thread=False
+            )
+        else:
+            options["connect_args"] = {"timeout": busy_timeout()}
+        eng = create_engine(url, **options)
 
         @event.listens_for(eng, "connect")
         def _on_connect(dbapi_conn: Any, _record: Any) -> None:
             dbapi_conn.isolation_level = None  # SQLAlchemy emits BEGIN, not pysqlite
-            for pragma in (
-                "journal_mode=WAL",
-                "foreign_keys=ON",
-                "secure_delete=ON",
-                "synchronous=FULL",
-            ):
+            pragmas = ["foreign_keys=ON", "secure_delete=ON", "synchronous=FULL"]
+            if read_uri is None:
+                pragmas.insert(0, "journal_mode=WAL")
+            for pragma in pragmas:
                 dbapi_conn.execute(f"PRAGMA {pragma}")
 
         @event.listens_for(eng, "begin")
@@ -142,11 +212,21 @@ def _translate(exc: BaseException) -> BaseException:
             return Busy(f"database server unreachable: {first}")
         if "unable to open database" in text:
             return SalesError(f"cannot open the database file: {text}")
+        if "readonly database" in text or "read-only" in text:
+            return SalesError(
+                "the database is read-only: this command changes data, so nothing was done; "
+                "reading commands still work"
+            )
     if name == "IntegrityError":
         first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
         return SalesError(f"refused by the database: {first}")
     if name in ("OperationalError", "DatabaseError") and "not a database" in text:
         return SalesError("the database file is not a SQLite database (check --db / SALESCLI_DB)")
+    if name in ("OperationalError", "DatabaseError") and "malformed" in text:
+        return SalesError(
+            "the database file is damaged (database disk image is malformed); "
+            "run `salescli db check`, then `salescli db restore BACKUP --yes`"
+        )
     return exc
 
 
@@ -208,9 +288,16 @@ def migrate(url: str, current: str | None) -> Path | None:
     backup_path = None
     if current is not None and is_sqlite(url):
         path = sqlite_path(url)
+        reason = read_only_reason(path) if path is not None else None
+        if reason:
+            raise SalesError(
+                f"the database '{path}' needs migrating from {current} but is read-only "
+                f"({reason}): make it writable, then run `salescli db migrate`"
+            )
         if path is not None:
-            backup_path = path.with_name(f"{path.name}.pre-{current}.bak")
-            sqlite_backup(path, backup_path)
+            backup_path = sqlite_backup(
+                path, path.with_name(f"{path.name}.pre-{current}.bak"), exist="unique"
+            )
     from alembic import command
     from alembic.config import Config
 
@@ -255,25 +342,45 @@ def connection_scope(url: str, *, write: bool = False) -> Iterator[Connection]:
             conn.commit()
 
 
-def sqlite_backup(source: Path, target: Path) -> Path:
-    """A consistent copy of a live SQLite database (the online backup API), created 0600."""
-    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
-    tmp = target.with_name(target.name + ".tmp")
-    if tmp.exists():
-        tmp.unlink()
-    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    os.close(fd)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True, timeout=busy_timeout())
-    dst = sqlite3.connect(tmp)
-    try:
-        src.backup(dst)
-        dst.execute("PRAGMA journal_mode=DELETE")
-    finally:
-        dst.close()
-        src.close()
-    os.chmod(tmp, 0o600)
-    os.replace(tmp, target)
-    return target
+def sqlite_backup(
+    source: Path,
+    target: Path,
+    *,
+    exist: str = "replace",
+    option: str = "backup path",
+    verify: Any = None,
+) -> Path:
+    """A consistent copy of a live SQLite database (the online backup API), created 0600.
+
+    Written to a temporary file beside `target` (no rollback journal while copying) and put
+    in place only when complete and checked by `verify(path)`; see `render.output_file` for
+    `exist`. Returns where the copy is.
+    """
+    from salescli import render
+
+    if not target.parent.exists():
+        target.parent.mkdir(parents=True, mode=0o700)
+    source_uri = _read_only_uri(source) or f"file:{quote_path(source)}"
+    with render.output_file(target, option=option, exist=exist) as pending:
+        src = sqlite3.connect(source_uri, uri=True, timeout=busy_timeout())
+        dst = sqlite3.connect(pending.tmp, isolation_level=None)
+        try:
+            dst.execute("PRAGMA journal_mode=OFF")
+            src.backup(dst)
+            dst.execute("PRAGMA journal_mode=DELETE")
+        finally:
+            dst.close()
+            src.close()
+        if verify is not None:
+            verify(pending.tmp)
+    assert pending.final is not None
+    return pending.final
+
+
+def quote_path(path: Path) -> str:
+    from urllib.parse import quote
+
+    return quote(str(path))
 
 
 def timestamp_name(now: dt.datetime) -> str:

@@ -93,7 +93,13 @@ class SalesGroup(TyperGroup):
             if isinstance(exc, OSError):
                 _error(f"{exc.strerror or exc}: {exc.filename or ''}".rstrip(": "))
                 raise typer.Exit(1) from None
-            _error(f"internal error ({type(exc).__name__}: {exc}); run with --debug for details")
+            # A driver error's text quotes the SQL and its parameters (personal data): show
+            # only the driver's own first line.
+            detail = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+            _error(
+                f"internal error ({type(exc).__name__}: {detail[0] if detail else ''}); "
+                "run with --debug for details"
+            )
             raise typer.Exit(1) from None
 
 

@@ -27,10 +27,28 @@ FormatOpt = Annotated[
         "--format", "-f", case_sensitive=False, help="Output format: table, json, csv or markdown."
     ),
 ]
+
+
+def check_output_option(
+    ctx: typer.Context, param: typer.CallbackParam, value: str | None
+) -> str | None:
+    """Refuse an output file before the command runs (never the database, a directory, a link)."""
+    if value is not None:
+        from salescli import render
+
+        state(ctx).protect()
+        render.check_output(value, option=(param.opts or ["--output"])[0])
+    return value
+
+
 OutputOpt = Annotated[
     str | None,
     typer.Option(
-        "--output", "-o", metavar="FILE", help="Write to FILE (created 0600) instead of stdout."
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to FILE (created 0600, replaced whole) instead of stdout.",
+        callback=check_output_option,
     ),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
@@ -45,6 +63,10 @@ class State:
         self._url: str | None = None
         self._settings: Settings | None = None
         self._now: pendulum.DateTime | None = None
+        self._protected = False
+        from salescli import render
+
+        render.protect_database(None)
 
     @property
     def url(self) -> str:
@@ -52,7 +74,18 @@ class State:
             from salescli import db
 
             self._url = db.resolve_url(self.db_option)
+            self.protect()
         return self._url
+
+    def protect(self) -> None:
+        """Tell render which file is the live database (outputs must never be it), once."""
+        if self._protected:
+            return
+        self._protected = True
+        from salescli import db, render
+
+        path = db.sqlite_path(self.url)
+        render.protect_database(path, path if db.is_sqlite(self.url) else db.default_path())
 
     @contextlib.contextmanager
     def session(self, *, write: bool = True) -> Iterator[Session]:

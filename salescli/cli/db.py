@@ -69,23 +69,34 @@ def db_vacuum(ctx: typer.Context, fmt: FormatOpt = Format.table, output: OutputO
 def db_backup(
     ctx: typer.Context,
     path: Annotated[
-        str | None, typer.Argument(help="Backup file (default: backups/ beside the database).")
+        str | None,
+        typer.Argument(
+            help="Backup file, or a directory to write a new one in (default: backups/ beside "
+            "the database)."
+        ),
     ] = None,
+    yes: Annotated[
+        bool, typer.Option("--yes", "-y", help="Replace PATH if it is an existing file.")
+    ] = False,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
-    """Write a consistent copy of the live database (mode 0600).
+    """Write a consistent copy of the live database (mode 0600); an existing PATH needs --yes.
+
+    A directory PATH gets a new, uniquely named backup; the live database is always refused.
 
     Example: salescli db backup ~/sales-2026-11-23.db
     """
-    from pathlib import Path
-
     from salescli import render
     from salescli.services import maintenance
 
     st = state(ctx)
-    target = Path(path) if path else maintenance.default_backup_path(st.url, st.now)
-    render.write_record(maintenance.backup(st.url, target), fmt, output=output)
+    st.protect()
+    target, exist = maintenance.backup_target(st.url, path, st.now)
+    if exist == "new" and target.exists():
+        confirm(f"Replace the existing file {target}?", yes)
+        exist = "replace"
+    render.write_record(maintenance.backup(st.url, target, exist), fmt, output=output)
 
 
 @app.command("restore")

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from salescli.cli.common import state
+from salescli.cli.common import check_output_option, state
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -93,6 +93,7 @@ RejectFileOpt = Annotated[
         "--reject-file",
         metavar="FILE",
         help="Where --skip-invalid writes bad rows (default FILE.rejects.csv, created 0600).",
+        callback=check_output_option,
     ),
 ]
 DryRunOpt = Annotated[
@@ -117,7 +118,11 @@ ExportFormatOpt = Annotated[
 ExportOutputOpt = Annotated[
     str | None,
     typer.Option(
-        "--output", "-o", metavar="FILE", help="Write to FILE (created 0600) instead of stdout."
+        "--output",
+        "-o",
+        metavar="FILE",
+        help="Write to FILE (created 0600, replaced whole) instead of stdout.",
+        callback=check_output_option,
     ),
 ]
 

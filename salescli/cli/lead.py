@@ -395,14 +395,13 @@ def lead_sources(
     st = state(ctx)
     with st.connection() as conn:
         rows = lead_queries.sources(conn)
-    render.write_rows(rows, fmt, columns=SOURCE_COLUMNS, output=output, tz=st.tz)
+    trailer = None
     if chart and rows:
         from salescli import charts
 
         labels = [row["source"] or "(none)" for row in rows]
-        render.write_text(
-            charts.hbar(labels, [row["count"] for row in rows], title="Leads by source"), output
-        )
+        trailer = charts.hbar(labels, [row["count"] for row in rows], title="Leads by source")
+    render.write_rows(rows, fmt, columns=SOURCE_COLUMNS, output=output, tz=st.tz, trailer=trailer)
 
 
 # Further lead verbs register themselves on `app` (keep at the bottom: they import `app`);

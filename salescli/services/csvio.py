@@ -35,6 +35,7 @@ These modules import neither sqlmodel nor the models: imports are on a benchmark
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime as dt
 import json
@@ -328,9 +329,9 @@ def record_batch(
 
 def write_rejects(path: str, parsed: Parsed) -> None:
     """The rejected rows as they were, plus `line` and `error`, in a 0600 file."""
-    from salescli.render import open_private
+    from salescli.render import open_output
 
-    with open_private(path) as handle:
+    with open_output(path, option="--reject-file") as handle:
         writer = csv.writer(handle, lineterminator="\n")
         writer.writerow([*parsed.header, *REJECT_EXTRA])
         width = len(parsed.header)
@@ -402,11 +403,10 @@ def export_rows(
     """
     import sys
 
-    from salescli.render import csv_value, json_value, open_private
+    from salescli.render import csv_value, json_value, open_output
 
-    handle = open_private(output) if output else (stream or sys.stdout)
     count = 0
-    try:
+    with open_output(output) if output else contextlib.nullcontext(stream or sys.stdout) as handle:
         if fmt == "csv":
             writer = csv.writer(handle, lineterminator="\n")
             writer.writerow(columns)
@@ -423,7 +423,4 @@ def export_rows(
             handle.write("\n]\n" if count else "]\n")
         else:
             raise UsageError(f"--format '{fmt}' is not csv or json")
-    finally:
-        if output:
-            handle.close()
     return count

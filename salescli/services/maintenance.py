@@ -39,6 +39,17 @@ def check(url: str) -> dict:
 
     from salescli.migrations import HEAD
 
+    path = db.sqlite_path(url)
+    if path is not None:
+        damaged = _sqlite_file_problems(path)
+        if damaged is not None:
+            revision, problems = damaged
+            return {
+                "database": db.display_url(url),
+                "revision": revision,
+                "ok": False,
+                "problems": problems,
+            }
     db.ensure_schema(url)
     problems: list[str] = []
     with db.engine(url, write=False).connect() as conn:
@@ -69,6 +80,49 @@ def check(url: str) -> dict:
     }
 
 
+def _sqlite_file_problems(path: Path) -> tuple[str | None, list[str]] | None:
+    """(revision, problems) when the file fails SQLite's integrity check, else None.
+
+    Runs on a connection of its own that only reads, before anything else touches the file,
+    so a damaged file is reported (ok: false) instead of failing the first query.
+    """
+    if not path.exists():
+        return None
+    # A file salescli may write is opened normally (a read-only connection would leave -wal
+    # and -shm files behind); nothing is written either way.
+    uri = db._read_only_uri(path) or f"file:{db.quote_path(path)}"
+    revision = None
+    try:
+        conn = sqlite3.connect(uri, uri=True, timeout=db.busy_timeout())
+    except sqlite3.Error as exc:
+        return None, [f"the file cannot be opened as a SQLite database: {_first_line(exc)}"]
+    try:
+        try:
+            lines = [row[0] for row in conn.execute("PRAGMA integrity_check").fetchall()]
+        except sqlite3.DatabaseError as exc:
+            return None, [f"the file cannot be read as a SQLite database: {_first_line(exc)}"]
+        if lines == ["ok"]:
+            return None
+        try:
+            revision = conn.execute("SELECT version_num FROM alembic_version").fetchone()[0]
+        except (sqlite3.Error, TypeError):
+            revision = None
+        problems = [
+            f"integrity: {part}"
+            for line in lines
+            for part in str(line).splitlines()
+            if part.strip() and not part.startswith("*** in database")
+        ]
+        return revision, problems
+    finally:
+        conn.close()
+
+
+def _first_line(exc: BaseException) -> str:
+    lines = str(exc).strip().splitlines()
+    return lines[0] if lines else type(exc).__name__
+
+
 def vacuum(url: str) -> dict:
     """Rebuild the file to reclaim space left by deletes (SQLite); VACUUM ANALYZE on PostgreSQL."""
     from sqlalchemy import text
@@ -95,27 +149,48 @@ def vacuum(url: str) -> dict:
 def default_backup_path(url: str, now: dt.datetime) -> Path:
     path = db.sqlite_path(url)
     base = path.parent if path else db.default_path().parent
-    suffix = ".db" if path else ".sql"
-    return base / "backups" / f"sales-{db.timestamp_name(now)}{suffix}"
+    return base / "backups" / backup_name(url, now)
 
 
-def backup(url: str, target: Path) -> dict:
+def backup_name(url: str, now: dt.datetime, label: str = "") -> str:
+    """`sales-<UTC time><label>.db` (`.dump` on PostgreSQL); a second one in the same second
+    gets `-2`, `-3`... when it is written (see `render.output_file`, exist="unique")."""
+    suffix = ".db" if db.is_sqlite(url) else ".dump"
+    return f"sales-{db.timestamp_name(now)}{label}{suffix}"
+
+
+def backup_target(url: str, path: str | None, now: dt.datetime) -> tuple[Path, str]:
+    """Where `db backup [PATH]` writes, and how (`render.output_file` exist=): a new uniquely
+    named file in the default folder or in PATH when it is a directory ("unique"), else PATH
+    itself ("new": an existing file needs --yes). The live database is always refused."""
+    from salescli import render
+
+    if path is None:
+        return default_backup_path(url, now), "unique"
+    target = Path(path).expanduser()
+    if target.is_dir() and not target.is_symlink():
+        return target.absolute() / backup_name(url, now), "unique"
+    if target.parent.is_dir() or target.exists() or target.is_symlink():
+        render.check_output(str(target), option="backup path")
+    return target.absolute(), "new"
+
+
+def backup(url: str, target: Path, exist: str = "new") -> dict:
+    """A consistent copy of the database at `target` (see `backup_target` for `exist`)."""
     db.ensure_schema(url)
     target = target.expanduser().absolute()
-    if target.exists() and target.is_dir():
-        raise InvalidData(
-            f"backup path '{target}' is a directory; give a file name (e.g. sales-copy.db)"
-        )
     if db.is_sqlite(url):
         source = db.sqlite_path(url)
         if source is None:
             raise InvalidData("an in-memory database cannot be backed up")
-        _private_dir(target.parent)
-        db.sqlite_backup(source, target)
-        _quick_check(target)
+        written = db.sqlite_backup(source, target, exist=exist, verify=_quick_check)
     else:
-        _pg_dump(url, target)
-    return {"database": db.display_url(url), "backup": str(target), "bytes": target.stat().st_size}
+        written = _pg_dump(url, target, exist)
+    return {
+        "database": db.display_url(url),
+        "backup": str(written),
+        "bytes": written.stat().st_size,
+    }
 
 
 def restore(url: str, source: Path, now: dt.datetime) -> dict:
@@ -131,19 +206,20 @@ def restore(url: str, source: Path, now: dt.datetime) -> dict:
         raise InvalidData("an in-memory database cannot be restored")
     safety = None
     if target.exists() and target.stat().st_size > 0:
-        safety = default_backup_path(url, now).with_name(
-            f"sales-{db.timestamp_name(now)}-before-restore.db"
-        )
+        reason = db.read_only_reason(target)
+        if reason:
+            raise SalesError(f"the database '{target}' is read-only ({reason}): nothing restored")
+        safety = default_backup_path(url, now).with_name(backup_name(url, now, "-before-restore"))
         _private_dir(safety.parent)
-        db.sqlite_backup(target, safety)
-    src = sqlite3.connect(f"file:{source}?mode=ro", uri=True)
+        safety = db.sqlite_backup(target, safety, exist="unique")
+    db._prepare_sqlite_file(target)
+    src = sqlite3.connect(f"file:{db.quote_path(source)}?mode=ro", uri=True)
     dst = sqlite3.connect(target, timeout=db.busy_timeout())
     try:
         src.backup(dst)
     finally:
         dst.close()
         src.close()
-    os.chmod(target, 0o600)
     db._CHECKED.discard(url)
     db.ensure_schema(url)
     return {
@@ -161,7 +237,7 @@ def _private_dir(path: Path) -> None:
 
 def _quick_check(path: Path) -> None:
     try:
-        conn = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        conn = sqlite3.connect(f"file:{db.quote_path(path)}?mode=ro", uri=True)
         try:
             result = conn.execute("PRAGMA quick_check").fetchone()
             has_schema = conn.execute(
@@ -192,27 +268,34 @@ def _libpq_url(url: str) -> str:
     return make_url(url).set(drivername="postgresql").render_as_string(hide_password=False)
 
 
-def _pg_dump(url: str, target: Path) -> None:
+def _pg_dump(url: str, target: Path, exist: str) -> Path:
+    from salescli import render
+
     _private_dir(target.parent)
-    fd = os.open(target, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    os.chmod(target, 0o600)
-    with os.fdopen(fd, "wb") as out:
-        result = subprocess.run(
-            [_pg_command("pg_dump"), "--format=custom", "--no-owner", "--dbname", _libpq_url(url)],
-            stdout=out,
-            stderr=subprocess.PIPE,
-            check=False,
-        )
-    if result.returncode != 0:
-        target.unlink(missing_ok=True)
-        raise SalesError(f"pg_dump failed: {result.stderr.decode(errors='replace').strip()}")
+    with render.output_file(target, option="backup path", exist=exist) as pending:
+        with open(pending.tmp, "wb") as out:
+            result = subprocess.run(
+                [
+                    _pg_command("pg_dump"),
+                    "--format=custom",
+                    "--no-owner",
+                    "--dbname",
+                    _libpq_url(url),
+                ],
+                stdout=out,
+                stderr=subprocess.PIPE,
+                check=False,
+            )
+        if result.returncode != 0:
+            detail = result.stderr.decode(errors="replace").strip().splitlines()
+            raise SalesError(f"pg_dump failed: {detail[-1] if detail else result.returncode}")
+    assert pending.final is not None
+    return pending.final
 
 
 def _pg_restore(url: str, source: Path, now: dt.datetime) -> dict:
-    safety = default_backup_path(url, now).with_name(
-        f"sales-{db.timestamp_name(now)}-before-restore.dump"
-    )
-    _pg_dump(url, safety)
+    safety = default_backup_path(url, now).with_name(backup_name(url, now, "-before-restore"))
+    safety = _pg_dump(url, safety, "unique")
     result = subprocess.run(
         [
             _pg_command("pg_restore"),
