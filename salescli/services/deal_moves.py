@@ -45,7 +45,9 @@ def _enter(
 
     apply_stage(deal, target, probability, category, at or now)
     deal.updated_at = utc(now)
-    record_change(session, deal, current.id, target, at or now, actor_name(actor, settings, session))
+    record_change(
+        session, deal, current.id, target, at or now, actor_name(actor, settings, session)
+    )
     session.flush()
     return deal
 
