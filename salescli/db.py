@@ -314,6 +314,11 @@ def ensure_schema(url: str) -> None:
     from salescli.migrations import HEAD
 
     current = current_revision(url)
+    if is_sqlite(url):
+        # The check above read the file without changing it; now that it is known to be
+        # salescli's, open it once as every command does (WAL mode, file modes).
+        with _translated(), engine(url, write=False).connect():
+            pass
     if current != HEAD:
         before = current
         backup = migrate(url, current)
