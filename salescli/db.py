@@ -321,8 +321,8 @@ def ensure_schema(url: str) -> None:
             pass
     if current != HEAD:
         before = current
-        backup = migrate(url, current)
-        if before is not None:
+        backup, applied = _migrate(url, current)
+        if before is not None and applied:  # another process may have just done it
             from salescli.render import message
 
             saved = f"; backup {backup}" if backup else ""
@@ -384,6 +384,11 @@ def _sqlite_schema(url: str) -> tuple[list[str], bool, str | None] | None:
 
 
 def _schema_via_engine(url: str) -> tuple[list[str], bool, str | None]:
+    with _translated(), engine(url, write=False).connect() as conn:
+        return _schema_on(conn, url)
+
+
+def _schema_on(conn: Connection, url: str) -> tuple[list[str], bool, str | None]:
     from sqlalchemy import text
 
     query = (
@@ -393,41 +398,27 @@ def _schema_via_engine(url: str) -> tuple[list[str], bool, str | None]:
         else "SELECT table_name FROM information_schema.tables WHERE table_schema = "
         "current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
     )
-    with _translated(), engine(url, write=False).connect() as conn:
-        tables = [str(name) for (name,) in conn.execute(text(query))]
-        revision = None
-        if "alembic_version" in tables:
-            revision = conn.execute(text("SELECT max(version_num) FROM alembic_version")).scalar()
+    tables = [str(name) for (name,) in conn.execute(text(query))]
+    revision = None
+    if "alembic_version" in tables:
+        revision = conn.execute(text("SELECT max(version_num) FROM alembic_version")).scalar()
     return [t for t in tables if t != "alembic_version"], "alembic_version" in tables, revision
 
 
 def migrate(url: str, current: str | None, *, without_backup: bool = False) -> Path | None:
     """Run the Alembic migrations to head in one transaction, after a backup of an existing
     database: a copy beside a SQLite file, a pg_dump on PostgreSQL (refused when pg_dump
-    cannot run, unless `without_backup`). A failure names the migration and the backup."""
-    from salescli.migrations import HEAD, KNOWN_REVISIONS
+    cannot run, unless `without_backup`). A failure names the migration and the backup.
+    Returns the backup taken, if any."""
+    return _migrate(url, current, without_backup=without_backup)[0]
 
-    if current is not None and current not in KNOWN_REVISIONS:
-        raise SalesError(
-            f"the database schema ({current}) is newer than this salescli; upgrade salescli"
-        )
-    backup_path = None
-    if current is not None and is_sqlite(url):
-        path = sqlite_path(url)
-        if path is not None:
-            backup_path = path.with_name(f"{path.name}.pre-{current}.bak")
-            sqlite_backup(path, backup_path)
-    elif current is not None:
-        try:
-            backup_path = pg_backup(url, _pg_backup_target(url, current))
-        except BackupUnavailable as exc:
-            if not without_backup:
-                raise BackupUnavailable(
-                    f"{display_url(url)} needs migrating from revision {current} to {HEAD} "
-                    f"and no backup could be taken ({exc}): back it up yourself "
-                    f"(pg_dump --format=custom --file=sales-{current}.dump '{display_url(url)}'), "
-                    "then run: salescli db migrate --yes"
-                ) from None
+
+def _migrate(
+    url: str, current: str | None, *, without_backup: bool = False
+) -> tuple[Path | None, list[str]]:
+    from salescli.migrations import HEAD
+
+    _refuse_newer(current)
     from alembic import command
     from alembic.config import Config
 
@@ -435,17 +426,61 @@ def migrate(url: str, current: str | None, *, without_backup: bool = False) -> P
     config.set_main_option("script_location", "salescli:migrations")
     applied: list[str] = []
     config.attributes["applied"] = applied
+    backup_path = None
     try:
         with _translated(), engine(url, write=True).connect() as conn:
+            # Under the write lock (taken as the transaction begins): read the revision
+            # again, so that of several commands opening an old database at once, one backs
+            # up and migrates and the others find it done.
+            tables, _, current = _schema_on(conn, url)
+            if current == HEAD:
+                conn.rollback()
+                _CHECKED.add(url)
+                return None, []
+            _refuse_newer(current)
+            if current is not None or tables:
+                backup_path = _backup_before_migrating(url, current, without_backup)
             config.attributes["connection"] = conn
             command.upgrade(config, "head")
             conn.commit()
-    except Busy:
+    except (Busy, BackupUnavailable):
         raise
     except Exception as exc:
         raise _migration_failed(exc, current, applied, backup_path) from exc
     _CHECKED.add(url)
-    return backup_path
+    return backup_path, applied
+
+
+def _refuse_newer(current: str | None) -> None:
+    from salescli.migrations import KNOWN_REVISIONS
+
+    if current is not None and current not in KNOWN_REVISIONS:
+        raise SalesError(
+            f"the database schema ({current}) is newer than this salescli; upgrade salescli"
+        )
+
+
+def _backup_before_migrating(url: str, current: str | None, without_backup: bool) -> Path | None:
+    """A copy beside a SQLite file; a pg_dump on PostgreSQL, or a refusal when pg_dump cannot
+    run (unless `without_backup`: the user backed up another way)."""
+    from salescli.migrations import HEAD
+
+    if is_sqlite(url):
+        path = sqlite_path(url)
+        if path is None:
+            return None
+        return sqlite_backup(path, path.with_name(f"{path.name}.pre-{current}.bak"))
+    try:
+        return pg_backup(url, _pg_backup_target(url, current or "empty"))
+    except BackupUnavailable as exc:
+        if without_backup:
+            return None
+        raise BackupUnavailable(
+            f"{display_url(url)} needs migrating from revision {current} to {HEAD} "
+            f"and no backup could be taken ({exc}): back it up yourself "
+            f"(pg_dump --format=custom --file=sales-{current}.dump '{_libpq_url(url)}'), "
+            "then run: salescli db migrate --yes"
+        ) from None
 
 
 def _migration_failed(
@@ -486,6 +521,13 @@ def _revision_title(revision: str) -> str:
             title = body.strip('"').splitlines()[0].strip('"').strip()
             return title.split(" (", 1)[0]
     return revision
+
+
+def _libpq_url(url: str) -> str:
+    """The URL as pg_dump/psql take it (no +psycopg), the password hidden."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=True)
 
 
 def _pg_backup_target(url: str, current: str) -> Path:

@@ -248,6 +248,24 @@ def test_a_sqlite_migration_still_backs_up_on_its_own(cli, db_url):
     assert cli.sql("SELECT version_num FROM alembic_version") == [("0002",)]
 
 
+@pytest.mark.slow
+def test_commands_opening_an_old_database_at_once_migrate_it_once(cli, db_url, tmp_path):
+    # Each checks the revision, then re-reads it under the write lock: one backs up and
+    # migrates, the others find it done (before: a shared backup file, "disk I/O error").
+    for run in range(2):
+        _downgrade_to_0001(db_url)
+        home = tmp_path / f"home{run}"
+        procs = [_spawn(db_url, "lead", "list", HOME=str(home)) for _ in range(3)]
+        results = [(p.wait(timeout=60), p.stderr.read()) for p in procs]
+        for proc in procs:
+            proc.stdout.close()
+            proc.stderr.close()
+        assert [code for code, _ in results] == [0, 0, 0], results
+        assert sum(err.startswith("Migrated ") for _, err in results) == 1, results
+        assert cli.sql("SELECT count(*) FROM stage") == [(6,)]
+        assert cli.sql("SELECT version_num FROM alembic_version") == [("0002",)]
+
+
 # ---------------------------------------------------------------- 5. no SQL, no parameters
 
 
