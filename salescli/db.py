@@ -268,7 +268,16 @@ def _translate_pg(name: str, sqlstate: str | None, raw: str, reason: str) -> Sal
         for marker, hint in _PG_PERMANENT:
             if marker in text:
                 return SalesError(f"cannot connect to the database: {detail} ({hint})")
-        if "too many" in text or "shutting down" in text or "starting up" in text:
+        if any(
+            marker in text
+            for marker in (
+                "too many",
+                "connection slots",
+                "shutting down",
+                "starting up",
+                "recovery",
+            )
+        ):
             return Busy(f"database server busy: {detail}; retry later")
         return Busy(f"database server unreachable: {detail}")
     if sqlstate in _PG_BUSY:

@@ -178,6 +178,65 @@ def test_an_unreachable_server_is_worth_retrying(cli):
     assert "Connection refused" in result.err
 
 
+FATAL = 'connection failed: connection to server at "db", port 5432 failed: FATAL:  '
+
+
+@pytest.mark.parametrize(
+    ("server_says", "code", "line"),
+    [
+        (
+            'password authentication failed for user "ana"',
+            1,
+            'cannot connect to the database: password authentication failed for user "ana" '
+            "(check the password (~/.pgpass or PGPASSWORD))",
+        ),
+        (
+            'no pg_hba.conf entry for host "10.0.0.9", user "ana", database "sales"',
+            1,
+            'cannot connect to the database: no pg_hba.conf entry for host "10.0.0.9", user '
+            '"ana", database "sales" (the server\'s pg_hba.conf does not admit this user or host)',
+        ),
+        (
+            "sorry, too many clients already",
+            75,
+            "database server busy: sorry, too many clients already; retry later",
+        ),
+        (
+            "the database system is shutting down",
+            75,
+            "database server busy: the database system is shutting down; retry later",
+        ),
+    ],
+)
+def test_connection_failures_are_classified(server_says, code, line):
+    # Failures this server (trust auth, always up) cannot produce: the driver's own exception.
+    import psycopg
+    from sqlalchemy import exc
+
+    from salescli import db
+
+    error = exc.OperationalError(None, None, psycopg.OperationalError(FATAL + server_says))
+    translated = db.translate_error(error)
+    assert (translated.exit_code, str(translated)) == (code, line)
+
+
+@pytest.mark.parametrize(
+    ("sqlstate", "code"),
+    [("55P03", 75), ("40001", 75), ("40P01", 75), ("57P01", 75), ("08006", 75), ("22001", 1)],
+)
+def test_errors_are_classified_by_sqlstate(sqlstate, code):
+    import psycopg
+    from sqlalchemy import exc
+
+    from salescli import db
+
+    orig = psycopg.errors.lookup(sqlstate)("message\nDETAIL: Key (email)=(ana@example.com)")
+    error = exc.DBAPIError("INSERT INTO lead VALUES (%s)", ("ana@example.com",), orig)
+    translated = db.translate_error(error)
+    assert translated.exit_code == code
+    assert "ana@example.com" not in str(translated) and "INSERT" not in str(translated)
+
+
 # ---------------------------------------------------------------- 4. backup before a migration
 
 
