@@ -85,12 +85,9 @@ def _masked(raw: str) -> str:
     """A URL as it may be quoted in a message: the password hidden, control characters escaped."""
     import re
 
-    return printable(re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", raw))
+    from salescli.text import visible
 
-
-def printable(text: str) -> str:
-    """`text` on one line: control characters (newlines, NUL, escapes) shown as \\xNN."""
-    return "".join(ch if ch.isprintable() or ch == " " else f"\\x{ord(ch):02x}" for ch in text)
+    return visible(re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", raw))
 
 
 def is_sqlite(url: str) -> bool:
@@ -223,9 +220,11 @@ _PG_PERMANENT = (
 
 def first_line(text: str, limit: int = 300) -> str:
     """The first non-blank line of a driver message, printable, at most `limit` characters."""
+    from salescli.text import visible
+
     for line in str(text).splitlines():
         if line.strip():
-            line = printable(line.strip())
+            line = visible(line.strip())
             return line if len(line) <= limit else line[: limit - 1] + "…"
     return ""
 
