@@ -240,6 +240,8 @@ def translate_error(exc: BaseException) -> BaseException:
     if orig is None:  # a SQLAlchemy error of its own: drop any "[SQL: ...]" it carries
         reason = str(exc).split("[SQL:", 1)[0].split("(Background on", 1)[0]
         return SalesError(f"database error ({type(exc).__name__}): {first_line(reason)}")
+    if isinstance(orig, SalesError):  # raised by our own type inside a statement
+        return orig
     name = type(orig).__name__
     sqlstate = getattr(orig, "sqlstate", None)
     raw = str(orig)
