@@ -12,7 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from salescli.errors import Busy, SalesError, UsageError
+from salescli.errors import Busy, Refused, SalesError, UsageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
@@ -22,6 +22,8 @@ APP_NAME = "salescli"
 DEFAULT_BUSY_TIMEOUT = 5.0
 _ENGINES: dict[tuple[str, bool], Engine] = {}
 _CHECKED: set[str] = set()
+# pg_advisory_xact_lock key of the one-writer lock: "salescli" in ASCII, a signed 64-bit int.
+PG_WRITE_LOCK = int.from_bytes(b"salescli", "big")
 
 
 def default_path() -> Path:
@@ -30,12 +32,63 @@ def default_path() -> Path:
     return Path(user_data_dir(APP_NAME)) / "sales.db"
 
 
+SUPPORTED_FORMS = (
+    "give a file path, sqlite:///PATH or postgresql://USER@HOST/DATABASE "
+    "(postgresql+psycopg://... also works)"
+)
+_PG_SCHEMES = ("postgresql", "postgres", "postgresql+psycopg")
+
+
 def resolve_url(value: str | None) -> str:
-    """`--db`, then SALESCLI_DB, then the platformdirs default; a bare path means SQLite."""
-    raw = value or os.environ.get("SALESCLI_DB") or str(default_path())
-    if "://" in raw:
+    """`--db`, then SALESCLI_DB, then the platformdirs default; a bare path means SQLite.
+
+    A URL must be a SQLite file (`sqlite:///PATH`) or PostgreSQL through psycopg
+    (`postgresql://` and `postgres://` mean `postgresql+psycopg://`); anything else is a
+    usage error naming where it came from.
+    """
+    if value:
+        source, raw = "--db", value
+    elif os.environ.get("SALESCLI_DB"):
+        source, raw = "SALESCLI_DB", os.environ["SALESCLI_DB"]
+    else:
+        return f"sqlite:///{default_path().absolute()}"
+    if "://" not in raw:
+        return f"sqlite:///{Path(raw).expanduser().absolute()}"
+    return _supported_url(raw, source)
+
+
+def _supported_url(raw: str, source: str) -> str:
+    from salescli.errors import UsageError
+
+    scheme = raw.split("://", 1)[0].lower()
+    problem = UsageError(
+        f"{source} '{_masked(raw)}' is not a supported database: {SUPPORTED_FORMS}"
+    )
+    if scheme == "sqlite":
+        path = raw[len("sqlite:///") :].split("?", 1)[0] if raw.startswith("sqlite:///") else ""
+        if not path or path == ":memory:":
+            raise problem
         return raw
-    return f"sqlite:///{Path(raw).expanduser().absolute()}"
+    if scheme not in _PG_SCHEMES:
+        raise problem
+    from sqlalchemy.engine import make_url
+
+    try:
+        parsed = make_url(raw)
+    except Exception:  # noqa: BLE001 - sqlalchemy raises ValueError/ArgumentError
+        raise problem from None
+    if scheme == "postgresql+psycopg":
+        return raw
+    return parsed.set(drivername="postgresql+psycopg").render_as_string(hide_password=False)
+
+
+def _masked(raw: str) -> str:
+    """A URL as it may be quoted in a message: the password hidden, control characters escaped."""
+    import re
+
+    from salescli.text import visible
+
+    return visible(re.sub(r"(://[^:/@]*):[^@/]*@", r"\1:***@", raw))
 
 
 def is_sqlite(url: str) -> bool:
@@ -190,44 +243,138 @@ def engine(url: str, *, write: bool) -> Engine:
             conn.exec_driver_sql("BEGIN IMMEDIATE" if write else "BEGIN")
 
     else:
+        import logging
+
+        # psycopg logs secondary failures (e.g. "error ignored terminating <Pipeline>") to
+        # stderr; the error raised is reported in one line, so keep those out.
+        logging.getLogger("psycopg").addHandler(logging.NullHandler())
         eng = create_engine(url, poolclass=NullPool, connect_args={"connect_timeout": 10})
+        timeout_ms = max(1, round(busy_timeout() * 1000))  # 0 would mean "wait forever"
+
+        @event.listens_for(eng, "begin")
+        def _on_pg_begin(conn: Any) -> None:
+            # Every wait for a lock (a row, a table, the write lock below) gives up after
+            # SALESCLI_BUSY_TIMEOUT, like SQLite's busy timeout: exit 75, never hang.
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {timeout_ms}")
+            if write:
+                # One writer at a time, as BEGIN IMMEDIATE gives on SQLite: every
+                # check-then-write (duplicates, re-imports, names) is serialised; readers
+                # never wait. Released at commit or rollback.
+                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+
     _ENGINES[key] = eng
     return eng
 
 
-def _translate(exc: BaseException) -> BaseException:
-    """Map driver failures to the error vocabulary (busy/unreachable → exit 75)."""
-    name = type(exc).__name__
+BUSY_MESSAGE = (
+    "database is busy (another salescli is writing); retry, or raise SALESCLI_BUSY_TIMEOUT"
+)
+# SQLSTATEs worth retrying: lock timeout, serialization failure, deadlock, statement timeout,
+# too many connections, server shutting down or starting, and the connection-exception class.
+_PG_BUSY = {"55P03", "40001", "40P01", "57014", "53300"}
+_PG_UNREACHABLE = {"57P01", "57P02", "57P03"}
+# A connection refused for good (no retry can fix it): the database, role or password.
+_PG_PERMANENT = (
+    ("does not exist", "check --db / SALESCLI_DB, or create it with createdb"),
+    ("password authentication failed", "check the password (~/.pgpass or PGPASSWORD)"),
+    ("no password supplied", "give a password (~/.pgpass or PGPASSWORD)"),
+    ("authentication failed", "check the user and its credentials"),
+    ("no pg_hba.conf entry", "the server's pg_hba.conf does not admit this user or host"),
+    ("permission denied", "the role may not connect to this database"),
+    ("not permitted to log in", "the role may not log in"),
+    ("invalid connection option", "check the options in --db / SALESCLI_DB"),
+    ("invalid dsn", "check --db / SALESCLI_DB"),
+    ("invalid uri", "check --db / SALESCLI_DB"),
+)
+
+
+def first_line(text: str, limit: int = 300) -> str:
+    """The first non-blank line of a driver message, printable, at most `limit` characters."""
+    from salescli.text import visible
+
+    for line in str(text).splitlines():
+        if line.strip():
+            line = visible(line.strip())
+            return line if len(line) <= limit else line[: limit - 1] + "…"
+    return ""
+
+
+def translate_error(exc: BaseException) -> BaseException:
+    """Map a database failure to the error vocabulary, in one line that never quotes the SQL
+    statement or its parameters (they hold personal data). Busy or unreachable → Busy (75);
+    everything else the database raises → SalesError (1). Other exceptions pass unchanged."""
     module = type(exc).__module__
-    if not module.startswith("sqlalchemy"):
+    if not module.startswith(("sqlalchemy", "psycopg", "sqlite3")):
         return exc
-    text = str(getattr(exc, "orig", exc)).lower()
-    if name == "OperationalError":
-        if "locked" in text or "busy" in text:
-            return Busy(
-                "database is busy (another salescli is writing); retry, or raise SALESCLI_BUSY_TIMEOUT"
-            )
-        if "connection" in text or "could not" in text or "server" in text or "timeout" in text:
-            first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-            return Busy(f"database server unreachable: {first}")
-        if "unable to open database" in text:
-            return SalesError(f"cannot open the database file: {text}")
-        if "readonly database" in text or "read-only" in text:
-            return SalesError(
-                "the database is read-only: this command changes data, so nothing was done; "
-                "reading commands still work"
-            )
-    if name == "IntegrityError":
-        first = str(getattr(exc, "orig", exc)).strip().splitlines()[0]
-        return SalesError(f"refused by the database: {first}")
-    if name in ("OperationalError", "DatabaseError") and "not a database" in text:
+    orig = getattr(exc, "orig", None) if module.startswith("sqlalchemy") else exc
+    if orig is None:  # a SQLAlchemy error of its own: drop any "[SQL: ...]" it carries
+        reason = str(exc).split("[SQL:", 1)[0].split("(Background on", 1)[0]
+        return SalesError(f"database error ({type(exc).__name__}): {first_line(reason)}")
+    if isinstance(orig, SalesError):  # raised by our own type inside a statement
+        return orig
+    name = type(orig).__name__
+    sqlstate = getattr(orig, "sqlstate", None)
+    raw = str(orig)
+    reason = first_line(raw)
+    text = raw.lower()
+    if type(orig).__module__.startswith("psycopg"):
+        return _translate_pg(name, sqlstate, raw, reason)
+    if "locked" in text or "busy" in text:
+        return Busy(BUSY_MESSAGE)
+    if "unable to open database" in text:
+        return SalesError(f"cannot open the database file: {reason}")
+    if "not a database" in text:
         return SalesError("the database file is not a SQLite database (check --db / SALESCLI_DB)")
-    if name in ("OperationalError", "DatabaseError") and "malformed" in text:
+    if "readonly database" in text or "read-only" in text:
+        return SalesError(
+            "the database is read-only: this command changes data, so nothing was done; "
+            "reading commands still work"
+        )
+    if "malformed" in text:
         return SalesError(
             "the database file is damaged (database disk image is malformed); "
             "run `salescli db check`, then `salescli db restore BACKUP --yes`"
         )
-    return exc
+    if name == "IntegrityError":
+        return SalesError(f"refused by the database: {reason}")
+    return SalesError(f"database error ({name}): {reason}")
+
+
+def _translate_pg(name: str, sqlstate: str | None, raw: str, reason: str) -> SalesError:
+    text = raw.lower()
+    if sqlstate is None and name == "OperationalError":
+        # psycopg reports a failed connection without a SQLSTATE: the server's words decide.
+        detail = raw.split("FATAL:", 1)[-1] if "FATAL:" in raw else raw
+        detail = first_line(detail.removeprefix("connection failed: "))
+        for marker, hint in _PG_PERMANENT:
+            if marker in text:
+                return SalesError(f"cannot connect to the database: {detail} ({hint})")
+        if any(
+            marker in text
+            for marker in (
+                "too many",
+                "connection slots",
+                "shutting down",
+                "starting up",
+                "recovery",
+            )
+        ):
+            return Busy(f"database server busy: {detail}; retry later")
+        return Busy(f"database server unreachable: {detail}")
+    if sqlstate in _PG_BUSY:
+        return Busy(BUSY_MESSAGE)
+    if sqlstate in _PG_UNREACHABLE or (sqlstate or "").startswith("08"):
+        return Busy(f"database server unreachable: {reason}")
+    if sqlstate in ("3D000", "28000", "28P01"):
+        return SalesError(f"cannot connect to the database: {reason}")
+    if "nul (0x00)" in text:
+        return SalesError(
+            "a value contains a NUL byte (\\x00), which PostgreSQL cannot store: "
+            "remove it and retry"
+        )
+    if name == "IntegrityError" or (sqlstate or "").startswith("23"):
+        return SalesError(f"refused by the database: {reason}")
+    return SalesError(f"database error ({name}): {reason}")
 
 
 @contextlib.contextmanager
@@ -236,10 +383,18 @@ def _translated() -> Iterator[None]:
     try:
         yield
     except Exception as exc:
-        translated = _translate(exc)
+        translated = translate_error(exc)
         if translated is exc:
             raise
         raise translated from exc
+
+
+class BackupUnavailable(Refused):
+    """No backup could be taken before a migration (PostgreSQL without a working pg_dump)."""
+
+
+class MigrationFailed(SalesError):
+    """A migration raised: nothing was changed; the message names it and the backup."""
 
 
 def ensure_schema(url: str) -> None:
@@ -248,67 +403,291 @@ def ensure_schema(url: str) -> None:
         return
     from salescli.migrations import HEAD
 
-    eng = engine(url, write=False)
-    from sqlalchemy import text
-
-    current = None
-    with _translated(), eng.connect() as conn:
-        has_version = conn.execute(
-            text(
-                "SELECT count(*) FROM information_schema.tables WHERE table_name = 'alembic_version'"
-                if not is_sqlite(url)
-                else "SELECT count(*) FROM sqlite_master WHERE type='table' AND name='alembic_version'"
-            )
-        ).scalar_one()
-        if has_version:
-            current = conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
+    current = current_revision(url)
+    if is_sqlite(url):
+        # The check above read the file without changing it; now that it is known to be
+        # salescli's, open it once as every command does (WAL mode, file modes).
+        with _translated(), engine(url, write=False).connect():
+            pass
     if current != HEAD:
-        migrate(url, current)
+        before = current
+        backup, applied = _migrate(url, current)
+        if before is not None and applied:  # another process may have just done it
+            from salescli.render import message
+
+            saved = f"; backup {backup}" if backup else ""
+            message(f"Migrated {display_url(url)} from revision {before} to {HEAD}{saved}")
     _CHECKED.add(url)
 
 
 def current_revision(url: str) -> str | None:
+    """The schema revision; None for a blank database. A database with tables but no
+    revision (another program's, or an emptied alembic_version) is refused untouched."""
+    state = _sqlite_schema(url) if is_sqlite(url) else None
+    if state is None:
+        state = _schema_via_engine(url)
+    tables, has_version, revision = state
+    where = display_url(url)
+    if has_version and revision is None:
+        raise SalesError(
+            f"{where} has an empty alembic_version table (its schema revision is lost): "
+            "restore a backup (salescli db restore BACKUP --yes); salescli will not guess "
+            "the revision and changed nothing"
+        )
+    if not has_version and tables:
+        shown = ", ".join(tables[:5]) + (f", … ({len(tables)} in all)" if len(tables) > 5 else "")
+        raise SalesError(
+            f"{where} is not a salescli database (it has tables {shown} and no "
+            "alembic_version); point --db or SALESCLI_DB at a salescli database or a new file"
+        )
+    return revision
+
+
+def _sqlite_schema(url: str) -> tuple[list[str], bool, str | None] | None:
+    """Read the schema through a read-only connection that changes nothing in the file
+    (the engine would switch it to WAL); None when that cannot be opened (the engine tries)."""
+    path = sqlite_path(url)
+    if path is not None and path.exists():
+        _check_existing_sqlite_file(path, path.stat())  # a directory, a device, not SQLite
+    if path is None or not path.is_file() or path.stat().st_size == 0:
+        return [], False, None
+    try:
+        # A file salescli cannot write is read as the engine reads it (immutable when no log
+        # is pending: a read-only folder has no room for a -shm file).
+        uri = _read_only_uri(path) or f"file:{quote_path(path)}?mode=ro"
+        conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout())
+    except sqlite3.Error:
+        return None
+    try:
+        tables = [
+            name
+            for (name,) in conn.execute(
+                "SELECT name FROM sqlite_master WHERE type = 'table' "
+                "AND name NOT LIKE 'sqlite_%' ORDER BY name"
+            )
+        ]
+        revision = None
+        if "alembic_version" in tables:
+            revision = conn.execute("SELECT max(version_num) FROM alembic_version").fetchone()[0]
+    except sqlite3.Error as exc:
+        if "unable to open" in str(exc):
+            return None
+        raise translate_error(exc) from exc
+    finally:
+        conn.close()
+    return [t for t in tables if t != "alembic_version"], "alembic_version" in tables, revision
+
+
+def _schema_via_engine(url: str) -> tuple[list[str], bool, str | None]:
+    with _translated(), engine(url, write=False).connect() as conn:
+        return _schema_on(conn, url)
+
+
+def _schema_on(conn: Connection, url: str) -> tuple[list[str], bool, str | None]:
     from sqlalchemy import text
 
-    with engine(url, write=False).connect() as conn:
-        try:
-            return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
-        except Exception:  # noqa: BLE001 - a blank database has no version table
-            return None
+    query = (
+        "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%' "
+        "ORDER BY name"
+        if is_sqlite(url)
+        else "SELECT table_name FROM information_schema.tables WHERE table_schema = "
+        "current_schema() AND table_type = 'BASE TABLE' ORDER BY table_name"
+    )
+    tables = [str(name) for (name,) in conn.execute(text(query))]
+    revision = None
+    if "alembic_version" in tables:
+        revision = conn.execute(text("SELECT max(version_num) FROM alembic_version")).scalar()
+    return [t for t in tables if t != "alembic_version"], "alembic_version" in tables, revision
 
 
-def migrate(url: str, current: str | None) -> Path | None:
-    """Run the Alembic migrations to head in one transaction; back up an existing SQLite DB first."""
+def migrate(url: str, current: str | None, *, without_backup: bool = False) -> Path | None:
+    """Run the Alembic migrations to head in one transaction, after a backup of an existing
+    database: a copy beside a SQLite file, a pg_dump on PostgreSQL (refused when pg_dump
+    cannot run, unless `without_backup`). A failure names the migration and the backup.
+    Returns the backup taken, if any."""
+    return _migrate(url, current, without_backup=without_backup)[0]
+
+
+def _migrate(
+    url: str, current: str | None, *, without_backup: bool = False
+) -> tuple[Path | None, list[str]]:
+    from salescli.migrations import HEAD
+
+    _refuse_newer(current)
+    from alembic import command
+    from alembic.config import Config
+
+    config = Config()
+    config.set_main_option("script_location", "salescli:migrations")
+    applied: list[str] = []
+    config.attributes["applied"] = applied
+    backup_path = None
+    try:
+        with _translated(), engine(url, write=True).connect() as conn:
+            # Under the write lock (taken as the transaction begins): read the revision
+            # again, so that of several commands opening an old database at once, one backs
+            # up and migrates and the others find it done.
+            tables, _, current = _schema_on(conn, url)
+            if current == HEAD:
+                conn.rollback()
+                _CHECKED.add(url)
+                return None, []
+            _refuse_newer(current)
+            if current is not None or tables:
+                backup_path = _backup_before_migrating(url, current, without_backup)
+            config.attributes["connection"] = conn
+            command.upgrade(config, "head")
+            conn.commit()
+    except (Busy, BackupUnavailable):
+        raise
+    except Exception as exc:
+        raise _migration_failed(exc, current, applied, backup_path) from exc
+    _CHECKED.add(url)
+    return backup_path, applied
+
+
+def _refuse_newer(current: str | None) -> None:
     from salescli.migrations import KNOWN_REVISIONS
 
     if current is not None and current not in KNOWN_REVISIONS:
         raise SalesError(
             f"the database schema ({current}) is newer than this salescli; upgrade salescli"
         )
-    backup_path = None
-    if current is not None and is_sqlite(url):
+
+
+def _backup_before_migrating(url: str, current: str | None, without_backup: bool) -> Path | None:
+    """A copy beside a SQLite file; a pg_dump on PostgreSQL, or a refusal when pg_dump cannot
+    run (unless `without_backup`: the user backed up another way)."""
+    from salescli.migrations import HEAD
+
+    if is_sqlite(url):
         path = sqlite_path(url)
-        reason = read_only_reason(path) if path is not None else None
+        if path is None:
+            return None
+        reason = read_only_reason(path)
         if reason:
             raise SalesError(
                 f"the database '{path}' needs migrating from {current} but is read-only "
                 f"({reason}): make it writable, then run `salescli db migrate`"
             )
-        if path is not None:
-            backup_path = sqlite_backup(
-                path, path.with_name(f"{path.name}.pre-{current}.bak"), exist="unique"
-            )
-    from alembic import command
-    from alembic.config import Config
+        return sqlite_backup(path, path.with_name(f"{path.name}.pre-{current}.bak"), exist="unique")
+    try:
+        return pg_backup(url, _pg_backup_target(url, current or "empty"))
+    except BackupUnavailable as exc:
+        if without_backup:
+            return None
+        raise BackupUnavailable(
+            f"{display_url(url)} needs migrating from revision {current} to {HEAD} "
+            f"and no backup could be taken ({exc}): back it up yourself "
+            f"(pg_dump --format=custom --file=sales-{current}.dump '{_libpq_url(url)}'), "
+            "then run: salescli db migrate --yes"
+        ) from None
 
-    config = Config()
-    config.set_main_option("script_location", "salescli:migrations")
-    with _translated(), engine(url, write=True).connect() as conn:
-        config.attributes["connection"] = conn
-        command.upgrade(config, "head")
-        conn.commit()
-    _CHECKED.add(url)
-    return backup_path
+
+def _migration_failed(
+    exc: Exception, current: str | None, applied: list[str], backup: Path | None
+) -> MigrationFailed:
+    from salescli.migrations import KNOWN_REVISIONS
+
+    done = applied[-1] if applied else current
+    index = KNOWN_REVISIONS.index(done) + 1 if done in KNOWN_REVISIONS else 0
+    revision = KNOWN_REVISIONS[min(index, len(KNOWN_REVISIONS) - 1)]
+    if isinstance(exc, SalesError):
+        reason = str(exc)
+    else:
+        translated = translate_error(exc)
+        reason = str(translated) if translated is not exc else first_line(f"{exc!r}")
+    reason = reason.removeprefix("refused by the database: ")
+    state = f"still at revision {current}" if current else "still empty"
+    if backup is not None:
+        restore = (
+            f"a backup was taken before it: {backup} "
+            f"(to put it back: salescli db restore {backup} --yes)"
+        )
+    else:
+        restore = "no backup was taken"
+    return MigrationFailed(
+        f"migration {revision} ({_revision_title(revision)}) failed: {reason}; "
+        f"the database is unchanged, {state}; {restore}"
+    )
+
+
+def _revision_title(revision: str) -> str:
+    """The first words of a migration's docstring ("default pipeline stages ...")."""
+    import importlib.resources
+
+    for item in importlib.resources.files("salescli.migrations.versions").iterdir():
+        if item.name.startswith(f"{revision}_") and item.name.endswith(".py"):
+            body = item.read_text(encoding="utf-8").lstrip()
+            title = body.strip('"').splitlines()[0].strip('"').strip()
+            return title.split(" (", 1)[0]
+    return revision
+
+
+def _libpq_url(url: str) -> str:
+    """The URL as pg_dump/psql take it (no +psycopg), the password hidden."""
+    from sqlalchemy.engine import make_url
+
+    return make_url(url).set(drivername="postgresql").render_as_string(hide_password=True)
+
+
+def _pg_backup_target(url: str, current: str) -> Path:
+    from sqlalchemy.engine import make_url
+
+    name = make_url(url).database or "postgres"
+    stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%S.%fZ")
+    return default_path().parent / "backups" / f"{name}-{stamp}.pre-{current}.dump"
+
+
+def pg_backup(url: str, target: Path) -> Path:
+    """`pg_dump --format=custom` of the database into `target` (0600, written whole or not
+    at all); BackupUnavailable when pg_dump is missing or fails, Busy when it waits too long."""
+    import shutil
+    import subprocess
+
+    from sqlalchemy.engine import make_url
+
+    exe = shutil.which("pg_dump")
+    if exe is None:
+        raise BackupUnavailable("pg_dump not found on PATH")
+    parsed = make_url(url)
+    env = dict(os.environ)
+    if parsed.password is not None:
+        env["PGPASSWORD"] = str(parsed.password)  # not on the command line (ps shows it)
+    libpq = parsed.set(drivername="postgresql", password=None).render_as_string()
+    target.parent.mkdir(parents=True, exist_ok=True, mode=0o700)
+    tmp = target.with_name(target.name + ".tmp")
+    tmp.unlink(missing_ok=True)
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    try:
+        with os.fdopen(fd, "wb") as out:
+            result = subprocess.run(
+                [
+                    exe,
+                    "--format=custom",
+                    "--no-owner",
+                    f"--lock-wait-timeout={max(1, round(busy_timeout() * 1000))}",
+                    "--dbname",
+                    libpq,
+                ],
+                stdout=out,
+                stderr=subprocess.PIPE,
+                env=env,
+                check=False,
+            )
+            out.flush()
+            os.fsync(out.fileno())
+    except BaseException:
+        tmp.unlink(missing_ok=True)
+        raise
+    if result.returncode != 0:
+        tmp.unlink(missing_ok=True)
+        error = first_line(result.stderr.decode(errors="replace").removeprefix("pg_dump: error: "))
+        if "could not obtain lock" in error:
+            raise Busy(BUSY_MESSAGE)
+        raise BackupUnavailable(f"pg_dump failed: {error}")
+    os.replace(tmp, target)
+    return target
 
 
 @contextlib.contextmanager

@@ -84,9 +84,9 @@ class SalesGroup(TyperGroup):
         except Exception as exc:
             if _debug(ctx) or type(exc).__module__.startswith("typer"):
                 raise
-            from salescli.db import _translate
+            from salescli.db import translate_error
 
-            translated = _translate(exc)
+            translated = translate_error(exc)
             if isinstance(translated, SalesError):
                 _error(str(translated))
                 raise typer.Exit(translated.exit_code) from None

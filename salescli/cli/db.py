@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import sys
 from typing import Annotated
 
 import typer
@@ -27,15 +28,36 @@ def db_init(ctx: typer.Context, fmt: FormatOpt = Format.table, output: OutputOpt
 
 
 @app.command("migrate")
-def db_migrate(ctx: typer.Context, fmt: FormatOpt = Format.table, output: OutputOpt = None) -> None:
-    """Apply pending schema migrations (a backup is taken first on SQLite).
+def db_migrate(
+    ctx: typer.Context,
+    yes: Annotated[
+        bool,
+        typer.Option(
+            "--yes",
+            "-y",
+            help="On PostgreSQL, migrate even when pg_dump cannot take a backup first.",
+        ),
+    ] = False,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """Apply pending schema migrations, after a backup (a copy on SQLite, pg_dump on PostgreSQL).
 
     Example: salescli db migrate
     """
-    from salescli import render
+    from salescli import db, render
     from salescli.services import maintenance
 
-    render.write_record(maintenance.migrate(state(ctx).url), fmt, output=output)
+    url = state(ctx).url
+    try:
+        result = maintenance.migrate(url, without_backup=yes)
+    except db.BackupUnavailable as exc:
+        if not sys.stdin.isatty():
+            raise
+        render.message(f"Warning: {exc}")
+        confirm("Migrate without a backup?", False)
+        result = maintenance.migrate(url, without_backup=True)
+    render.write_record(result, fmt, output=output)
 
 
 @app.command("check")

@@ -23,6 +23,13 @@ def run_migrations() -> None:
     _run(connection)
 
 
+def _applied(*, step, **_kw) -> None:  # type: ignore[no-untyped-def]
+    # db.migrate names the migration that failed: the one after the last applied.
+    applied = context.config.attributes.get("applied")
+    if applied is not None and step.up_revision_id:
+        applied.append(step.up_revision_id)
+
+
 def _run(connection) -> None:  # type: ignore[no-untyped-def]
     # Batch mode rebuilds tables on SQLite; transactional DDL makes a failed migration roll
     # back whole instead of leaving the file half-migrated.
@@ -32,6 +39,7 @@ def _run(connection) -> None:  # type: ignore[no-untyped-def]
         render_as_batch=True,
         transactional_ddl=True,
         compare_type=True,
+        on_version_apply=_applied,
     )
     with context.begin_transaction():
         context.run_migrations()

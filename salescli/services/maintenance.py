@@ -18,13 +18,15 @@ def init(url: str) -> dict:
     return {"database": db.display_url(url), "revision": db.current_revision(url)}
 
 
-def migrate(url: str) -> dict:
+def migrate(url: str, *, without_backup: bool = False) -> dict:
+    """Migrate to head after a backup; `without_backup` lets PostgreSQL proceed when pg_dump
+    cannot run (the user backed up another way)."""
     from salescli.migrations import HEAD
 
     before = db.current_revision(url)
     backup = None
     if before != HEAD:
-        backup = db.migrate(url, before)
+        backup = db.migrate(url, before, without_backup=without_backup)
     return {
         "database": db.display_url(url),
         "from_revision": before,
