@@ -50,8 +50,8 @@ def command(
 ) -> None:
     """Fill an empty database with a realistic sales team to try salescli on.
 
-    Reps and managers in six regions, accounts, contacts, leads (some converted), three years
-    of deals with their stage history (won, lost, open), activities and currency rates.
+    Reps, accounts, contacts, leads, deals with their stage history, activities and rates.
+
     Refuses a database that already holds data (exit 1); writes all or nothing.
 
     Example: salescli --db demo.db demo --size small --seed 7

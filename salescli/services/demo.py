@@ -175,7 +175,7 @@ def existing_data(conn: Connection) -> dict[str, int]:
 def refuse_if_not_empty(conn: Connection, where: str) -> None:
     found = existing_data(conn)
     if found:
-        held = ", ".join(f"{count} {table}" for table, count in found.items())
+        held = ", ".join(f"{table}: {count}" for table, count in found.items())
         raise InvalidData(
             f"the database {where} already holds data ({held}); salescli demo fills only an "
             "empty database (e.g. salescli --db demo.db demo)"
@@ -1290,7 +1290,7 @@ def generate(
         from sqlalchemy import text
 
         # A bigger page cache for index maintenance during the bulk write (this connection only).
-        conn.execute(text("PRAGMA cache_size=-200000"))
+        conn.execute(text("PRAGMA cache_size=-65536"))
     return _Demo(
         conn, size, seed=seed, now=now, tz=tz, reporting=reporting, progress=progress
     ).run()
