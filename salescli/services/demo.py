@@ -1113,8 +1113,6 @@ class _Demo:
         rng, size = self.rng, self.size
         total = size.deals
         regular = total - len(conversions)
-        if regular and not self.regular_accounts:
-            raise InvalidData("deals need accounts")  # pragma: no cover - accounts follow deals
         span = self.now - self.start
         times = sorted(self.start + int(rng.random() * span) for _ in range(regular))
         merged = heapq.merge(

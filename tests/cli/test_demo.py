@@ -107,6 +107,14 @@ def test_same_seed_same_data_on_another_database(cli, tmp_path):
     assert different["deal"] != first["deal"]
 
 
+def test_demo_help_imports_no_heavy_library():
+    from tests.test_startup import HEAVY, heavy_modules_after
+
+    out, loaded = heavy_modules_after(["demo", "--help"], heavy=(*HEAVY, "faker"))
+    assert "Example: salescli --db demo.db demo" in out
+    assert loaded == []
+
+
 def test_refuses_a_database_that_holds_data(cli):
     cli.ok("lead", "add", "Ana Souza")
     result = cli("demo")
