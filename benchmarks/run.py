@@ -240,7 +240,8 @@ def pg_database(url: str, scale: str) -> str:
 
     base = make_url(url)
     name = f"{base.database}_{scale}"
-    engine = sa.create_engine(base, isolation_level="AUTOCOMMIT")
+    # CREATE DATABASE from the server's maintenance database (NAME itself need not exist).
+    engine = sa.create_engine(base.set(database="postgres"), isolation_level="AUTOCOMMIT")
     with engine.connect() as conn:
         exists = conn.execute(
             sa.text("SELECT 1 FROM pg_database WHERE datname = :n"), {"n": name}
