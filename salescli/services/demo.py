@@ -906,6 +906,9 @@ class _Demo:
                 )
         self.counts["leads"] = total
         self.counts["converted_leads"] = len(conversions)
+        # In the order they happened: an account a conversion creates exists for the later
+        # ones, and the deals they make merge into the deals' time order.
+        conversions.sort(key=lambda conv: (conv.at, conv.lead_id))
         return conversions
 
     def _activity(
@@ -1035,10 +1038,6 @@ class _Demo:
                 conv.account_id = found
             else:
                 name = account_rules.clean_name(conv.company)
-                key = account_rules.name_key(name)
-                while key in keys:
-                    name = f"{name} {rng.randint(2, 99)}"
-                    key = account_rules.name_key(name)
                 account_id += 1
                 keys[key] = account_id
                 writer.add(

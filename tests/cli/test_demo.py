@@ -222,8 +222,9 @@ def test_converted_leads_became_an_account_a_contact_and_a_deal(cli):
         assert len(contacts) == 1
         contact_id, contact_name, contact_email, account_id, contact_owner = contacts[0]
         assert (contact_name, contact_email, contact_owner) == (name, email, owner)
-        account = cli.sql("SELECT name FROM account WHERE id = :a", a=account_id)
+        account = cli.sql("SELECT name, created_at FROM account WHERE id = :a", a=account_id)
         assert account and account[0][0].startswith(company)
+        assert _norm(account[0][1]) <= _norm(converted_at)  # found or created by then
         deals = cli.sql(
             "SELECT title, account_id, contact_id, owner_id, source, created_at FROM deal "
             "WHERE lead_id = :l",
@@ -233,6 +234,8 @@ def test_converted_leads_became_an_account_a_contact_and_a_deal(cli):
             (f"{account[0][0]} – {name}", account_id, contact_id, owner, source, deals[0][5])
         ]
         assert _norm(deals[0][5]) == _norm(converted_at)
+    created = [_norm(at) for (at,) in cli.sql("SELECT created_at FROM deal ORDER BY id")]
+    assert created == sorted(created)  # deal ids follow time, conversions included
     others = cli.sql(
         "SELECT count(*) FROM deal JOIN lead ON lead.id = deal.lead_id "
         "WHERE lead.status <> 'converted'"
