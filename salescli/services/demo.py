@@ -166,10 +166,18 @@ def existing_data(conn: Connection) -> dict[str, int]:
 
     found: dict[str, int] = {}
     for name in DATA_TABLES:
-        count = conn.execute(sa.select(sa.func.count()).select_from(sa.table(name))).scalar_one()
+        table = _light_table(name)
+        count = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
         if count:
             found[name] = int(count)
     return found
+
+
+def _light_table(name: str) -> Any:
+    """The Core table of salescli.tables named `name` (one definition per table)."""
+    from salescli import tables
+
+    return getattr(tables, name.upper())
 
 
 def refuse_if_not_empty(conn: Connection, where: str) -> None:
@@ -206,7 +214,7 @@ class _Writer:
         self.columns = columns
         self.rows: dict[str, list[tuple]] = {name: [] for name in self.ORDER}
         self.pending = 0
-        self.sql: dict[str, str] = {}
+        self.sql: dict[str, tuple[str, Any]] = {}
         self.indexes: list[str] = []
 
     def add(self, table: str, row: tuple) -> None:
@@ -229,10 +237,10 @@ class _Writer:
     def _write(self, name: str, rows: list[tuple]) -> None:
         columns = self.columns[name]
         if self.sqlite:
-            sql = self.sql.get(name)
-            if sql is None:
-                sql = self.sql[name] = self._insert_sql(name, columns)
-            self.conn.exec_driver_sql(sql, rows)
+            if name not in self.sql:
+                self.sql[name] = self._insert_sql(name, columns)
+            sql, reorder = self.sql[name]
+            self.conn.exec_driver_sql(sql, rows if reorder is None else list(map(reorder, rows)))
             return
         quote = self.conn.dialect.identifier_preparer.quote
         statement = f"COPY {quote(name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
@@ -241,17 +249,23 @@ class _Writer:
             for row in rows:
                 copy.write_row(row)
 
-    def _insert_sql(self, name: str, columns: tuple[str, ...]) -> str:
+    def _insert_sql(self, name: str, columns: tuple[str, ...]) -> tuple[str, Any]:
+        """The INSERT compiled once from the light table, and how to order a row's values
+        for it (None when the statement's order is already `columns`)."""
+        import operator
+
         import sqlalchemy as sa
 
-        table = sa.table(name, *(sa.column(c) for c in columns))
         compiled = (
-            sa.insert(table)
+            sa.insert(_light_table(name))
             .values({c: sa.bindparam(c) for c in columns})
             .compile(dialect=self.conn.dialect)
         )
-        assert compiled.positional and list(compiled.positiontup or ()) == list(columns)
-        return str(compiled)
+        order = list(compiled.positiontup or ())
+        assert compiled.positional and sorted(order) == sorted(columns)
+        if order == list(columns):
+            return str(compiled), None
+        return str(compiled), operator.itemgetter(*(columns.index(c) for c in order))
 
     def reset_sequences(self, tables: tuple[str, ...]) -> None:
         """PostgreSQL: ids were given explicitly, so move each serial past the largest."""
@@ -260,9 +274,7 @@ class _Writer:
         import sqlalchemy as sa
 
         for name in tables:
-            largest = self.conn.execute(
-                sa.select(sa.func.max(sa.table(name, sa.column("id")).c.id))
-            ).scalar()
+            largest = self.conn.execute(sa.select(sa.func.max(_light_table(name).c.id))).scalar()
             if largest is not None:
                 self.conn.execute(
                     sa.text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :m)"),
