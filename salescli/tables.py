@@ -1,6 +1,6 @@
 """Lightweight SQLAlchemy Core tables for the paths that must not import sqlmodel.
 
-`lead list`, `deal list` (with `--sum`) and every CSV import/export run on SQLAlchemy Core
+`lead list`, `deal list` (with `--sum`), every CSV import/export and `salescli demo` run on SQLAlchemy Core
 alone: importing sqlmodel and salescli.models costs ~35x `python -c pass`. They build their
 queries from these `sqlalchemy.table()` clauses instead, one definition per table, each
 naming the columns those paths use (a subset of the table in salescli.models, the schema's
@@ -15,6 +15,20 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+ACTIVITY = sa.table(
+    "activity",
+    sa.column("id", sa.Integer),
+    sa.column("kind", sa.String),
+    sa.column("lead_id", sa.Integer),
+    sa.column("deal_id", sa.Integer),
+    sa.column("contact_id", sa.Integer),
+    sa.column("account_id", sa.Integer),
+    sa.column("rep_id", sa.Integer),
+    sa.column("occurred_at"),
+    sa.column("outcome", sa.String),
+    sa.column("text", sa.String),
+    sa.column("created_at"),
+)
 ACCOUNT = sa.table(
     "account",
     sa.column("id", sa.Integer),
@@ -130,6 +144,7 @@ LEAD = sa.table(
     sa.column("created_at"),
     sa.column("updated_at"),
     sa.column("last_contact_at"),
+    sa.column("converted_at"),
 )
 LEADASSIGNMENT = sa.table(
     "leadassignment",
@@ -160,8 +175,13 @@ REP = sa.table(
     sa.column("id", sa.Integer),
     sa.column("name", sa.String),
     sa.column("name_key", sa.String),
+    sa.column("email", sa.String),
     sa.column("team", sa.String),
+    sa.column("territory", sa.String),
+    sa.column("skills", sa.String),
+    sa.column("active", sa.Boolean),
     sa.column("manager_id", sa.Integer),
+    sa.column("created_at"),
 )
 STAGE = sa.table(
     "stage",
@@ -172,6 +192,7 @@ STAGE = sa.table(
     sa.column("forecast_category", sa.String),
     sa.column("kind", sa.String),
 )
+TASK = sa.table("task", sa.column("id", sa.Integer), sa.column("title", sa.String))
 STAGECHANGE = sa.table(
     "stagechange",
     sa.column("deal_id", sa.Integer),

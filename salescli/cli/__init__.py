@@ -158,7 +158,8 @@ def main(
     ctx.obj = State(db, debug)
 
 
-# Command groups: (module in salescli.cli, group name), in help order.
+# Command groups: (module in salescli.cli, group name), in help order. A module with a
+# `command` function instead of an `app` is a single command (`salescli demo`).
 GROUPS: list[tuple[str, str]] = [
     ("lead", "lead"),
     ("deal", "deal"),
@@ -172,6 +173,7 @@ GROUPS: list[tuple[str, str]] = [
     ("currency", "currency"),
     ("config", "config"),
     ("db", "db"),
+    ("demo", "demo"),
 ]
 
 
@@ -179,7 +181,11 @@ def _register(root: typer.Typer, names: set[str] | None = None) -> typer.Typer:
     for module_name, group in GROUPS:
         if names is None or group in names:
             module = __import__(f"salescli.cli.{module_name}", fromlist=["app"])
-            root.add_typer(module.app, name=group)
+            single = getattr(module, "command", None)
+            if single is not None:
+                root.command(group)(single)
+            else:
+                root.add_typer(module.app, name=group)
     return root
 
 

@@ -1,0 +1,1305 @@
+"""`salescli demo`: a realistic, seeded sales team in an empty database (newcomers, benchmarks).
+
+`generate()` writes, in the caller's one transaction (all or nothing):
+
+- reps: managers and reps in six regions (names from Faker's pt_BR, de_DE, ru_RU, tr_TR,
+  zh_CN and en_US locales), each with a territory, a team and skills; the load is skewed
+  (a few reps own most of the work);
+- accounts with contacts; leads from several sources with tags, scores and assignment
+  history, some converted into an account, a contact and a deal exactly as `lead convert`
+  leaves them;
+- deals over the history (lognormal amounts in the reporting currency and a second one with
+  monthly rates), each with a stage history through the open stages of the pipeline, won or
+  lost (with a reason) when old enough, open otherwise;
+- activities (call, email, meeting, note) on leads and deals, with the last-contact and
+  last-activity times they imply.
+
+Everything derives from a private `random.Random(seed)`, Faker instances seeded from it and
+`now` (SALESCLI_NOW), so the same seed and size give the same rows (with the same Faker
+version). Rows are validated and normalised by the services' own helpers (emails, phones,
+folded keys, search text, scores) and go to the database through the bulk path: executemany
+of row tuples on SQLite, COPY on PostgreSQL.
+"""
+
+from __future__ import annotations
+
+import bisect
+import datetime as dt
+import heapq
+import itertools
+import math
+import random
+from collections.abc import Callable
+from dataclasses import dataclass, replace
+from types import SimpleNamespace
+from typing import TYPE_CHECKING, Any
+
+from salescli.errors import InvalidData, UsageError
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+
+@dataclass(frozen=True)
+class Size:
+    reps: int
+    leads: int
+    deals: int
+    activities: int
+    days: int  # of history before now
+
+
+SIZES: dict[str, Size] = {
+    "small": Size(reps=10, leads=150, deals=200, activities=800, days=365),
+    "medium": Size(reps=40, leads=20_000, deals=50_000, activities=100_000, days=3 * 365),
+    "large": Size(reps=120, leads=200_000, deals=1_000_000, activities=2_000_000, days=3 * 365),
+}
+
+# The tables a demo refuses to mix into (stages, lost reasons and settings may be set up).
+DATA_TABLES = (
+    "rep",
+    "account",
+    "contact",
+    "lead",
+    "deal",
+    "activity",
+    "product",
+    "task",
+    "currencyrate",
+    "importbatch",
+)
+
+DAY = 86_400
+
+# (Faker locale, territory, team, language skill, country, phone prefix, weight)
+REGIONS = (
+    ("en_US", "North America", "Americas", "english", "United States", "1", 30),
+    ("de_DE", "DACH", "EMEA", "german", "Germany", "49", 20),
+    ("pt_BR", "Brazil", "Americas", "portuguese", "Brazil", "55", 14),
+    ("zh_CN", "Greater China", "APAC", "chinese", "China", "86", 14),
+    ("tr_TR", "Türkiye", "EMEA", "turkish", "Türkiye", "90", 11),
+    ("ru_RU", "CIS", "EMEA", "russian", "Russia", "7", 11),
+)
+# Regions that mostly quote in the second currency (EUR, or USD when EUR is the reporting one).
+SECOND_CURRENCY_REGIONS = ("DACH", "Türkiye", "CIS")
+SEGMENTS = ("smb", "mid-market", "enterprise")
+INDUSTRIES = (
+    "Software",
+    "Manufacturing",
+    "Retail",
+    "Logistics",
+    "Healthcare",
+    "Finance",
+    "Energy",
+    "Education",
+    "Telecom",
+    "Hospitality",
+    "Construction",
+    "Media",
+)
+SOURCES = (("web", 30), ("referral", 14), ("event", 14), ("campaign", 16), ("partner", 10))
+SOURCES += (("cold-call", 16),)
+LEAD_TAGS = (("hot", 0.10), ("enterprise", 0.08), ("price-objection", 0.05), ("webinar", 0.12))
+UNQUALIFIED_REASONS = ("too small", "wrong country", "student", "no project", "duplicate contact")
+LOST_LEAD_REASONS = ("went with a competitor", "no budget this year", "not reachable")
+LOST_WEIGHTS = {"price": 25, "competitor": 25, "no-budget": 15, "no-decision": 15, "timing": 10}
+LOST_NOTES = ("cheaper offer from a local vendor", "project postponed", "champion left", None)
+DEAL_WORDS = (
+    "10 seats",
+    "25 seats",
+    "50 seats",
+    "100 seats",
+    "annual licence",
+    "renewal",
+    "pilot",
+    "upgrade",
+    "support plan",
+    "rollout phase 2",
+    "site licence",
+    "onboarding",
+)
+ACTIVITY_KINDS = ("call", "email", "meeting", "note")
+ACTIVITY_WEIGHTS = tuple(itertools.accumulate((35, 35, 15, 15)))  # cumulative
+CALL_OUTCOMES = ("connected", "left voicemail", "no answer", "call back later")
+TEXTS = {
+    "call": ("Discussed requirements", "Walked through pricing", "Checked the timeline", ""),
+    "email": ("Sent the proposal", "Sent a case study", "Followed up on the quote"),
+    "meeting": ("Demo with the team", "Kick-off with procurement", "On-site workshop"),
+    "note": ("Budget confirmed", "Decision maker is the CFO", "Competitor is in the running"),
+}
+STAGE_DWELL_DAYS = 12.0  # mean time in an open stage
+LOSE_PER_STEP = 0.22  # chance a deal is lost on leaving an open stage before the last
+WIN_AT_LAST = 0.55  # chance a deal in the last open stage is won
+STUCK = 0.08  # deals that stall (mean dwell 10x longer): the stale ones
+BATCH_ROWS = 50_000
+
+
+def resolve_size(
+    size: str,
+    *,
+    reps: int | None = None,
+    leads: int | None = None,
+    deals: int | None = None,
+    activities: int | None = None,
+) -> Size:
+    """The named size with any explicit counts replacing its own; UsageError (exit 2) if bad."""
+    if size not in SIZES:
+        raise UsageError(f"--size '{size}' is not one of {', '.join(SIZES)} (e.g. --size small)")
+    chosen = SIZES[size]
+    given = {"reps": reps, "leads": leads, "deals": deals, "activities": activities}
+    for name, value in given.items():
+        if value is not None and value < 0:
+            raise UsageError(f"--{name} '{value}' must be 0 or more (e.g. --{name} 1000)")
+    chosen = replace(chosen, **{k: v for k, v in given.items() if v is not None})
+    if chosen.reps < 1:
+        raise UsageError("--reps '0' must be at least 1: someone owns the work (e.g. --reps 10)")
+    if chosen.activities and not (chosen.leads or chosen.deals):
+        raise UsageError(
+            "--activities needs leads or deals to log them on (e.g. --leads 100 --deals 100)"
+        )
+    return chosen
+
+
+def existing_data(conn: Connection) -> dict[str, int]:
+    """Rows already in the tables a demo would fill (empty dict: the database is empty)."""
+    import sqlalchemy as sa
+
+    found: dict[str, int] = {}
+    for name in DATA_TABLES:
+        table = _light_table(name)
+        count = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
+        if count:
+            found[name] = int(count)
+    return found
+
+
+def _light_table(name: str) -> Any:
+    """The Core table of salescli.tables named `name` (one definition per table)."""
+    from salescli import tables
+
+    return getattr(tables, name.upper())
+
+
+def refuse_if_not_empty(conn: Connection, where: str) -> None:
+    found = existing_data(conn)
+    if found:
+        held = ", ".join(f"{table}: {count}" for table, count in found.items())
+        raise InvalidData(
+            f"the database {where} already holds data ({held}); salescli demo fills only an "
+            "empty database (e.g. salescli --db demo.db demo)"
+        )
+
+
+# ----------------------------------------------------------------------------- writing
+
+
+class _Writer:
+    """Buffers row tuples per table and writes them in bulk, parents before children."""
+
+    ORDER = (
+        "rep",
+        "account",
+        "lead",
+        "contact",
+        "deal",
+        "leadtag",
+        "leadassignment",
+        "stagechange",
+        "activity",
+    )
+
+    def __init__(self, conn: Connection, columns: dict[str, tuple[str, ...]]) -> None:
+        self.conn = conn
+        self.sqlite = conn.dialect.name == "sqlite"
+        self.columns = columns
+        self.rows: dict[str, list[tuple]] = {name: [] for name in self.ORDER}
+        self.pending = 0
+        self.sql: dict[str, tuple[str, Any]] = {}
+        self.indexes: list[str] = []
+
+    def add(self, table: str, row: tuple) -> None:
+        self.rows[table].append(row)
+        self.pending += 1
+
+    def checkpoint(self) -> None:
+        """Called between whole records (a deal and its history): write when enough is buffered."""
+        if self.pending >= BATCH_ROWS:
+            self.flush()
+
+    def flush(self) -> None:
+        for name in self.ORDER:
+            rows = self.rows[name]
+            if rows:
+                self._write(name, rows)
+                self.rows[name] = []
+        self.pending = 0
+
+    def _write(self, name: str, rows: list[tuple]) -> None:
+        columns = self.columns[name]
+        if self.sqlite:
+            if name not in self.sql:
+                self.sql[name] = self._insert_sql(name, columns)
+            sql, reorder = self.sql[name]
+            self.conn.exec_driver_sql(sql, rows if reorder is None else list(map(reorder, rows)))
+            return
+        quote = self.conn.dialect.identifier_preparer.quote
+        statement = f"COPY {quote(name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
+        driver = self.conn.connection.driver_connection
+        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in rows:
+                copy.write_row(row)
+
+    def _insert_sql(self, name: str, columns: tuple[str, ...]) -> tuple[str, Any]:
+        """The INSERT compiled once from the light table, and how to order a row's values
+        for it (None when the statement's order is already `columns`)."""
+        import operator
+
+        import sqlalchemy as sa
+
+        compiled = (
+            sa.insert(_light_table(name))
+            .values({c: sa.bindparam(c) for c in columns})
+            .compile(dialect=self.conn.dialect)
+        )
+        order = list(compiled.positiontup or ())
+        assert compiled.positional and sorted(order) == sorted(columns)
+        if order == list(columns):
+            return str(compiled), None
+        return str(compiled), operator.itemgetter(*(columns.index(c) for c in order))
+
+    def reset_sequences(self, tables: tuple[str, ...]) -> None:
+        """PostgreSQL: ids were given explicitly, so move each serial past the largest."""
+        if self.sqlite:
+            return
+        import sqlalchemy as sa
+
+        for name in tables:
+            largest = self.conn.execute(sa.select(sa.func.max(_light_table(name).c.id))).scalar()
+            if largest is not None:
+                self.conn.execute(
+                    sa.text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :m)"),
+                    {"t": name, "m": largest},
+                )
+
+    def drop_indexes(self) -> None:
+        """Drop the secondary indexes of the bulk tables (restored by `restore_indexes`).
+
+        Building an index once over all rows is much faster than maintaining it row by row.
+        Their definitions are read from the database itself and replayed as they were, in the
+        same transaction: a failure or a kill leaves the schema as it was.
+        """
+        import sqlalchemy as sa
+
+        tables = list(self.ORDER)
+        if self.sqlite:
+            query = sa.text(
+                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
+                "AND tbl_name IN :tables ORDER BY name"
+            ).bindparams(sa.bindparam("tables", expanding=True))
+        else:
+            query = sa.text(
+                "SELECT indexname, indexdef FROM pg_indexes i WHERE schemaname = current_schema() "
+                "AND tablename IN :tables AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
+                "WHERE c.conname = i.indexname) ORDER BY indexname"
+            ).bindparams(sa.bindparam("tables", expanding=True))
+        found = self.conn.execute(query, {"tables": tables}).all()
+        quote = self.conn.dialect.identifier_preparer.quote
+        for name, _ in found:
+            self.conn.exec_driver_sql(f"DROP INDEX {quote(name)}")
+        self.indexes = [definition for _, definition in found]
+
+    def restore_indexes(self) -> None:
+        for definition in self.indexes:
+            self.conn.exec_driver_sql(definition)
+        self.indexes = []
+
+
+COLUMNS: dict[str, tuple[str, ...]] = {
+    "rep": (
+        "id",
+        "name",
+        "name_key",
+        "email",
+        "manager_id",
+        "team",
+        "territory",
+        "skills",
+        "active",
+        "created_at",
+    ),
+    "account": (
+        "id",
+        "name",
+        "name_key",
+        "industry",
+        "website",
+        "phone",
+        "country",
+        "territory",
+        "employees",
+        "owner_id",
+        "search_text",
+        "created_at",
+        "updated_at",
+    ),
+    "lead": (
+        "id",
+        "name",
+        "email",
+        "email_key",
+        "phone",
+        "phone_key",
+        "company",
+        "title",
+        "source",
+        "status",
+        "status_reason",
+        "territory",
+        "owner_id",
+        "score",
+        "search_text",
+        "forgotten",
+        "created_at",
+        "updated_at",
+        "last_contact_at",
+        "converted_at",
+    ),
+    "contact": (
+        "id",
+        "name",
+        "email",
+        "email_key",
+        "phone",
+        "title",
+        "account_id",
+        "owner_id",
+        "lead_id",
+        "search_text",
+        "created_at",
+        "updated_at",
+        "last_contact_at",
+    ),
+    "deal": (
+        "id",
+        "title",
+        "account_id",
+        "contact_id",
+        "owner_id",
+        "lead_id",
+        "amount_minor",
+        "currency",
+        "stage_id",
+        "probability",
+        "probability_override",
+        "forecast_category",
+        "category_override",
+        "close_date",
+        "source",
+        "deal_type",
+        "lost_reason_id",
+        "lost_note",
+        "search_text",
+        "created_at",
+        "updated_at",
+        "stage_entered_at",
+        "last_activity_at",
+    ),
+    "leadtag": ("lead_id", "tag"),
+    "leadassignment": (
+        "lead_id",
+        "rep_id",
+        "previous_rep_id",
+        "strategy",
+        "reason",
+        "assigned_by",
+        "assigned_at",
+    ),
+    "stagechange": (
+        "deal_id",
+        "from_stage_id",
+        "to_stage_id",
+        "probability",
+        "changed_at",
+        "changed_by",
+    ),
+    "activity": (
+        "kind",
+        "lead_id",
+        "deal_id",
+        "rep_id",
+        "occurred_at",
+        "outcome",
+        "text",
+        "created_at",
+    ),
+}
+
+
+# ----------------------------------------------------------------------------- names
+
+
+@dataclass
+class _Locale:
+    code: str
+    territory: str
+    team: str
+    language: str
+    country: str
+    prefix: str
+    male: list[tuple[str, str]]
+    female: list[tuple[str, str]]
+    companies: list[str]
+    jobs: list[str]
+    cities: list[str]
+    domains: list[str]
+    users: list[str]
+
+    def person(self, rng: random.Random) -> str:
+        first, last = rng.choice(self.male if rng.random() < 0.5 else self.female)
+        if self.code == "zh_CN":
+            return last + first  # family name first, no space
+        return f"{first} {last}"
+
+
+def _pools(seed: int) -> list[_Locale]:
+    from faker import Faker
+
+    from salescli.services.lead_io import clean_email
+
+    pools = []
+    for index, (code, territory, team, language, country, prefix, _) in enumerate(REGIONS):
+        fake = Faker(code)
+        fake.seed_instance(seed * 1009 + index)
+
+        def names(first: Callable[[], str], last: Callable[[], str]) -> list[tuple[str, str]]:
+            return [(first(), last()) for _ in range(150)]
+
+        male_last = getattr(fake, "last_name_male", fake.last_name)
+        female_last = getattr(fake, "last_name_female", fake.last_name)
+        users, domains = [], []
+        for _ in range(200):
+            user, domain = fake.user_name(), fake.domain_name()
+            try:  # keep only what passes the email rules of `lead add`
+                clean_email(f"{user}.x1@{domain}")
+            except InvalidData:
+                continue
+            users.append(user)
+            domains.append(domain.lower())
+        pools.append(
+            _Locale(
+                code,
+                territory,
+                team,
+                language,
+                country,
+                prefix,
+                names(fake.first_name_male, male_last),
+                names(fake.first_name_female, female_last),
+                _unique(fake.company() for _ in range(400)),
+                _unique(fake.job()[:200] for _ in range(120)),
+                _unique(fake.city() for _ in range(120)),
+                domains,
+                users,
+            )
+        )
+    return pools
+
+
+def _unique(values: Any) -> list[str]:
+    return list(dict.fromkeys(" ".join(v.split()) for v in values if v.strip()))
+
+
+def _base36(number: int) -> str:
+    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
+    out = ""
+    while True:
+        number, rest = divmod(number, 36)
+        out = digits[rest] + out
+        if not number:
+            return out
+
+
+# ----------------------------------------------------------------------------- the generator
+
+
+class _Demo:
+    def __init__(
+        self,
+        conn: Connection,
+        size: Size,
+        *,
+        seed: int,
+        now: dt.datetime,
+        tz: str,
+        reporting: str,
+        progress: Callable[[str], None] | None,
+    ) -> None:
+        from zoneinfo import ZoneInfo
+
+        from salescli.instants import storage_instant
+        from salescli.services import scoring
+
+        self.conn = conn
+        self.size = size
+        self.rng = random.Random(seed)
+        self.now = int(now.timestamp())
+        self.start = self.now - size.days * DAY
+        self.zone = ZoneInfo(tz)
+        self.reporting = reporting
+        self.second = "EUR" if reporting != "EUR" else "USD"
+        self.progress = progress or (lambda _text: None)
+        self.writer = _Writer(conn, COLUMNS)
+        self.dialect = conn.dialect.name
+        self.rules = scoring.load_rules(conn)
+        self.locales = _pools(seed)
+        self.region_weights = list(itertools.accumulate(r[-1] for r in REGIONS))
+        self.counts: dict[str, int] = dict.fromkeys(
+            (
+                "reps",
+                "managers",
+                "accounts",
+                "contacts",
+                "leads",
+                "converted_leads",
+                "deals",
+                "won",
+                "lost",
+                "open",
+                "stage_changes",
+                "activities",
+                "currency_rates",
+            ),
+            0,
+        )
+        self._storage = storage_instant
+        self._utc = dt.UTC
+        self.sqlite = self.dialect == "sqlite"
+        self._days: dict[int, str] = {}
+        probe = self.now - 12_345
+        expected = storage_instant(dt.datetime.fromtimestamp(probe, dt.UTC), self.dialect)
+        assert self.instant(probe) == expected, "storage form of instants changed"
+        self.account_contact: dict[int, int] = {}  # account id -> latest contact instant
+
+    # -- values in storage form ---------------------------------------------------------------
+
+    def instant(self, seconds: int | None) -> Any:
+        """What `storage_instant` stores for this instant (whole seconds since the epoch).
+
+        On SQLite that is text; the day's prefix is cached (millions of instants).
+        """
+        if seconds is None:
+            return None
+        if not self.sqlite:
+            return dt.datetime.fromtimestamp(seconds, self._utc)
+        day, rest = divmod(seconds, DAY)
+        prefix = self._days.get(day)
+        if prefix is None:
+            stored = self._storage(dt.datetime.fromtimestamp(day * DAY, self._utc), "sqlite")
+            prefix = self._days[day] = stored[:11]
+        hour, rest = divmod(rest, 3600)
+        minute, second = divmod(rest, 60)
+        return f"{prefix}{hour:02d}:{minute:02d}:{second:02d}.000000"
+
+    def day(self, seconds: int) -> Any:
+        """The business date of an instant in the team's time zone."""
+        day = dt.datetime.fromtimestamp(seconds, self.zone).date()
+        return day.isoformat() if self.dialect == "sqlite" else day
+
+    def region(self) -> int:
+        return bisect.bisect_right(self.region_weights, self.rng.random() * self.region_weights[-1])
+
+    # -- the phases -------------------------------------------------------------------------
+
+    def run(self) -> dict[str, int]:
+        self._load_pipeline()
+        self._rates()
+        self.writer.drop_indexes()
+        self.progress("reps")
+        self._reps()
+        self.progress("leads")
+        conversions = self._leads()
+        self.progress("accounts and contacts")
+        self._accounts(conversions)
+        self.progress("deals")
+        self._deals(conversions)
+        self.writer.flush()
+        self.progress("indexes")
+        self.writer.restore_indexes()
+        self._last_contacts()
+        self.writer.reset_sequences(("rep", "account", "contact", "lead", "deal"))
+        return self.counts
+
+    def _load_pipeline(self) -> None:
+        import sqlalchemy as sa
+
+        from salescli.tables import LOSTREASON, STAGE
+
+        stages = self.conn.execute(
+            sa.select(
+                STAGE.c.id, STAGE.c.probability, STAGE.c.forecast_category, STAGE.c.kind
+            ).order_by(STAGE.c.position, STAGE.c.id)
+        ).all()
+        self.open = [tuple(s) for s in stages if s.kind == "open"]
+        won = [tuple(s) for s in stages if s.kind == "won"]
+        lost = [tuple(s) for s in stages if s.kind == "lost"]
+        if not self.open or not won or not lost:
+            raise InvalidData(
+                "the pipeline needs open stages, a won and a lost stage for a demo "
+                "(see: salescli deal stages list)"
+            )
+        self.won, self.lost = won[0], lost[0]
+        reasons = self.conn.execute(
+            sa.select(LOSTREASON.c.id, LOSTREASON.c.name).order_by(LOSTREASON.c.id)
+        ).all()
+        self.reasons = [r.id for r in reasons] or [None]
+        self.reason_weights = list(
+            itertools.accumulate(LOST_WEIGHTS.get(r.name, 10) for r in reasons)
+        ) or [1]
+
+    def _rates(self) -> None:
+        """Monthly rates of the second currency over the history (a gentle random walk)."""
+        from decimal import Decimal
+
+        from salescli.services import currency
+
+        base = {("EUR", "USD"): 1.08, ("USD", "EUR"): 0.93}.get((self.second, self.reporting), 1)
+        first = dt.datetime.fromtimestamp(self.start, self.zone).date().replace(day=1)
+        last = dt.datetime.fromtimestamp(self.now, self.zone).date()
+        rate, day = float(base), first
+        while day <= last:
+            text = str(Decimal(str(rate)).quantize(Decimal("0.0001")))
+            currency.set_rate(self.conn, self.second, text, day, self.reporting)
+            self.counts["currency_rates"] += 1
+            rate *= 1 + self.rng.gauss(0, 0.015)
+            day = (day + dt.timedelta(days=32)).replace(day=1)
+
+    def _reps(self) -> None:
+        from salescli.services import reps as rep_rules
+        from salescli.services.lead_io import clean_email
+
+        rng, n = self.rng, self.size.reps
+        managers = max(1, n // 5) if n >= 3 else 0
+        created = self.start - 30 * DAY
+        keys: set[str] = set()
+        self.rep_names: dict[int, str] = {}
+        self.rep_region: dict[int, int] = {}
+        team_managers: dict[str, list[int]] = {}
+        owners: list[int] = []
+        for rep_id in range(1, n + 1):
+            is_manager = rep_id <= managers
+            region = (rep_id - 1) % len(REGIONS) if not is_manager else self.region()
+            locale = self.locales[region]
+            name = locale.person(rng)
+            while rep_rules.name_key(name) in keys:
+                name = locale.person(rng)
+            name = rep_rules.check_name(name)
+            keys.add(rep_rules.name_key(name))
+            team = locale.team
+            if is_manager:
+                team = ("EMEA", "Americas", "APAC")[(rep_id - 1) % 3]
+                team_managers.setdefault(team, []).append(rep_id)
+                manager = None
+            else:
+                bosses = team_managers.get(team) or [
+                    m for ids in team_managers.values() for m in ids
+                ]
+                manager = rng.choice(bosses) if bosses else None
+                owners.append(rep_id)
+            segment = "enterprise" if is_manager else rng.choice(SEGMENTS)
+            skills = rep_rules.parse_skills([locale.language, segment])
+            if rng.random() < 0.3:
+                other = self.locales[self.region()].language
+                skills = rep_rules.parse_skills([*skills, other])
+            email = clean_email(f"{rng.choice(locale.users)}.{rep_id}@example.com")
+            self.writer.add(
+                "rep",
+                (
+                    rep_id,
+                    name,
+                    rep_rules.name_key(name),
+                    email,
+                    manager,
+                    team,
+                    locale.territory,
+                    ",".join(skills),
+                    True,
+                    self.instant(created),
+                ),
+            )
+            self.rep_names[rep_id] = name
+            self.rep_region[rep_id] = region
+        self.counts["reps"] = n
+        self.counts["managers"] = managers
+        owners = owners or list(range(1, n + 1))
+        # Skewed load: weights fall with a random rank (a few reps carry most of the work).
+        ranks = list(range(1, len(owners) + 1))
+        rng.shuffle(ranks)
+        weight = {rep: 1 / rank**0.9 for rep, rank in zip(owners, ranks, strict=True)}
+        for manager in range(1, managers + 1):
+            weight[manager] = 0.05
+        self.by_region: list[tuple[list[int], list[float]]] = []
+        everyone = list(weight)
+        for region in range(len(REGIONS)):
+            local = [r for r in everyone if self.rep_region[r] == region and r in owners]
+            local = local or owners
+            self.by_region.append((local, list(itertools.accumulate(weight[r] for r in local))))
+        self.anyone = (everyone, list(itertools.accumulate(weight[r] for r in everyone)))
+
+    def owner(self, region: int, local: float = 0.9) -> int:
+        ids, cum = self.by_region[region] if self.rng.random() < local else self.anyone
+        return ids[bisect.bisect_right(cum, self.rng.random() * cum[-1])]
+
+    def phone(self, locale: _Locale, number: int, salt: int) -> str:
+        digits = (number * 7919 + salt) % 10_000_000
+        return f"+{locale.prefix} {10 + number % 89} {digits:07d}"
+
+    # -- leads --------------------------------------------------------------------------------
+
+    def _lead_times(self, count: int) -> list[int]:
+        rng, span = self.rng, self.now - self.start
+        return sorted(self.start + int(rng.random() * span) for _ in range(count))
+
+    def _leads(self) -> list[SimpleNamespace]:
+        from salescli.services import scoring
+        from salescli.services.lead_io import clean_email, lead_search_text
+        from salescli.text import email_key, phone_key
+
+        rng, size = self.rng, self.size
+        total = size.leads
+        created = self._lead_times(total)
+        # Statuses first (activities go to worked leads, conversions to older ones).
+        statuses = []
+        for at in created:
+            age = (self.now - at) / DAY
+            if age < 14:
+                statuses.append("new" if rng.random() < 0.5 else "contacted")
+            else:
+                statuses.append(
+                    rng.choices(
+                        ("new", "contacted", "qualified", "nurturing", "unqualified", "lost"),
+                        (8, 25, 12, 17, 24, 14),
+                    )[0]
+                )
+        eligible = [i for i, at in enumerate(created) if self.now - at > 10 * DAY]
+        converting = min(len(eligible), round(total * 0.12), size.deals // 3)
+        for index in rng.sample(eligible, converting):
+            statuses[index] = "converted"
+        worked = [i for i, status in enumerate(statuses) if status != "new"]
+        lead_activities = (
+            size.activities if not size.deals else min(size.activities // 5, 4 * len(worked))
+        )
+        if not worked:
+            lead_activities = 0
+        self.deal_activities = size.activities - lead_activities
+        per_lead = [0] * total
+        for index in worked[:lead_activities]:
+            per_lead[index] = 1
+        for _ in range(lead_activities - min(lead_activities, len(worked))):
+            per_lead[worked[int(rng.random() * len(worked))]] += 1
+
+        conversions: list[SimpleNamespace] = []
+        now = dt.datetime.fromtimestamp(self.now, self._utc)
+        storage = self.instant
+        writer = self.writer
+        for index in range(total):
+            lead_id = index + 1
+            at = created[index]
+            status = statuses[index]
+            region = self.region()
+            locale = self.locales[region]
+            name = locale.person(rng)
+            email = phone = company = title = None
+            if rng.random() < 0.9:
+                email = clean_email(
+                    f"{rng.choice(locale.users)}.{_base36(lead_id)}@{rng.choice(locale.domains)}"
+                )
+            if rng.random() < 0.6:
+                phone = self.phone(locale, lead_id, 17)
+            if status == "converted" or rng.random() < 0.7:
+                company = rng.choice(locale.companies)
+            if rng.random() < 0.6:
+                title = rng.choice(locale.jobs)
+            source = rng.choices(SOURCES_NAMES, cum_weights=SOURCES_WEIGHTS)[0]
+            owner = None
+            if status == "converted" or rng.random() < 0.9:
+                owner = self.owner(region)
+            converted_at = None
+            end = self.now
+            if status == "converted":
+                converted_at = at + int(DAY * (1 + rng.random() * 9))
+                converted_at = min(converted_at, self.now)
+                end = converted_at
+            last_contact = None
+            for _ in range(per_lead[index]):
+                when = at + int(rng.random() * (end - at))
+                kind = rng.choices(ACTIVITY_KINDS, cum_weights=ACTIVITY_WEIGHTS)[0]
+                self._activity(kind, when, owner, lead_id=lead_id)
+                if last_contact is None or when > last_contact:
+                    last_contact = when
+            reason = None
+            if status == "unqualified":
+                reason = rng.choice(UNQUALIFIED_REASONS)
+            elif status == "lost":
+                reason = rng.choice(LOST_LEAD_REASONS)
+            tags = [tag for tag, share in LEAD_TAGS if rng.random() < share]
+            fields = {
+                "name": name,
+                "email": email,
+                "phone": phone,
+                "company": company,
+                "title": title,
+                "source": source,
+                "created_at": dt.datetime.fromtimestamp(at, self._utc),
+                "last_contact_at": None
+                if last_contact is None
+                else dt.datetime.fromtimestamp(last_contact, self._utc),
+            }
+            score = scoring.score_value(fields, tags, now, self.rules)
+            territory = locale.territory
+            updated = max(x for x in (at, last_contact, converted_at) if x is not None)
+            writer.add(
+                "lead",
+                (
+                    lead_id,
+                    name,
+                    email,
+                    email_key(email),
+                    phone,
+                    phone_key(phone),
+                    company,
+                    title,
+                    source,
+                    status,
+                    reason,
+                    territory,
+                    owner,
+                    score,
+                    lead_search_text(fields),
+                    False,
+                    storage(at),
+                    storage(updated),
+                    storage(last_contact),
+                    storage(converted_at),
+                ),
+            )
+            for tag in tags:
+                writer.add("leadtag", (lead_id, tag))
+            if owner is not None:
+                local = self.rep_region[owner] == region
+                writer.add(
+                    "leadassignment",
+                    (
+                        lead_id,
+                        owner,
+                        None,
+                        "territory" if local else "manual",
+                        f"territory {territory}" if local else "lead add --owner",
+                        None,
+                        storage(at),
+                    ),
+                )
+            writer.checkpoint()
+            if status == "converted":
+                conversions.append(
+                    SimpleNamespace(
+                        lead_id=lead_id,
+                        at=converted_at,
+                        name=name,
+                        email=email,
+                        phone=phone,
+                        title=title,
+                        company=company,
+                        territory=territory,
+                        region=region,
+                        source=source,
+                        owner=owner,
+                        last_contact=last_contact,
+                    )
+                )
+        self.counts["leads"] = total
+        self.counts["converted_leads"] = len(conversions)
+        # In the order they happened: an account a conversion creates exists for the later
+        # ones, and the deals they make merge into the deals' time order.
+        conversions.sort(key=lambda conv: (conv.at, conv.lead_id))
+        return conversions
+
+    def _activity(
+        self,
+        kind: str,
+        when: int,
+        rep: int | None,
+        *,
+        lead_id: int | None = None,
+        deal_id: int | None = None,
+    ) -> None:
+        rng = self.rng
+        outcome = rng.choice(CALL_OUTCOMES) if kind == "call" else None
+        text = rng.choice(TEXTS[kind])
+        if not text and outcome is None:
+            text = "Checked in"
+        stored = self.instant(when)
+        self.writer.add("activity", (kind, lead_id, deal_id, rep, stored, outcome, text, stored))
+        self.counts["activities"] += 1
+
+    # -- accounts and contacts ---------------------------------------------------------------
+
+    def _accounts(self, conversions: list[SimpleNamespace]) -> None:
+        from salescli.services import accounts as account_rules
+        from salescli.services import contacts as contact_rules
+        from salescli.services.io_common import account_search_text
+        from salescli.services.lead_io import clean_email
+        from salescli.text import email_key
+
+        rng, writer = self.rng, self.writer
+        regular = max(1, (self.size.deals - len(conversions)) // 5) if self.size.deals else 0
+        keys: dict[str, int] = {}
+        self.account_names: list[str] = [""]
+        self.account_region: list[int] = [0]
+        self.account_owner: list[int | None] = [None]
+        self.account_created: list[int] = [0]
+        self.account_domain: list[str] = [""]
+        self.regular_accounts = regular
+        for account_id in range(1, regular + 1):
+            region = self.region()
+            locale = self.locales[region]
+            base = rng.choice(locale.companies)
+            name = base
+            while account_rules.name_key(name) in keys:
+                name = f"{base} {rng.choice(locale.cities)}"
+                if account_rules.name_key(name) in keys:
+                    name = f"{name} {rng.randint(2, 99)}"
+            name = account_rules.clean_name(name)
+            key = account_rules.name_key(name)
+            keys[key] = account_id
+            owner = self.owner(region)
+            created = self.start - int(rng.random() * 365 * DAY)
+            domain = rng.choice(locale.domains)
+            values = {
+                "name": name,
+                "industry": rng.choice(INDUSTRIES),
+                "website": f"https://www.{domain}",
+                "country": locale.country,
+                "territory": locale.territory,
+            }
+            writer.add(
+                "account",
+                (
+                    account_id,
+                    name,
+                    key,
+                    values["industry"],
+                    values["website"],
+                    self.phone(locale, account_id, 29),
+                    values["country"],
+                    values["territory"],
+                    max(2, int(math.exp(rng.gauss(4.5, 1.4)))),
+                    owner,
+                    account_search_text(values),
+                    self.instant(created),
+                    self.instant(created),
+                ),
+            )
+            self._remember_account(name, region, owner, created, domain)
+            writer.checkpoint()
+        # Contacts of the regular accounts: ids contiguous per account.
+        contact_id = 0
+        self.first_contact = [0] * (regular + 1)
+        self.contact_count = [0] * (regular + 1)
+        for account_id in range(1, regular + 1):
+            locale = self.locales[self.account_region[account_id]]
+            many = 1 + (rng.random() < 0.6) + (rng.random() < 0.2)
+            self.first_contact[account_id] = contact_id + 1
+            self.contact_count[account_id] = many
+            for _ in range(many):
+                contact_id += 1
+                name = locale.person(rng)
+                email = clean_email(
+                    f"{rng.choice(locale.users)}.c{_base36(contact_id)}@"
+                    f"{self.account_domain[account_id]}"
+                )
+                phone = self.phone(locale, contact_id, 41)
+                title = rng.choice(locale.jobs)
+                created = self.account_created[account_id]
+                record = SimpleNamespace(name=name, email=email, title=title, phone=phone)
+                writer.add(
+                    "contact",
+                    (
+                        contact_id,
+                        contact_rules.clean_name(name),
+                        email,
+                        email_key(email),
+                        phone,
+                        title,
+                        account_id,
+                        self.account_owner[account_id],
+                        None,
+                        contact_rules.search_text_of(record, self.account_names[account_id]),
+                        self.instant(created),
+                        self.instant(created),
+                        None,
+                    ),
+                )
+            writer.checkpoint()
+        # Conversions: reuse an account of the lead's company (by name) or create it, as
+        # `lead convert` does, then the contact copied from the lead.
+        account_id = regular
+        for conv in conversions:
+            key = account_rules.name_key(account_rules.clean_name(conv.company))
+            found = keys.get(key)
+            if found is not None:  # regular accounts predate the history: reused by name
+                conv.account_id = found
+            else:
+                name = account_rules.clean_name(conv.company)
+                account_id += 1
+                keys[key] = account_id
+                writer.add(
+                    "account",
+                    (
+                        account_id,
+                        name,
+                        key,
+                        None,
+                        None,
+                        None,
+                        None,
+                        conv.territory,
+                        None,
+                        conv.owner,
+                        account_search_text({"name": name, "territory": conv.territory}),
+                        self.instant(conv.at),
+                        self.instant(conv.at),
+                    ),
+                )
+                self._remember_account(name, conv.region, conv.owner, conv.at, "")
+                conv.account_id = account_id
+            contact_id += 1
+            conv.contact_id = contact_id
+            record = SimpleNamespace(
+                name=conv.name, email=conv.email, title=conv.title, phone=conv.phone
+            )
+            writer.add(
+                "contact",
+                (
+                    contact_id,
+                    contact_rules.clean_name(conv.name),
+                    conv.email,
+                    email_key(conv.email),
+                    conv.phone,
+                    conv.title,
+                    conv.account_id,
+                    conv.owner,
+                    conv.lead_id,
+                    contact_rules.search_text_of(record, self.account_names[conv.account_id]),
+                    self.instant(conv.at),
+                    self.instant(conv.at),
+                    self.instant(conv.last_contact),
+                ),
+            )
+            if conv.last_contact is not None:
+                self._touch_account(conv.account_id, conv.last_contact)
+        self.counts["accounts"] = account_id
+        self.counts["contacts"] = contact_id
+
+    def _remember_account(
+        self, name: str, region: int, owner: int | None, created: int, domain: str
+    ) -> None:
+        self.account_names.append(name)
+        self.account_region.append(region)
+        self.account_owner.append(owner)
+        self.account_created.append(created)
+        self.account_domain.append(domain or self.locales[region].domains[0])
+
+    def _touch_account(self, account_id: int, when: int) -> None:
+        current = self.account_contact.get(account_id)
+        if current is None or when > current:
+            self.account_contact[account_id] = when
+
+    # -- deals --------------------------------------------------------------------------------
+
+    def _deals(self, conversions: list[SimpleNamespace]) -> None:
+        from salescli.money import exponent
+        from salescli.services.deals import clean_title
+        from salescli.text import search_text
+
+        rng, size = self.rng, self.size
+        total = size.deals
+        regular = total - len(conversions)
+        span = self.now - self.start
+        times = sorted(self.start + int(rng.random() * span) for _ in range(regular))
+        merged = heapq.merge(
+            ((at, -1) for at in times),
+            ((conv.at, index) for index, conv in enumerate(conversions)),
+        )
+        per_deal = [0] * total
+        spare = self.deal_activities
+        if total:
+            for _ in range(spare):
+                per_deal[int(rng.random() * total)] += 1
+        factor = {c: 10 ** exponent(c) for c in (self.reporting, self.second)}
+        first_win: dict[int, int] = {}
+        open_stages, won, lost = self.open, self.won, self.lost
+        last_open = len(open_stages) - 1
+        writer, storage = self.writer, self.instant
+        for deal_id, (at, conv_index) in enumerate(merged, start=1):
+            if conv_index >= 0:
+                conv = conversions[conv_index]
+                account, contact, owner = conv.account_id, conv.contact_id, conv.owner
+                lead_id, source = conv.lead_id, conv.source
+                title = f"{self.account_names[account]} – {conv.name}"
+            else:
+                account = 1 + int(rng.random() * self.regular_accounts)
+                count = self.contact_count[account]
+                contact = self.first_contact[account] + int(rng.random() * count)
+                owner = self.account_owner[account]
+                if owner is None or rng.random() < 0.2:
+                    owner = self.owner(self.account_region[account])
+                lead_id = None
+                source = rng.choice(("referral", "partner", "web", None, None))
+                title = f"{self.account_names[account]} – {rng.choice(DEAL_WORDS)}"
+            title = clean_title(title)
+            region = self.account_region[account]
+            territory = REGIONS[region][1]
+            currency = self.reporting
+            if territory in SECOND_CURRENCY_REGIONS and rng.random() < 0.8:
+                currency = self.second
+            amount = min(5_000_000, max(500, 10 * round(math.exp(rng.gauss(9.4, 1.05)) / 10)))
+            winner = first_win.get(account)
+            deal_type = "existing" if winner is not None and winner <= at else "new"
+            actor = self.rep_names.get(owner, "unknown") if owner else "unknown"
+            # The stage history: enter the first open stage, move on, close when it happens.
+            stuck = rng.random() < STUCK
+            position, current, when = 0, open_stages[0], at
+            writer.add("stagechange", (deal_id, None, current[0], current[1], storage(at), actor))
+            changes = 1
+            outcome = None
+            while True:
+                dwell = rng.expovariate(1 / (STAGE_DWELL_DAYS * (10 if stuck else 1)))
+                nxt = when + int(dwell * DAY) + 3600
+                if nxt > self.now:
+                    break
+                if position == last_open:
+                    target = won if rng.random() < WIN_AT_LAST else lost
+                elif rng.random() < LOSE_PER_STEP:
+                    target = lost
+                else:
+                    position += 1
+                    target = open_stages[position]
+                writer.add(
+                    "stagechange", (deal_id, current[0], target[0], target[1], storage(nxt), actor)
+                )
+                changes += 1
+                current, when = target, nxt
+                if target is won or target is lost:
+                    outcome = target
+                    break
+            reason_id = note = None
+            if outcome is won:
+                close_date = self.day(when)
+                self.counts["won"] += 1
+                if winner is None or when < winner:
+                    first_win[account] = when
+            elif outcome is lost:
+                close_date = self.day(when)
+                index = bisect.bisect_right(
+                    self.reason_weights, rng.random() * self.reason_weights[-1]
+                )
+                reason_id = self.reasons[min(index, len(self.reasons) - 1)]
+                note = rng.choice(LOST_NOTES)
+                self.counts["lost"] += 1
+            else:
+                close_date = None
+                if rng.random() < 0.9:
+                    close_date = self.day(max(when, self.now - 20 * DAY) + rng.randint(5, 90) * DAY)
+                self.counts["open"] += 1
+            end = when if outcome is not None else self.now
+            last_activity = None
+            for _ in range(per_deal[deal_id - 1]):
+                moment = at + int(rng.random() * (end - at))
+                self._activity(
+                    rng.choices(ACTIVITY_KINDS, cum_weights=ACTIVITY_WEIGHTS)[0], moment, owner,
+                    deal_id=deal_id,
+                )  # fmt: skip
+                if last_activity is None or moment > last_activity:
+                    last_activity = moment
+            if last_activity is not None:
+                self._touch_account(account, last_activity)
+            writer.add(
+                "deal",
+                (
+                    deal_id,
+                    title,
+                    account,
+                    contact,
+                    owner,
+                    lead_id,
+                    amount * factor[currency],
+                    currency,
+                    current[0],
+                    current[1],
+                    False,
+                    current[2],
+                    False,
+                    close_date,
+                    source,
+                    deal_type,
+                    reason_id,
+                    note,
+                    search_text(title, self.account_names[account]),
+                    storage(at),
+                    storage(when),
+                    storage(when),
+                    storage(last_activity),
+                ),
+            )
+            self.counts["stage_changes"] += changes
+            writer.checkpoint()
+        self.counts["deals"] = total
+
+    def _last_contacts(self) -> None:
+        """Accounts' last contact: the latest activity on their deals or converted leads."""
+        if not self.account_contact:
+            return
+        import sqlalchemy as sa
+
+        from salescli.tables import ACCOUNT
+
+        rows = [
+            {"aid": account_id, "at": self.instant(when)}
+            for account_id, when in sorted(self.account_contact.items())
+        ]
+        statement = (
+            sa.update(ACCOUNT)
+            .where(ACCOUNT.c.id == sa.bindparam("aid"))
+            .values(last_contact_at=sa.bindparam("at"))
+        )
+        self.conn.execute(statement, rows)
+
+
+SOURCES_NAMES = tuple(name for name, _ in SOURCES)
+SOURCES_WEIGHTS = tuple(itertools.accumulate(weight for _, weight in SOURCES))
+
+
+def generate(
+    conn: Connection,
+    size: Size,
+    *,
+    seed: int,
+    now: dt.datetime,
+    tz: str,
+    reporting: str,
+    where: str = "",
+    progress: Callable[[str], None] | None = None,
+) -> dict[str, int]:
+    """Fill an empty database in the caller's transaction; returns what was written.
+
+    Raises InvalidData (exit 1) when the database already holds data: nothing is written.
+    """
+    refuse_if_not_empty(conn, where)
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy import text
+
+        # A bigger page cache for index maintenance during the bulk write (this connection only).
+        conn.execute(text("PRAGMA cache_size=-65536"))
+    return _Demo(
+        conn, size, seed=seed, now=now, tz=tz, reporting=reporting, progress=progress
+    ).run()
