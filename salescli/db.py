@@ -53,7 +53,18 @@ def resolve_url(value: str | None) -> str:
     else:
         return f"sqlite:///{default_path().absolute()}"
     if "://" not in raw:
-        return f"sqlite:///{Path(raw).expanduser().absolute()}"
+        path = Path(raw).expanduser().absolute()
+        if "?" in str(path) or "#" in str(path):
+            # In a URL they would start a query or a fragment: the database would silently
+            # be another file (`/tmp/a?b/sales.db` is `/tmp/a`).
+            from salescli.errors import UsageError
+
+            raise UsageError(
+                f"{source} '{_masked(raw)}' has a '?' or '#' in its path, which a database "
+                "location cannot hold: move the file to a folder without them (e.g. --db "
+                "~/sales.db)"
+            )
+        return f"sqlite:///{path}"
     return _supported_url(raw, source)
 
 

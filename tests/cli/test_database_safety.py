@@ -559,3 +559,27 @@ def test_a_nul_byte_the_driver_refuses_is_named_without_the_value():
     assert str(db.translate_error(error)) == (
         "a value contains a NUL byte (\\x00), which PostgreSQL cannot store: remove it and retry"
     )
+
+
+def test_a_path_with_a_question_mark_or_hash_is_refused(tmp_path):
+    import subprocess
+    import sys
+
+    from tests.conftest import clean_env
+
+    for name in ("we?ird", "we#ird"):
+        folder = tmp_path / name
+        folder.mkdir()
+        target = folder / "sales.db"
+        done = subprocess.run(
+            [sys.executable, "-m", "salescli", "--db", str(target), "lead", "list"],
+            env=clean_env(),
+            capture_output=True,
+            text=True,
+        )
+        assert done.returncode == 2
+        assert done.stderr.startswith(f"Error: --db '{target}' has a '?' or '#' in its path")
+        assert sorted(p.name for p in tmp_path.iterdir()) == sorted(
+            ["we?ird", "we#ird"][: 1 + (name == "we#ird")]
+        )
+        assert list(folder.iterdir()) == []
