@@ -92,6 +92,10 @@ class State:
         from salescli import db
         from salescli.services import config
 
+        if write:
+            # Settings and the clock (pendulum) before the write lock, not while other
+            # writers wait for it (issue 8); the transaction begins at the first statement.
+            _ = self.now
         with db.session_scope(self.url, write=write) as session:
             if self._settings is None:
                 self._settings = config.load(session)
