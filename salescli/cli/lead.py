@@ -142,7 +142,8 @@ def lead_add(
     Example: salescli lead add "Ana Souza" --email ana@example.com --company Acme --source web
     """
     from salescli import render
-    from salescli.services import lead_dedupe, lead_queries, leads, scoring  # noqa: F401
+    from salescli.services import lead_dedupe as dedupe
+    from salescli.services import lead_queries, leads, scoring  # noqa: F401
 
     st = state(ctx)
     fields = {"email": email, "phone": phone, "company": company, "title": title}
@@ -154,7 +155,7 @@ def lead_add(
     now, settings = st.now, st.settings
     draft, tags = leads.new_lead(name, now=now, fields=fields, status=status.value, tags=_tags(tag))
     with st.session(write=False) as session:
-        warnings = lead_dedupe.similar_warnings(session, draft)
+        warnings = dedupe.similar_warnings(session, draft)
     with st.session() as session:
         lead, _ = leads.add(
             session, name, now=now, settings=settings, fields=fields, status=status.value,
