@@ -268,7 +268,8 @@ DEBRIS: dict[str, list[str]] = {}
 
 
 def _is_debris(path: Path) -> bool:
-    return "tmp" in path.name or path.name.endswith("-journal")
+    """Not a backup with a final name (`….bak` or `….db`): a temporary file left by a kill."""
+    return "tmp" in path.name or not path.name.endswith((".bak", ".db"))
 
 
 MIGRATION_LEADS = 20_000
