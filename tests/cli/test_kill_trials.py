@@ -25,6 +25,7 @@ import shutil
 import signal
 import sqlite3
 import subprocess
+import sys
 import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -86,7 +87,7 @@ class Runner:
     def __init__(self, folder: Path) -> None:
         self.stderr = folder / "stderr.txt"
         self.proc = subprocess.Popen(
-            ["python", str(ROOT / "tests" / "killrunner.py")],
+            [sys.executable, str(ROOT / "tests" / "killrunner.py")],
             env=clean_env(),
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
