@@ -16,6 +16,9 @@ import itertools
 import json
 import os
 import sys
+import time
+
+MAX_SECONDS = 600
 
 
 def run_one(argv: list[str]) -> dict:
@@ -50,12 +53,16 @@ def main() -> None:
         plan = json.load(handle)
     until = plan.get("until")
     commands = itertools.cycle(plan["commands"]) if until else iter(plan["commands"])
+    parent = os.getppid()
+    deadline = time.monotonic() + MAX_SECONDS
     with open(sys.argv[2], "w", encoding="utf-8") as results:
         for count, argv in enumerate(commands):
             results.write(json.dumps(run_one(argv)) + "\n")
             results.flush()
             if until and count + 1 >= len(plan["commands"]) and os.path.exists(until):
                 break
+            if until and (os.getppid() != parent or time.monotonic() > deadline):
+                break  # the test is gone (or stuck): never loop on as an orphan
 
 
 if __name__ == "__main__":
