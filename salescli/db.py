@@ -20,10 +20,9 @@ if TYPE_CHECKING:
 
 APP_NAME = "salescli"
 # Seconds a write waits for the write lock (SQLite's, or the PostgreSQL advisory lock below).
-# Writes hold it only for their own statements
-# (milliseconds), but twenty commands started at once on a busy 2-core machine queue behind
-# each other for several seconds (issue 8): 30 s lets them all through; a lock held longer
-# than that (a stuck process) still ends in exit 75.
+# Writes hold it only for their own statements (milliseconds), but twenty commands started at
+# once on a busy 2-core machine queue behind each other for several seconds (issue 8): 30 s
+# lets them all through; a lock held longer than that (a stuck process) still ends in exit 75.
 DEFAULT_BUSY_TIMEOUT = 30.0
 _ENGINES: dict[tuple[str, bool], Engine] = {}
 _CHECKED: set[str] = set()
