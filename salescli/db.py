@@ -19,7 +19,11 @@ if TYPE_CHECKING:
     from sqlmodel import Session
 
 APP_NAME = "salescli"
-DEFAULT_BUSY_TIMEOUT = 5.0
+# Seconds a write waits for the write lock (SQLite's, or the PostgreSQL advisory lock below).
+# Writes hold it only for their own statements (milliseconds), but twenty commands started at
+# once on a busy 2-core machine queue behind each other for several seconds (issue 8): 30 s
+# lets them all through; a lock held longer than that (a stuck process) still ends in exit 75.
+DEFAULT_BUSY_TIMEOUT = 30.0
 _ENGINES: dict[tuple[str, bool], Engine] = {}
 _CHECKED: set[str] = set()
 # pg_advisory_xact_lock key of the one-writer lock: "salescli" in ASCII, a signed 64-bit int.

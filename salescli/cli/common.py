@@ -92,6 +92,16 @@ class State:
         from salescli import db
         from salescli.services import config
 
+        if write:
+            # Settings, the clock (pendulum) and the ORM's one-off mapper set-up before the
+            # write lock, not while other writers wait for it (issue 8); the transaction
+            # begins at the session's first statement.
+            from sqlalchemy.orm import configure_mappers
+
+            import salescli.models  # noqa: F401
+
+            _ = self.now
+            configure_mappers()
         with db.session_scope(self.url, write=write) as session:
             if self._settings is None:
                 self._settings = config.load(session)

@@ -142,15 +142,24 @@ def lead_add(
     Example: salescli lead add "Ana Souza" --email ana@example.com --company Acme --source web
     """
     from salescli import render
-    from salescli.services import leads
+    from salescli.services import lead_dedupe as dedupe
+    from salescli.services import lead_queries, leads, scoring  # noqa: F401
 
     st = state(ctx)
     fields = {"email": email, "phone": phone, "company": company, "title": title}
     fields.update(source=source, territory=territory, notes=notes)
+    # Everything heavy happens before the write lock is taken (issue 8: twenty simultaneous
+    # `lead add` must all get their turn): settings and clock, imports, validation, and the
+    # near-identical search (a read of every lead, a warning only). The write transaction
+    # holds the lock for the duplicate check, the inserts and the score.
+    now, settings = st.now, st.settings
+    draft, tags = leads.new_lead(name, now=now, fields=fields, status=status.value, tags=_tags(tag))
+    with st.session(write=False) as session:
+        warnings = dedupe.similar_warnings(session, draft)
     with st.session() as session:
-        lead, warnings = leads.add(
-            session, name, now=st.now, settings=st.settings, fields=fields, status=status.value,
-            tags=_tags(tag), owner=owner, allow_duplicate=allow_duplicate,
+        lead, _ = leads.add(
+            session, name, now=now, settings=settings, fields=fields, status=status.value,
+            tags=tags, owner=owner, allow_duplicate=allow_duplicate, warn_similar=False,
         )  # fmt: skip
         result = leads.record(session, lead)
     _warn(warnings)

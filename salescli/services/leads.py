@@ -184,6 +184,32 @@ def touch(session: Session, lead: Lead, now: dt.datetime) -> None:
 # --- add / edit / status / tags / delete ----------------------------------------------
 
 
+def new_lead(
+    name: str,
+    *,
+    now: dt.datetime,
+    fields: dict[str, str | None] | None = None,
+    status: str = "new",
+    tags: str | Iterable[str] | None = None,
+) -> tuple[Lead, list[str]]:
+    """A validated, unsaved lead and its tags: every check of `add` that needs no database.
+
+    `lead add` calls it before opening the write transaction, so that validation (and the
+    modules it imports) never runs while the database is locked for other writers.
+    """
+    from salescli.models import Lead
+
+    values = {key: clean_field(key, value) for key, value in (fields or {}).items()}
+    unknown = set(values) - set(EDITABLE)
+    if unknown:
+        raise InvalidData(f"unknown lead field(s): {', '.join(sorted(unknown))}")
+    lead = Lead(name=clean_name(name), status=check_status(status), created_at=now, updated_at=now)
+    for key, value in values.items():
+        setattr(lead, key, value)
+    refresh_keys(lead)
+    return lead, parse_tags(tags)
+
+
 def add(
     session: Session,
     name: str,
@@ -195,29 +221,25 @@ def add(
     tags: str | Iterable[str] | None = None,
     owner: str | None = None,
     allow_duplicate: bool = False,
+    warn_similar: bool = True,
 ) -> tuple[Lead, list[str]]:
     """Create a lead; returns it and warnings about near-identical leads.
 
     `fields`: any of email, phone, company, title, source, territory, notes. `owner`: a rep
     id or name, `none`, or None for the default owner ("me", if that rep exists).
+    `warn_similar=False` skips the near-identical search (a read of every lead), for a caller
+    that ran it before the write transaction; the duplicate email/phone check always runs here,
+    inside the transaction that writes.
     """
-    from salescli.models import Lead, LeadTag
+    from salescli.models import LeadTag
     from salescli.services import lead_dedupe, reps
 
-    values = {key: clean_field(key, value) for key, value in (fields or {}).items()}
-    unknown = set(values) - set(EDITABLE)
-    if unknown:
-        raise InvalidData(f"unknown lead field(s): {', '.join(sorted(unknown))}")
-    lead = Lead(name=clean_name(name), status=check_status(status), created_at=now, updated_at=now)
-    for key, value in values.items():
-        setattr(lead, key, value)
-    tag_list = parse_tags(tags)
+    lead, tag_list = new_lead(name, now=now, fields=fields, status=status, tags=tags)
     rep = _owner(session, owner, settings)
     lead.owner_id = rep.id if rep else None
-    refresh_keys(lead)
     if not allow_duplicate:
         lead_dedupe.check_duplicates(session, email_key=lead.email_key, phone_key=lead.phone_key)
-    warnings = lead_dedupe.similar_warnings(session, lead)
+    warnings = lead_dedupe.similar_warnings(session, lead) if warn_similar else []
     session.add(lead)
     session.flush()
     session.add_all(LeadTag(lead_id=lead.id, tag=tag) for tag in tag_list)

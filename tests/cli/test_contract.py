@@ -173,46 +173,6 @@ def test_unreachable_server_exits_75(cli):
     assert "database server unreachable" in result.err
 
 
-@sqlite_only
-def test_kill_9_during_an_import_leaves_all_or_nothing(cli, db_url, tmp_path):
-    import signal
-    import time
-
-    cli.ok("db", "init")
-    rows = 40_000
-    source = tmp_path / "big.csv"
-    with source.open("w", encoding="utf-8") as handle:
-        handle.write("name,email,source\n")
-        for i in range(rows):
-            handle.write(f"Person {i},person{i}@example.com,web\n")
-    env = clean_env(SALESCLI_DB=db_url, SALESCLI_NOW=NOW)
-    for delay in (0.4, 0.9, 1.6, 2.4):
-        proc = subprocess.Popen(
-            [sys.executable, "-m", "salescli", "lead", "import", str(source), "--again"],
-            env=env,
-            stdout=subprocess.DEVNULL,
-            stderr=subprocess.DEVNULL,
-        )
-        time.sleep(delay)
-        proc.send_signal(signal.SIGKILL)
-        proc.wait()
-        conn = sqlite3.connect(db_url)
-        try:
-            assert conn.execute("PRAGMA integrity_check").fetchone() == ("ok",)
-            assert conn.execute("PRAGMA foreign_key_check").fetchall() == []
-            count = conn.execute("SELECT count(*) FROM lead").fetchone()[0]
-            batches = conn.execute(
-                "SELECT count(*), coalesce(sum(rows), 0) FROM importbatch"
-            ).fetchone()
-        finally:
-            conn.close()
-        # every committed import is whole, and only whole imports are recorded
-        assert count % rows == 0
-        assert batches == (count // rows, count)
-        if count:
-            break  # an import finished before the kill; later ones would be duplicates
-
-
 def test_db_vacuum_keeps_the_data(cli):
     for i in range(200):
         cli.ok("config", "set", "currency", "EUR" if i % 2 else "JPY")
