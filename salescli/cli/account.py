@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, state
+from salescli.cli.common import (
+    FormatOpt,
+    OutputOpt,
+    YesOpt,
+    confirm,
+    cut_rows,
+    list_limit,
+    say_cut,
+    state,
+)
 from salescli.render import Column, Format
 
 app = typer.Typer(
@@ -123,7 +132,15 @@ def account_list(
     sort: Annotated[
         Sort, typer.Option("--sort", case_sensitive=False, help="name, or created (newest first).")
     ] = Sort.name,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=1,
+            help="At most N (default: 100 in a table, all in json/csv/markdown).",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
@@ -135,6 +152,7 @@ def account_list(
     from salescli.services import accounts, reps
 
     st = state(ctx)
+    limit = list_limit(limit, fmt)
     with st.session(write=False) as session:
         rows = accounts.list_accounts(
             session,
@@ -143,9 +161,12 @@ def account_list(
             owner_id=reps.resolve(session, owner).id if owner else None,
             customer=True if customer else None,
             sort=sort.value,
-            limit=limit,
+            limit=limit + 1 if limit else None,
         )
+    rows, more = cut_rows(rows, limit)
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
+    if more:
+        say_cut(limit, "accounts")
 
 
 @app.command("show")

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, state
+from salescli.cli.common import FormatOpt, OutputOpt, list_limit, say_cut, state
 from salescli.errors import UsageError
 from salescli.render import Column, Format
 
@@ -201,6 +201,9 @@ def deal_list(
     open_: Annotated[bool, typer.Option("--open", help="Open deals only.")] = False,
     won: Annotated[bool, typer.Option("--won", help="Won deals only.")] = False,
     lost: Annotated[bool, typer.Option("--lost", help="Lost deals only.")] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Every deal, open and closed (default: open deals).")
+    ] = False,
     closing: Annotated[
         str | None,
         typer.Option(
@@ -211,35 +214,42 @@ def deal_list(
         str | None, typer.Option("--search", help="Text in title or account name.")
     ] = None,
     sort: Annotated[Sort, typer.Option("--sort", help="Order.")] = Sort.close,
-    limit: Annotated[int, typer.Option("--limit", help="At most N deals (0 = all).")] = 100,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            help="At most N deals (0 = all; default: 100 in a table, all in json/csv/markdown).",
+        ),
+    ] = None,
     show_sum: Annotated[
         bool, typer.Option("--sum", help="Totals in the reporting currency on stderr.")
     ] = False,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
-    """List deals with filters; --sum adds totals in the reporting currency.
+    """List open deals, soonest close first (--all for every deal); --sum adds totals.
 
     Example: salescli deal list --open --owner me --closing this-quarter --sort amount
     """
     from salescli import render
     from salescli.services import deal_queries as queries
 
-    if open_ + won + lost > 1:
-        raise UsageError("--open, --won and --lost exclude each other (give one)")
+    if open_ + won + lost + all_ > 1:
+        raise UsageError("--open, --won, --lost and --all exclude each other (give one)")
     st = state(ctx)
+    limit = list_limit(limit, fmt)
     with st.connection() as conn:
         period = st.period(closing) if closing else None
         filters = queries.Filters(
             stage=stage, owner=owner, team=team, account=account, search=search,
-            state="open" if open_ else "won" if won else "lost" if lost else None,
+            state=queries.deal_state(open_=open_, won=won, lost=lost, all_=all_, stage=stage),
             closing=(period.start, period.end) if period else None,
         )  # fmt: skip
         rows, more = queries.list_deals(conn, filters, st.settings, sort=sort.value, limit=limit)
         total = queries.totals(conn, filters, st.settings, today=st.today) if show_sum else None
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
     if more:
-        render.message(f"(showing the first {limit} deals: --limit 0 shows all)")
+        say_cut(limit, "deals")
     if total is not None:
         render.message(_sum_line(total))
 

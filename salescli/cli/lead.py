@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, split_csv, state
+from salescli.cli.common import (
+    FormatOpt,
+    OutputOpt,
+    YesOpt,
+    confirm,
+    list_limit,
+    say_cut,
+    split_csv,
+    state,
+)
 from salescli.render import Column, Format
 
 app = typer.Typer(no_args_is_help=True, help="Capture, qualify, score, route and convert leads.")
@@ -175,7 +184,14 @@ def lead_list(
         str | None, typer.Option("--search", "-s", help="Text in name, email, phone, company.")
     ] = None,
     sort: Annotated[LeadSort, typer.Option("--sort", help="Order.")] = LeadSort.created,
-    limit: Annotated[int, typer.Option("--limit", min=0, help="At most N leads; 0 = all.")] = 100,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=0,
+            help="At most N leads (0 = all; default: 100 in a table, all in json/csv/markdown).",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
@@ -187,6 +203,7 @@ def lead_list(
     from salescli.services import lead_queries
 
     st = state(ctx)
+    limit = list_limit(limit, fmt)
     with st.connection() as conn:
         rows, more = lead_queries.list_leads(
             conn, status=[s.value for s in status or []], owner=owner, source=source,
@@ -194,7 +211,7 @@ def lead_list(
         )  # fmt: skip
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
     if more:
-        render.message(f"(showing the first {limit} leads: --limit 0 shows all)")
+        say_cut(limit, "leads")
 
 
 @app.command("show")

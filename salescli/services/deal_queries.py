@@ -58,6 +58,23 @@ class Filters:
     search: str | None = None
 
 
+def deal_state(
+    *,
+    open_: bool = False,
+    won: bool = False,
+    lost: bool = False,
+    all_: bool = False,
+    stage: str | None = None,
+) -> str | None:
+    """The stage kind a list shows: open deals unless --won, --lost, --all or a --stage (which
+    may be a closed one) says otherwise."""
+    if won or lost:
+        return "won" if won else "lost"
+    if all_ or (stage is not None and not open_):
+        return None
+    return "open"
+
+
 def _rep_id(conn: Connection, ref: str, settings: Settings) -> int:
     value = me_or(ref, settings).strip()
     if value.isdigit():
