@@ -15,14 +15,47 @@ _TURKISH_I = str.maketrans({"ı": "i", "\u0307": None})
 
 
 def fold(value: str | None) -> str:
-    """NFKC + casefold + collapsed spaces: `JÜRGEN  GROß` -> `jürgen gross`, `ÇAĞRI` -> `çağri`."""
+    """Case and accents folded, spaces collapsed: `JÜRGEN  GROß` -> `jurgen gross`,
+    `Araújo` -> `araujo`, `IŞIK`/`ışık` -> `isik`; Cyrillic and CJK only lose case.
+
+    NFKC + casefold (ß -> ss), the Turkish i's made plain, then NFKD with the marks on Latin
+    and Greek letters dropped, and NFC again. The stored keys (`search_text`, `name_key`, `email_key`, tag
+    keys) are made with it: changing it needs a migration that recomputes them (see 0003).
+    E-mail keys use `fold_case` (an accent there makes another address).
+    """
     if not value:
         return ""
     if value.isascii():
         # NFKC leaves ASCII alone and casefold is lower() there: the bulk-import fast path.
         return " ".join(value.lower().split())
     folded = unicodedata.normalize("NFKC", value).casefold().translate(_TURKISH_I)
+    return " ".join(unicodedata.normalize("NFC", _drop_accents(folded)).split())
+
+
+def fold_case(value: str | None) -> str:
+    """Case folded, accents kept: for keys where an accent makes another value (an e-mail
+    address: `josé@exämple.com` is not `jose@example.com`)."""
+    if not value:
+        return ""
+    if value.isascii():
+        return " ".join(value.lower().split())
+    folded = unicodedata.normalize("NFKC", value).casefold().translate(_TURKISH_I)
     return " ".join(unicodedata.normalize("NFC", folded).split())
+
+
+def _drop_accents(value: str) -> str:
+    """The combining marks on Latin and Greek letters dropped (é -> e, ά -> α); those on other
+    scripts kept, since there they make another letter (Cyrillic й, Japanese が)."""
+    out: list[str] = []
+    accented = False  # the last base character takes marks that are dropped
+    for char in unicodedata.normalize("NFKD", value):
+        if unicodedata.combining(char):
+            if not accented:
+                out.append(char)
+            continue
+        accented = char.isascii() or unicodedata.name(char, "").startswith(("LATIN", "GREEK"))
+        out.append(char)
+    return "".join(out)
 
 
 def search_text(*parts: str | None) -> str:
@@ -31,7 +64,8 @@ def search_text(*parts: str | None) -> str:
 
 
 def email_key(email: str | None) -> str | None:
-    return fold(email) or None
+    """The duplicate-detection key of an address: case folded, accents kept (`fold_case`)."""
+    return fold_case(email) or None
 
 
 def check_email(value: str, field: str = "email") -> str:

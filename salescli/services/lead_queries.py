@@ -50,7 +50,7 @@ def lead_select(*extra: Any) -> sa.Select:
 
 def _select() -> sa.Select:
     tags = (
-        sa.select(sa.func.aggregate_strings(LEADTAG.c.tag, TAG_SEPARATOR))
+        sa.select(sa.func.aggregate_strings(LEADTAG.c.label, TAG_SEPARATOR))
         .where(LEADTAG.c.lead_id == LEAD.c.id)
         .correlate(LEAD)
         .scalar_subquery()
@@ -62,7 +62,7 @@ def row_to_record(row: Any) -> dict:
     """One lead in the JSON shape of `lead list` (also the base of `lead show`)."""
     record = dict(row._mapping)
     raw_tags = record["tags"]
-    record["tags"] = sorted(raw_tags.split(TAG_SEPARATOR)) if raw_tags else []
+    record["tags"] = sorted(raw_tags.split(TAG_SEPARATOR), key=fold) if raw_tags else []
     for key in ("created_at", "updated_at", "last_contact_at"):
         record[key] = utc(record[key])
     return record
