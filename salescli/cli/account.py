@@ -81,7 +81,7 @@ TIMELINE_COLUMNS = [
 @app.command("add")
 def account_add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Company name (unique, ignoring case).")],
+    name: Annotated[str, typer.Argument(help="Company name (unique, ignoring case and accents).")],
     industry: IndustryOpt = None,
     website: WebsiteOpt = None,
     phone: PhoneOpt = None,

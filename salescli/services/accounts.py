@@ -96,7 +96,7 @@ def create(
     if existing is not None:
         raise InvalidData(
             f"account '{value}' already exists (id {existing.id}, '{existing.name}'); "
-            "names are unique ignoring case"
+            "names are unique ignoring case and accents"
         )
     account = Account(
         name=value,

@@ -104,3 +104,150 @@ def test_deal_stale_takes_limit(cli):
     assert [line.split("\t")[1] for line in result.out.splitlines()[1:]] == ["Idle 0", "Idle 1"]
     assert result.err.strip() == "(showing the first 2 deals: --limit 0 shows all)"
     assert len(cli.json("deal", "stale", "--limit", "1")) == 1
+
+
+# --- accents -------------------------------------------------------------------------------
+
+
+def test_search_and_lookups_ignore_accents(cli):
+    cli.ok("rep", "add", "Jürgen Groß")
+    lead = cli.ok("lead", "add", "Ana Araújo", "--company", "Işık Tekstil").out.strip()
+    cli.ok("account", "add", "Işık Tekstil")
+    cli.ok("contact", "add", "Jürgen Weiß", "--account", "Işık Tekstil")
+
+    def leads(query: str) -> list[str]:
+        return [r["id"] for r in cli.json("lead", "list", "--search", query)]
+
+    assert leads("araujo") == [int(lead)]
+    assert leads("ARAUJO") == [int(lead)]
+    assert leads("ISIK") == [int(lead)] == leads("işık") == leads("isik")
+    assert cli.json("rep", "show", "jurgen gross")["name"] == "Jürgen Groß"
+    assert cli.json("rep", "show", "JURGEN GROSS")["name"] == "Jürgen Groß"
+    assert [a["name"] for a in cli.json("account", "list", "--search", "isik")] == ["Işık Tekstil"]
+    assert cli.json("account", "show", "ISIK TEKSTIL")["name"] == "Işık Tekstil"
+    assert cli.json("contact", "show", "jurgen weiss")["name"] == "Jürgen Weiß"
+    cli.ok("deal", "add", "Renewal", "--account", "isik tekstil", "--owner", "jurgen gross")
+    deal = cli.json("deal", "list", "--search", "işık")[0]
+    assert (deal["account"], deal["owner"]) == ("Işık Tekstil", "Jürgen Groß")
+    # Cyrillic and Japanese letters are not "accented": й is not и, が is not か.
+    cli.ok("lead", "add", "Йошкар Ола")
+    cli.ok("lead", "add", "がっこう")
+    assert leads("иошкар") == [] and len(leads("йошкар")) == 1
+    assert leads("かっこう") == [] and len(leads("がっこう")) == 1
+
+
+def test_names_that_differ_only_by_accents_collide(cli):
+    cli.ok("rep", "add", "Jürgen Groß")
+    rep = cli("rep", "add", "Jurgen Gross")
+    assert rep.code == 1
+    assert rep.err.strip() == (
+        "Error: rep 'Jurgen Gross' already exists as 'Jürgen Groß' (id 1); "
+        "names are unique ignoring case and accents"
+    )
+    cli.ok("account", "add", "Café Roma")
+    assert cli("account", "add", "CAFE ROMA").code == 1
+    # Contact names are not unique: a lookup that matches several lists them, never picks one.
+    cli.ok("contact", "add", "Işık Demir")
+    cli.ok("contact", "add", "Isik Demir")
+    ambiguous = cli("contact", "show", "isik demir")
+    assert ambiguous.code == 1
+    assert ambiguous.err.strip() == (
+        "Error: contact name 'isik demir' matches 2 contacts: 1 'Işık Demir', 2 'Isik Demir' "
+        "(give the id, e.g. 1)"
+    )
+    assert cli.json("contact", "show", "2")["name"] == "Isik Demir"
+
+
+def _at_0002(cli) -> None:
+    """Take the test database back to revision 0002 (before accent-blind keys)."""
+    from alembic import command
+    from alembic.config import Config
+
+    from salescli import db
+
+    url = cli.url if "://" in cli.url else f"sqlite:///{cli.url}"
+    config = Config()
+    config.set_main_option("script_location", "salescli:migrations")
+    config.set_main_option("sqlalchemy.url", url)
+    command.downgrade(config, "0002")
+    for key in list(db._ENGINES):
+        if key[0] == url:
+            db._ENGINES.pop(key).dispose()
+    db._CHECKED.discard(url)
+
+
+def _seed_old_keys(cli) -> None:
+    """Rows as salescli 0002 stored them: keys folded for case only."""
+    now = "2026-11-01 09:00:00"
+    cli.sql(
+        "INSERT INTO rep (id, name, name_key, skills, active, created_at) VALUES "
+        "(1, 'Jürgen Groß', 'jürgen gross', 'deutsch,größe', true, :t)", t=now,
+    )  # fmt: skip
+    cli.sql(
+        "INSERT INTO account (id, name, name_key, search_text, created_at, updated_at) VALUES "
+        "(1, 'Işık Tekstil', 'işik tekstil', 'işik tekstil', :t, :t)", t=now,
+    )  # fmt: skip
+    cli.sql(
+        "INSERT INTO lead (id, name, email, email_key, status, score, search_text, forgotten, "
+        "created_at, updated_at) VALUES (1, 'Ana Araújo', 'Ana@Exämple.com', 'ana@exämple.com', "
+        "'new', 0, 'ana araújo | ana@exämple.com', false, :t, :t)", t=now,
+    )  # fmt: skip
+    cli.sql("INSERT INTO leadtag (lead_id, tag) VALUES (1, 'größe'), (1, 'grösse'), (1, 'vip')")
+    cli.sql("INSERT INTO setting (key, value) VALUES ('scoring.tag.größe', '9')")
+
+
+def test_migration_0003_refolds_every_stored_key(cli):
+    cli.ok("db", "init")
+    _at_0002(cli)
+    _seed_old_keys(cli)
+    assert cli.json("rep", "show", "jurgen gross")["name"] == "Jürgen Groß"  # migrates on open
+    assert cli.sql("SELECT version_num FROM alembic_version") == [("0003",)]
+    assert cli.sql("SELECT name_key, skills FROM rep") == [("jurgen gross", "deutsch,grosse")]
+    assert cli.sql("SELECT name_key, search_text FROM account") == [
+        ("isik tekstil", "isik tekstil")
+    ]
+    assert cli.sql("SELECT email_key, search_text FROM lead") == [
+        ("ana@exämple.com", "ana araujo | ana@example.com")  # e-mail keys keep accents
+    ]
+    # two tags that now fold alike became one (with one of their spellings)
+    assert cli.sql("SELECT tag, label FROM leadtag ORDER BY tag") == [
+        ("grosse", "grösse"),
+        ("vip", "vip"),
+    ]
+    assert cli.sql("SELECT key FROM setting WHERE key LIKE 'scoring.tag.%'") == [
+        ("scoring.tag.grosse",)
+    ]
+    assert [r["id"] for r in cli.json("lead", "list", "--search", "araujo")] == [1]
+    assert [r["id"] for r in cli.json("lead", "list", "--tag", "GROSSE")] == [1]
+
+
+def test_migration_0003_refuses_names_that_would_collide(cli):
+    cli.ok("db", "init")
+    _at_0002(cli)
+    _seed_old_keys(cli)
+    cli.sql(
+        "INSERT INTO rep (id, name, name_key, skills, active, created_at) VALUES "
+        "(2, 'Jurgen Gross', 'jurgen gross', '', true, '2026-11-01 09:00:00')"
+    )
+    result = cli("lead", "list")
+    assert result.code == 1
+    assert result.err.strip() == (
+        "Error: cannot upgrade the database to accent-blind names (revision 0003): these names "
+        "differ only by accents or case: rep 1 'Jürgen Groß' and rep 2 'Jurgen Gross'. Rename "
+        "or remove one of each with the salescli that wrote the database (e.g. salescli rep "
+        "edit 2 --name 'NEW NAME'), or by changing that row's name in SQL, then run salescli "
+        "again; nothing was changed"
+    )
+    assert cli.sql("SELECT version_num FROM alembic_version") == [("0002",)]
+    assert cli.sql("SELECT id, name_key FROM rep ORDER BY id") == [
+        (1, "jürgen gross"),
+        (2, "jurgen gross"),
+    ]
+    assert cli.sql("SELECT count(*) FROM leadtag") == [(3,)]
+    # renamed (as the message says), the next command migrates
+    cli.sql("UPDATE rep SET name = 'Jurgen Gross (Bonn)' WHERE id = 2")
+    from salescli import db
+
+    db._CHECKED.clear()
+    assert [r["name"] for r in cli.json("rep", "list")] == ["Jürgen Groß", "Jurgen Gross (Bonn)"]
+    assert cli.sql("SELECT version_num FROM alembic_version") == [("0003",)]

@@ -33,16 +33,17 @@ branch_labels = None
 depends_on = None
 
 BATCH = 1000
-# (table, column) pairs whose stored value is a folded copy: folded again as stored, so that
-# what `lead forget` erased from them stays erased.
+# (table, folded column, the column it is folded from). Search texts are folded again as
+# stored (so that what `lead forget` erased from them stays erased); name keys are made from
+# the name, as the collision check does (a name renamed by hand gets its key).
 REFOLD = [
-    ("lead", "search_text"),
-    ("contact", "search_text"),
-    ("account", "search_text"),
-    ("account", "name_key"),
-    ("deal", "search_text"),
-    ("rep", "name_key"),
-    ("product", "name_key"),
+    ("lead", "search_text", "search_text"),
+    ("contact", "search_text", "search_text"),
+    ("account", "search_text", "search_text"),
+    ("account", "name_key", "name"),
+    ("deal", "search_text", "search_text"),
+    ("rep", "name_key", "name"),
+    ("product", "name_key", "name"),
 ]
 # Names unique up to folding: (table, column holding the name, command that renames).
 UNIQUE_NAMES = [
@@ -60,8 +61,8 @@ def upgrade() -> None:
 
     conn = op.get_bind()
     _refuse_collisions(conn, fold)
-    for table, column in REFOLD:
-        _refold_column(conn, table, column, fold)
+    for table, column, source in REFOLD:
+        _refold_column(conn, table, column, source, fold)
     _refold_skills(conn, fold)
     _refold_settings(conn, fold)
     with op.batch_alter_table("leadtag") as batch:
@@ -113,13 +114,16 @@ def _refuse_collisions(conn: sa.Connection, fold: Any) -> None:
         )
 
 
-def _batches(conn: sa.Connection, table: str, column: str) -> Any:
-    """Rows of `table` by id, BATCH at a time (keyset paging: no offset rescans)."""
+def _batches(conn: sa.Connection, table: str, *columns: str) -> Any:
+    """(id, *columns) rows of `table` by id, BATCH at a time (keyset paging, no rescans)."""
+    t = sa.table(table, sa.column("id"), *(sa.column(c) for c in set(columns)))
     last = 0
     while True:
-        t = sa.table(table, sa.column("id"), sa.column(column))
         rows = conn.execute(
-            sa.select(t.c.id, t.c[column]).where(t.c.id > last).order_by(t.c.id).limit(BATCH)
+            sa.select(t.c.id, *(t.c[c] for c in columns))
+            .where(t.c.id > last)
+            .order_by(t.c.id)
+            .limit(BATCH)
         ).all()
         if not rows:
             return
@@ -127,21 +131,30 @@ def _batches(conn: sa.Connection, table: str, column: str) -> Any:
         last = rows[-1][0]
 
 
-def _refold_column(conn: sa.Connection, table: str, column: str, fold: Any) -> None:
+def _refold_column(conn: sa.Connection, table: str, column: str, source: str, fold: Any) -> None:
     t = sa.table(table, sa.column("id"), sa.column(column))
     update = (
         t.update().where(t.c.id == sa.bindparam("row_id")).values({column: sa.bindparam("value")})
     )
-    for rows in _batches(conn, table, column):
+    unique = column == "name_key"
+    pending: list[dict[str, Any]] = []
+    for rows in _batches(conn, table, column, source):
         changed = []
-        for row_id, value in rows:
-            if value is None or value.isascii():
-                continue  # the fold of ASCII text did not change
-            new = fold(value)
+        for row_id, value, origin in rows:
+            new = fold(origin) if origin is not None else value
             if new != value:
                 changed.append({"row_id": row_id, "value": new})
-        if changed:
+        if changed and unique:
+            # A key may still be held by a row updated later (a name renamed by hand):
+            # park each changed key on a value of its own first, then set them all.
+            conn.execute(
+                update, [{"row_id": c["row_id"], "value": f"\x01{c['row_id']}"} for c in changed]
+            )
+            pending.extend(changed)
+        elif changed:
             conn.execute(update, changed)
+    for start in range(0, len(pending), BATCH):
+        conn.execute(update, pending[start : start + BATCH])
 
 
 def _refold_skills(conn: sa.Connection, fold: Any) -> None:
