@@ -67,6 +67,10 @@ def contact_add(
     owner: Annotated[
         str | None, typer.Option("--owner", metavar="REP", help="Owner (default me).")
     ] = None,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option("--allow-duplicate", help="Add even if a contact has this e-mail."),
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add a contact and print its id (with --format json, the record).
@@ -87,6 +91,7 @@ def contact_add(
             title=title,
             account_id=accounts.resolve(session, account).id if account else None,
             owner_id=accounts.rep_id(session, owner, st.settings),
+            allow_duplicate=allow_duplicate,
         )
         result = contacts.list_contacts(session, contact_id=contact.id)[0]
     if fmt == Format.json:

@@ -86,12 +86,27 @@ def create(
     account_id: int | None = None,
     owner_id: int | None = None,
     lead_id: int | None = None,
+    allow_duplicate: bool = True,
 ) -> Contact:
-    """A new contact (email validated, searchable by name, email, title, phone and account)."""
+    """A new contact (email validated, searchable by name, email, title, phone and account).
+
+    Without `allow_duplicate`, an e-mail another contact has is refused (exit 1), as
+    `contact import` and `lead add` do.
+    """
+    from sqlmodel import select
+
     from salescli.models import Contact
     from salescli.text import email_key
 
     address = check_email(email)
+    if address and not allow_duplicate:
+        query = select(Contact).where(Contact.email_key == email_key(address))
+        other = session.exec(query.order_by(Contact.id).limit(1)).first()  # type: ignore[arg-type]
+        if other is not None:
+            raise InvalidData(
+                f"contact {other.id} already has email {other.email}; "
+                "use --allow-duplicate to add anyway"
+            )
     contact = Contact(
         name=clean_name(name),
         email=address,

@@ -251,3 +251,32 @@ def test_migration_0003_refuses_names_that_would_collide(cli):
     db._CHECKED.clear()
     assert [r["name"] for r in cli.json("rep", "list")] == ["Jürgen Groß", "Jurgen Gross (Bonn)"]
     assert cli.sql("SELECT version_num FROM alembic_version") == [("0003",)]
+
+
+# --- tags and duplicates -------------------------------------------------------------------
+
+
+def test_tags_keep_the_spelling_first_typed(cli):
+    cli.ok("lead", "add", "Ana", "--tag", "Größe,VIP")
+    cli.ok("lead", "add", "Bo", "--tag", "GROSSE")
+    cli.ok("lead", "tag", "2", "vip")
+    assert cli.json("lead", "show", "1")["tags"] == ["Größe", "VIP"]
+    # the second lead's tags are the same tags: shown as first typed, found folded
+    assert cli.json("lead", "show", "2")["tags"] == ["Größe", "VIP"]
+    assert [r["id"] for r in cli.json("lead", "list", "--tag", "grosse")] == [2, 1]
+    assert [r["id"] for r in cli.json("lead", "list", "--tag", "GRÖSSE")] == [2, 1]
+    out = cli.ok("lead", "list", "--format", "csv").out
+    assert out.splitlines()[1:] == ['2,Bo,,,new,,,0,"Größe,VIP",', '1,Ana,,,new,,,0,"Größe,VIP",']
+    assert cli.json("lead", "untag", "1", "grösse")["tags"] == ["VIP"]
+
+
+def test_contact_add_refuses_a_duplicate_email(cli):
+    cli.ok("contact", "add", "Ana Souza", "--email", "ana@example.com")
+    again = cli("contact", "add", "Ana S.", "--email", "ANA@example.com")
+    assert again.code == 1
+    assert again.err.strip() == (
+        "Error: contact 1 already has email ana@example.com; use --allow-duplicate to add anyway"
+    )
+    assert cli.sql("SELECT count(*) FROM contact") == [(1,)]
+    forced = cli.ok("contact", "add", "Ana S.", "--email", "ana@example.com", "--allow-duplicate")
+    assert forced.out.strip() == "2"
