@@ -393,32 +393,40 @@ def lead_sources(
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
     chart: Annotated[
-        bool, typer.Option("--chart", help="Draw a bar chart below the table.")
+        bool,
+        typer.Option("--chart", help="Draw a bar chart below the table (on a terminal only)."),
     ] = False,
 ) -> None:
-    """Count leads per source, most first.
+    """Count leads per source (ignoring case and accents), most first.
 
     Example: salescli lead sources --chart
     """
     from salescli import render
     from salescli.services import lead_queries
 
-    if chart and fmt != Format.table:
+    if chart and fmt != Format.table and output is None:
         from salescli.errors import UsageError
 
         raise UsageError(
-            "--chart goes with the table format (a chart would corrupt json/csv/markdown)"
+            "--chart goes with the table format, or with --output FILE (a chart would corrupt "
+            "json/csv/markdown on stdout) (e.g. salescli lead sources --chart)"
         )
     st = state(ctx)
     with st.connection() as conn:
         rows = lead_queries.sources(conn)
-    trailer = None
+    render.write_rows(rows, fmt, columns=SOURCE_COLUMNS, output=output, tz=st.tz)
     if chart and rows:
+        # A chart is for eyes: never appended to a pipe or an --output file (it would corrupt
+        # the data there); with --output, the chart still shows on the terminal.
+        if not render.stdout_is_terminal():
+            render.message("(chart left out: stdout is not a terminal)")
+            return
         from salescli import charts
 
         labels = [row["source"] or "(none)" for row in rows]
-        trailer = charts.hbar(labels, [row["count"] for row in rows], title="Leads by source")
-    render.write_rows(rows, fmt, columns=SOURCE_COLUMNS, output=output, tz=st.tz, trailer=trailer)
+        render.write_text(
+            charts.hbar(labels, [row["count"] for row in rows], title="Leads by source")
+        )
 
 
 # Further lead verbs register themselves on `app` (keep at the bottom: they import `app`);

@@ -157,9 +157,21 @@ def list_leads(
 
 
 def sources(conn: Connection) -> list[dict]:
-    """Leads per source, most first (a blank source is null)."""
+    """Leads per source, most first (a blank source is null). Spellings that differ only by
+    case or accents (`Google`, `google`) are one source, shown in its most common spelling."""
+    # Counted per spelling in SQL (a handful of rows), merged by folded key here: SQL cannot
+    # fold case alike on both backends.
     query = sa.select(LEAD.c.source, sa.func.count()).group_by(LEAD.c.source)
-    rows = [{"source": source, "count": int(n)} for source, n in conn.execute(query)]
+    groups: dict[str | None, dict[str, Any]] = {}
+    for source, n in conn.execute(query):
+        key = fold(source) if source is not None else None
+        group = groups.setdefault(key, {"count": 0, "spellings": []})
+        group["count"] += int(n)
+        group["spellings"].append((-int(n), source or ""))
+    rows = [
+        {"source": min(g["spellings"])[1] if key is not None else None, "count": g["count"]}
+        for key, g in groups.items()
+    ]
     # Ties by name in code-point order, the same on both backends; blank last.
     rows.sort(key=lambda r: (-r["count"], r["source"] is None, r["source"] or ""))
     return rows

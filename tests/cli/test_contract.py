@@ -157,7 +157,10 @@ def test_closed_pipe_is_quiet(cli, db_url):
     assert result.stderr == ""
 
 
-def test_sources_chart(cli):
+def test_sources_chart(cli, monkeypatch):
+    from salescli import render
+
+    monkeypatch.setattr(render, "_stdout_is_terminal", lambda: True)
     for name, source in [("A", "web"), ("B", "web"), ("C", "referral")]:
         cli.ok("lead", "add", name, "--source", source)
     out = cli.ok("lead", "sources", "--chart").out

@@ -280,3 +280,41 @@ def test_contact_add_refuses_a_duplicate_email(cli):
     assert cli.sql("SELECT count(*) FROM contact") == [(1,)]
     forced = cli.ok("contact", "add", "Ana S.", "--email", "ana@example.com", "--allow-duplicate")
     assert forced.out.strip() == "2"
+
+
+# --- lead sources --------------------------------------------------------------------------
+
+
+def _sources(cli) -> None:
+    spellings = ["Google"] * 3 + ["google"] * 2 + ["GOOGLE"] + ["Référence", "reference"]
+    spellings += ["web"] * 4 + [""]
+    for i, source in enumerate(spellings):
+        cli.ok("lead", "add", f"Lead {i}", *(["--source", source] if source else []))
+
+
+def test_lead_sources_group_case_and_accents_apart_never(cli):
+    _sources(cli)
+    assert cli.json("lead", "sources") == [
+        {"source": "Google", "count": 6},
+        {"source": "web", "count": 4},
+        {"source": "Référence", "count": 2},  # a tie: the first spelling in code-point order
+        {"source": None, "count": 1},
+    ]
+
+
+def test_lead_sources_chart_reads_like_the_table_on_a_terminal_only(cli, monkeypatch, tmp_path):
+    from salescli import render
+
+    _sources(cli)
+    piped = cli.ok("lead", "sources", "--chart")
+    assert piped.out == "source\tcount\nGoogle\t6\nweb\t4\nRéférence\t2\n\t1\n"
+    assert piped.err.strip() == "(chart left out: stdout is not a terminal)"
+    monkeypatch.setattr(render, "_stdout_is_terminal", lambda: True)
+    out = tmp_path / "sources.csv"
+    shown = cli.ok("lead", "sources", "--chart", "--format", "csv", "--output", str(out))
+    assert out.read_text() == "source,count\nGoogle,6\nweb,4\nRéférence,2\n,1\n"  # no chart
+    lines = shown.out.splitlines()
+    bars = [line.split("┤")[0].strip() for line in lines if "┤" in line]
+    assert bars == ["Google", "web", "Référence", "(none)"]  # the table's order
+    ticks = lines[-1].split()
+    assert ticks == ["0", "2", "4", "6"]  # whole numbers only
