@@ -41,6 +41,8 @@ NONE = "none"
 class Sort(str, enum.Enum):
     name = "name"
     created = "created"
+    won = "won"
+    pipeline = "pipeline"
 
 
 COLUMNS = [
@@ -53,6 +55,11 @@ COLUMNS = [
     Column("won_deals", "won", "right"),
     Column("won_amount", "won amount", "right"),
     Column("customer", "customer"),
+]
+# With --sort won|pipeline, the figures sorted by (converted to the reporting currency).
+MONEY_COLUMNS = [
+    Column("won_revenue", "won (converted)", "right"),
+    Column("pipeline", "pipeline", "right"),
 ]
 CONTACT_COLUMNS = [
     Column("id", "id", "right"),
@@ -130,7 +137,13 @@ def account_list(
         bool, typer.Option("--customer", help="Only customers (accounts with a won deal).")
     ] = False,
     sort: Annotated[
-        Sort, typer.Option("--sort", case_sensitive=False, help="name, or created (newest first).")
+        Sort,
+        typer.Option(
+            "--sort",
+            case_sensitive=False,
+            help="name; created (newest first); won (won revenue) or pipeline (open amount), "
+            "most first, converted to the reporting currency.",
+        ),
     ] = Sort.name,
     limit: Annotated[
         int | None,
@@ -162,9 +175,17 @@ def account_list(
             customer=True if customer else None,
             sort=sort.value,
             limit=limit + 1 if limit else None,
+            settings=st.settings,
+            today=st.today,
         )
     rows, more = cut_rows(rows, limit)
-    render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
+    render.write_rows(
+        rows,
+        fmt,
+        columns=COLUMNS + (MONEY_COLUMNS if sort in (Sort.won, Sort.pipeline) else []),
+        output=output,
+        tz=st.tz,
+    )
     if more:
         say_cut(limit, "accounts")
 

@@ -224,12 +224,21 @@ def deal_list(
     show_sum: Annotated[
         bool, typer.Option("--sum", help="Totals in the reporting currency on stderr.")
     ] = False,
+    group_by: Annotated[
+        str | None,
+        typer.Option(
+            "--group-by",
+            metavar="FIELD[,FIELD]",
+            help="Count, amount and weighted per stage, owner, account, product, source or "
+            "close-month (one or two, e.g. owner,stage), with totals.",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
     """List open deals, soonest close first (--all for every deal); --sum adds totals.
 
-    Example: salescli deal list --open --owner me --closing this-quarter --sort amount
+    Example: salescli deal list --owner me --closing this-quarter --group-by stage
     """
     from salescli import render
     from salescli.services import deal_queries as queries
@@ -245,6 +254,12 @@ def deal_list(
             state=queries.deal_state(open_=open_, won=won, lost=lost, all_=all_, stage=stage),
             closing=(period.start, period.end) if period else None,
         )  # fmt: skip
+        if group_by is not None:
+            grouped = queries.grouped_totals(
+                conn, filters, st.settings, queries.check_group_by(group_by), today=st.today
+            )
+            _write_groups(grouped, fmt, output, st.tz)
+            return
         rows, more = queries.list_deals(conn, filters, st.settings, sort=sort.value, limit=limit)
         total = queries.totals(conn, filters, st.settings, today=st.today) if show_sum else None
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
@@ -252,6 +267,29 @@ def deal_list(
         say_cut(limit, "deals")
     if total is not None:
         render.message(_sum_line(total))
+
+
+def _write_groups(grouped: dict[str, Any], fmt: Format, output: str | None, tz: str) -> None:
+    """`deal list --group-by`: JSON {group_by, currency, groups, total}; a table or Markdown
+    with a total row; CSV with the groups only (one row per group)."""
+    from salescli import render
+
+    if fmt == Format.json:
+        render.write_record(grouped, fmt, output=output, tz=tz)
+        return
+    keys = {"close-month": "close_month"}
+    names = [keys.get(name, name) for name in grouped["group_by"]]
+    columns = [Column(n, n.replace("_", " ")) for n in names] + [
+        Column("count", "deals", "right"),
+        Column("amount", "amount", "right"),
+        Column("weighted", "weighted", "right"),
+        Column("unknown_amount", "no amount", "right"),
+        Column("currency", "cur"),
+    ]
+    rows = [{k: v for k, v in g.items() if not k.endswith("_id")} for g in grouped["groups"]]
+    if fmt != Format.csv:
+        rows.append({names[0]: "total", **grouped["total"]})
+    render.write_rows(rows, fmt, columns=columns, output=output, tz=tz)
 
 
 def _sum_line(total: dict[str, Any]) -> str:

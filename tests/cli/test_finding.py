@@ -318,3 +318,131 @@ def test_lead_sources_chart_reads_like_the_table_on_a_terminal_only(cli, monkeyp
     assert bars == ["Google", "web", "Référence", "(none)"]  # the table's order
     ticks = [line for line in lines if line.strip()][-1].split()
     assert ticks == ["0", "2", "4", "6"]  # whole numbers only
+
+
+# --- group-by ------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def book(cli):
+    """Deals across owners, stages, accounts, products, sources, months and two currencies."""
+    cli.ok("rep", "add", "Ana")
+    cli.ok("rep", "add", "Bob")
+    cli.ok("currency", "rate", "set", "EUR", "1.10", "--on", "2026-01-01")
+    cli.ok("product", "add", "Seat", "--price", "100")
+    cli.ok("product", "add", "Support", "--price", "50")
+
+    def deal(title: str, *args: str) -> int:
+        return int(cli.ok("deal", "add", title, *args).out)
+
+    a = deal("A", "--amount", "1000", "--owner", "Ana", "--stage", "proposal",
+             "--close", "2026-12-10", "--source", "Google", "--account", "Acme")  # fmt: skip
+    deal("B", "--amount", "2000", "--currency", "EUR", "--owner", "Bob", "--close",
+         "2027-01-05", "--source", "google", "--account", "Zeta")  # fmt: skip
+    deal("C", "--owner", "Ana", "--close", "2026-12-20", "--account", "Acme")
+    d = deal("D", "--amount", "500", "--owner", "Bob", "--source", "web", "--account", "Beta")
+    cli.ok("deal", "win", str(d), "--on", "2026-11-02")
+    lines = deal("E", "--owner", "Ana", "--stage", "negotiation", "--close", "2026-12-01")
+    cli.ok("deal", "line", "add", str(lines), "Seat", "--qty", "3")
+    cli.ok("deal", "line", "add", str(lines), "Support")
+    assert a == 1
+    return cli
+
+
+def test_group_by_owner_and_stage(book):
+    cli = book
+    result = cli.json("deal", "list", "--group-by", "owner,stage")
+    assert result == {
+        "group_by": ["owner", "stage"],
+        "currency": "USD",
+        "groups": [
+            {"owner": "Ana", "owner_id": 1, "stage": "prospecting", "count": 1, "amount": 0,
+             "weighted": 0, "unknown_amount": 1, "currency": "USD"},
+            {"owner": "Ana", "owner_id": 1, "stage": "proposal", "count": 1, "amount": 1000,
+             "weighted": 500, "unknown_amount": 0, "currency": "USD"},
+            {"owner": "Ana", "owner_id": 1, "stage": "negotiation", "count": 1, "amount": 350,
+             "weighted": 262.5, "unknown_amount": 0, "currency": "USD"},
+            {"owner": "Bob", "owner_id": 2, "stage": "prospecting", "count": 1, "amount": 2200,
+             "weighted": 220, "unknown_amount": 0, "currency": "USD"},
+        ],
+        "total": {"count": 4, "amount": 3550, "weighted": 982.5, "unknown_amount": 1,
+                  "currency": "USD"},
+    }  # fmt: skip
+    # the totals are deal list --sum's, to the cent
+    summed = cli.ok("deal", "list", "--sum").err.strip()
+    assert summed == (
+        "4 deals: amount 3,550.00 USD, weighted (open) 982.50 USD; 1 without an amount (not summed)"
+    )
+    table = cli.ok("deal", "list", "--group-by", "stage", "--all").out.splitlines()
+    assert table == [
+        "stage\tdeals\tamount\tweighted\tno amount\tcur",
+        "prospecting\t2\t2,200.00\t220.00\t1\tUSD",
+        "proposal\t1\t1,000.00\t500.00\t0\tUSD",
+        "negotiation\t1\t350.00\t262.50\t0\tUSD",
+        "won\t1\t500.00\t0.00\t0\tUSD",
+        "total\t5\t4,050.00\t982.50\t1\tUSD",
+    ]
+    assert cli.ok("deal", "list", "--group-by", "owner", "--format", "csv").out == (
+        "owner,count,amount,weighted,unknown_amount,currency\n"
+        "Ana,3,1350,762.5,1,USD\nBob,1,2200,220,0,USD\n"
+    )
+
+
+def test_group_by_every_dimension_with_filters(book):
+    cli = book
+
+    def groups(*args: str) -> list[tuple]:
+        result = cli.json("deal", "list", *args)
+        return [tuple(v for k, v in g.items() if k not in ("currency", "unknown_amount"))
+                for g in result["groups"]]  # fmt: skip
+
+    assert groups("--group-by", "account") == [
+        ("Acme", 1, 2, 1000, 500),
+        ("Zeta", 2, 1, 2200, 220),
+        (None, None, 1, 350, 262.5),
+    ]
+    assert groups("--group-by", "product") == [
+        ("Seat", 1, 1, 300, 225),
+        ("Support", 2, 1, 50, 37.5),
+        (None, None, 3, 3200, 720),
+    ]
+    assert groups("--group-by", "source", "--all") == [
+        ("Google", 2, 3200, 720),  # Google and google: one source
+        ("web", 1, 500, 0),
+        (None, 2, 350, 262.5),
+    ]
+    assert groups("--group-by", "close-month", "--all") == [
+        ("2026-11", 1, 500, 0),
+        ("2026-12", 3, 1350, 762.5),
+        ("2027-01", 1, 2200, 220),
+    ]
+    assert groups("--group-by", "stage", "--owner", "Ana", "--closing", "2026-12") == [
+        ("prospecting", 1, 0, 0),
+        ("proposal", 1, 1000, 500),
+        ("negotiation", 1, 350, 262.5),
+    ]
+    bad = cli("deal", "list", "--group-by", "colour")
+    assert bad.code == 2
+    assert bad.err.strip() == (
+        "Error: --group-by 'colour' is not one of: stage, owner, account, product, source, "
+        "close-month (e.g. --group-by owner,stage)"
+    )
+    assert cli("deal", "list", "--group-by", "owner,stage,account").code == 2
+    cli.ok("deal", "add", "Yen", "--amount", "100", "--currency", "JPY")
+    missing = cli("deal", "list", "--group-by", "owner")
+    assert missing.code == 1 and "no JPY rate" in missing.err
+
+
+def test_account_list_sorts_by_won_revenue_or_pipeline(book):
+    cli = book
+
+    def order(sort: str) -> list[tuple]:
+        return [(r["name"], r["won_revenue"], r["pipeline"])
+                for r in cli.json("account", "list", "--sort", sort)]  # fmt: skip
+
+    assert order("pipeline") == [("Zeta", 0, 2200), ("Acme", 0, 1000), ("Beta", 500, 0)]
+    assert order("won") == [("Beta", 500, 0), ("Acme", 0, 1000), ("Zeta", 0, 2200)]
+    assert [
+        r["name"] for r in cli.json("account", "list", "--sort", "pipeline", "--limit", "1")
+    ] == ["Zeta"]
+    assert "won_revenue" not in cli.json("account", "list")[0]
