@@ -122,7 +122,7 @@ def contact_list(
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
-    """List contacts by name (case-insensitive search in any script).
+    """List contacts by name (search ignoring case and accents in any script).
 
     Example: salescli contact list --search иван --format json
     """

@@ -337,7 +337,7 @@ def lead_tag(
     tags: Annotated[list[str], typer.Argument(metavar="TAG...", help="Tags to add.")],
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Add tags to a lead (stored in lower case).
+    """Add tags to a lead (matched ignoring case and accents, shown as first typed).
 
     Example: salescli lead tag 12 hot price-objection
     """
