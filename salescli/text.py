@@ -43,9 +43,41 @@ def fold_case(value: str | None) -> str:
     return " ".join(unicodedata.normalize("NFC", folded).split())
 
 
+# Blocks whose letters carry accents: Latin-1, Latin Extended-A/B, Greek, Latin Extended
+# Additional, Greek Extended, Latin Extended-C/D/E.
+_ACCENTED_BLOCKS = [
+    (0x00C0, 0x0250), (0x0370, 0x0400), (0x1E00, 0x2000), (0x2C60, 0x2C80),
+    (0xA720, 0xA800), (0xAB30, 0xAB70),
+]  # fmt: skip
+_BARE: dict[int, str] = {}
+
+
+def _bare_table() -> dict[int, str]:
+    """A `str.translate` table: each accented Latin or Greek letter to its bare form (built
+    on first use, ~1,000 entries; a plain dict keeps `translate` in C)."""
+    if not _BARE:
+        for start, stop in _ACCENTED_BLOCKS:
+            for code in range(start, stop):
+                char = chr(code)
+                if not unicodedata.name(char, "").startswith(("LATIN", "GREEK")):
+                    continue
+                decomposed = unicodedata.normalize("NFKD", char)
+                bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+                if bare != char:
+                    _BARE[code] = bare
+    return _BARE
+
+
+# Combining marks a Latin letter may still carry after NFKC (no precomposed form exists).
+_LOOSE_MARK = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
 def _drop_accents(value: str) -> str:
     """The combining marks on Latin and Greek letters dropped (é -> e, ά -> α); those on other
     scripts kept, since there they make another letter (Cyrillic й, Japanese が)."""
+    if _LOOSE_MARK.search(value) is None:
+        # Composed text (what NFKC gives): character by character, through the cache.
+        return value.translate(_bare_table())
     out: list[str] = []
     accented = False  # the last base character takes marks that are dropped
     for char in unicodedata.normalize("NFKD", value):
