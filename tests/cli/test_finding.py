@@ -231,13 +231,14 @@ def test_migration_0003_refuses_names_that_would_collide(cli):
     )
     result = cli("lead", "list")
     assert result.code == 1
-    assert result.err.strip() == (
-        "Error: cannot upgrade the database to accent-blind names (revision 0003): these names "
-        "differ only by accents or case: rep 1 'Jürgen Groß' and rep 2 'Jurgen Gross'. Rename "
-        "or remove one of each with the salescli that wrote the database (e.g. salescli rep "
-        "edit 2 --name 'NEW NAME'), or by changing that row's name in SQL, then run salescli "
-        "again; nothing was changed"
+    assert result.err.strip().startswith(
+        "Error: migration 0003 (accent-blind keys and tag spellings) failed: these names differ "
+        "only by accents or case and would become one: rep 1 'Jürgen Groß' and rep 2 'Jurgen "
+        "Gross'. Rename or remove one of each with the salescli that wrote the database (e.g. "
+        "salescli rep edit 2 --name 'NEW NAME') or by changing that row's name in SQL, then run "
+        "salescli again; the database is unchanged, still at revision 0002; "
     )
+    assert len(result.err.strip().splitlines()) == 1
     assert cli.sql("SELECT version_num FROM alembic_version") == [("0002",)]
     assert cli.sql("SELECT id, name_key FROM rep ORDER BY id") == [
         (1, "jürgen gross"),

@@ -1,4 +1,4 @@
-"""accent-blind keys: every stored folded column recomputed; tags keep their spelling
+"""accent-blind keys and tag spellings
 
 Revision ID: 0003
 Revises: 0002
@@ -106,11 +106,10 @@ def _refuse_collisions(conn: sa.Connection, fold: Any) -> None:
         from salescli.errors import SalesError
 
         raise SalesError(
-            "cannot upgrade the database to accent-blind names (revision 0003): these names "
-            f"differ only by accents or case: {'; '.join(problems)}. Rename or remove one of "
-            "each with the salescli that wrote the database (e.g. "
-            f"{'; '.join(fixes)}), or by changing that row's name in SQL, "
-            "then run salescli again; nothing was changed"
+            "these names differ only by accents or case and would become one: "
+            f"{'; '.join(problems)}. Rename or remove one of each with the salescli that "
+            f"wrote the database (e.g. {'; '.join(fixes)}) or by changing that row's name "
+            "in SQL, then run salescli again"
         )
 
 
