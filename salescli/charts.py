@@ -27,7 +27,9 @@ def hbar(
     width: int | None = None,
     color: bool | None = None,
 ) -> str:
-    """A horizontal bar chart, one bar per label, as text."""
+    """A horizontal bar chart, one bar per label, top to bottom in the order given (the order
+    of the table it illustrates), as text. Whole-number values get whole-number ticks."""
+    import math
     import shutil
 
     import plotext as plt
@@ -39,7 +41,13 @@ def hbar(
     from salescli.text import visible
 
     shown = [visible(str(label)) for label in labels]
-    plt.bar(shown, [float(v) for v in values], orientation="horizontal")
+    # plotext draws the first bar at the bottom: reversed, the chart reads like the table.
+    plt.bar(shown[::-1], [float(v) for v in values][::-1], orientation="horizontal")
+    if values and all(float(v).is_integer() for v in values):
+        top = max(int(v) for v in values)
+        step = max(1, math.ceil(top / 5))
+        ticks = list(range(0, top + step, step))
+        plt.xticks(ticks, [str(t) for t in ticks])
     if title:
         plt.title(title)
     colored = use_color() if color is None else color

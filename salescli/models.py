@@ -127,8 +127,12 @@ class Lead(SQLModel, table=True):
 
 
 class LeadTag(SQLModel, table=True):
+    """A lead's tag: `tag` is the folded key (matching, uniqueness), `label` the spelling
+    first typed (what is shown)."""
+
     lead_id: int = Field(foreign_key="lead.id", primary_key=True, ondelete="CASCADE")
     tag: str = Field(primary_key=True, max_length=100, index=True)
+    label: str = Field(max_length=100)
 
 
 class LeadAssignment(SQLModel, table=True):

@@ -404,6 +404,11 @@ def _stdout_is_terminal() -> bool:
     return sys.stdout.isatty()
 
 
+def stdout_is_terminal() -> bool:
+    """Whether standard output is a terminal (charts are drawn only there)."""
+    return _stdout_is_terminal()
+
+
 def _columns_for(rows: Sequence[dict], columns: Sequence[Column] | None) -> list[Column]:
     if columns:
         return list(columns)

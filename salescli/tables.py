@@ -156,7 +156,12 @@ LEADASSIGNMENT = sa.table(
     sa.column("assigned_by", sa.String),
     sa.column("assigned_at"),
 )
-LEADTAG = sa.table("leadtag", sa.column("lead_id", sa.Integer), sa.column("tag", sa.String))
+LEADTAG = sa.table(
+    "leadtag",
+    sa.column("lead_id", sa.Integer),
+    sa.column("tag", sa.String),
+    sa.column("label", sa.String),
+)
 LOSTREASON = sa.table("lostreason", sa.column("id", sa.Integer), sa.column("name", sa.String))
 PRODUCT = sa.table(
     "product",

@@ -15,14 +15,79 @@ _TURKISH_I = str.maketrans({"ı": "i", "\u0307": None})
 
 
 def fold(value: str | None) -> str:
-    """NFKC + casefold + collapsed spaces: `JÜRGEN  GROß` -> `jürgen gross`, `ÇAĞRI` -> `çağri`."""
+    """Case and accents folded, spaces collapsed: `JÜRGEN  GROß` -> `jurgen gross`,
+    `Araújo` -> `araujo`, `IŞIK`/`ışık` -> `isik`; Cyrillic and CJK only lose case.
+
+    NFKC + casefold (ß -> ss), the Turkish i's made plain, then NFKD with the marks on Latin
+    and Greek letters dropped, and NFC again. The stored keys (`search_text`, `name_key`, `email_key`, tag
+    keys) are made with it: changing it needs a migration that recomputes them (see 0003).
+    E-mail keys use `fold_case` (an accent there makes another address).
+    """
     if not value:
         return ""
     if value.isascii():
         # NFKC leaves ASCII alone and casefold is lower() there: the bulk-import fast path.
         return " ".join(value.lower().split())
     folded = unicodedata.normalize("NFKC", value).casefold().translate(_TURKISH_I)
+    return " ".join(unicodedata.normalize("NFC", _drop_accents(folded)).split())
+
+
+def fold_case(value: str | None) -> str:
+    """Case folded, accents kept: for keys where an accent makes another value (an e-mail
+    address: `josé@exämple.com` is not `jose@example.com`)."""
+    if not value:
+        return ""
+    if value.isascii():
+        return " ".join(value.lower().split())
+    folded = unicodedata.normalize("NFKC", value).casefold().translate(_TURKISH_I)
     return " ".join(unicodedata.normalize("NFC", folded).split())
+
+
+# Blocks whose letters carry accents: Latin-1, Latin Extended-A/B, Greek, Latin Extended
+# Additional, Greek Extended, Latin Extended-C/D/E.
+_ACCENTED_BLOCKS = [
+    (0x00C0, 0x0250), (0x0370, 0x0400), (0x1E00, 0x2000), (0x2C60, 0x2C80),
+    (0xA720, 0xA800), (0xAB30, 0xAB70),
+]  # fmt: skip
+_BARE: dict[int, str] = {}
+
+
+def _bare_table() -> dict[int, str]:
+    """A `str.translate` table: each accented Latin or Greek letter to its bare form (built
+    on first use, ~1,000 entries; a plain dict keeps `translate` in C)."""
+    if not _BARE:
+        for start, stop in _ACCENTED_BLOCKS:
+            for code in range(start, stop):
+                char = chr(code)
+                if not unicodedata.name(char, "").startswith(("LATIN", "GREEK")):
+                    continue
+                decomposed = unicodedata.normalize("NFKD", char)
+                bare = "".join(c for c in decomposed if not unicodedata.combining(c))
+                if bare != char:
+                    _BARE[code] = bare
+    return _BARE
+
+
+# Combining marks a Latin letter may still carry after NFKC (no precomposed form exists).
+_LOOSE_MARK = re.compile("[\u0300-\u036f\u1ab0-\u1aff\u1dc0-\u1dff\u20d0-\u20ff\ufe20-\ufe2f]")
+
+
+def _drop_accents(value: str) -> str:
+    """The combining marks on Latin and Greek letters dropped (é -> e, ά -> α); those on other
+    scripts kept, since there they make another letter (Cyrillic й, Japanese が)."""
+    if _LOOSE_MARK.search(value) is None:
+        # Composed text (what NFKC gives): character by character, through the cache.
+        return value.translate(_bare_table())
+    out: list[str] = []
+    accented = False  # the last base character takes marks that are dropped
+    for char in unicodedata.normalize("NFKD", value):
+        if unicodedata.combining(char):
+            if not accented:
+                out.append(char)
+            continue
+        accented = char.isascii() or unicodedata.name(char, "").startswith(("LATIN", "GREEK"))
+        out.append(char)
+    return "".join(out)
 
 
 def search_text(*parts: str | None) -> str:
@@ -31,7 +96,8 @@ def search_text(*parts: str | None) -> str:
 
 
 def email_key(email: str | None) -> str | None:
-    return fold(email) or None
+    """The duplicate-detection key of an address: case folded, accents kept (`fold_case`)."""
+    return fold_case(email) or None
 
 
 def check_email(value: str, field: str = "email") -> str:

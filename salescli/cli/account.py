@@ -7,7 +7,16 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, state
+from salescli.cli.common import (
+    FormatOpt,
+    OutputOpt,
+    YesOpt,
+    confirm,
+    cut_rows,
+    list_limit,
+    say_cut,
+    state,
+)
 from salescli.render import Column, Format
 
 app = typer.Typer(
@@ -32,6 +41,8 @@ NONE = "none"
 class Sort(str, enum.Enum):
     name = "name"
     created = "created"
+    won = "won"
+    pipeline = "pipeline"
 
 
 COLUMNS = [
@@ -44,6 +55,11 @@ COLUMNS = [
     Column("won_deals", "won", "right"),
     Column("won_amount", "won amount", "right"),
     Column("customer", "customer"),
+]
+# With --sort won|pipeline, the figures sorted by (converted to the reporting currency).
+MONEY_COLUMNS = [
+    Column("won_revenue", "won (converted)", "right"),
+    Column("pipeline", "pipeline", "right"),
 ]
 CONTACT_COLUMNS = [
     Column("id", "id", "right"),
@@ -72,7 +88,7 @@ TIMELINE_COLUMNS = [
 @app.command("add")
 def account_add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Company name (unique, ignoring case).")],
+    name: Annotated[str, typer.Argument(help="Company name (unique, ignoring case and accents).")],
     industry: IndustryOpt = None,
     website: WebsiteOpt = None,
     phone: PhoneOpt = None,
@@ -121,9 +137,23 @@ def account_list(
         bool, typer.Option("--customer", help="Only customers (accounts with a won deal).")
     ] = False,
     sort: Annotated[
-        Sort, typer.Option("--sort", case_sensitive=False, help="name, or created (newest first).")
+        Sort,
+        typer.Option(
+            "--sort",
+            case_sensitive=False,
+            help="name; created (newest first); won (won revenue) or pipeline (open amount), "
+            "most first, converted to the reporting currency.",
+        ),
     ] = Sort.name,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=1,
+            help="At most N (default: 100 in a table, all in json/csv/markdown).",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
@@ -135,6 +165,7 @@ def account_list(
     from salescli.services import accounts, reps
 
     st = state(ctx)
+    limit = list_limit(limit, fmt)
     with st.session(write=False) as session:
         rows = accounts.list_accounts(
             session,
@@ -143,9 +174,20 @@ def account_list(
             owner_id=reps.resolve(session, owner).id if owner else None,
             customer=True if customer else None,
             sort=sort.value,
-            limit=limit,
+            limit=limit + 1 if limit else None,
+            settings=st.settings,
+            today=st.today,
         )
-    render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
+    rows, more = cut_rows(rows, limit)
+    render.write_rows(
+        rows,
+        fmt,
+        columns=COLUMNS + (MONEY_COLUMNS if sort in (Sort.won, Sort.pipeline) else []),
+        output=output,
+        tz=st.tz,
+    )
+    if more:
+        say_cut(limit, "accounts")
 
 
 @app.command("show")

@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, state
+from salescli.cli.common import FormatOpt, OutputOpt, cut_rows, list_limit, say_cut, state
 from salescli.render import Column, Format
 
 app = typer.Typer(
@@ -51,7 +51,15 @@ def activity_list(
         str | None,
         typer.Option("--account", metavar="ID", help="On an account, its contacts or deals."),
     ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=1,
+            help="At most N (default: 100 in a table, all in json/csv/markdown).",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
@@ -63,6 +71,7 @@ def activity_list(
     from salescli.services import activities, reps
 
     st = state(ctx)
+    limit = list_limit(limit, fmt)
     since, until = dates.day_bounds_utc(st.period(period), st.tz) if period else (None, None)
     with st.session(write=False) as session:
         ids = {
@@ -78,7 +87,10 @@ def activity_list(
             kind=kind.value if kind else None,
             since=since,
             until=until,
-            limit=limit,
+            limit=limit + 1 if limit else None,
             **ids,
         )
+    rows, more = cut_rows(rows, limit)
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
+    if more:
+        say_cut(limit, "activities")

@@ -53,6 +53,32 @@ OutputOpt = Annotated[
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
+# A table is read by a person: it shows a page. Every other format feeds a script or a file
+# and carries every matching row, so that nothing is dropped silently.
+TABLE_LIMIT = 100
+
+
+def list_limit(limit: int | None, fmt: Format) -> int:
+    """The rows a list returns: `--limit` when given (0 = all), else a page for a table and
+    every row (0) for json, csv and markdown."""
+    if limit is not None:
+        return limit
+    return TABLE_LIMIT if fmt == Format.table else 0
+
+
+def cut_rows(rows: list[Any], limit: int) -> tuple[list[Any], bool]:
+    """`rows` (fetched with one more than `limit`) cut to `limit`, and whether it cut."""
+    if limit and len(rows) > limit:
+        return rows[:limit], True
+    return rows, False
+
+
+def say_cut(limit: int, noun: str) -> None:
+    """The stderr line that tells a list was cut (data never carries the hint)."""
+    from salescli.render import message
+
+    message(f"(showing the first {limit} {noun}: --limit 0 shows all)")
+
 
 class State:
     """Resolved once per invocation: database URL, settings, and "now"."""

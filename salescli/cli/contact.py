@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, state
+from salescli.cli.common import (
+    FormatOpt,
+    OutputOpt,
+    YesOpt,
+    confirm,
+    cut_rows,
+    list_limit,
+    say_cut,
+    state,
+)
 from salescli.render import Column, Format
 
 app = typer.Typer(no_args_is_help=True, help="Manage contacts: the people at accounts.")
@@ -58,6 +67,10 @@ def contact_add(
     owner: Annotated[
         str | None, typer.Option("--owner", metavar="REP", help="Owner (default me).")
     ] = None,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option("--allow-duplicate", help="Add even if a contact has this e-mail."),
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Add a contact and print its id (with --format json, the record).
@@ -78,6 +91,7 @@ def contact_add(
             title=title,
             account_id=accounts.resolve(session, account).id if account else None,
             owner_id=accounts.rep_id(session, owner, st.settings),
+            allow_duplicate=allow_duplicate,
         )
         result = contacts.list_contacts(session, contact_id=contact.id)[0]
     if fmt == Format.json:
@@ -96,11 +110,19 @@ def contact_list(
         str | None,
         typer.Option("--search", "-s", help="Text in name, email, title, phone or account."),
     ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N.")] = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            "-n",
+            min=1,
+            help="At most N (default: 100 in a table, all in json/csv/markdown).",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
-    """List contacts by name (case-insensitive search in any script).
+    """List contacts by name (search ignoring case and accents in any script).
 
     Example: salescli contact list --search иван --format json
     """
@@ -108,14 +130,18 @@ def contact_list(
     from salescli.services import accounts, contacts
 
     st = state(ctx)
+    limit = list_limit(limit, fmt)
     with st.session(write=False) as session:
         rows = contacts.list_contacts(
             session,
             account_id=accounts.resolve(session, account).id if account else None,
             search=search,
-            limit=limit,
+            limit=limit + 1 if limit else None,
         )
+    rows, more = cut_rows(rows, limit)
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
+    if more:
+        say_cut(limit, "contacts")
 
 
 @app.command("show")

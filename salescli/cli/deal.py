@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, state
+from salescli.cli.common import FormatOpt, OutputOpt, list_limit, say_cut, state
 from salescli.errors import UsageError
 from salescli.render import Column, Format
 
@@ -201,6 +201,9 @@ def deal_list(
     open_: Annotated[bool, typer.Option("--open", help="Open deals only.")] = False,
     won: Annotated[bool, typer.Option("--won", help="Won deals only.")] = False,
     lost: Annotated[bool, typer.Option("--lost", help="Lost deals only.")] = False,
+    all_: Annotated[
+        bool, typer.Option("--all", help="Every deal, open and closed (default: open deals).")
+    ] = False,
     closing: Annotated[
         str | None,
         typer.Option(
@@ -211,37 +214,82 @@ def deal_list(
         str | None, typer.Option("--search", help="Text in title or account name.")
     ] = None,
     sort: Annotated[Sort, typer.Option("--sort", help="Order.")] = Sort.close,
-    limit: Annotated[int, typer.Option("--limit", help="At most N deals (0 = all).")] = 100,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            help="At most N deals (0 = all; default: 100 in a table, all in json/csv/markdown).",
+        ),
+    ] = None,
     show_sum: Annotated[
         bool, typer.Option("--sum", help="Totals in the reporting currency on stderr.")
     ] = False,
+    group_by: Annotated[
+        str | None,
+        typer.Option(
+            "--group-by",
+            metavar="FIELD[,FIELD]",
+            help="Count, amount and weighted per stage, owner, account, product, source or "
+            "close-month (one or two, e.g. owner,stage), with totals.",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
-    """List deals with filters; --sum adds totals in the reporting currency.
+    """List open deals, soonest close first (--all for every deal); --sum adds totals.
 
-    Example: salescli deal list --open --owner me --closing this-quarter --sort amount
+    Example: salescli deal list --owner me --closing this-quarter --group-by stage
     """
     from salescli import render
     from salescli.services import deal_queries as queries
 
-    if open_ + won + lost > 1:
-        raise UsageError("--open, --won and --lost exclude each other (give one)")
+    if open_ + won + lost + all_ > 1:
+        raise UsageError("--open, --won, --lost and --all exclude each other (give one)")
     st = state(ctx)
+    limit = list_limit(limit, fmt)
     with st.connection() as conn:
         period = st.period(closing) if closing else None
         filters = queries.Filters(
             stage=stage, owner=owner, team=team, account=account, search=search,
-            state="open" if open_ else "won" if won else "lost" if lost else None,
+            state=queries.deal_state(open_=open_, won=won, lost=lost, all_=all_, stage=stage),
             closing=(period.start, period.end) if period else None,
         )  # fmt: skip
+        if group_by is not None:
+            grouped = queries.grouped_totals(
+                conn, filters, st.settings, queries.check_group_by(group_by), today=st.today
+            )
+            _write_groups(grouped, fmt, output, st.tz)
+            return
         rows, more = queries.list_deals(conn, filters, st.settings, sort=sort.value, limit=limit)
         total = queries.totals(conn, filters, st.settings, today=st.today) if show_sum else None
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
     if more:
-        render.message(f"(showing the first {limit} deals: --limit 0 shows all)")
+        say_cut(limit, "deals")
     if total is not None:
         render.message(_sum_line(total))
+
+
+def _write_groups(grouped: dict[str, Any], fmt: Format, output: str | None, tz: str) -> None:
+    """`deal list --group-by`: JSON {group_by, currency, groups, total}; a table or Markdown
+    with a total row; CSV with the groups only (one row per group)."""
+    from salescli import render
+
+    if fmt == Format.json:
+        render.write_record(grouped, fmt, output=output, tz=tz)
+        return
+    keys = {"close-month": "close_month"}
+    names = [keys.get(name, name) for name in grouped["group_by"]]
+    columns = [Column(n, n.replace("_", " ")) for n in names] + [
+        Column("count", "deals", "right"),
+        Column("amount", "amount", "right"),
+        Column("weighted", "weighted", "right"),
+        Column("unknown_amount", "no amount", "right"),
+        Column("currency", "cur"),
+    ]
+    rows = [{k: v for k, v in g.items() if not k.endswith("_id")} for g in grouped["groups"]]
+    if fmt != Format.csv:
+        rows.append({names[0]: "total", **grouped["total"]})
+    render.write_rows(rows, fmt, columns=columns, output=output, tz=tz)
 
 
 def _sum_line(total: dict[str, Any]) -> str:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, state
+from salescli.cli.common import FormatOpt, OutputOpt, cut_rows, list_limit, say_cut, state
 from salescli.cli.deal import HISTORY_COLUMNS, DealArg, OwnerOpt, app
 from salescli.render import Column, Format
 
@@ -44,12 +44,20 @@ def deal_stale(
         int | None, typer.Option("--days", help="Idle days (default: each stage's stale days).")
     ] = None,
     owner: OwnerOpt = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=0,
+            help="At most N deals (0 = all; default: 100 in a table, all in json/csv/markdown).",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
     """List open deals with no stage change or activity for their stage's stale days, oldest first.
 
-    Example: salescli deal stale --days 30 --owner me
+    Example: salescli deal stale --days 30 --owner me --limit 10
     """
     from salescli import render
     from salescli.services import deal_views, deals
@@ -58,4 +66,8 @@ def deal_stale(
     with st.session(write=False) as session:
         owner_id = deals.owner_for(session, owner, st.settings) if owner else None
         rows = deal_views.stale(session, now=st.now, days=days, owner_id=owner_id)
+    limit = list_limit(limit, fmt)
+    rows, more = cut_rows(rows, limit)
     render.write_rows(rows, fmt, columns=STALE_COLUMNS, output=output, tz=st.tz)
+    if more:
+        say_cut(limit, "deals")

@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, split_csv, state
+from salescli.cli.common import (
+    FormatOpt,
+    OutputOpt,
+    YesOpt,
+    confirm,
+    list_limit,
+    say_cut,
+    split_csv,
+    state,
+)
 from salescli.render import Column, Format
 
 app = typer.Typer(no_args_is_help=True, help="Capture, qualify, score, route and convert leads.")
@@ -153,7 +162,8 @@ def lead_add(
     # near-identical search (a read of every lead, a warning only). The write transaction
     # holds the lock for the duplicate check, the inserts and the score.
     now, settings = st.now, st.settings
-    draft, tags = leads.new_lead(name, now=now, fields=fields, status=status.value, tags=_tags(tag))
+    tags = _tags(tag)
+    draft, _ = leads.new_lead(name, now=now, fields=fields, status=status.value, tags=tags)
     with st.session(write=False) as session:
         warnings = dedupe.similar_warnings(session, draft)
     with st.session() as session:
@@ -184,7 +194,14 @@ def lead_list(
         str | None, typer.Option("--search", "-s", help="Text in name, email, phone, company.")
     ] = None,
     sort: Annotated[LeadSort, typer.Option("--sort", help="Order.")] = LeadSort.created,
-    limit: Annotated[int, typer.Option("--limit", min=0, help="At most N leads; 0 = all.")] = 100,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            min=0,
+            help="At most N leads (0 = all; default: 100 in a table, all in json/csv/markdown).",
+        ),
+    ] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
@@ -196,6 +213,7 @@ def lead_list(
     from salescli.services import lead_queries
 
     st = state(ctx)
+    limit = list_limit(limit, fmt)
     with st.connection() as conn:
         rows, more = lead_queries.list_leads(
             conn, status=[s.value for s in status or []], owner=owner, source=source,
@@ -203,7 +221,7 @@ def lead_list(
         )  # fmt: skip
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
     if more:
-        render.message(f"(showing the first {limit} leads: --limit 0 shows all)")
+        say_cut(limit, "leads")
 
 
 @app.command("show")
@@ -329,7 +347,7 @@ def lead_tag(
     tags: Annotated[list[str], typer.Argument(metavar="TAG...", help="Tags to add.")],
     fmt: FormatOpt = Format.table,
 ) -> None:
-    """Add tags to a lead (stored in lower case).
+    """Add tags to a lead (matched ignoring case and accents, shown as first typed).
 
     Example: salescli lead tag 12 hot price-objection
     """
@@ -385,32 +403,40 @@ def lead_sources(
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
     chart: Annotated[
-        bool, typer.Option("--chart", help="Draw a bar chart below the table.")
+        bool,
+        typer.Option("--chart", help="Draw a bar chart below the table (on a terminal only)."),
     ] = False,
 ) -> None:
-    """Count leads per source, most first.
+    """Count leads per source (ignoring case and accents), most first.
 
     Example: salescli lead sources --chart
     """
     from salescli import render
     from salescli.services import lead_queries
 
-    if chart and fmt != Format.table:
+    if chart and fmt != Format.table and output is None:
         from salescli.errors import UsageError
 
         raise UsageError(
-            "--chart goes with the table format (a chart would corrupt json/csv/markdown)"
+            "--chart goes with the table format, or with --output FILE (a chart would corrupt "
+            "json/csv/markdown on stdout) (e.g. salescli lead sources --chart)"
         )
     st = state(ctx)
     with st.connection() as conn:
         rows = lead_queries.sources(conn)
-    trailer = None
+    render.write_rows(rows, fmt, columns=SOURCE_COLUMNS, output=output, tz=st.tz)
     if chart and rows:
+        # A chart is for eyes: never appended to a pipe or an --output file (it would corrupt
+        # the data there); with --output, the chart still shows on the terminal.
+        if not render.stdout_is_terminal():
+            render.message("(chart left out: stdout is not a terminal)")
+            return
         from salescli import charts
 
         labels = [row["source"] or "(none)" for row in rows]
-        trailer = charts.hbar(labels, [row["count"] for row in rows], title="Leads by source")
-    render.write_rows(rows, fmt, columns=SOURCE_COLUMNS, output=output, tz=st.tz, trailer=trailer)
+        render.write_text(
+            charts.hbar(labels, [row["count"] for row in rows], title="Leads by source")
+        )
 
 
 # Further lead verbs register themselves on `app` (keep at the bottom: they import `app`);

@@ -31,7 +31,7 @@ COLUMNS = [
 @app.command("add")
 def product_add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Product name (unique, ignoring case).")],
+    name: Annotated[str, typer.Argument(help="Product name (unique, ignoring case and accents).")],
     price: Annotated[str, typer.Option("--price", help="Unit price, exact: 4821 or 1,095.50.")],
     currency: CurrencyOpt = None,
     series: SeriesOpt = None,

@@ -44,7 +44,7 @@ REPORT_COLUMNS = [Column("id", "id", "right"), Column("name", "name")]
 @app.command("add")
 def rep_add(
     ctx: typer.Context,
-    name: Annotated[str, typer.Argument(help="Full name (unique, ignoring case).")],
+    name: Annotated[str, typer.Argument(help="Full name (unique, ignoring case and accents).")],
     email: EmailOpt = None,
     manager: ManagerOpt = None,
     team: TeamOpt = None,

@@ -14,7 +14,7 @@ if TYPE_CHECKING:
     from salescli.models import Account
     from salescli.services.config import Settings
 
-SORTS = ("name", "created")
+SORTS = ("name", "created", "won", "pipeline")
 EDITABLE = ("industry", "website", "phone", "country", "territory")
 
 
@@ -96,7 +96,7 @@ def create(
     if existing is not None:
         raise InvalidData(
             f"account '{value}' already exists (id {existing.id}, '{existing.name}'); "
-            "names are unique ignoring case"
+            "names are unique ignoring case and accents"
         )
     account = Account(
         name=value,
@@ -271,10 +271,14 @@ def list_accounts(
     customer: bool | None = None,
     sort: str = "name",
     limit: int | None = None,
+    settings: Settings | None = None,
+    today: dt.date | None = None,
 ) -> list[dict]:
     """Accounts with open/won deal counts and won amount (in `currency`, the reporting one).
 
     `won_amount` is None when some won deal is in another currency (never mixed silently).
+    Sorted by `won` or `pipeline`, rows also carry `won_revenue` and `pipeline` (open amount):
+    every deal converted to the reporting currency as `deal list --sum` does, most first.
     """
     import sqlalchemy as sa
 
@@ -316,11 +320,13 @@ def list_accounts(
         stmt = stmt.where(won_deals == 0)
     if sort == "name":
         stmt = stmt.order_by(Account.name_key, Account.id)
-    else:
+    elif sort == "created":
         stmt = stmt.order_by(Account.created_at.desc(), Account.id.desc())
-    if limit is not None:
+    else:
+        stmt = stmt.order_by(Account.name_key, Account.id)
+    if limit is not None and sort not in ("won", "pipeline"):
         stmt = stmt.limit(limit)
-    return [
+    rows = [
         {
             "id": row["id"],
             "name": row["name"],
@@ -336,6 +342,32 @@ def list_accounts(
         }
         for row in session.execute(stmt).mappings()
     ]
+    if sort in ("won", "pipeline"):
+        assert settings is not None, "sorting by money needs the settings (reporting currency)"
+        rows = _by_money(session, rows, sort, settings, today)[:limit]
+    return rows
+
+
+def _by_money(
+    session: Session, rows: list[dict], sort: str, settings: Settings, today: dt.date | None
+) -> list[dict]:
+    """`rows` with `won_revenue` and `pipeline` per account, sorted by one of them, most first
+    (ties by name): the deal list's grouped totals, so the conversion is the same."""
+    from salescli.services import deal_queries
+
+    conn = session.connection()
+    figures = {}
+    for state, key in (("won", "won_revenue"), ("open", "pipeline")):
+        grouped = deal_queries.grouped_totals(
+            conn, deal_queries.Filters(state=state), settings, ["account"], today
+        )
+        figures[key] = {g["account_id"]: g["amount"] for g in grouped["groups"]}
+    zero = deal_queries.round_zero(settings.currency)
+    for row in rows:
+        row["won_revenue"] = figures["won_revenue"].get(row["id"], zero)
+        row["pipeline"] = figures["pipeline"].get(row["id"], zero)
+    field = "won_revenue" if sort == "won" else "pipeline"
+    return sorted(rows, key=lambda r: -r[field])  # stable: ties keep the name order
 
 
 def rep_names(session: Session, ids: set[int | None]) -> dict[int, str]:

@@ -27,7 +27,7 @@ from salescli.services.io_common import (
     rep_id,
 )
 from salescli.tables import ACCOUNT, CONTACT, REP
-from salescli.text import fold, search_text
+from salescli.text import fold, fold_case, search_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -119,7 +119,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     account_key = account_id = account_name = None
     if values["account"] is not None:
         account_key, account_id, account_name = account_ref(ctx, values["account"])
-    email_key = fold(email) if email else None
+    email_key = fold_case(email) if email else None
     external = values["external_id"]
     keys, seen = ctx.state["keys"], ctx.state["seen"]
     checks = (

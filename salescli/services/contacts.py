@@ -33,7 +33,7 @@ def check_email(email: str | None) -> str | None:
 
 
 def resolve(session: Session, ref: str, account_id: int | None = None) -> Contact:
-    """A contact by id, or by name (case-insensitive); several with that name → exit 1 with ids."""
+    """A contact by id, or by name (ignoring case and accents); several → exit 1 listing them."""
     from sqlmodel import select
 
     from salescli.models import Contact
@@ -53,8 +53,11 @@ def resolve(session: Session, ref: str, account_id: int | None = None) -> Contac
     if not matches:
         raise NotFound(f"contact '{ref}' not found{where} (see: salescli contact list)")
     if len(matches) > 1:
-        ids = ", ".join(str(c.id) for c in matches)
-        raise InvalidData(f"contact name '{ref}' is ambiguous{where}: ids {ids} (give the id)")
+        listed = ", ".join(f"{c.id} '{c.name}'" for c in matches)
+        raise InvalidData(
+            f"contact name '{ref}' matches {len(matches)} contacts{where}: {listed} "
+            f"(give the id, e.g. {matches[0].id})"
+        )
     return matches[0]
 
 
@@ -83,12 +86,27 @@ def create(
     account_id: int | None = None,
     owner_id: int | None = None,
     lead_id: int | None = None,
+    allow_duplicate: bool = True,
 ) -> Contact:
-    """A new contact (email validated, searchable by name, email, title, phone and account)."""
+    """A new contact (email validated, searchable by name, email, title, phone and account).
+
+    Without `allow_duplicate`, an e-mail another contact has is refused (exit 1), as
+    `contact import` and `lead add` do.
+    """
+    from sqlmodel import select
+
     from salescli.models import Contact
     from salescli.text import email_key
 
     address = check_email(email)
+    if address and not allow_duplicate:
+        query = select(Contact).where(Contact.email_key == email_key(address))
+        other = session.exec(query.order_by(Contact.id).limit(1)).first()  # type: ignore[arg-type]
+        if other is not None:
+            raise InvalidData(
+                f"contact {other.id} already has email {other.email}; "
+                "use --allow-duplicate to add anyway"
+            )
     contact = Contact(
         name=clean_name(name),
         email=address,

@@ -404,7 +404,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "stage_entered_at",
         "last_activity_at",
     ),
-    "leadtag": ("lead_id", "tag"),
+    "leadtag": ("lead_id", "tag", "label"),
     "leadassignment": (
         "lead_id",
         "rep_id",
@@ -883,7 +883,7 @@ class _Demo:
                 ),
             )
             for tag in tags:
-                writer.add("leadtag", (lead_id, tag))
+                writer.add("leadtag", (lead_id, tag, tag))  # keys of LEAD_TAGS are folded
             if owner is not None:
                 local = self.rep_region[owner] == region
                 writer.add(

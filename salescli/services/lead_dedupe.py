@@ -163,7 +163,7 @@ def merge(session: Session, keep: Lead, drop: Lead, *, now: dt.datetime) -> dict
     import sqlalchemy as sa
 
     from salescli.models import Activity, Contact, Deal, LeadAssignment, LeadTag, Task
-    from salescli.services.leads import EDITABLE, check_changeable, refresh_keys, tags_of, touch
+    from salescli.services.leads import EDITABLE, check_changeable, refresh_keys, tag_rows, touch
 
     if keep.id == drop.id:
         raise InvalidData(f"cannot merge lead {keep.id} with itself (give two different ids)")
@@ -176,9 +176,9 @@ def merge(session: Session, keep: Lead, drop: Lead, *, now: dt.datetime) -> dict
     contacts = [t for t in (keep.last_contact_at, drop.last_contact_at) if t is not None]
     keep.last_contact_at = max(contacts) if contacts else None
     # KEEP's status (and its reason and conversion) is KEEP's: only empty fields are filled.
-    existing = set(tags_of(session, keep.id))
-    moved_tags = [t for t in tags_of(session, drop.id) if t not in existing]
-    session.add_all(LeadTag(lead_id=keep.id, tag=t) for t in moved_tags)
+    existing = dict(tag_rows(session, keep.id))
+    moved_tags = [(t, label) for t, label in tag_rows(session, drop.id) if t not in existing]
+    session.add_all(LeadTag(lead_id=keep.id, tag=t, label=label) for t, label in moved_tags)
     moved: dict[str, int] = {}
     for name, model in (
         ("activities", Activity),

@@ -21,7 +21,7 @@ from salescli.services.lead_queries import filters, lead_select
 from salescli.services.lead_statuses import STATUSES
 from salescli.services.leads import MAX_LENGTH
 from salescli.tables import LEAD, LEADASSIGNMENT, LEADTAG
-from salescli.text import fold, phone_key, search_text
+from salescli.text import fold, fold_case, phone_key, search_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -135,6 +135,12 @@ def _prepare(ctx: ImportContext) -> None:
             externals.setdefault(external, where)
     ctx.state["keys"] = {"email": emails, "phone": phones, "external_id": externals}
     ctx.state["rules"] = scoring.load_rules(conn)
+    # Every tag keeps the spelling it was first typed with (in the database, else in the file).
+    ctx.state["tag_labels"] = dict(
+        conn.execute(
+            sa.select(LEADTAG.c.tag, sa.func.min(LEADTAG.c.label)).group_by(LEADTAG.c.tag)
+        ).all()
+    )
 
 
 def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
@@ -146,14 +152,16 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
         email = values["email"] = clean_email(email)
     owner_id = rep_id(ctx, values["owner"])
     tags = []
+    labels = ctx.state["tag_labels"]
     for tag in values["tags"] or ():
         key = fold(tag)
-        if len(key) > TAG_MAX:
+        if len(tag) > TAG_MAX:
             raise invalid("tags", tag, f"is longer than {TAG_MAX} characters")
         if key not in tags:
             tags.append(key)
+            labels.setdefault(key, " ".join(tag.split()))
     tags.sort()
-    email_key = fold(email) if email else None
+    email_key = fold_case(email) if email else None
     phone = phone_key(values["phone"])
     if values["phone"] is not None and phone is None:
         raise invalid("phone", values["phone"], "has no digits (e.g. +49 30 1234567)")
@@ -255,7 +263,12 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext) -> None:
     if not needs_ids:
         return
     ids = batch_ids(conn, LEAD, batch, len(rows), "lead")
-    tags = [{"lead_id": i, "tag": t} for i, row in zip(ids, rows, strict=True) for t in row["tags"]]
+    labels = ctx.state["tag_labels"]
+    tags = [
+        {"lead_id": i, "tag": t, "label": labels[t]}
+        for i, row in zip(ids, rows, strict=True)
+        for t in row["tags"]
+    ]
     if tags:
         csvio.bulk_insert(conn, LEADTAG, tags)
     reason = f"import batch {batch}"
@@ -309,7 +322,7 @@ def export(
         .order_by(LEAD.c.id)
     )
     tag_query = (
-        sa.select(LEADTAG.c.lead_id, LEADTAG.c.tag)
+        sa.select(LEADTAG.c.lead_id, LEADTAG.c.label)
         .join(LEAD, LEAD.c.id == LEADTAG.c.lead_id)
         .where(*where)
         .order_by(LEADTAG.c.lead_id, LEADTAG.c.tag)

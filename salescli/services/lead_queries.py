@@ -50,7 +50,7 @@ def lead_select(*extra: Any) -> sa.Select:
 
 def _select() -> sa.Select:
     tags = (
-        sa.select(sa.func.aggregate_strings(LEADTAG.c.tag, TAG_SEPARATOR))
+        sa.select(sa.func.aggregate_strings(LEADTAG.c.label, TAG_SEPARATOR))
         .where(LEADTAG.c.lead_id == LEAD.c.id)
         .correlate(LEAD)
         .scalar_subquery()
@@ -62,7 +62,7 @@ def row_to_record(row: Any) -> dict:
     """One lead in the JSON shape of `lead list` (also the base of `lead show`)."""
     record = dict(row._mapping)
     raw_tags = record["tags"]
-    record["tags"] = sorted(raw_tags.split(TAG_SEPARATOR)) if raw_tags else []
+    record["tags"] = sorted(raw_tags.split(TAG_SEPARATOR), key=fold) if raw_tags else []
     for key in ("created_at", "updated_at", "last_contact_at"):
         record[key] = utc(record[key])
     return record
@@ -157,9 +157,21 @@ def list_leads(
 
 
 def sources(conn: Connection) -> list[dict]:
-    """Leads per source, most first (a blank source is null)."""
+    """Leads per source, most first (a blank source is null). Spellings that differ only by
+    case or accents (`Google`, `google`) are one source, shown in its most common spelling."""
+    # Counted per spelling in SQL (a handful of rows), merged by folded key here: SQL cannot
+    # fold case alike on both backends.
     query = sa.select(LEAD.c.source, sa.func.count()).group_by(LEAD.c.source)
-    rows = [{"source": source, "count": int(n)} for source, n in conn.execute(query)]
+    groups: dict[str | None, dict[str, Any]] = {}
+    for source, n in conn.execute(query):
+        key = fold(source) if source is not None else None
+        group = groups.setdefault(key, {"count": 0, "spellings": []})
+        group["count"] += int(n)
+        group["spellings"].append((-int(n), source or ""))
+    rows = [
+        {"source": min(g["spellings"])[1] if key is not None else None, "count": g["count"]}
+        for key, g in groups.items()
+    ]
     # Ties by name in code-point order, the same on both backends; blank last.
     rows.sort(key=lambda r: (-r["count"], r["source"] is None, r["source"] or ""))
     return rows

@@ -70,23 +70,48 @@ def clean_name(value: str | None) -> str:
 
 
 def parse_tags(values: str | Iterable[str] | None) -> list[str]:
-    """Tags from repeated options and/or comma lists, folded to lower case, sorted, unique."""
+    """Tag keys from repeated options and/or comma lists: folded (text.fold), sorted, unique."""
+    return sorted(parse_tag_labels(values))
+
+
+def parse_tag_labels(values: str | Iterable[str] | None) -> dict[str, str]:
+    """Tags as typed, by key: `"Größe, GRÖSSE"` -> `{"grosse": "Größe"}` (first spelling wins)."""
+    from salescli.text import strip_controls
+
     if values is None:
-        return []
+        return {}
     if isinstance(values, str):
         values = [values]
-    tags: set[str] = set()
+    tags: dict[str, str] = {}
     for value in values:
         for part in value.split(","):
-            tag = fold(part)
+            label = " ".join(strip_controls(part).split())
+            tag = fold(label)
             if not tag:
                 continue
-            if len(tag) > MAX_LENGTH["tag"]:
+            if len(label) > MAX_LENGTH["tag"]:
                 raise InvalidData(
-                    f"tag '{tag[:40]}...' is longer than {MAX_LENGTH['tag']} characters"
+                    f"tag '{label[:40]}...' is longer than {MAX_LENGTH['tag']} characters"
                 )
-            tags.add(tag)
-    return sorted(tags)
+            tags.setdefault(tag, label)
+    return tags
+
+
+def known_labels(conn: Any, labels: dict[str, str]) -> dict[str, str]:
+    """`labels` with the spelling a tag already has in the database, where it has one: a tag
+    keeps the spelling it was first typed with, on every lead."""
+    import sqlalchemy as sa
+
+    from salescli.tables import LEADTAG
+
+    if not labels:
+        return {}
+    found = conn.execute(
+        sa.select(LEADTAG.c.tag, sa.func.min(LEADTAG.c.label))
+        .where(LEADTAG.c.tag.in_(list(labels)))
+        .group_by(LEADTAG.c.tag)
+    ).all()
+    return {**labels, **{tag: label for tag, label in found}}
 
 
 def check_status(status: str) -> str:
@@ -127,12 +152,18 @@ def get(session: Session, lead_id: int) -> Lead:
 
 
 def tags_of(session: Session, lead_id: int) -> list[str]:
+    """The lead's tags as spelt (ordered by key)."""
+    return [label for _, label in tag_rows(session, lead_id)]
+
+
+def tag_rows(session: Session, lead_id: int) -> list[tuple[str, str]]:
+    """The lead's tags as (key, spelling), ordered by key."""
     import sqlalchemy as sa
 
     from salescli.models import LeadTag
 
-    query = sa.select(LeadTag.tag).where(LeadTag.lead_id == lead_id)
-    return sorted(session.execute(query).scalars())
+    query = sa.select(LeadTag.tag, LeadTag.label).where(LeadTag.lead_id == lead_id)
+    return sorted((tag, label) for tag, label in session.execute(query).all())
 
 
 def _owner(session: Session, ref: str | None, settings: Settings) -> Rep | None:
@@ -191,8 +222,9 @@ def new_lead(
     fields: dict[str, str | None] | None = None,
     status: str = "new",
     tags: str | Iterable[str] | None = None,
-) -> tuple[Lead, list[str]]:
-    """A validated, unsaved lead and its tags: every check of `add` that needs no database.
+) -> tuple[Lead, dict[str, str]]:
+    """A validated, unsaved lead and its tags (folded tag -> spelling as typed): every check of
+    `add` that needs no database.
 
     `lead add` calls it before opening the write transaction, so that validation (and the
     modules it imports) never runs while the database is locked for other writers.
@@ -207,7 +239,7 @@ def new_lead(
     for key, value in values.items():
         setattr(lead, key, value)
     refresh_keys(lead)
-    return lead, parse_tags(tags)
+    return lead, parse_tag_labels(tags)
 
 
 def add(
@@ -234,7 +266,8 @@ def add(
     from salescli.models import LeadTag
     from salescli.services import lead_dedupe, reps
 
-    lead, tag_list = new_lead(name, now=now, fields=fields, status=status, tags=tags)
+    lead, labels = new_lead(name, now=now, fields=fields, status=status, tags=tags)
+    tag_list = known_labels(session, labels)
     rep = _owner(session, owner, settings)
     lead.owner_id = rep.id if rep else None
     if not allow_duplicate:
@@ -242,7 +275,9 @@ def add(
     warnings = lead_dedupe.similar_warnings(session, lead) if warn_similar else []
     session.add(lead)
     session.flush()
-    session.add_all(LeadTag(lead_id=lead.id, tag=tag) for tag in tag_list)
+    session.add_all(
+        LeadTag(lead_id=lead.id, tag=tag, label=tag_list[tag]) for tag in sorted(tag_list)
+    )
     if rep is not None:
         reason = "lead add --owner" if owner is not None else "default owner (me)"
         record_assignment(
@@ -334,17 +369,21 @@ def set_status(
 
 
 def tag(session: Session, lead: Lead, tags: str | Iterable[str], *, now: dt.datetime) -> list[str]:
-    """Add tags (folded); returns the lead's tags."""
+    """Add tags (matched folded, shown as first typed); returns the lead's tags."""
     from salescli.models import LeadTag
 
     check_changeable(lead)
-    wanted = parse_tags(tags)
+    wanted = known_labels(session, parse_tag_labels(tags))
     if not wanted:
         raise InvalidData("tag '' is empty (e.g. salescli lead tag 5 price-objection)")
-    existing = set(tags_of(session, lead.id))
-    session.add_all(LeadTag(lead_id=lead.id, tag=t) for t in wanted if t not in existing)
+    existing = dict(tag_rows(session, lead.id))
+    session.add_all(
+        LeadTag(lead_id=lead.id, tag=t, label=wanted[t])
+        for t in sorted(wanted)
+        if t not in existing
+    )
     touch(session, lead, now)
-    return sorted(existing | set(wanted))
+    return [label for _, label in sorted({**wanted, **existing}.items())]
 
 
 def untag(

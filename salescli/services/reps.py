@@ -155,7 +155,7 @@ def _check_unique(session: Session, name: str, exclude: int | None = None) -> No
     if other is not None and other.id != exclude:
         raise InvalidData(
             f"rep '{name}' already exists as '{other.name}' (id {other.id}); "
-            "names are unique ignoring case"
+            "names are unique ignoring case and accents"
         )
 
 

@@ -155,7 +155,7 @@ def test_contact_names_ambiguous_and_edit(cli):
     one = _id(cli, "contact", "add", "Ana Souza", "--account", "Acme")
     two = _id(cli, "contact", "add", "ANA SOUZA")
     ambiguous = cli("contact", "show", "ana souza")
-    assert ambiguous.code == 1 and f"ids {one}, {two}" in ambiguous.err
+    assert ambiguous.code == 1 and f"{one} 'Ana Souza', {two} 'ANA SOUZA'" in ambiguous.err
     assert cli("contact", "show", "Ana").code == 3
     cli.ok("contact", "edit", str(two), "--name", "Ana Lima", "--phone", "+55 11 5555", "--account", "acme", "--owner", "Wang Fang")  # fmt: skip
     assert cli.sql("SELECT name, phone, account_id FROM contact WHERE id = :i", i=two) == [

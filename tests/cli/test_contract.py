@@ -75,7 +75,7 @@ def test_migrate_on_open_backs_up_and_keeps_data(cli, db_url):
     conn.commit()
     conn.close()
     assert cli.ok("config", "get", "currency").out.strip() == "EUR"
-    assert cli.sql("SELECT version_num FROM alembic_version") == [("0002",)]
+    assert cli.sql("SELECT version_num FROM alembic_version") == [("0003",)]
     assert cli.sql("SELECT count(*) FROM stage") == [(6,)]
     backup = sqlite3.connect(f"{db_url}.pre-0001.bak")
     assert backup.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]
@@ -157,7 +157,10 @@ def test_closed_pipe_is_quiet(cli, db_url):
     assert result.stderr == ""
 
 
-def test_sources_chart(cli):
+def test_sources_chart(cli, monkeypatch):
+    from salescli import render
+
+    monkeypatch.setattr(render, "_stdout_is_terminal", lambda: True)
     for name, source in [("A", "web"), ("B", "web"), ("C", "referral")]:
         cli.ok("lead", "add", name, "--source", source)
     out = cli.ok("lead", "sources", "--chart").out

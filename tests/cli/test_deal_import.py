@@ -61,9 +61,9 @@ def test_deal_import_accounts_history_lines_and_types(cli, tmp_path):
     ]
     accounts = cli.sql("SELECT id, name, name_key FROM account ORDER BY id")
     assert accounts == [
-        (1, "Jürgen Groß GmbH", "jürgen gross gmbh"),
+        (1, "Jürgen Groß GmbH", "jurgen gross gmbh"),
         (2, "Новая Компания", "новая компания"),
-        (3, "Çağrı Ltd", "çağri ltd"),
+        (3, "Çağrı Ltd", "cagri ltd"),
     ]
     rows = cli.sql(
         "SELECT d.title, d.account_id, r.name, d.amount_minor, d.currency, s.name, d.probability, "
@@ -75,7 +75,7 @@ def test_deal_import_accounts_history_lines_and_types(cli, tmp_path):
     rows = [(*r[:8], day(r[8]) if r[8] else None, *r[9:]) for r in rows]
     assert rows == [
         ("Big one", 1, "Ana Souza", 2270000, "USD", "proposal", 50, "best_case",
-         dt.date(2026, 12, 15), "web", "new", None, "D-1", 1, "big one | jürgen gross gmbh"),
+         dt.date(2026, 12, 15), "web", "new", None, "D-1", 1, "big one | jurgen gross gmbh"),
         ("Won one", 2, "Bo Lind", 450000, "USD", "won", 100, "closed",
          dt.date(2026, 3, 10), "referral", "new", None, "D-2", 1, "won one | новая компания"),
         # Lost on 2026-04-01, after the account's first win (2026-03-10): an existing customer.
@@ -83,7 +83,7 @@ def test_deal_import_accounts_history_lines_and_types(cli, tmp_path):
          dt.date(2026, 4, 1), None, "existing", "other", "D-3", 1, "lost one | новая компания"),
         # No title: the product and the account; no stage: the first open stage.
         ("GTX Pro – Çağrı Ltd", 3, None, None, "USD", "prospecting", 10, "pipeline",
-         None, None, "new", None, "D-4", 1, "gtx pro – çağri ltd | çağri ltd"),
+         None, None, "new", None, "D-4", 1, "gtx pro – cagri ltd | cagri ltd"),
     ]  # fmt: skip
     history = cli.sql(
         "SELECT c.deal_id, f.name, t.name, c.probability, c.changed_at FROM stagechange c "
@@ -413,8 +413,8 @@ def test_contact_and_product_import(cli, tmp_path):
         "FROM contact c JOIN account a ON a.id = c.account_id ORDER BY c.id"
     ) == [
         ("JÜRGEN GROß", "Jurgen@example.de", "jurgen@example.de", "CTO", "Acme", 1,
-         "jürgen gross | jurgen@example.de | cto | acme"),
-        ("Çağrı Yılmaz", None, None, None, "Yeni Şirket", None, "çağri yilmaz | yeni şirket"),
+         "jurgen gross | jurgen@example.de | cto | acme"),
+        ("Çağrı Yılmaz", None, None, None, "Yeni Şirket", None, "cagri yilmaz | yeni sirket"),
     ]  # fmt: skip
     assert [c["name"] for c in cli.json("contact", "list", "--search", "jürgen")] == ["JÜRGEN GROß"]
     again = cli("contact", "import", people, "--again")

@@ -261,7 +261,9 @@ def test_list_filters(pipeline):
     def ids(*args: str, **kw) -> list[int]:
         return _ids(cli.json("deal", "list", *args, **kw))
 
-    assert ids() == [4, 5, 2, 1, 3]  # by close date, unknown last
+    assert ids() == [2, 1, 3]  # open deals by default, soonest close first, unknown last
+    assert ids("--all") == [4, 5, 2, 1, 3]
+    assert ids("--stage", "won") == [4]  # a closed stage needs no --all
     assert ids("--search", "иван") == [1]
     assert ids("--search", "ИВАН ПЕТРОВ") == [1]
     assert ids("--search", "jürgen") == [2]  # account name
@@ -270,26 +272,26 @@ def test_list_filters(pipeline):
     assert ids("--search", "ÇAĞrı yılmaz") == [3]
     assert ids("--search", "100%") == []
     assert ids("--owner", "ana") == [1]
-    assert ids("--owner", "me", env={"SALESCLI_REP": "Bob"}) == [5, 2]
+    assert ids("--owner", "me", "--all", env={"SALESCLI_REP": "Bob"}) == [5, 2]
     assert ids("--team", "EMEA") == [1]
-    assert ids("--team", "Boss") == [4, 1, 3]  # Boss and everyone under him
+    assert ids("--team", "Boss", "--all") == [4, 1, 3]  # Boss and everyone under him
     assert ids("--account", "jürgen groß gmbh") == [2]
     assert ids("--stage", "Proposal") == [1]
     assert ids("--open") == [2, 1, 3]
     assert ids("--won") == [4]
     assert ids("--lost") == [5]
-    assert ids("--closing", "2026-11") == [4, 5, 2]
+    assert ids("--closing", "2026-11", "--all") == [4, 5, 2]
     assert ids("--closing", "2026-12-01..2027-01-15") == [1, 3]
     assert ids("--closing", "this-quarter", "--open") == [2, 1]
-    assert ids("--sort", "amount") == [4, 2, 1, 5, 3]
-    assert ids("--sort", "created") == [5, 4, 3, 2, 1]
-    assert ids("--sort", "stage") == [3, 2, 1, 4, 5]
-    assert ids("--sort", "probability") == [4, 1, 2, 3, 5]
-    limited = cli.ok("deal", "list", "--limit", "2", "--format", "json")
+    assert ids("--sort", "amount", "--all") == [4, 2, 1, 5, 3]
+    assert ids("--sort", "created", "--all") == [5, 4, 3, 2, 1]
+    assert ids("--sort", "stage", "--all") == [3, 2, 1, 4, 5]
+    assert ids("--sort", "probability", "--all") == [4, 1, 2, 3, 5]
+    limited = cli.ok("deal", "list", "--all", "--limit", "2", "--format", "json")
     assert _ids(limited.json()) == [4, 5]
     assert "showing the first 2 deals: --limit 0 shows all" in limited.err
-    assert ids("--limit", "0") == [4, 5, 2, 1, 3]
-    assert ids("--limit", "5") == [4, 5, 2, 1, 3]
+    assert ids("--all", "--limit", "0") == [4, 5, 2, 1, 3]
+    assert ids("--all", "--limit", "5") == [4, 5, 2, 1, 3]
     both = cli("deal", "list", "--open", "--won")
     assert both.code == 2 and "exclude each other" in both.err
     assert cli("deal", "list", "--team", "Nowhere").code == 3

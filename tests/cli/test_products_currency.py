@@ -22,7 +22,7 @@ def test_products(cli):
                    "ORDER BY id") == [
         (gtx, "GTX Pro", "gtx pro", 482100, "USD", "GTX"),
         (mg, "MG Special", "mg special", 5550, "EUR", None),
-        (geraet["id"], "Jürgen Gerät", "jürgen gerät", 100000, "USD", None),
+        (geraet["id"], "Jürgen Gerät", "jurgen gerat", 100000, "USD", None),
     ]  # fmt: skip
     assert geraet["price"] == 1000 and geraet["active"] is True
     shown = cli.json("product", "show", "JÜRGEN GERÄT")
@@ -198,12 +198,12 @@ def test_deal_list_sum_converts_by_close_date(conn, cli):
     cli.ok("deal", "win", str(won), "--on", "2026-11-10")  # 1.08 -> 1080
     cli.ok("deal", "add", "Open EUR", "--amount", "2000", "--currency", "EUR")  # latest 1.10
     cli.ok("deal", "add", "Open USD", "--amount", "500")
-    result = cli.ok("deal", "list", "--sum")
+    result = cli.ok("deal", "list", "--all", "--sum")
     # 1080 + 2200 + 500; weighted: open deals at 10 %: 220 + 50
     assert result.err.strip() == "3 deals: amount 3,780.00 USD, weighted (open) 270.00 USD"
     gbp = _id(cli.ok("deal", "add", "Pounds", "--amount", "10", "--currency", "GBP"))
     cli.ok("deal", "win", str(gbp), "--on", "2026-11-20")
-    missing = cli("deal", "list", "--sum")
+    missing = cli("deal", "list", "--all", "--sum")
     assert missing.code == 1
     assert missing.err.strip() == (
         "Error: no GBP rate on or before 2026-11-20: salescli currency rate set GBP 1.08 "

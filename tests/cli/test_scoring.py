@@ -46,7 +46,7 @@ def seed_lead(cli, name: str, tags: tuple[str, ...] = (), **fields) -> int:
         with eng.begin() as conn:
             lead_id = conn.execute(insert(Lead.__table__).values(**values)).inserted_primary_key[0]
             for tag in tags:
-                conn.execute(insert(LeadTag.__table__).values(lead_id=lead_id, tag=tag))
+                conn.execute(insert(LeadTag.__table__).values(lead_id=lead_id, tag=tag, label=tag))
     finally:
         eng.dispose()
     return lead_id
@@ -164,7 +164,7 @@ def test_config_rules_fold_names(cli):
     assert cli.sql("SELECT key, value FROM setting ORDER BY key") == [
         ("scoring.source.referral", "40"),
         ("scoring.source.webinar", "12"),
-        ("scoring.tag.grösse", "9"),
+        ("scoring.tag.grosse", "9"),
         ("scoring.tag.hot", "30"),
     ]
     assert cli.ok("config", "get", "scoring.source.WEBINAR").out == "12\n"
@@ -173,7 +173,7 @@ def test_config_rules_fold_names(cli):
     rules = {
         r["rule"]: r["points"] for r in cli.json("lead", "score", str(a), "--explain")["rules"]
     }
-    assert rules["source:webinar"] == 12 and rules["tag:grösse"] == 9
+    assert rules["source:webinar"] == 12 and rules["tag:grosse"] == 9
 
     cli.ok("config", "unset", "scoring.tag.hot")
     assert cli.ok("lead", "score", str(b)).out == "55\n"
