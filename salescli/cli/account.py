@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, state
+from salescli.cli.common import FormatOpt, LimitOpt, OutputOpt, YesOpt, confirm, limit_value, state
 from salescli.render import Column, Format
 
 app = typer.Typer(
@@ -123,7 +123,7 @@ def account_list(
     sort: Annotated[
         Sort, typer.Option("--sort", case_sensitive=False, help="name, or created (newest first).")
     ] = Sort.name,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N.")] = None,
+    limit: Annotated[int | None, LimitOpt("accounts", short=True)] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
@@ -143,7 +143,7 @@ def account_list(
             owner_id=reps.resolve(session, owner).id if owner else None,
             customer=True if customer else None,
             sort=sort.value,
-            limit=limit,
+            limit=limit_value(limit),
         )
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
 

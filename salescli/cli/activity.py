@@ -7,7 +7,7 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, state
+from salescli.cli.common import FormatOpt, LimitOpt, OutputOpt, limit_value, state
 from salescli.render import Column, Format
 
 app = typer.Typer(
@@ -51,7 +51,7 @@ def activity_list(
         str | None,
         typer.Option("--account", metavar="ID", help="On an account, its contacts or deals."),
     ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N.")] = None,
+    limit: Annotated[int | None, LimitOpt("activities", short=True)] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
@@ -78,7 +78,7 @@ def activity_list(
             kind=kind.value if kind else None,
             since=since,
             until=until,
-            limit=limit,
+            limit=limit_value(limit),
             **ids,
         )
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)

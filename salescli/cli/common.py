@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from salescli.errors import Refused
+from salescli.errors import Refused, UsageError
 from salescli.render import Format
 
 if TYPE_CHECKING:
@@ -52,6 +53,69 @@ OutputOpt = Annotated[
     ),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+# Record ids are INTEGER primary keys: 1 .. 2^31-1 on PostgreSQL, and the same bound on SQLite
+# so that one rule holds everywhere. Every whole-number argument is parsed by `whole_number`:
+# ASCII digits only, bounded, refused with one line naming the option (never an overflow
+# deep inside a driver).
+MAX_ID = 2_147_483_647
+_WHOLE = re.compile(r"[+-]?[0-9]{1,40}")
+
+
+def parse_whole(
+    text: object, name: str, low: int, high: int, example: str, rule: str | None = None
+) -> int:
+    """`text` as a whole number in [low, high], else a UsageError (exit 2) naming `name`."""
+    if isinstance(text, int) and not isinstance(text, bool):
+        value = str(text)
+    else:
+        value = str(text).strip()
+    rule = rule or f"a whole number from {low} to {high}"
+    if not _WHOLE.fullmatch(value):
+        raise UsageError(f"{name} '{text}' is not a whole number ({rule}, e.g. {example})")
+    number = int(value)
+    if not low <= number <= high:
+        raise UsageError(f"{name} '{text}' is out of range ({rule}, e.g. {example})")
+    return number
+
+
+def whole_number(name: str, low: int, high: int, example: str) -> Callable[[str], int]:
+    """A Typer `parser=` for a bounded whole-number option or argument."""
+
+    def parse(text: str) -> int:
+        return parse_whole(text, name, low, high, example)
+
+    return parse
+
+
+def id_parser(name: str = "ID") -> Callable[[str], int]:
+    """A Typer `parser=` for a record id: 1 .. MAX_ID (exit 2 otherwise)."""
+
+    def parse(text: str) -> int:
+        return parse_whole(
+            text, name, 1, MAX_ID, "42", f"an id is a whole number from 1 to {MAX_ID}"
+        )
+
+    return parse
+
+
+def _parse_limit(text: str) -> int:
+    return parse_whole(
+        text, "--limit", 0, MAX_ID, "--limit 20", f"a whole number from 0 (no limit) to {MAX_ID}"
+    )
+
+
+def limit_value(limit: int | None) -> int | None:
+    """--limit as the services take it: None for no limit (0 means no limit everywhere)."""
+    return limit or None
+
+
+def LimitOpt(what: str, short: bool = False) -> Any:  # noqa: N802 (reads as a type)
+    """The one `--limit` option: 0 = no limit in every list, negative or huge refused."""
+    decls = ["--limit", "-n"] if short else ["--limit"]
+    return typer.Option(
+        *decls, metavar="N", parser=_parse_limit, help=f"At most N {what} (0 = no limit)."
+    )
 
 
 class State:

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, state
+from salescli.cli.common import FormatOpt, LimitOpt, OutputOpt, YesOpt, confirm, limit_value, state
 from salescli.render import Column, Format
 
 app = typer.Typer(no_args_is_help=True, help="Manage contacts: the people at accounts.")
@@ -96,7 +96,7 @@ def contact_list(
         str | None,
         typer.Option("--search", "-s", help="Text in name, email, title, phone or account."),
     ] = None,
-    limit: Annotated[int | None, typer.Option("--limit", "-n", min=1, help="At most N.")] = None,
+    limit: Annotated[int | None, LimitOpt("contacts", short=True)] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
@@ -113,7 +113,7 @@ def contact_list(
             session,
             account_id=accounts.resolve(session, account).id if account else None,
             search=search,
-            limit=limit,
+            limit=limit_value(limit),
         )
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
 

@@ -7,7 +7,7 @@ from typing import Annotated, Any
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, state
+from salescli.cli.common import FormatOpt, LimitOpt, OutputOpt, id_parser, state, whole_number
 from salescli.errors import UsageError
 from salescli.render import Column, Format
 
@@ -40,7 +40,7 @@ class Sort(str, enum.Enum):
     probability = "probability"
 
 
-DealArg = Annotated[int, typer.Argument(metavar="ID", help="Deal id.")]
+DealArg = Annotated[int, typer.Argument(metavar="ID", help="Deal id.", parser=id_parser())]
 AmountOpt = Annotated[
     str | None, typer.Option("--amount", help="Amount, exact: 12000 or 12,000.50 (no 1.5k).")
 ]
@@ -68,7 +68,13 @@ TypeOpt = Annotated[
     DealType | None, typer.Option("--type", help="new business or existing customer.")
 ]
 ProbabilityOpt = Annotated[
-    int | None, typer.Option("--probability", metavar="PCT", help="Override the stage's % (0-100).")
+    int | None,
+    typer.Option(
+        "--probability",
+        metavar="PCT",
+        help="Override the stage's % (0-100).",
+        parser=whole_number("--probability", 0, 100, "--probability 40"),
+    ),
 ]
 CategoryOpt = Annotated[
     Category | None, typer.Option("--category", help="Override the stage's forecast category.")
@@ -211,7 +217,7 @@ def deal_list(
         str | None, typer.Option("--search", help="Text in title or account name.")
     ] = None,
     sort: Annotated[Sort, typer.Option("--sort", help="Order.")] = Sort.close,
-    limit: Annotated[int, typer.Option("--limit", help="At most N deals (0 = all).")] = 100,
+    limit: Annotated[int, LimitOpt("deals")] = 100,
     show_sum: Annotated[
         bool, typer.Option("--sum", help="Totals in the reporting currency on stderr.")
     ] = False,

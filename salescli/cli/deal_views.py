@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, state
+from salescli.cli.common import FormatOpt, OutputOpt, state, whole_number
 from salescli.cli.deal import HISTORY_COLUMNS, DealArg, OwnerOpt, app
 from salescli.render import Column, Format
 
@@ -41,7 +41,12 @@ def deal_history(
 def deal_stale(
     ctx: typer.Context,
     days: Annotated[
-        int | None, typer.Option("--days", help="Idle days (default: each stage's stale days).")
+        int | None,
+        typer.Option(
+            "--days",
+            help="Idle days (default: each stage's stale days).",
+            parser=whole_number("--days", 0, 36500, "--days 30"),
+        ),
     ] = None,
     owner: OwnerOpt = None,
     fmt: FormatOpt = Format.table,

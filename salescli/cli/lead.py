@@ -8,7 +8,16 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, split_csv, state
+from salescli.cli.common import (
+    FormatOpt,
+    LimitOpt,
+    OutputOpt,
+    YesOpt,
+    confirm,
+    id_parser,
+    split_csv,
+    state,
+)
 from salescli.render import Column, Format
 
 app = typer.Typer(no_args_is_help=True, help="Capture, qualify, score, route and convert leads.")
@@ -31,7 +40,7 @@ class LeadSort(str, enum.Enum):
     name = "name"
 
 
-LeadArg = Annotated[int, typer.Argument(metavar="ID", help="Lead id.")]
+LeadArg = Annotated[int, typer.Argument(metavar="ID", help="Lead id.", parser=id_parser())]
 EmailOpt = Annotated[str | None, typer.Option("--email", help="Email address.")]
 PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
 CompanyOpt = Annotated[str | None, typer.Option("--company", help="Company name.")]
@@ -175,7 +184,7 @@ def lead_list(
         str | None, typer.Option("--search", "-s", help="Text in name, email, phone, company.")
     ] = None,
     sort: Annotated[LeadSort, typer.Option("--sort", help="Order.")] = LeadSort.created,
-    limit: Annotated[int, typer.Option("--limit", min=0, help="At most N leads; 0 = all.")] = 100,
+    limit: Annotated[int, LimitOpt("leads")] = 100,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
