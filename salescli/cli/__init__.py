@@ -24,7 +24,20 @@ EPILOG = (
 def _error(text: str) -> None:
     from salescli.render import message
 
-    message(f"Error: {visible(text)}")
+    message(f"Error: {_one_message(text)}")
+
+
+def _one_message(text: str) -> str:
+    """Escape the message; an indented line after a newline is a detail line by design (an
+    import lists its bad rows so), any other newline comes from a quoted value: escaped."""
+    head, *rest = text.split("\n")
+    out = [visible(head)]
+    for line in rest:
+        if line[:1] in (" ", "\t") and line.strip():
+            out.append("\n" + visible(line))
+        else:
+            out.append("\\n" + visible(line))
+    return "".join(out)
 
 
 _NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}

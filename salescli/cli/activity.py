@@ -63,7 +63,9 @@ def activity_list(
     from salescli.services import activities, reps
 
     st = state(ctx)
-    since, until = dates.day_bounds_utc(st.period(period), st.tz) if period else (None, None)
+    since, until = (
+        dates.day_bounds_utc(st.period(period, field="--period"), st.tz) if period else (None, None)
+    )
     with st.session(write=False) as session:
         ids = {
             f"{target}_id": activities.resolve_target(session, target, ref).id

@@ -11,6 +11,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from salescli.errors import Refused, UsageError
+from salescli.ids import MAX_ID
 from salescli.render import Format
 
 if TYPE_CHECKING:
@@ -58,7 +59,6 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confir
 # so that one rule holds everywhere. Every whole-number argument is parsed by `whole_number`:
 # ASCII digits only, bounded, refused with one line naming the option (never an overflow
 # deep inside a driver).
-MAX_ID = 2_147_483_647
 _WHOLE = re.compile(r"[+-]?[0-9]{1,40}")
 
 
@@ -209,12 +209,13 @@ class State:
 
         return dates.parse_day(text, today=self.today, field=field)
 
-    def period(self, text: str) -> Any:
+    def period(self, text: str, field: str = "period") -> Any:
         from salescli import dates
 
         settings = self.settings
         return dates.parse_period(
             text,
+            field=field,
             today=self.today,
             week_start=settings.week_start,
             fy_start_month=settings.fiscal_year_start_month,

@@ -7,7 +7,15 @@ from typing import Annotated, Any
 
 import typer
 
-from salescli.cli.common import FormatOpt, LimitOpt, OutputOpt, id_parser, state, whole_number
+from salescli.cli.common import (
+    MAX_ID,
+    FormatOpt,
+    LimitOpt,
+    OutputOpt,
+    id_parser,
+    state,
+    whole_number,
+)
 from salescli.errors import UsageError
 from salescli.render import Column, Format
 
@@ -73,7 +81,7 @@ ProbabilityOpt = Annotated[
         "--probability",
         metavar="PCT",
         help="Override the stage's % (0-100).",
-        parser=whole_number("--probability", 0, 100, "--probability 40"),
+        parser=whole_number("--probability", -MAX_ID, MAX_ID, "--probability 40"),
     ),
 ]
 CategoryOpt = Annotated[
@@ -177,7 +185,7 @@ def deal_add(
             session, title=title, amount=value, currency=code, account_id=account_id,
             contact_id=deals.contact_for(session, contact, account_id) if contact else None,
             owner_id=deals.owner_for(session, owner, st.settings) if owner else None,
-            stage=stage, close_date=st.day(close, field="close"), source=source,
+            stage=stage, close_date=st.day(close, field="--close"), source=source,
             deal_type=deal_type.value if deal_type else None, lead_id=None,
             probability=probability, forecast_category=category_value(category),
             now=st.now, actor=None, settings=st.settings,
@@ -235,7 +243,7 @@ def deal_list(
         raise UsageError("--open, --won and --lost exclude each other (give one)")
     st = state(ctx)
     with st.connection() as conn:
-        period = st.period(closing) if closing else None
+        period = st.period(closing, field="--closing") if closing else None
         filters = queries.Filters(
             stage=stage, owner=owner, team=team, account=account, search=search,
             state="open" if open_ else "won" if won else "lost" if lost else None,
@@ -316,7 +324,7 @@ def deal_edit(
             key: value
             for key, value in {
                 "title": title, "amount": amount, "currency": currency, "source": source,
-                "close_date": st.day(close, field="close"),
+                "close_date": st.day(close, field="--close"),
                 "deal_type": deal_type.value if deal_type else None,
                 "probability": probability, "forecast_category": category_value(category),
                 "owner_id": deals.owner_for(session, owner, st.settings) if owner else None,

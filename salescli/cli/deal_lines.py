@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, id_parser, state, whole_number
+from salescli.cli.common import MAX_ID, FormatOpt, OutputOpt, id_parser, state, whole_number
 from salescli.cli.deal import LINE_COLUMNS, DealArg
 from salescli.render import Format
 
@@ -23,7 +23,7 @@ def line_add(
         typer.Option(
             "--qty",
             help="Quantity (whole number).",
-            parser=whole_number("--qty", 1, 1_000_000, "--qty 3"),
+            parser=whole_number("--qty", -MAX_ID, MAX_ID, "--qty 3"),
         ),
     ] = 1,
     price: Annotated[
