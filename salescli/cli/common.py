@@ -110,6 +110,18 @@ def limit_value(limit: int | None) -> int | None:
     return limit or None
 
 
+TABLE_PAGE = 100
+
+
+def page_limit(limit: int | None, fmt: Format) -> int:
+    """The row limit of a paged list (lead list, deal list), 0 for none: a table shows the
+    first TABLE_PAGE rows unless --limit is given; json, csv and markdown return every row
+    unless --limit is given, so that a script never gets part of the data by default."""
+    if limit is None:
+        return TABLE_PAGE if fmt is Format.table else 0
+    return limit
+
+
 def LimitOpt(what: str, short: bool = False) -> Any:  # noqa: N802 (reads as a type)
     """The one `--limit` option: 0 = no limit in every list, negative or huge refused."""
     decls = ["--limit", "-n"] if short else ["--limit"]

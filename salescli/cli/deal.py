@@ -13,6 +13,7 @@ from salescli.cli.common import (
     LimitOpt,
     OutputOpt,
     id_parser,
+    page_limit,
     state,
     whole_number,
 )
@@ -225,7 +226,7 @@ def deal_list(
         str | None, typer.Option("--search", help="Text in title or account name.")
     ] = None,
     sort: Annotated[Sort, typer.Option("--sort", help="Order.")] = Sort.close,
-    limit: Annotated[int, LimitOpt("deals")] = 100,
+    limit: Annotated[int | None, LimitOpt("deals")] = None,
     show_sum: Annotated[
         bool, typer.Option("--sum", help="Totals in the reporting currency on stderr.")
     ] = False,
@@ -249,6 +250,7 @@ def deal_list(
             state="open" if open_ else "won" if won else "lost" if lost else None,
             closing=(period.start, period.end) if period else None,
         )  # fmt: skip
+        limit = page_limit(limit, fmt)
         rows, more = queries.list_deals(conn, filters, st.settings, sort=sort.value, limit=limit)
         total = queries.totals(conn, filters, st.settings, today=st.today) if show_sum else None
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)

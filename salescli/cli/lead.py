@@ -15,6 +15,7 @@ from salescli.cli.common import (
     YesOpt,
     confirm,
     id_parser,
+    page_limit,
     split_csv,
     state,
 )
@@ -184,7 +185,7 @@ def lead_list(
         str | None, typer.Option("--search", "-s", help="Text in name, email, phone, company.")
     ] = None,
     sort: Annotated[LeadSort, typer.Option("--sort", help="Order.")] = LeadSort.created,
-    limit: Annotated[int, LimitOpt("leads")] = 100,
+    limit: Annotated[int | None, LimitOpt("leads")] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
@@ -196,6 +197,7 @@ def lead_list(
     from salescli.services import lead_queries
 
     st = state(ctx)
+    limit = page_limit(limit, fmt)
     with st.connection() as conn:
         rows, more = lead_queries.list_leads(
             conn, status=[s.value for s in status or []], owner=owner, source=source,
