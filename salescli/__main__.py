@@ -46,15 +46,18 @@ def _interrupts_raise() -> None:
     while modules load)."""
     import signal
 
-    with contextlib.suppress(ValueError, OSError):
+    import salescli
+
+    if salescli.AS_PROGRAM and signal.getsignal(signal.SIGINT) is salescli._quiet_interrupt:
         signal.signal(signal.SIGINT, signal.default_int_handler)
 
 
 def _ignore_interrupts() -> None:
     import signal
 
-    # ValueError: not the main thread (an embedding program): leave its handler alone.
-    with contextlib.suppress(ValueError, OSError):
+    import salescli
+
+    if salescli.AS_PROGRAM and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
         signal.signal(signal.SIGINT, signal.SIG_IGN)
 
 
