@@ -70,10 +70,10 @@ def visible(text: str) -> str:
 
 def _undecodable(args: list[str]) -> tuple[str, str] | None:
     """The first argument holding bytes that are not UTF-8 (Python keeps them as surrogate
-    escapes) or a NUL (which no C string, hence no real command line, can hold), as (what
-    to call it, the value)."""
+    escapes), as (what to call it, the value). Control characters are stripped later, on
+    the way in (`parse_args`)."""
     for index, arg in enumerate(args):
-        if "\x00" not in arg and not any(0xD800 <= ord(char) <= 0xDFFF for char in arg):
+        if not any(0xD800 <= ord(char) <= 0xDFFF for char in arg):
             continue
         if arg.startswith("--") and "=" in arg:
             name, _, value = arg.partition("=")
@@ -129,13 +129,10 @@ class SalesGroup(TyperGroup):
         bad = _undecodable(list(args))
         if bad is not None:
             name, value = bad
-            if "\x00" in value:
-                _error(f"{name} '{value}' contains a NUL character (text cannot hold one)")
-            else:
-                _error(
-                    f"{name} '{value}' is not valid UTF-8 text "
-                    "(check the encoding of the terminal or script, e.g. LANG=C.UTF-8)"
-                )
+            _error(
+                f"{name} '{value}' is not valid UTF-8 text "
+                "(check the encoding of the terminal or script, e.g. LANG=C.UTF-8)"
+            )
             raise typer.Exit(EXIT_USAGE)
         return super().make_context(info_name, args, parent=parent, **extra)
 

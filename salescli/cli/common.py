@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from salescli.errors import Refused, UsageError
+from salescli.errors import Refused
 from salescli.ids import MAX_ID
 from salescli.render import Format
 
@@ -62,47 +62,40 @@ YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confir
 _WHOLE = re.compile(r"[+-]?[0-9]{1,40}")
 
 
-def parse_whole(
-    text: object, name: str, low: int, high: int, example: str, rule: str | None = None
-) -> int:
-    """`text` as a whole number in [low, high], else a UsageError (exit 2) naming `name`."""
-    if isinstance(text, int) and not isinstance(text, bool):
-        value = str(text)
-    else:
-        value = str(text).strip()
+def parse_whole(text: object, low: int, high: int, rule: str | None = None) -> int:
+    """`text` as a whole number in [low, high] (ASCII digits only), else a ValueError that
+    Typer reports as a usage error (exit 2), one line naming the option and the value, with
+    the command's example (cli/usage.py)."""
+    value = str(text).strip()
     rule = rule or f"a whole number from {low} to {high}"
     if not _WHOLE.fullmatch(value):
-        raise UsageError(f"{name} '{text}' is not a whole number ({rule}, e.g. {example})")
+        raise ValueError(f"'{text}' is not a whole number")
     number = int(value)
     if not low <= number <= high:
-        raise UsageError(f"{name} '{text}' is out of range ({rule}, e.g. {example})")
+        raise ValueError(f"'{text}' is out of range ({rule})")
     return number
 
 
-def whole_number(name: str, low: int, high: int, example: str) -> Callable[[str], int]:
+def whole_number(low: int, high: int) -> Callable[[str], int]:
     """A Typer `parser=` for a bounded whole-number option or argument."""
 
     def parse(text: str) -> int:
-        return parse_whole(text, name, low, high, example)
+        return parse_whole(text, low, high)
 
     return parse
 
 
-def id_parser(name: str = "ID") -> Callable[[str], int]:
+def id_parser() -> Callable[[str], int]:
     """A Typer `parser=` for a record id: 1 .. MAX_ID (exit 2 otherwise)."""
 
     def parse(text: str) -> int:
-        return parse_whole(
-            text, name, 1, MAX_ID, "42", f"an id is a whole number from 1 to {MAX_ID}"
-        )
+        return parse_whole(text, 1, MAX_ID, f"an id is a whole number from 1 to {MAX_ID}")
 
     return parse
 
 
 def _parse_limit(text: str) -> int:
-    return parse_whole(
-        text, "--limit", 0, MAX_ID, "--limit 20", f"a whole number from 0 (no limit) to {MAX_ID}"
-    )
+    return parse_whole(text, 0, MAX_ID, f"a whole number from 0 (no limit) to {MAX_ID}")
 
 
 def limit_value(limit: int | None) -> int | None:

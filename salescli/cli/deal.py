@@ -82,7 +82,7 @@ ProbabilityOpt = Annotated[
         "--probability",
         metavar="PCT",
         help="Override the stage's % (0-100).",
-        parser=whole_number("--probability", -MAX_ID, MAX_ID, "--probability 40"),
+        parser=whole_number(-MAX_ID, MAX_ID),
     ),
 ]
 CategoryOpt = Annotated[

@@ -23,7 +23,7 @@ def line_add(
         typer.Option(
             "--qty",
             help="Quantity (whole number).",
-            parser=whole_number("--qty", -MAX_ID, MAX_ID, "--qty 3"),
+            parser=whole_number(-MAX_ID, MAX_ID),
         ),
     ] = 1,
     price: Annotated[
@@ -73,9 +73,7 @@ def line_remove(
     deal_id: DealArg,
     line_id: Annotated[
         int,
-        typer.Argument(
-            metavar="LINE_ID", help="Line id (deal line list).", parser=id_parser("LINE_ID")
-        ),
+        typer.Argument(metavar="LINE_ID", help="Line id (deal line list).", parser=id_parser()),
     ],
 ) -> None:
     """Remove a line item; the deal's amount is recomputed (unknown when no lines remain).

@@ -56,7 +56,7 @@ def stages_add(
             "--probability",
             metavar="PCT",
             help="Default % (0-100).",
-            parser=whole_number("--probability", -MAX_ID, MAX_ID, "--probability 30"),
+            parser=whole_number(-MAX_ID, MAX_ID),
         ),
     ],
     category: Annotated[Category, typer.Option("--category", help="Default forecast category.")],
@@ -65,7 +65,7 @@ def stages_add(
         typer.Option(
             "--stale-days",
             help="Idle days before a deal is stale.",
-            parser=whole_number("--stale-days", -MAX_ID, MAX_ID, "--stale-days 14"),
+            parser=whole_number(-MAX_ID, MAX_ID),
         ),
     ] = 14,
     after: Annotated[
@@ -101,7 +101,7 @@ def stages_edit(
             "--probability",
             metavar="PCT",
             help="New default % (later moves only).",
-            parser=whole_number("--probability", -MAX_ID, MAX_ID, "--probability 40"),
+            parser=whole_number(-MAX_ID, MAX_ID),
         ),
     ] = None,
     category: CategoryOpt = None,
@@ -110,7 +110,7 @@ def stages_edit(
         typer.Option(
             "--stale-days",
             help="Idle days before stale.",
-            parser=whole_number("--stale-days", -MAX_ID, MAX_ID, "--stale-days 14"),
+            parser=whole_number(-MAX_ID, MAX_ID),
         ),
     ] = None,
 ) -> None:

@@ -45,7 +45,7 @@ def deal_stale(
         typer.Option(
             "--days",
             help="Idle days (default: each stage's stale days).",
-            parser=whole_number("--days", 0, 36500, "--days 30"),
+            parser=whole_number(0, 36500),
         ),
     ] = None,
     owner: OwnerOpt = None,

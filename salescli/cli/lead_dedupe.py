@@ -36,7 +36,7 @@ def lead_duplicates(
         typer.Option(
             "--threshold",
             help="Name + company similarity, 0-100.",
-            parser=whole_number("--threshold", 0, 100, "--threshold 85"),
+            parser=whole_number(0, 100),
         ),
     ] = 90,
     fmt: FormatOpt = Format.table,
@@ -59,13 +59,11 @@ def lead_duplicates(
 def lead_merge(
     ctx: typer.Context,
     keep: Annotated[
-        int, typer.Argument(metavar="KEEP", help="The lead that stays.", parser=id_parser("KEEP"))
+        int, typer.Argument(metavar="KEEP", help="The lead that stays.", parser=id_parser())
     ],
     drop: Annotated[
         int,
-        typer.Argument(
-            metavar="DROP", help="The lead merged in and deleted.", parser=id_parser("DROP")
-        ),
+        typer.Argument(metavar="DROP", help="The lead merged in and deleted.", parser=id_parser()),
     ],
     yes: YesOpt = False,
     fmt: FormatOpt = Format.table,

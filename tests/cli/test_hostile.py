@@ -13,8 +13,8 @@ import pytest
 
 from tests.conftest import NOW, clean_env
 
-ID_RANGE = "an id is a whole number from 1 to 2147483647, e.g. 42"
-LIMIT_RANGE = "a whole number from 0 (no limit) to 2147483647, e.g. --limit 20"
+ID_RANGE = "an id is a whole number from 1 to 2147483647"
+LIMIT_RANGE = "a whole number from 0 (no limit) to 2147483647"
 DATE_RANGE = "dates lie in the years 1900-2199"
 
 
@@ -37,34 +37,49 @@ def _one_line(result, code: int, text: str) -> None:
     [
         (
             ("lead", "show", "9223372036854775808"),
-            f"ID '9223372036854775808' is out of range ({ID_RANGE})",
+            f"invalid value for ID: '9223372036854775808' is out of range ({ID_RANGE})",
         ),
         (
             ("lead", "show", "9223372036854775807"),
-            f"ID '9223372036854775807' is out of range ({ID_RANGE})",
+            f"invalid value for ID: '9223372036854775807' is out of range ({ID_RANGE})",
         ),
-        (("deal", "show", "2147483648"), f"ID '2147483648' is out of range ({ID_RANGE})"),
-        (("deal", "show", "0"), f"ID '0' is out of range ({ID_RANGE})"),
-        (("deal", "line", "remove", "1", "99999999999"), "LINE_ID '99999999999' is out of range"),
+        (
+            ("deal", "show", "2147483648"),
+            f"invalid value for ID: '2147483648' is out of range ({ID_RANGE})",
+        ),
+        (("deal", "show", "0"), f"invalid value for ID: '0' is out of range ({ID_RANGE})"),
+        (
+            ("deal", "line", "remove", "1", "99999999999"),
+            "invalid value for LINE_ID: '99999999999' is out of range",
+        ),
         (
             ("lead", "merge", "1", "9223372036854775808", "--yes"),
-            "DROP '9223372036854775808' is out of range",
+            "invalid value for DROP: '9223372036854775808' is out of range",
         ),
-        (("lead", "show", "²"), f"ID '²' is not a whole number ({ID_RANGE})"),
+        (
+            ("lead", "show", "²"),
+            "invalid value for ID: '²' is not a whole number (e.g. salescli lead show 12",
+        ),
         (
             ("lead", "list", "--limit", "99999999999999999999"),
-            f"--limit '99999999999999999999' is out of range ({LIMIT_RANGE})",
+            f"invalid value for --limit: '99999999999999999999' is out of range ({LIMIT_RANGE})",
         ),
         (
             ("deal", "list", "--limit", "9223372036854775808"),
-            "--limit '9223372036854775808' is out of range",
+            "invalid value for --limit: '9223372036854775808' is out of range",
         ),
-        (("account", "list", "--limit", "-1"), f"--limit '-1' is out of range ({LIMIT_RANGE})"),
+        (
+            ("account", "list", "--limit", "-1"),
+            f"invalid value for --limit: '-1' is out of range ({LIMIT_RANGE})",
+        ),
         (
             ("deal", "add", "X", "--probability", "99999999999999999999"),
-            "--probability '99999999999999999999' is out of range",
+            "invalid value for --probability: '99999999999999999999' is out of range",
         ),
-        (("deal", "stale", "--days", "99999999999"), "--days '99999999999' is out of range"),
+        (
+            ("deal", "stale", "--days", "99999999999"),
+            "invalid value for --days: '99999999999' is out of range",
+        ),
         (
             ("deal", "list", "--closing", "0001-01-01..9999-12-31"),
             f"--closing start '0001-01-01' is out of range ({DATE_RANGE}",
@@ -150,25 +165,24 @@ def test_dates_at_the_bounds_are_accepted(cli):
 
 
 def test_control_characters_in_quoted_values_are_escaped(cli):
+    """Arguments lose their control characters on the way in (newline and tab stay, for
+    notes); whatever still reaches an error message (a newline, the environment, a bidi
+    override) is shown as an escape, so the message is one line that cannot drive a terminal."""
     result = cli("lead", "show", "\x1b[31m1")
-    _one_line(result, 2, "ID '\\x1b[31m1' is not a whole number")
+    _one_line(result, 2, "invalid value for ID: '[31m1' is not a whole number")
     assert "\x1b" not in result.err
-    result = cli("lead", "list", "--owner", "\x1b]0;pwned\x07Bob\nEvil\x7f")
-    _one_line(result, 3, "rep '\\x1b]0;pwned\\x07Bob\\nEvil\\x7f' not found")
-    result = cli("lead", "add", "Nul\x00Name")
-    _one_line(result, 2, "argument 3 'Nul\\x00Name' contains a NUL character")
+    result = cli("lead", "list", "--owner", "Bob\nEvil\tTwin")
+    _one_line(result, 3, "rep 'Bob\\nEvil\\tTwin' not found")
     result = cli("deal", "list", "--closing", "next\u202eweek")
     _one_line(result, 2, "--closing 'next\\u202eweek' is not a period")
+    result = cli("deal", "add", "X", env={"SALESCLI_NOW": "2026\x1b]0;pwned\x07"})
+    _one_line(result, 2, "SALESCLI_NOW '2026\\x1b]0;pwned\\x07' is not an ISO 8601 date")
 
 
 def test_usage_errors_are_one_line(cli):
-    _one_line(
-        cli("lead", "list", "--bogus"),
-        2,
-        "No such option: --bogus (see 'salescli lead list --help')",
-    )
-    _one_line(cli("lead", "bogus"), 2, "No such command 'bogus'")
-    _one_line(cli("lead", "show"), 2, "Missing argument 'ID'")
+    _one_line(cli("lead", "list", "--bogus"), 2, "no such option: --bogus")
+    _one_line(cli("lead", "bogus"), 2, "no such command 'bogus'")
+    _one_line(cli("lead", "show"), 2, "missing argument ID")
     _one_line(cli("lead", "list", "--status", "nope"), 2, "'nope' is not one of 'new'")
 
 
@@ -203,7 +217,11 @@ def test_every_list_with_a_limit_is_enumerated():
 def test_limit_zero_means_no_limit_and_negative_is_refused(cli, command):
     args = command.split()
     assert cli.ok(*args, "--limit", "0").code == 0
-    _one_line(cli(*args, "--limit", "-1"), 2, f"--limit '-1' is out of range ({LIMIT_RANGE})")
+    _one_line(
+        cli(*args, "--limit", "-1"),
+        2,
+        f"invalid value for --limit: '-1' is out of range ({LIMIT_RANGE})",
+    )
 
 
 def test_limit_zero_lists_every_row(cli):
