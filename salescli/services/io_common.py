@@ -51,8 +51,8 @@ def rep_id(ctx: ImportContext, name: str | None, *, for_option: bool = False) ->
     if name is None:
         return None
     found = ctx.state["reps"].get(fold(name))
-    if found is None and name.strip().isdigit() and int(name) in ctx.state["rep_ids"]:
-        found = int(name)
+    if found is None and as_id(name) in ctx.state["rep_ids"]:
+        found = as_id(name)
     if found is None:
         if for_option:
             raise NotFound(f"--owner: rep '{name}' not found (see: salescli rep list)")

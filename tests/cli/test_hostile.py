@@ -357,3 +357,26 @@ def test_a_closed_pipe_ends_quietly_with_exit_0(db_url, cli):
         )
         assert done.stdout.strip() == "status=0", (command, done.stdout, done.stderr)
         assert done.stderr == "", (command, done.stderr)
+
+
+@pytest.mark.parametrize(
+    ("group", "header", "value", "line"),
+    [
+        ("lead", "name,email,owner", "²", "line 2: owner '²' is not a rep"),
+        ("rep", "name,email,manager", "²", "line 2: manager '²' is not a rep id"),
+        (
+            "rep",
+            "name,email,manager",
+            "99999999999999999999",
+            "line 2: manager '99999999999999999999' is not a rep id",
+        ),
+    ],
+)
+def test_ids_in_csv_references_are_parsed_like_arguments(cli, tmp_path, group, header, value, line):
+    path = tmp_path / "in.csv"
+    path.write_text(f"{header}\nSome One,one@example.com,{value}\n", encoding="utf-8")
+    result = cli(group, "import", str(path))
+    assert result.code == 1, result.err
+    assert "internal error" not in result.err
+    assert result.err.splitlines()[1].strip().startswith(line), result.err
+    assert cli.sql(f"select count(*) from {group}") == [(0,)]
