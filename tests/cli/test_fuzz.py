@@ -189,7 +189,7 @@ GROUPS = sorted({path[0] for path, _ in COMMANDS})
 
 def test_fuzz_covers_every_command():
     assert len(COMMANDS) >= 89
-    assert len(GROUPS) == 12
+    assert len(GROUPS) >= 12
 
 
 # --- what a refusal must leave alone -------------------------------------------------
