@@ -23,6 +23,12 @@ _MONTH = re.compile(r"^(\d{4})-(\d{2})$")
 _QUARTER = re.compile(r"^(\d{4})-[Qq]([1-4])$")
 _WEEK = re.compile(r"^(\d{4})-[Ww](\d{2})$")
 DAY_EXAMPLES = "today, tomorrow, yesterday, +3d, -2w, +1m, fri, 2026-11-30"
+# Business dates (close dates, periods, "now", logged times) lie in these years: wide enough for
+# any history or plan, narrow enough that no arithmetic on them (a period's end, a time zone
+# shift, +1y) can leave what Python's dates and both databases hold.
+FIRST_YEAR = 1900
+LAST_YEAR = 2199
+DATE_RANGE = f"dates lie in the years {FIRST_YEAR}-{LAST_YEAR}"
 PERIOD_EXAMPLES = (
     "this-week, last-month, this-quarter, 2026, 2026-11, 2026-Q4, 2026-W47, 2026-11-01..2026-11-15"
 )
@@ -35,6 +41,11 @@ def timezone(name: str) -> pendulum.Timezone:
         raise UsageError(
             f"timezone '{name}' is not an IANA zone name (e.g. Europe/Berlin, UTC)"
         ) from exc
+
+
+def _check_year(year: int, field: str, text: str, example: str) -> None:
+    if not FIRST_YEAR <= year <= LAST_YEAR:
+        raise UsageError(f"{field} '{text}' is out of range ({DATE_RANGE}, e.g. {example})")
 
 
 def now(tz_name: str = "UTC", env: str | None = None) -> pendulum.DateTime:
@@ -53,6 +64,8 @@ def now(tz_name: str = "UTC", env: str | None = None) -> pendulum.DateTime:
         parsed = pendulum.datetime(parsed.year, parsed.month, parsed.day, tz=tz)
     if not isinstance(parsed, pendulum.DateTime):
         raise UsageError(f"SALESCLI_NOW '{frozen}' is not a date or datetime (e.g. 2026-11-23)")
+    # Checked before the shift into `tz`, which would overflow at the edges of year 1 and 9999.
+    _check_year(parsed.year, "SALESCLI_NOW", frozen, "2026-11-23T09:00:00+00:00")
     return parsed.in_timezone(tz)
 
 
@@ -65,7 +78,19 @@ def _plain(day: dt.date) -> dt.date:
 
 
 def parse_day(text: str, *, today: dt.date, field: str = "date") -> dt.date:
-    """A calendar day from `today`, `+3d`, `fri`, `2026-11-30` ...; weekday names mean the next such day."""
+    """A calendar day from `today`, `+3d`, `fri`, `2026-11-30` ...; weekday names mean the next such day.
+
+    Refused (UsageError) outside the years FIRST_YEAR..LAST_YEAR."""
+    try:
+        day = _parse_day(text, today=today, field=field)
+    except (OverflowError, ValueError):  # +9999y and the like: past any date Python holds
+        day = None
+    if day is None or not FIRST_YEAR <= day.year <= LAST_YEAR:
+        raise UsageError(f"{field} '{text}' is out of range ({DATE_RANGE}, e.g. 2026-11-30)")
+    return day
+
+
+def _parse_day(text: str, *, today: dt.date, field: str) -> dt.date:
     value = text.strip().lower()
     if value == "today":
         return _plain(today)
@@ -106,6 +131,8 @@ def parse_instant(text: str, *, now: pendulum.DateTime, field: str = "time") -> 
                 f"{field} '{text}' is not a date-time (e.g. 2026-11-20T14:30, 2026-11-20 14:30+01:00, yesterday)"
             ) from None
         if isinstance(parsed, pendulum.DateTime):
+            # Checked in local time, before the shift to UTC that overflows near year 1 or 9999.
+            _check_year(parsed.year, field, text, "2026-11-20T14:30")
             return parsed.in_timezone("UTC")
     if value.lower() == "now":
         return now.in_timezone("UTC")
@@ -170,16 +197,40 @@ def weekday_index(name: str) -> int:
 
 
 def parse_period(
-    text: str, *, today: dt.date, week_start: int = 0, fy_start_month: int = 1
+    text: str,
+    *,
+    today: dt.date,
+    week_start: int = 0,
+    fy_start_month: int = 1,
+    field: str = "period",
 ) -> Period:
-    """A period argument: this-week ... last-year, 2026, 2026-11, 2026-Q4, 2026-W47, FROM..TO."""
+    """A period argument: this-week ... last-year, 2026, 2026-11, 2026-Q4, 2026-W47, FROM..TO.
+
+    Every day of the period lies in the years FIRST_YEAR..LAST_YEAR (else a UsageError)."""
+    period = _parse_period(
+        text, today=today, week_start=week_start, fy_start_month=fy_start_month, field=field
+    )
+    if period.start.year < FIRST_YEAR or period.last.year > LAST_YEAR:
+        raise UsageError(f"{field} '{text}' is out of range ({DATE_RANGE}, e.g. 2026-Q4)")
+    return period
+
+
+def _parse_period(
+    text: str, *, today: dt.date, week_start: int, fy_start_month: int, field: str
+) -> Period:
     value = text.strip().lower()
+    labelled = [p.match(value) for p in (_YEAR, _MONTH, _QUARTER, _WEEK)]
+    for match in labelled:
+        if match:
+            _check_year(int(match.group(1)), field, text, "2026-Q4")
     if ".." in value:
         first, _, last = value.partition("..")
-        start = parse_day(first, today=today, field="period start")
-        end = parse_day(last, today=today, field="period end")
+        start = parse_day(first, today=today, field=f"{field} start")
+        end = parse_day(last, today=today, field=f"{field} end")
         if end < start:
-            raise UsageError(f"period '{text}' ends before it starts (e.g. 2026-11-01..2026-11-15)")
+            raise UsageError(
+                f"{field} '{text}' ends before it starts (e.g. 2026-11-01..2026-11-15)"
+            )
         return Period(f"{start.isoformat()}..{end.isoformat()}", start, end + dt.timedelta(days=1))
     relative = re.match(r"^(this|last|next)-(week|month|quarter|year)$", value)
     if relative:
@@ -211,9 +262,9 @@ def parse_period(
         try:
             monday = dt.date.fromisocalendar(year, week, 1)
         except ValueError:
-            raise UsageError(f"period '{text}': {year} has no ISO week {week}") from None
+            raise UsageError(f"{field} '{text}': {year} has no ISO week {week}") from None
         return Period(f"{year}-W{week:02d}", monday, monday + dt.timedelta(days=7))
-    raise UsageError(f"period '{text}' is not a period (use one of: {PERIOD_EXAMPLES})")
+    raise UsageError(f"{field} '{text}' is not a period (use one of: {PERIOD_EXAMPLES})")
 
 
 def _week_period(start: dt.date, week_start: int) -> Period:

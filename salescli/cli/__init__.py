@@ -10,7 +10,7 @@ from typer.core import TyperGroup
 
 from salescli import __version__
 from salescli.cli.common import State
-from salescli.errors import EXIT_INTERRUPTED, SalesError
+from salescli.errors import EXIT_INTERRUPTED, EXIT_USAGE, SalesError
 
 EPILOG = (
     "Exit codes: 0 success · 1 invalid data or refused operation · 2 usage error · "
@@ -24,7 +24,65 @@ EPILOG = (
 def _error(text: str) -> None:
     from salescli.render import message
 
-    message(f"Error: {text}")
+    message(f"Error: {_one_message(text)}")
+
+
+def _one_message(text: str) -> str:
+    """Escape the message; an indented line after a newline is a detail line by design (an
+    import lists its bad rows so), any other newline comes from a quoted value: escaped."""
+    head, *rest = text.split("\n")
+    out = [visible(head)]
+    for line in rest:
+        if line[:1] in (" ", "\t") and line.strip():
+            out.append("\n" + visible(line))
+        else:
+            out.append("\\n" + visible(line))
+    return "".join(out)
+
+
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+# Bidirectional overrides and isolates reorder what a terminal shows: escaped like controls.
+_BIDI = set(range(0x202A, 0x202F)) | set(range(0x2066, 0x206A)) | {0x200E, 0x200F, 0x061C}
+
+
+def visible(text: str) -> str:
+    """`text` with every control character shown as an escape (`\\x1b`, `\\n`, `\\x00`), an
+    undecodable byte of the command line (a surrogate escape) as `\\xff`, and bidi controls as
+    `\\u202e`: an error message quoting a hostile value can neither drive the terminal, nor
+    span lines in a log, nor fail to print."""
+    if text.isprintable():
+        return text
+    out = []
+    for char in text:
+        code = ord(char)
+        if char in _NAMED:
+            out.append(_NAMED[char])
+        elif 0xDC80 <= code <= 0xDCFF:
+            out.append(f"\\x{code - 0xDC00:02x}")
+        elif code < 0x20 or 0x7F <= code < 0xA0:
+            out.append(f"\\x{code:02x}")
+        elif 0xD800 <= code <= 0xDFFF or code in _BIDI or code in (0x2028, 0x2029, 0xFEFF):
+            out.append(f"\\u{code:04x}")
+        else:
+            out.append(char)
+    return "".join(out)
+
+
+def _undecodable(args: list[str]) -> tuple[str, str] | None:
+    """The first argument holding bytes that are not UTF-8 (Python keeps them as surrogate
+    escapes), as (what to call it, the value). Control characters are stripped later, on
+    the way in (`parse_args`)."""
+    for index, arg in enumerate(args):
+        if not any(0xD800 <= ord(char) <= 0xDFFF for char in arg):
+            continue
+        if arg.startswith("--") and "=" in arg:
+            name, _, value = arg.partition("=")
+            return visible(name), value
+        previous = args[index - 1] if index else ""
+        if previous.startswith("-") and not arg.startswith("-"):
+            return visible(previous), arg
+        return f"argument {index + 1}", arg
+    return None
 
 
 class SalesGroup(TyperGroup):
@@ -65,6 +123,19 @@ class SalesGroup(TyperGroup):
 
         return super().parse_args(ctx, [strip_controls(arg) for arg in args])
 
+    def make_context(
+        self, info_name: str | None, args: list[str], parent: Any = None, **extra: Any
+    ) -> Any:
+        bad = _undecodable(list(args))
+        if bad is not None:
+            name, value = bad
+            _error(
+                f"{name} '{value}' is not valid UTF-8 text "
+                "(check the encoding of the terminal or script, e.g. LANG=C.UTF-8)"
+            )
+            raise typer.Exit(EXIT_USAGE)
+        return super().make_context(info_name, args, parent=parent, **extra)
+
     def invoke(self, ctx: Any) -> Any:
         try:
             return super().invoke(ctx)
@@ -78,7 +149,7 @@ class SalesGroup(TyperGroup):
         except BrokenPipeError:
             # The reader went away (`salescli lead export | head`): stop quietly.
             _silence_stdout()
-            raise typer.Exit(1) from None
+            raise typer.Exit(0) from None
         except (typer.Exit, typer.Abort):
             raise
         except Exception as exc:

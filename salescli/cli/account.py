@@ -9,6 +9,7 @@ import typer
 
 from salescli.cli.common import (
     FormatOpt,
+    LimitOpt,
     OutputOpt,
     YesOpt,
     confirm,
@@ -145,15 +146,7 @@ def account_list(
             "most first, converted to the reporting currency.",
         ),
     ] = Sort.name,
-    limit: Annotated[
-        int | None,
-        typer.Option(
-            "--limit",
-            "-n",
-            min=1,
-            help="At most N (default: 100 in a table, all in json/csv/markdown).",
-        ),
-    ] = None,
+    limit: Annotated[int | None, LimitOpt("accounts", short=True)] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:

@@ -7,7 +7,15 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, cut_rows, list_limit, say_cut, state
+from salescli.cli.common import (
+    FormatOpt,
+    LimitOpt,
+    OutputOpt,
+    cut_rows,
+    list_limit,
+    say_cut,
+    state,
+)
 from salescli.render import Column, Format
 
 app = typer.Typer(
@@ -51,15 +59,7 @@ def activity_list(
         str | None,
         typer.Option("--account", metavar="ID", help="On an account, its contacts or deals."),
     ] = None,
-    limit: Annotated[
-        int | None,
-        typer.Option(
-            "--limit",
-            "-n",
-            min=1,
-            help="At most N (default: 100 in a table, all in json/csv/markdown).",
-        ),
-    ] = None,
+    limit: Annotated[int | None, LimitOpt("activities", short=True)] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
@@ -72,7 +72,9 @@ def activity_list(
 
     st = state(ctx)
     limit = list_limit(limit, fmt)
-    since, until = dates.day_bounds_utc(st.period(period), st.tz) if period else (None, None)
+    since, until = (
+        dates.day_bounds_utc(st.period(period, field="--period"), st.tz) if period else (None, None)
+    )
     with st.session(write=False) as session:
         ids = {
             f"{target}_id": activities.resolve_target(session, target, ref).id

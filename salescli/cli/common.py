@@ -3,13 +3,15 @@
 from __future__ import annotations
 
 import contextlib
+import re
 import sys
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from salescli.errors import Refused
+from salescli.ids import MAX_ID
 from salescli.render import Format
 
 if TYPE_CHECKING:
@@ -78,6 +80,65 @@ def say_cut(limit: int, noun: str) -> None:
     from salescli.render import message
 
     message(f"(showing the first {limit} {noun}: --limit 0 shows all)")
+
+
+# Record ids are INTEGER primary keys: 1 .. 2^31-1 on PostgreSQL, and the same bound on SQLite
+# so that one rule holds everywhere. Every whole-number argument is parsed by `whole_number`:
+# ASCII digits only, bounded, refused with one line naming the option (never an overflow
+# deep inside a driver).
+_WHOLE = re.compile(r"[+-]?[0-9]{1,40}")
+
+
+def parse_whole(text: object, low: int, high: int, rule: str | None = None) -> int:
+    """`text` as a whole number in [low, high] (ASCII digits only), else a ValueError that
+    Typer reports as a usage error (exit 2), one line naming the option and the value, with
+    the command's example (cli/usage.py)."""
+    value = str(text).strip()
+    rule = rule or f"a whole number from {low} to {high}"
+    if not _WHOLE.fullmatch(value):
+        raise ValueError(f"'{text}' is not a whole number")
+    number = int(value)
+    if not low <= number <= high:
+        raise ValueError(f"'{text}' is out of range ({rule})")
+    return number
+
+
+def whole_number(low: int, high: int) -> Callable[[str], int]:
+    """A Typer `parser=` for a bounded whole-number option or argument."""
+
+    def parse(text: str) -> int:
+        return parse_whole(text, low, high)
+
+    return parse
+
+
+def id_parser() -> Callable[[str], int]:
+    """A Typer `parser=` for a record id: 1 .. MAX_ID (exit 2 otherwise)."""
+
+    def parse(text: str) -> int:
+        return parse_whole(text, 1, MAX_ID, f"an id is a whole number from 1 to {MAX_ID}")
+
+    return parse
+
+
+def _parse_limit(text: str) -> int:
+    return parse_whole(text, 0, MAX_ID, f"a whole number from 0 (no limit) to {MAX_ID}")
+
+
+def limit_value(limit: int | None) -> int | None:
+    """--limit as the services take it: None for no limit (0 means no limit everywhere)."""
+    return limit or None
+
+
+def LimitOpt(what: str, short: bool = False) -> Any:  # noqa: N802 (reads as a type)
+    """The one `--limit` option: 0 = no limit in every list, negative or huge refused."""
+    decls = ["--limit", "-n"] if short else ["--limit"]
+    return typer.Option(
+        *decls,
+        metavar="N",
+        parser=_parse_limit,
+        help=f"At most N {what} (0 = no limit; default: 100 in a table, all in json/csv/markdown).",
+    )
 
 
 class State:
@@ -181,12 +242,13 @@ class State:
 
         return dates.parse_day(text, today=self.today, field=field)
 
-    def period(self, text: str) -> Any:
+    def period(self, text: str, field: str = "period") -> Any:
         from salescli import dates
 
         settings = self.settings
         return dates.parse_period(
             text,
+            field=field,
             today=self.today,
             week_start=settings.week_start,
             fy_start_month=settings.fiscal_year_start_month,

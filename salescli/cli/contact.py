@@ -8,6 +8,7 @@ import typer
 
 from salescli.cli.common import (
     FormatOpt,
+    LimitOpt,
     OutputOpt,
     YesOpt,
     confirm,
@@ -110,15 +111,7 @@ def contact_list(
         str | None,
         typer.Option("--search", "-s", help="Text in name, email, title, phone or account."),
     ] = None,
-    limit: Annotated[
-        int | None,
-        typer.Option(
-            "--limit",
-            "-n",
-            min=1,
-            help="At most N (default: 100 in a table, all in json/csv/markdown).",
-        ),
-    ] = None,
+    limit: Annotated[int | None, LimitOpt("contacts", short=True)] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:

@@ -40,7 +40,7 @@ def rate_set(
 
     st = state(ctx)
     with st.session() as session:
-        day = st.day(on, field="on") or st.today
+        day = st.day(on, field="--on") or st.today
         result = service.set_rate(session, currency, rate, day, st.settings.currency)
     verb = "replaced" if result["replaced"] else "set"
     render.message(

@@ -7,7 +7,17 @@ from typing import Annotated, Any
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, list_limit, say_cut, state
+from salescli.cli.common import (
+    MAX_ID,
+    FormatOpt,
+    LimitOpt,
+    OutputOpt,
+    id_parser,
+    list_limit,
+    say_cut,
+    state,
+    whole_number,
+)
 from salescli.errors import UsageError
 from salescli.render import Column, Format
 
@@ -40,7 +50,7 @@ class Sort(str, enum.Enum):
     probability = "probability"
 
 
-DealArg = Annotated[int, typer.Argument(metavar="ID", help="Deal id.")]
+DealArg = Annotated[int, typer.Argument(metavar="ID", help="Deal id.", parser=id_parser())]
 AmountOpt = Annotated[
     str | None, typer.Option("--amount", help="Amount, exact: 12000 or 12,000.50 (no 1.5k).")
 ]
@@ -68,7 +78,13 @@ TypeOpt = Annotated[
     DealType | None, typer.Option("--type", help="new business or existing customer.")
 ]
 ProbabilityOpt = Annotated[
-    int | None, typer.Option("--probability", metavar="PCT", help="Override the stage's % (0-100).")
+    int | None,
+    typer.Option(
+        "--probability",
+        metavar="PCT",
+        help="Override the stage's % (0-100).",
+        parser=whole_number(-MAX_ID, MAX_ID),
+    ),
 ]
 CategoryOpt = Annotated[
     Category | None, typer.Option("--category", help="Override the stage's forecast category.")
@@ -171,7 +187,7 @@ def deal_add(
             session, title=title, amount=value, currency=code, account_id=account_id,
             contact_id=deals.contact_for(session, contact, account_id) if contact else None,
             owner_id=deals.owner_for(session, owner, st.settings) if owner else None,
-            stage=stage, close_date=st.day(close, field="close"), source=source,
+            stage=stage, close_date=st.day(close, field="--close"), source=source,
             deal_type=deal_type.value if deal_type else None, lead_id=None,
             probability=probability, forecast_category=category_value(category),
             now=st.now, actor=None, settings=st.settings,
@@ -214,13 +230,7 @@ def deal_list(
         str | None, typer.Option("--search", help="Text in title or account name.")
     ] = None,
     sort: Annotated[Sort, typer.Option("--sort", help="Order.")] = Sort.close,
-    limit: Annotated[
-        int | None,
-        typer.Option(
-            "--limit",
-            help="At most N deals (0 = all; default: 100 in a table, all in json/csv/markdown).",
-        ),
-    ] = None,
+    limit: Annotated[int | None, LimitOpt("deals")] = None,
     show_sum: Annotated[
         bool, typer.Option("--sum", help="Totals in the reporting currency on stderr.")
     ] = False,
@@ -248,7 +258,7 @@ def deal_list(
     st = state(ctx)
     limit = list_limit(limit, fmt)
     with st.connection() as conn:
-        period = st.period(closing) if closing else None
+        period = st.period(closing, field="--closing") if closing else None
         filters = queries.Filters(
             stage=stage, owner=owner, team=team, account=account, search=search,
             state=queries.deal_state(open_=open_, won=won, lost=lost, all_=all_, stage=stage),
@@ -358,7 +368,7 @@ def deal_edit(
             key: value
             for key, value in {
                 "title": title, "amount": amount, "currency": currency, "source": source,
-                "close_date": st.day(close, field="close"),
+                "close_date": st.day(close, field="--close"),
                 "deal_type": deal_type.value if deal_type else None,
                 "probability": probability, "forecast_category": category_value(category),
                 "owner_id": deals.owner_for(session, owner, st.settings) if owner else None,

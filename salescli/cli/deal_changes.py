@@ -73,7 +73,7 @@ def deal_win(
 
     st = state(ctx)
     with st.session() as session:
-        day = st.day(on, field="on") or st.today
+        day = st.day(on, field="--on") or st.today
         deal = deal_moves.win(
             session, deal_id, on=day, now=st.now, actor=None, settings=st.settings
         )
@@ -100,7 +100,7 @@ def deal_lose(
 
     st = state(ctx)
     with st.session() as session:
-        day = st.day(on, field="on") or st.today
+        day = st.day(on, field="--on") or st.today
         deal = deal_moves.lose(
             session, deal_id, reason=reason, note=note, on=day, now=st.now, actor=None,
             settings=st.settings,

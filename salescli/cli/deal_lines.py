@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, state
+from salescli.cli.common import MAX_ID, FormatOpt, OutputOpt, id_parser, state, whole_number
 from salescli.cli.deal import LINE_COLUMNS, DealArg
 from salescli.render import Format
 
@@ -18,7 +18,14 @@ def line_add(
     ctx: typer.Context,
     deal_id: DealArg,
     product: Annotated[str, typer.Argument(help="Product id or name.")],
-    qty: Annotated[int, typer.Option("--qty", help="Quantity (whole number).")] = 1,
+    qty: Annotated[
+        int,
+        typer.Option(
+            "--qty",
+            help="Quantity (whole number).",
+            parser=whole_number(-MAX_ID, MAX_ID),
+        ),
+    ] = 1,
     price: Annotated[
         str | None, typer.Option("--price", help="Unit price (default: the product's).")
     ] = None,
@@ -64,7 +71,10 @@ def line_list(
 def line_remove(
     ctx: typer.Context,
     deal_id: DealArg,
-    line_id: Annotated[int, typer.Argument(metavar="LINE_ID", help="Line id (deal line list).")],
+    line_id: Annotated[
+        int,
+        typer.Argument(metavar="LINE_ID", help="Line id (deal line list).", parser=id_parser()),
+    ],
 ) -> None:
     """Remove a line item; the deal's amount is recomputed (unknown when no lines remain).
 

@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, state
+from salescli.cli.common import MAX_ID, FormatOpt, OutputOpt, state, whole_number
 from salescli.cli.deal import Category, CategoryOpt, category_value
 from salescli.errors import UsageError
 from salescli.render import Column, Format
@@ -51,11 +51,22 @@ def stages_add(
     ctx: typer.Context,
     name: Annotated[str, typer.Argument(help="Stage name.")],
     probability: Annotated[
-        int, typer.Option("--probability", metavar="PCT", help="Default % (0-100).")
+        int,
+        typer.Option(
+            "--probability",
+            metavar="PCT",
+            help="Default % (0-100).",
+            parser=whole_number(-MAX_ID, MAX_ID),
+        ),
     ],
     category: Annotated[Category, typer.Option("--category", help="Default forecast category.")],
     stale_days: Annotated[
-        int, typer.Option("--stale-days", help="Idle days before a deal is stale.")
+        int,
+        typer.Option(
+            "--stale-days",
+            help="Idle days before a deal is stale.",
+            parser=whole_number(-MAX_ID, MAX_ID),
+        ),
     ] = 14,
     after: Annotated[
         str | None,
@@ -86,11 +97,21 @@ def stages_edit(
     new_name: Annotated[str | None, typer.Option("--name", help="Rename the stage.")] = None,
     probability: Annotated[
         int | None,
-        typer.Option("--probability", metavar="PCT", help="New default % (later moves only)."),
+        typer.Option(
+            "--probability",
+            metavar="PCT",
+            help="New default % (later moves only).",
+            parser=whole_number(-MAX_ID, MAX_ID),
+        ),
     ] = None,
     category: CategoryOpt = None,
     stale_days: Annotated[
-        int | None, typer.Option("--stale-days", help="Idle days before stale.")
+        int | None,
+        typer.Option(
+            "--stale-days",
+            help="Idle days before stale.",
+            parser=whole_number(-MAX_ID, MAX_ID),
+        ),
     ] = None,
 ) -> None:
     """Change a stage's name or defaults; deals already in it keep their probability.

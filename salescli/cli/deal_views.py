@@ -6,7 +6,16 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, cut_rows, list_limit, say_cut, state
+from salescli.cli.common import (
+    FormatOpt,
+    LimitOpt,
+    OutputOpt,
+    cut_rows,
+    list_limit,
+    say_cut,
+    state,
+    whole_number,
+)
 from salescli.cli.deal import HISTORY_COLUMNS, DealArg, OwnerOpt, app
 from salescli.render import Column, Format
 
@@ -41,17 +50,15 @@ def deal_history(
 def deal_stale(
     ctx: typer.Context,
     days: Annotated[
-        int | None, typer.Option("--days", help="Idle days (default: each stage's stale days).")
-    ] = None,
-    owner: OwnerOpt = None,
-    limit: Annotated[
         int | None,
         typer.Option(
-            "--limit",
-            min=0,
-            help="At most N deals (0 = all; default: 100 in a table, all in json/csv/markdown).",
+            "--days",
+            help="Idle days (default: each stage's stale days).",
+            parser=whole_number(0, 36500),
         ),
     ] = None,
+    owner: OwnerOpt = None,
+    limit: Annotated[int | None, LimitOpt("deals")] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:

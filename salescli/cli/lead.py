@@ -10,9 +10,11 @@ import typer
 
 from salescli.cli.common import (
     FormatOpt,
+    LimitOpt,
     OutputOpt,
     YesOpt,
     confirm,
+    id_parser,
     list_limit,
     say_cut,
     split_csv,
@@ -40,7 +42,7 @@ class LeadSort(str, enum.Enum):
     name = "name"
 
 
-LeadArg = Annotated[int, typer.Argument(metavar="ID", help="Lead id.")]
+LeadArg = Annotated[int, typer.Argument(metavar="ID", help="Lead id.", parser=id_parser())]
 EmailOpt = Annotated[str | None, typer.Option("--email", help="Email address.")]
 PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
 CompanyOpt = Annotated[str | None, typer.Option("--company", help="Company name.")]
@@ -194,14 +196,7 @@ def lead_list(
         str | None, typer.Option("--search", "-s", help="Text in name, email, phone, company.")
     ] = None,
     sort: Annotated[LeadSort, typer.Option("--sort", help="Order.")] = LeadSort.created,
-    limit: Annotated[
-        int | None,
-        typer.Option(
-            "--limit",
-            min=0,
-            help="At most N leads (0 = all; default: 100 in a table, all in json/csv/markdown).",
-        ),
-    ] = None,
+    limit: Annotated[int | None, LimitOpt("leads")] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:

@@ -66,7 +66,7 @@ def lead_convert(
             amount=parse_amount(amount, code) if amount is not None else None,
             currency=code,
             stage=stage,
-            close_date=st.day(close, field="close"),
+            close_date=st.day(close, field="--close"),
             title=title,
             with_deal=not no_deal,
         )

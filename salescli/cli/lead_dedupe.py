@@ -6,7 +6,15 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, state
+from salescli.cli.common import (
+    FormatOpt,
+    OutputOpt,
+    YesOpt,
+    confirm,
+    id_parser,
+    state,
+    whole_number,
+)
 from salescli.cli.lead import app, lead_label, report_change
 from salescli.render import Column, Format
 
@@ -25,7 +33,11 @@ def lead_duplicates(
     ctx: typer.Context,
     threshold: Annotated[
         int,
-        typer.Option("--threshold", min=0, max=100, help="Name + company similarity, 0-100."),
+        typer.Option(
+            "--threshold",
+            help="Name + company similarity, 0-100.",
+            parser=whole_number(0, 100),
+        ),
     ] = 90,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -46,8 +58,13 @@ def lead_duplicates(
 @app.command("merge")
 def lead_merge(
     ctx: typer.Context,
-    keep: Annotated[int, typer.Argument(metavar="KEEP", help="The lead that stays.")],
-    drop: Annotated[int, typer.Argument(metavar="DROP", help="The lead merged in and deleted.")],
+    keep: Annotated[
+        int, typer.Argument(metavar="KEEP", help="The lead that stays.", parser=id_parser())
+    ],
+    drop: Annotated[
+        int,
+        typer.Argument(metavar="DROP", help="The lead merged in and deleted.", parser=id_parser()),
+    ],
     yes: YesOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:

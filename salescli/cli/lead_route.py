@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, state
+from salescli.cli.common import FormatOpt, OutputOpt, id_parser, state
 from salescli.cli.lead import LeadStatus, app
 from salescli.errors import UsageError
 from salescli.render import Column, Format
@@ -29,7 +29,9 @@ ASSIGN_COLUMNS = [
 @app.command("score")
 def lead_score(
     ctx: typer.Context,
-    lead_id: Annotated[int | None, typer.Argument(metavar="ID", help="Lead id.")] = None,
+    lead_id: Annotated[
+        int | None, typer.Argument(metavar="ID", help="Lead id.", parser=id_parser())
+    ] = None,
     explain: Annotated[bool, typer.Option("--explain", help="Show each rule's points.")] = False,
     all_: Annotated[
         bool, typer.Option("--all", help="Refresh every stored score (after changing rules).")
@@ -76,7 +78,9 @@ def _total_detail(result: dict) -> str:
 @app.command("assign")
 def lead_assign(
     ctx: typer.Context,
-    lead_id: Annotated[int | None, typer.Argument(metavar="ID", help="Lead id.")] = None,
+    lead_id: Annotated[
+        int | None, typer.Argument(metavar="ID", help="Lead id.", parser=id_parser())
+    ] = None,
     rep: Annotated[str | None, typer.Argument(metavar="REP", help="Rep name or id.")] = None,
     auto: Annotated[bool, typer.Option("--auto", help="Route every unowned lead.")] = False,
     strategy: Annotated[

@@ -65,7 +65,7 @@ def _register(kind: str, what: str, example: str) -> None:
 
         st = state(ctx)
         target, ref = activities.one_target(lead=lead, deal=deal, contact=contact, account=account)
-        when = dates.parse_instant(at, now=st.now, field="at") if at else st.now
+        when = dates.parse_instant(at, now=st.now, field="--at") if at else st.now
         with st.session() as session:
             activity = activities.log(
                 session,

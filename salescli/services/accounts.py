@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, NotFound
+from salescli.ids import as_id
 from salescli.instants import utc
 
 if TYPE_CHECKING:
@@ -47,8 +48,8 @@ def resolve(session: Session, ref: str) -> Account:
     from salescli.models import Account
 
     value = (ref or "").strip()
-    if value.isdigit():
-        account = session.get(Account, int(value))
+    if (number := as_id(value)) is not None:
+        account = session.get(Account, number)
         if account is not None:
             return account
     account = find(session, value) if value else None

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, UsageError
+from salescli.ids import as_id
 from salescli.instants import utc
 
 if TYPE_CHECKING:
@@ -61,7 +62,8 @@ def resolve_target(session: Session, kind: str, ref: str) -> Any:
     if kind == "contact":
         return contacts.resolve(session, ref)
     model = Lead if kind == "lead" else Deal
-    record = session.get(model, int(ref)) if ref.strip().isdigit() else None
+    number = as_id(ref)
+    record = session.get(model, number) if number is not None else None
     if record is None or (kind == "lead" and getattr(record, "forgotten", False)):
         raise NotFound(f"{kind} '{ref}' not found (see: salescli {kind} list)")
     return record

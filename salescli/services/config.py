@@ -50,8 +50,12 @@ def _weekday(value: str) -> str:
         raise InvalidData(str(exc)) from None
 
 
+# Whole-number settings are stored as text and read back as INTEGER-sized numbers.
+MAX_SETTING = 2_147_483_647
+
+
 def _month(value: str) -> str:
-    if not value.strip().isdigit() or not 1 <= int(value) <= 12:
+    if not (value.strip().isascii() and value.strip().isdigit()) or not 1 <= int(value) <= 12:
         raise InvalidData(f"fiscal_year_start_month '{value}' must be a month number 1-12 (e.g. 4)")
     return str(int(value))
 
@@ -64,6 +68,8 @@ def integer(name: str, minimum: int | None = None) -> Callable[[str], str]:
             raise InvalidData(f"{name} '{value}' is not a whole number (e.g. 10)") from None
         if minimum is not None and number < minimum:
             raise InvalidData(f"{name} '{value}' must be at least {minimum}")
+        if number > MAX_SETTING:
+            raise InvalidData(f"{name} '{value}' must be at most {MAX_SETTING} (e.g. 10)")
         return str(number)
 
     return check

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, NotFound
+from salescli.ids import as_id
 from salescli.instants import utc
 
 if TYPE_CHECKING:
@@ -40,8 +41,8 @@ def resolve(session: Session, ref: str, account_id: int | None = None) -> Contac
     from salescli.text import fold, like_pattern
 
     value = (ref or "").strip()
-    if value.isdigit():
-        contact = session.get(Contact, int(value))
+    if (number := as_id(value)) is not None:
+        contact = session.get(Contact, number)
         if contact is not None and (account_id is None or contact.account_id == account_id):
             return contact
     key = fold(value)

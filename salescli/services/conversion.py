@@ -7,6 +7,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING
 
 from salescli.errors import InvalidData, NotFound
+from salescli.ids import as_id
 
 if TYPE_CHECKING:
     from sqlmodel import Session
@@ -19,7 +20,8 @@ def get_lead(session: Session, ref: str) -> Lead:
     from salescli.models import Lead
 
     value = (ref or "").strip()
-    lead = session.get(Lead, int(value)) if value.isdigit() else None
+    number = as_id(value)
+    lead = session.get(Lead, number) if number is not None else None
     if lead is None or lead.forgotten:
         raise NotFound(f"lead '{ref}' not found (see: salescli lead list)")
     return lead
@@ -84,7 +86,8 @@ def convert(
     owner_id = owner_id if owner_id is not None else lead.owner_id
     if owner_id is None:
         owner_id = accounts.rep_id(session, None, settings)
-    found = session.get(Account, int(name)) if name.isdigit() else None
+    number = as_id(name)
+    found = session.get(Account, number) if number is not None else None
     if found is not None:
         target, created = found, False
     else:

@@ -14,6 +14,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData, NotFound, UsageError
+from salescli.ids import as_id
 from salescli.instants import utc
 from salescli.money import from_minor
 from salescli.services.deals import me_or
@@ -77,8 +78,8 @@ def deal_state(
 
 def _rep_id(conn: Connection, ref: str, settings: Settings) -> int:
     value = me_or(ref, settings).strip()
-    if value.isdigit():
-        found = conn.execute(sa.select(REP.c.id).where(REP.c.id == int(value))).scalar()
+    if (number := as_id(value)) is not None:
+        found = conn.execute(sa.select(REP.c.id).where(REP.c.id == number)).scalar()
         if found is not None:
             return int(found)
     found = conn.execute(sa.select(REP.c.id).where(REP.c.name_key == fold(value))).scalar()
@@ -128,8 +129,8 @@ def _where(conn: Connection, f: Filters, settings: Settings) -> list[Any]:
     if f.account is not None:
         value = f.account.strip()
         cond = ACCOUNT.c.name_key == fold(value)
-        if value.isdigit():
-            cond = sa.or_(cond, ACCOUNT.c.id == int(value))
+        if (number := as_id(value)) is not None:
+            cond = sa.or_(cond, ACCOUNT.c.id == number)
         found = conn.execute(sa.select(ACCOUNT.c.id).where(cond).order_by(ACCOUNT.c.id)).all()
         if not found:
             raise NotFound(f"account '{f.account}' not found (see: salescli account list)")

@@ -16,6 +16,7 @@ from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, NotFound
+from salescli.ids import as_id
 from salescli.instants import utc
 from salescli.money import check_currency, from_minor, stated_currency, to_minor
 from salescli.text import search_text
@@ -80,7 +81,8 @@ def get(session: Session, deal_id: int | str) -> Deal:
     from salescli.models import Deal
 
     value = str(deal_id).strip()
-    deal = session.get(Deal, int(value)) if value.isdigit() else None
+    number = as_id(value)
+    deal = session.get(Deal, number) if number is not None else None
     if deal is None:
         raise NotFound(f"deal '{deal_id}' not found (see: salescli deal list)")
     return deal
@@ -256,7 +258,7 @@ def account_for(session: Session, ref: str, now: dt.datetime) -> tuple[int, bool
     try:
         return accounts.resolve(session, ref).id, False  # type: ignore[return-value]
     except NotFound:
-        if ref.strip().isdigit():
+        if ref.strip().isdigit():  # a number is never taken for a new account's name
             raise
     account, created = accounts.get_or_create(session, ref, utc(now))
     return account.id, created  # type: ignore[return-value]

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData, NotFound
+from salescli.ids import as_id
 from salescli.instants import utc
 from salescli.services import csvio
 from salescli.services.csvio import ImportContext, RowError, invalid
@@ -50,8 +51,8 @@ def rep_id(ctx: ImportContext, name: str | None, *, for_option: bool = False) ->
     if name is None:
         return None
     found = ctx.state["reps"].get(fold(name))
-    if found is None and name.strip().isdigit() and int(name) in ctx.state["rep_ids"]:
-        found = int(name)
+    if found is None and as_id(name) in ctx.state["rep_ids"]:
+        found = as_id(name)
     if found is None:
         if for_option:
             raise NotFound(f"--owner: rep '{name}' not found (see: salescli rep list)")
@@ -170,10 +171,8 @@ def owner_condition(conn: Connection, column: Any, ref: str) -> Any:
     if value.casefold() == "none":
         return column.is_(None)
     query = sa.select(REP.c.id).where(REP.c.name_key == fold(value))
-    if value.isdigit():
-        query = sa.select(REP.c.id).where(
-            sa.or_(REP.c.name_key == fold(value), REP.c.id == int(value))
-        )
+    if (number := as_id(value)) is not None:
+        query = sa.select(REP.c.id).where(sa.or_(REP.c.name_key == fold(value), REP.c.id == number))
     found = conn.execute(query.order_by(REP.c.id)).first()
     if found is None:
         raise NotFound(f"--owner: rep '{ref}' not found (see: salescli rep list)")
@@ -183,8 +182,8 @@ def owner_condition(conn: Connection, column: Any, ref: str) -> Any:
 def account_filter(conn: Connection, ref: str) -> int:
     value = ref.strip()
     cond = ACCOUNT.c.name_key == fold(value)
-    if value.isdigit():
-        cond = sa.or_(cond, ACCOUNT.c.id == int(value))
+    if (number := as_id(value)) is not None:
+        cond = sa.or_(cond, ACCOUNT.c.id == number)
     found = conn.execute(sa.select(ACCOUNT.c.id).where(cond).order_by(ACCOUNT.c.id)).first()
     if found is None:
         raise NotFound(f"--account: account '{ref}' not found (see: salescli account list)")

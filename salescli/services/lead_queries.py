@@ -12,6 +12,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import NotFound
+from salescli.ids import as_id
 from salescli.instants import utc
 from salescli.services.paging import first_rows
 from salescli.tables import LEAD, LEADTAG, REP
@@ -72,8 +73,8 @@ def owner_id_for(conn: Connection, owner: str) -> int | None:
     """The rep id a `--owner` filter names (by id or name); None for `none` (unowned)."""
     if fold(owner) == NO_OWNER:
         return None
-    if owner.strip().isdigit():
-        found = conn.execute(sa.select(REP.c.id).where(REP.c.id == int(owner))).scalar_one_or_none()
+    if (number := as_id(owner)) is not None:
+        found = conn.execute(sa.select(REP.c.id).where(REP.c.id == number)).scalar_one_or_none()
         if found is not None:
             return found
     found = conn.execute(

@@ -6,6 +6,7 @@ import datetime as dt
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, NotFound
+from salescli.ids import as_id
 from salescli.money import amount_currency, check_currency, from_minor
 from salescli.text import fold
 
@@ -40,8 +41,8 @@ def resolve(session: Session, ref: str) -> Product:
     from salescli.models import Product
 
     value = (ref or "").strip()
-    if value.isdigit():
-        product = session.get(Product, int(value))
+    if (number := as_id(value)) is not None:
+        product = session.get(Product, number)
         if product is not None:
             return product
     product = _find(session, value) if value else None

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from typing import TYPE_CHECKING, Any
 
+from salescli.ids import as_id
 from salescli.services import csvio, csvread
 from salescli.services.csvio import RowError, invalid
 from salescli.services.reps import (
@@ -112,8 +113,8 @@ def _validate(values: dict[str, Any], ctx: Any) -> dict[str, Any]:
     if name_key(manager) == NO_MANAGER:
         manager = ""
     elif manager.isdigit():
-        manager_id = int(manager)
-        if manager_id not in ctx.state["ids"]:
+        manager_id = as_id(manager)
+        if manager_id is None or manager_id not in ctx.state["ids"]:
             raise invalid("manager", manager, "is not a rep id (name the manager instead)")
     elif manager:
         if len(manager) > NAME_MAX:

@@ -11,6 +11,7 @@ from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, NotFound
+from salescli.ids import as_id
 from salescli.services.lead_statuses import CLOSED_STATUSES
 from salescli.text import fold
 
@@ -44,8 +45,8 @@ def resolve(session: Session, ref: str) -> Rep:
     """A rep by id or by name (case-insensitive)."""
     from salescli.models import Rep
 
-    if ref.strip().isdigit():
-        rep = session.get(Rep, int(ref))
+    if (number := as_id(ref)) is not None:
+        rep = session.get(Rep, number)
         if rep is not None:
             return rep
     return get_by_name(session, ref)
