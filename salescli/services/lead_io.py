@@ -119,6 +119,9 @@ def _prepare(ctx: ImportContext) -> None:
     conn = ctx.conn
     assert conn is not None
     load_reps(ctx)
+    ctx.state["rules"] = scoring.load_rules(conn)
+    if ctx.recheck:
+        return  # the existing keys are checked again by _insert, slice by slice
     emails: dict[str, str] = {}
     phones: dict[str, str] = {}
     externals: dict[str, str] = {}
@@ -134,7 +137,6 @@ def _prepare(ctx: ImportContext) -> None:
         if external:
             externals.setdefault(external, where)
     ctx.state["keys"] = {"email": emails, "phone": phones, "external_id": externals}
-    ctx.state["rules"] = scoring.load_rules(conn)
 
 
 def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
@@ -168,13 +170,16 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     ):
         if key is None:
             continue
-        other = keys[kind].get(key) or seen[kind].get(key)
+        other = keys[kind].get(key)
+        if other is None:
+            first = seen[kind].get(key)
+            other = None if first is None else f"line {first}"
         if other is not None:
             label = "external id" if kind == "external_id" else kind
             raise InvalidData(f"duplicate of {other} ({label} {shown})")
     for kind, key in (("email", email_key), ("phone", phone), ("external_id", external)):
         if key is not None:
-            seen[kind][key] = f"line {line}"
+            seen[kind][key] = line
     now = ctx.now
     created = values["created_at"] or now
     status = values["status"] or "new"
@@ -241,6 +246,7 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext) -> None:
             found = stored[value] = csvio.storage_instant(value, dialect)
         return found
 
+    _recheck_duplicates(conn, rows, ctx.lines)
     payload = []
     for row in rows:
         record = dict(row)
@@ -254,7 +260,8 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext) -> None:
     needs_ids = any(row["tags"] or row["owner_id"] is not None for row in rows)
     if not needs_ids:
         return
-    ids = batch_ids(conn, LEAD, batch, len(rows), "lead")
+    ids = batch_ids(conn, LEAD, batch, len(rows), "lead", after=ctx.state.get("last_id", 0))
+    ctx.state["last_id"] = ids[-1]
     tags = [{"lead_id": i, "tag": t} for i, row in zip(ids, rows, strict=True) for t in row["tags"]]
     if tags:
         csvio.bulk_insert(conn, LEADTAG, tags)
@@ -277,6 +284,31 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext) -> None:
         csvio.bulk_insert(conn, LEADASSIGNMENT, assignments)
 
 
+def _recheck_duplicates(conn: Connection, rows: list[dict[str, Any]], lines: list[int]) -> None:
+    """Under the write lock: none of these rows' keys may belong to a lead that was added or
+    edited after the file was validated (outside the lock). Nothing is written if one does."""
+    for kind, column, key in (
+        ("email", LEAD.c.email_key, "email_key"),
+        ("phone", LEAD.c.phone_key, "phone_key"),
+        ("external id", LEAD.c.external_id, "external_id"),
+    ):
+        wanted = {row[key]: line for row, line in zip(rows, lines, strict=True) if row[key]}
+        if not wanted:
+            continue
+        found = conn.execute(
+            sa.select(LEAD.c.id, column)
+            .where(column.in_(list(wanted)), LEAD.c.forgotten == sa.false())
+            .order_by(LEAD.c.id)
+            .limit(1)
+        ).first()
+        if found is not None:
+            raise InvalidData(
+                f"line {wanted[found[1]]}: duplicate of lead {found[0]} ({kind} {found[1]}), "
+                "which was saved while the file was being validated; nothing imported "
+                "(run the import again)"
+            )
+
+
 ENTITY = csvio.Entity(
     name="lead",
     fields=FIELDS,
@@ -284,6 +316,8 @@ ENTITY = csvio.Entity(
     insert=_insert,
     prepare=_prepare,
     ignored=IGNORED,
+    batched=True,
+    volatile=("keys",),
 )
 
 
