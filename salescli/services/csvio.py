@@ -73,6 +73,7 @@ from salescli.services.csvtypes import (
     Row,
     RowError,
     RowInvalid,
+    SeenKeys,
     Spool,
     invalid,
     listed,
@@ -96,6 +97,7 @@ __all__ = [
     "Row",
     "RowError",
     "RowInvalid",
+    "SeenKeys",
     "Spool",
     "bulk_insert",
     "export_rows",
@@ -175,11 +177,12 @@ def validate_file(
             raise InvalidData(f"{path}: the header row has no column names")
         for index, name in enumerate(header, 1):
             if CONTROLS.search(name):
-                hint = (
-                    " (a UTF-16 file without BOM? try --encoding utf-16-le)"
-                    if "\x00" in name
-                    else ""
-                )
+                hint = ""
+                if source.bare_utf16 and not options.encoding:
+                    hint = (
+                        " (it looks like UTF-16 without a byte-order mark: try --encoding "
+                        f"{source.bare_utf16})"
+                    )
                 raise InvalidData(
                     f"{path}: header column {index} '{shown(name)}' contains a control "
                     f"character{hint}; nothing imported"
@@ -188,7 +191,12 @@ def validate_file(
         if entity.prepare is not None:
             entity.prepare(ctx)
         ctx.snapshot = _snapshot(ctx.state, entity)
-        good, bad, errors = _convert_rows(records, header, plans, entity, ctx, progress)
+        try:
+            good, bad, errors = _convert_rows(records, header, plans, entity, ctx, progress)
+        finally:
+            for value in ctx.state.values():
+                if isinstance(value, SeenKeys):
+                    value.close()
         source.rest()
         if recheck_digest and source.sha256 != digest:
             good.close()

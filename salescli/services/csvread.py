@@ -113,9 +113,10 @@ class TextSource:
             raise UsageError(f"file '{path}' does not exist") from None
         except IsADirectoryError:
             raise UsageError(f"'{path}' is a directory, not a CSV file") from None
-        head = self.handle.read(4)
+        head = self.handle.read(64)
         self.handle.seek(0)
         self.bom_utf16 = any(head.startswith(bom) for bom, _ in UTF16_BOMS)
+        self.bare_utf16 = bare_utf16(head)
         self.codec = encoding or ("utf-16" if self.bom_utf16 else "utf-8-sig")
         try:
             codecs.lookup(self.codec)
@@ -161,6 +162,10 @@ class TextSource:
         hint = "if it came from Excel on Windows, try --encoding cp1252"
         if self.bom_utf16 and self.explicit:
             hint = "it starts with a UTF-16 byte-order mark: try --encoding utf-16"
+        elif self.bare_utf16:
+            hint = (
+                f"it looks like UTF-16 without a byte-order mark: try --encoding {self.bare_utf16}"
+            )
         return InvalidData(
             f"{self.path} is not valid {self.codec} (byte 0x{byte:02x} on line {number}); {hint}"
         )
@@ -178,6 +183,19 @@ class TextSource:
 
     def __exit__(self, *exc: object) -> None:
         self.close()
+
+
+def bare_utf16(head: bytes) -> str | None:
+    """`utf-16-le`/`utf-16-be` when the first bytes look like UTF-16 text without a BOM
+    (every other byte zero: ASCII letters in two-byte units); None otherwise."""
+    even, odd = head[0::2], head[1::2]
+    if len(head) < 4:
+        return None
+    if odd.count(0) >= len(odd) * 3 // 4 and even.count(0) == 0:
+        return "utf-16-le"
+    if even.count(0) >= len(even) * 3 // 4 and odd.count(0) == 0:
+        return "utf-16-be"
+    return None
 
 
 def file_sha256(path: str) -> str:
@@ -237,9 +255,7 @@ def read_records(lines: Iterable[str], delimiter: str) -> Iterator[tuple[int, li
     A quoted value still open at the end of the file is refused with the line of its opening
     quote (the csv module would otherwise swallow the rest of the file into one cell).
     """
-    reader = csv.reader(
-        itertools.chain(lines, (_END + "\n",)), delimiter=delimiter, strict=False
-    )
+    reader = csv.reader(itertools.chain(lines, (_END + "\n",)), delimiter=delimiter, strict=False)
     last = 0
     try:
         for cells in reader:
@@ -292,8 +308,10 @@ def map_columns(
         key = norm_name(name)
         if key in columns:
             first = columns[key]
-            same = f"'{shown(name)}'" if header[first] == name else (
-                f"'{shown(header[first])}' and '{shown(name)}'"
+            same = (
+                f"'{shown(name)}'"
+                if header[first] == name
+                else (f"'{shown(header[first])}' and '{shown(name)}'")
             )
             raise InvalidData(
                 f"{path}: the header has the column {same} twice (columns {first + 1} and "
@@ -538,6 +556,8 @@ def _datetime_converter(date_format: str | None, zone: str) -> Callable[[str, di
             ) from None
         if parsed.tzinfo is None:
             parsed = parsed.replace(tzinfo=tz)
+        if len(memo) >= 50_000:
+            memo.clear()  # distinct values on every row: keep memory bounded
         found = memo[value] = parsed.astimezone(dt.UTC)
         return found
 

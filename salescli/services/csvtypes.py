@@ -10,7 +10,7 @@ from __future__ import annotations
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from salescli.errors import InvalidData
 from salescli.instants import storage_instant
@@ -162,11 +162,63 @@ class RowError:
         return shown(f"line {self.line}: {self.reason}")
 
 
-@dataclass
-class Row:
+class Row(NamedTuple):
+    """A row of the file: its line, its cells (kept for rejected rows and for entities with
+    `check_all`) and its clean values. A tuple: it pickles compactly into a `Spool`."""
+
     line: int
     cells: list[str]
-    clean: dict[str, Any] = field(default_factory=dict)
+    clean: dict[str, Any] | None = None
+
+
+class SeenKeys:
+    """Keys seen earlier in the file (by kind: email, phone...) and the line of each, for
+    duplicate checks within one file. Exact, with bounded memory: past `limit` keys in memory
+    they move to a private temporary SQLite file (deleted when closed or collected)."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self.memory: dict[str, dict[str, int]] = {}
+        self.size = 0
+        self.db: Any = None
+
+    def get(self, kind: str, key: str) -> int | None:
+        found = self.memory.get(kind, {}).get(key)
+        if found is None and self.db is not None:
+            row = self.db.execute(
+                "SELECT line FROM seen WHERE kind = ? AND key = ?", (kind, key)
+            ).fetchone()
+            found = None if row is None else row[0]
+        return found
+
+    def add(self, kind: str, key: str, line: int) -> None:
+        self.memory.setdefault(kind, {})[key] = line
+        self.size += 1
+        if self.size >= self.limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        import sqlite3
+
+        if self.db is None:
+            self.db = sqlite3.connect("")  # "" = a private temporary file, gone on close
+            self.db.execute(
+                "CREATE TABLE seen (kind TEXT, key TEXT, line INTEGER, PRIMARY KEY (kind, key))"
+                " WITHOUT ROWID"
+            )
+        with self.db:
+            for kind, keys in self.memory.items():
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO seen VALUES (?, ?, ?)",
+                    ((kind, key, line) for key, line in keys.items()),
+                )
+        self.memory = {}
+        self.size = 0
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
 
 
 class Spool:

@@ -26,7 +26,8 @@ from salescli.text import fold, phone_key, search_text
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-TAG_MAX = MAX_LENGTH["tag"]  # the field lengths are those of `lead add/edit`
+TAG_MAX = MAX_LENGTH["tag"]
+SCORE_CACHE = 50_000  # the field lengths are those of `lead add/edit`
 
 FIELDS = (
     FieldSpec(
@@ -161,7 +162,9 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
         raise invalid("phone", values["phone"], "has no digits (e.g. +49 30 1234567)")
     external = values["external_id"]
     keys = ctx.state["keys"]
-    seen = ctx.state.setdefault("seen", {"email": {}, "phone": {}, "external_id": {}})
+    seen = ctx.state.get("seen")
+    if seen is None:
+        seen = ctx.state["seen"] = csvio.SeenKeys()
     line = ctx.line
     for kind, key, shown in (
         ("email", email_key, email),
@@ -172,14 +175,14 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
             continue
         other = keys[kind].get(key)
         if other is None:
-            first = seen[kind].get(key)
+            first = seen.get(kind, key)
             other = None if first is None else f"line {first}"
         if other is not None:
             label = "external id" if kind == "external_id" else kind
             raise InvalidData(f"duplicate of {other} ({label} {shown})")
     for kind, key in (("email", email_key), ("phone", phone), ("external_id", external)):
         if key is not None:
-            seen[kind][key] = line
+            seen.add(kind, key, line)
     now = ctx.now
     created = values["created_at"] or now
     status = values["status"] or "new"
@@ -223,6 +226,8 @@ def _score(row: dict[str, Any], tags: list[str], ctx: ImportContext) -> int:
     )
     cache = ctx.state.setdefault("scores", {})
     score = cache.get(key)
+    if score is None and len(cache) >= SCORE_CACHE:
+        cache.clear()  # distinct dates on every row: keep memory bounded
     if score is None:
         score = cache[key] = scoring.score_value(row, tags, ctx.now, ctx.state["rules"])
     return score
@@ -286,21 +291,28 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext) -> None:
 
 def _recheck_duplicates(conn: Connection, rows: list[dict[str, Any]], lines: list[int]) -> None:
     """Under the write lock: none of these rows' keys may belong to a lead that was added or
-    edited after the file was validated (outside the lock). Nothing is written if one does."""
-    for kind, column, key in (
-        ("email", LEAD.c.email_key, "email_key"),
-        ("phone", LEAD.c.phone_key, "phone_key"),
-        ("external id", LEAD.c.external_id, "external_id"),
+    edited after the file was validated (outside the lock). Nothing is written if one does.
+
+    One indexed look-up per key column and slice, in plain driver SQL (the column names come
+    from the fixed list below; the keys are bound parameters)."""
+    sqlite = conn.dialect.name == "sqlite"
+    for kind, key in (
+        ("email", "email_key"),
+        ("phone", "phone_key"),
+        ("external id", "external_id"),
     ):
         wanted = {row[key]: line for row, line in zip(rows, lines, strict=True) if row[key]}
         if not wanted:
             continue
-        found = conn.execute(
-            sa.select(LEAD.c.id, column)
-            .where(column.in_(list(wanted)), LEAD.c.forgotten == sa.false())
-            .order_by(LEAD.c.id)
-            .limit(1)
-        ).first()
+        keys = list(wanted)
+        if sqlite:
+            marks = ",".join("?" * len(keys))
+            sql = f"SELECT id, {key} FROM lead WHERE {key} IN ({marks}) AND forgotten = 0"  # noqa: S608
+            params: Any = tuple(keys)
+        else:
+            sql = f"SELECT id, {key} FROM lead WHERE {key} = ANY(%s) AND forgotten = false"  # noqa: S608
+            params = (keys,)
+        found = conn.exec_driver_sql(sql, params).first()
         if found is not None:
             raise InvalidData(
                 f"line {wanted[found[1]]}: duplicate of lead {found[0]} ({kind} {found[1]}), "
