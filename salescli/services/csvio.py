@@ -100,6 +100,7 @@ __all__ = [
     "SeenKeys",
     "Spool",
     "bulk_insert",
+    "bulk_insert_values",
     "export_rows",
     "invalid",
     "listed",
@@ -136,6 +137,23 @@ def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> Non
     else:
         params = rows
     conn.exec_driver_sql(sql, params)
+
+
+def bulk_insert_values(
+    conn: Connection, table: Any, keys: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT every row (value sequences in `keys` order) in one driver executemany, the
+    tuples handed to the driver as they are (the bulk-import hot path). `table` and `keys`
+    are the code's own names (quoted here), never input; values must be in storage form."""
+    if not rows:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(key) for key in keys)}) "  # noqa: S608
+        f"VALUES ({', '.join([mark] * len(keys))})"
+    )
+    conn.exec_driver_sql(sql, list(rows))
 
 
 # ----------------------------------------------------------------------------- the phases
@@ -279,6 +297,7 @@ def _convert_rows(
     validate = entity.validate
     controls = CONTROLS.search
     keep_cells = entity.check_all is not None  # its rejects go to the reject file too
+    pack = entity.pack
     good = Spool()
     bad = Spool()
     errors: list[RowError] = []
@@ -345,6 +364,8 @@ def _convert_rows(
             except InvalidData as exc:
                 error = RowError(line, str(exc))
         if error is None:
+            if pack is not None:
+                clean = pack(clean, ctx)
             good.append(Row(line, cells if keep_cells else [], clean))
         else:
             bad.append((Row(line, cells), error))

@@ -113,6 +113,8 @@ class TextSource:
             raise UsageError(f"file '{path}' does not exist") from None
         except IsADirectoryError:
             raise UsageError(f"'{path}' is a directory, not a CSV file") from None
+        except PermissionError:
+            raise UsageError(f"file '{path}' cannot be read (permission denied)") from None
         head = self.handle.read(64)
         self.handle.seek(0)
         self.bom_utf16 = any(head.startswith(bom) for bom, _ in UTF16_BOMS)
@@ -209,6 +211,8 @@ def file_sha256(path: str) -> str:
         raise UsageError(f"file '{path}' does not exist") from None
     except IsADirectoryError:
         raise UsageError(f"'{path}' is a directory, not a CSV file") from None
+    except PermissionError:
+        raise UsageError(f"file '{path}' cannot be read (permission denied)") from None
     return digest.hexdigest()
 
 

@@ -119,6 +119,9 @@ class Entity:
         valid on its own (hierarchy cycles...); rows are `Row`s with `.line` and `.clean`.
     ignored: columns read silently (our own exports' `id`, `updated_at`...).
     owner_field: the field `--owner` fills; None refuses `--owner` for this entity.
+    pack(clean, ctx) -> Any: optional, turns each clean row into what `insert` needs (e.g. a
+        compact tuple of storage-form values), outside the write lock; `insert` then gets
+        the packed rows. Without it `insert` gets the clean dicts.
     batched: `insert` may be called several times with consecutive slices of the rows (in
         file order, `ctx.lines` beside them), so that a file of any size streams through.
     volatile: `ctx.state` keys that `insert` re-checks itself under the write lock (existing
@@ -135,6 +138,7 @@ class Entity:
     ignored: tuple[str, ...] = ()
     owner_field: str | None = "owner"
     plural: str | None = None
+    pack: Callable[[dict[str, Any], ImportContext], Any] | None = None
     batched: bool = False
     volatile: tuple[str, ...] = ()
 

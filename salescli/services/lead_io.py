@@ -233,75 +233,120 @@ def _score(row: dict[str, Any], tags: list[str], ctx: ImportContext) -> int:
     return score
 
 
-def _insert(rows: list[dict[str, Any]], ctx: ImportContext) -> None:
-    conn = ctx.conn
-    assert conn is not None
-    dialect = conn.dialect.name
-    batch = ctx.batch_id
-    now_stored = csvio.storage_instant(ctx.now, dialect)
-    stored: dict[Any, Any] = {None: None}  # instants repeat (imports often share created_at)
+# The `lead` columns an import writes, in the order `_pack` puts them (import_batch_id last).
+COLUMNS = (
+    "name",
+    "email",
+    "email_key",
+    "phone",
+    "phone_key",
+    "company",
+    "title",
+    "source",
+    "status",
+    "status_reason",
+    "territory",
+    "owner_id",
+    "external_id",
+    "notes",
+    "search_text",
+    "forgotten",
+    "score",
+    "created_at",
+    "updated_at",
+    "last_contact_at",
+)
+_OWNER, _EMAIL_KEY, _PHONE_KEY, _EXTERNAL = (
+    COLUMNS.index(name) for name in ("owner_id", "email_key", "phone_key", "external_id")
+)
+_INSTANTS = 50_000  # distinct instants converted and remembered at most
+
+
+def _pack(row: dict[str, Any], ctx: ImportContext) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    """A clean row as the write needs it, made outside the write lock: the `lead` values in
+    storage form (COLUMNS order) and the tags. Compact: this is what waits on disk."""
+    state = ctx.state
+    stored = state.get("instants")
+    if stored is None or len(stored) >= _INSTANTS:
+        now_stored = csvio.storage_instant(ctx.now, ctx.dialect)
+        stored = state["instants"] = {None: None, ctx.now: now_stored}
+        state["now_stored"] = now_stored
 
     def instant(value: Any) -> Any:
-        if value is None:
-            return None
-        if value is ctx.now:  # rows without their own date share "now": skip the hashing
-            return now_stored
         found = stored.get(value, stored)
         if found is stored:
-            found = stored[value] = csvio.storage_instant(value, dialect)
+            found = stored[value] = csvio.storage_instant(value, ctx.dialect)
         return found
 
-    _recheck_duplicates(conn, rows, ctx.lines)
-    payload = []
-    for row in rows:
-        record = dict(row)
-        del record["tags"]
-        record["import_batch_id"] = batch
-        record["created_at"] = instant(row["created_at"])
-        record["updated_at"] = now_stored
-        record["last_contact_at"] = instant(row["last_contact_at"])
-        payload.append(record)
-    csvio.bulk_insert(conn, LEAD, payload)
-    needs_ids = any(row["tags"] or row["owner_id"] is not None for row in rows)
+    values = (
+        row["name"],
+        row["email"],
+        row["email_key"],
+        row["phone"],
+        row["phone_key"],
+        row["company"],
+        row["title"],
+        row["source"],
+        row["status"],
+        row["status_reason"],
+        row["territory"],
+        row["owner_id"],
+        row["external_id"],
+        row["notes"],
+        row["search_text"],
+        False,
+        row["score"],
+        instant(row["created_at"]),
+        state["now_stored"],
+        instant(row["last_contact_at"]),
+    )
+    return values, tuple(row["tags"])
+
+
+def _insert(rows: list[tuple[tuple[Any, ...], tuple[str, ...]]], ctx: ImportContext) -> None:
+    """Write one slice of packed rows (`_pack`), after checking their keys again."""
+    conn = ctx.conn
+    assert conn is not None
+    batch = ctx.batch_id
+    now_stored = csvio.storage_instant(ctx.now, conn.dialect.name)
+    values = [row[0] for row in rows]
+    _recheck_duplicates(conn, values, ctx.lines)
+    csvio.bulk_insert_values(
+        conn, LEAD, (*COLUMNS, "import_batch_id"), [(*v, batch) for v in values]
+    )
+    needs_ids = any(row[1] or row[0][_OWNER] is not None for row in rows)
     if not needs_ids:
         return
     ids = batch_ids(conn, LEAD, batch, len(rows), "lead", after=ctx.state.get("last_id", 0))
     ctx.state["last_id"] = ids[-1]
-    tags = [{"lead_id": i, "tag": t} for i, row in zip(ids, rows, strict=True) for t in row["tags"]]
+    tags = [(i, t) for i, row in zip(ids, rows, strict=True) for t in row[1]]
     if tags:
-        csvio.bulk_insert(conn, LEADTAG, tags)
+        csvio.bulk_insert_values(conn, LEADTAG, ("lead_id", "tag"), tags)
     reason = f"import batch {batch}"
     who = ctx.state.get("assigned_by")
     assignments = [
-        {
-            "lead_id": i,
-            "rep_id": row["owner_id"],
-            "previous_rep_id": None,
-            "strategy": "import",
-            "reason": reason,
-            "assigned_by": who,
-            "assigned_at": now_stored,
-        }
+        (i, row[0][_OWNER], None, "import", reason, who, now_stored)
         for i, row in zip(ids, rows, strict=True)
-        if row["owner_id"] is not None
+        if row[0][_OWNER] is not None
     ]
     if assignments:
-        csvio.bulk_insert(conn, LEADASSIGNMENT, assignments)
+        keys = ("lead_id", "rep_id", "previous_rep_id", "strategy", "reason", "assigned_by")
+        csvio.bulk_insert_values(conn, LEADASSIGNMENT, (*keys, "assigned_at"), assignments)
 
 
-def _recheck_duplicates(conn: Connection, rows: list[dict[str, Any]], lines: list[int]) -> None:
+def _recheck_duplicates(conn: Connection, rows: list[tuple[Any, ...]], lines: list[int]) -> None:
     """Under the write lock: none of these rows' keys may belong to a lead that was added or
     edited after the file was validated (outside the lock). Nothing is written if one does.
 
     One indexed look-up per key column and slice, in plain driver SQL (the column names come
     from the fixed list below; the keys are bound parameters)."""
     sqlite = conn.dialect.name == "sqlite"
-    for kind, key in (
-        ("email", "email_key"),
-        ("phone", "phone_key"),
-        ("external id", "external_id"),
+    for kind, key, index in (
+        ("email", "email_key", _EMAIL_KEY),
+        ("phone", "phone_key", _PHONE_KEY),
+        ("external id", "external_id", _EXTERNAL),
     ):
-        wanted = {row[key]: line for row, line in zip(rows, lines, strict=True) if row[key]}
+        wanted = {row[index]: line for row, line in zip(rows, lines, strict=True) if row[index]}
         if not wanted:
             continue
         keys = list(wanted)
@@ -328,6 +373,7 @@ ENTITY = csvio.Entity(
     insert=_insert,
     prepare=_prepare,
     ignored=IGNORED,
+    pack=_pack,
     batched=True,
     volatile=("keys",),
 )
