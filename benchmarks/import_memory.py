@@ -10,8 +10,8 @@ notes) in a temporary directory, imports it into a fresh SQLite database with
 - the import's wall time and peak RSS (`resource.getrusage(RUSAGE_CHILDREN).ru_maxrss` of
   the salescli process alone: the generator runs before it, in this process);
 - the write-lock window: a probe thread tries `BEGIN IMMEDIATE` (no wait) every 20 ms and
-  reports when the lock was first and last found taken, and the longest stretch it stayed
-  taken, i.e. how long another writer (`lead add`) would have had to wait.
+  lists the stretches of 0.1 s or more when the lock was taken, and the longest: how long
+  another writer (`lead add`) would have had to wait.
 
 Nothing is written to the repository (pass --keep DIR to keep the file and database).
 """
@@ -122,13 +122,13 @@ def main() -> None:
         "SALESCLI_DB": str(db),
     }
     cmd = [sys.executable, "-m", "salescli"]
-    subprocess.run([*cmd, "db", "init"], env=env, check=True, capture_output=True)
+    subprocess.run([*cmd, "db", "init"], env=env, check=True, capture_output=True, cwd=ROOT)
     probe = LockProbe(db)
     before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
     probe.start()
     started = time.monotonic()
     result = subprocess.run(
-        [*cmd, "lead", "import", str(csv_path)], env=env, capture_output=True, text=True
+        [*cmd, "lead", "import", str(csv_path)], env=env, capture_output=True, text=True, cwd=ROOT
     )
     ended = time.monotonic()
     probe.stop.set()
@@ -141,16 +141,16 @@ def main() -> None:
         print(f"peak RSS of the import: {peak_kib / 1024:.0f} MiB")
     count = sqlite3.connect(db).execute("SELECT count(*) FROM lead").fetchone()[0]
     print(f"leads in the database: {count:,}")
-    if probe.busy:
-        first = probe.busy[0][0] - started
-        last = probe.busy[-1][1] - started
-        longest = max(end - start for start, end in probe.busy)
+    stretches = [(a - started, b - started) for a, b in probe.busy if b - a >= 0.1]
+    if stretches:
+        shown = ", ".join(f"{a:.1f}-{b:.1f} s" for a, b in stretches)
+        longest = max(b - a for a, b in stretches)
         print(
-            f"write lock: first taken at {first:.1f} s, last released at {last:.1f} s "
-            f"(of {ended - started:.1f} s); longest stretch taken {longest:.1f} s"
+            f"write lock taken (stretches of 0.1 s or more, from the start of the import): "
+            f"{shown}; longest {longest:.1f} s of {ended - started:.1f} s"
         )
     else:
-        print("write lock: never seen taken")
+        print("write lock: never seen taken for 0.1 s or more")
     if not args.keep:
         for path in (csv_path, db, Path(f"{db}-wal"), Path(f"{db}-shm")):
             path.unlink(missing_ok=True)

@@ -228,10 +228,10 @@ def validate_file(
             pairs.sort(key=lambda pair: pair[0].line)
             good.close()
             bad.close()
-            good, bad = Spool(), Spool()
+            good, bad = Spool(wrap=Row._make), Spool()
             for row in rows:
                 if row.line not in failures:
-                    good.append(row)
+                    good.append(tuple(row))
             for pair in pairs:
                 bad.append(pair)
             errors = [error for _, error in pairs[:MAX_LISTED_ERRORS]]
@@ -298,7 +298,7 @@ def _convert_rows(
     controls = CONTROLS.search
     keep_cells = entity.check_all is not None  # its rejects go to the reject file too
     pack = entity.pack
-    good = Spool()
+    good = Spool(wrap=Row._make)
     bad = Spool()
     errors: list[RowError] = []
     done = 0
@@ -366,7 +366,7 @@ def _convert_rows(
         if error is None:
             if pack is not None:
                 clean = pack(clean, ctx)
-            good.append(Row(line, cells if keep_cells else [], clean))
+            good.append((line, cells if keep_cells else [], clean))  # a Row, stored plain
         else:
             bad.append((Row(line, cells), error))
             if len(errors) < MAX_LISTED_ERRORS:
@@ -504,9 +504,9 @@ def _insert(parsed: Parsed, ctx: ImportContext, entity: Entity) -> None:
         ctx.lines = [row.line for row in rows]
         entity.insert([row.clean for row in rows], ctx)
         return
-    for batch in parsed.good.batches():
-        ctx.lines = [row.line for row in batch]
-        entity.insert([row.clean for row in batch], ctx)
+    for batch in parsed.good.batches():  # plain (line, cells, clean) tuples
+        ctx.lines = [row[0] for row in batch]
+        entity.insert([row[2] for row in batch], ctx)
 
 
 def _reject_path(path: str, options: ImportOptions) -> str:

@@ -230,8 +230,9 @@ class Spool:
     batches to an anonymous temporary file (deleted on close): a file of any size is read
     with bounded memory. Iterate it as often as needed; `len()` counts every item."""
 
-    def __init__(self, limit: int = 5000) -> None:
+    def __init__(self, limit: int = 5000, wrap: Callable[[Any], Any] | None = None) -> None:
         self.limit = limit
+        self.wrap = wrap  # applied to each item by iteration (not by `batches`)
         self.items: list[Any] = []
         self.count = 0
         self.file: Any = None
@@ -262,13 +263,17 @@ class Spool:
             end = self.file.seek(0, 2)
             self.file.seek(0)
             while self.file.tell() < end:
-                yield pickle.load(self.file)
+                yield pickle.load(self.file)  # noqa: S301 - our own temporary file
         if self.items:
             yield self.items
 
     def __iter__(self) -> Iterator[Any]:
+        wrap = self.wrap
         for batch in self.batches():
-            yield from batch
+            if wrap is None:
+                yield from batch
+            else:
+                yield from map(wrap, batch)
 
     def __len__(self) -> int:
         return self.count
@@ -289,7 +294,8 @@ class Parsed:
 
     `good` holds `Row`s with `.line` and `.clean` (their cells are not kept), `bad` the
     rejected `(Row, RowError)` pairs with their cells (for the reject file); both are
-    `Spool`s. `errors` are the first MAX_LISTED_ERRORS errors (there are `len(bad)`)."""
+    `Spool`s (`good.batches()` gives the plain `(line, cells, clean)` tuples, faster to
+    store). `errors` are the first MAX_LISTED_ERRORS errors (there are `len(bad)`)."""
 
     path: str
     sha256: str
