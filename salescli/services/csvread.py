@@ -75,12 +75,10 @@ CONTROLS = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 
 
 def shown(text: str) -> str:
-    """`text` with control characters escaped (repr-style `\\x00`), safe to quote in a message."""
-    if not CONTROLS.search(text) and "\t" not in text and "\n" not in text and "\r" not in text:
-        return text
-    return "".join(
-        repr(char)[1:-1] if (CONTROLS.match(char) or char in "\t\n\r") else char for char in text
-    )
+    """`text` with control characters escaped (`\\x00`, `\\t`), safe to quote in a message."""
+    from salescli.text import visible
+
+    return visible(text)
 
 
 class _Hashing(io.RawIOBase):
