@@ -460,6 +460,11 @@ def run_import(
         parsed, ctx = validate_file(conn, path, entity, options, now=now, progress=progress)
         ctx.conn = None
     try:
+        if parsed.bad and not options.again:
+            # The same file imported while this one was validated: its rows now look like
+            # duplicates, but the true reason is the re-import (a fresh read sees it).
+            with connect(False) as conn:
+                _refuse_reimport(conn, path, entity, parsed.sha256)
         if parsed.bad and not options.skip_invalid:
             raise ImportRejected(path, parsed.errors, options.dry_run, len(parsed.bad))
         if options.dry_run or not parsed.good:
