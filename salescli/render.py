@@ -40,7 +40,7 @@ class Column:
     justify: str = "left"
 
 
-_FORMULA_PREFIXES = ("=", "+", "-", "@")
+_FORMULA_PREFIXES = ("=", "+", "-", "@", "\t", "\r")
 
 
 def _local(value: dt.datetime, tz: str | None) -> dt.datetime:

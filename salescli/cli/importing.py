@@ -285,11 +285,15 @@ def run_import(ctx: typer.Context, entity: Entity, file: str, **flags: Any) -> I
     options = import_options(ctx, **flags)
     st = state(ctx)
     now = st.now
-    with (
-        _progress(f"Importing {entity.label}") as progress,
-        st.connection(write=not options.dry_run) as conn,
-    ):
-        result = csvio.run_import(conn, file, entity, options, now=now, progress=progress)
+    with _progress(f"Importing {entity.label}") as progress:
+        result = csvio.run_import(
+            lambda write: st.connection(write=write),
+            file,
+            entity,
+            options,
+            now=now,
+            progress=progress,
+        )
     if result.unknown_columns:
         names = ", ".join(result.unknown_columns)
         render.message(
@@ -300,7 +304,9 @@ def run_import(ctx: typer.Context, entity: Entity, file: str, **flags: Any) -> I
     if result.dry_run:
         text = f"Dry run: {result.imported} {label} would be imported"
         if result.rejected:
-            text += f", {result.rejected} rejected:\n" + csvio.listed(result.errors)
+            text += f", {result.rejected} rejected:\n" + csvio.listed(
+                result.errors, result.rejected
+            )
         render.message(text + ("" if result.rejected else "; nothing written."))
         if result.rejected:
             raise typer.Exit(1)
@@ -310,6 +316,9 @@ def run_import(ctx: typer.Context, entity: Entity, file: str, **flags: Any) -> I
             f"{result.imported} imported, {result.rejected} rejected → {result.reject_file}"
         )
         raise typer.Exit(1)
+    if result.batch_id is None:  # a header and no data rows: a quiet day's export
+        render.message(f"Imported 0 {label} from {file} (it has a header but no data rows).")
+        return result
     render.message(f"Imported {result.imported} {label} from {file} (batch {result.batch_id}).")
     return result
 
@@ -333,7 +342,7 @@ class _progress:
         self.task = self.bar.add_task(self.description, total=None)
         return self.update
 
-    def update(self, done: int, total: int) -> None:
+    def update(self, done: int, total: int | None) -> None:
         self.bar.update(self.task, completed=done, total=total)
 
     def __exit__(self, *exc: object) -> None:

@@ -38,21 +38,27 @@ from __future__ import annotations
 import contextlib
 import csv
 import datetime as dt
+import itertools
 import json
 import os
 from collections.abc import Callable, Iterable, Sequence
+from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, UsageError
 from salescli.instants import storage_instant, utc
 from salescli.services.csvread import (
+    CONTROLS,
     REJECT_EXTRA,
     CellError,
+    TextSource,
     converter,
+    file_sha256,
     map_columns,
     norm_name,
     read_records,
-    read_text,
+    read_sample,
+    shown,
     sniff_delimiter,
 )
 from salescli.services.csvtypes import (
@@ -67,6 +73,8 @@ from salescli.services.csvtypes import (
     Row,
     RowError,
     RowInvalid,
+    SeenKeys,
+    Spool,
     invalid,
     listed,
 )
@@ -89,7 +97,10 @@ __all__ = [
     "Row",
     "RowError",
     "RowInvalid",
+    "SeenKeys",
+    "Spool",
     "bulk_insert",
+    "bulk_insert_values",
     "export_rows",
     "invalid",
     "listed",
@@ -99,7 +110,7 @@ __all__ = [
 ]
 
 PROGRESS_EVERY = 2000
-_FORMULA_START = frozenset("=+-@")
+_FORMULA_START = frozenset("=+-@\t\r")
 
 
 def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
@@ -128,6 +139,23 @@ def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> Non
     conn.exec_driver_sql(sql, params)
 
 
+def bulk_insert_values(
+    conn: Connection, table: Any, keys: Sequence[str], rows: Sequence[Sequence[Any]]
+) -> None:
+    """INSERT every row (value sequences in `keys` order) in one driver executemany, the
+    tuples handed to the driver as they are (the bulk-import hot path). `table` and `keys`
+    are the code's own names (quoted here), never input; values must be in storage form."""
+    if not rows:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    sql = (
+        f"INSERT INTO {quote(table.name)} ({', '.join(quote(key) for key in keys)}) "  # noqa: S608
+        f"VALUES ({', '.join([mark] * len(keys))})"
+    )
+    conn.exec_driver_sql(sql, list(rows))
+
+
 # ----------------------------------------------------------------------------- the phases
 
 
@@ -138,61 +166,107 @@ def validate_file(
     options: ImportOptions,
     *,
     now: dt.datetime,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
+    recheck_digest: bool = True,
 ) -> tuple[Parsed, ImportContext]:
-    """Read, map, convert and validate every row; write nothing.
+    """Read, map, convert and validate every row, streaming the file; write nothing.
 
     Raises InvalidData/UsageError for file-level problems (encoding, empty file, missing
-    required column, already imported). Row problems are collected in `Parsed.bad`.
+    required column, duplicate column, unclosed quote, already imported). Row problems are
+    collected in `Parsed.bad`. Memory stays bounded: the rows go to `Spool`s.
     """
-    text, digest = read_text(path, options.encoding)
     now = dt.datetime.fromtimestamp(now.timestamp(), dt.UTC)  # plain (not pendulum), UTC
     ctx = ImportContext(conn=conn, options=options, now=now, entity=entity)
+    digest = file_sha256(path)
     if conn is not None and not options.again:
-        previous = already_imported(conn, entity.name, digest)
-        if previous is not None:
-            batch_id, when = previous
-            raise InvalidData(
-                f"{path} was already imported on {when:%Y-%m-%d %H:%M} UTC as batch {batch_id}; "
-                "use --again to import it again"
-            )
-    if not text.strip():
-        raise InvalidData(f"{path} is empty (expected a header row, e.g. name,email)")
-    delimiter = options.delimiter or sniff_delimiter(text)
-    records = read_records(text, delimiter)
-    first = next(records, None)
-    if first is None:
-        raise InvalidData(f"{path} is empty (expected a header row, e.g. name,email)")
-    header = [cell.strip() for cell in first[1]]
-    while header and not header[-1]:
-        header.pop()  # trailing empty-named columns (every line ends with a delimiter)
-    if not header:
-        raise InvalidData(f"{path}: the header row has no column names")
-    plans, mapping, unknown = map_columns(header, entity, options, path)
-    rows = list(records)
-    if not rows:
-        raise InvalidData(f"{path} has a header but no data rows")
-    if entity.prepare is not None:
-        entity.prepare(ctx)
-    good, bad = _convert_rows(rows, header, plans, entity, ctx, progress)
+        _refuse_reimport(conn, path, entity, digest)
+    with TextSource(path, options.encoding) as source:
+        lines = source.lines()
+        sample = read_sample(lines)
+        delimiter = options.delimiter or sniff_delimiter("".join(sample))
+        records = read_records(itertools.chain(sample, lines), delimiter)
+        first = next(records, None)
+        if first is None:
+            raise InvalidData(f"{path} is empty (expected a header row, e.g. name,email)")
+        header = [cell.strip() for cell in first[1]]
+        while header and not header[-1]:
+            header.pop()  # trailing empty-named columns (every line ends with a delimiter)
+        if not header:
+            raise InvalidData(f"{path}: the header row has no column names")
+        for index, name in enumerate(header, 1):
+            if CONTROLS.search(name):
+                hint = ""
+                if source.bare_utf16 and not options.encoding:
+                    hint = (
+                        " (it looks like UTF-16 without a byte-order mark: try --encoding "
+                        f"{source.bare_utf16})"
+                    )
+                raise InvalidData(
+                    f"{path}: header column {index} '{shown(name)}' contains a control "
+                    f"character{hint}; nothing imported"
+                )
+        plans, mapping, unknown = map_columns(header, entity, options, path)
+        if entity.prepare is not None:
+            entity.prepare(ctx)
+        ctx.snapshot = _snapshot(ctx.state, entity)
+        try:
+            good, bad, errors = _convert_rows(records, header, plans, entity, ctx, progress)
+        finally:
+            for value in ctx.state.values():
+                if isinstance(value, SeenKeys):
+                    value.close()
+        source.rest()
+        if recheck_digest and source.sha256 != digest:
+            good.close()
+            bad.close()
+            raise InvalidData(f"{path} changed while it was being read; nothing imported")
     if entity.check_all is not None and good:
-        failures = {error.line: error for error in entity.check_all(good, ctx)}
+        rows = list(good)
+        failures = {error.line: error for error in entity.check_all(rows, ctx)}
         if failures:
-            bad.extend((row, failures[row.line]) for row in good if row.line in failures)
-            good = [row for row in good if row.line not in failures]
-            bad.sort(key=lambda pair: pair[0].line)
-    parsed = Parsed(path, digest, delimiter, header, mapping, unknown, good, bad)
+            pairs = list(bad) + [(row, failures[row.line]) for row in rows if row.line in failures]
+            pairs.sort(key=lambda pair: pair[0].line)
+            good.close()
+            bad.close()
+            good, bad = Spool(wrap=Row._make), Spool()
+            for row in rows:
+                if row.line not in failures:
+                    good.append(tuple(row))
+            for pair in pairs:
+                bad.append(pair)
+            errors = [error for _, error in pairs[:MAX_LISTED_ERRORS]]
+    parsed = Parsed(path, digest, delimiter, header, mapping, unknown, good, bad, errors)
     return parsed, ctx
 
 
+def _refuse_reimport(conn: Connection, path: str, entity: Entity, digest: str) -> None:
+    previous = already_imported(conn, entity.name, digest)
+    if previous is not None:
+        batch_id, when = previous
+        raise InvalidData(
+            f"{path} was already imported on {when:%Y-%m-%d %H:%M} UTC as batch {batch_id}; "
+            "use --again to import it again"
+        )
+
+
+def _snapshot(state: dict[str, Any], entity: Entity) -> Any:
+    """A deep copy of what `prepare` loaded, minus the keys `insert` re-checks itself."""
+    import copy
+
+    try:
+        return copy.deepcopy({k: v for k, v in state.items() if k not in entity.volatile})
+    except Exception:  # noqa: BLE001 - uncopyable state: always validate again under the lock
+        return None
+
+
 def _convert_rows(
-    rows: list[tuple[int, list[str]]],
+    records: Iterable[tuple[int, list[str]]],
     header: list[str],
     plans: list[Plan],
     entity: Entity,
     ctx: ImportContext,
-    progress: Callable[[int, int], None] | None,
-) -> tuple[list[Row], list[tuple[Row, RowError]]]:
+    progress: Callable[[int, int | None], None] | None,
+) -> tuple[Spool, Spool, list[RowError]]:
     options = ctx.options
     nulls = {value.strip().casefold() for value in options.null_values}
     value_maps = {
@@ -221,26 +295,27 @@ def _convert_rows(
     owner_field = entity.owner_field
     default_owner = options.owner
     validate = entity.validate
-    good: list[Row] = []
-    bad: list[tuple[Row, RowError]] = []
-    total = len(rows)
-    for done, (line, cells) in enumerate(rows, 1):
+    controls = CONTROLS.search
+    keep_cells = entity.check_all is not None  # its rejects go to the reject file too
+    pack = entity.pack
+    good = Spool(wrap=Row._make)
+    bad = Spool()
+    errors: list[RowError] = []
+    done = 0
+    for line, cells in records:
+        done += 1
         if progress is not None and done % PROGRESS_EVERY == 0:
-            progress(done, total)
-        row = Row(line, cells)
+            progress(done, None)
         if len(cells) != width:
             if len(cells) > width and not any(c.strip() for c in cells[width:]):
                 cells = cells[:width]
-                row.cells = cells
             else:
-                bad.append(
-                    (
-                        row,
-                        RowError(
-                            line, f"has {len(cells)} values but the header has {width} columns"
-                        ),
-                    )
+                error = RowError(
+                    line, f"has {len(cells)} values but the header has {width} columns"
                 )
+                bad.append((Row(line, cells), error))
+                if len(errors) < MAX_LISTED_ERRORS:
+                    errors.append(error)
                 continue
         values: dict[str, Any] = dict.fromkeys(names)
         error = None
@@ -248,8 +323,17 @@ def _convert_rows(
             value = cells[index].strip()
             if not value or (nulls and value.casefold() in nulls):
                 continue
+            found = controls(value)
+            if found is not None:
+                char = repr(found.group())[1:-1]
+                reason = (
+                    f"contains the control character {char} (at character {found.start() + 1}); "
+                    "control characters are refused (tabs and line breaks only in notes)"
+                )
+                error = RowError(line, reason, column, name, value)
+                break
             if value[0] == "'" and value[1:2] in _FORMULA_START:
-                value = value[1:]  # undo the quote our CSV exports put before = + - @
+                value = value[1:]  # undo the quote our CSV exports put before = + - @ TAB CR
             if value_map is not None:
                 mapped = value_map.get(value.casefold())
                 if mapped is not None:
@@ -274,18 +358,22 @@ def _convert_rows(
                 values[owner_field] = default_owner
             ctx.line = line
             try:
-                row.clean = validate(values, ctx)
+                clean = validate(values, ctx)
             except RowInvalid as exc:
                 error = RowError(line, str(exc), None, exc.field, exc.value)
             except InvalidData as exc:
                 error = RowError(line, str(exc))
         if error is None:
-            good.append(row)
+            if pack is not None:
+                clean = pack(clean, ctx)
+            good.append((line, cells if keep_cells else [], clean))  # a Row, stored plain
         else:
-            bad.append((row, error))
+            bad.append((Row(line, cells), error))
+            if len(errors) < MAX_LISTED_ERRORS:
+                errors.append(error)
     if progress is not None:
-        progress(total, total)
-    return good, bad
+        progress(done, done)
+    return good, bad, errors
 
 
 def already_imported(conn: Connection, entity: str, digest: str) -> tuple[int, dt.datetime] | None:
@@ -328,51 +416,120 @@ def record_batch(
 
 
 def write_rejects(path: str, parsed: Parsed) -> None:
-    """The rejected rows as they were, plus `line` and `error`, in a 0600 file."""
-    from salescli.render import open_output
+    """The rejected rows as they were, plus `line` and `error`, in a 0600 file. Cells that a
+    spreadsheet would run as a formula are neutralised as exports do (`render.csv_value`)."""
+    from salescli.render import csv_value, open_output
 
     with open_output(path, option="--reject-file") as handle:
         writer = csv.writer(handle, lineterminator="\n")
-        writer.writerow([*parsed.header, *REJECT_EXTRA])
+        writer.writerow([csv_value(name) for name in (*parsed.header, *REJECT_EXTRA)])
         width = len(parsed.header)
         for row, error in parsed.bad:
             cells = (row.cells + [""] * width)[:width] if len(row.cells) < width else row.cells
-            writer.writerow([*cells, row.line, str(error).split(": ", 1)[1]])
+            reason = str(error).split(": ", 1)[1]
+            writer.writerow([*(csv_value(cell) for cell in cells), row.line, csv_value(reason)])
+
+
+Connect = Callable[[bool], AbstractContextManager["Connection"]]
 
 
 def run_import(
-    conn: Connection,
+    connect: Connect,
     path: str,
     entity: Entity,
     options: ImportOptions,
     *,
     now: dt.datetime,
-    progress: Callable[[int, int], None] | None = None,
+    progress: Callable[[int, int | None], None] | None = None,
 ) -> ImportResult:
-    """The whole import inside the caller's transaction (open it with write=True).
+    """The whole import: validate outside the write lock, then write in one transaction.
+
+    `connect(write)` opens a connection (`State.connection`): a read one for validating the
+    streamed file, then a write one (on SQLite the write lock) in which only what can have
+    changed meanwhile is checked again (re-import of the same file; the entity's lookups,
+    compared with a fresh `prepare`, and its `volatile` duplicates, checked by `insert`)
+    before the rows are written in batches. A difference in the lookups validates the file
+    again under the lock, so the result is always that of a validation against the data the
+    write sees.
 
     Raises ImportRejected (exit 1) when a row is bad and skip_invalid is off: nothing written.
     With skip_invalid the good rows are written and the bad ones go to the reject file; the
-    caller commits and then exits 1 if `result.rejected`. dry_run validates only.
+    caller then exits 1 if `result.rejected`. dry_run validates only.
     """
-    parsed, ctx = validate_file(conn, path, entity, options, now=now, progress=progress)
-    if parsed.bad and not options.skip_invalid:
-        raise ImportRejected(path, parsed.errors, options.dry_run)
+    with connect(False) as conn:
+        parsed, ctx = validate_file(conn, path, entity, options, now=now, progress=progress)
+        ctx.conn = None
+    try:
+        if parsed.bad and not options.again:
+            # The same file imported while this one was validated: its rows now look like
+            # duplicates, but the true reason is the re-import (a fresh read sees it).
+            with connect(False) as conn:
+                _refuse_reimport(conn, path, entity, parsed.sha256)
+        if parsed.bad and not options.skip_invalid:
+            raise ImportRejected(path, parsed.errors, options.dry_run, len(parsed.bad))
+        if options.dry_run or not parsed.good:
+            return _finish(parsed, ctx, None)
+        with connect(True) as conn:
+            if not options.again:
+                _refuse_reimport(conn, path, entity, parsed.sha256)
+            if _changed(conn, ctx, entity):
+                parsed.close()
+                parsed, ctx = validate_file(conn, path, entity, options, now=now)
+                if parsed.bad and not options.skip_invalid:
+                    raise ImportRejected(path, parsed.errors, False, len(parsed.bad))
+            ctx.conn = conn
+            if parsed.bad:
+                write_rejects(_reject_path(path, options), parsed)
+            batch_id = None
+            if parsed.good:
+                batch_id = ctx.batch_id = record_batch(
+                    conn, entity.name, os.path.basename(path), parsed.sha256, len(parsed.good), now
+                )
+                _insert(parsed, ctx, entity)
+            return _finish(parsed, ctx, batch_id, rejects_written=True)
+    finally:
+        parsed.close()
+
+
+def _changed(conn: Connection, ctx: ImportContext, entity: Entity) -> bool:
+    """Whether the lookups `prepare` loaded differ now, under the write lock."""
+    if entity.prepare is None:
+        return False
+    if ctx.snapshot is None:
+        return True
+    fresh = ImportContext(conn=conn, options=ctx.options, now=ctx.now, entity=entity, recheck=True)
+    entity.prepare(fresh)
+    current = {k: v for k, v in fresh.state.items() if k not in entity.volatile}
+    return current != ctx.snapshot
+
+
+def _insert(parsed: Parsed, ctx: ImportContext, entity: Entity) -> None:
+    if not entity.batched:
+        rows = list(parsed.good)
+        ctx.lines = [row.line for row in rows]
+        entity.insert([row.clean for row in rows], ctx)
+        return
+    for batch in parsed.good.batches():  # plain (line, cells, clean) tuples
+        ctx.lines = [row[0] for row in batch]
+        entity.insert([row[2] for row in batch], ctx)
+
+
+def _reject_path(path: str, options: ImportOptions) -> str:
+    return options.reject_file or f"{path}.rejects.csv"
+
+
+def _finish(
+    parsed: Parsed, ctx: ImportContext, batch_id: int | None, *, rejects_written: bool = False
+) -> ImportResult:
+    options = ctx.options
     reject_path = None
     if parsed.bad:
-        reject_path = options.reject_file or f"{path}.rejects.csv"
-        if not options.dry_run:
+        reject_path = _reject_path(parsed.path, options)
+        if not options.dry_run and not rejects_written:
             write_rejects(reject_path, parsed)
-    batch_id = None
-    if parsed.good and not options.dry_run:
-        batch_id = record_batch(
-            conn, entity.name, os.path.basename(path), parsed.sha256, len(parsed.good), now
-        )
-        ctx.batch_id = batch_id
-        entity.insert([row.clean for row in parsed.good], ctx)
     return ImportResult(
-        entity=entity.name,
-        file=path,
+        entity=ctx.entity.name,
+        file=parsed.path,
         sha256=parsed.sha256,
         imported=len(parsed.good),
         rejected=len(parsed.bad),

@@ -8,13 +8,13 @@ engine (`csvio`) and the reader (`csvread`) build on them. No sqlmodel, no model
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from salescli.errors import InvalidData
 from salescli.instants import storage_instant
-from salescli.services.csvread import norm_name
+from salescli.services.csvread import norm_name, shown
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -89,6 +89,11 @@ class ImportContext:
     batch_id: int | None = None
     line: int = 0  # the line of the row being validated
     state: dict[str, Any] = field(default_factory=dict)
+    # True when `prepare` runs again under the write lock after validating outside it: load
+    # only what the snapshot comparison needs (not the `Entity.volatile` lookups).
+    recheck: bool = False
+    lines: list[int] = field(default_factory=list)  # the file lines of the rows `insert` gets
+    snapshot: Any = None  # what `prepare` loaded (csvio compares it under the write lock)
 
     @property
     def dialect(self) -> str:
@@ -114,6 +119,14 @@ class Entity:
         valid on its own (hierarchy cycles...); rows are `Row`s with `.line` and `.clean`.
     ignored: columns read silently (our own exports' `id`, `updated_at`...).
     owner_field: the field `--owner` fills; None refuses `--owner` for this entity.
+    pack(clean, ctx) -> Any: optional, turns each clean row into what `insert` needs (e.g. a
+        compact tuple of storage-form values), outside the write lock; `insert` then gets
+        the packed rows. Without it `insert` gets the clean dicts.
+    batched: `insert` may be called several times with consecutive slices of the rows (in
+        file order, `ctx.lines` beside them), so that a file of any size streams through.
+    volatile: `ctx.state` keys that `insert` re-checks itself under the write lock (existing
+        duplicates...); every other key `prepare` loads is compared with a fresh `prepare`
+        under the lock, and any difference validates the file again under the lock.
     """
 
     name: str
@@ -125,6 +138,9 @@ class Entity:
     ignored: tuple[str, ...] = ()
     owner_field: str | None = "owner"
     plural: str | None = None
+    pack: Callable[[dict[str, Any], ImportContext], Any] | None = None
+    batched: bool = False
+    volatile: tuple[str, ...] = ()
 
     @property
     def label(self) -> str:
@@ -146,20 +162,140 @@ class RowError:
             target = f"column '{self.column}'"
             if self.field and norm_name(self.field) != norm_name(self.column):
                 target += f" ({self.field})"
-            return f"line {self.line}: {target}: {self.reason}"
-        return f"line {self.line}: {self.reason}"
+            return shown(f"line {self.line}: {target}: {self.reason}")
+        return shown(f"line {self.line}: {self.reason}")
 
 
-@dataclass
-class Row:
+class Row(NamedTuple):
+    """A row of the file: its line, its cells (kept for rejected rows and for entities with
+    `check_all`) and its clean values. A tuple: it pickles compactly into a `Spool`."""
+
     line: int
     cells: list[str]
-    clean: dict[str, Any] = field(default_factory=dict)
+    clean: dict[str, Any] | None = None
+
+
+class SeenKeys:
+    """Keys seen earlier in the file (by kind: email, phone...) and the line of each, for
+    duplicate checks within one file. Exact, with bounded memory: past `limit` keys in memory
+    they move to a private temporary SQLite file (deleted when closed or collected)."""
+
+    def __init__(self, limit: int = 200_000) -> None:
+        self.limit = limit
+        self.memory: dict[str, dict[str, int]] = {}
+        self.size = 0
+        self.db: Any = None
+
+    def get(self, kind: str, key: str) -> int | None:
+        found = self.memory.get(kind, {}).get(key)
+        if found is None and self.db is not None:
+            row = self.db.execute(
+                "SELECT line FROM seen WHERE kind = ? AND key = ?", (kind, key)
+            ).fetchone()
+            found = None if row is None else row[0]
+        return found
+
+    def add(self, kind: str, key: str, line: int) -> None:
+        self.memory.setdefault(kind, {})[key] = line
+        self.size += 1
+        if self.size >= self.limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        import sqlite3
+
+        if self.db is None:
+            self.db = sqlite3.connect("")  # "" = a private temporary file, gone on close
+            self.db.execute(
+                "CREATE TABLE seen (kind TEXT, key TEXT, line INTEGER, PRIMARY KEY (kind, key))"
+                " WITHOUT ROWID"
+            )
+        with self.db:
+            for kind, keys in self.memory.items():
+                self.db.executemany(
+                    "INSERT OR IGNORE INTO seen VALUES (?, ?, ?)",
+                    ((kind, key, line) for key, line in keys.items()),
+                )
+        self.memory = {}
+        self.size = 0
+
+    def close(self) -> None:
+        if self.db is not None:
+            self.db.close()
+            self.db = None
+
+
+class Spool:
+    """An append-only sequence kept in memory up to `limit` items, then spilled in pickled
+    batches to an anonymous temporary file (deleted on close): a file of any size is read
+    with bounded memory. Iterate it as often as needed; `len()` counts every item."""
+
+    def __init__(self, limit: int = 5000, wrap: Callable[[Any], Any] | None = None) -> None:
+        self.limit = limit
+        self.wrap = wrap  # applied to each item by iteration (not by `batches`)
+        self.items: list[Any] = []
+        self.count = 0
+        self.file: Any = None
+
+    def append(self, item: Any) -> None:
+        self.items.append(item)
+        self.count += 1
+        if len(self.items) >= self.limit:
+            self._spill()
+
+    def _spill(self) -> None:
+        import pickle
+        import tempfile
+
+        if self.file is None:
+            self.file = tempfile.TemporaryFile()  # noqa: SIM115 - closed by close()
+        self.file.seek(0, 2)
+        pickle.dump(self.items, self.file, protocol=pickle.HIGHEST_PROTOCOL)
+        self.items = []
+
+    def batches(self) -> Iterator[list[Any]]:
+        """The items in order, a batch (list) at a time."""
+        if self.file is not None:
+            import pickle
+
+            self.file.flush()
+            self.file.seek(0)
+            end = self.file.seek(0, 2)
+            self.file.seek(0)
+            while self.file.tell() < end:
+                yield pickle.load(self.file)  # noqa: S301 - our own temporary file
+        if self.items:
+            yield self.items
+
+    def __iter__(self) -> Iterator[Any]:
+        wrap = self.wrap
+        for batch in self.batches():
+            if wrap is None:
+                yield from batch
+            else:
+                yield from map(wrap, batch)
+
+    def __len__(self) -> int:
+        return self.count
+
+    def __bool__(self) -> bool:
+        return self.count > 0
+
+    def close(self) -> None:
+        if self.file is not None:
+            self.file.close()
+            self.file = None
+        self.items = []
 
 
 @dataclass
 class Parsed:
-    """The parse/validate phase's result: nothing has been written yet."""
+    """The parse/validate phase's result: nothing has been written yet.
+
+    `good` holds `Row`s with `.line` and `.clean` (their cells are not kept), `bad` the
+    rejected `(Row, RowError)` pairs with their cells (for the reject file); both are
+    `Spool`s (`good.batches()` gives the plain `(line, cells, clean)` tuples, faster to
+    store). `errors` are the first MAX_LISTED_ERRORS errors (there are `len(bad)`)."""
 
     path: str
     sha256: str
@@ -167,12 +303,13 @@ class Parsed:
     header: list[str]
     mapping: dict[str, str]  # column -> field
     unknown_columns: list[str]
-    good: list[Row]
-    bad: list[tuple[Row, RowError]]
+    good: Spool
+    bad: Spool
+    errors: list[RowError] = field(default_factory=list)
 
-    @property
-    def errors(self) -> list[RowError]:
-        return [error for _, error in self.bad]
+    def close(self) -> None:
+        self.good.close()
+        self.bad.close()
 
 
 @dataclass
@@ -204,21 +341,25 @@ class ImportResult:
 class ImportRejected(InvalidData):
     """All-or-nothing import refused: the message lists the first errors."""
 
-    def __init__(self, file: str, errors: list[RowError], dry_run: bool = False) -> None:
+    def __init__(
+        self, file: str, errors: list[RowError], dry_run: bool = False, count: int | None = None
+    ) -> None:
         self.errors = errors
-        rows = "row" if len(errors) == 1 else "rows"
+        count = len(errors) if count is None else count
+        rows = "row" if count == 1 else "rows"
         what = "dry run" if dry_run else "nothing imported"
         super().__init__(
-            f"{len(errors)} invalid {rows} in {file}; {what} "
-            f"(fix them, or use --skip-invalid to import the rest):\n{listed(errors)}"
+            f"{count} invalid {rows} in {file}; {what} "
+            f"(fix them, or use --skip-invalid to import the rest):\n{listed(errors, count)}"
         )
 
 
-def listed(errors: list[RowError]) -> str:
-    """The first MAX_LISTED_ERRORS errors, one indented line each, then how many more."""
-    shown = "\n".join(f"  {e}" for e in errors[:MAX_LISTED_ERRORS])
-    more = len(errors) - MAX_LISTED_ERRORS
-    return shown + (f"\n  and {more} more" if more > 0 else "")
+def listed(errors: list[RowError], count: int | None = None) -> str:
+    """The first MAX_LISTED_ERRORS errors, one indented line each, then how many more
+    (`count` errors in all; by default len(errors))."""
+    lines = "\n".join(f"  {e}" for e in errors[:MAX_LISTED_ERRORS])
+    more = (len(errors) if count is None else count) - MAX_LISTED_ERRORS
+    return lines + (f"\n  and {more} more" if more > 0 else "")
 
 
 class RowInvalid(InvalidData):

@@ -125,12 +125,19 @@ def create_accounts(conn: Connection, names: dict[str, str], now: dt.datetime) -
     return account_ids_by_key(conn, list(names))
 
 
-def batch_ids(conn: Connection, table: Any, batch: int | None, count: int, noun: str) -> list[int]:
-    """The ids of the rows one executemany just inserted for import `batch`, in row order.
+def batch_ids(
+    conn: Connection, table: Any, batch: int | None, count: int, noun: str, after: int = 0
+) -> list[int]:
+    """The ids of the rows one executemany just inserted for import `batch`, in row order
+    (those above `after`: the last id of the previous slice of a batched insert).
 
     Rows of one executemany get increasing ids in insertion order on both backends.
     """
-    query = sa.select(table.c.id).where(table.c.import_batch_id == batch).order_by(table.c.id)
+    query = (
+        sa.select(table.c.id)
+        .where(table.c.import_batch_id == batch, table.c.id > after)
+        .order_by(table.c.id)
+    )
     ids = list(conn.execute(query).scalars())
     if len(ids) != count:  # pragma: no cover - guarded by the batch id
         raise InvalidData(f"import: could not read back the new {noun} ids; nothing imported")

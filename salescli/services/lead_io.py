@@ -26,7 +26,8 @@ from salescli.text import fold, fold_case, phone_key, search_text
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-TAG_MAX = MAX_LENGTH["tag"]  # the field lengths are those of `lead add/edit`
+TAG_MAX = MAX_LENGTH["tag"]
+SCORE_CACHE = 50_000  # the field lengths are those of `lead add/edit`
 
 FIELDS = (
     FieldSpec(
@@ -119,6 +120,15 @@ def _prepare(ctx: ImportContext) -> None:
     conn = ctx.conn
     assert conn is not None
     load_reps(ctx)
+    ctx.state["rules"] = scoring.load_rules(conn)
+    # Every tag keeps the spelling it was first typed with (in the database, else in the file).
+    ctx.state["tag_labels"] = dict(
+        conn.execute(
+            sa.select(LEADTAG.c.tag, sa.func.min(LEADTAG.c.label)).group_by(LEADTAG.c.tag)
+        ).all()
+    )
+    if ctx.recheck:
+        return  # the existing keys are checked again by _insert, slice by slice
     emails: dict[str, str] = {}
     phones: dict[str, str] = {}
     externals: dict[str, str] = {}
@@ -134,13 +144,6 @@ def _prepare(ctx: ImportContext) -> None:
         if external:
             externals.setdefault(external, where)
     ctx.state["keys"] = {"email": emails, "phone": phones, "external_id": externals}
-    ctx.state["rules"] = scoring.load_rules(conn)
-    # Every tag keeps the spelling it was first typed with (in the database, else in the file).
-    ctx.state["tag_labels"] = dict(
-        conn.execute(
-            sa.select(LEADTAG.c.tag, sa.func.min(LEADTAG.c.label)).group_by(LEADTAG.c.tag)
-        ).all()
-    )
 
 
 def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
@@ -167,7 +170,9 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
         raise invalid("phone", values["phone"], "has no digits (e.g. +49 30 1234567)")
     external = values["external_id"]
     keys = ctx.state["keys"]
-    seen = ctx.state.setdefault("seen", {"email": {}, "phone": {}, "external_id": {}})
+    seen = ctx.state.get("seen")
+    if seen is None:
+        seen = ctx.state["seen"] = csvio.SeenKeys()
     line = ctx.line
     for kind, key, shown in (
         ("email", email_key, email),
@@ -176,13 +181,16 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     ):
         if key is None:
             continue
-        other = keys[kind].get(key) or seen[kind].get(key)
+        other = keys[kind].get(key)
+        if other is None:
+            first = seen.get(kind, key)
+            other = None if first is None else f"line {first}"
         if other is not None:
             label = "external id" if kind == "external_id" else kind
             raise InvalidData(f"duplicate of {other} ({label} {shown})")
     for kind, key in (("email", email_key), ("phone", phone), ("external_id", external)):
         if key is not None:
-            seen[kind][key] = f"line {line}"
+            seen.add(kind, key, line)
     now = ctx.now
     created = values["created_at"] or now
     status = values["status"] or "new"
@@ -226,68 +234,145 @@ def _score(row: dict[str, Any], tags: list[str], ctx: ImportContext) -> int:
     )
     cache = ctx.state.setdefault("scores", {})
     score = cache.get(key)
+    if score is None and len(cache) >= SCORE_CACHE:
+        cache.clear()  # distinct dates on every row: keep memory bounded
     if score is None:
         score = cache[key] = scoring.score_value(row, tags, ctx.now, ctx.state["rules"])
     return score
 
 
-def _insert(rows: list[dict[str, Any]], ctx: ImportContext) -> None:
-    conn = ctx.conn
-    assert conn is not None
-    dialect = conn.dialect.name
-    batch = ctx.batch_id
-    now_stored = csvio.storage_instant(ctx.now, dialect)
-    stored: dict[Any, Any] = {None: None}  # instants repeat (imports often share created_at)
+# The `lead` columns an import writes, in the order `_pack` puts them (import_batch_id last).
+COLUMNS = (
+    "name",
+    "email",
+    "email_key",
+    "phone",
+    "phone_key",
+    "company",
+    "title",
+    "source",
+    "status",
+    "status_reason",
+    "territory",
+    "owner_id",
+    "external_id",
+    "notes",
+    "search_text",
+    "forgotten",
+    "score",
+    "created_at",
+    "updated_at",
+    "last_contact_at",
+)
+_OWNER, _EMAIL_KEY, _PHONE_KEY, _EXTERNAL = (
+    COLUMNS.index(name) for name in ("owner_id", "email_key", "phone_key", "external_id")
+)
+_INSTANTS = 50_000  # distinct instants converted and remembered at most
+
+
+def _pack(row: dict[str, Any], ctx: ImportContext) -> tuple[tuple[Any, ...], tuple[str, ...]]:
+    """A clean row as the write needs it, made outside the write lock: the `lead` values in
+    storage form (COLUMNS order) and the tags. Compact: this is what waits on disk."""
+    state = ctx.state
+    stored = state.get("instants")
+    if stored is None or len(stored) >= _INSTANTS:
+        now_stored = csvio.storage_instant(ctx.now, ctx.dialect)
+        stored = state["instants"] = {None: None, ctx.now: now_stored}
+        state["now_stored"] = now_stored
 
     def instant(value: Any) -> Any:
-        if value is None:
-            return None
-        if value is ctx.now:  # rows without their own date share "now": skip the hashing
-            return now_stored
         found = stored.get(value, stored)
         if found is stored:
-            found = stored[value] = csvio.storage_instant(value, dialect)
+            found = stored[value] = csvio.storage_instant(value, ctx.dialect)
         return found
 
-    payload = []
-    for row in rows:
-        record = dict(row)
-        del record["tags"]
-        record["import_batch_id"] = batch
-        record["created_at"] = instant(row["created_at"])
-        record["updated_at"] = now_stored
-        record["last_contact_at"] = instant(row["last_contact_at"])
-        payload.append(record)
-    csvio.bulk_insert(conn, LEAD, payload)
-    needs_ids = any(row["tags"] or row["owner_id"] is not None for row in rows)
+    values = (
+        row["name"],
+        row["email"],
+        row["email_key"],
+        row["phone"],
+        row["phone_key"],
+        row["company"],
+        row["title"],
+        row["source"],
+        row["status"],
+        row["status_reason"],
+        row["territory"],
+        row["owner_id"],
+        row["external_id"],
+        row["notes"],
+        row["search_text"],
+        False,
+        row["score"],
+        instant(row["created_at"]),
+        state["now_stored"],
+        instant(row["last_contact_at"]),
+    )
+    return values, tuple(row["tags"])
+
+
+def _insert(rows: list[tuple[tuple[Any, ...], tuple[str, ...]]], ctx: ImportContext) -> None:
+    """Write one slice of packed rows (`_pack`), after checking their keys again."""
+    conn = ctx.conn
+    assert conn is not None
+    batch = ctx.batch_id
+    now_stored = csvio.storage_instant(ctx.now, conn.dialect.name)
+    values = [row[0] for row in rows]
+    _recheck_duplicates(conn, values, ctx.lines)
+    csvio.bulk_insert_values(
+        conn, LEAD, (*COLUMNS, "import_batch_id"), [(*v, batch) for v in values]
+    )
+    needs_ids = any(row[1] or row[0][_OWNER] is not None for row in rows)
     if not needs_ids:
         return
-    ids = batch_ids(conn, LEAD, batch, len(rows), "lead")
+    ids = batch_ids(conn, LEAD, batch, len(rows), "lead", after=ctx.state.get("last_id", 0))
+    ctx.state["last_id"] = ids[-1]
     labels = ctx.state["tag_labels"]
-    tags = [
-        {"lead_id": i, "tag": t, "label": labels[t]}
-        for i, row in zip(ids, rows, strict=True)
-        for t in row["tags"]
-    ]
+    tags = [(i, t, labels[t]) for i, row in zip(ids, rows, strict=True) for t in row[1]]
     if tags:
-        csvio.bulk_insert(conn, LEADTAG, tags)
+        csvio.bulk_insert_values(conn, LEADTAG, ("lead_id", "tag", "label"), tags)
     reason = f"import batch {batch}"
     who = ctx.state.get("assigned_by")
     assignments = [
-        {
-            "lead_id": i,
-            "rep_id": row["owner_id"],
-            "previous_rep_id": None,
-            "strategy": "import",
-            "reason": reason,
-            "assigned_by": who,
-            "assigned_at": now_stored,
-        }
+        (i, row[0][_OWNER], None, "import", reason, who, now_stored)
         for i, row in zip(ids, rows, strict=True)
-        if row["owner_id"] is not None
+        if row[0][_OWNER] is not None
     ]
     if assignments:
-        csvio.bulk_insert(conn, LEADASSIGNMENT, assignments)
+        keys = ("lead_id", "rep_id", "previous_rep_id", "strategy", "reason", "assigned_by")
+        csvio.bulk_insert_values(conn, LEADASSIGNMENT, (*keys, "assigned_at"), assignments)
+
+
+def _recheck_duplicates(conn: Connection, rows: list[tuple[Any, ...]], lines: list[int]) -> None:
+    """Under the write lock: none of these rows' keys may belong to a lead that was added or
+    edited after the file was validated (outside the lock). Nothing is written if one does.
+
+    One indexed look-up per key column and slice, in plain driver SQL (the column names come
+    from the fixed list below; the keys are bound parameters)."""
+    sqlite = conn.dialect.name == "sqlite"
+    for kind, key, index in (
+        ("email", "email_key", _EMAIL_KEY),
+        ("phone", "phone_key", _PHONE_KEY),
+        ("external id", "external_id", _EXTERNAL),
+    ):
+        wanted = {row[index]: line for row, line in zip(rows, lines, strict=True) if row[index]}
+        if not wanted:
+            continue
+        keys = list(wanted)
+        if sqlite:
+            marks = ",".join("?" * len(keys))
+            sql = f"SELECT id, {key} FROM lead WHERE {key} IN ({marks}) AND forgotten = 0"  # noqa: S608
+            params: Any = tuple(keys)
+        else:
+            sql = f"SELECT id, {key} FROM lead WHERE {key} = ANY(%s) AND forgotten = false"  # noqa: S608
+            params = (keys,)
+        found = conn.exec_driver_sql(sql, params).first()
+        if found is not None:
+            raise InvalidData(
+                f"line {wanted[found[1]]}: duplicate of lead {found[0]} ({kind} {found[1]}), "
+                "which was saved while the file was being validated; nothing imported "
+                "(run the import again)"
+            )
 
 
 ENTITY = csvio.Entity(
@@ -297,6 +382,9 @@ ENTITY = csvio.Entity(
     insert=_insert,
     prepare=_prepare,
     ignored=IGNORED,
+    pack=_pack,
+    batched=True,
+    volatile=("keys",),
 )
 
 

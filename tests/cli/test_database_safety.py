@@ -404,7 +404,9 @@ def test_a_nul_byte_in_an_import_cell_never_echoes_the_rows(cli, tmp_path):
     source.write_text("name,email,phone\n" + rows + "Nul\x00Name,nul@example.com,\n")
     result = cli("lead", "import", str(source))
     assert result.code == 1
-    assert result.err.count("\n") == 1, result.err
+    # Refused as an invalid row before any SQL runs: the refusal and the row, nothing else.
+    assert result.err.count("\n") == 2, result.err
+    assert "\n  line 12: column 'name': contains the control character \\x00 (at" in result.err
     for leak in ("INSERT", "Person 3", "p3@example.com", "[SQL", "internal error"):
         assert leak not in result.err
     assert cli.sql("SELECT count(*) FROM lead") == [(0,)]

@@ -93,7 +93,7 @@ def test_every_kind_through_a_file(tmp_path):
         null_values=("N/A",),
         value_maps={"stage": {"engaging": "qualification"}},
     )
-    assert parsed.delimiter == ";" and parsed.bad == [] and parsed.unknown_columns == []
+    assert parsed.delimiter == ";" and list(parsed.bad) == [] and parsed.unknown_columns == []
     assert parsed.mapping == {
         "Deal Name": "title",
         "Amount": "amount",
