@@ -271,6 +271,21 @@ def test_tags_keep_the_spelling_first_typed(cli):
     assert cli.json("lead", "untag", "1", "grösse")["tags"] == ["VIP"]
 
 
+def test_imported_tags_keep_the_spelling_first_typed(cli, tmp_path):
+    cli.ok("lead", "add", "Ana", "--tag", "Größe")
+    path = tmp_path / "leads.csv"
+    path.write_text('name,tags\nBo,"GROSSE,Key Account"\nCy,key account\n', encoding="utf-8")
+    cli.ok("lead", "import", str(path))
+    assert cli.sql(
+        "SELECT l.name, t.tag, t.label FROM leadtag t JOIN lead l ON l.id = t.lead_id ORDER BY l.id, t.tag"
+    ) == [
+        ("Ana", "grosse", "Größe"),
+        ("Bo", "grosse", "Größe"),
+        ("Bo", "key account", "Key Account"),
+        ("Cy", "key account", "Key Account"),
+    ]
+
+
 def test_contact_add_refuses_a_duplicate_email(cli):
     cli.ok("contact", "add", "Ana Souza", "--email", "ana@example.com")
     again = cli("contact", "add", "Ana S.", "--email", "ANA@example.com")
