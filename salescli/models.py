@@ -240,6 +240,9 @@ class StageChange(SQLModel, table=True):
     probability: int
     changed_at: dt.datetime = Field(sa_type=UTCDateTime, index=True)
     changed_by: str | None = Field(default=None, max_length=200)
+    # The deal's amount when it entered the stage (the account timeline shows it).
+    amount_minor: int | None = Field(default=None, sa_type=sa.BigInteger)
+    currency: str | None = Field(default=None, max_length=3)
 
 
 class CurrencyRate(SQLModel, table=True):

@@ -206,4 +206,6 @@ STAGECHANGE = sa.table(
     sa.column("probability", sa.Integer),
     sa.column("changed_at"),
     sa.column("changed_by", sa.String),
+    sa.column("amount_minor", sa.BigInteger),
+    sa.column("currency", sa.String),
 )

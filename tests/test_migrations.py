@@ -48,3 +48,41 @@ def test_default_pipeline(cli):
         ("won", 100, "closed", "won"),
         ("lost", 0, "omitted", "lost"),
     ]
+
+
+def test_0004_gives_old_stage_history_the_deals_amount(tmp_path):
+    """Rows written before 0004 take the deal's current amount; new rows record their own."""
+    import sqlite3
+
+    from alembic import command
+    from alembic.config import Config
+
+    from salescli import db
+
+    path = tmp_path / "old.db"
+    url = f"sqlite:///{path}"
+    config = Config()
+    config.set_main_option("script_location", "salescli:migrations")
+    config.set_main_option("sqlalchemy.url", url)
+    command.upgrade(config, "0003")
+    conn = sqlite3.connect(path)
+    conn.execute(
+        "INSERT INTO deal (id, title, currency, amount_minor, stage_id, probability, "
+        "probability_override, forecast_category, category_override, deal_type, search_text, "
+        "created_at, updated_at, stage_entered_at) VALUES (1, 'A', 'EUR', 12345, 1, 10, 0, "
+        "'pipeline', 0, 'new', 'a', '2026-11-01 00:00:00', '2026-11-01 00:00:00', "
+        "'2026-11-01 00:00:00')"
+    )
+    conn.execute(
+        "INSERT INTO stagechange (deal_id, to_stage_id, probability, changed_at) "
+        "VALUES (1, 1, 10, '2026-11-01 00:00:00')"
+    )
+    conn.commit()
+    conn.close()
+    command.upgrade(config, "head")
+    db._ENGINES.clear()
+    conn = sqlite3.connect(path)
+    assert conn.execute("SELECT amount_minor, currency FROM stagechange").fetchall() == [
+        (12345, "EUR")
+    ]
+    conn.close()

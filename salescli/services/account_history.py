@@ -114,8 +114,18 @@ def timeline(
         return stages[stage_id].name if stage_id in stages else "?"
 
     by_id = {d.id: d for d in deals}
+    created = {c.deal_id: c for c in reversed(changes)}
+    created.update({c.deal_id: c for c in changes if c.from_stage_id is None})
+
+    def amount_then(change: Any, deal: Any) -> str:
+        """The amount an event had: recorded with the change (rows of a demo or written
+        before revision 0004 may lack it: then the deal's amount)."""
+        if change is not None and change.currency is not None:
+            return format_money(change.amount_minor, change.currency) or "amount unknown"
+        return format_money(deal.amount_minor, deal.currency) or "amount unknown"
+
     for deal in deals:
-        amount = format_money(deal.amount_minor, deal.currency) or "amount unknown"
+        amount = amount_then(created.get(deal.id), deal)
         stage = stage_name(first_stage.get(deal.id, deal.stage_id))
         what = f"{deal.title} ({amount}, {stage})"
         add(deal.created_at, "deal created", what, f"deal {deal.id}", deal.id)
@@ -128,8 +138,12 @@ def timeline(
         what = (
             f"{deal.title}: {stage_name(change.from_stage_id)} → {stage_name(change.to_stage_id)}"
         )
-        if kind == "deal lost" and deal.lost_reason_id in reasons:
-            what += f" (reason: {reasons[deal.lost_reason_id]})"
+        if kind != "stage change":
+            # Won or lost at the amount the deal had then (its amount today may differ).
+            detail = [amount_then(change, deal)]
+            if kind == "deal lost" and deal.lost_reason_id in reasons:
+                detail.append(f"reason: {reasons[deal.lost_reason_id]}")
+            what += f" ({', '.join(detail)})"
         add(change.changed_at, kind, what, f"deal {deal.id}", change.id)
 
     def on_history(model: Any) -> Any:

@@ -411,6 +411,8 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext, report: dict) -> Non
                 "probability": probability,
                 "changed_at": changed_at,
                 "changed_by": by,
+                "amount_minor": row["amount_minor"],
+                "currency": row["currency"],
             }
             for from_id, to_id, probability, changed_at in moves
         ]

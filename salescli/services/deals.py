@@ -151,6 +151,8 @@ def record_change(
             probability=deal.probability,
             changed_at=utc(now),
             changed_by=actor,
+            amount_minor=deal.amount_minor,
+            currency=deal.currency,
         )
     )
 

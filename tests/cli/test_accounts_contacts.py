@@ -222,6 +222,8 @@ def test_account_show_history_in_time_order(cli):
     _insert_task(cli, title="Chase the proposal", deal_id=deal, created_at="2026-11-11T08:00:00+00:00", due_at="2026-11-13T09:00:00+00:00", done_at="2026-11-12T16:00:00+00:00")  # fmt: skip
     second = at("2026-11-12T09:00:00+00:00", "deal", "add", "Acme – support", "--account", "Acme GmbH", "--amount", "5000")  # fmt: skip
     at("2026-11-16T09:00:00+00:00", "deal", "lose", second, "--reason", "price")
+    # The deal grows before it is won: each event shows the amount it had then.
+    at("2026-11-18T09:00:00+00:00", "deal", "edit", str(deal), "--amount", "30000")
     at("2026-11-20T09:00:00+00:00", "deal", "win", str(deal))
     # Someone else's history stays out.
     other = at("2026-11-04T09:00:00+00:00", "account", "add", "Beta")
@@ -249,14 +251,14 @@ def test_account_show_history_in_time_order(cli):
     assert whats[1] == "First call [reached] by Ana Souza"
     assert whats[3] == "Acme GmbH – Jürgen Groß (24,000.00 USD, qualification)"
     assert whats[5] == "Acme GmbH – Jürgen Groß: qualification → proposal"
-    assert whats[12] == "Acme – support: prospecting → lost (reason: price)"
-    assert whats[13] == "Acme GmbH – Jürgen Groß: proposal → won"
+    assert whats[12] == "Acme – support: prospecting → lost (5,000.00 USD, reason: price)"
+    assert whats[13] == "Acme GmbH – Jürgen Groß: proposal → won (30,000.00 USD)"
     assert [c["id"] for c in shown["contacts"]] == [contact]
     assert [(d["id"], d["stage"], d["amount"]) for d in shown["deals"]] == [
-        (deal, "won", 24000),
+        (deal, "won", 30000),
         (int(second), "lost", 5000),
     ]
-    assert (shown["open_deals"], shown["won_deals"], shown["won_amount"]) == (0, 1, 24000)
+    assert (shown["open_deals"], shown["won_deals"], shown["won_amount"]) == (0, 1, 30000)
     assert shown["customer"] is True
     assert shown["last_contact_at"] == "2026-11-10T14:00:00+00:00"
     plain = cli.ok("account", "show", "Acme GmbH").out
@@ -265,7 +267,7 @@ def test_account_show_history_in_time_order(cli):
     assert cli.sql(
         "SELECT s.kind, count(*), sum(d.amount_minor) FROM deal d JOIN stage s ON s.id = d.stage_id "
         "WHERE d.account_id = :a GROUP BY s.kind ORDER BY s.kind", a=acme
-    ) == [("lost", 1, 500000), ("won", 1, 2400000)]  # fmt: skip
+    ) == [("lost", 1, 500000), ("won", 1, 3000000)]  # fmt: skip
 
 
 def test_account_list_counts_and_customers(cli):

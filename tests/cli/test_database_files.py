@@ -352,7 +352,7 @@ def test_db_check_reports_a_damaged_page_line_by_line(cli, filled):
         handle.write(b"\x00" * 1000)
     code, report, _ = _check(cli, filled)
     assert code == 1
-    assert report["ok"] is False and report["revision"] == "0003"
+    assert report["ok"] is False and report["revision"] == "0004"
     assert report["problems"][0].startswith("integrity: On tree page 151 ")
     assert all(p.startswith("integrity: ") and "\n" not in p for p in report["problems"])
 

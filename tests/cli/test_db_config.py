@@ -26,7 +26,7 @@ def test_config_roundtrip(cli):
 
 def test_db_check_ok(cli):
     result = cli.json("db", "check")
-    assert result["ok"] is True and result["problems"] == [] and result["revision"] == "0003"
+    assert result["ok"] is True and result["problems"] == [] and result["revision"] == "0004"
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

@@ -100,7 +100,7 @@ def test_sqlite_file_is_in_wal_mode(cli, db_url):
 
 def test_db_migrate_on_a_current_database(cli):
     result = cli.json("db", "migrate")
-    assert result["from_revision"] == "0003" and result["revision"] == "0003"
+    assert result["from_revision"] == "0004" and result["revision"] == "0004"
     assert result["backup"] is None
 
 
