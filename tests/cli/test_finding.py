@@ -10,6 +10,8 @@ from pathlib import Path
 
 import pytest
 
+from salescli.migrations import HEAD
+
 
 def _write(path: Path, header: str, rows: list[str]) -> str:
     path.write_text(header + "\n" + "\n".join(rows) + "\n", encoding="utf-8")
@@ -201,7 +203,7 @@ def test_migration_0003_refolds_every_stored_key(cli):
     _at_0002(cli)
     _seed_old_keys(cli)
     assert cli.json("rep", "show", "jurgen gross")["name"] == "Jürgen Groß"  # migrates on open
-    assert cli.sql("SELECT version_num FROM alembic_version") == [("0003",)]
+    assert cli.sql("SELECT version_num FROM alembic_version") == [(HEAD,)]
     assert cli.sql("SELECT name_key, skills FROM rep") == [("jurgen gross", "deutsch,grosse")]
     assert cli.sql("SELECT name_key, search_text FROM account") == [
         ("isik tekstil", "isik tekstil")
@@ -251,7 +253,7 @@ def test_migration_0003_refuses_names_that_would_collide(cli):
 
     db._CHECKED.clear()
     assert [r["name"] for r in cli.json("rep", "list")] == ["Jürgen Groß", "Jurgen Gross (Bonn)"]
-    assert cli.sql("SELECT version_num FROM alembic_version") == [("0003",)]
+    assert cli.sql("SELECT version_num FROM alembic_version") == [(HEAD,)]
 
 
 # --- tags and duplicates -------------------------------------------------------------------
