@@ -91,7 +91,7 @@ def similar_warnings(session: Session, lead: Lead, exclude: int | None = None) -
 
 # An import compares its new leads with every lead (rapidfuzz cdist); past this many
 # comparisons it says to run `lead duplicates` instead of making the import slow.
-IMPORT_COMPARISONS = 50_000_000
+IMPORT_COMPARISONS = 20_000_000
 IMPORT_PAIRS_SHOWN = 10
 
 
@@ -107,22 +107,26 @@ def import_warnings(
 
     from salescli.tables import LEAD
 
+    alive = LEAD.c.forgotten.is_(False)
+    count = sa.select(sa.func.count()).select_from(LEAD).where(alive)
+    total = conn.execute(count).scalar_one()
+    added = conn.execute(count.where(LEAD.c.import_batch_id == batch_id)).scalar_one()
+    if not added:
+        return []
+    if added * total > IMPORT_COMPARISONS:
+        return [
+            f"{added} leads imported into {total}: the near-identical name + company check "
+            "was skipped for an import this large (run: salescli lead duplicates)"
+        ]
     query = (
         sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company, LEAD.c.import_batch_id)
-        .where(LEAD.c.forgotten.is_(False))
+        .where(alive)
         .order_by(LEAD.c.id)
     )
     rows = conn.execute(query).all()
     keys = [fuzzy_key(row.name, row.company) for row in rows]
     ids = [row.id for row in rows]
     new = [i for i, row in enumerate(rows) if row.import_batch_id == batch_id]
-    if not new:
-        return []
-    if len(new) * len(rows) > IMPORT_COMPARISONS:
-        return [
-            f"{len(new)} leads imported into {len(rows)}: the near-identical name + company "
-            "check was skipped for an import this large (run: salescli lead duplicates)"
-        ]
     fresh = set(new)
     pairs: list[tuple[int, int, float]] = []
     chunk = 1000
