@@ -178,3 +178,20 @@ def test_a_lead_import_warns_of_near_identical_name_and_company(cli, tmp_path):
         f"Imported 3 leads from {path} (batch 1).\n"
     )
     assert cli.sql("SELECT count(*) FROM lead") == [(4,)]
+
+
+def test_a_contact_names_its_account_by_external_id(cli, tmp_path):
+    accounts = write(tmp_path / "accounts.csv", "Id,Name\n001A,Edge Communications\n")
+    cli.ok("account", "import", accounts, "--map", "Id=external_id")
+    path = write(tmp_path / "contacts.csv", "Name,AccountId\nRose Gonzalez,001A\nSean,001Z\n")
+    result = cli("contact", "import", path, "--map", "AccountId=account_external_id")
+    assert result.code == 1
+    assert result.err.splitlines()[-1] == (
+        "  line 3: account_external_id '001Z' is the external id of no account (import the "
+        "accounts first, e.g. salescli account import Account.csv --map Id=external_id)"
+    )
+    good = write(tmp_path / "good.csv", "Name,AccountId\nRose Gonzalez,001A\n")
+    cli.ok("contact", "import", good, "--map", "AccountId=account_external_id")
+    assert cli.sql(
+        "SELECT c.name, a.name FROM contact c JOIN account a ON a.id = c.account_id"
+    ) == [("Rose Gonzalez", "Edge Communications")]
