@@ -426,10 +426,7 @@ def converter(spec: FieldSpec, options: ImportOptions) -> Callable[[str, dict], 
     if kind == "int":
 
         def int_value(value: str, row: dict) -> Any:
-            if options.decimal_comma:
-                text = value.replace(".", "").replace("_", "").replace(",", ".")
-            else:
-                text = value.replace(",", "").replace("_", "")
+            text = value.replace(",", "").replace("_", "")
             try:
                 return int(text)
             except ValueError:
