@@ -230,7 +230,8 @@ io.register_import(
     note="salescli.services.io_common:accounts_message",
     help="""Import contacts from a CSV file (all-or-nothing unless --skip-invalid).
 
-    Fields: name (required), email, phone, title, account (created when new), owner,
+    Fields: name (required), email, phone, title, account (created when new),
+    account_external_id (an existing account's external id), owner,
     external_id, created_at, last_contact_at.
 
     Example: salescli contact import people.csv --map "Company=account"

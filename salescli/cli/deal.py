@@ -415,7 +415,8 @@ io.register_import(
     note="salescli.services.io_common:accounts_message",
     help="""Import deals from a CSV file (all-or-nothing unless --skip-invalid).
 
-    Fields: title, amount, currency, account (created when new), contact, owner, stage,
+    Fields: title, amount, currency, account (created when new),
+    account_external_id (an existing account's external id), contact, owner, stage,
     product, close_date, created_at, source, type, probability, forecast_category,
     external_id, lost_reason, lost_note. Closed deals get their stage history.
 

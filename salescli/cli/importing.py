@@ -133,6 +133,7 @@ def register_import(
     *,
     help: str,
     note: str | None = None,
+    warnings: str | None = None,
     omit: tuple[str, ...] = (),
 ) -> None:
     """Define `import` on `app` with the shared flags (minus `omit`) and `help` as its help.
@@ -140,6 +141,7 @@ def register_import(
     `entity` is "module:attr" of the `csvio.Entity`; with `note` ("module:function") the attr
     is a function `(report: dict) -> Entity` and, after the import (also when rows were
     rejected), `note(report)` gives a line for stderr ("Created 2 accounts named in ...").
+    `warnings` ("module:function"), `(conn, batch_id) -> list[str]`, runs after the write.
     """
 
     def import_command(
@@ -164,6 +166,8 @@ def register_import(
             skip_invalid=skip_invalid, reject_file=reject_file, dry_run=dry_run, again=again,
             owner=owner,
         )  # fmt: skip
+        if warnings is not None:
+            flags["warnings"] = _load(warnings)
         if note is None:
             run_import(ctx, _load(entity), file, **flags)
             return
@@ -272,12 +276,20 @@ def import_options(
     )
 
 
-def run_import(ctx: typer.Context, entity: Entity, file: str, **flags: Any) -> ImportResult:
+def run_import(
+    ctx: typer.Context,
+    entity: Entity,
+    file: str,
+    *,
+    warnings: Callable[[Connection, int], list[str]] | None = None,
+    **flags: Any,
+) -> ImportResult:
     """Parse the flags, run the import in one write transaction, report, exit 1 on rejects.
 
     `flags` are the shared option values by parameter name (map_, map_value, null_value,
     date_format, decimal_comma, delimiter, encoding, skip_invalid, reject_file, dry_run,
-    again, owner).
+    again, owner). `warnings(conn, batch_id)`, when given, is read after a write and its
+    lines are printed on stderr (`lead import`: near-identical leads).
     """
     from salescli import render
     from salescli.services import csvio
@@ -285,21 +297,24 @@ def run_import(ctx: typer.Context, entity: Entity, file: str, **flags: Any) -> I
     options = import_options(ctx, **flags)
     st = state(ctx)
     now = st.now
-    with _progress(f"Importing {entity.label}") as progress:
-        result = csvio.run_import(
-            lambda write: st.connection(write=write),
-            file,
-            entity,
-            options,
-            now=now,
-            progress=progress,
-        )
-    if result.unknown_columns:
-        names = ", ".join(result.unknown_columns)
-        render.message(
-            f"Ignored {len(result.unknown_columns)} column(s) that match no {entity.name} field: "
-            f"{names} (use --map COLUMN=FIELD to import one)"
-        )
+    try:
+        with _progress(f"Importing {entity.label}") as progress:
+            result = csvio.run_import(
+                lambda write: st.connection(write=write),
+                file,
+                entity,
+                options,
+                now=now,
+                progress=progress,
+            )
+    except csvio.ImportRejected as exc:
+        _ignored_notice(entity, exc.unknown_columns)  # the next round needs it too
+        raise
+    _ignored_notice(entity, result.unknown_columns)
+    if warnings is not None and result.batch_id is not None:
+        with st.connection() as conn:
+            for line in warnings(conn, result.batch_id):
+                render.message(f"Warning: {line}")
     label = entity.label
     if result.dry_run:
         text = f"Dry run: {result.imported} {label} would be imported"
@@ -321,6 +336,34 @@ def run_import(ctx: typer.Context, entity: Entity, file: str, **flags: Any) -> I
         return result
     render.message(f"Imported {result.imported} {label} from {file} (batch {result.batch_id}).")
     return result
+
+
+def _ignored_notice(entity: Entity, columns: list[str]) -> None:
+    """One line naming the columns that match no field, with a `--map` hint for id columns
+    (`Id` -> external_id, `AccountId` -> account_external_id, when the entity has them)."""
+    from salescli import render
+    from salescli.services.csvread import norm_name
+
+    if not columns:
+        return
+    fields = {spec.name for spec in entity.fields}
+    hints = []
+    for column in columns:
+        key = norm_name(column)
+        if not key.endswith("id"):
+            continue
+        target = "external_id" if key == "id" else f"{key[:-2]}_external_id"
+        if target in fields:
+            hints.append(f"--map {_quoted(column)}={target}")
+    example = f", e.g. {' '.join(hints)}" if hints else ""
+    render.message(
+        f"Ignored {len(columns)} column(s) that match no {entity.name} field: "
+        f"{', '.join(columns)} (use --map COLUMN=FIELD to import one{example})"
+    )
+
+
+def _quoted(column: str) -> str:
+    return f'"{column}"' if any(c in column for c in " \"'") else column
 
 
 class _progress:

@@ -18,6 +18,7 @@ from salescli.cli.lead import LeadStatus, app
 register_import(
     app,
     "salescli.services.lead_io:ENTITY",
+    warnings="salescli.services.lead_dedupe:import_warnings",
     help="""Import leads from a CSV file (all-or-nothing unless --skip-invalid).
 
     Fields: name (required), email, phone, company, title, source, status, status_reason,

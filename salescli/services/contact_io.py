@@ -16,7 +16,6 @@ from salescli.services import csvio
 from salescli.services.csvio import FieldSpec, ImportContext, invalid
 from salescli.services.io_common import (
     account_filter,
-    account_ref,
     clean_text,
     create_accounts,
     export_records,
@@ -25,6 +24,7 @@ from salescli.services.io_common import (
     new_accounts,
     plan_accounts,
     rep_id,
+    row_account,
 )
 from salescli.tables import ACCOUNT, CONTACT, REP
 from salescli.text import fold, fold_case, search_text
@@ -47,6 +47,11 @@ FIELDS = (
         "account",
         max_length=300,
         aliases=("account name", "company", "company name", "organization", "organisation"),
+    ),
+    FieldSpec(
+        "account_external_id",
+        max_length=200,
+        aliases=("account external id", "account ext id"),
     ),
     FieldSpec("owner", max_length=200, aliases=("contact owner", "rep")),
     FieldSpec("external_id", max_length=200, aliases=("external id", "ext id")),
@@ -116,9 +121,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     email = values["email"]
     if email is not None:
         email = clean_email(email)
-    account_key = account_id = account_name = None
-    if values["account"] is not None:
-        account_key, account_id, account_name = account_ref(ctx, values["account"])
+    account_key, account_id, account_name = row_account(ctx, values)
     email_key = fold_case(email) if email else None
     external = values["external_id"]
     keys, seen = ctx.state["keys"], ctx.state["seen"]

@@ -466,7 +466,9 @@ def run_import(
             with connect(False) as conn:
                 _refuse_reimport(conn, path, entity, parsed.sha256)
         if parsed.bad and not options.skip_invalid:
-            raise ImportRejected(path, parsed.errors, options.dry_run, len(parsed.bad))
+            raise ImportRejected(
+                path, parsed.errors, options.dry_run, len(parsed.bad), parsed.unknown_columns
+            )
         if options.dry_run or not parsed.good:
             return _finish(parsed, ctx, None)
         with connect(True) as conn:
@@ -476,7 +478,9 @@ def run_import(
                 parsed.close()
                 parsed, ctx = validate_file(conn, path, entity, options, now=now)
                 if parsed.bad and not options.skip_invalid:
-                    raise ImportRejected(path, parsed.errors, False, len(parsed.bad))
+                    raise ImportRejected(
+                        path, parsed.errors, False, len(parsed.bad), parsed.unknown_columns
+                    )
             ctx.conn = conn
             if parsed.bad:
                 write_rejects(_reject_path(path, options), parsed)

@@ -35,6 +35,10 @@ _NAME_NOISE = re.compile(r"[\s_\-]+")
 # ----------------------------------------------------------------------------- small helpers
 
 
+# A whole number written with a decimal point and zeros only after it: 10.0, 10.00, -3.
+INTEGRAL = re.compile(r"([+-]?[0-9]+)\.0*")
+
+
 def norm_name(name: str) -> str:
     """Column/field names compare folded, with spaces, underscores and hyphens ignored."""
     from salescli.text import fold
@@ -59,6 +63,20 @@ def parse_pairs(items: Iterable[str], option: str, example: str) -> list[tuple[s
             raise UsageError(f"{option} '{item}' has nothing before '=' (e.g. {example})")
         pairs.append((left.strip(), right.strip()))
     return pairs
+
+
+def map_value_hint(field_name: str, value: str, choices: Iterable[str]) -> str:
+    """`map it: --map-value "FIELD:VALUE=CHOICE"` with the row's own value and the closest
+    choice, for the errors of vocabulary fields (stage, type, status...)."""
+    import difflib
+
+    options = list(choices)
+    folded = {c.casefold(): c for c in options}
+    close = difflib.get_close_matches(value.casefold(), list(folded), n=1, cutoff=0)
+    target = folded[close[0]] if close else options[0]
+    pair = f"{field_name}:{shown(value)}={target}"
+    quoted = f"'{pair}'" if '"' in pair else f'"{pair}"'
+    return f"map it: --map-value {quoted}"
 
 
 # ----------------------------------------------------------------------------- reading
@@ -320,9 +338,11 @@ def map_columns(
                 f"{index + 1}); rename or remove one, nothing imported"
             )
         columns[key] = index
-    ignored = {norm_name(name) for name in entity.ignored}
+    # Our own export's extra columns are read silently only when spelled as it writes them
+    # (`id`, `owner_id`): another CRM's `Id` or `OwnerId` is named in the notice instead.
+    ignored = set(entity.ignored)
     if [norm_name(h) for h in header[-2:]] == list(REJECT_EXTRA):
-        ignored.update(REJECT_EXTRA)  # a reject file, fixed and fed back in
+        ignored.update(header[-2:])  # a reject file, fixed and fed back in
     chosen: dict[int, FieldSpec] = {}
     taken: dict[str, int] = {}
     explicit_ignore: set[int] = set()
@@ -356,7 +376,7 @@ def map_columns(
         if spec is not None and spec.name not in taken:
             chosen[index] = spec
             taken[spec.name] = index
-        elif key not in ignored:
+        elif name not in ignored:
             unknown.append(name)
     missing = [s.name for s in entity.fields if s.required and s.name not in taken]
     if missing:
@@ -406,10 +426,16 @@ def converter(spec: FieldSpec, options: ImportOptions) -> Callable[[str, dict], 
     if kind == "int":
 
         def int_value(value: str, row: dict) -> Any:
+            text = value.replace(",", "").replace("_", "")
             try:
-                return int(value.replace(",", "").replace("_", ""))
+                return int(text)
             except ValueError:
-                raise CellError(f"'{value}' is not a whole number (e.g. 12)") from None
+                pass
+            # Other CRMs write whole numbers with a decimal point (Salesforce: "10.0").
+            match = INTEGRAL.fullmatch(text.strip())
+            if match is None:
+                raise CellError(f"'{value}' is not a whole number (e.g. 12 or 12.0)") from None
+            return int(match.group(1))
 
         return int_value
     if kind == "decimal":
@@ -467,7 +493,8 @@ def converter(spec: FieldSpec, options: ImportOptions) -> Callable[[str, dict], 
         def choice_value(value: str, row: dict) -> Any:
             found = allowed.get(value.casefold())
             if found is None:
-                raise CellError(f"'{value}' is not one of: {listed}")
+                hint = map_value_hint(spec.name, value, spec.choices)
+                raise CellError(f"'{value}' is not one of: {listed}; {hint}")
             return found
 
         return choice_value

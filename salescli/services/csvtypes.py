@@ -342,9 +342,15 @@ class ImportRejected(InvalidData):
     """All-or-nothing import refused: the message lists the first errors."""
 
     def __init__(
-        self, file: str, errors: list[RowError], dry_run: bool = False, count: int | None = None
+        self,
+        file: str,
+        errors: list[RowError],
+        dry_run: bool = False,
+        count: int | None = None,
+        unknown_columns: list[str] | None = None,
     ) -> None:
         self.errors = errors
+        self.unknown_columns = unknown_columns or []  # for the notice, printed even then
         count = len(errors) if count is None else count
         rows = "row" if count == 1 else "rows"
         what = "dry run" if dry_run else "nothing imported"

@@ -22,9 +22,9 @@ import sqlalchemy as sa
 from salescli.errors import InvalidData
 from salescli.services import csvio
 from salescli.services.csvio import FieldSpec, ImportContext, invalid
+from salescli.services.csvread import map_value_hint
 from salescli.services.deals import DEAL_TYPES, amount_minor, check_close_day
 from salescli.services.io_common import (
-    account_ref,
     batch_ids,
     create_accounts,
     load_accounts,
@@ -32,6 +32,7 @@ from salescli.services.io_common import (
     new_accounts,
     plan_accounts,
     rep_id,
+    row_account,
 )
 from salescli.services.stages import CATEGORIES
 from salescli.tables import CONTACT, DEAL, DEALLINE, LOSTREASON, PRODUCT, STAGE, STAGECHANGE
@@ -54,8 +55,13 @@ FIELDS = (
         aliases=("account name", "company", "company name", "organization", "organisation"),
     ),
     FieldSpec("contact", max_length=300, aliases=("contact name", "person")),
+    FieldSpec(
+        "account_external_id",
+        max_length=200,
+        aliases=("account external id", "account ext id"),
+    ),
     FieldSpec("owner", max_length=200, aliases=("deal owner", "rep", "sales rep", "assigned to")),
-    FieldSpec("stage", max_length=100, aliases=("deal stage", "pipeline stage")),
+    FieldSpec("stage", max_length=100, aliases=("deal stage", "pipeline stage", "stage name")),
     FieldSpec("product", max_length=200, aliases=("product name",)),
     FieldSpec("close_date", "date", aliases=("close", "close date", "closing date", "closed")),
     FieldSpec("created_at", "datetime", aliases=("created", "created date", "create date")),
@@ -147,12 +153,9 @@ def _stage(ctx: ImportContext, name: str | None) -> Any:
         return ctx.state["first_open"]
     found = ctx.state["stages"].get(fold(name))
     if found is None:
-        raise invalid(
-            "stage",
-            name,
-            f"is not a stage (stages: {ctx.state['stage_names']}; "
-            "translate with --map-value stage:Engaging=qualification)",
-        )
+        names = ctx.state["stage_names"]
+        hint = map_value_hint("stage", name, names.split(", "))
+        raise invalid("stage", name, f"is not a stage (stages: {names}); {hint}")
     return found
 
 
@@ -201,9 +204,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     currency = values["currency"] or ctx.options.currency
     amount = values["amount"]
     minor = amount_minor(amount, currency)
-    account_key = account_id = account_name = None
-    if values["account"] is not None:
-        account_key, account_id, account_name = account_ref(ctx, values["account"])
+    account_key, account_id, account_name = row_account(ctx, values)
     contact_id = None
     if values["contact"] is not None:
         contact_id, contact_account = _contact(

@@ -61,14 +61,49 @@ def rep_id(ctx: ImportContext, name: str | None, *, for_option: bool = False) ->
 
 
 def load_accounts(ctx: ImportContext) -> None:
-    """Account lookups: name_key -> (id, name)."""
+    """Account lookups: name_key -> (id, name); external_id -> (name_key, id, name)."""
     assert ctx.conn is not None
-    ctx.state["accounts"] = {
-        key: (aid, name)
-        for aid, name, key in ctx.conn.execute(
-            sa.select(ACCOUNT.c.id, ACCOUNT.c.name, ACCOUNT.c.name_key)
+    accounts: dict[str, tuple[int, str]] = {}
+    externals: dict[str, tuple[str, int, str]] = {}
+    for aid, name, key, external in ctx.conn.execute(
+        sa.select(ACCOUNT.c.id, ACCOUNT.c.name, ACCOUNT.c.name_key, ACCOUNT.c.external_id)
+    ):
+        accounts[key] = (aid, name)
+        if external:
+            externals[external] = (key, aid, name)
+    ctx.state["accounts"] = accounts
+    ctx.state["account_externals"] = externals
+
+
+def row_account(ctx: ImportContext, values: dict[str, Any]) -> tuple[Any, Any, Any]:
+    """The row's account as (name_key, id or None when to be created, name), or Nones.
+
+    `account` names it (created when new); `account_external_id` names an existing account
+    by its external id (a Salesforce `AccountId`), which must exist (a bad row otherwise).
+    """
+    by_name = values["account"]
+    external = values.get("account_external_id")
+    if external is None:
+        if by_name is None:
+            return None, None, None
+        return account_ref(ctx, by_name)
+    found = ctx.state["account_externals"].get(external)
+    if found is None:
+        raise invalid(
+            "account_external_id",
+            external,
+            "is the external id of no account (import the accounts first, e.g. "
+            "salescli account import Account.csv --map Id=external_id)",
         )
-    }
+    if by_name is not None:
+        key, aid, _ = account_ref(ctx, by_name)
+        if aid != found[1]:
+            raise invalid(
+                "account",
+                by_name,
+                f"is not the account with external id {external} ('{found[2]}')",
+            )
+    return found
 
 
 def account_ref(ctx: ImportContext, name: str) -> tuple[str, int | None, str]:

@@ -11,6 +11,7 @@ from salescli.errors import InvalidData
 from salescli.text import fold
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
     from sqlmodel import Session
 
     from salescli.models import Lead
@@ -85,6 +86,76 @@ def similar_warnings(session: Session, lead: Lead, exclude: int | None = None) -
     return [
         f"lead {other_id} has a near-identical name and company ({similarity:g}% alike)"
         for other_id, similarity in similar(session, lead.name, lead.company, exclude=exclude)
+    ]
+
+
+# An import compares its new leads with every lead (rapidfuzz cdist); past this many
+# comparisons it says to run `lead duplicates` instead of making the import slow.
+IMPORT_COMPARISONS = 20_000_000
+IMPORT_PAIRS_SHOWN = 10
+
+
+def import_warnings(
+    conn: Connection, batch_id: int, threshold: int = SIMILAR_THRESHOLD
+) -> list[str]:
+    """`lead import`'s version of `lead add`'s warning: the leads of import `batch_id` whose
+    name + company is near-identical to another lead's (of the file or already there), as
+    one line listing the pairs (the first IMPORT_PAIRS_SHOWN)."""
+    import numpy as np
+    import sqlalchemy as sa
+    from rapidfuzz import fuzz, process
+
+    from salescli.tables import LEAD
+
+    alive = LEAD.c.forgotten.is_(False)
+    count = sa.select(sa.func.count()).select_from(LEAD).where(alive)
+    total = conn.execute(count).scalar_one()
+    added = conn.execute(count.where(LEAD.c.import_batch_id == batch_id)).scalar_one()
+    if not added:
+        return []
+    if added * total > IMPORT_COMPARISONS:
+        return [
+            f"{added} leads imported into {total}: the near-identical name + company check "
+            "was skipped for an import this large (run: salescli lead duplicates)"
+        ]
+    query = (
+        sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company, LEAD.c.import_batch_id)
+        .where(alive)
+        .order_by(LEAD.c.id)
+    )
+    rows = conn.execute(query).all()
+    keys = [fuzzy_key(row.name, row.company) for row in rows]
+    ids = [row.id for row in rows]
+    new = [i for i, row in enumerate(rows) if row.import_batch_id == batch_id]
+    fresh = set(new)
+    pairs: list[tuple[int, int, float]] = []
+    chunk = 1000
+    for start in range(0, len(new), chunk):
+        part = new[start : start + chunk]
+        matrix = process.cdist(
+            [keys[i] for i in part], keys, scorer=fuzz.ratio, score_cutoff=threshold,
+            dtype=np.uint8, workers=-1,
+        )  # fmt: skip
+        for i, j in np.argwhere(matrix):
+            a, b = part[int(i)], int(j)
+            if a == b or (b in fresh and b < a):
+                continue  # itself, or a pair of two new leads already seen the other way
+            score = fuzz.ratio(keys[a], keys[b])
+            if score >= threshold:
+                first, second = sorted((ids[a], ids[b]))
+                pairs.append((second, first, round(score, 1)))
+    if not pairs:
+        return []
+    pairs.sort()
+    shown = ", ".join(
+        f"lead {a} ~ lead {b} ({s:g}% alike)" for a, b, s in pairs[:IMPORT_PAIRS_SHOWN]
+    )
+    more = len(pairs) - IMPORT_PAIRS_SHOWN
+    rest = f" and {more} more" if more > 0 else ""
+    noun = "pair" if len(pairs) == 1 else "pairs"
+    return [
+        f"{len(pairs)} {noun} of leads with a near-identical name and company: {shown}{rest} "
+        "(see: salescli lead duplicates; merge: salescli lead merge)"
     ]
 
 

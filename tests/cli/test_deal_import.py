@@ -155,7 +155,7 @@ def test_unknown_stage_rejects_the_whole_file(cli, tmp_path):
         f"Error: 2 invalid rows in {path}; nothing imported (fix them, or use --skip-invalid "
         "to import the rest):",
         "  line 3: stage 'Engaging' is not a stage (stages: prospecting, qualification, proposal, "
-        "negotiation, won, lost; translate with --map-value stage:Engaging=qualification)",
+        'negotiation, won, lost); map it: --map-value "stage:Engaging=prospecting"',
         "  line 4: column 'amount': '-5' is not an amount (e.g. 12000, 12,000.50)",
     ]
     for table in ("deal", "stagechange", "dealline", "importbatch"):

@@ -95,7 +95,8 @@ def test_control_characters_are_refused_per_cell_and_never_echoed_raw(cli, tmp_p
         f"  line 6: column 'title': contains the control character \\x85 (at character 4); {rule}\n"
         f"  line 7: column 'notes': contains the control character \\x07 (at character 5); {rule}\n"
         "  line 8: column 'status': 'hot\\tish' is not one of: new, contacted, qualified, "
-        "unqualified, nurturing, converted, lost\n"
+        "unqualified, nurturing, converted, lost; map it: --map-value "
+        '"status:hot\\tish=lost"\n'
     )
     assert "\x00" not in result.err and "\x1b" not in result.err and "\x07" not in result.err
     assert lead_count(cli) == 0
@@ -120,7 +121,11 @@ def test_a_utf16_file_with_a_bom_is_read_as_utf16(cli, tmp_path):
     big.write_bytes(b"\xfe\xff" + text.replace("Jürgen", "Ana").encode("utf-16-be"))
     assert Path(little).read_bytes()[:2] == b"\xff\xfe"
     assert cli.ok("lead", "import", little).err.startswith("Imported 2 leads")
-    assert cli.ok("lead", "import", str(big)).err.startswith("Imported 2 leads")
+    assert cli.ok("lead", "import", str(big)).err == (
+        "Warning: 1 pair of leads with a near-identical name and company: lead 4 ~ lead 2 "
+        "(100% alike) (see: salescli lead duplicates; merge: salescli lead merge)\n"
+        f"Imported 2 leads from {big} (batch 2).\n"
+    )
     assert cli.sql("SELECT name, company FROM lead ORDER BY id") == [
         ("Jürgen Groß", "Müller AG"),
         ("İlkay Işık", "Çelik"),
@@ -149,7 +154,12 @@ def test_a_utf16_file_with_a_bom_is_read_as_utf16(cli, tmp_path):
         "utf-16-be); nothing imported\n"
     )
     done = cli.ok("lead", "import", bare, "--encoding", "utf-16-le")
-    assert done.err.startswith(f"Imported 2 leads from {bare}")
+    assert done.err == (  # the same names again: the near-identical warning, new vs others
+        "Warning: 3 pairs of leads with a near-identical name and company: lead 5 ~ lead 1 "
+        "(100% alike), lead 6 ~ lead 2 (100% alike), lead 6 ~ lead 4 (100% alike) "
+        "(see: salescli lead duplicates; merge: salescli lead merge)\n"
+        f"Imported 2 leads from {bare} (batch 3).\n"
+    )
     assert lead_count(cli) == 6
 
 
@@ -218,7 +228,11 @@ def test_a_lead_add_during_a_large_import_succeeds(cli, tmp_path):
         if importer.poll() is None:
             importer.kill()
     assert importer.returncode == 0, err
-    assert err.startswith(f"Imported {rows} leads from {path} (batch 1).")
+    assert err == (
+        f"Warning: {rows} leads imported into {rows + 1}: the near-identical name + company "
+        "check was skipped for an import this large (run: salescli lead duplicates)\n"
+        f"Imported {rows} leads from {path} (batch 1).\n"
+    )
     # The interactive write committed while the import was still validating, before its write.
     [(walk_in,)] = cli.sql("SELECT id FROM lead WHERE email_key = 'walkin@example.com'")
     assert cli.sql("SELECT min(id) FROM lead WHERE import_batch_id = 1") > [(walk_in,)]

@@ -179,7 +179,7 @@ def test_skip_invalid_writes_private_reject_file(cli, tmp_path):
         "3",
         "4",
         "column 'status': 'weird' is not one of: new, contacted, qualified, unqualified, "
-        "nurturing, converted, lost",
+        'nurturing, converted, lost; map it: --map-value "status:weird=converted"',
     ]
     assert cli.sql("SELECT name, status FROM lead ORDER BY id") == [("Ana", "new"), ("Di", "new")]
     # The fixed reject file imports (its line/error columns are read silently).
