@@ -197,11 +197,10 @@ def run_export(
 ) -> None:
     """Stream `rows(conn)` as CSV or JSON to stdout or `output`; then `Exported N <label> ...`."""
     from salescli import render
-    from salescli.services import csvio
 
     st = state(ctx)
     with st.connection() as conn:
-        count = csvio.export_rows(rows(conn), list(columns), fmt.value, output=output, tz=st.tz)
+        count = render.export_rows(rows(conn), list(columns), fmt.value, output=output, tz=st.tz)
     if output:
         render.message(f"Exported {count} {label} to {output}.")
 

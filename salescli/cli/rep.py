@@ -234,9 +234,10 @@ def rep_export(
 
     Example: salescli rep export --output reps.csv
     """
-    from salescli.services import csvio, rep_io
+    from salescli import render
+    from salescli.services import rep_io
 
     st = state(ctx)
     with st.session(write=False) as session:
         rows = rep_io.export_rows(session)
-    csvio.export_rows(rows, rep_io.EXPORT_FIELDS, fmt.value, output=output, tz=st.tz)
+    render.export_rows(rows, rep_io.EXPORT_FIELDS, fmt.value, output=output, tz=st.tz)

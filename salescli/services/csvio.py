@@ -35,17 +35,15 @@ These modules import neither sqlmodel nor the models: imports are on a benchmark
 
 from __future__ import annotations
 
-import contextlib
 import csv
 import datetime as dt
 import itertools
-import json
 import os
 from collections.abc import Callable, Iterable, Sequence
 from contextlib import AbstractContextManager
 from typing import TYPE_CHECKING, Any
 
-from salescli.errors import InvalidData, UsageError
+from salescli.errors import InvalidData
 from salescli.instants import storage_instant, utc
 from salescli.services.csvread import (
     CONTROLS,
@@ -101,7 +99,6 @@ __all__ = [
     "Spool",
     "bulk_insert",
     "bulk_insert_values",
-    "export_rows",
     "invalid",
     "listed",
     "run_import",
@@ -417,8 +414,9 @@ def record_batch(
 
 def write_rejects(path: str, parsed: Parsed) -> None:
     """The rejected rows as they were, plus `line` and `error`, in a 0600 file. Cells that a
-    spreadsheet would run as a formula are neutralised as exports do (`render.csv_value`)."""
-    from salescli.render import csv_value, open_output
+    spreadsheet would run as a formula are neutralised as exports do (`values.csv_value`)."""
+    from salescli.files import open_output
+    from salescli.values import csv_value
 
     with open_output(path, option="--reject-file") as handle:
         writer = csv.writer(handle, lineterminator="\n")
@@ -546,42 +544,3 @@ def _finish(
 
 
 # ----------------------------------------------------------------------------- export
-
-
-def export_rows(
-    rows: Iterable[dict[str, Any]],
-    columns: Sequence[str],
-    fmt: str,
-    *,
-    output: str | None = None,
-    tz: str | None = None,
-    stream: Any = None,
-) -> int:
-    """Stream dicts to CSV (header = `columns`, formula cells neutralised) or a JSON array.
-
-    Rows are written as they come (pass a generator over a Core result with
-    `yield_per`), to `output` (created 0600) or stdout. Returns the number of rows.
-    """
-    import sys
-
-    from salescli.render import csv_value, json_value, open_output
-
-    count = 0
-    with open_output(output) if output else contextlib.nullcontext(stream or sys.stdout) as handle:
-        if fmt == "csv":
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([csv_value(row.get(c), tz) for c in columns])
-                count += 1
-        elif fmt == "json":
-            handle.write("[")
-            for row in rows:
-                handle.write(",\n  " if count else "\n  ")
-                record = {c: json_value(row.get(c), tz) for c in columns}
-                handle.write(json.dumps(record, ensure_ascii=False))
-                count += 1
-            handle.write("\n]\n" if count else "]\n")
-        else:
-            raise UsageError(f"--format '{fmt}' is not csv or json")
-    return count

@@ -156,16 +156,16 @@ def default_backup_path(url: str, now: dt.datetime) -> Path:
 
 def backup_name(url: str, now: dt.datetime, label: str = "") -> str:
     """`sales-<UTC time><label>.db` (`.dump` on PostgreSQL); a second one in the same second
-    gets `-2`, `-3`... when it is written (see `render.output_file`, exist="unique")."""
+    gets `-2`, `-3`... when it is written (see `files.output_file`, exist="unique")."""
     suffix = ".db" if db.is_sqlite(url) else ".dump"
     return f"sales-{db.timestamp_name(now)}{label}{suffix}"
 
 
 def backup_target(url: str, path: str | None, now: dt.datetime) -> tuple[Path, str]:
-    """Where `db backup [PATH]` writes, and how (`render.output_file` exist=): a new uniquely
+    """Where `db backup [PATH]` writes, and how (`files.output_file` exist=): a new uniquely
     named file in the default folder or in PATH when it is a directory ("unique"), else PATH
     itself ("new": an existing file needs --yes). The live database is always refused."""
-    from salescli import render
+    from salescli import files
 
     if path is None:
         return default_backup_path(url, now), "unique"
@@ -173,7 +173,7 @@ def backup_target(url: str, path: str | None, now: dt.datetime) -> tuple[Path, s
     if target.is_dir() and not target.is_symlink():
         return target.absolute() / backup_name(url, now), "unique"
     if target.parent.is_dir() or target.exists() or target.is_symlink():
-        render.check_output(str(target), option="backup path")
+        files.check_output(str(target), option="backup path")
     return target.absolute(), "new"
 
 
@@ -271,10 +271,10 @@ def _libpq_url(url: str) -> str:
 
 
 def _pg_dump(url: str, target: Path, exist: str) -> Path:
-    from salescli import render
+    from salescli import files
 
     _private_dir(target.parent)
-    with render.output_file(target, option="backup path", exist=exist) as pending:
+    with files.output_file(target, option="backup path", exist=exist) as pending:
         with open(pending.tmp, "wb") as out:
             result = subprocess.run(
                 [

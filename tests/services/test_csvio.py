@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from salescli import render
 from salescli.errors import InvalidData, UsageError
 from salescli.services import csvio, csvread
 from salescli.services.csvio import FieldSpec, ImportOptions
@@ -192,9 +193,11 @@ def test_export_rows_streams_and_neutralises(tmp_path):
         ]
     )
     out = tmp_path / "x.csv"
-    count = csvio.export_rows(rows, ["id", "name", "tags", "amount"], "csv", output=str(out))
+    count = render.export_rows(rows, ["id", "name", "tags", "amount"], "csv", output=str(out))
     assert count == 2
     assert out.read_text() == "id,name,tags,amount\n1,'=cmd(),\"a,b\",1.5\n2,'-5,,\n"
     out_json = tmp_path / "x.json"
-    csvio.export_rows(iter([{"id": 1, "name": "=x"}]), ["id", "name"], "json", output=str(out_json))
+    render.export_rows(
+        iter([{"id": 1, "name": "=x"}]), ["id", "name"], "json", output=str(out_json)
+    )
     assert out_json.read_text() == '[\n  {"id": 1, "name": "=x"}\n]\n'
