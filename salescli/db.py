@@ -617,6 +617,21 @@ def session_scope(url: str, *, write: bool = True) -> Iterator[Session]:
 
 
 @contextlib.contextmanager
+def session_on(conn: Connection) -> Iterator[Session]:
+    """TRANSITIONAL (removed when every service runs on Core): an ORM Session inside the
+    transaction of `conn`, for Core code that still calls an ORM service. Flushed at the end;
+    the commit is the connection's."""
+    from sqlmodel import Session
+
+    session = Session(bind=conn, expire_on_commit=False)
+    try:
+        yield session
+        session.flush()
+    finally:
+        session.close()
+
+
+@contextlib.contextmanager
 def connection_scope(url: str, *, write: bool = False) -> Iterator[Connection]:
     """A Core connection for the fast read paths (no ORM import)."""
     ensure_schema(url)

@@ -317,6 +317,30 @@ def print_id(record_id: int | str) -> None:
     sys.stdout.write(f"{record_id}\n")
 
 
+def changed(
+    record: dict,
+    fmt: Format,
+    *,
+    note: str | None = None,
+    created: bool = False,
+    output: str | None = None,
+    tz: str | None = None,
+) -> None:
+    """The one output after a write, called after the commit (never under the write lock).
+
+    In the table format: a new record's id on stdout (`created`), else `note` (a one-line
+    message, e.g. "deal 12 moved to proposal") on stderr. With --format json, csv or markdown:
+    the record, in the same JSON shape as `show`/`list`. Every write command ends here.
+    """
+    if fmt != Format.table or output is not None:
+        write_record(record, fmt, output=output, tz=tz)
+        return
+    if created:
+        print_id(record["id"])
+    if note:
+        message(note)
+
+
 def export_rows(
     rows: Iterable[dict[str, Any]],
     columns: Sequence[str],

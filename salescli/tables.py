@@ -1,211 +1,408 @@
-"""Lightweight SQLAlchemy Core tables for the paths that must not import sqlmodel.
+"""The schema: one SQLAlchemy Core definition of every table (its one source of truth).
 
-`lead list`, `deal list` (with `--sum`), every CSV import/export and `salescli demo` run on SQLAlchemy Core
-alone: importing sqlmodel and salescli.models costs ~35x `python -c pass`. They build their
-queries from these `sqlalchemy.table()` clauses instead, one definition per table, each
-naming the columns those paths use (a subset of the table in salescli.models, the schema's
-source of truth; tests/test_tables.py fails when a name here is not a model column).
+Every service reads and writes through these tables over a `Connection` (SQLAlchemy Core,
+no ORM: importing an ORM and its models costs most of a command's start-up). Migrations in
+`salescli/migrations/versions/` are written by hand to match; `tests/test_migrations.py`
+fails when the migrated database and this metadata differ.
 
-Instant columns are left untyped on purpose: writers pass values already in storage form
-(`csvtypes.storage_instant`: naive UTC text on SQLite, aware on PostgreSQL) and readers turn
-what comes back (text on SQLite) into aware UTC with `salescli.instants.utc`.
+Money is integer minor units (`*_minor`) beside a currency code; instants are UTC through
+`Instant`; business dates (close dates) are plain DATEs in the team's time zone. Text that is
+searched has a folded copy (`search_text`, `*_key`, see salescli.text.fold) so that search
+ignores case and accents for every script on SQLite and PostgreSQL alike.
 """
 
 from __future__ import annotations
 
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
 import sqlalchemy as sa
 
-ACTIVITY = sa.table(
-    "activity",
-    sa.column("id", sa.Integer),
-    sa.column("kind", sa.String),
-    sa.column("lead_id", sa.Integer),
-    sa.column("deal_id", sa.Integer),
-    sa.column("contact_id", sa.Integer),
-    sa.column("account_id", sa.Integer),
-    sa.column("rep_id", sa.Integer),
-    sa.column("occurred_at"),
-    sa.column("outcome", sa.String),
-    sa.column("text", sa.String),
-    sa.column("created_at"),
-)
-ACCOUNT = sa.table(
-    "account",
-    sa.column("id", sa.Integer),
-    sa.column("name", sa.String),
-    sa.column("name_key", sa.String),
-    sa.column("industry", sa.String),
-    sa.column("website", sa.String),
-    sa.column("phone", sa.String),
-    sa.column("country", sa.String),
-    sa.column("territory", sa.String),
-    sa.column("employees", sa.Integer),
-    sa.column("parent_id", sa.Integer),
-    sa.column("owner_id", sa.Integer),
-    sa.column("external_id", sa.String),
-    sa.column("notes", sa.String),
-    sa.column("search_text", sa.String),
-    sa.column("created_at"),
-    sa.column("updated_at"),
-    sa.column("last_contact_at"),
-)
-CONTACT = sa.table(
-    "contact",
-    sa.column("id", sa.Integer),
-    sa.column("name", sa.String),
-    sa.column("email", sa.String),
-    sa.column("email_key", sa.String),
-    sa.column("phone", sa.String),
-    sa.column("title", sa.String),
-    sa.column("account_id", sa.Integer),
-    sa.column("owner_id", sa.Integer),
-    sa.column("lead_id", sa.Integer),
-    sa.column("external_id", sa.String),
-    sa.column("search_text", sa.String),
-    sa.column("created_at"),
-    sa.column("updated_at"),
-    sa.column("last_contact_at"),
-)
-CURRENCYRATE = sa.table(
+from salescli.instants import storage_instant, utc
+
+
+class Instant(sa.types.TypeDecorator):
+    """An aware instant stored as UTC: naive UTC text on SQLite, timestamptz on PostgreSQL.
+
+    Binds an aware `datetime` (a naive one is refused) or a value already in storage form
+    (`instants.storage_instant`, what the bulk paths pass); reads back an aware UTC
+    `datetime` (`instants.utc`).
+    """
+
+    impl = sa.DateTime(timezone=True)
+    cache_ok = True
+
+    def bind_processor(self, dialect: Any) -> Callable[[Any], Any]:
+        name = dialect.name
+
+        def process(value: Any) -> Any:
+            if value is None or isinstance(value, str):
+                return value
+            if not isinstance(value, dt.datetime) or value.utcoffset() is None:
+                raise ValueError("naive datetime refused; attach a time zone")
+            return storage_instant(value, name)
+
+        return process
+
+    def result_processor(self, dialect: Any, coltype: Any) -> Callable[[Any], Any]:
+        return utc
+
+
+METADATA = sa.MetaData()
+
+CURRENCYRATE = sa.Table(
     "currencyrate",
-    sa.column("id", sa.Integer),
-    sa.column("currency", sa.String),
-    sa.column("quote", sa.String),
-    sa.column("rate", sa.String),
-    sa.column("valid_on", sa.Date),
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("quote", sa.String(3), nullable=False),
+    sa.Column("rate", sa.String(40), nullable=False),
+    sa.Column("valid_on", sa.Date(), nullable=False),
+    sa.UniqueConstraint("currency", "quote", "valid_on"),
 )
-DEAL = sa.table(
-    "deal",
-    sa.column("id", sa.Integer),
-    sa.column("title", sa.String),
-    sa.column("account_id", sa.Integer),
-    sa.column("contact_id", sa.Integer),
-    sa.column("owner_id", sa.Integer),
-    sa.column("lead_id", sa.Integer),
-    sa.column("amount_minor", sa.BigInteger),
-    sa.column("currency", sa.String),
-    sa.column("stage_id", sa.Integer),
-    sa.column("probability", sa.Integer),
-    sa.column("probability_override", sa.Boolean),
-    sa.column("forecast_category", sa.String),
-    sa.column("category_override", sa.Boolean),
-    sa.column("close_date", sa.Date),
-    sa.column("source", sa.String),
-    sa.column("deal_type", sa.String),
-    sa.column("lost_reason_id", sa.Integer),
-    sa.column("lost_note", sa.String),
-    sa.column("external_id", sa.String),
-    sa.column("import_batch_id", sa.Integer),
-    sa.column("search_text", sa.String),
-    sa.column("created_at"),
-    sa.column("updated_at"),
-    sa.column("stage_entered_at"),
-    sa.column("last_activity_at"),
+ERASURE = sa.Table(
+    "erasure",
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("subject_hash", sa.String(64), nullable=False),
+    sa.Column("erased_at", Instant(), nullable=False),
 )
-DEALLINE = sa.table(
-    "dealline",
-    sa.column("deal_id", sa.Integer),
-    sa.column("product_id", sa.Integer),
-    sa.column("quantity", sa.Integer),
-    sa.column("unit_price_minor", sa.BigInteger),
-    sa.column("discount_bp", sa.Integer),
-    sa.column("amount_minor", sa.BigInteger),
-)
-IMPORTBATCH = sa.table(
+IMPORTBATCH = sa.Table(
     "importbatch",
-    sa.column("id", sa.Integer),
-    sa.column("entity", sa.String),
-    sa.column("file_name", sa.String),
-    sa.column("file_sha256", sa.String),
-    sa.column("rows", sa.Integer),
-    sa.column("imported_at"),
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("entity", sa.String(30), nullable=False),
+    sa.Column("file_name", sa.String(500), nullable=False),
+    sa.Column("file_sha256", sa.String(64), nullable=False, index=True),
+    sa.Column("rows", sa.Integer(), nullable=False),
+    sa.Column("imported_at", Instant(), nullable=False),
 )
-LEAD = sa.table(
-    "lead",
-    sa.column("id", sa.Integer),
-    sa.column("name", sa.String),
-    sa.column("email", sa.String),
-    sa.column("email_key", sa.String),
-    sa.column("phone", sa.String),
-    sa.column("phone_key", sa.String),
-    sa.column("company", sa.String),
-    sa.column("title", sa.String),
-    sa.column("source", sa.String),
-    sa.column("status", sa.String),
-    sa.column("status_reason", sa.String),
-    sa.column("territory", sa.String),
-    sa.column("owner_id", sa.Integer),
-    sa.column("score", sa.Integer),
-    sa.column("external_id", sa.String),
-    sa.column("notes", sa.String),
-    sa.column("search_text", sa.String),
-    sa.column("import_batch_id", sa.Integer),
-    sa.column("forgotten", sa.Boolean),
-    sa.column("created_at"),
-    sa.column("updated_at"),
-    sa.column("last_contact_at"),
-    sa.column("converted_at"),
+LOSTREASON = sa.Table(
+    "lostreason",
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
 )
-LEADASSIGNMENT = sa.table(
-    "leadassignment",
-    sa.column("lead_id", sa.Integer),
-    sa.column("rep_id", sa.Integer),
-    sa.column("previous_rep_id", sa.Integer),
-    sa.column("strategy", sa.String),
-    sa.column("reason", sa.String),
-    sa.column("assigned_by", sa.String),
-    sa.column("assigned_at"),
-)
-LEADTAG = sa.table(
-    "leadtag",
-    sa.column("lead_id", sa.Integer),
-    sa.column("tag", sa.String),
-    sa.column("label", sa.String),
-)
-LOSTREASON = sa.table("lostreason", sa.column("id", sa.Integer), sa.column("name", sa.String))
-PRODUCT = sa.table(
+PRODUCT = sa.Table(
     "product",
-    sa.column("id", sa.Integer),
-    sa.column("name", sa.String),
-    sa.column("name_key", sa.String),
-    sa.column("series", sa.String),
-    sa.column("price_minor", sa.BigInteger),
-    sa.column("currency", sa.String),
-    sa.column("active", sa.Boolean),
-    sa.column("external_id", sa.String),
-    sa.column("created_at"),
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("name_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("series", sa.String(200), nullable=True),
+    sa.Column("price_minor", sa.BigInteger(), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("active", sa.Boolean(), nullable=False, default=True),
+    sa.Column("external_id", sa.String(200), nullable=True),
+    sa.Column("created_at", Instant(), nullable=False),
 )
-REP = sa.table(
+REP = sa.Table(
     "rep",
-    sa.column("id", sa.Integer),
-    sa.column("name", sa.String),
-    sa.column("name_key", sa.String),
-    sa.column("email", sa.String),
-    sa.column("team", sa.String),
-    sa.column("territory", sa.String),
-    sa.column("skills", sa.String),
-    sa.column("active", sa.Boolean),
-    sa.column("manager_id", sa.Integer),
-    sa.column("created_at"),
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(200), nullable=False),
+    sa.Column("name_key", sa.String(200), nullable=False, unique=True),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column(
+        "manager_id", sa.Integer(), sa.ForeignKey("rep.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("team", sa.String(200), nullable=True),
+    sa.Column("territory", sa.String(200), nullable=True),
+    sa.Column("skills", sa.String(2000), nullable=False, default=""),
+    sa.Column("active", sa.Boolean(), nullable=False, default=True),
+    sa.Column("created_at", Instant(), nullable=False),
 )
-STAGE = sa.table(
+SETTING = sa.Table(
+    "setting",
+    METADATA,
+    sa.Column("key", sa.String(100), primary_key=True),
+    sa.Column("value", sa.String(), nullable=False),
+)
+STAGE = sa.Table(
     "stage",
-    sa.column("id", sa.Integer),
-    sa.column("name", sa.String),
-    sa.column("position", sa.Integer),
-    sa.column("probability", sa.Integer),
-    sa.column("forecast_category", sa.String),
-    sa.column("kind", sa.String),
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(100), nullable=False, unique=True),
+    sa.Column("position", sa.Integer(), nullable=False),
+    sa.Column("probability", sa.Integer(), nullable=False),
+    sa.Column("forecast_category", sa.String(20), nullable=False),
+    sa.Column("stale_days", sa.Integer(), nullable=False, default=14),
+    sa.Column("kind", sa.String(10), nullable=False, default="open"),
 )
-TASK = sa.table("task", sa.column("id", sa.Integer), sa.column("title", sa.String))
-STAGECHANGE = sa.table(
+ACCOUNT = sa.Table(
+    "account",
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("name_key", sa.String(300), nullable=False, unique=True),
+    sa.Column("industry", sa.String(200), nullable=True),
+    sa.Column("website", sa.String(500), nullable=True),
+    sa.Column("phone", sa.String(100), nullable=True),
+    sa.Column("country", sa.String(200), nullable=True),
+    sa.Column("territory", sa.String(200), nullable=True),
+    sa.Column("employees", sa.Integer(), nullable=True),
+    sa.Column(
+        "parent_id", sa.Integer(), sa.ForeignKey("account.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column(
+        "owner_id",
+        sa.Integer(),
+        sa.ForeignKey("rep.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("external_id", sa.String(200), nullable=True, index=True),
+    sa.Column("notes", sa.String(), nullable=True),
+    sa.Column("search_text", sa.String(), nullable=False, default=""),
+    sa.Column("created_at", Instant(), nullable=False),
+    sa.Column("updated_at", Instant(), nullable=False),
+    sa.Column("last_contact_at", Instant(), nullable=True),
+)
+LEAD = sa.Table(
+    "lead",
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("email_key", sa.String(320), nullable=True, index=True),
+    sa.Column("phone", sa.String(100), nullable=True),
+    sa.Column("phone_key", sa.String(40), nullable=True, index=True),
+    sa.Column("company", sa.String(300), nullable=True),
+    sa.Column("title", sa.String(200), nullable=True),
+    sa.Column("source", sa.String(200), nullable=True),
+    sa.Column("status", sa.String(20), nullable=False, index=True, default="new"),
+    sa.Column("status_reason", sa.String(500), nullable=True),
+    sa.Column("territory", sa.String(200), nullable=True),
+    sa.Column(
+        "owner_id",
+        sa.Integer(),
+        sa.ForeignKey("rep.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("score", sa.Integer(), nullable=False, default=0),
+    sa.Column("external_id", sa.String(200), nullable=True, index=True),
+    sa.Column("notes", sa.String(), nullable=True),
+    sa.Column("search_text", sa.String(), nullable=False, default=""),
+    sa.Column(
+        "import_batch_id",
+        sa.Integer(),
+        sa.ForeignKey("importbatch.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    sa.Column("forgotten", sa.Boolean(), nullable=False, default=False),
+    sa.Column("created_at", Instant(), nullable=False, index=True),
+    sa.Column("updated_at", Instant(), nullable=False),
+    sa.Column("last_contact_at", Instant(), nullable=True),
+    sa.Column("converted_at", Instant(), nullable=True),
+)
+CONTACT = sa.Table(
+    "contact",
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("email", sa.String(320), nullable=True),
+    sa.Column("email_key", sa.String(320), nullable=True, index=True),
+    sa.Column("phone", sa.String(100), nullable=True),
+    sa.Column("title", sa.String(200), nullable=True),
+    sa.Column(
+        "account_id",
+        sa.Integer(),
+        sa.ForeignKey("account.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column(
+        "owner_id", sa.Integer(), sa.ForeignKey("rep.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column(
+        "lead_id", sa.Integer(), sa.ForeignKey("lead.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("external_id", sa.String(200), nullable=True, index=True),
+    sa.Column("search_text", sa.String(), nullable=False, default=""),
+    sa.Column("created_at", Instant(), nullable=False),
+    sa.Column("updated_at", Instant(), nullable=False),
+    sa.Column("last_contact_at", Instant(), nullable=True),
+)
+LEADASSIGNMENT = sa.Table(
+    "leadassignment",
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "lead_id",
+        sa.Integer(),
+        sa.ForeignKey("lead.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("rep_id", sa.Integer(), sa.ForeignKey("rep.id", ondelete="SET NULL"), nullable=True),
+    sa.Column(
+        "previous_rep_id", sa.Integer(), sa.ForeignKey("rep.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("strategy", sa.String(30), nullable=False),
+    sa.Column("reason", sa.String(300), nullable=True),
+    sa.Column("assigned_by", sa.String(200), nullable=True),
+    sa.Column("assigned_at", Instant(), nullable=False),
+)
+LEADTAG = sa.Table(
+    "leadtag",
+    METADATA,
+    sa.Column(
+        "lead_id", sa.Integer(), sa.ForeignKey("lead.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("tag", sa.String(100), primary_key=True, index=True),
+    sa.Column("label", sa.String(100), nullable=False),
+)
+DEAL = sa.Table(
+    "deal",
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column(
+        "account_id",
+        sa.Integer(),
+        sa.ForeignKey("account.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column(
+        "contact_id", sa.Integer(), sa.ForeignKey("contact.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column(
+        "owner_id",
+        sa.Integer(),
+        sa.ForeignKey("rep.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column(
+        "lead_id", sa.Integer(), sa.ForeignKey("lead.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("amount_minor", sa.BigInteger(), nullable=True),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("stage_id", sa.Integer(), sa.ForeignKey("stage.id"), nullable=False, index=True),
+    sa.Column("probability", sa.Integer(), nullable=False),
+    sa.Column("probability_override", sa.Boolean(), nullable=False, default=False),
+    sa.Column("forecast_category", sa.String(20), nullable=False),
+    sa.Column("category_override", sa.Boolean(), nullable=False, default=False),
+    sa.Column("close_date", sa.Date(), nullable=True, index=True),
+    sa.Column("source", sa.String(200), nullable=True),
+    sa.Column("deal_type", sa.String(10), nullable=False, default="new"),
+    sa.Column("lost_reason_id", sa.Integer(), sa.ForeignKey("lostreason.id"), nullable=True),
+    sa.Column("lost_note", sa.String(500), nullable=True),
+    sa.Column("external_id", sa.String(200), nullable=True, index=True),
+    sa.Column(
+        "import_batch_id",
+        sa.Integer(),
+        sa.ForeignKey("importbatch.id", ondelete="SET NULL"),
+        nullable=True,
+    ),
+    sa.Column("search_text", sa.String(), nullable=False, default=""),
+    sa.Column("created_at", Instant(), nullable=False, index=True),
+    sa.Column("updated_at", Instant(), nullable=False),
+    sa.Column("stage_entered_at", Instant(), nullable=False),
+    sa.Column("last_activity_at", Instant(), nullable=True),
+)
+ACTIVITY = sa.Table(
+    "activity",
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("kind", sa.String(10), nullable=False, index=True),
+    sa.Column(
+        "lead_id",
+        sa.Integer(),
+        sa.ForeignKey("lead.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column(
+        "deal_id",
+        sa.Integer(),
+        sa.ForeignKey("deal.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column(
+        "contact_id",
+        sa.Integer(),
+        sa.ForeignKey("contact.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column(
+        "account_id",
+        sa.Integer(),
+        sa.ForeignKey("account.id", ondelete="CASCADE"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column(
+        "rep_id",
+        sa.Integer(),
+        sa.ForeignKey("rep.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
+    ),
+    sa.Column("occurred_at", Instant(), nullable=False, index=True),
+    sa.Column("outcome", sa.String(300), nullable=True),
+    sa.Column("text", sa.String(), nullable=False, default=""),
+    sa.Column("created_at", Instant(), nullable=False),
+)
+DEALLINE = sa.Table(
+    "dealline",
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "deal_id",
+        sa.Integer(),
+        sa.ForeignKey("deal.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("product_id", sa.Integer(), sa.ForeignKey("product.id"), nullable=False),
+    sa.Column("quantity", sa.Integer(), nullable=False),
+    sa.Column("unit_price_minor", sa.BigInteger(), nullable=False),
+    sa.Column("discount_bp", sa.Integer(), nullable=False, default=0),
+    sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+)
+STAGECHANGE = sa.Table(
     "stagechange",
-    sa.column("deal_id", sa.Integer),
-    sa.column("from_stage_id", sa.Integer),
-    sa.column("to_stage_id", sa.Integer),
-    sa.column("probability", sa.Integer),
-    sa.column("changed_at"),
-    sa.column("changed_by", sa.String),
-    sa.column("amount_minor", sa.BigInteger),
-    sa.column("currency", sa.String),
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "deal_id",
+        sa.Integer(),
+        sa.ForeignKey("deal.id", ondelete="CASCADE"),
+        nullable=False,
+        index=True,
+    ),
+    sa.Column("from_stage_id", sa.Integer(), sa.ForeignKey("stage.id"), nullable=True),
+    sa.Column("to_stage_id", sa.Integer(), sa.ForeignKey("stage.id"), nullable=False),
+    sa.Column("probability", sa.Integer(), nullable=False),
+    sa.Column("changed_at", Instant(), nullable=False, index=True),
+    sa.Column("changed_by", sa.String(200), nullable=True),
+    sa.Column("amount_minor", sa.BigInteger(), nullable=True),
+    sa.Column("currency", sa.String(3), nullable=True),
+)
+TASK = sa.Table(
+    "task",
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("due_at", Instant(), nullable=True, index=True),
+    sa.Column(
+        "owner_id", sa.Integer(), sa.ForeignKey("rep.id", ondelete="SET NULL"), nullable=True
+    ),
+    sa.Column("priority", sa.String(10), nullable=False, default="normal"),
+    sa.Column("lead_id", sa.Integer(), sa.ForeignKey("lead.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("deal_id", sa.Integer(), sa.ForeignKey("deal.id", ondelete="CASCADE"), nullable=True),
+    sa.Column(
+        "account_id", sa.Integer(), sa.ForeignKey("account.id", ondelete="CASCADE"), nullable=True
+    ),
+    sa.Column(
+        "contact_id", sa.Integer(), sa.ForeignKey("contact.id", ondelete="CASCADE"), nullable=True
+    ),
+    sa.Column("done_at", Instant(), nullable=True),
+    sa.Column("created_at", Instant(), nullable=False),
 )

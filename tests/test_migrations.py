@@ -1,4 +1,4 @@
-"""The migrations build exactly the schema the models describe, on both backends."""
+"""The migrations build exactly the schema salescli.tables describes, on both backends."""
 
 from __future__ import annotations
 
@@ -6,19 +6,17 @@ from sqlalchemy import create_engine
 from sqlalchemy.pool import NullPool
 
 
-def test_blank_database_migrates_to_the_models(cli):
+def test_blank_database_migrates_to_the_schema(cli):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
-    from sqlmodel import SQLModel
-
-    from salescli import models  # noqa: F401
+    from salescli.tables import METADATA
 
     cli.ok("db", "init")
     url = cli.url if "://" in cli.url else f"sqlite:///{cli.url}"
     eng = create_engine(url, poolclass=NullPool)
     with eng.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
-        diff = compare_metadata(context, SQLModel.metadata)
+        diff = compare_metadata(context, METADATA)
     eng.dispose()
     assert diff == []
 

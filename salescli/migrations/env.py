@@ -3,11 +3,8 @@
 from __future__ import annotations
 
 from alembic import context
-from sqlmodel import SQLModel
 
-from salescli import models  # noqa: F401 - registers the tables on SQLModel.metadata
-
-target_metadata = SQLModel.metadata
+from salescli.tables import METADATA as target_metadata
 
 
 def run_migrations() -> None:
