@@ -9,6 +9,7 @@ from sqlalchemy.pool import NullPool
 def test_blank_database_migrates_to_the_schema(cli):
     from alembic.autogenerate import compare_metadata
     from alembic.migration import MigrationContext
+
     from salescli.tables import METADATA
 
     cli.ok("db", "init")
