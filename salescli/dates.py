@@ -244,8 +244,8 @@ def _parse_period(
             return month_period(first.year, first.month)
         if unit == "quarter":
             current = fiscal_quarter(today, fy_start_month)
-            start = _plain(_add_months(current.start, 3 * shift))
-            quarter = fiscal_quarter(start, fy_start_month)
+            shifted = _plain(_add_months(current.start, 3 * shift))
+            quarter = fiscal_quarter(shifted, fy_start_month)
             return quarter_period(quarter.fiscal_year, quarter.quarter, fy_start_month)
         fy = fiscal_quarter(today, fy_start_month).fiscal_year + shift
         return year_period(fy, fy_start_month)

@@ -291,8 +291,8 @@ def _write_plain(
         stream.write("\t".join(c.header for c in cols) + "\n")
         for row in rows:
             # One line per row for grep and cut: a newline inside a value is shown as \n.
-            cells = (text_value(row.get(c.key), tz).replace("\n", "\\n") for c in cols)
-            stream.write("\t".join(cells) + "\n")
+            line = (text_value(row.get(c.key), tz).replace("\n", "\\n") for c in cols)
+            stream.write("\t".join(line) + "\n")
 
 
 def write_text(text: str) -> None:

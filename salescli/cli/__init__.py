@@ -95,10 +95,11 @@ class SalesGroup(TyperGroup):
         if not getattr(self, "_tidied", False):
             tidy_help(self)
             self._tidied = True
+        kwargs["standalone_mode"] = False
         if not standalone_mode:
-            return super().main(*args, standalone_mode=False, **kwargs)
+            return super().main(*args, **kwargs)
         try:
-            result = super().main(*args, standalone_mode=False, **kwargs)
+            result = super().main(*args, **kwargs)
         except Exception as exc:
             if not type(exc).__module__.startswith("typer"):
                 raise

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from alembic import context
 
 from salescli.tables import METADATA as target_metadata
@@ -20,7 +22,7 @@ def run_migrations() -> None:
     _run(connection)
 
 
-def _applied(*, step, **_kw) -> None:  # type: ignore[no-untyped-def]
+def _applied(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
     # db.migrate names the migration that failed: the one after the last applied.
     applied = context.config.attributes.get("applied")
     if applied is not None and step.up_revision_id:

@@ -98,10 +98,10 @@ def _refuse_collisions(conn: sa.Connection, fold: Any) -> None:
         for prefix in FOLDED_SETTING_PREFIXES:
             if key.startswith(prefix):
                 keys[prefix + fold(key[len(prefix) :])].append(key)
-    for same in keys.values():
-        if len(same) > 1:
-            problems.append(" and ".join(f"setting '{k}'" for k in same))
-            fixes.append(f"salescli config unset '{same[-1]}'")
+    for same_keys in keys.values():
+        if len(same_keys) > 1:
+            problems.append(" and ".join(f"setting '{k}'" for k in same_keys))
+            fixes.append(f"salescli config unset '{same_keys[-1]}'")
     if problems:
         from salescli.errors import SalesError
 
