@@ -105,7 +105,11 @@ REP = sa.Table(
     sa.Column("name_key", sa.String(200), nullable=False, unique=True),
     sa.Column("email", sa.String(320), nullable=True),
     sa.Column(
-        "manager_id", sa.Integer(), sa.ForeignKey("rep.id", ondelete="SET NULL"), nullable=True
+        "manager_id",
+        sa.Integer(),
+        sa.ForeignKey("rep.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
     ),
     sa.Column("team", sa.String(200), nullable=True),
     sa.Column("territory", sa.String(200), nullable=True),
@@ -155,7 +159,7 @@ ACCOUNT = sa.Table(
     sa.Column("external_id", sa.String(200), nullable=True, index=True),
     sa.Column("notes", sa.String(), nullable=True),
     sa.Column("search_text", sa.String(), nullable=False, default=""),
-    sa.Column("created_at", Instant(), nullable=False),
+    sa.Column("created_at", Instant(), nullable=False, index=True),
     sa.Column("updated_at", Instant(), nullable=False),
     sa.Column("last_contact_at", Instant(), nullable=True),
 )
@@ -170,10 +174,10 @@ LEAD = sa.Table(
     sa.Column("phone_key", sa.String(40), nullable=True, index=True),
     sa.Column("company", sa.String(300), nullable=True),
     sa.Column("title", sa.String(200), nullable=True),
-    sa.Column("source", sa.String(200), nullable=True),
+    sa.Column("source", sa.String(200), nullable=True, index=True),
     sa.Column("status", sa.String(20), nullable=False, index=True, default="new"),
     sa.Column("status_reason", sa.String(500), nullable=True),
-    sa.Column("territory", sa.String(200), nullable=True),
+    sa.Column("territory", sa.String(200), nullable=True, index=True),
     sa.Column(
         "owner_id",
         sa.Integer(),
@@ -181,7 +185,7 @@ LEAD = sa.Table(
         nullable=True,
         index=True,
     ),
-    sa.Column("score", sa.Integer(), nullable=False, default=0),
+    sa.Column("score", sa.Integer(), nullable=False, default=0, index=True),
     sa.Column("external_id", sa.String(200), nullable=True, index=True),
     sa.Column("notes", sa.String(), nullable=True),
     sa.Column("search_text", sa.String(), nullable=False, default=""),
@@ -194,7 +198,7 @@ LEAD = sa.Table(
     sa.Column("forgotten", sa.Boolean(), nullable=False, default=False),
     sa.Column("created_at", Instant(), nullable=False, index=True),
     sa.Column("updated_at", Instant(), nullable=False),
-    sa.Column("last_contact_at", Instant(), nullable=True),
+    sa.Column("last_contact_at", Instant(), nullable=True, index=True),
     sa.Column("converted_at", Instant(), nullable=True),
 )
 CONTACT = sa.Table(
@@ -217,7 +221,11 @@ CONTACT = sa.Table(
         "owner_id", sa.Integer(), sa.ForeignKey("rep.id", ondelete="SET NULL"), nullable=True
     ),
     sa.Column(
-        "lead_id", sa.Integer(), sa.ForeignKey("lead.id", ondelete="SET NULL"), nullable=True
+        "lead_id",
+        sa.Integer(),
+        sa.ForeignKey("lead.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
     ),
     sa.Column("external_id", sa.String(200), nullable=True, index=True),
     sa.Column("search_text", sa.String(), nullable=False, default=""),
@@ -267,7 +275,11 @@ DEAL = sa.Table(
         index=True,
     ),
     sa.Column(
-        "contact_id", sa.Integer(), sa.ForeignKey("contact.id", ondelete="SET NULL"), nullable=True
+        "contact_id",
+        sa.Integer(),
+        sa.ForeignKey("contact.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
     ),
     sa.Column(
         "owner_id",
@@ -277,7 +289,11 @@ DEAL = sa.Table(
         index=True,
     ),
     sa.Column(
-        "lead_id", sa.Integer(), sa.ForeignKey("lead.id", ondelete="SET NULL"), nullable=True
+        "lead_id",
+        sa.Integer(),
+        sa.ForeignKey("lead.id", ondelete="SET NULL"),
+        nullable=True,
+        index=True,
     ),
     sa.Column("amount_minor", sa.BigInteger(), nullable=True),
     sa.Column("currency", sa.String(3), nullable=False),
@@ -308,7 +324,7 @@ ACTIVITY = sa.Table(
     "activity",
     METADATA,
     sa.Column("id", sa.Integer(), primary_key=True),
-    sa.Column("kind", sa.String(10), nullable=False, index=True),
+    sa.Column("kind", sa.String(10), nullable=False),
     sa.Column(
         "lead_id",
         sa.Integer(),
@@ -337,17 +353,14 @@ ACTIVITY = sa.Table(
         nullable=True,
         index=True,
     ),
-    sa.Column(
-        "rep_id",
-        sa.Integer(),
-        sa.ForeignKey("rep.id", ondelete="SET NULL"),
-        nullable=True,
-        index=True,
-    ),
+    sa.Column("rep_id", sa.Integer(), sa.ForeignKey("rep.id", ondelete="SET NULL"), nullable=True),
     sa.Column("occurred_at", Instant(), nullable=False, index=True),
     sa.Column("outcome", sa.String(300), nullable=True),
     sa.Column("text", sa.String(), nullable=False, default=""),
     sa.Column("created_at", Instant(), nullable=False),
+    # `activity list --rep/--kind`, newest first: the filter and the order in one index.
+    sa.Index("ix_activity_rep_id_occurred_at", "rep_id", "occurred_at"),
+    sa.Index("ix_activity_kind_occurred_at", "kind", "occurred_at"),
 )
 DEALLINE = sa.Table(
     "dealline",

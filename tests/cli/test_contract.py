@@ -10,6 +10,7 @@ import sys
 
 import pytest
 
+from salescli.migrations import HEAD
 from tests.conftest import NOW, clean_env
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -75,7 +76,7 @@ def test_migrate_on_open_backs_up_and_keeps_data(cli, db_url):
     conn.commit()
     conn.close()
     assert cli.ok("config", "get", "currency").out.strip() == "EUR"
-    assert cli.sql("SELECT version_num FROM alembic_version") == [("0004",)]
+    assert cli.sql("SELECT version_num FROM alembic_version") == [(HEAD,)]
     assert cli.sql("SELECT count(*) FROM stage") == [(6,)]
     backup = sqlite3.connect(f"{db_url}.pre-0001.bak")
     assert backup.execute("SELECT version_num FROM alembic_version").fetchall() == [("0001",)]

@@ -17,6 +17,7 @@ from pathlib import Path
 
 import pytest
 
+from salescli.migrations import HEAD
 from tests.conftest import NOW, clean_env
 
 sqlite_only = pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
@@ -352,7 +353,7 @@ def test_db_check_reports_a_damaged_page_line_by_line(cli, filled):
         handle.write(b"\x00" * 1000)
     code, report, _ = _check(cli, filled)
     assert code == 1
-    assert report["ok"] is False and report["revision"] == "0004"
+    assert report["ok"] is False and report["revision"] == HEAD
     assert report["problems"][0].startswith("integrity: On tree page 151 ")
     assert all(p.startswith("integrity: ") and "\n" not in p for p in report["problems"])
 

@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 
+from salescli.migrations import HEAD
 from tests.conftest import NOW, PG_URL, clean_env
 
 pg_only = pytest.mark.parametrize(
@@ -241,16 +242,24 @@ def test_errors_are_classified_by_sqlstate(sqlstate, code):
 
 
 def _downgrade_to_0001(url: str) -> None:
-    """Bring a migrated database back to revision 0001 (the default pipeline removed, and
-    the columns 0003 and 0004 add)."""
+    """Bring a migrated database back to revision 0001 (the default pipeline removed, the
+    columns 0003 and 0004 add, and the indexes 0005 changes)."""
+    import importlib
+
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
+    m0005 = importlib.import_module("salescli.migrations.versions.0005_list_indexes")
+    added, replaced = m0005.ADDED, m0005.REPLACED
     eng = create_engine(url if "://" in url else f"sqlite:///{url}", poolclass=NullPool)
     with eng.begin() as conn:
         conn.execute(text("ALTER TABLE leadtag DROP COLUMN label"))
         conn.execute(text("ALTER TABLE stagechange DROP COLUMN amount_minor"))
         conn.execute(text("ALTER TABLE stagechange DROP COLUMN currency"))
+        for _table, name, _columns in added:
+            conn.execute(text(f"DROP INDEX {name}"))
+        for table, name, columns in replaced:
+            conn.execute(text(f"CREATE INDEX {name} ON {table} ({', '.join(columns)})"))
         conn.execute(text("DELETE FROM stage"))
         conn.execute(text("DELETE FROM lostreason"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))
@@ -275,7 +284,7 @@ def test_a_postgresql_migration_takes_a_pg_dump_first(cli, db_url, tmp_path):
     assert f"backup {dumps[0]}" in result.stderr
     listing = subprocess.run(["pg_restore", "--list", str(dumps[0])], capture_output=True)
     assert listing.returncode == 0 and b"TABLE DATA public stage" in listing.stdout
-    assert cli.sql("SELECT version_num FROM alembic_version") == [("0004",)]
+    assert cli.sql("SELECT version_num FROM alembic_version") == [(HEAD,)]
     assert cli.sql("SELECT count(*) FROM stage") == [(6,)]
 
 
@@ -299,7 +308,7 @@ def test_a_postgresql_migration_without_pg_dump_needs_yes(cli, db_url, tmp_path)
         [*run, "db", "migrate", "--yes"], env=env, capture_output=True, text=True
     )
     assert result.returncode == 0, result.stderr
-    assert cli.sql("SELECT version_num FROM alembic_version") == [("0004",)]
+    assert cli.sql("SELECT version_num FROM alembic_version") == [(HEAD,)]
 
 
 @sqlite_only
@@ -308,7 +317,7 @@ def test_a_sqlite_migration_still_backs_up_on_its_own(cli, db_url):
     cli.ok("lead", "list")
     backup = Path(f"{db_url}.pre-0001.bak")
     assert backup.exists()
-    assert cli.sql("SELECT version_num FROM alembic_version") == [("0004",)]
+    assert cli.sql("SELECT version_num FROM alembic_version") == [(HEAD,)]
 
 
 @pytest.mark.slow
@@ -326,7 +335,7 @@ def test_commands_opening_an_old_database_at_once_migrate_it_once(cli, db_url, t
         assert [code for code, _ in results] == [0, 0, 0], results
         assert sum(err.startswith("Migrated ") for _, err in results) == 1, results
         assert cli.sql("SELECT count(*) FROM stage") == [(6,)]
-        assert cli.sql("SELECT version_num FROM alembic_version") == [("0004",)]
+        assert cli.sql("SELECT version_num FROM alembic_version") == [(HEAD,)]
 
 
 # ---------------------------------------------------------------- 5. no SQL, no parameters

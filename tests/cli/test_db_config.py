@@ -5,6 +5,8 @@ import stat
 
 import pytest
 
+from salescli.migrations import HEAD
+
 
 def test_config_roundtrip(cli):
     assert cli.ok("config", "get", "currency").out.strip() == "USD"
@@ -26,7 +28,7 @@ def test_config_roundtrip(cli):
 
 def test_db_check_ok(cli):
     result = cli.json("db", "check")
-    assert result["ok"] is True and result["problems"] == [] and result["revision"] == "0004"
+    assert result["ok"] is True and result["problems"] == [] and result["revision"] == HEAD
 
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)

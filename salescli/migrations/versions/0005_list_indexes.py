@@ -1,0 +1,64 @@
+"""indexes for every list filter and the lookups of show pages
+
+Revision ID: 0005
+Revises: 0004
+
+Every filter a list offers is served by an index (docs/performance.md shows the plans):
+
+- `lead list --source/--territory` and its `--sort score/last-contact` (also `lead sources`);
+- `account list --sort created`;
+- `activity list --rep/--kind`, newest first: one index holds the filter and the order
+  (they replace the single-column `rep_id` and `kind` indexes, their prefixes);
+- the foreign keys that show pages, conversion, privacy and deletes look up by:
+  `deal.contact_id`, `deal.lead_id`, `contact.lead_id`, `rep.manager_id` (`--team`, the
+  manager tree).
+
+Only indexes: no data changes, no table is rebuilt (batch mode creates indexes in place).
+"""
+
+from __future__ import annotations
+
+from alembic import op
+
+revision = "0005"
+down_revision = "0004"
+branch_labels = None
+depends_on = None
+
+# (table, index name, columns)
+ADDED = (
+    ("lead", "ix_lead_source", ["source"]),
+    ("lead", "ix_lead_territory", ["territory"]),
+    ("lead", "ix_lead_score", ["score"]),
+    ("lead", "ix_lead_last_contact_at", ["last_contact_at"]),
+    ("account", "ix_account_created_at", ["created_at"]),
+    ("contact", "ix_contact_lead_id", ["lead_id"]),
+    ("deal", "ix_deal_contact_id", ["contact_id"]),
+    ("deal", "ix_deal_lead_id", ["lead_id"]),
+    ("rep", "ix_rep_manager_id", ["manager_id"]),
+    ("activity", "ix_activity_rep_id_occurred_at", ["rep_id", "occurred_at"]),
+    ("activity", "ix_activity_kind_occurred_at", ["kind", "occurred_at"]),
+)
+# Prefixes of the new composite indexes: every query they served, the composite serves.
+REPLACED = (
+    ("activity", "ix_activity_rep_id", ["rep_id"]),
+    ("activity", "ix_activity_kind", ["kind"]),
+)
+
+
+def upgrade() -> None:
+    for table, name, columns in ADDED:
+        with op.batch_alter_table(table) as batch:
+            batch.create_index(name, columns, unique=False)
+    for table, name, _ in REPLACED:
+        with op.batch_alter_table(table) as batch:
+            batch.drop_index(name)
+
+
+def downgrade() -> None:
+    for table, name, columns in REPLACED:
+        with op.batch_alter_table(table) as batch:
+            batch.create_index(name, columns, unique=False)
+    for table, name, _ in reversed(ADDED):
+        with op.batch_alter_table(table) as batch:
+            batch.drop_index(name)
