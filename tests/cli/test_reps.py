@@ -286,17 +286,17 @@ def test_service_helpers(cli, monkeypatch):
     ]:
         rep(cli, *args)
     cli.ok("rep", "deactivate", "Bob")
-    with db.session_scope(db.resolve_url(cli.url), write=False) as session:
-        assert reps.subordinates(session, 1) == [2, 3, 4, 5]
-        assert reps.subordinates(session, 2) == [3, 4]
-        assert reps.subordinates(session, 6) == []
-        assert reps.resolve(session, "maria").id == 1
-        assert reps.default_owner(session, config.Settings({})) is None
-        assert reps.default_owner(session, config.Settings({"me": "ANA"})).id == 2
+    with db.connection_scope(db.resolve_url(cli.url)) as conn:
+        assert reps.subordinates(conn, 1) == [2, 3, 4, 5]
+        assert reps.subordinates(conn, 2) == [3, 4]
+        assert reps.subordinates(conn, 6) == []
+        assert reps.resolve(conn, "maria").id == 1
+        assert reps.default_owner(conn, config.Settings({})) is None
+        assert reps.default_owner(conn, config.Settings({"me": "ANA"})).id == 2
         with pytest.raises(NotFound, match="config me 'ghost' is not a rep"):
-            reps.default_owner(session, config.Settings({"me": "ghost"}))
+            reps.default_owner(conn, config.Settings({"me": "ghost"}))
         monkeypatch.setenv("SALESCLI_REP", "eve")
-        assert reps.default_owner(session, config.Settings({"me": "ANA"})).id == 6
+        assert reps.default_owner(conn, config.Settings({"me": "ANA"})).id == 6
 
 
 def maven_expected() -> tuple[set[str], set[str], Counter]:
