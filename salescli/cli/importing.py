@@ -162,7 +162,7 @@ def register_import(
         again: AgainOpt = False,
         owner: OwnerOpt = None,
     ) -> None:
-        flags = dict(
+        flags: dict[str, Any] = dict(
             map_=map_, map_value=map_value, null_value=null_value, date_format=date_format,
             decimal_comma=decimal_comma, delimiter=delimiter, encoding=encoding,
             skip_invalid=skip_invalid, reject_file=reject_file, dry_run=dry_run, again=again,

@@ -262,8 +262,9 @@ def _connection(conn: Any) -> Connection:
     return conn if isinstance(conn, Connection) else conn.connection()
 
 
-def load(conn: Connection) -> Settings:
-    """Every stored setting, in one query."""
+def load(conn: Connection | Any) -> Settings:
+    """Every stored setting, in one query (`conn`: a Connection; an ORM Session from a
+    caller not yet ported is run on its connection)."""
     import sqlalchemy as sa
 
     from salescli.tables import SETTING

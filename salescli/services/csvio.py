@@ -307,15 +307,15 @@ def _convert_rows(
             if len(cells) > width and not any(c.strip() for c in cells[width:]):
                 cells = cells[:width]
             else:
-                error = RowError(
+                wrong = RowError(
                     line, f"has {len(cells)} values but the header has {width} columns"
                 )
-                bad.append((Row(line, cells), error))
+                bad.append((Row(line, cells), wrong))
                 if len(errors) < MAX_LISTED_ERRORS:
-                    errors.append(error)
+                    errors.append(wrong)
                 continue
         values: dict[str, Any] = dict.fromkeys(names)
-        error = None
+        error: RowError | None = None
         for index, column, name, value_map, convert, limit in steps:
             value = cells[index].strip()
             if not value or (nulls and value.casefold() in nulls):

@@ -239,7 +239,8 @@ def account_filter(conn: Connection, ref: str) -> int:
 def plan_accounts(rows: list[csvio.Row], ctx: ImportContext, report: dict) -> list[RowError]:
     """A `check_all` step: on a dry run, name the accounts the import would create."""
     if ctx.options.dry_run:
-        report["accounts_planned"] = list(new_accounts([row.clean for row in rows]).values())
+        clean = [row.clean for row in rows if row.clean is not None]
+        report["accounts_planned"] = list(new_accounts(clean).values())
     return []
 
 

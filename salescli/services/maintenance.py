@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from salescli import db
 from salescli.errors import InvalidData, NotFound, SalesError
@@ -53,7 +54,7 @@ def check(url: str) -> dict:
                 "problems": problems,
             }
     db.ensure_schema(url)
-    problems: list[str] = []
+    problems = []
     with db.engine(url, write=False).connect() as conn:
         if db.is_sqlite(url):
             for (line,) in conn.execute(text("PRAGMA integrity_check")).all():
@@ -137,8 +138,9 @@ def vacuum(url: str) -> dict:
     if db.is_sqlite(url):
         raw = db.engine(url, write=False).raw_connection()
         try:
-            raw.driver_connection.execute("VACUUM")
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            driver: Any = raw.driver_connection
+            driver.execute("VACUUM")
+            driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.close()
     else:

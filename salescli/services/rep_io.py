@@ -249,7 +249,7 @@ def _insert(rows: list[dict[str, Any]], ctx: Context, report: ManagerReport) -> 
 
     assert ctx.conn is not None
     keys = {row["name_key"] for row in rows}
-    new = [
+    new: list[dict[str, Any]] = [
         {
             "name": check_name(entry.name),
             "name_key": key,
