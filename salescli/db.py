@@ -142,7 +142,7 @@ def busy_timeout() -> float:
     return max(value, 0.0)
 
 
-def _prepare_sqlite_file(path: Path) -> None:
+def prepare_sqlite_file(path: Path) -> None:
     """Create the directory 0700 and the file 0600 before SQLite does (it would follow the umask).
 
     An existing path is checked, never chmod-ed: a directory or a device is a usage error, a
@@ -197,7 +197,7 @@ def read_only_reason(path: Path) -> str | None:
     return None
 
 
-def _read_only_uri(path: Path) -> str | None:
+def read_only_uri(path: Path) -> str | None:
     """A URI that reads a database salescli cannot write (None when it can write it).
 
     `immutable=1` when no write-ahead log is pending: SQLite then needs no -shm file, so
@@ -225,14 +225,14 @@ def engine(url: str, *, write: bool) -> Engine:
         path = sqlite_path(url)
         read_uri = None
         if path is not None:
-            _prepare_sqlite_file(path)
+            prepare_sqlite_file(path)
             reason = read_only_reason(path)
             if reason and write:
                 raise SalesError(
                     f"the database '{path}' is read-only ({reason}): this command changes "
                     "data, so nothing was done; reading commands still work"
                 )
-            read_uri = _read_only_uri(path) if reason else None
+            read_uri = read_only_uri(path) if reason else None
         options: dict[str, Any] = {"poolclass": NullPool}
         if read_uri is not None:
             timeout = busy_timeout()
@@ -282,8 +282,25 @@ def engine(url: str, *, write: bool) -> Engine:
     return eng
 
 
+def forget_engines(url: str | None = None) -> None:
+    """Dispose of the engines of `url` (every engine when None) and forget that its schema
+    was checked: the next command opens it afresh (tests, a restore, a forked process)."""
+    for key in [key for key in _ENGINES if url is None or key[0] == url]:
+        _ENGINES.pop(key).dispose()
+    forget_schema_check(url)
+
+
+def forget_schema_check(url: str | None = None) -> None:
+    """Check (and migrate) the schema of `url` (every database when None) again at its next
+    open in this process, e.g. after the file was replaced or its revision changed."""
+    if url is None:
+        _CHECKED.clear()
+    else:
+        _CHECKED.discard(url)
+
+
 @contextlib.contextmanager
-def _translated() -> Iterator[None]:
+def translated() -> Iterator[None]:
     """Re-raise driver failures in the error vocabulary; anything else passes unchanged."""
     try:
         yield
@@ -312,7 +329,7 @@ def ensure_schema(url: str) -> None:
     if is_sqlite(url):
         # The check above read the file without changing it; now that it is known to be
         # salescli's, open it once as every command does (WAL mode, file modes).
-        with _translated(), engine(url, write=False).connect():
+        with translated(), engine(url, write=False).connect():
             pass
     if current != HEAD:
         before = current
@@ -359,7 +376,7 @@ def _sqlite_schema(url: str) -> tuple[list[str], bool, str | None] | None:
     try:
         # A file salescli cannot write is read as the engine reads it (immutable when no log
         # is pending: a read-only folder has no room for a -shm file).
-        uri = _read_only_uri(path) or f"file:{quote_path(path)}?mode=ro"
+        uri = read_only_uri(path) or f"file:{quote_path(path)}?mode=ro"
         conn = sqlite3.connect(uri, uri=True, timeout=busy_timeout())
     except sqlite3.Error:
         return None
@@ -384,7 +401,7 @@ def _sqlite_schema(url: str) -> tuple[list[str], bool, str | None] | None:
 
 
 def _schema_via_engine(url: str) -> tuple[list[str], bool, str | None]:
-    with _translated(), engine(url, write=False).connect() as conn:
+    with translated(), engine(url, write=False).connect() as conn:
         return _schema_on(conn, url)
 
 
@@ -428,7 +445,7 @@ def _migrate(
     config.attributes["applied"] = applied
     backup_path = None
     try:
-        with _translated(), engine(url, write=True).connect() as conn:
+        with translated(), engine(url, write=True).connect() as conn:
             # Under the write lock (taken as the transaction begins): read the revision
             # again, so that of several commands opening an old database at once, one backs
             # up and migrates and the others find it done.
@@ -602,7 +619,7 @@ def session_scope(url: str, *, write: bool = True) -> Iterator[Session]:
     from sqlmodel import Session
 
     session = Session(engine(url, write=write), expire_on_commit=False)
-    with _translated():
+    with translated():
         try:
             yield session
             if write:
@@ -635,7 +652,7 @@ def session_on(conn: Connection) -> Iterator[Session]:
 def connection_scope(url: str, *, write: bool = False) -> Iterator[Connection]:
     """A Core connection for the fast read paths (no ORM import)."""
     ensure_schema(url)
-    with _translated(), engine(url, write=write).connect() as conn:
+    with translated(), engine(url, write=write).connect() as conn:
         yield conn
         if write:
             conn.commit()
@@ -659,7 +676,7 @@ def sqlite_backup(
 
     if not target.parent.exists():
         target.parent.mkdir(parents=True, mode=0o700)
-    source_uri = _read_only_uri(source) or f"file:{quote_path(source)}"
+    source_uri = read_only_uri(source) or f"file:{quote_path(source)}"
     with render.output_file(target, option=option, exist=exist) as pending:
         src = sqlite3.connect(source_uri, uri=True, timeout=busy_timeout())
         dst = sqlite3.connect(pending.tmp, isolation_level=None)

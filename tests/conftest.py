@@ -69,8 +69,7 @@ def pg_template() -> str | None:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = _pg_admin_url(name)
     db.ensure_schema(url)
-    db._ENGINES.pop((url, True), None)
-    db._ENGINES.pop((url, False), None)
+    db.forget_engines(url)
     yield name
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -85,10 +84,7 @@ def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     path = tmp_path_factory.mktemp("template") / "template.db"
     url = f"sqlite:///{path}"
     db.ensure_schema(url)
-    for key in [(url, True), (url, False)]:
-        eng = db._ENGINES.pop(key, None)
-        if eng is not None:
-            eng.dispose()
+    db.forget_engines(url)
     import sqlite3
 
     conn = sqlite3.connect(path)
@@ -132,11 +128,7 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeyp
     url = _pg_admin_url(name)
     monkeypatch.setenv("SALESCLI_DB", url)
     yield url
-    for key in [(url, True), (url, False)]:
-        eng = db._ENGINES.pop(key, None)
-        if eng is not None:
-            eng.dispose()
-    db._CHECKED.discard(url)
+    db.forget_engines(url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

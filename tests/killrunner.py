@@ -49,8 +49,7 @@ def child(request: dict) -> None:
         os.environ.update(request["env"])
         from salescli import db
 
-        db._ENGINES.clear()
-        db._CHECKED.clear()
+        db.forget_engines()
         sys.argv = ["salescli", *request["argv"]]
         from salescli.__main__ import main
 

@@ -79,7 +79,7 @@ def test_0004_gives_old_stage_history_the_deals_amount(tmp_path):
     conn.commit()
     conn.close()
     command.upgrade(config, "head")
-    db._ENGINES.clear()
+    db.forget_engines()
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT amount_minor, currency FROM stagechange").fetchall() == [
         (12345, "EUR")

@@ -34,8 +34,8 @@ def config_get(
     from salescli import render
     from salescli.services import config
 
-    with state(ctx).session(write=False) as session:
-        row = config.get(session, key)
+    with state(ctx).connection() as conn:
+        row = config.get(conn, key)
     if fmt == Format.table and output is None:
         render.print_id(row["value"] if row["value"] is not None else "")
         return
@@ -55,8 +55,8 @@ def config_set(
     from salescli import render
     from salescli.services import config
 
-    with state(ctx).session() as session:
-        row = config.set_value(session, key, value)
+    with state(ctx).connection(write=True) as conn:
+        row = config.set_value(conn, key, value)
     render.message(f"{row['key']} = {row['value']}")
 
 
@@ -71,8 +71,8 @@ def config_unset(
     from salescli import render
     from salescli.services import config
 
-    with state(ctx).session() as session:
-        row = config.unset(session, key)
+    with state(ctx).connection(write=True) as conn:
+        row = config.unset(conn, key)
     render.message(f"{row['key']} = {row['value']} (default)")
 
 
@@ -87,6 +87,6 @@ def config_list(
     from salescli import render
     from salescli.services import config
 
-    with state(ctx).session(write=False) as session:
-        rows = config.list_all(session)
+    with state(ctx).connection() as conn:
+        rows = config.list_all(conn)
     render.write_rows(rows, fmt, columns=COLUMNS, output=output)

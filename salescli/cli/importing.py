@@ -133,14 +133,16 @@ def register_import(
     *,
     help: str,
     note: str | None = None,
+    report: str | None = None,
     warnings: str | None = None,
     omit: tuple[str, ...] = (),
 ) -> None:
     """Define `import` on `app` with the shared flags (minus `omit`) and `help` as its help.
 
     `entity` is "module:attr" of the `csvio.Entity`; with `note` ("module:function") the attr
-    is a function `(report: dict) -> Entity` and, after the import (also when rows were
+    is a function `(report) -> Entity` and, after the import (also when rows were
     rejected), `note(report)` gives a line for stderr ("Created 2 accounts named in ...").
+    `report` ("module:Class") is the class of what the entity fills in (a dict by default).
     `warnings` ("module:function"), `(conn, batch_id) -> list[str]`, runs after the write.
     """
 
@@ -160,7 +162,7 @@ def register_import(
         again: AgainOpt = False,
         owner: OwnerOpt = None,
     ) -> None:
-        flags = dict(
+        flags: dict[str, Any] = dict(
             map_=map_, map_value=map_value, null_value=null_value, date_format=date_format,
             decimal_comma=decimal_comma, delimiter=delimiter, encoding=encoding,
             skip_invalid=skip_invalid, reject_file=reject_file, dry_run=dry_run, again=again,
@@ -171,13 +173,13 @@ def register_import(
         if note is None:
             run_import(ctx, _load(entity), file, **flags)
             return
-        report: dict[str, Any] = {}
+        sink: Any = _load(report)() if report is not None else {}
         try:
-            run_import(ctx, _load(entity)(report), file, **flags)
+            run_import(ctx, _load(entity)(sink), file, **flags)
         except typer.Exit:  # rows rejected (--skip-invalid or a dry run): still say it
-            _say(_load(note)(report))
+            _say(_load(note)(sink))
             raise
-        _say(_load(note)(report))
+        _say(_load(note)(sink))
 
     import_command.__doc__ = help
     if omit:  # Typer reads the signature: leave the omitted flags out of it (defaults apply)

@@ -60,16 +60,13 @@ def rep_add(
     from salescli.services import reps
 
     st = state(ctx)
-    with st.session() as session:
-        rep = reps.add(
-            session, name, now=st.now, email=email, manager=manager, team=team,
+    with st.connection(write=True) as conn:
+        rep_id = reps.add(
+            conn, name, now=st.now, email=email, manager=manager, team=team,
             territory=territory, skills=skills,
         )  # fmt: skip
-        result = reps.record(session, rep)
-    if fmt == Format.table:
-        render.print_id(result["id"])
-    else:
-        render.write_record(result, fmt, tz=st.tz)
+        result = reps.record(conn, rep_id)
+    render.changed(result, fmt, created=True, tz=st.tz)
 
 
 @app.command("list")
@@ -95,9 +92,9 @@ def rep_list(
     from salescli.services import reps
 
     st = state(ctx)
-    with st.session(write=False) as session:
+    with st.connection() as conn:
         rows = reps.list_reps(
-            session, team=team, territory=territory, manager=manager,
+            conn, team=team, territory=territory, manager=manager,
             active=None if everyone else active,
         )  # fmt: skip
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
@@ -115,8 +112,8 @@ def rep_show(
     from salescli.services import reps
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        result = reps.show(session, reps.resolve(session, rep))
+    with st.connection() as conn:
+        result = reps.show(conn, reps.resolve(conn, rep))
     sections = {"reports": (result["reports"], REPORT_COLUMNS)}
     render.write_record(result, fmt, output=output, tz=st.tz, sections=sections)
 
@@ -149,6 +146,7 @@ def rep_edit(
 
     Example: salescli rep edit "Ana Souza" --manager "Maria Lopez" --add-skill enterprise
     """
+    from salescli import render
     from salescli.services import reps
 
     changes = dict(name=name, email=email, manager=manager, team=team, territory=territory)
@@ -156,32 +154,25 @@ def rep_edit(
     if all(v is None for v in changes.values()) and not add_skill and not remove_skill:
         raise UsageError("nothing to change: give at least one option (see: salescli rep edit -h)")
     st = state(ctx)
-    with st.session() as session:
-        found = reps.resolve(session, rep)
+    with st.connection(write=True) as conn:
         found = reps.edit(
-            session, found, **changes, add_skills=add_skill or (), remove_skills=remove_skill or ()
-        )
-        result = reps.record(session, found)
-    _report(result, fmt, st.tz, f"Rep {result['id']} ({result['name']}) updated.")
-
-
-def _report(result: dict, fmt: Format, tz: str, text: str) -> None:
-    from salescli import render
-
-    if fmt == Format.table:
-        render.message(text)
-    else:
-        render.write_record(result, fmt, tz=tz)
+            conn, reps.resolve(conn, rep), **changes, add_skills=add_skill or (),
+            remove_skills=remove_skill or (),
+        )  # fmt: skip
+        result = reps.record(conn, found)
+    note = f"Rep {result['id']} ({result['name']}) updated."
+    render.changed(result, fmt, note=note, tz=st.tz)
 
 
 def _set_active(ctx: typer.Context, ref: str, active: bool, fmt: Format) -> None:
+    from salescli import render
     from salescli.services import reps
 
     st = state(ctx)
-    with st.session() as session:
-        found = reps.resolve(session, ref)
-        changed = reps.set_active(session, found, active)
-        result = reps.record(session, found)
+    with st.connection(write=True) as conn:
+        found = reps.resolve(conn, ref)
+        changed = reps.set_active(conn, found, active)
+        result = reps.record(conn, found.id)
     word = "activated" if active else "deactivated"
     text = f"Rep {result['id']} ({result['name']}) {word}."
     if not changed:
@@ -191,7 +182,7 @@ def _set_active(ctx: typer.Context, ref: str, active: bool, fmt: Format) -> None
         text = text.rstrip(".") + (
             f"; it still owns {result['open_leads']} open lead(s) (see: salescli lead assign)."
         )
-    _report(result, fmt, st.tz, text)
+    render.changed(result, fmt, note=text, tz=st.tz)
 
 
 @app.command("deactivate")
@@ -216,6 +207,7 @@ io.register_import(
     app,
     "salescli.services.rep_io:entity",
     note="salescli.services.rep_io:managers_message",
+    report="salescli.services.rep_io:ManagerReport",
     omit=("date_format", "decimal_comma", "owner"),
     help="""Import reps from CSV (name, email, manager, team, territory, skills, active).
 
@@ -238,6 +230,6 @@ def rep_export(
     from salescli.services import rep_io
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        rows = rep_io.export_rows(session)
+    with st.connection() as conn:
+        rows = rep_io.export_rows(conn)
     render.export_rows(rows, rep_io.EXPORT_FIELDS, fmt.value, output=output, tz=st.tz)

@@ -1,1 +1,13 @@
-"""The work: pure functions over a Session (no typer, no rich, no print)."""
+"""The work: pure functions over a Connection (no typer, no rich, no print).
+
+`SETTINGS_MODULES` lists the modules that declare settings (`config.declare`, see
+services/config.py and docs/architecture.md "Adding a setting"): `config get|set|list` import
+them the first time they need a key they do not know yet.
+"""
+
+SETTINGS_MODULES: tuple[str, ...] = (
+    "salescli.services.config",
+    "salescli.services.reps",
+    "salescli.services.scoring",
+    "salescli.services.routing",
+)

@@ -1,66 +1,148 @@
-"""Settings kept in the database (`setting` table), so a team on PostgreSQL shares them."""
+"""Settings kept in the database (`setting` table), so a team on PostgreSQL shares them.
+
+Every setting is declared once, by the module that uses it, with `declare()`:
+
+    STRATEGY = config.declare(
+        "routing.strategy", "round-robin", "default strategy of lead assign --auto",
+        parse=check_strategy,  # text -> stored text; raises InvalidData/UsageError
+    )
+
+`config get|set|unset|list` read the registry; `load(conn)` reads the stored values into a
+`Settings` that answers `settings.get(key)` (stored value, else the declared default) and the
+typed properties the CLI uses (`timezone`, `currency`, `week_start`...). The modules that
+declare settings are listed in `salescli.services.SETTINGS_MODULES`: the registry imports them
+the first time it needs a key it does not know yet (so reading settings stays cheap). This
+module imports neither the modules that declare settings nor SQLAlchemy at its top.
+"""
 
 from __future__ import annotations
 
 import os
-from collections.abc import Callable
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
-from salescli.errors import InvalidData, NotFound
+from salescli.errors import InvalidData, NotFound, UsageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-    from sqlmodel import Session
 
 
-@dataclass(frozen=True)
-class Key:
-    default: str | None
-    help: str
-    validate: Callable[[str], str] = field(default=lambda value: value)
-    # For open-ended families matched against folded text (scoring.tag.HOT == scoring.tag.hot).
-    fold_suffix: bool = False
-
-
-def _currency(value: str) -> str:
-    from salescli.money import check_currency
-
-    return check_currency(value)
-
-
-def _timezone(value: str) -> str:
-    from salescli import dates
-    from salescli.errors import UsageError
-
-    try:
-        dates.timezone(value)
-    except UsageError as exc:
-        raise InvalidData(str(exc)) from None
+def _text(value: str) -> str:
     return value
 
 
-def _weekday(value: str) -> str:
-    from salescli import dates
-    from salescli.errors import UsageError
+@dataclass(frozen=True)
+class Setting:
+    """One declared setting (or, with `family`, every key that starts with `key`).
 
-    try:
-        return dates.WEEKDAYS[dates.weekday_index(value)]
-    except UsageError as exc:
-        raise InvalidData(str(exc)) from None
+    parse: the stored text from what the user typed; raises InvalidData (exit 1) for a bad
+        value, UsageError (exit 2) for a value outside a fixed list (see `choice`).
+    check: optional `(conn, parsed) -> stored` for what only the database can tell (`me`
+        must name a rep; it is stored as the rep spells their name).
+    fold_suffix: for a family matched against folded text (scoring.tag.HOT == scoring.tag.hot).
+    """
 
+    key: str
+    default: str | None
+    help: str
+    parse: Callable[[str], str] = _text
+    family: bool = False
+    fold_suffix: bool = False
+    check: Callable[[Connection, str], str] | None = None
+
+
+# key -> Setting, in declaration order; families (open-ended keys) by prefix.
+REGISTRY: dict[str, Setting] = {}
+FAMILIES: dict[str, Setting] = {}
+_LOADED = False
+
+
+def declare(
+    key: str,
+    default: str | None,
+    help: str,
+    parse: Callable[[str], str] = _text,
+    *,
+    family: bool = False,
+    fold_suffix: bool = False,
+    check: Callable[[Connection, str], str] | None = None,
+) -> Setting:
+    """Declare a setting (at the top of the module that uses it) and return it.
+
+    `family=True` declares every key that starts with `key` (`scoring.tag.` covers
+    `scoring.tag.hot`...). Declaring the same key twice differently is a programming error.
+    """
+    setting = Setting(key, default, help, parse, family, fold_suffix, check)
+    table = FAMILIES if family else REGISTRY
+    previous = table.get(key)
+    if previous is not None and previous != setting:
+        raise RuntimeError(f"setting {key!r} is declared twice")
+    table[key] = setting
+    return setting
+
+
+def _load_declarations() -> None:
+    """Import every module that declares settings (salescli.services.SETTINGS_MODULES)."""
+    global _LOADED
+    if _LOADED:
+        return
+    import importlib
+
+    from salescli.services import SETTINGS_MODULES
+
+    for name in SETTINGS_MODULES:
+        importlib.import_module(name)
+    _LOADED = True
+
+
+def _find(name: str) -> Setting | None:
+    if name in REGISTRY:
+        return REGISTRY[name]
+    for prefix, setting in FAMILIES.items():
+        if name.startswith(prefix) and len(name) > len(prefix):
+            return setting
+    return None
+
+
+def lookup(name: str) -> Setting | None:
+    """The declaration behind key `name` (a family's for its members), or None."""
+    found = _find(name)
+    if found is None and not _LOADED:
+        _load_declarations()
+        found = _find(name)
+    return found
+
+
+def setting(name: str) -> Setting:
+    """The declaration behind key `name`; NotFound (exit 3) naming the known keys."""
+    found = lookup(name)
+    if found is None:
+        _load_declarations()
+        known = ", ".join([*REGISTRY, *(f"{p}*" for p in sorted(FAMILIES))])
+        raise NotFound(f"config key '{name}' is unknown (known: {known})")
+    return found
+
+
+def canonical(name: str) -> str:
+    """The stored spelling of a key: families with fold_suffix keep the suffix folded."""
+    found = lookup(name)
+    if found is not None and found.family and found.fold_suffix:
+        from salescli.text import fold
+
+        return found.key + fold(name[len(found.key) :])
+    return name
+
+
+# --------------------------------------------------------------------------- parsers
 
 # Whole-number settings are stored as text and read back as INTEGER-sized numbers.
 MAX_SETTING = 2_147_483_647
 
 
-def _month(value: str) -> str:
-    if not (value.strip().isascii() and value.strip().isdigit()) or not 1 <= int(value) <= 12:
-        raise InvalidData(f"fiscal_year_start_month '{value}' must be a month number 1-12 (e.g. 4)")
-    return str(int(value))
-
-
 def integer(name: str, minimum: int | None = None) -> Callable[[str], str]:
+    """A parser for a whole number (at least `minimum`, at most MAX_SETTING)."""
+
     def check(value: str) -> str:
         try:
             number = int(value.strip())
@@ -75,221 +157,177 @@ def integer(name: str, minimum: int | None = None) -> Callable[[str], str]:
     return check
 
 
-KEYS: dict[str, Key] = {
-    "me": Key(None, "the rep you are: default owner of what you create (SALESCLI_REP overrides)"),
-    "currency": Key("USD", "reporting currency and default deal currency", _currency),
-    "timezone": Key("UTC", "IANA zone for dates and periods", _timezone),
-    "week_start": Key("monday", "first day of a week for this-week/last-week", _weekday),
-    "fiscal_year_start_month": Key("1", "month the fiscal year starts (4 = April)", _month),
-}
-# Families of keys whose names are open-ended (e.g. scoring.source.referral); the lead
-# scoring and routing services register theirs.
-PREFIXES: dict[str, Key] = {}
+def choice(name: str, choices: Sequence[str], noun: str = "a choice") -> Callable[[str], str]:
+    """A parser for one of `choices` (case ignored): a usage error (exit 2) otherwise, as a
+    bad enum value is on every command line (`name` is the key or the option named)."""
+
+    def check(value: str) -> str:
+        clean = value.strip().lower()
+        if clean not in choices:
+            listed = ", ".join(choices)
+            raise UsageError(f"{name} '{value}' is not {noun} (one of {listed})")
+        return clean
+
+    return check
 
 
-def canonical(name: str) -> str:
-    """The stored spelling of a key: families with fold_suffix keep the suffix folded."""
-    for prefix, key in PREFIXES.items():
-        if key.fold_suffix and name.startswith(prefix) and len(name) > len(prefix):
-            from salescli.text import fold
+def _currency(value: str) -> str:
+    from salescli.money import check_currency
 
-            return prefix + fold(name[len(prefix) :])
-    return name
+    return check_currency(value)
 
 
-def _key(name: str) -> Key:
-    if name in KEYS:
-        return KEYS[name]
-    for prefix, key in PREFIXES.items():
-        if name.startswith(prefix) and len(name) > len(prefix):
-            return key
-    known = ", ".join(sorted(KEYS)) + ", " + ", ".join(f"{p}*" for p in sorted(PREFIXES))
-    raise NotFound(f"config key '{name}' is unknown (known: {known})")
+def _timezone(value: str) -> str:
+    from salescli import dates
+
+    try:
+        dates.timezone(value)
+    except UsageError as exc:
+        raise InvalidData(str(exc)) from None
+    return value
+
+
+def _weekday(value: str) -> str:
+    from salescli import dates
+
+    try:
+        return dates.WEEKDAYS[dates.weekday_index(value)]
+    except UsageError as exc:
+        raise InvalidData(str(exc)) from None
+
+
+def _month(value: str) -> str:
+    if not (value.strip().isascii() and value.strip().isdigit()) or not 1 <= int(value) <= 12:
+        raise InvalidData(f"fiscal_year_start_month '{value}' must be a month number 1-12 (e.g. 4)")
+    return str(int(value))
+
+
+# The settings every command reads through `State` (cli/common.py): money and calendar.
+CURRENCY = declare("currency", "USD", "reporting currency and default deal currency", _currency)
+TIMEZONE = declare("timezone", "UTC", "IANA zone for dates and periods", _timezone)
+WEEK_START = declare(
+    "week_start", "monday", "first day of a week for this-week/last-week", _weekday
+)
+FISCAL_YEAR_START_MONTH = declare(
+    "fiscal_year_start_month", "1", "month the fiscal year starts (4 = April)", _month
+)
+
+
+# --------------------------------------------------------------------------- values
 
 
 @dataclass(frozen=True)
 class Settings:
+    """The stored values (`values`: key -> text) with the declared defaults behind them."""
+
     values: dict[str, str]
 
     def get(self, name: str) -> str | None:
         if name in self.values:
             return self.values[name]
-        key = KEYS.get(name)
-        return key.default if key else None
+        found = lookup(name)
+        return found.default if found is not None else None
 
     @property
     def timezone(self) -> str:
-        return self.get("timezone") or "UTC"
+        return self.get(TIMEZONE.key) or "UTC"
 
     @property
     def currency(self) -> str:
-        return self.get("currency") or "USD"
+        return self.get(CURRENCY.key) or "USD"
 
     @property
     def week_start(self) -> int:
         from salescli.dates import weekday_index
 
-        return weekday_index(self.get("week_start") or "monday")
+        return weekday_index(self.get(WEEK_START.key) or "monday")
 
     @property
     def fiscal_year_start_month(self) -> int:
-        return int(self.get("fiscal_year_start_month") or 1)
+        return int(self.get(FISCAL_YEAR_START_MONTH.key) or 1)
 
     @property
     def me(self) -> str | None:
-        return os.environ.get("SALESCLI_REP") or self.get("me")
+        """The rep you are: SALESCLI_REP, else `config set me` (declared in services.reps)."""
+        return os.environ.get("SALESCLI_REP") or self.values.get("me")
 
     def prefixed(self, prefix: str) -> dict[str, str]:
         return {k[len(prefix) :]: v for k, v in self.values.items() if k.startswith(prefix)}
 
 
-def load(conn: Session | Connection) -> Settings:
-    from sqlalchemy import text
+def _connection(conn: Any) -> Connection:
+    # port: an ORM Session from a not-yet-ported caller runs on its connection.
+    from sqlalchemy.engine import Connection
 
-    rows = conn.execute(text("SELECT key, value FROM setting")).all()
+    return conn if isinstance(conn, Connection) else conn.connection()
+
+
+def load(conn: Connection | Any) -> Settings:
+    """Every stored setting, in one query (`conn`: a Connection; an ORM Session from a
+    caller not yet ported is run on its connection)."""
+    import sqlalchemy as sa
+
+    from salescli.tables import SETTING
+
+    rows = _connection(conn).execute(sa.select(SETTING.c.key, SETTING.c.value)).all()
     return Settings({key: value for key, value in rows})
 
 
-def get(session: Session, name: str) -> dict:
+def _entry(name: str, value: str | None, default: bool) -> dict[str, Any]:
+    return {"key": name, "value": value, "default": default}
+
+
+def get(conn: Connection, name: str) -> dict[str, Any]:
+    """{key, value, default}: the stored value, else the declared default."""
     name = canonical(name)
-    key = _key(name)
-    settings = load(session)
-    value = settings.values.get(name, key.default)
-    return {"key": name, "value": value, "default": name not in settings.values}
+    found = setting(name)
+    stored = load(conn).values
+    return _entry(name, stored.get(name, found.default), name not in stored)
 
 
-def set_value(session: Session, name: str, value: str) -> dict:
+def set_value(conn: Connection, name: str, value: str) -> dict[str, Any]:
+    """Parse `value` by the key's declaration and store it."""
+    import sqlalchemy as sa
+
+    from salescli.tables import SETTING
+
+    conn = _connection(conn)
     name = canonical(name)
-    from salescli.models import Setting
-
-    key = _key(name)
-    clean = key.validate(value)
-    if name == "me":
-        clean = _check_rep(session, value)  # stored as the rep spells their name
-    row = session.get(Setting, name)
-    if row is None:
-        session.add(Setting(key=name, value=clean))
+    declared = setting(name)
+    clean = declared.parse(value)
+    if declared.check is not None:
+        clean = declared.check(conn, clean)
+    exists = conn.execute(sa.select(SETTING.c.key).where(SETTING.c.key == name)).first()
+    if exists is None:
+        conn.execute(sa.insert(SETTING).values(key=name, value=clean))
     else:
-        row.value = clean
-    return {"key": name, "value": clean, "default": False}
+        conn.execute(sa.update(SETTING).where(SETTING.c.key == name).values(value=clean))
+    return _entry(name, clean, False)
 
 
-def _check_rep(session: Session, name: str) -> str:
-    from salescli.services import reps
+def unset(conn: Connection, name: str) -> dict[str, Any]:
+    """Remove the stored value: the declared default applies again."""
+    import sqlalchemy as sa
 
-    return reps.get_by_name(session, name).name
+    from salescli.tables import SETTING
 
-
-def unset(session: Session, name: str) -> dict:
     name = canonical(name)
-    from salescli.models import Setting
-
-    key = _key(name)
-    row = session.get(Setting, name)
-    if row is not None:
-        session.delete(row)
-    return {"key": name, "value": key.default, "default": True}
+    found = setting(name)
+    _connection(conn).execute(sa.delete(SETTING).where(SETTING.c.key == name))
+    return _entry(name, found.default, True)
 
 
-def list_all(session: Session) -> list[dict]:
-    settings = load(session)
+def list_all(conn: Connection) -> list[dict[str, Any]]:
+    """Every declared key (value, whether it is the default, help), then the stored members
+    of families (scoring.tag.hot...) in key order."""
+    _load_declarations()
+    stored = load(conn).values
     rows = [
-        {
-            "key": name,
-            "value": settings.values.get(name, key.default),
-            "default": name not in settings.values,
-            "help": key.help,
-        }
-        for name, key in KEYS.items()
+        {**_entry(name, stored.get(name, s.default), name not in stored), "help": s.help}
+        for name, s in REGISTRY.items()
     ]
-    for name in sorted(settings.values):
-        if name not in KEYS:
-            rows.append(
-                {
-                    "key": name,
-                    "value": settings.values[name],
-                    "default": False,
-                    "help": _key(name).help,
-                }
-            )
+    for name in sorted(stored):
+        if name not in REGISTRY:
+            found = lookup(name)
+            rows.append({**_entry(name, stored[name], False), "help": found.help if found else ""})
     return rows
-
-
-ROUTING_STRATEGIES = ("round-robin", "territory", "skill", "load")
-
-
-def _strategy(value: str) -> str:
-    clean = value.strip().lower()
-    if clean not in ROUTING_STRATEGIES:
-        choices = ", ".join(ROUTING_STRATEGIES)
-        raise InvalidData(f"routing.strategy '{value}' is not a strategy (one of {choices})")
-    return clean
-
-
-def _points(name: str) -> Callable[[str], str]:
-    return integer(name)
-
-
-def _register_scoring_and_routing() -> None:
-    """Lead scoring rules (services/scoring.py) and routing settings (services/routing.py)."""
-    from salescli.services import scoring as s
-
-    for source, points in s.DEFAULT_SOURCES.items():
-        KEYS[s.SOURCE_PREFIX + source] = Key(
-            str(points),
-            f"score points for leads from source {source}",
-            _points(s.SOURCE_PREFIX + source),
-        )
-    for name in s.FIELDS:
-        KEYS[s.FIELD_PREFIX + name] = Key(
-            str(s.DEFAULT_FIELD_POINTS),
-            f"score points when a lead's {name} is filled in",
-            _points(s.FIELD_PREFIX + name),
-        )
-    for tag, points in s.DEFAULT_TAGS.items():
-        KEYS[s.TAG_PREFIX + tag] = Key(
-            str(points), f"score points for leads tagged {tag}", _points(s.TAG_PREFIX + tag)
-        )
-    KEYS[s.ENGAGEMENT_POINTS] = Key(
-        str(s.DEFAULT_ENGAGEMENT_POINTS),
-        "score points when the last contact is within scoring.engagement.days",
-        _points(s.ENGAGEMENT_POINTS),
-    )
-    KEYS[s.ENGAGEMENT_DAYS] = Key(
-        str(s.DEFAULT_ENGAGEMENT_DAYS),
-        "days a contact counts as recent engagement",
-        integer(s.ENGAGEMENT_DAYS, 0),
-    )
-    KEYS[s.DECAY_PER_WEEK] = Key(
-        str(s.DEFAULT_DECAY_PER_WEEK),
-        "score points lost per full week since the last contact (or creation)",
-        integer(s.DECAY_PER_WEEK, 0),
-    )
-    KEYS[s.DECAY_MAX] = Key(
-        str(s.DEFAULT_DECAY_MAX), "most score points decay can take", integer(s.DECAY_MAX, 0)
-    )
-    PREFIXES[s.SOURCE_PREFIX] = Key(
-        "0",
-        "score points for leads from this source",
-        _points(s.SOURCE_PREFIX + "<source>"),
-        fold_suffix=True,
-    )
-    PREFIXES[s.TAG_PREFIX] = Key(
-        "0",
-        "score points for leads with this tag",
-        _points(s.TAG_PREFIX + "<tag>"),
-        fold_suffix=True,
-    )
-    KEYS["routing.strategy"] = Key(
-        "round-robin",
-        "default strategy of lead assign --auto: " + ", ".join(ROUTING_STRATEGIES),
-        _strategy,
-    )
-    KEYS["routing.round_robin.last_rep_id"] = Key(
-        None,
-        "rep who got the last round-robin lead (kept by lead assign --auto)",
-        integer("routing.round_robin.last_rep_id", 1),
-    )
-
-
-_register_scoring_and_routing()

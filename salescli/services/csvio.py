@@ -67,6 +67,7 @@ from salescli.services.csvtypes import (
     ImportOptions,
     ImportRejected,
     ImportResult,
+    ImportState,
     Parsed,
     Row,
     RowError,
@@ -91,6 +92,7 @@ __all__ = [
     "ImportOptions",
     "ImportRejected",
     "ImportResult",
+    "ImportState",
     "Parsed",
     "Row",
     "RowError",
@@ -209,9 +211,7 @@ def validate_file(
         try:
             good, bad, errors = _convert_rows(records, header, plans, entity, ctx, progress)
         finally:
-            for value in ctx.state.values():
-                if isinstance(value, SeenKeys):
-                    value.close()
+            ctx.state.close()
         source.rest()
         if recheck_digest and source.sha256 != digest:
             good.close()
@@ -246,12 +246,12 @@ def _refuse_reimport(conn: Connection, path: str, entity: Entity, digest: str) -
         )
 
 
-def _snapshot(state: dict[str, Any], entity: Entity) -> Any:
-    """A deep copy of what `prepare` loaded, minus the keys `insert` re-checks itself."""
+def _snapshot(state: ImportState, entity: Entity) -> dict[str, Any] | None:
+    """A deep copy of what `prepare` loaded, minus the fields `insert` re-checks itself."""
     import copy
 
     try:
-        return copy.deepcopy({k: v for k, v in state.items() if k not in entity.volatile})
+        return copy.deepcopy(state.snapshot(entity.volatile))
     except Exception:  # noqa: BLE001 - uncopyable state: always validate again under the lock
         return None
 
@@ -307,15 +307,15 @@ def _convert_rows(
             if len(cells) > width and not any(c.strip() for c in cells[width:]):
                 cells = cells[:width]
             else:
-                error = RowError(
+                wrong = RowError(
                     line, f"has {len(cells)} values but the header has {width} columns"
                 )
-                bad.append((Row(line, cells), error))
+                bad.append((Row(line, cells), wrong))
                 if len(errors) < MAX_LISTED_ERRORS:
-                    errors.append(error)
+                    errors.append(wrong)
                 continue
         values: dict[str, Any] = dict.fromkeys(names)
-        error = None
+        error: RowError | None = None
         for index, column, name, value_map, convert, limit in steps:
             value = cells[index].strip()
             if not value or (nulls and value.casefold() in nulls):
@@ -501,8 +501,7 @@ def _changed(conn: Connection, ctx: ImportContext, entity: Entity) -> bool:
         return True
     fresh = ImportContext(conn=conn, options=ctx.options, now=ctx.now, entity=entity, recheck=True)
     entity.prepare(fresh)
-    current = {k: v for k, v in fresh.state.items() if k not in entity.volatile}
-    return current != ctx.snapshot
+    return fresh.state.snapshot(entity.volatile) != ctx.snapshot
 
 
 def _insert(parsed: Parsed, ctx: ImportContext, entity: Entity) -> None:

@@ -347,35 +347,35 @@ def map_columns(
     taken: dict[str, int] = {}
     explicit_ignore: set[int] = set()
     for column, target in options.maps.items():
-        index = columns.get(norm_name(column))
-        if index is None:
+        found = columns.get(norm_name(column))
+        if found is None:
             listed = ", ".join(h for h in header if h.strip())
             raise UsageError(
                 f"--map '{column}={target}': {path} has no column '{column}' (columns: {listed})"
             )
         if not target:
-            explicit_ignore.add(index)
+            explicit_ignore.add(found)
             continue
-        spec = specs.get(norm_name(target))
-        if spec is None:
+        mapped = specs.get(norm_name(target))
+        if mapped is None:
             known = ", ".join(s.name for s in entity.fields)
             raise UsageError(
                 f"--map '{column}={target}': {entity.name} has no field '{target}' (fields: {known})"
             )
-        if spec.name in taken:
-            first = header[taken[spec.name]]
-            raise UsageError(f"--map: columns '{first}' and '{column}' both map to {spec.name}")
-        chosen[index] = spec
-        taken[spec.name] = index
+        if mapped.name in taken:
+            earlier = header[taken[mapped.name]]
+            raise UsageError(f"--map: columns '{earlier}' and '{column}' both map to {mapped.name}")
+        chosen[found] = mapped
+        taken[mapped.name] = found
     unknown = []
     for index, name in enumerate(header):
         if not name.strip() or index in chosen or index in explicit_ignore:
             continue
         key = norm_name(name)
-        spec = specs.get(key) or aliases.get(key)
-        if spec is not None and spec.name not in taken:
-            chosen[index] = spec
-            taken[spec.name] = index
+        named = specs.get(key) or aliases.get(key)
+        if named is not None and named.name not in taken:
+            chosen[index] = named
+            taken[named.name] = index
         elif name not in ignored:
             unknown.append(name)
     missing = [s.name for s in entity.fields if s.required and s.name not in taken]

@@ -9,8 +9,8 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable, Iterator, Sequence
-from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, NamedTuple
+from dataclasses import dataclass, field, fields
+from typing import TYPE_CHECKING, Any, Generic, NamedTuple, TypeVar
 
 from salescli.errors import InvalidData
 from salescli.instants import storage_instant
@@ -79,21 +79,91 @@ class ImportOptions:
 
 
 @dataclass
-class ImportContext:
-    """Handed to the entity callbacks; `state` is the entity's own scratch space."""
+class ImportState:
+    """What an entity's `prepare` loads and its `validate` remembers: one typed dataclass per
+    entity, subclassing this one (`Entity.state` is its class). The fields here are the
+    lookups the shared helpers of `io_common` fill (`load_reps`, `load_accounts`).
+
+    The engine compares a snapshot of the fields (all but `Entity.volatile`) taken after
+    `prepare` with a fresh `prepare` under the write lock, and closes every `SeenKeys` field.
+
+    TRANSITIONAL: entity modules not yet given their own state class use it like a dict
+    (`ctx.state["seen"]`): a key that is a field reads and writes the field, any other key
+    lives in `extra`. The lead removes the mapping methods once every entity has its class.
+    """
+
+    reps: dict[str, int] = field(default_factory=dict)  # name_key -> rep id
+    rep_ids: set[int] = field(default_factory=set)
+    accounts: dict[str, tuple[int, str]] = field(default_factory=dict)  # name_key -> (id, name)
+    # external_id -> (name_key, id, name)
+    account_externals: dict[str, tuple[str, int, str]] = field(default_factory=dict)
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    def snapshot(self, volatile: Sequence[str] = ()) -> dict[str, Any]:
+        """The fields (and `extra` keys) but `volatile`, by name, as they are now."""
+        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
+        values.update(self.extra)
+        return {k: v for k, v in values.items() if k not in volatile}
+
+    def close(self) -> None:
+        """Close every `SeenKeys` the state holds (its temporary file)."""
+        for value in self.snapshot().values():
+            if isinstance(value, SeenKeys):
+                value.close()
+
+    # --- TRANSITIONAL mapping access (see the class docstring) ---------------------------
+    def _is_field(self, key: str) -> bool:
+        return key != "extra" and key in {f.name for f in fields(self)}
+
+    def __getitem__(self, key: str) -> Any:
+        return getattr(self, key) if self._is_field(key) else self.extra[key]
+
+    def __setitem__(self, key: str, value: Any) -> None:
+        if self._is_field(key):
+            setattr(self, key, value)
+        else:
+            self.extra[key] = value
+
+    def __contains__(self, key: str) -> bool:
+        return self._is_field(key) or key in self.extra
+
+    def get(self, key: str, default: Any = None) -> Any:
+        return self[key] if key in self else default  # noqa: SIM401 (this is get)
+
+    def setdefault(self, key: str, default: Any = None) -> Any:
+        if key not in self:
+            self[key] = default
+        return self[key]
+
+    def update(self, values: dict[str, Any] | None = None, **more: Any) -> None:
+        for key, value in {**(values or {}), **more}.items():
+            self[key] = value
+
+
+S = TypeVar("S", bound=ImportState)
+
+
+@dataclass
+class ImportContext(Generic[S]):
+    """Handed to the entity callbacks; `state` is the entity's own typed state
+    (`Entity.state()`, an `ImportState`)."""
 
     conn: Connection | None
     options: ImportOptions
     now: dt.datetime
-    entity: Entity
+    entity: Entity[S]
     batch_id: int | None = None
     line: int = 0  # the line of the row being validated
-    state: dict[str, Any] = field(default_factory=dict)
+    state: S = None  # type: ignore[assignment]  # set from entity.state() in __post_init__
     # True when `prepare` runs again under the write lock after validating outside it: load
     # only what the snapshot comparison needs (not the `Entity.volatile` lookups).
     recheck: bool = False
     lines: list[int] = field(default_factory=list)  # the file lines of the rows `insert` gets
-    snapshot: Any = None  # what `prepare` loaded (csvio compares it under the write lock)
+    snapshot: dict[str, Any] | None = None  # what `prepare` loaded (compared under the lock)
+
+    def __post_init__(self) -> None:
+        if self.state is None:
+            self.state = self.entity.state()
 
     @property
     def dialect(self) -> str:
@@ -105,7 +175,7 @@ class ImportContext:
 
 
 @dataclass
-class Entity:
+class Entity(Generic[S]):
     """How one kind of record is imported.
 
     validate(values, ctx) -> dict: one row's converted values (field -> value, None when
@@ -115,6 +185,8 @@ class Entity:
         of dicts); `ctx.batch_id` is the new `importbatch` id.
     prepare(ctx) -> None: optional, runs once before the rows (load lookups into ctx.state,
         resolve `ctx.options.owner`...).
+    state: the class of the entity's `ctx.state` (an `ImportState` subclass with its typed
+        lookups and scratch fields); a fresh one per validation.
     check_all(rows, ctx) -> list[RowError]: optional whole-file rules run after every row is
         valid on its own (hierarchy cycles...); rows are `Row`s with `.line` and `.clean`.
     ignored: columns read silently (our own exports' `id`, `updated_at`...).
@@ -124,23 +196,24 @@ class Entity:
         the packed rows. Without it `insert` gets the clean dicts.
     batched: `insert` may be called several times with consecutive slices of the rows (in
         file order, `ctx.lines` beside them), so that a file of any size streams through.
-    volatile: `ctx.state` keys that `insert` re-checks itself under the write lock (existing
-        duplicates...); every other key `prepare` loads is compared with a fresh `prepare`
+    volatile: `ctx.state` fields that `insert` re-checks itself under the write lock (existing
+        duplicates...); every other field `prepare` loads is compared with a fresh `prepare`
         under the lock, and any difference validates the file again under the lock.
     """
 
     name: str
     fields: Sequence[FieldSpec]
-    validate: Callable[[dict[str, Any], ImportContext], dict[str, Any]]
-    insert: Callable[[list[dict[str, Any]], ImportContext], None]
-    prepare: Callable[[ImportContext], None] | None = None
-    check_all: Callable[[list[Row], ImportContext], list[RowError]] | None = None
+    validate: Callable[[dict[str, Any], ImportContext[S]], dict[str, Any]]
+    insert: Callable[[list[dict[str, Any]], ImportContext[S]], None]
+    prepare: Callable[[ImportContext[S]], None] | None = None
+    check_all: Callable[[list[Row], ImportContext[S]], list[RowError]] | None = None
     ignored: tuple[str, ...] = ()
     owner_field: str | None = "owner"
     plural: str | None = None
-    pack: Callable[[dict[str, Any], ImportContext], Any] | None = None
+    pack: Callable[[dict[str, Any], ImportContext[S]], Any] | None = None
     batched: bool = False
     volatile: tuple[str, ...] = ()
+    state: Callable[[], S] = ImportState  # type: ignore[assignment]
 
     @property
     def label(self) -> str:

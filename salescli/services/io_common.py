@@ -37,25 +37,36 @@ def clean_text(value: str | None) -> str | None:
 
 
 def load_reps(ctx: ImportContext) -> None:
-    """Rep lookups into ctx.state; `--owner` resolved once (NotFound, exit 3)."""
+    """Rep lookups into `ctx.state.reps` / `rep_ids`; `--owner` resolved once, as every
+    `--owner` is (services.scope: an id, a name, `me`; `none` = rows keep no owner), a
+    NotFound (exit 3) naming the option otherwise."""
     assert ctx.conn is not None
     reps = {key: rid for rid, key in ctx.conn.execute(sa.select(REP.c.id, REP.c.name_key))}
-    ctx.state["reps"] = reps
-    ctx.state["rep_ids"] = set(reps.values())
+    ctx.state.reps = reps
+    ctx.state.rep_ids = set(reps.values())
     if ctx.options.owner:
-        rep_id(ctx, ctx.options.owner, for_option=True)
+        owner = _option_owner(ctx.conn, ctx.options.owner)
+        # The engine fills rows that name no owner with the option's text: the rep's id.
+        ctx.options.owner = None if owner is None else str(owner)
 
 
-def rep_id(ctx: ImportContext, name: str | None, *, for_option: bool = False) -> int | None:
-    """The rep named `name` (case-insensitive) or with that id; a bad row otherwise."""
+def _option_owner(conn: Connection, ref: str) -> int | None:
+    from salescli.services import config, scope
+
+    try:
+        return scope.owner_ref(conn, ref, config.load(conn))
+    except NotFound as exc:
+        raise NotFound(f"--owner: {exc}") from None
+
+
+def rep_id(ctx: ImportContext, name: str | None) -> int | None:
+    """The rep named `name` (case and accents ignored) or with that id; a bad row otherwise."""
     if name is None:
         return None
-    found = ctx.state["reps"].get(fold(name))
-    if found is None and as_id(name) in ctx.state["rep_ids"]:
+    found = ctx.state.reps.get(fold(name))
+    if found is None and as_id(name) in ctx.state.rep_ids:
         found = as_id(name)
     if found is None:
-        if for_option:
-            raise NotFound(f"--owner: rep '{name}' not found (see: salescli rep list)")
         raise invalid("owner", name, "is not a rep (see: salescli rep list)")
     return found
 
@@ -71,8 +82,8 @@ def load_accounts(ctx: ImportContext) -> None:
         accounts[key] = (aid, name)
         if external:
             externals[external] = (key, aid, name)
-    ctx.state["accounts"] = accounts
-    ctx.state["account_externals"] = externals
+    ctx.state.accounts = accounts
+    ctx.state.account_externals = externals
 
 
 def row_account(ctx: ImportContext, values: dict[str, Any]) -> tuple[Any, Any, Any]:
@@ -87,7 +98,7 @@ def row_account(ctx: ImportContext, values: dict[str, Any]) -> tuple[Any, Any, A
         if by_name is None:
             return None, None, None
         return account_ref(ctx, by_name)
-    found = ctx.state["account_externals"].get(external)
+    found = ctx.state.account_externals.get(external)
     if found is None:
         raise invalid(
             "account_external_id",
@@ -113,7 +124,7 @@ def account_ref(ctx: ImportContext, name: str) -> tuple[str, int | None, str]:
     if len(clean) > 300:
         raise invalid("account", clean[:40], "is longer than 300 characters")
     key = fold(clean)
-    found = ctx.state["accounts"].get(key)
+    found = ctx.state.accounts.get(key)
     if found is not None:
         return key, found[0], found[1]
     return key, None, clean
@@ -207,35 +218,29 @@ def export_records(
 
 
 def owner_condition(conn: Connection, column: Any, ref: str) -> Any:
-    """The WHERE clause of an export's `--owner REP`: that rep's records (by name or id),
-    the unowned ones for `none`; NotFound (exit 3) for an unknown rep."""
-    value = ref.strip()
-    if value.casefold() == "none":
-        return column.is_(None)
-    query = sa.select(REP.c.id).where(REP.c.name_key == fold(value))
-    if (number := as_id(value)) is not None:
-        query = sa.select(REP.c.id).where(sa.or_(REP.c.name_key == fold(value), REP.c.id == number))
-    found = conn.execute(query.order_by(REP.c.id)).first()
-    if found is None:
-        raise NotFound(f"--owner: rep '{ref}' not found (see: salescli rep list)")
-    return column == int(found[0])
+    """The WHERE clause of an export's `--owner REP` (services.scope: an id, a name, `me`;
+    `none` = the unowned records); NotFound (exit 3) naming the option otherwise."""
+    owner = _option_owner(conn, ref)
+    return column.is_(None) if owner is None else column == owner
 
 
 def account_filter(conn: Connection, ref: str) -> int:
-    value = ref.strip()
-    cond = ACCOUNT.c.name_key == fold(value)
-    if (number := as_id(value)) is not None:
-        cond = sa.or_(cond, ACCOUNT.c.id == number)
-    found = conn.execute(sa.select(ACCOUNT.c.id).where(cond).order_by(ACCOUNT.c.id)).first()
-    if found is None:
-        raise NotFound(f"--account: account '{ref}' not found (see: salescli account list)")
-    return int(found[0])
+    """An export's `--account` (services.scope: an id, else a name); NotFound naming it."""
+    from salescli.services import scope
+
+    try:
+        return scope.account_id(conn, ref)
+    except NotFound:
+        raise NotFound(
+            f"--account: account '{ref}' not found (see: salescli account list)"
+        ) from None
 
 
 def plan_accounts(rows: list[csvio.Row], ctx: ImportContext, report: dict) -> list[RowError]:
     """A `check_all` step: on a dry run, name the accounts the import would create."""
     if ctx.options.dry_run:
-        report["accounts_planned"] = list(new_accounts([row.clean for row in rows]).values())
+        clean = [row.clean for row in rows if row.clean is not None]
+        report["accounts_planned"] = list(new_accounts(clean).values())
     return []
 
 

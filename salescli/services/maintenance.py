@@ -8,6 +8,7 @@ import shutil
 import sqlite3
 import subprocess
 from pathlib import Path
+from typing import Any
 
 from salescli import db
 from salescli.errors import InvalidData, NotFound, SalesError
@@ -53,7 +54,7 @@ def check(url: str) -> dict:
                 "problems": problems,
             }
     db.ensure_schema(url)
-    problems: list[str] = []
+    problems = []
     with db.engine(url, write=False).connect() as conn:
         if db.is_sqlite(url):
             for (line,) in conn.execute(text("PRAGMA integrity_check")).all():
@@ -92,7 +93,7 @@ def _sqlite_file_problems(path: Path) -> tuple[str | None, list[str]] | None:
         return None
     # A file salescli may write is opened normally (a read-only connection would leave -wal
     # and -shm files behind); nothing is written either way.
-    uri = db._read_only_uri(path) or f"file:{db.quote_path(path)}"
+    uri = db.read_only_uri(path) or f"file:{db.quote_path(path)}"
     revision = None
     try:
         conn = sqlite3.connect(uri, uri=True, timeout=db.busy_timeout())
@@ -137,8 +138,9 @@ def vacuum(url: str) -> dict:
     if db.is_sqlite(url):
         raw = db.engine(url, write=False).raw_connection()
         try:
-            raw.driver_connection.execute("VACUUM")
-            raw.driver_connection.execute("PRAGMA wal_checkpoint(TRUNCATE)")
+            driver: Any = raw.driver_connection
+            driver.execute("VACUUM")
+            driver.execute("PRAGMA wal_checkpoint(TRUNCATE)")
         finally:
             raw.close()
     else:
@@ -214,7 +216,7 @@ def restore(url: str, source: Path, now: dt.datetime) -> dict:
         safety = default_backup_path(url, now).with_name(backup_name(url, now, "-before-restore"))
         _private_dir(safety.parent)
         safety = db.sqlite_backup(target, safety, exist="unique")
-    db._prepare_sqlite_file(target)
+    db.prepare_sqlite_file(target)
     src = sqlite3.connect(f"file:{db.quote_path(source)}?mode=ro", uri=True)
     dst = sqlite3.connect(target, timeout=db.busy_timeout())
     try:
@@ -222,7 +224,7 @@ def restore(url: str, source: Path, now: dt.datetime) -> dict:
     finally:
         dst.close()
         src.close()
-    db._CHECKED.discard(url)
+    db.forget_schema_check(url)
     db.ensure_schema(url)
     return {
         "database": str(target),
@@ -314,7 +316,7 @@ def _pg_restore(url: str, source: Path, now: dt.datetime) -> dict:
     )
     if result.returncode != 0:
         raise SalesError(f"pg_restore failed: {result.stderr.decode(errors='replace').strip()}")
-    db._CHECKED.discard(url)
+    db.forget_schema_check(url)
     return {
         "database": db.display_url(url),
         "restored_from": str(source),

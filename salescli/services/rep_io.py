@@ -4,11 +4,12 @@ skills, active, through the shared CSV engine (salescli.services.csvio).
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from salescli.ids import as_id
 from salescli.services import csvio, csvread
-from salescli.services.csvio import RowError, invalid
+from salescli.services.csvio import ImportContext, ImportState, RowError, invalid
 from salescli.services.reps import (
     NAME_MAX,
     NO_MANAGER,
@@ -21,14 +22,14 @@ from salescli.services.reps import (
 )
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy.engine import Connection
 
 EXPORT_FIELDS = ("name", "email", "manager", "team", "territory", "skills", "active")
 
 
-def export_rows(session: Session) -> list[dict[str, Any]]:
+def export_rows(conn: Connection) -> list[dict[str, Any]]:
     """Every rep in the columns `rep import` reads (managers before their reports)."""
-    rows = list_reps(session, active=None)
+    rows = list_reps(conn, active=None)
     by_name = {row["name"]: row for row in rows}
     ordered: list[dict[str, Any]] = []
     placed: set[str] = set()
@@ -50,7 +51,36 @@ def export_rows(session: Session) -> list[dict[str, Any]]:
 # --- import (through the shared engine, salescli.services.csvio) --------------------------
 
 
-def entity(report: dict[str, Any] | None = None) -> Any:
+@dataclass
+class ManagerReport:
+    """The managers a rep import created (`written`) or, on a dry run, would (`planned`)."""
+
+    written: list[str] = field(default_factory=list)
+    planned: list[str] = field(default_factory=list)
+
+
+@dataclass
+class NewManager:
+    """A manager named in the file that is no rep yet: created with the first row's team."""
+
+    name: str
+    team: str | None = None
+
+
+@dataclass
+class RepImportState(ImportState):
+    """`rep import`'s lookups (existing reps) and what validating the file found."""
+
+    existing: dict[str, tuple[int, str]] = field(default_factory=dict)  # key -> (id, name)
+    ids: dict[int, str] = field(default_factory=dict)  # id -> name
+    attempted: set[str] = field(default_factory=set)  # every name key a row gave
+    creates: dict[str, NewManager] = field(default_factory=dict)  # key -> manager to create
+
+
+Context = ImportContext[RepImportState]
+
+
+def entity(report: ManagerReport | None = None) -> csvio.Entity[RepImportState]:
     """The `csvio.Entity` behind `rep import`: columns name, email, manager, team, territory,
     skills, active.
 
@@ -58,9 +88,10 @@ def entity(report: dict[str, Any] | None = None) -> Any:
     created (a rep with only a name, and the team of the first row naming it); rows may come in
     any order. A row whose name is an existing rep is a duplicate: rejected with the id, never
     doubled. A hierarchy cycle among the file's rows rejects those rows. `report`, when given,
-    receives the names of the managers created (`managers_written`) or, on a dry run, that
-    would be (`managers_planned`).
+    receives the names of the managers created (`written`) or, on a dry run, that would be
+    (`planned`).
     """
+    sink = report if report is not None else ManagerReport()
     return csvio.Entity(
         name="rep",
         fields=[
@@ -73,36 +104,32 @@ def entity(report: dict[str, Any] | None = None) -> Any:
             csvio.FieldSpec("active"),
         ],
         validate=_validate,
-        insert=_insert,
-        prepare=lambda ctx: _prepare(ctx, report),
-        check_all=_check_all,
+        insert=lambda rows, ctx: _insert(rows, ctx, sink),
+        prepare=_prepare,
+        check_all=lambda rows, ctx: _check_all(rows, ctx, sink),
         ignored=("id", "manager_id", "open_leads", "created_at"),
         owner_field=None,
+        state=RepImportState,
     )
 
 
-def _prepare(ctx: Any, report: dict[str, Any] | None) -> None:
+def _prepare(ctx: Context) -> None:
     import sqlalchemy as sa
 
     from salescli.tables import REP
 
-    existing: dict[str, tuple[int, str]] = {}
-    ids: dict[int, str] = {}
     if ctx.conn is not None:
         for rid, name, key in ctx.conn.execute(sa.select(REP.c.id, REP.c.name, REP.c.name_key)):
-            existing[key] = (rid, name)
-            ids[rid] = name
-    ctx.state.update(
-        existing=existing, ids=ids, attempted=set(), report=report if report is not None else {}
-    )
+            ctx.state.existing[key] = (rid, name)
+            ctx.state.ids[rid] = name
 
 
-def _validate(values: dict[str, Any], ctx: Any) -> dict[str, Any]:
+def _validate(values: dict[str, Any], ctx: Context) -> dict[str, Any]:
     raw = values["name"] or ""
-    ctx.state["attempted"].add(name_key(raw))
+    ctx.state.attempted.add(name_key(raw))
     name = check_name(raw)
     key = name_key(name)
-    duplicate = ctx.state["existing"].get(key)
+    duplicate = ctx.state.existing.get(key)
     if duplicate is not None:
         raise invalid(
             "name", name, f"is a duplicate of existing rep {duplicate[0]} ('{duplicate[1]}'); "
@@ -114,7 +141,7 @@ def _validate(values: dict[str, Any], ctx: Any) -> dict[str, Any]:
         manager = ""
     elif manager.isdigit():
         manager_id = as_id(manager)
-        if manager_id is None or manager_id not in ctx.state["ids"]:
+        if manager_id is None or manager_id not in ctx.state.ids:
             raise invalid("manager", manager, "is not a rep id (name the manager instead)")
     elif manager:
         if len(manager) > NAME_MAX:
@@ -144,7 +171,7 @@ TRUE_WORDS = csvread.TRUE_WORDS | {"active"}
 FALSE_WORDS = csvread.FALSE_WORDS | {"inactive"}
 
 
-def _check_all(rows: list[Any], ctx: Any) -> list[Any]:
+def _check_all(rows: list[Any], ctx: Context, report: ManagerReport) -> list[RowError]:
     """Whole-file rules: names repeated in the file, hierarchy cycles, managers to create."""
     errors: dict[int, RowError] = {}
     by_key: dict[str, Any] = {}
@@ -174,21 +201,21 @@ def _check_all(rows: list[Any], ctx: Any) -> list[Any]:
                 field="manager", value=row.clean["manager"],
             )  # fmt: skip
     if ctx.options.skip_invalid:
-        rejected = ctx.state["attempted"] - set(by_key) - set(ctx.state["existing"])
+        rejected = ctx.state.attempted - set(by_key) - set(ctx.state.existing)
         _reject_reports_of_rejected(by_key, errors, rejected)
-    creates: dict[str, dict[str, Any]] = {}
+    creates: dict[str, NewManager] = {}
     for row in by_key.values():
         manager = row.clean["manager"]
         if row.line in errors or not manager or row.clean["manager_id"] is not None:
             continue
         mkey = name_key(manager)
-        if mkey in by_key or mkey in ctx.state["existing"]:
+        if mkey in by_key or mkey in ctx.state.existing:
             continue
-        entry = creates.setdefault(mkey, {"name": manager, "team": None})
-        entry["team"] = entry["team"] or row.clean["team"]
-    ctx.state["creates"] = creates
+        entry = creates.setdefault(mkey, NewManager(manager))
+        entry.team = entry.team or row.clean["team"]
+    ctx.state.creates = creates
     if ctx.options.dry_run:
-        ctx.state["report"]["managers_planned"] = [entry["name"] for entry in creates.values()]
+        report.planned = [entry.name for entry in creates.values()]
     return list(errors.values())
 
 
@@ -215,25 +242,24 @@ def _reject_reports_of_rejected(
                 changed = True
 
 
-def _insert(rows: list[dict[str, Any]], ctx: Any) -> None:
+def _insert(rows: list[dict[str, Any]], ctx: Context, report: ManagerReport) -> None:
     import sqlalchemy as sa
 
-    from salescli.models import Rep
+    from salescli.tables import REP as table
 
-    table = Rep.__table__
-    creates = ctx.state.get("creates", {})
+    assert ctx.conn is not None
     keys = {row["name_key"] for row in rows}
-    new = [
+    new: list[dict[str, Any]] = [
         {
-            "name": check_name(entry["name"]),
+            "name": check_name(entry.name),
             "name_key": key,
             "email": None,
-            "team": entry["team"],
+            "team": entry.team,
             "territory": None,
             "skills": "",
             "active": True,
         }
-        for key, entry in creates.items()
+        for key, entry in ctx.state.creates.items()
         if key not in keys
     ]
     columns = ("name", "name_key", "email", "team", "territory", "skills", "active")
@@ -241,9 +267,7 @@ def _insert(rows: list[dict[str, Any]], ctx: Any) -> None:
     for item in new:
         item["created_at"] = ctx.now
     ctx.conn.execute(sa.insert(table), new)
-    ctx.state["report"]["managers_written"] = [
-        item["name"] for item in new if item["name_key"] not in keys
-    ]
+    report.written = [item["name"] for item in new if item["name_key"] not in keys]
     ids = {
         key: rid
         for rid, key in ctx.conn.execute(
@@ -252,7 +276,7 @@ def _insert(rows: list[dict[str, Any]], ctx: Any) -> None:
             )
         )
     }
-    known = {key: rid for key, (rid, _) in ctx.state["existing"].items()}
+    known = {key: rid for key, (rid, _) in ctx.state.existing.items()}
     known.update(ids)
     links = [
         {"rid": ids[row["name_key"]], "mid": row["manager_id"] or known[name_key(row["manager"])]}
@@ -268,10 +292,9 @@ def _insert(rows: list[dict[str, Any]], ctx: Any) -> None:
         )
 
 
-def managers_message(report: dict[str, Any]) -> str:
+def managers_message(report: ManagerReport) -> str:
     """`Created 2 manager(s) named in the file: ...` after a rep import ("" if none)."""
-    for key, verb in (("managers_written", "Created"), ("managers_planned", "Would create")):
-        if report.get(key):
-            names = ", ".join(report[key])
-            return f"{verb} {len(report[key])} manager(s) named in the file: {names}"
+    for names, verb in ((report.written, "Created"), (report.planned, "Would create")):
+        if names:
+            return f"{verb} {len(names)} manager(s) named in the file: {', '.join(names)}"
     return ""

@@ -1,7 +1,9 @@
 """Reps: salespeople and managers, with a manager hierarchy used for roll-ups.
 
 Names are unique ignoring case and Unicode form (`name_key` = `text.fold(name)`); a rep is
-referred to by id or by name. Skills are tags stored folded, comma-separated, in one column.
+referred to by id or by name (services.scope is the one resolver). Skills are tags stored
+folded, comma-separated, in one column. Everything runs on SQLAlchemy Core over a
+`Connection`; a rep record is a read-only `Row` (`rep.id`, `rep.name`, `rep._mapping`).
 """
 
 from __future__ import annotations
@@ -10,90 +12,102 @@ import datetime as dt
 from collections.abc import Iterable, Sequence
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from salescli.errors import InvalidData, NotFound
-from salescli.ids import as_id
+from salescli.services import config, rows, scope
 from salescli.services.lead_statuses import CLOSED_STATUSES
+from salescli.tables import LEAD, REP
 from salescli.text import fold
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy.engine import Connection, Row
 
-    from salescli.models import Rep
     from salescli.services.config import Settings
 
 # `--manager none` clears a manager; a rep may therefore not be called that.
 NO_MANAGER = "none"
-NAME_MAX = 200
+NAME_MAX: int = REP.c.name.type.length  # type: ignore[attr-defined]
+SKILL_MAX = 100
+
+
+def _connection(conn: Any) -> Connection:
+    # port: an ORM Session from a not-yet-ported caller runs on its connection.
+    from sqlalchemy.engine import Connection
+
+    return conn if isinstance(conn, Connection) else conn.connection()
 
 
 def name_key(name: str) -> str:
     return fold(name)
 
 
-def get_by_name(session: Session, name: str) -> Rep:
-    from sqlmodel import select
+def _rep(conn: Connection, rep_id: int) -> Row:
+    found = conn.execute(sa.select(REP).where(REP.c.id == rep_id)).first()
+    if found is None:
+        raise NotFound(f"rep {rep_id} not found (see: salescli rep list)")
+    return found
 
-    from salescli.models import Rep
 
-    rep = session.exec(select(Rep).where(Rep.name_key == name_key(name))).first()
-    if rep is None:
+def get_by_name(conn: Connection, name: str) -> Row:
+    """The rep called `name` (case and accents ignored); NotFound otherwise."""
+    conn = _connection(conn)
+    found = conn.execute(sa.select(REP).where(REP.c.name_key == name_key(name))).first()
+    if found is None:
         raise NotFound(f"rep '{name}' not found (see: salescli rep list)")
-    return rep
+    return found
 
 
-def resolve(session: Session, ref: str) -> Rep:
-    """A rep by id or by name (case-insensitive)."""
-    from salescli.models import Rep
-
-    if (number := as_id(ref)) is not None:
-        rep = session.get(Rep, number)
-        if rep is not None:
-            return rep
-    return get_by_name(session, ref)
+def resolve(conn: Connection, ref: str) -> Row:
+    """A rep by id or by name (case and accents ignored); NotFound otherwise."""
+    conn = _connection(conn)
+    found = scope.find_rep_id(conn, ref)
+    if found is None:
+        raise NotFound(f"rep '{ref}' not found (see: salescli rep list)")
+    return _rep(conn, found)
 
 
-def me(session: Session, settings: Settings) -> Rep | None:
+def _me_setting(conn: Connection, name: str) -> str:
+    """`config set me NAME`: NAME must be a rep; stored as the rep spells their name."""
+    return str(get_by_name(conn, name).name)
+
+
+ME = config.declare(
+    "me",
+    None,
+    "the rep you are: default owner of what you create (SALESCLI_REP overrides)",
+    check=_me_setting,
+)
+
+
+def me(conn: Connection, settings: Settings) -> Row | None:
     """The rep you are: SALESCLI_REP, else `config set me`; None when neither is set. A name
     that matches no rep is refused (NotFound, exit 3), never ignored: it would leave records
     without their owner and write a name nobody has into their history."""
-    import os
-
     name = settings.me
     if not name or not name.strip():
         return None
-    try:
-        return resolve(session, name)
-    except NotFound:
-        source = "SALESCLI_REP" if os.environ.get("SALESCLI_REP") else "config me"
-        raise NotFound(f"{source} '{name}' is not a rep (see: salescli rep list)") from None
+    conn = _connection(conn)
+    return _rep(conn, scope.rep_id(conn, scope.ME, settings))
 
 
-def me_name(session: Session, settings: Settings) -> str | None:
+def me_name(conn: Connection, settings: Settings) -> str | None:
     """Your rep's own spelling of their name (for "by" in histories), or None."""
-    rep = me(session, settings)
+    rep = me(conn, settings)
     return rep.name if rep is not None else None
 
 
-def default_owner(session: Session, settings: Settings) -> Rep | None:
+def default_owner(conn: Connection, settings: Settings) -> Row | None:
     """The default owner of what you create: you (see `me`)."""
-    return me(session, settings)
+    return me(conn, settings)
 
 
-def subordinates(session: Session, rep_id: int) -> list[int]:
+def subordinates(conn: Connection, rep_id: int) -> list[int]:
     """Ids of every rep under `rep_id` (direct and indirect reports, active or not), sorted."""
-    children = _children(session)
-    found: set[int] = set()
-    queue = list(children.get(rep_id, []))
-    while queue:
-        rid = queue.pop()
-        if rid in found or rid == rep_id:
-            continue
-        found.add(rid)
-        queue.extend(children.get(rid, []))
-    return sorted(found)
+    return sorted(scope.under(_connection(conn), [rep_id]) - {rep_id})
 
 
-def skills_of(rep: Rep) -> list[str]:
+def skills_of(rep: Any) -> list[str]:
     return [s for s in rep.skills.split(",") if s]
 
 
@@ -107,8 +121,8 @@ def parse_skills(values: str | Iterable[str] | None) -> list[str]:
     for value in values:
         for part in value.split(","):
             skill = fold(part)
-            if len(skill) > 100:
-                raise InvalidData(f"skill '{part.strip()}' is longer than 100 characters")
+            if len(skill) > SKILL_MAX:
+                raise InvalidData(f"skill '{part.strip()}' is longer than {SKILL_MAX} characters")
             if skill and skill not in skills:
                 skills.append(skill)
     return skills
@@ -134,8 +148,9 @@ def optional_text(value: str | None, field: str) -> str | None:
     if value is None:
         return None
     clean = " ".join(value.split())
-    if len(clean) > NAME_MAX:
-        raise InvalidData(f"{field} '{clean[:40]}...' is longer than {NAME_MAX} characters")
+    limit = REP.c[field].type.length  # type: ignore[attr-defined]
+    if len(clean) > limit:
+        raise InvalidData(f"{field} '{clean[:40]}...' is longer than {limit} characters")
     return clean or None
 
 
@@ -147,12 +162,10 @@ def optional_email(value: str | None) -> str | None:
     return check_email(value)
 
 
-def _check_unique(session: Session, name: str, exclude: int | None = None) -> None:
-    from sqlmodel import select
-
-    from salescli.models import Rep
-
-    other = session.exec(select(Rep).where(Rep.name_key == name_key(name))).first()
+def _check_unique(conn: Connection, name: str, exclude: int | None = None) -> None:
+    other = conn.execute(
+        sa.select(REP.c.id, REP.c.name).where(REP.c.name_key == name_key(name))
+    ).first()
     if other is not None and other.id != exclude:
         raise InvalidData(
             f"rep '{name}' already exists as '{other.name}' (id {other.id}); "
@@ -160,33 +173,15 @@ def _check_unique(session: Session, name: str, exclude: int | None = None) -> No
         )
 
 
-def _children(session: Session) -> dict[int, list[int]]:
-    from sqlmodel import select
-
-    from salescli.models import Rep
-
-    children: dict[int, list[int]] = {}
-    for rid, manager_id in session.exec(select(Rep.id, Rep.manager_id)).all():
-        if manager_id is not None:
-            children.setdefault(manager_id, []).append(rid)
-    return children
-
-
-def check_cycle(session: Session, rep: Rep, manager: Rep) -> None:
+def check_cycle(conn: Connection, rep: Any, manager: Any) -> None:
     """Refuse a manager that is the rep itself or reports to it (directly or not)."""
-    from sqlmodel import select
-
-    from salescli.models import Rep as RepModel
-
     if manager.id == rep.id:
         raise InvalidData(
             f"rep '{rep.name}' cannot be its own manager (cycle: {rep.name} → {rep.name})"
         )
     links = {
-        rid: (name, mid)
-        for rid, name, mid in session.exec(
-            select(RepModel.id, RepModel.name, RepModel.manager_id)
-        ).all()
+        r.id: (r.name, r.manager_id)
+        for r in _connection(conn).execute(sa.select(REP.c.id, REP.c.name, REP.c.manager_id))
     }
     chain = [rep.name, manager.name]
     current = manager.manager_id
@@ -203,14 +198,14 @@ def check_cycle(session: Session, rep: Rep, manager: Rep) -> None:
         current = parent
 
 
-def _manager(session: Session, ref: str | None) -> Rep | None:
+def _manager(conn: Connection, ref: str | None) -> Row | None:
     if ref is None or not ref.strip() or name_key(ref) == NO_MANAGER:
         return None
-    return resolve(session, ref)
+    return resolve(conn, ref)
 
 
 def add(
-    session: Session,
+    conn: Connection,
     name: str,
     *,
     now: dt.datetime,
@@ -220,32 +215,32 @@ def add(
     territory: str | None = None,
     skills: str | Iterable[str] | None = None,
     active: bool = True,
-) -> Rep:
-    """Create a rep; the manager (id or name) must exist."""
-    from salescli.models import Rep
-
+) -> int:
+    """Create a rep (the manager, by id or name, must exist); its new id."""
+    conn = _connection(conn)
     clean = check_name(name)
-    _check_unique(session, clean)
-    boss = _manager(session, manager)
-    rep = Rep(
-        name=clean,
-        name_key=name_key(clean),
-        email=optional_email(email),
-        manager_id=boss.id if boss else None,
-        team=optional_text(team, "team"),
-        territory=optional_text(territory, "territory"),
-        skills=",".join(parse_skills(skills)),
-        active=active,
-        created_at=now,
+    _check_unique(conn, clean)
+    boss = _manager(conn, manager)
+    return rows.insert(
+        conn,
+        REP,
+        {
+            "name": clean,
+            "name_key": name_key(clean),
+            "email": optional_email(email),
+            "manager_id": boss.id if boss else None,
+            "team": optional_text(team, "team"),
+            "territory": optional_text(territory, "territory"),
+            "skills": ",".join(parse_skills(skills)),
+            "active": active,
+            "created_at": now,
+        },
     )
-    session.add(rep)
-    session.flush()
-    return rep
 
 
 def edit(
-    session: Session,
-    rep: Rep,
+    conn: Connection,
+    rep: Any,
     *,
     name: str | None = None,
     email: str | None = None,
@@ -255,23 +250,28 @@ def edit(
     skills: str | Iterable[str] | None = None,
     add_skills: Sequence[str] = (),
     remove_skills: Sequence[str] = (),
-) -> Rep:
-    """Change the given fields (None = leave as is; "" clears an optional text field)."""
+) -> int:
+    """Change the given fields of `rep` (a record or an id; None = leave as is; "" clears an
+    optional text field); its id. Read the record again for the new values."""
+    conn = _connection(conn)
+    if isinstance(rep, int):
+        rep = _rep(conn, rep)
+    values: dict[str, Any] = {}
     if name is not None:
         clean = check_name(name)
-        _check_unique(session, clean, exclude=rep.id)
-        rep.name, rep.name_key = clean, name_key(clean)
+        _check_unique(conn, clean, exclude=rep.id)
+        values.update(name=clean, name_key=name_key(clean))
     if email is not None:
-        rep.email = optional_email(email)
+        values["email"] = optional_email(email)
     if manager is not None:
-        boss = _manager(session, manager)
+        boss = _manager(conn, manager)
         if boss is not None:
-            check_cycle(session, rep, boss)
-        rep.manager_id = boss.id if boss else None
+            check_cycle(conn, rep, boss)
+        values["manager_id"] = boss.id if boss else None
     if team is not None:
-        rep.team = optional_text(team, "team")
+        values["team"] = optional_text(team, "team")
     if territory is not None:
-        rep.territory = optional_text(territory, "territory")
+        values["territory"] = optional_text(territory, "territory")
     current = parse_skills(skills) if skills is not None else skills_of(rep)
     for skill in parse_skills(remove_skills):
         if skill not in current:
@@ -279,19 +279,16 @@ def edit(
             raise InvalidData(f"rep '{rep.name}' has no skill '{skill}' (skills: {have})")
         current.remove(skill)
     current += [s for s in parse_skills(add_skills) if s not in current]
-    rep.skills = ",".join(current)
-    session.add(rep)
-    session.flush()
-    return rep
+    values["skills"] = ",".join(current)
+    rows.update(conn, REP, rep.id, values)
+    return int(rep.id)
 
 
-def set_active(session: Session, rep: Rep, active: bool) -> bool:
+def set_active(conn: Connection, rep: Any, active: bool) -> bool:
     """Activate or deactivate; returns False when the rep already was in that state."""
     if rep.active == active:
         return False
-    rep.active = active
-    session.add(rep)
-    session.flush()
+    rows.update(_connection(conn), REP, rep.id, {"active": active})
     return True
 
 
@@ -299,36 +296,33 @@ def open_leads_query() -> Any:
     """(owner_id, n): open leads per owner (still worked: not closed, not forgotten).
 
     The one definition of a rep's load, shown by `rep list` and used by lead routing."""
-    import sqlalchemy as sa
-
-    from salescli.models import Lead
-
     return (
-        sa.select(Lead.owner_id, sa.func.count().label("n"))
+        sa.select(LEAD.c.owner_id, sa.func.count().label("n"))
         .where(
-            Lead.owner_id.is_not(None),  # type: ignore[union-attr]
-            Lead.status.not_in(CLOSED_STATUSES),  # type: ignore[attr-defined]
-            Lead.forgotten.is_(False),  # type: ignore[attr-defined]
+            LEAD.c.owner_id.is_not(None),
+            LEAD.c.status.not_in(CLOSED_STATUSES),
+            LEAD.c.forgotten.is_(False),
         )
-        .group_by(Lead.owner_id)
+        .group_by(LEAD.c.owner_id)
     )
 
 
-def open_leads(session: Session) -> dict[int, int]:
+def open_leads(conn: Connection) -> dict[int, int]:
     """Open leads per owner id, in one GROUP BY query."""
-    return {owner: int(count) for owner, count in session.execute(open_leads_query())}
+    return {owner: int(count) for owner, count in _connection(conn).execute(open_leads_query())}
 
 
-def record(session: Session, rep: Rep, counts: dict[int, int] | None = None) -> dict[str, Any]:
-    """The JSON shape of a rep (as `rep list` prints it)."""
+def record(conn: Connection, rep: Any, counts: dict[int, int] | None = None) -> dict[str, Any]:
+    """The JSON shape of a rep (as `rep list`, `rep show`, `rep add|edit` print it); `rep` is
+    a record or an id."""
+    conn = _connection(conn)
+    if isinstance(rep, int):
+        rep = _rep(conn, rep)
     manager = None
     if rep.manager_id is not None:
-        from salescli.models import Rep as RepModel
-
-        boss = session.get(RepModel, rep.manager_id)
-        manager = boss.name if boss else None
+        manager = conn.execute(sa.select(REP.c.name).where(REP.c.id == rep.manager_id)).scalar()
     if counts is None:
-        counts = open_leads(session)
+        counts = open_leads(conn)
     return _row(rep, manager, counts)
 
 
@@ -340,7 +334,7 @@ def sort_key(name: str) -> str:
     return "".join(c for c in decomposed if not unicodedata.combining(c))
 
 
-def _row(rep: Rep, manager: str | None, counts: dict[int, int]) -> dict[str, Any]:
+def _row(rep: Any, manager: str | None, counts: dict[int, int]) -> dict[str, Any]:
     return {
         "id": rep.id,
         "name": rep.name,
@@ -356,22 +350,20 @@ def _row(rep: Rep, manager: str | None, counts: dict[int, int]) -> dict[str, Any
     }
 
 
-def show(session: Session, rep: Rep) -> dict[str, Any]:
+def show(conn: Connection, rep: Any) -> dict[str, Any]:
     """The record plus its direct reports (`reports`: [{id, name}])."""
-    from sqlmodel import select
-
-    from salescli.models import Rep as RepModel
-
-    reports = session.exec(select(RepModel).where(RepModel.manager_id == rep.id)).all()
-    result = record(session, rep)
-    result["reports"] = [
-        {"id": r.id, "name": r.name} for r in sorted(reports, key=lambda r: r.name_key)
-    ]
+    conn = _connection(conn)
+    result = record(conn, rep)
+    reports = conn.execute(
+        sa.select(REP.c.id, REP.c.name, REP.c.name_key).where(REP.c.manager_id == result["id"])
+    ).all()
+    ordered = sorted(reports, key=lambda r: r.name_key)  # code points, on both backends
+    result["reports"] = [{"id": r.id, "name": r.name} for r in ordered]
     return result
 
 
 def list_reps(
-    session: Session,
+    conn: Connection,
     *,
     team: str | None = None,
     territory: str | None = None,
@@ -379,15 +371,12 @@ def list_reps(
     active: bool | None = True,
 ) -> list[dict[str, Any]]:
     """Reps sorted by name; `active=None` lists everyone. Team/territory match ignoring case."""
-    from sqlmodel import select
-
-    from salescli.models import Rep
-
-    boss = resolve(session, manager) if manager is not None else None
-    everyone = session.exec(select(Rep)).all()
+    conn = _connection(conn)
+    boss = resolve(conn, manager) if manager is not None else None
+    everyone = conn.execute(sa.select(REP)).all()
     names = {r.id: r.name for r in everyone}
-    counts = open_leads(session)
-    rows = []
+    counts = open_leads(conn)
+    found = []
     for rep in sorted(everyone, key=lambda r: (sort_key(r.name_key), r.name_key, r.id)):
         if active is not None and rep.active != active:
             continue
@@ -397,5 +386,5 @@ def list_reps(
             continue
         if boss is not None and rep.manager_id != boss.id:
             continue
-        rows.append(_row(rep, names.get(rep.manager_id), counts))
-    return rows
+        found.append(_row(rep, names.get(rep.manager_id), counts))
+    return found

@@ -15,8 +15,8 @@ import datetime as dt
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from salescli.errors import InvalidData, NotFound, UsageError
-from salescli.services.config import ROUTING_STRATEGIES
+from salescli.errors import InvalidData, NotFound
+from salescli.services import config
 from salescli.services.lead_statuses import CLOSED_STATUSES
 from salescli.text import fold
 
@@ -27,6 +27,28 @@ if TYPE_CHECKING:
 
 LAST_RR_KEY = "routing.round_robin.last_rep_id"
 STRATEGY_KEY = "routing.strategy"
+ROUTING_STRATEGIES = ("round-robin", "territory", "skill", "load")
+
+
+def check_strategy(value: str, field: str = "--strategy") -> str:
+    """The one check of a strategy name (`--strategy`, `config set routing.strategy`): a
+    usage error (exit 2) naming `field` for anything but ROUTING_STRATEGIES."""
+    return config.choice(field, ROUTING_STRATEGIES, "a strategy")(value)
+
+
+# The routing settings (`config get|set|list`).
+config.declare(
+    STRATEGY_KEY,
+    "round-robin",
+    "default strategy of lead assign --auto: " + ", ".join(ROUTING_STRATEGIES),
+    lambda value: check_strategy(value, STRATEGY_KEY),
+)
+config.declare(
+    LAST_RR_KEY,
+    None,
+    "rep who got the last round-robin lead (kept by lead assign --auto)",
+    config.integer(LAST_RR_KEY, 1),
+)
 
 
 @dataclass
@@ -107,14 +129,6 @@ def default_strategy(session: Session) -> str:
 
     value = config.load(session).values.get(STRATEGY_KEY)
     return value if value in ROUTING_STRATEGIES else "round-robin"
-
-
-def check_strategy(value: str) -> str:
-    clean = value.strip().lower()
-    if clean not in ROUTING_STRATEGIES:
-        choices = ", ".join(ROUTING_STRATEGIES)
-        raise UsageError(f"strategy '{value}' is not a strategy (one of {choices})")
-    return clean
 
 
 def _active_reps(session: Session) -> list[_Candidate]:

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from salescli.instants import utc
+from salescli.services import config
 from salescli.text import fold
 
 if TYPE_CHECKING:
@@ -49,6 +50,69 @@ ENGAGEMENT_POINTS = "scoring.engagement.points"
 ENGAGEMENT_DAYS = "scoring.engagement.days"
 DECAY_PER_WEEK = "scoring.decay.points_per_week"
 DECAY_MAX = "scoring.decay.max"
+
+# The scoring settings (`config get|set|list`; rules_from_settings reads them).
+for _source, _points in DEFAULT_SOURCES.items():
+    config.declare(
+        SOURCE_PREFIX + _source,
+        str(_points),
+        f"score points for leads from source {_source}",
+        config.integer(SOURCE_PREFIX + _source),
+    )
+for _name in FIELDS:
+    config.declare(
+        FIELD_PREFIX + _name,
+        str(DEFAULT_FIELD_POINTS),
+        f"score points when a lead's {_name} is filled in",
+        config.integer(FIELD_PREFIX + _name),
+    )
+for _tag, _points in DEFAULT_TAGS.items():
+    config.declare(
+        TAG_PREFIX + _tag,
+        str(_points),
+        f"score points for leads tagged {_tag}",
+        config.integer(TAG_PREFIX + _tag),
+    )
+config.declare(
+    ENGAGEMENT_POINTS,
+    str(DEFAULT_ENGAGEMENT_POINTS),
+    "score points when the last contact is within scoring.engagement.days",
+    config.integer(ENGAGEMENT_POINTS),
+)
+config.declare(
+    ENGAGEMENT_DAYS,
+    str(DEFAULT_ENGAGEMENT_DAYS),
+    "days a contact counts as recent engagement",
+    config.integer(ENGAGEMENT_DAYS, 0),
+)
+config.declare(
+    DECAY_PER_WEEK,
+    str(DEFAULT_DECAY_PER_WEEK),
+    "score points lost per full week since the last contact (or creation)",
+    config.integer(DECAY_PER_WEEK, 0),
+)
+config.declare(
+    DECAY_MAX,
+    str(DEFAULT_DECAY_MAX),
+    "most score points decay can take",
+    config.integer(DECAY_MAX, 0),
+)
+config.declare(
+    SOURCE_PREFIX,
+    "0",
+    "score points for leads from this source",
+    config.integer(SOURCE_PREFIX + "<source>"),
+    family=True,
+    fold_suffix=True,
+)
+config.declare(
+    TAG_PREFIX,
+    "0",
+    "score points for leads with this tag",
+    config.integer(TAG_PREFIX + "<tag>"),
+    family=True,
+    fold_suffix=True,
+)
 
 _WEEK = dt.timedelta(days=7)
 

@@ -109,11 +109,7 @@ def pair(
         for cli in clis:
             cli.ok("--db", cli.url, *args, env=ENV)
     yield clis
-    for key in [(url, True), (url, False)]:
-        eng = db._ENGINES.pop(key, None)
-        if eng is not None:
-            eng.dispose()
-    db._CHECKED.discard(url)
+    db.forget_engines(url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

@@ -481,7 +481,7 @@ def test_an_empty_alembic_version_is_refused_untouched(cli):
     cli.ok("lead", "add", "Kept", "--email", "kept@example.com")
     from salescli import db
 
-    db._CHECKED.clear()
+    db.forget_schema_check()
     url = cli.url if "://" in cli.url else f"sqlite:///{cli.url}"
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
@@ -506,7 +506,7 @@ def test_tables_without_alembic_version_are_refused_untouched(cli):
     cli.ok("lead", "add", "Kept", "--email", "kept@example.com")
     from salescli import db
 
-    db._CHECKED.clear()
+    db.forget_schema_check()
     url = cli.url if "://" in cli.url else f"sqlite:///{cli.url}"
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool

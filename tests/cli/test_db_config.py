@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import os
 import stat
+from pathlib import Path
 
 import pytest
 
@@ -55,3 +56,53 @@ def test_restore_needs_yes_without_terminal(cli, tmp_path):
 def test_config_set_accepts_a_negative_number(cli):
     cli.ok("config", "set", "scoring.tag.price-objection", "-10")
     assert cli.ok("config", "get", "scoring.tag.price-objection").out.strip() == "-10"
+
+
+def test_a_routing_strategy_is_checked_once_with_one_exit_code(cli):
+    """`config set routing.strategy` and `lead assign --strategy` share one check: a bad
+    strategy is a bad enum value on the command line, a usage error (exit 2) naming where."""
+    choices = "(one of round-robin, territory, skill, load)"
+    stored = cli("config", "set", "routing.strategy", "fastest")
+    assert (stored.code, stored.out) == (2, "")
+    assert stored.err == f"Error: routing.strategy 'fastest' is not a strategy {choices}\n"
+    cli.ok("lead", "add", "Ana")
+    option = cli("lead", "assign", "--auto", "--strategy", "fastest")
+    assert (option.code, option.out) == (2, "")
+    assert option.err == f"Error: --strategy 'fastest' is not a strategy {choices}\n"
+    assert cli.sql("SELECT count(*) FROM setting") == [(0,)]
+    assert cli.sql("SELECT owner_id FROM lead") == [(None,)]
+
+
+def test_settings_are_declared_by_the_modules_that_use_them(cli):
+    """The registry `config list` reads: every key once, with its default and help, the
+    scoring and routing keys declared by scoring.py and routing.py (config.py imports
+    neither)."""
+    from salescli.services import config
+
+    rows = {r["key"]: r for r in cli.json("config", "list")}
+    assert rows["me"] == {
+        "key": "me",
+        "value": None,
+        "default": True,
+        "help": config.lookup("me").help,
+    }
+    assert rows["routing.strategy"]["value"] == "round-robin"
+    assert rows["scoring.tag.hot"]["value"] == "15"
+    assert rows["week_start"]["value"] == "monday"
+    source = Path(config.__file__).read_text(encoding="utf-8")
+    assert "import scoring" not in source and "ROUTING_STRATEGIES" not in source
+    cli.ok("config", "set", "scoring.tag.VIP", "7")
+    assert cli.sql("SELECT key, value FROM setting") == [("scoring.tag.vip", "7")]
+    assert cli.ok("config", "get", "scoring.tag.Vip").out == "7\n"
+    unknown = cli("config", "set", "scoring.weights", "1")
+    assert unknown.code == 3 and "config key 'scoring.weights' is unknown" in unknown.err
+
+
+def test_config_set_me_stores_the_reps_spelling(cli):
+    cli.ok("rep", "add", "Jürgen Groß")
+    cli.ok("config", "set", "me", "JURGEN GROSS")
+    assert cli.ok("config", "get", "me").out == "Jürgen Groß\n"
+    missing = cli("config", "set", "me", "Nobody")
+    assert missing.code == 3
+    assert missing.err == "Error: rep 'Nobody' not found (see: salescli rep list)\n"
+    assert cli.sql("SELECT key, value FROM setting") == [("me", "Jürgen Groß")]

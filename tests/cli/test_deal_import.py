@@ -441,11 +441,7 @@ def other_db(backend, tmp_path, request):
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     yield url
-    for key in [(url, True), (url, False)]:
-        eng = db._ENGINES.pop(key, None)
-        if eng is not None:
-            eng.dispose()
-    db._CHECKED.discard(url)
+    db.forget_engines(url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

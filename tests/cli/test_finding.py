@@ -172,10 +172,7 @@ def _at_0002(cli) -> None:
     config.set_main_option("script_location", "salescli:migrations")
     config.set_main_option("sqlalchemy.url", url)
     command.downgrade(config, "0002")
-    for key in list(db._ENGINES):
-        if key[0] == url:
-            db._ENGINES.pop(key).dispose()
-    db._CHECKED.discard(url)
+    db.forget_engines(url)
 
 
 def _seed_old_keys(cli) -> None:
@@ -251,7 +248,7 @@ def test_migration_0003_refuses_names_that_would_collide(cli):
     cli.sql("UPDATE rep SET name = 'Jurgen Gross (Bonn)' WHERE id = 2")
     from salescli import db
 
-    db._CHECKED.clear()
+    db.forget_schema_check()
     assert [r["name"] for r in cli.json("rep", "list")] == ["Jürgen Groß", "Jurgen Gross (Bonn)"]
     assert cli.sql("SELECT version_num FROM alembic_version") == [(HEAD,)]
 

@@ -308,3 +308,42 @@ def test_what_changed_while_validating_is_checked_again_under_the_write_lock(
         "Bo Lane,bo@example.com,,3,duplicate of lead 1 (email bo@example.com)",
     ]
     assert cli.sql("SELECT count(*) FROM lead") == [(2,)]
+
+
+def test_import_and_export_owner_means_what_every_owner_option_means(cli, tmp_path, monkeypatch):
+    """`--owner` of an import (rows that name none) and of an export: an id, a name, `me`
+    (SALESCLI_REP / config me) or `none`, resolved by services.scope as everywhere else."""
+    cli.ok("rep", "add", "Ana Souza")
+    cli.ok("rep", "add", "Bob")
+    monkeypatch.setenv("SALESCLI_REP", "ANA SOUZA")
+    first = write(tmp_path / "a.csv", "name,owner\nAcme,\nGlobex,Bob\n")
+    cli.ok("account", "import", first, "--owner", "me")
+    second = write(tmp_path / "b.csv", "name,owner\nInitech,\n")
+    cli.ok("account", "import", second, "--owner", "none")
+    third = write(tmp_path / "c.csv", "name\nUmbrella\n")
+    cli.ok("account", "import", third, "--owner", "2")
+    assert cli.sql("SELECT name, owner_id FROM account ORDER BY id") == [
+        ("Acme", 1),
+        ("Globex", 2),
+        ("Initech", None),
+        ("Umbrella", 2),
+    ]
+    exported = {
+        ref: [row["name"] for row in cli.json("account", "export", "--owner", ref)]
+        for ref in ("me", "none", "bob", "1")
+    }
+    assert exported == {
+        "me": ["Acme"],
+        "none": ["Initech"],
+        "bob": ["Globex", "Umbrella"],
+        "1": ["Acme"],
+    }
+    missing = cli("account", "import", third, "--again", "--owner", "Zed")
+    assert missing.code == 3
+    assert missing.err == "Error: --owner: rep 'Zed' not found (see: salescli rep list)\n"
+    monkeypatch.setenv("SALESCLI_REP", "Ghost")
+    ghost = cli("account", "export", "--owner", "me")
+    assert ghost.code == 3
+    assert (
+        ghost.err == "Error: --owner: SALESCLI_REP 'Ghost' is not a rep (see: salescli rep list)\n"
+    )

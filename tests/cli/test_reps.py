@@ -286,17 +286,17 @@ def test_service_helpers(cli, monkeypatch):
     ]:
         rep(cli, *args)
     cli.ok("rep", "deactivate", "Bob")
-    with db.session_scope(db.resolve_url(cli.url), write=False) as session:
-        assert reps.subordinates(session, 1) == [2, 3, 4, 5]
-        assert reps.subordinates(session, 2) == [3, 4]
-        assert reps.subordinates(session, 6) == []
-        assert reps.resolve(session, "maria").id == 1
-        assert reps.default_owner(session, config.Settings({})) is None
-        assert reps.default_owner(session, config.Settings({"me": "ANA"})).id == 2
+    with db.connection_scope(db.resolve_url(cli.url)) as conn:
+        assert reps.subordinates(conn, 1) == [2, 3, 4, 5]
+        assert reps.subordinates(conn, 2) == [3, 4]
+        assert reps.subordinates(conn, 6) == []
+        assert reps.resolve(conn, "maria").id == 1
+        assert reps.default_owner(conn, config.Settings({})) is None
+        assert reps.default_owner(conn, config.Settings({"me": "ANA"})).id == 2
         with pytest.raises(NotFound, match="config me 'ghost' is not a rep"):
-            reps.default_owner(session, config.Settings({"me": "ghost"}))
+            reps.default_owner(conn, config.Settings({"me": "ghost"}))
         monkeypatch.setenv("SALESCLI_REP", "eve")
-        assert reps.default_owner(session, config.Settings({"me": "ANA"})).id == 6
+        assert reps.default_owner(conn, config.Settings({"me": "ANA"})).id == 6
 
 
 def maven_expected() -> tuple[set[str], set[str], Counter]:
@@ -491,3 +491,40 @@ def test_export_round_trips_through_import(cli, tmp_path):
 
     copied = cli.json("--db", str(other), "rep", "list", "--all")
     assert without_ids(copied) == without_ids(cli.json("rep", "list", "--all"))
+
+
+BAD_REP_VALUES = [
+    ("name", "12345", "rep name '12345' is a number, which reads as an id (e.g. 'Ana Souza')"),
+    ("name", "None", "rep name 'None' is reserved (--manager none clears a manager)"),
+    (
+        "email",
+        "ana-at-example",
+        "email 'ana-at-example' is not an email address (An email address must have an "
+        "@-sign) (e.g. ana@example.com)",
+    ),
+    ("team", "T" * 201, f"team '{'T' * 40}...' is longer than 200 characters"),
+    ("skills", "s" * 101, f"skill '{'s' * 101}' is longer than 100 characters"),
+]
+
+
+@pytest.mark.parametrize(("field", "value", "message"), BAD_REP_VALUES)
+def test_rep_add_edit_and_import_refuse_a_bad_value_alike(cli, tmp_path, field, value, message):
+    """One rule per field: `rep add`, `rep edit` and `rep import` give the same refusal."""
+    cli.ok("rep", "add", "Ana Souza")
+    option = [f"--{field}", value]
+    added = cli("rep", "add", value) if field == "name" else cli("rep", "add", "Bob", *option)
+    edited = cli("rep", "edit", "Ana Souza", *option)
+    path = tmp_path / "reps.csv"
+    with path.open("w", newline="", encoding="utf-8") as handle:
+        writer = csv.writer(handle)
+        writer.writerows(
+            [["name", field], ["Bob", value]] if field != "name" else [[field], [value]]
+        )
+    imported = cli("rep", "import", str(path))
+    assert (added.code, edited.code, imported.code) == (1, 1, 1)
+    assert added.err == edited.err == f"Error: {message}\n"
+    assert imported.err == (
+        f"Error: 1 invalid row in {path}; nothing imported (fix them, or use --skip-invalid "
+        f"to import the rest):\n  line 2: {message}\n"
+    )
+    assert cli.sql("SELECT name FROM rep") == [("Ana Souza",)]

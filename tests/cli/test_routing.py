@@ -174,7 +174,7 @@ def test_load_counts_open_leads_and_same_run(cli):
     ]
 
     bad = cli("config", "set", "routing.strategy", "fastest")
-    assert bad.code == 1 and "routing.strategy 'fastest' is not a strategy" in bad.err
+    assert bad.code == 2 and "routing.strategy 'fastest' is not a strategy" in bad.err
 
 
 def test_manual_assign_and_history(cli):
