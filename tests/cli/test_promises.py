@@ -99,8 +99,10 @@ def test_sqlite_file_is_in_wal_mode(cli, db_url):
 
 
 def test_db_migrate_on_a_current_database(cli):
+    from salescli.migrations import HEAD
+
     result = cli.json("db", "migrate")
-    assert result["from_revision"] == "0004" and result["revision"] == "0004"
+    assert result["from_revision"] == HEAD and result["revision"] == HEAD
     assert result["backup"] is None
 
 
