@@ -380,8 +380,7 @@ def _query(currency: str) -> Any:
             ACCOUNT.c.created_at,
             ACCOUNT.c.updated_at,
             ACCOUNT.c.last_contact_at,
-        )
-        .select_from(
+        ).select_from(
             ACCOUNT.outerjoin(counts, counts.c.account_id == ACCOUNT.c.id)
             .outerjoin(REP, REP.c.id == ACCOUNT.c.owner_id)
             .outerjoin(parent, parent.c.id == ACCOUNT.c.parent_id)
@@ -389,7 +388,7 @@ def _query(currency: str) -> Any:
     ), won_deals
 
 
-def _shape(row: Mapping[str, Any], currency: str, won: dict[int, Any] | None) -> dict:
+def _shape(row: Mapping[Any, Any], currency: str, won: dict[int, Any] | None) -> dict:
     """THE JSON shape of an account (list, show, add, edit)."""
     from salescli.money import from_minor
 

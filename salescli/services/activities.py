@@ -74,7 +74,7 @@ def check_values(
         )
     text = (text or "").strip()
     outcome = " ".join((outcome or "").split()) or None
-    most = ACTIVITY.c.outcome.type.length
+    most = getattr(ACTIVITY.c.outcome.type, "length", None)
     if outcome is not None and most is not None and len(outcome) > most:
         from salescli.services.accounts import too_long
 
@@ -89,7 +89,7 @@ def log(
     *,
     kind: str,
     target: str,
-    record: Mapping[str, Any],
+    record: Mapping[Any, Any],
     at: dt.datetime,
     now: dt.datetime,
     rep_id: int | None = None,
@@ -116,7 +116,7 @@ def log(
 
 
 def _touch(
-    conn: Connection, target: str, record: Mapping[str, Any], at: dt.datetime, now: dt.datetime
+    conn: Connection, target: str, record: Mapping[Any, Any], at: dt.datetime, now: dt.datetime
 ) -> None:
     from salescli.services import accounts, contacts
 
@@ -138,7 +138,7 @@ def _touch(
 
 
 def _touch_lead(
-    conn: Connection, lead: Mapping[str, Any], at: dt.datetime, now: dt.datetime
+    conn: Connection, lead: Mapping[Any, Any], at: dt.datetime, now: dt.datetime
 ) -> None:
     """The lead's last contact forward, `new` becomes `contacted`, and its score refreshed
     (the score weighs recent contact) with the scoring rules' pure functions."""
@@ -242,7 +242,7 @@ def list_activities(
     return [_shape(row) for row in conn.execute(query).mappings()]
 
 
-def _shape(row: Mapping[str, Any]) -> dict:
+def _shape(row: Mapping[Any, Any]) -> dict:
     """THE JSON shape of an activity (list, show sections, log)."""
     from salescli.services.accounts import record_ref
 
