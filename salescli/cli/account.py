@@ -300,18 +300,26 @@ def account_export(
     fmt: io.ExportFormatOpt = io.ExportFormat.csv,
     output: io.ExportOutputOpt = None,
     owner: Annotated[
-        str | None, typer.Option("--owner", metavar="REP", help="Only this rep's; none = unowned.")
+        str | None,
+        typer.Option("--owner", metavar="REP", help="Only this rep's: id, name, me or none."),
+    ] = None,
+    team: Annotated[
+        str | None,
+        typer.Option(
+            "--team", metavar="TEAM", help="Owned by a team, or a manager and everyone under them."
+        ),
     ] = None,
 ) -> None:
     """Export accounts with all fields as CSV or JSON (re-importable by `account import`).
 
-    Example: salescli account export --output accounts.csv
+    Example: salescli account export --owner me --output accounts.csv
     """
     from salescli.services import account_io
 
+    settings = state(ctx).settings
     io.run_export(
         ctx,
-        lambda conn: account_io.export(conn, owner=owner),
+        lambda conn: account_io.export(conn, owner=owner, team=team, settings=settings),
         account_io.EXPORT_COLUMNS,
         fmt,
         output,

@@ -19,7 +19,6 @@ from salescli.services.io_common import (
     export_records,
     load_accounts,
     load_reps,
-    owner_condition,
     rep_id,
 )
 from salescli.tables import ACCOUNT, REP
@@ -27,6 +26,8 @@ from salescli.text import fold
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+
+    from salescli.services.config import Settings
 
 
 # Lengths and whitespace are the account rule's (services.accounts.check_values), not the
@@ -197,8 +198,17 @@ ENTITY = csvio.Entity(
 )
 
 
-def export(conn: Connection, *, owner: str | None = None) -> Iterator[dict[str, Any]]:
-    """Every account in id order, in the columns `account import` reads."""
+def export(
+    conn: Connection,
+    *,
+    owner: str | None = None,
+    team: str | None = None,
+    settings: Settings | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every account in id order, in the columns `account import` reads; `owner`
+    (`me|none|ID|NAME`) and `team` as in `account list` (services.scope)."""
+    from salescli.services import scope
+
     parent = ACCOUNT.alias("parent")
     query = (
         sa.select(
@@ -225,5 +235,7 @@ def export(conn: Connection, *, owner: str | None = None) -> Iterator[dict[str, 
         .order_by(ACCOUNT.c.id)
     )
     if owner is not None:
-        query = query.where(owner_condition(conn, ACCOUNT.c.owner_id, owner))
+        query = query.where(scope.owner_clause(conn, ACCOUNT.c.owner_id, owner, settings))  # type: ignore[arg-type]
+    if team is not None:
+        query = query.where(scope.team_clause(conn, ACCOUNT.c.owner_id, team, settings))  # type: ignore[arg-type]
     yield from export_records(conn, query)

@@ -377,6 +377,10 @@ def test_owner_and_team_mean_the_same_in_account_contact_activity_lists(cli):
     assert names("--owner", "me") == each(["Acme"])
     assert names("--team", "me") == each(["Acme", "Beta"])
     assert names("--owner", "me", "--team", "Nordics") == each([])
+    exported = [r["name"] for r in cli.json("account", "export", "--owner", "me")]
+    assert exported == ["Acme"]
+    assert [r["name"] for r in cli.json("account", "export", "--team", "me")] == ["Acme", "Beta"]
+    assert [r["name"] for r in cli.json("account", "export", "--owner", "none")] == ["Delta"]
     for group, option in (("account", "--owner"), ("contact", "--owner"), ("activity", "--rep")):
         missing = cli(group, "list", option, "Nobody")
         assert missing.code == 3 and missing.err == "Error: rep 'Nobody' not found (see: salescli rep list)\n"  # fmt: skip
