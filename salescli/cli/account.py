@@ -316,10 +316,10 @@ def account_export(
     """
     from salescli.services import account_io
 
-    settings = state(ctx).settings
+    st = state(ctx)  # its settings are read as the export's connection opens
     io.run_export(
         ctx,
-        lambda conn: account_io.export(conn, owner=owner, team=team, settings=settings),
+        lambda conn: account_io.export(conn, owner=owner, team=team, settings=st.settings),
         account_io.EXPORT_COLUMNS,
         fmt,
         output,
