@@ -19,6 +19,7 @@ from salescli.services.io_common import (
     export_records,
     load_accounts,
     load_reps,
+    owner_condition,
     rep_id,
 )
 from salescli.tables import ACCOUNT, REP
@@ -235,7 +236,7 @@ def export(
         .order_by(ACCOUNT.c.id)
     )
     if owner is not None:
-        query = query.where(scope.owner_clause(conn, ACCOUNT.c.owner_id, owner, settings))  # type: ignore[arg-type]
+        query = query.where(owner_condition(conn, ACCOUNT.c.owner_id, owner))
     if team is not None:
         query = query.where(scope.team_clause(conn, ACCOUNT.c.owner_id, team, settings))  # type: ignore[arg-type]
     yield from export_records(conn, query)
