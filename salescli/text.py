@@ -100,8 +100,25 @@ def email_key(email: str | None) -> str | None:
     return fold_case(email) or None
 
 
+# The common case, checked cheaply (bulk imports check every row); anything it rejects goes
+# to email_validator, which accepts or explains. Special-use domains (`.test`, `.local`...)
+# always go there too. Same rule as services.lead_io.clean_email.
+_EMAIL = re.compile(
+    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
+    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})$"
+)
+_SPECIAL_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test", "internal"})
+
+
 def check_email(value: str, field: str = "email") -> str:
-    """A syntactically valid address (no DNS look-up), normalised; InvalidData (exit 1) if not."""
+    """A syntactically valid address (no DNS look-up), normalised (domain lower-cased);
+    InvalidData (exit 1) quoting email_validator if not."""
+    value = value.strip()
+    match = _EMAIL.match(value)
+    if match and len(value) <= 254 and value.index("@") <= 64:
+        domain = match.group(1)
+        if domain.rsplit(".", 1)[1].lower() not in _SPECIAL_TLDS:
+            return value[: match.start(1)] + domain.lower()
     from email_validator import EmailNotValidError, validate_email
 
     from salescli.errors import InvalidData

@@ -107,9 +107,9 @@ def account_add(
     from salescli.services import accounts
 
     st = state(ctx)
-    with st.session() as session:
-        account = accounts.create(
-            session,
+    with st.connection(write=True) as conn:
+        account_id = accounts.create(
+            conn,
             name=name,
             now=st.now,
             industry=industry,
@@ -117,14 +117,11 @@ def account_add(
             phone=phone,
             country=country,
             territory=territory,
-            owner_id=accounts.rep_id(session, owner, st.settings),
-            parent_id=accounts.resolve(session, parent).id if parent else None,
+            owner_id=accounts.rep_id(conn, owner, st.settings),
+            parent_id=accounts.resolve(conn, parent)["id"] if parent else None,
         )
-        result = accounts.record(session, account, st.settings.currency)
-    if fmt == Format.json:
-        render.write_record(result, fmt, tz=st.tz)
-    else:
-        render.print_id(result["id"])
+        result = accounts.record(conn, account_id, st.settings, st.today)
+    render.changed(result, fmt, created=True, tz=st.tz)
 
 
 @app.command("list")
@@ -133,7 +130,16 @@ def account_list(
     search: Annotated[
         str | None, typer.Option("--search", "-s", help="Text in name, industry, site, country.")
     ] = None,
-    owner: Annotated[str | None, typer.Option("--owner", metavar="REP", help="Owner.")] = None,
+    owner: Annotated[
+        str | None,
+        typer.Option("--owner", metavar="REP", help="Owner: id, name, me or none (unowned)."),
+    ] = None,
+    team: Annotated[
+        str | None,
+        typer.Option(
+            "--team", metavar="TEAM", help="Owned by a team, or a manager and everyone under them."
+        ),
+    ] = None,
     customer: Annotated[
         bool, typer.Option("--customer", help="Only customers (accounts with a won deal).")
     ] = False,
@@ -155,21 +161,21 @@ def account_list(
     Example: salescli account list --customer --search gmbh --format json
     """
     from salescli import render
-    from salescli.services import accounts, reps
+    from salescli.services import accounts
 
     st = state(ctx)
     limit = list_limit(limit, fmt)
-    with st.session(write=False) as session:
+    with st.connection() as conn:
         rows = accounts.list_accounts(
-            session,
-            currency=st.settings.currency,
+            conn,
+            settings=st.settings,
+            today=st.today,
             search=search,
-            owner_id=reps.resolve(session, owner).id if owner else None,
+            owner=owner,
+            team=team,
             customer=True if customer else None,
             sort=sort.value,
             limit=limit + 1 if limit else None,
-            settings=st.settings,
-            today=st.today,
         )
     rows, more = cut_rows(rows, limit)
     render.write_rows(
@@ -195,8 +201,8 @@ def account_show(
     from salescli.services import accounts
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        result = accounts.show(session, accounts.resolve(session, ref), st.settings.currency)
+    with st.connection() as conn:
+        result = accounts.show(conn, accounts.resolve(conn, ref)["id"], st.settings, st.today)
     sections = {
         "contacts": (result["contacts"], CONTACT_COLUMNS),
         "deals": (result["deals"], DEAL_COLUMNS),
@@ -228,29 +234,27 @@ def account_edit(
     Example: salescli account edit "Acme GmbH" --owner "Ana Souza" --territory DACH
     """
     from salescli import render
-    from salescli.services import accounts, reps
+    from salescli.services import accounts
 
     st = state(ctx)
-    with st.session() as session:
-        account = accounts.resolve(session, ref)
+    with st.connection(write=True) as conn:
+        account_id = accounts.resolve(conn, ref)["id"]
         changes: dict = dict(name=name, industry=industry, website=website, phone=phone)
         changes.update(country=country, territory=territory)
         if owner is not None:
-            changes["owner_id"] = None if owner.lower() == NONE else reps.resolve(session, owner).id
+            changes["owner_id"] = accounts.rep_id(conn, owner, st.settings)
         if parent is not None:
-            changes["parent_id"] = (
-                None if parent.lower() == NONE else accounts.resolve(session, parent).id
-            )
-        accounts.update(session, account, changes, st.now)
-        result = accounts.record(session, account, st.settings.currency)
-    if fmt == Format.json:
-        render.write_record(result, fmt, tz=st.tz)
-    else:
-        render.message(f"account {result['id']} updated")
+            none = parent.strip().casefold() == NONE
+            changes["parent_id"] = None if none else accounts.resolve(conn, parent)["id"]
+        accounts.update(conn, account_id, changes, st.now)
+        result = accounts.record(conn, account_id, st.settings, st.today)
+    render.changed(result, fmt, note=f"account {account_id} updated", tz=st.tz)
 
 
 @app.command("delete")
-def account_delete(ctx: typer.Context, ref: AccountArg, yes: YesOpt = False) -> None:
+def account_delete(
+    ctx: typer.Context, ref: AccountArg, yes: YesOpt = False, fmt: FormatOpt = Format.table
+) -> None:
     """Delete an account without deals or contacts (its activities and tasks go with it).
 
     Example: salescli account delete 12 --yes
@@ -260,15 +264,17 @@ def account_delete(ctx: typer.Context, ref: AccountArg, yes: YesOpt = False) -> 
     from salescli.services.accounts import plural
 
     st = state(ctx)
-    with st.session() as session:
-        account = accounts.resolve(session, ref)
-        counts = accounts.dependents(session, account)
-        if not counts["deals"] and not counts["contacts"]:
-            acts, tasks = plural(counts["activities"], "activity"), plural(counts["tasks"], "task")
-            extra = f" with {acts}, {tasks}"
-            confirm(f"Delete account {account.id} '{account.name}'{extra}?", yes)
-        result = accounts.delete(session, account)
-    render.message(f"account {result['id']} '{result['name']}' deleted")
+    with st.connection() as conn:  # asked before the write lock is taken
+        account = accounts.resolve(conn, ref)
+        counts = accounts.dependents(conn, account["id"])
+    if not counts["deals"] and not counts["contacts"]:
+        acts, tasks = plural(counts["activities"], "activity"), plural(counts["tasks"], "task")
+        confirm(f"Delete account {account['id']} '{account['name']}' with {acts}, {tasks}?", yes)
+    with st.connection(write=True) as conn:
+        result = accounts.record(conn, account["id"], st.settings, st.today)
+        accounts.delete(conn, account["id"])
+    note = f"account {result['id']} '{result['name']}' deleted"
+    render.changed(result, fmt, note=note, tz=st.tz)
 
 
 # ---- import / export (bulk CSV through salescli/services/csvio.py) ---------------------------
@@ -294,18 +300,26 @@ def account_export(
     fmt: io.ExportFormatOpt = io.ExportFormat.csv,
     output: io.ExportOutputOpt = None,
     owner: Annotated[
-        str | None, typer.Option("--owner", metavar="REP", help="Only this rep's; none = unowned.")
+        str | None,
+        typer.Option("--owner", metavar="REP", help="Only this rep's: id, name, me or none."),
+    ] = None,
+    team: Annotated[
+        str | None,
+        typer.Option(
+            "--team", metavar="TEAM", help="Owned by a team, or a manager and everyone under them."
+        ),
     ] = None,
 ) -> None:
     """Export accounts with all fields as CSV or JSON (re-importable by `account import`).
 
-    Example: salescli account export --output accounts.csv
+    Example: salescli account export --owner me --output accounts.csv
     """
     from salescli.services import account_io
 
+    st = state(ctx)  # its settings are read as the export's connection opens
     io.run_export(
         ctx,
-        lambda conn: account_io.export(conn, owner=owner),
+        lambda conn: account_io.export(conn, owner=owner, team=team, settings=st.settings),
         account_io.EXPORT_COLUMNS,
         fmt,
         output,

@@ -44,7 +44,16 @@ COLUMNS = [
 @app.command("list")
 def activity_list(
     ctx: typer.Context,
-    rep: Annotated[str | None, typer.Option("--rep", metavar="REP", help="By this rep.")] = None,
+    rep: Annotated[
+        str | None,
+        typer.Option("--rep", metavar="REP", help="By this rep: id, name, me or none."),
+    ] = None,
+    team: Annotated[
+        str | None,
+        typer.Option(
+            "--team", metavar="TEAM", help="By a team, or a manager and everyone under them."
+        ),
+    ] = None,
     kind: Annotated[Kind | None, typer.Option("--kind", case_sensitive=False)] = None,
     period: Annotated[
         str | None,
@@ -68,24 +77,25 @@ def activity_list(
     Example: salescli activity list --rep "Ana Souza" --kind call --period this-week
     """
     from salescli import dates, render
-    from salescli.services import activities, reps
+    from salescli.services import activities
 
     st = state(ctx)
     limit = list_limit(limit, fmt)
     since, until = (
         dates.day_bounds_utc(st.period(period, field="--period"), st.tz) if period else (None, None)
     )
-    with st.session(write=False) as session:
+    targets = (("lead", lead), ("deal", deal), ("contact", contact), ("account", account))
+    with st.connection() as conn:
         ids = {
-            f"{target}_id": activities.resolve_target(session, target, ref).id
-            for target, ref in (("lead", lead), ("deal", deal), ("contact", contact))
+            f"{target}_id": activities.resolve_target(conn, target, ref)["id"]
+            for target, ref in targets
             if ref is not None
         }
-        if account is not None:
-            ids["account_id"] = activities.resolve_target(session, "account", account).id
         rows = activities.list_activities(
-            session,
-            rep_id=reps.resolve(session, rep).id if rep else None,
+            conn,
+            rep=rep,
+            team=team,
+            settings=st.settings,
             kind=kind.value if kind else None,
             since=since,
             until=until,

@@ -82,23 +82,20 @@ def contact_add(
     from salescli.services import accounts, contacts
 
     st = state(ctx)
-    with st.session() as session:
-        contact = contacts.create(
-            session,
+    with st.connection(write=True) as conn:
+        contact_id = contacts.create(
+            conn,
             name=name,
             now=st.now,
             email=email,
             phone=phone,
             title=title,
-            account_id=accounts.resolve(session, account).id if account else None,
-            owner_id=accounts.rep_id(session, owner, st.settings),
+            account_id=accounts.resolve(conn, account)["id"] if account else None,
+            owner_id=accounts.rep_id(conn, owner, st.settings),
             allow_duplicate=allow_duplicate,
         )
-        result = contacts.list_contacts(session, contact_id=contact.id)[0]
-    if fmt == Format.json:
-        render.write_record(result, fmt, tz=st.tz)
-    else:
-        render.print_id(result["id"])
+        result = contacts.record(conn, contact_id)
+    render.changed(result, fmt, created=True, tz=st.tz)
 
 
 @app.command("list")
@@ -110,6 +107,16 @@ def contact_list(
     search: Annotated[
         str | None,
         typer.Option("--search", "-s", help="Text in name, email, title, phone or account."),
+    ] = None,
+    owner: Annotated[
+        str | None,
+        typer.Option("--owner", metavar="REP", help="Owner: id, name, me or none (unowned)."),
+    ] = None,
+    team: Annotated[
+        str | None,
+        typer.Option(
+            "--team", metavar="TEAM", help="Owned by a team, or a manager and everyone under them."
+        ),
     ] = None,
     limit: Annotated[int | None, LimitOpt("contacts", short=True)] = None,
     fmt: FormatOpt = Format.table,
@@ -124,11 +131,14 @@ def contact_list(
 
     st = state(ctx)
     limit = list_limit(limit, fmt)
-    with st.session(write=False) as session:
+    with st.connection() as conn:
         rows = contacts.list_contacts(
-            session,
-            account_id=accounts.resolve(session, account).id if account else None,
+            conn,
+            account_id=accounts.resolve(conn, account)["id"] if account else None,
             search=search,
+            owner=owner,
+            team=team,
+            settings=st.settings,
             limit=limit + 1 if limit else None,
         )
     rows, more = cut_rows(rows, limit)
@@ -149,8 +159,8 @@ def contact_show(
     from salescli.services import contacts
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        result = contacts.show(session, contacts.resolve(session, ref))
+    with st.connection() as conn:
+        result = contacts.show(conn, contacts.resolve(conn, ref)["id"])
     sections = {
         "deals": (result["deals"], DEAL_COLUMNS),
         "activities": (result["activities"], ACTIVITY_COLUMNS),
@@ -172,6 +182,10 @@ def contact_edit(
     owner: Annotated[
         str | None, typer.Option("--owner", metavar="REP", help="Owner ('none' clears).")
     ] = None,
+    allow_duplicate: Annotated[
+        bool,
+        typer.Option("--allow-duplicate", help="Keep the e-mail even if another contact has it."),
+    ] = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
     """Change a contact's fields (an empty value such as --phone "" clears one).
@@ -179,27 +193,26 @@ def contact_edit(
     Example: salescli contact edit 4 --title "Head of IT" --account "Acme GmbH"
     """
     from salescli import render
-    from salescli.services import accounts, contacts, reps
+    from salescli.services import accounts, contacts
 
     st = state(ctx)
-    with st.session() as session:
-        contact = contacts.resolve(session, ref)
+    with st.connection(write=True) as conn:
+        contact_id = contacts.resolve(conn, ref)["id"]
         changes: dict = dict(name=name, email=email, phone=phone, title=title)
         if account is not None:
-            none = account.lower() == NONE
-            changes["account_id"] = None if none else accounts.resolve(session, account).id
+            none = account.strip().casefold() == NONE
+            changes["account_id"] = None if none else accounts.resolve(conn, account)["id"]
         if owner is not None:
-            changes["owner_id"] = None if owner.lower() == NONE else reps.resolve(session, owner).id
-        contacts.update(session, contact, changes, st.now)
-        result = contacts.list_contacts(session, contact_id=contact.id)[0]
-    if fmt == Format.json:
-        render.write_record(result, fmt, tz=st.tz)
-    else:
-        render.message(f"contact {result['id']} updated")
+            changes["owner_id"] = accounts.rep_id(conn, owner, st.settings)
+        contacts.update(conn, contact_id, changes, st.now, allow_duplicate=allow_duplicate)
+        result = contacts.record(conn, contact_id)
+    render.changed(result, fmt, note=f"contact {contact_id} updated", tz=st.tz)
 
 
 @app.command("delete")
-def contact_delete(ctx: typer.Context, ref: ContactArg, yes: YesOpt = False) -> None:
+def contact_delete(
+    ctx: typer.Context, ref: ContactArg, yes: YesOpt = False, fmt: FormatOpt = Format.table
+) -> None:
     """Delete a contact that no deal names (its activities and tasks go with it).
 
     Example: salescli contact delete 4 --yes
@@ -209,15 +222,17 @@ def contact_delete(ctx: typer.Context, ref: ContactArg, yes: YesOpt = False) -> 
     from salescli.services.accounts import plural
 
     st = state(ctx)
-    with st.session() as session:
-        contact = contacts.resolve(session, ref)
-        counts = contacts.dependents(session, contact)
-        if not counts["deals"]:
-            acts, tasks = plural(counts["activities"], "activity"), plural(counts["tasks"], "task")
-            extra = f" with {acts}, {tasks}"
-            confirm(f"Delete contact {contact.id} '{contact.name}'{extra}?", yes)
-        result = contacts.delete(session, contact)
-    render.message(f"contact {result['id']} '{result['name']}' deleted")
+    with st.connection() as conn:  # asked before the write lock is taken
+        contact = contacts.resolve(conn, ref)
+        counts = contacts.dependents(conn, contact["id"])
+    if not counts["deals"]:
+        acts, tasks = plural(counts["activities"], "activity"), plural(counts["tasks"], "task")
+        confirm(f"Delete contact {contact['id']} '{contact['name']}' with {acts}, {tasks}?", yes)
+    with st.connection(write=True) as conn:
+        result = contacts.record(conn, contact["id"])
+        contacts.delete(conn, contact["id"])
+    note = f"contact {result['id']} '{result['name']}' deleted"
+    render.changed(result, fmt, note=note, tz=st.tz)
 
 
 # ---- import / export (bulk CSV through salescli/services/csvio.py) ---------------------------

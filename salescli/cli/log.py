@@ -66,23 +66,20 @@ def _register(kind: str, what: str, example: str) -> None:
         st = state(ctx)
         target, ref = activities.one_target(lead=lead, deal=deal, contact=contact, account=account)
         when = dates.parse_instant(at, now=st.now, field="--at") if at else st.now
-        with st.session() as session:
-            activity = activities.log(
-                session,
+        with st.connection(write=True) as conn:
+            activity_id = activities.log(
+                conn,
                 kind=kind,
                 target=target,
-                record=activities.resolve_target(session, target, ref),
+                record=activities.resolve_target(conn, target, ref),
                 at=when,
                 now=st.now,
-                rep_id=accounts.rep_id(session, rep, st.settings),
+                rep_id=accounts.rep_id(conn, rep, st.settings),
                 outcome=outcome,
                 text=text,
             )
-            result = activities.record(session, activity)
-        if fmt == Format.json:
-            render.write_record(result, fmt, tz=st.tz)
-        else:
-            render.print_id(result["id"])
+            result = activities.record(conn, activity_id)
+        render.changed(result, fmt, created=True, tz=st.tz)
 
     log_kind.__name__ = log_kind.__qualname__ = f"log_{kind}"
     log_kind.__doc__ = f"""Log {what} and print its id; it updates the record's last contact.

@@ -12,12 +12,10 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData
-from salescli.services import csvio
-from salescli.services.csvio import FieldSpec, ImportContext, RowError, invalid
+from salescli.services import accounts, csvio
+from salescli.services.csvio import FieldSpec, ImportContext, RowError
 from salescli.services.io_common import (
     account_ids_by_key,
-    account_search_text,
-    clean_text,
     export_records,
     load_accounts,
     load_reps,
@@ -30,19 +28,22 @@ from salescli.text import fold
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from salescli.services.config import Settings
 
+
+# Lengths and whitespace are the account rule's (services.accounts.check_values), not the
+# engine's: `account add`, `edit` and `import` refuse a bad value with the same words.
 FIELDS = (
     FieldSpec(
         "name",
         required=True,
-        max_length=300,
         aliases=("account", "account name", "company", "company name", "organization"),
     ),
-    FieldSpec("industry", max_length=200, aliases=("sector", "vertical")),
-    FieldSpec("website", max_length=500, aliases=("web site", "url", "web")),
-    FieldSpec("phone", max_length=100, aliases=("phone number", "telephone", "switchboard")),
-    FieldSpec("country", max_length=200, aliases=("office location", "headquarters", "hq")),
-    FieldSpec("territory", max_length=200, aliases=("region",)),
+    FieldSpec("industry", aliases=("sector", "vertical")),
+    FieldSpec("website", aliases=("web site", "url", "web")),
+    FieldSpec("phone", aliases=("phone number", "telephone", "switchboard")),
+    FieldSpec("country", aliases=("office location", "headquarters", "hq")),
+    FieldSpec("territory", aliases=("region",)),
     FieldSpec("employees", "int", aliases=("headcount", "employee count", "number of employees")),
     FieldSpec("owner", max_length=200, aliases=("account owner", "rep")),
     FieldSpec(
@@ -50,7 +51,7 @@ FIELDS = (
         max_length=300,
         aliases=("subsidiary of", "parent account", "parent company", "parent name"),
     ),
-    FieldSpec("external_id", max_length=200, aliases=("external id", "ext id")),
+    FieldSpec("external_id", aliases=("external id", "ext id")),
     FieldSpec("notes", multiline=True, aliases=("note", "description")),
     FieldSpec("created_at", "datetime", aliases=("created", "created date")),
 )
@@ -80,47 +81,35 @@ def _prepare(ctx: ImportContext) -> None:
 
 
 def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
-    name = clean_text(values["name"])
-    if name is None:
-        raise invalid("name", None, "is required (e.g. Acme GmbH)")
-    key = fold(name)
+    clean = accounts.check_values(
+        {key: values[key] for key in ("name", *accounts.TEXT_FIELDS, "employees", "notes")}
+    )
+    name, key = clean["name"], clean["name_key"]
     ctx.state["attempted"].setdefault(key, ctx.line)
     existing = ctx.state["accounts"].get(key)
     if existing is not None:
-        raise InvalidData(f"duplicate of account {existing[0]} ('{existing[1]}')")
+        raise accounts.duplicate(*existing)
     first = ctx.state["seen"].get(key)
     if first is not None:
         raise InvalidData(f"duplicate of line {first} (account '{name}')")
     ctx.state["seen"][key] = ctx.line
-    employees = values["employees"]
-    if employees is not None and employees < 0:
-        raise invalid("employees", employees, "is negative (e.g. 250)")
     parent = values["parent"]
     parent_key = parent_id = None
     if parent is not None:
         parent_key = fold(parent)
         if parent_key == key:
-            raise invalid("parent", parent, f"is the account itself (cycle: {name} → {name})")
+            raise accounts.self_parent(parent, name)
         found = ctx.state["accounts"].get(parent_key)
         parent_id = found[0] if found is not None else None
     row = {
-        "name": name,
-        "name_key": key,
-        "industry": values["industry"],
-        "website": values["website"],
-        "phone": values["phone"],
-        "country": values["country"],
-        "territory": values["territory"],
-        "employees": employees,
+        **clean,
         "owner_id": rep_id(ctx, values["owner"]),
         "parent": parent,
         "parent_key": parent_key,
         "parent_id": parent_id,
-        "external_id": values["external_id"],
-        "notes": values["notes"],
         "created_at": values["created_at"] or ctx.now,
     }
-    row["search_text"] = account_search_text(row)
+    row["search_text"] = accounts.search_text_of(row)
     return row
 
 
@@ -154,8 +143,8 @@ def _check_all(rows: list[csvio.Row], ctx: ImportContext) -> list[RowError]:
             chain.append(current.clean["name_key"])
             current = by_key.get(current.clean["parent_key"] or "")
         if current is not None and current.clean["name_key"] == chain[0]:
-            names = " → ".join(by_key[k].clean["name"] for k in [*chain, chain[0]])
-            fail(row, f"parent '{row.clean['parent']}' makes a cycle: {names}")
+            names = [by_key[k].clean["name"] for k in [*chain, chain[0]]]
+            fail(row, str(accounts.cycle(row.clean["parent"], names)))
     changed = True
     while changed:  # a row whose parent row is rejected goes too
         changed = False
@@ -210,8 +199,17 @@ ENTITY = csvio.Entity(
 )
 
 
-def export(conn: Connection, *, owner: str | None = None) -> Iterator[dict[str, Any]]:
-    """Every account in id order, in the columns `account import` reads."""
+def export(
+    conn: Connection,
+    *,
+    owner: str | None = None,
+    team: str | None = None,
+    settings: Settings | None = None,
+) -> Iterator[dict[str, Any]]:
+    """Every account in id order, in the columns `account import` reads; `owner`
+    (`me|none|ID|NAME`) and `team` as in `account list` (services.scope)."""
+    from salescli.services import scope
+
     parent = ACCOUNT.alias("parent")
     query = (
         sa.select(
@@ -239,4 +237,6 @@ def export(conn: Connection, *, owner: str | None = None) -> Iterator[dict[str, 
     )
     if owner is not None:
         query = query.where(owner_condition(conn, ACCOUNT.c.owner_id, owner))
+    if team is not None:
+        query = query.where(scope.team_clause(conn, ACCOUNT.c.owner_id, team, settings))  # type: ignore[arg-type]
     yield from export_records(conn, query)

@@ -3,19 +3,25 @@
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
-from salescli.errors import InvalidData, UsageError
+import sqlalchemy as sa
+
+from salescli.errors import InvalidData, NotFound, UsageError
 from salescli.ids import as_id
 from salescli.instants import utc
+from salescli.services import rows
+from salescli.tables import ACCOUNT, ACTIVITY, CONTACT, DEAL, LEAD, LEADTAG, REP
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy.engine import Connection, RowMapping
 
-    from salescli.models import Activity
+    from salescli.services.config import Settings
 
 KINDS = ("call", "email", "meeting", "note")
 TARGETS = ("lead", "deal", "contact", "account")
+TABLES = {"lead": LEAD, "deal": DEAL, "contact": CONTACT, "account": ACCOUNT}
 
 
 def check_kind(kind: str) -> str:
@@ -37,117 +43,134 @@ def one_target(**targets: str | None) -> tuple[str, str]:
     return given[0]
 
 
-def _forward(current: dt.datetime | None, at: dt.datetime) -> dt.datetime:
-    """Last-contact times only move forward: a back-dated log keeps a later one."""
-    return at if current is None or at > current else current
-
-
-def _touch_account(session: Session, account_id: int | None, at: dt.datetime) -> None:
-    from salescli.models import Account
-
-    account = session.get(Account, account_id) if account_id else None
-    if account is not None:
-        account.last_contact_at = _forward(account.last_contact_at, at)
-        session.add(account)
-
-
-def resolve_target(session: Session, kind: str, ref: str) -> Any:
-    """The lead, deal, contact or account named by `ref` (an id; accounts/contacts also by name)."""
-    from salescli.errors import NotFound
-    from salescli.models import Deal, Lead
-    from salescli.services import accounts, contacts
+def resolve_target(conn: Connection, kind: str, ref: str) -> RowMapping:
+    """The lead, deal, contact or account named by `ref` (an id; accounts/contacts also by
+    name, through services.scope); NotFound (exit 3) otherwise."""
+    from salescli.services import scope
 
     if kind == "account":
-        return accounts.resolve(session, ref)
+        return rows.one(conn, ACCOUNT, scope.account_id(conn, ref), "account")
     if kind == "contact":
-        return contacts.resolve(session, ref)
-    model = Lead if kind == "lead" else Deal
+        return rows.one(conn, CONTACT, scope.contact_id(conn, ref), "contact")
+    if kind not in TABLES:
+        raise UsageError(f"record type '{kind}' is not one of: {', '.join(TARGETS)}")
     number = as_id(ref)
-    record = session.get(model, number) if number is not None else None
-    if record is None or (kind == "lead" and getattr(record, "forgotten", False)):
+    record = rows.get(conn, TABLES[kind], number) if number is not None else None
+    if record is None or (kind == "lead" and record["forgotten"]):
         raise NotFound(f"{kind} '{ref}' not found (see: salescli {kind} list)")
     return record
 
 
-def log(
-    session: Session,
-    *,
-    kind: str,
-    target: str,
-    record: Any,
-    at: dt.datetime,
-    now: dt.datetime,
-    rep_id: int | None = None,
-    outcome: str | None = None,
-    text: str = "",
-) -> Activity:
-    """Record an activity on `record` (a Lead, Deal, Contact or Account) and update last contact.
-
-    A lead's last contact (status new → contacted, score refreshed); a contact's and its
-    account's; a deal's last activity (the stale timer) and its account's last contact.
-    """
-    from salescli.models import Activity
-
+def check_values(
+    kind: str, at: dt.datetime, now: dt.datetime, outcome: str | None, text: str | None
+) -> dict[str, Any]:
+    """The activity rule: a known kind, not in the future, a text or an outcome (the
+    outcome at most its column's length)."""
     kind = check_kind(kind)
-    at, now = utc(at), utc(now)
-    if target not in TARGETS:
-        raise UsageError(f"record type '{target}' is not one of: {', '.join(TARGETS)}")
     if at > now:
         raise InvalidData(
             f"at '{at.isoformat()}' is in the future: the log records what happened "
             "(e.g. --at 2026-11-20T14:30, or --at yesterday)"
         )
     text = (text or "").strip()
-    outcome = (outcome or "").strip() or None
+    outcome = " ".join((outcome or "").split()) or None
+    most = getattr(ACTIVITY.c.outcome.type, "length", None)
+    if outcome is not None and most is not None and len(outcome) > most:
+        from salescli.services.accounts import too_long
+
+        raise too_long("outcome", outcome, most)
     if not text and not outcome:
         raise InvalidData(f'a {kind} needs a text or an --outcome (e.g. "Discussed pricing")')
-    activity = Activity(
-        kind=kind,
-        rep_id=rep_id,
-        occurred_at=at,
-        outcome=outcome,
-        text=text,
-        created_at=now,
-        **{f"{target}_id": record.id},
+    return {"kind": kind, "occurred_at": at, "outcome": outcome, "text": text}
+
+
+def log(
+    conn: Connection,
+    *,
+    kind: str,
+    target: str,
+    record: Mapping[Any, Any],
+    at: dt.datetime,
+    now: dt.datetime,
+    rep_id: int | None = None,
+    outcome: str | None = None,
+    text: str = "",
+) -> int:
+    """Record an activity on `record` (a lead, deal, contact or account row) and update last
+    contact; the activity's id.
+
+    A lead's last contact (status new → contacted, score refreshed); a contact's and its
+    account's; a deal's last activity (the stale timer) and its account's last contact.
+    """
+    at, now = utc(at), utc(now)
+    if target not in TARGETS:
+        raise UsageError(f"record type '{target}' is not one of: {', '.join(TARGETS)}")
+    values = check_values(kind, at, now, outcome, text)
+    activity_id = rows.insert(
+        conn,
+        ACTIVITY,
+        {**values, "rep_id": rep_id, "created_at": now, f"{target}_id": record["id"]},
     )
-    session.add(activity)
-    _touch(session, target, record, at, now)
-    session.flush()
-    return activity
+    _touch(conn, target, record, at, now)
+    return activity_id
 
 
-def _touch(session: Session, target: str, record: Any, at: dt.datetime, now: dt.datetime) -> None:
+def _touch(
+    conn: Connection, target: str, record: Mapping[Any, Any], at: dt.datetime, now: dt.datetime
+) -> None:
+    from salescli.services import accounts, contacts
+
     if target == "lead":
-        record.last_contact_at = _forward(record.last_contact_at, at)
-        if record.status == "new":
-            record.status = "contacted"
-            record.updated_at = now
-        session.add(record)
-        _refresh_score(session, record, now)
+        _touch_lead(conn, record, at, now)
     elif target == "deal":
-        record.last_activity_at = _forward(record.last_activity_at, at)
-        session.add(record)
-        _touch_account(session, record.account_id, at)
+        last = DEAL.c.last_activity_at
+        conn.execute(
+            sa.update(DEAL)
+            .where(DEAL.c.id == record["id"], sa.or_(last.is_(None), last < at))
+            .values(last_activity_at=at)
+        )
+        accounts.touch_last_contact(conn, record["account_id"], at)
     elif target == "contact":
-        record.last_contact_at = _forward(record.last_contact_at, at)
-        session.add(record)
-        _touch_account(session, record.account_id, at)
+        contacts.touch_last_contact(conn, record["id"], at)
+        accounts.touch_last_contact(conn, record["account_id"], at)
     else:
-        _touch_account(session, record.id, at)
+        accounts.touch_last_contact(conn, record["id"], at)
 
 
-def _refresh_score(session: Session, lead: Any, now: dt.datetime) -> None:
-    """Re-score the lead (its score weighs recent contact)."""
+def _touch_lead(
+    conn: Connection, lead: Mapping[Any, Any], at: dt.datetime, now: dt.datetime
+) -> None:
+    """The lead's last contact forward, `new` becomes `contacted`, and its score refreshed
+    (the score weighs recent contact) with the scoring rules' pure functions."""
     from salescli.services import scoring
 
-    session.flush()
-    scoring.refresh(session, lead, now)
+    last = lead["last_contact_at"]
+    changes: dict[str, Any] = {}
+    if last is None or at > last:
+        changes["last_contact_at"] = at
+    if lead["status"] == "new":
+        changes.update(status="contacted", updated_at=now)
+    fields = {key: lead[key] for key in scoring.FIELDS}
+    fields.update(
+        source=lead["source"],
+        created_at=lead["created_at"],
+        last_contact_at=changes.get("last_contact_at", last),
+    )
+    tags = conn.execute(
+        sa.select(LEADTAG.c.tag).where(LEADTAG.c.lead_id == lead["id"]).order_by(LEADTAG.c.tag)
+    ).scalars()
+    score = scoring.score_value(fields, list(tags), now, scoring.load_rules(conn))
+    if score != lead["score"]:
+        changes["score"] = score
+    rows.update(conn, LEAD, lead["id"], changes)
 
 
 def list_activities(
-    session: Session,
+    conn: Connection,
     *,
-    rep_id: int | None = None,
+    rep: str | None = None,
+    team: str | None = None,
+    settings: Settings | None = None,
     kind: str | None = None,
     since: dt.datetime | None = None,
     until: dt.datetime | None = None,
@@ -159,81 +182,86 @@ def list_activities(
     limit: int | None = None,
     activity_id: int | None = None,
 ) -> list[dict]:
-    """Activities newest first, filtered; [since, until) bounds `occurred_at` (UTC instants).
+    """Activities newest first, in their JSON shape; [since, until) bounds `occurred_at`.
 
-    `account_id` matches activities on the account, its contacts and its deals (unless
-    `strict`); `deal_id`/`contact_id`/`lead_id` match that record only.
+    `rep` is `me|none|ID|NAME` and `team` a team or a manager (services.scope, with
+    `settings`). `account_id` matches activities on the account, its contacts and its deals
+    (unless `strict`); `deal_id`/`contact_id`/`lead_id` match that record only.
     """
-    import sqlalchemy as sa
+    from salescli.services import scope
 
-    from salescli.models import Activity, Contact, Deal, Rep
-
-    stmt = sa.select(
-        Activity.id,
-        Activity.kind,
-        Activity.occurred_at.label("at"),  # type: ignore[attr-defined]
-        Rep.name.label("rep"),
-        Activity.rep_id,
-        Activity.lead_id,
-        Activity.deal_id,
-        Activity.contact_id,
-        Activity.account_id,
-        Activity.outcome,
-        Activity.text,
-    ).outerjoin(Rep, Rep.id == Activity.rep_id)
+    query = sa.select(
+        ACTIVITY.c.id,
+        ACTIVITY.c.kind,
+        ACTIVITY.c.occurred_at.label("at"),
+        REP.c.name.label("rep"),
+        ACTIVITY.c.rep_id,
+        ACTIVITY.c.lead_id,
+        ACTIVITY.c.deal_id,
+        ACTIVITY.c.contact_id,
+        ACTIVITY.c.account_id,
+        ACTIVITY.c.outcome,
+        ACTIVITY.c.text,
+    ).select_from(ACTIVITY.outerjoin(REP, REP.c.id == ACTIVITY.c.rep_id))
+    where: list[Any] = []
     if activity_id is not None:
-        stmt = stmt.where(Activity.id == activity_id)
-    if rep_id is not None:
-        stmt = stmt.where(Activity.rep_id == rep_id)
+        where.append(ACTIVITY.c.id == activity_id)
+    if rep is not None:
+        where.append(scope.owner_clause(conn, ACTIVITY.c.rep_id, rep, settings))  # type: ignore[arg-type]
+    if team is not None:
+        where.append(scope.team_clause(conn, ACTIVITY.c.rep_id, team, settings))  # type: ignore[arg-type]
     if kind is not None:
-        stmt = stmt.where(Activity.kind == check_kind(kind))
+        where.append(ACTIVITY.c.kind == check_kind(kind))
     if since is not None:
-        stmt = stmt.where(Activity.occurred_at >= since)
+        where.append(ACTIVITY.c.occurred_at >= since)
     if until is not None:
-        stmt = stmt.where(Activity.occurred_at < until)
-    if lead_id is not None:
-        stmt = stmt.where(Activity.lead_id == lead_id)
-    if deal_id is not None:
-        stmt = stmt.where(Activity.deal_id == deal_id)
-    if contact_id is not None:
-        stmt = stmt.where(Activity.contact_id == contact_id)
+        where.append(ACTIVITY.c.occurred_at < until)
+    for column, value in (
+        (ACTIVITY.c.lead_id, lead_id),
+        (ACTIVITY.c.deal_id, deal_id),
+        (ACTIVITY.c.contact_id, contact_id),
+    ):
+        if value is not None:
+            where.append(column == value)
     if account_id is not None:
         if strict:
-            stmt = stmt.where(Activity.account_id == account_id)
+            where.append(ACTIVITY.c.account_id == account_id)
         else:
-            contacts = sa.select(Contact.id).where(Contact.account_id == account_id)
-            deals = sa.select(Deal.id).where(Deal.account_id == account_id)
-            stmt = stmt.where(
+            on_contacts = sa.select(CONTACT.c.id).where(CONTACT.c.account_id == account_id)
+            on_deals = sa.select(DEAL.c.id).where(DEAL.c.account_id == account_id)
+            where.append(
                 sa.or_(
-                    Activity.account_id == account_id,
-                    Activity.contact_id.in_(contacts),  # type: ignore[union-attr]
-                    Activity.deal_id.in_(deals),  # type: ignore[union-attr]
+                    ACTIVITY.c.account_id == account_id,
+                    ACTIVITY.c.contact_id.in_(on_contacts),
+                    ACTIVITY.c.deal_id.in_(on_deals),
                 )
             )
-    stmt = stmt.order_by(Activity.occurred_at.desc(), Activity.id.desc())  # type: ignore[attr-defined]
+    query = query.where(*where).order_by(ACTIVITY.c.occurred_at.desc(), ACTIVITY.c.id.desc())
     if limit is not None:
-        stmt = stmt.limit(limit)
+        query = query.limit(limit)
+    return [_shape(row) for row in conn.execute(query).mappings()]
+
+
+def _shape(row: Mapping[Any, Any]) -> dict:
+    """THE JSON shape of an activity (list, show sections, log)."""
     from salescli.services.accounts import record_ref
 
-    rows = []
-    for row in session.execute(stmt).mappings():
-        item = dict(row)
-        rows.append(
-            {
-                "id": item["id"],
-                "kind": item["kind"],
-                "at": item["at"],
-                "rep": item["rep"],
-                "rep_id": item["rep_id"],
-                "record": record_ref(item),
-                **{k: item[k] for k in ("lead_id", "deal_id", "contact_id", "account_id")},
-                "outcome": item["outcome"],
-                "text": item["text"],
-            }
-        )
-    return rows
+    return {
+        "id": row["id"],
+        "kind": row["kind"],
+        "at": row["at"],
+        "rep": row["rep"],
+        "rep_id": row["rep_id"],
+        "record": record_ref(row),
+        **{k: row[k] for k in ("lead_id", "deal_id", "contact_id", "account_id")},
+        "outcome": row["outcome"],
+        "text": row["text"],
+    }
 
 
-def record(session: Session, activity: Activity) -> dict:
+def record(conn: Connection, activity_id: int) -> dict:
     """One activity in the list's JSON shape."""
-    return list_activities(session, activity_id=activity.id)[0]
+    found = list_activities(conn, activity_id=activity_id)
+    if not found:
+        raise NotFound(f"activity {activity_id} not found (see: salescli activity list)")
+    return found[0]

@@ -12,11 +12,10 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData
-from salescli.services import csvio
-from salescli.services.csvio import FieldSpec, ImportContext, invalid
+from salescli.services import contacts, csvio
+from salescli.services.csvio import FieldSpec, ImportContext
 from salescli.services.io_common import (
     account_filter,
-    clean_text,
     create_accounts,
     export_records,
     load_accounts,
@@ -27,22 +26,19 @@ from salescli.services.io_common import (
     row_account,
 )
 from salescli.tables import ACCOUNT, CONTACT, REP
-from salescli.text import fold, fold_case, search_text
+from salescli.text import fold
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
 
+# Lengths, whitespace and e-mail normalisation are the contact rule's
+# (services.contacts.check_values): `contact add`, `edit` and `import` refuse alike.
 FIELDS = (
-    FieldSpec(
-        "name",
-        required=True,
-        max_length=300,
-        aliases=("full name", "contact name", "contact", "person"),
-    ),
-    FieldSpec("email", max_length=320, aliases=("e-mail", "email address", "mail")),
-    FieldSpec("phone", max_length=100, aliases=("phone number", "telephone", "tel", "mobile")),
-    FieldSpec("title", max_length=200, aliases=("job title", "position", "role")),
+    FieldSpec("name", required=True, aliases=("full name", "contact name", "contact", "person")),
+    FieldSpec("email", aliases=("e-mail", "email address", "mail")),
+    FieldSpec("phone", aliases=("phone number", "telephone", "tel", "mobile")),
+    FieldSpec("title", aliases=("job title", "position", "role")),
     FieldSpec(
         "account",
         max_length=300,
@@ -54,7 +50,7 @@ FIELDS = (
         aliases=("account external id", "account ext id"),
     ),
     FieldSpec("owner", max_length=200, aliases=("contact owner", "rep")),
-    FieldSpec("external_id", max_length=200, aliases=("external id", "ext id")),
+    FieldSpec("external_id", aliases=("external id", "ext id")),
     FieldSpec("created_at", "datetime", aliases=("created", "created date")),
     FieldSpec("last_contact_at", "datetime", aliases=("last contact", "last contacted")),
 )
@@ -113,17 +109,12 @@ def _prepare(ctx: ImportContext) -> None:
 
 
 def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
-    from salescli.services.lead_io import clean_email
-
-    name = clean_text(values["name"])
-    if name is None:
-        raise invalid("name", None, "is required (e.g. Ana Souza)")
-    email = values["email"]
-    if email is not None:
-        email = clean_email(email)
+    clean = contacts.check_values(
+        {key: values[key] for key in ("name", "email", *contacts.TEXT_FIELDS)}
+    )
+    name, email, email_key = clean["name"], clean["email"], clean["email_key"]
     account_key, account_id, account_name = row_account(ctx, values)
-    email_key = fold_case(email) if email else None
-    external = values["external_id"]
+    external = clean["external_id"]
     keys, seen = ctx.state["keys"], ctx.state["seen"]
     checks = (
         ("email", email_key, f"email {email}"),
@@ -140,20 +131,15 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
         if key is not None:
             seen[kind][key] = f"line {ctx.line}"
     row = {
-        "name": name,
-        "email": email,
-        "email_key": email_key,
-        "phone": values["phone"],
-        "title": values["title"],
+        **clean,
         "account_key": account_key,
         "account_id": account_id,
         "account_name": account_name,
         "owner_id": rep_id(ctx, values["owner"]),
-        "external_id": external,
         "created_at": values["created_at"] or ctx.now,
         "last_contact_at": values["last_contact_at"],
     }
-    row["search_text"] = search_text(name, email, row["title"], row["phone"], account_name)
+    row["search_text"] = contacts.search_text_of(row, account_name)
     return row
 
 

@@ -74,9 +74,10 @@ def convert(
     phone and title; the deal keeps the lead's source for attribution.
     """
     from salescli.instants import utc
-    from salescli.models import Account
-    from salescli.services import accounts, contacts, deals
+    from salescli.services import accounts, contacts, deals, rows
+    from salescli.tables import ACCOUNT
 
+    conn = session.connection()  # port: accounts and contacts run on Core
     _refuse_twice(session, lead, settings.timezone)
     name = (account or "").strip() or (lead.company or "").strip()
     if not name:
@@ -85,41 +86,39 @@ def convert(
         )
     owner_id = owner_id if owner_id is not None else lead.owner_id
     if owner_id is None:
-        owner_id = accounts.rep_id(session, None, settings)
+        owner_id = accounts.rep_id(conn, None, settings)
     number = as_id(name)
-    found = session.get(Account, number) if number is not None else None
+    found = rows.get(conn, ACCOUNT, number) if number is not None else None
     if found is not None:
         target, created = found, False
     else:
         target, created = accounts.get_or_create(
-            session, name, now, owner_id=owner_id, territory=lead.territory
+            conn, name, now, owner_id=owner_id, territory=lead.territory
         )
-    contact = contacts.create(
-        session,
+    # The person was already talked to as a lead: the customer record keeps that.
+    contact_id = contacts.create(
+        conn,
         name=lead.name,
         now=now,
         email=lead.email,
         phone=lead.phone,
         title=lead.title,
-        account_id=target.id,
+        account_id=target["id"],
         owner_id=owner_id,
         lead_id=lead.id,
+        last_contact_at=lead.last_contact_at,
     )
     if lead.last_contact_at is not None:
-        # The person was already talked to as a lead: the customer record keeps that.
-        contact.last_contact_at = lead.last_contact_at
-        if target.last_contact_at is None or target.last_contact_at < lead.last_contact_at:
-            target.last_contact_at = lead.last_contact_at
-        session.add_all([contact, target])
+        accounts.touch_last_contact(conn, target["id"], lead.last_contact_at)
     deal_id = None
     if with_deal:
         deal = deals.create(
             session,
-            title=title or f"{target.name} – {lead.name}",
+            title=title or f"{target['name']} – {lead.name}",
             amount=amount,
             currency=currency,
-            account_id=target.id,
-            contact_id=contact.id,
+            account_id=target["id"],
+            contact_id=contact_id,
             owner_id=owner_id,
             stage=stage,
             close_date=close_date,
@@ -140,9 +139,9 @@ def convert(
     session.flush()
     return {
         "lead_id": lead.id,
-        "account_id": target.id,
-        "account": target.name,
-        "contact_id": contact.id,
+        "account_id": target["id"],
+        "account": target["name"],
+        "contact_id": contact_id,
         "deal_id": deal_id,
         "account_created": created,
     }

@@ -257,19 +257,20 @@ def account_for(session: Session, ref: str, now: dt.datetime) -> tuple[int, bool
     """An account by id or name; a name that does not exist yet creates it. (id, created)."""
     from salescli.services import accounts
 
+    conn = session.connection()  # port: accounts run on Core
     try:
-        return accounts.resolve(session, ref).id, False  # type: ignore[return-value]
+        return accounts.resolve(conn, ref)["id"], False
     except NotFound:
         if ref.strip().isdigit():  # a number is never taken for a new account's name
             raise
-    account, created = accounts.get_or_create(session, ref, utc(now))
-    return account.id, created  # type: ignore[return-value]
+    account, created = accounts.get_or_create(conn, ref, utc(now))
+    return account["id"], created
 
 
 def contact_for(session: Session, ref: str, account_id: int | None = None) -> int:
     from salescli.services import contacts
 
-    return contacts.resolve(session, ref, account_id).id  # type: ignore[return-value]
+    return contacts.resolve(session.connection(), ref, account_id)["id"]  # port: Core
 
 
 def me_or(ref: str, settings: Settings) -> str:

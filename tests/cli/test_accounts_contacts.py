@@ -14,7 +14,8 @@ def test_account_add_unique_ignoring_case(cli):
     )
     clash = cli("account", "add", "JÜRGEN GROSS  gmbh")
     assert clash.code == 1
-    assert f"already exists (id {first}" in clash.err
+    # The one wording of the unique-name rule: add, edit and import say the same.
+    assert clash.err == f"Error: duplicate of account {first} ('Jürgen Groß GmbH')\n"
     assert clash.out == ""
     assert cli.sql("SELECT count(*) FROM account") == [(1,)]
     record = cli.json("account", "add", "Çağrı Yılmaz Ltd", "--country", "Türkiye")
@@ -82,10 +83,13 @@ def test_account_edit(cli):
         "SELECT name, name_key, website, owner_id FROM account WHERE id = :i", i=acme
     ) == [("ACME Holding", "acme holding", None, None)]
     cycle = cli("account", "edit", str(acme), "--parent", str(grandchild))
-    assert cycle.code == 1 and "its own parent" in cycle.err
+    assert cycle.code == 1 and cycle.err == (
+        "Error: parent 'Acme Porto' makes a cycle: "
+        "ACME Holding → Acme Porto → Acme Iberia → ACME Holding\n"
+    )
     assert cli.sql("SELECT parent_id FROM account WHERE id = :i", i=acme) == [(None,)]
     taken = cli("account", "edit", str(child), "--name", "acme holding")
-    assert taken.code == 1 and f"(id {acme})" in taken.err
+    assert taken.code == 1 and taken.err == f"Error: duplicate of account {acme} ('ACME Holding')\n"
     shown = cli.json("account", "show", str(grandchild))
     assert (shown["parent"], shown["parent_id"]) == ("Acme Iberia", child)
     assert cli.json("account", "list", "--search", "holding")[0]["id"] == acme
@@ -295,3 +299,117 @@ def test_account_list_counts_and_customers(cli):
     ) == [(350010,)]  # fmt: skip
     refused = cli("account", "delete", "Acme", "--yes")
     assert refused.code == 1 and "has 3 deals and 0 contacts" in refused.err
+
+
+def test_account_won_amount_converted_as_deal_list_sums(cli):
+    """A USD and a EUR won deal: the won amount is their sum in the reporting currency at the
+    rate `deal list --sum` uses (without a rate it stays null, never mixed silently)."""
+    beta = int(cli.ok("account", "add", "Beta").out)
+    usd = cli.ok("deal", "add", "B usd", "--account", "Beta", "--amount", "100.10").out.strip()
+    eur = cli.ok("deal", "add", "B eur", "--account", "Beta", "--amount", "50", "--currency", "EUR").out.strip()  # fmt: skip
+    cli.ok("deal", "add", "B open", "--account", "Beta", "--amount", "70", "--currency", "EUR")
+    cli.ok("deal", "win", usd)
+    cli.ok("deal", "win", eur)
+    assert cli.json("account", "show", "Beta")["won_amount"] is None
+    cli.ok("currency", "rate", "set", "EUR", "1.10", "--on", "2026-11-01")
+    cli.ok("currency", "rate", "set", "EUR", "2.00", "--on", "2026-12-01")  # not yet in force
+    listed = cli.json("account", "list")
+    assert [(r["id"], r["won_deals"], r["won_amount"], r["currency"]) for r in listed] == [
+        (beta, 2, 155.1, "USD")
+    ]
+    assert cli.json("account", "show", "Beta")["won_amount"] == 155.1
+    summed = cli.ok("deal", "list", "--won", "--account", "Beta", "--sum").err
+    assert summed.splitlines()[-1] == "2 deals: amount 155.10 USD, weighted (open) 0.00 USD"
+    by_money = cli.json("account", "list", "--sort", "won")[0]
+    assert (by_money["won_amount"], by_money["won_revenue"], by_money["pipeline"]) == (
+        155.1,
+        155.1,
+        77,
+    )
+    assert cli.sql(
+        "SELECT d.currency, sum(d.amount_minor) FROM deal d JOIN stage s ON s.id = d.stage_id "
+        "WHERE s.kind = 'won' GROUP BY d.currency ORDER BY d.currency"
+    ) == [("EUR", 5000), ("USD", 10010)]
+
+
+def _team(cli) -> dict[str, int]:
+    """Maria manages Ana, Ana manages Bo; Cy is in team 'Nordics' alone."""
+    cli.ok("rep", "add", "Maria Boss")
+    cli.ok("rep", "add", "Ana Souza", "--manager", "Maria Boss")
+    cli.ok("rep", "add", "Bo Lind", "--manager", "Ana Souza")
+    cli.ok("rep", "add", "Cy Ng", "--team", "Nordics")
+    return {name: rid for rid, name in cli.sql("SELECT id, name FROM rep")}
+
+
+def test_owner_and_team_mean_the_same_in_account_contact_activity_lists(cli):
+    reps = _team(cli)
+    for name, owner in (("Acme", "Ana Souza"), ("Beta", "Bo Lind"), ("Gamma", "Cy Ng"), ("Delta", "none")):  # fmt: skip
+        cli.ok("account", "add", name, "--owner", owner)
+        contact = cli.ok("contact", "add", f"{name} Person", "--account", name, "--owner", owner)
+        rep = [] if owner == "none" else ["--rep", owner]
+        cli.ok("log", "call", "--contact", contact.out.strip(), *rep, f"Called {name}")
+
+    def names(*args: str) -> dict[str, list[str]]:
+        return {
+            "account": [r["name"] for r in cli.json("account", "list", *args)],
+            "contact": [r["account"] for r in cli.json("contact", "list", *args)],
+            "activity": [
+                r["text"].removeprefix("Called ")
+                for r in cli.json(
+                    "activity", "list", *[a.replace("--owner", "--rep") for a in args]
+                )
+            ],
+        }
+
+    def each(expected: list[str]) -> dict[str, list[str]]:
+        return {
+            "account": expected,
+            "contact": expected,
+            "activity": sorted(expected, reverse=True),
+        }
+
+    assert names("--owner", "none") == each(["Delta"])
+    assert names("--owner", "ana souza") == each(["Acme"])
+    assert names("--owner", str(reps["Bo Lind"])) == each(["Beta"])
+    assert names("--team", "Maria Boss") == each(["Acme", "Beta"])
+    assert names("--team", "nordics") == each(["Gamma"])
+    cli.ok("config", "set", "me", "Ana Souza")
+    assert names("--owner", "me") == each(["Acme"])
+    assert names("--team", "me") == each(["Acme", "Beta"])
+    assert names("--owner", "me", "--team", "Nordics") == each([])
+    exported = [r["name"] for r in cli.json("account", "export", "--owner", "me")]
+    assert exported == ["Acme"]
+    assert [r["name"] for r in cli.json("account", "export", "--team", "me")] == ["Acme", "Beta"]
+    assert [r["name"] for r in cli.json("account", "export", "--owner", "none")] == ["Delta"]
+    for group, option in (("account", "--owner"), ("contact", "--owner"), ("activity", "--rep")):
+        missing = cli(group, "list", option, "Nobody")
+        assert missing.code == 3 and missing.err == "Error: rep 'Nobody' not found (see: salescli rep list)\n"  # fmt: skip
+        assert cli(group, "list", "--team", "Nobody").code == 3
+
+
+def test_every_write_ends_with_one_output_after_the_commit(cli):
+    """Table format: a new id on stdout, or one line on stderr; json/csv: the record in the
+    shape `show`/`list` use."""
+    cli.ok("rep", "add", "Ana Souza")
+    added = cli.ok("account", "add", "Acme", "--format", "csv")
+    header, row = added.out.splitlines()
+    assert header.split(",")[:3] == ["id", "name", "industry"] and row.startswith("1,Acme,")
+    assert added.err == ""
+    edited = cli.ok("account", "edit", "Acme", "--industry", "Retail")
+    assert (edited.out, edited.err) == ("", "account 1 updated\n")
+    as_json = cli.json("account", "edit", "Acme", "--owner", "Ana Souza")
+    shown = cli.json("account", "show", "Acme")
+    assert as_json == {k: shown[k] for k in as_json} and as_json["owner"] == "Ana Souza"
+    assert list(as_json) == list(cli.json("account", "list")[0])
+    contact = cli.json("contact", "add", "Wang Fang", "--account", "Acme")
+    assert contact == cli.json("contact", "list")[0]
+    assert cli.json("contact", "edit", "Wang Fang", "--title", "CTO")["title"] == "CTO"
+    logged = cli.json("log", "call", "--contact", "Wang Fang", "Intro")
+    assert logged == cli.json("activity", "list")[0]
+    csv_log = cli.ok("log", "note", "--account", "Acme", "x", "--format", "csv").out
+    assert csv_log.splitlines()[0] == "id,kind,at,rep,rep_id,record,lead_id,deal_id,contact_id,account_id,outcome,text"  # fmt: skip
+    gone = cli.ok("contact", "delete", "Wang Fang", "--yes", "--format", "json").json()
+    assert (gone["id"], gone["name"], gone["title"]) == (contact["id"], "Wang Fang", "CTO")
+    quiet = cli.ok("account", "delete", "Acme", "--yes")
+    assert (quiet.out, quiet.err) == ("", "account 1 'Acme' deleted\n")
+    assert cli.sql("SELECT count(*) FROM account") == [(0,)]
