@@ -271,12 +271,17 @@ def engine(url: str, *, write: bool) -> Engine:
         def _on_pg_begin(conn: Any) -> None:
             # Every wait for a lock (a row, a table, the write lock below) gives up after
             # SALESCLI_BUSY_TIMEOUT, like SQLite's busy timeout: exit 75, never hang.
-            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {timeout_ms}")
+            # Never through a server-side cursor, even when the first statement of the
+            # transaction is a streamed export (stream_results is set on the connection).
+            plain = {"stream_results": False}
+            conn.exec_driver_sql(f"SET LOCAL lock_timeout = {timeout_ms}", execution_options=plain)
             if write:
                 # One writer at a time, as BEGIN IMMEDIATE gives on SQLite: every
                 # check-then-write (duplicates, re-imports, names) is serialised; readers
                 # never wait. Released at commit or rollback.
-                conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})")
+                conn.exec_driver_sql(
+                    f"SELECT pg_advisory_xact_lock({PG_WRITE_LOCK})", execution_options=plain
+                )
 
     _ENGINES[key] = eng
     return eng
