@@ -120,3 +120,27 @@ def test_interrupt_exits_130(cli, monkeypatch):
 def test_shell_completion_is_offered(cli):
     text = cli.ok("--help").out
     assert "--install-completion" in text and "--show-completion" in text
+
+
+def test_a_streamed_first_statement_takes_the_lock_timeout(cli):
+    # On PostgreSQL the transaction begins with SET LOCAL lock_timeout: it must not go
+    # through the server-side cursor of a streamed export that happens to come first.
+    import sqlalchemy as sa
+
+    from salescli import db
+
+    cli.ok("db", "init")
+    url = cli.url if "://" in cli.url else f"sqlite:///{cli.url}"
+    with db.engine(url, write=False).connect() as conn:
+        conn.execution_options(stream_results=True)
+        rows = list(conn.execute(sa.text("SELECT 7")).yield_per(10))
+        timeout = (
+            conn.exec_driver_sql(
+                "SHOW lock_timeout", execution_options={"stream_results": False}
+            ).scalar()
+            if "postgresql" in url
+            else None
+        )
+    assert [tuple(r) for r in rows] == [(7,)]
+    if timeout is not None:
+        assert timeout != "0"
