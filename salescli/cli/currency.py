@@ -30,6 +30,7 @@ def rate_set(
     on: Annotated[
         str | None, typer.Option("--on", metavar="DATE", help="Valid from (default today).")
     ] = None,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Record the value of one unit of CURRENCY in the reporting currency from a day on.
 
@@ -39,14 +40,15 @@ def rate_set(
     from salescli.services import currency as service
 
     st = state(ctx)
-    with st.session() as session:
-        day = st.day(on, field="--on") or st.today
-        result = service.set_rate(session, currency, rate, day, st.settings.currency)
-    verb = "replaced" if result["replaced"] else "set"
-    render.message(
+    day = st.day(on, field="--on") or st.today
+    with st.connection(write=True) as conn:
+        result = service.set_rate(conn, currency, rate, day, st.settings.currency)
+    verb = "replaced" if result.pop("replaced") else "set"
+    note = (
         f"rate {verb}: 1 {result['currency']} = {result['rate']} "
         f"{result['reporting_currency']} from {day.isoformat()}"
     )
+    render.changed(result, fmt, note=note, tz=st.tz)
 
 
 @rate_app.command("list")
@@ -64,6 +66,6 @@ def rate_list(
     from salescli.services import currency as service
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        rows = service.list_rates(session, st.settings.currency, currency)
+    with st.connection() as conn:
+        rows = service.list_rates(conn, st.settings.currency, currency)
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)

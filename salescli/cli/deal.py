@@ -139,17 +139,6 @@ def category_value(value: Category | None) -> str | None:
     return value.value if value is not None else None
 
 
-def print_deal(st: Any, session: Any, deal: Any, fmt: Format, note: str) -> None:
-    """After a change: a message on stderr; with --format, the record on stdout."""
-    from salescli import render
-    from salescli.services import deals
-
-    record = deals.record(session, deal)
-    render.message(note)
-    if fmt != Format.table:
-        render.write_record(record, fmt, tz=st.tz)
-
-
 @app.command("add")
 def deal_add(
     ctx: typer.Context,
@@ -177,28 +166,23 @@ def deal_add(
     from salescli.services import deals
 
     st = state(ctx)
-    with st.session() as session:
+    with st.connection(write=True) as conn:
         code = money.amount_currency(amount, currency, st.settings.currency)
         value = money.parse_amount(amount, code) if amount is not None else None
-        account_id, created = (
-            deals.account_for(session, account, st.now) if account else (None, False)
-        )
-        deal = deals.create(
-            session, title=title, amount=value, currency=code, account_id=account_id,
-            contact_id=deals.contact_for(session, contact, account_id) if contact else None,
-            owner_id=deals.owner_for(session, owner, st.settings) if owner else None,
+        account_id, created = deals.account_for(conn, account, st.now) if account else (None, False)
+        deal_id = deals.create(
+            conn, title=title, amount=value, currency=code, account_id=account_id,
+            contact_id=deals.contact_for(conn, contact, account_id) if contact else None,
+            owner_id=deals.owner_for(conn, owner, st.settings) if owner else None,
             stage=stage, close_date=st.day(close, field="--close"), source=source,
             deal_type=deal_type.value if deal_type else None, lead_id=None,
             probability=probability, forecast_category=category_value(category),
             now=st.now, actor=None, settings=st.settings,
         )  # fmt: skip
-        record = deals.record(session, deal)
+        record = deals.record(conn, deal_id)
     if created:
         render.message(f"account '{record['account']}' did not exist: created it (id {account_id})")
-    if fmt == Format.table:
-        render.print_id(record["id"])
-    else:
-        render.write_record(record, fmt, tz=st.tz)
+    render.changed(record, fmt, created=True, tz=st.tz)
 
 
 @app.command("list")
@@ -252,6 +236,7 @@ def deal_list(
     """
     from salescli import render
     from salescli.services import deal_queries as queries
+    from salescli.services.scope import DealScope
 
     if open_ + won + lost + all_ > 1:
         raise UsageError("--open, --won, --lost and --all exclude each other (give one)")
@@ -259,19 +244,21 @@ def deal_list(
     limit = list_limit(limit, fmt)
     with st.connection() as conn:
         period = st.period(closing, field="--closing") if closing else None
-        filters = queries.Filters(
+        scope = DealScope(
             stage=stage, owner=owner, team=team, account=account, search=search,
             state=queries.deal_state(open_=open_, won=won, lost=lost, all_=all_, stage=stage),
-            closing=(period.start, period.end) if period else None,
+            period=(period.start, period.end) if period else None,
         )  # fmt: skip
         if group_by is not None:
             grouped = queries.grouped_totals(
-                conn, filters, st.settings, queries.check_group_by(group_by), today=st.today
+                conn, scope, st.settings, queries.check_group_by(group_by), st.today, st.tz
             )
             _write_groups(grouped, fmt, output, st.tz)
             return
-        rows, more = queries.list_deals(conn, filters, st.settings, sort=sort.value, limit=limit)
-        total = queries.totals(conn, filters, st.settings, today=st.today) if show_sum else None
+        rows, more = queries.list_deals(
+            conn, scope, st.settings, sort=sort.value, limit=limit, tz=st.tz
+        )
+        total = queries.totals(conn, scope, st.settings, st.today, st.tz) if show_sum else None
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
     if more:
         say_cut(limit, "deals")
@@ -327,8 +314,8 @@ def deal_show(
     from salescli.services import deal_views
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        result = deal_views.show(session, deal_id, st.now)
+    with st.connection() as conn:
+        result = deal_views.show(conn, deal_id, st.now)
     sections = {
         "stage_history": (result["stage_history"], HISTORY_COLUMNS),
         "activities": (result["activities"], ACTIVITY_COLUMNS),
@@ -363,7 +350,7 @@ def deal_edit(
     from salescli.services import deals
 
     st = state(ctx)
-    with st.session() as session:
+    with st.connection(write=True) as conn:
         changes: dict[str, Any] = {
             key: value
             for key, value in {
@@ -371,7 +358,7 @@ def deal_edit(
                 "close_date": st.day(close, field="--close"),
                 "deal_type": deal_type.value if deal_type else None,
                 "probability": probability, "forecast_category": category_value(category),
-                "owner_id": deals.owner_for(session, owner, st.settings) if owner else None,
+                "owner_id": deals.owner_for(conn, owner, st.settings) if owner else None,
             }.items()
             if value is not None
         }  # fmt: skip
@@ -379,19 +366,20 @@ def deal_edit(
         if account is not None and account.strip().casefold() == "none":
             changes["account_id"] = None  # detach the deal from its account
         elif account is not None:
-            changes["account_id"], created = deals.account_for(session, account, st.now)
+            changes["account_id"], created = deals.account_for(conn, account, st.now)
             if created:
                 note = f"account '{account.strip()}' did not exist: created it"
         if contact is not None and contact.strip().casefold() == "none":
             changes["contact_id"] = None
         elif contact is not None:
-            changes["contact_id"] = deals.contact_for(session, contact)
+            changes["contact_id"] = deals.contact_for(conn, contact)
         if not changes:
             raise UsageError("nothing to change: give at least one option (e.g. --amount 15000)")
-        deal = deals.edit(session, deal_id, now=st.now, changes=changes)
-        print_deal(st, session, deal, fmt, f"deal {deal.id} updated")
+        number = deals.edit(conn, deal_id, now=st.now, changes=changes)
+        record = deals.record(conn, number)
     if note:
         render.message(note)
+    render.changed(record, fmt, note=f"deal {number} updated", tz=st.tz)
 
 
 # The other deal commands register themselves on `app` (they import it); help lists them in
@@ -435,7 +423,11 @@ def deal_export(
     ] = None,
     stage: Annotated[str | None, typer.Option("--stage", help="Only deals in this stage.")] = None,
     owner: Annotated[
-        str | None, typer.Option("--owner", metavar="REP", help="Only this rep's; none = unowned.")
+        str | None,
+        typer.Option("--owner", metavar="REP", help="Only this rep's (me = you; none = unowned)."),
+    ] = None,
+    team: Annotated[
+        str | None, typer.Option("--team", help="Reps of this team, or under this manager.")
     ] = None,
     account: Annotated[
         str | None, typer.Option("--account", metavar="ACCOUNT", help="Only this account's.")
@@ -448,6 +440,8 @@ def deal_export(
     from salescli.services import deal_export
 
     def rows(conn: Any) -> Any:
-        return deal_export.export(conn, state=status, stage=stage, owner=owner, account=account)
+        return deal_export.export(
+            conn, state=status, stage=stage, owner=owner, team=team, account=account
+        )
 
     io.run_export(ctx, rows, deal_export.EXPORT_COLUMNS, fmt, output, "deals")

@@ -7,14 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from salescli.cli.common import FormatOpt, YesOpt, confirm, state
-from salescli.cli.deal import (
-    CategoryOpt,
-    DealArg,
-    ProbabilityOpt,
-    app,
-    category_value,
-    print_deal,
-)
+from salescli.cli.deal import CategoryOpt, DealArg, ProbabilityOpt, app, category_value
 from salescli.render import Format
 
 OnOpt = Annotated[
@@ -35,25 +28,29 @@ def deal_move(
 
     Example: salescli deal move 12 negotiation --probability 80
     """
+    from salescli import render
     from salescli.services import deal_moves, deals
 
     st = state(ctx)
-    with st.session() as session:
-        before = deals.stage_of(session, deals.get(session, deal_id).stage_id).name
-        deal = deal_moves.move(
-            session, deal_id, stage, probability=probability, category=category_value(category),
+    with st.connection(write=True) as conn:
+        before = deals.record(conn, deal_id)["stage"]
+        number = deal_moves.move(
+            conn, deal_id, stage, probability=probability, category=category_value(category),
             now=st.now, actor=None, settings=st.settings,
         )  # fmt: skip
-        after = deals.stage_of(session, deal.stage_id).name
-        note = f"deal {deal.id}: {before} → {after} ({deal.probability}%, {deal.forecast_category})"
-        print_deal(st, session, deal, fmt, note)
+        record = deals.record(conn, number)
+    note = (
+        f"deal {number}: {before} → {record['stage']} "
+        f"({record['probability']}%, {record['forecast_category']})"
+    )
+    render.changed(record, fmt, note=note, tz=st.tz)
 
 
-def _backfill_note(st: Any, deal: Any) -> str:
+def _backfill_note(st: Any, record: dict[str, Any]) -> str:
     """Said when a deal closes on a day before its history began (entered after the fact)."""
     from salescli.services.deal_moves import closed_before_history
 
-    recorded = closed_before_history(deal, st.now.tzinfo)
+    recorded = closed_before_history(record, st.now.tzinfo)
     if recorded is None:
         return ""
     return (
@@ -69,16 +66,16 @@ def deal_win(
 
     Example: salescli deal win 12 --on yesterday
     """
-    from salescli.services import deal_moves
+    from salescli import render
+    from salescli.services import deal_moves, deals
 
     st = state(ctx)
-    with st.session() as session:
-        day = st.day(on, field="--on") or st.today
-        deal = deal_moves.win(
-            session, deal_id, on=day, now=st.now, actor=None, settings=st.settings
-        )
-        note = _backfill_note(st, deal)
-        print_deal(st, session, deal, fmt, f"deal {deal.id} won on {day.isoformat()}{note}")
+    day = st.day(on, field="--on") or st.today
+    with st.connection(write=True) as conn:
+        number = deal_moves.win(conn, deal_id, on=day, now=st.now, actor=None, settings=st.settings)
+        record = deals.record(conn, number)
+    note = f"deal {number} won on {day.isoformat()}{_backfill_note(st, record)}"
+    render.changed(record, fmt, note=note, tz=st.tz)
 
 
 @app.command("lose")
@@ -96,18 +93,19 @@ def deal_lose(
 
     Example: salescli deal lose 12 --reason price --note "went with a cheaper tool"
     """
-    from salescli.services import deal_moves
+    from salescli import render
+    from salescli.services import deal_moves, deals
 
     st = state(ctx)
-    with st.session() as session:
-        day = st.day(on, field="--on") or st.today
-        deal = deal_moves.lose(
-            session, deal_id, reason=reason, note=note, on=day, now=st.now, actor=None,
+    day = st.day(on, field="--on") or st.today
+    with st.connection(write=True) as conn:
+        number = deal_moves.lose(
+            conn, deal_id, reason=reason, note=note, on=day, now=st.now, actor=None,
             settings=st.settings,
         )  # fmt: skip
-        note = _backfill_note(st, deal)
-        text = f"deal {deal.id} lost on {day.isoformat()} ({reason}){note}"
-        print_deal(st, session, deal, fmt, text)
+        record = deals.record(conn, number)
+    text = f"deal {number} lost on {day.isoformat()} ({reason}){_backfill_note(st, record)}"
+    render.changed(record, fmt, note=text, tz=st.tz)
 
 
 @app.command("reopen")
@@ -123,15 +121,16 @@ def deal_reopen(
 
     Example: salescli deal reopen 12 --stage proposal
     """
+    from salescli import render
     from salescli.services import deal_moves, deals
 
     st = state(ctx)
-    with st.session() as session:
-        deal = deal_moves.reopen(
-            session, deal_id, stage=stage, now=st.now, actor=None, settings=st.settings
+    with st.connection(write=True) as conn:
+        number = deal_moves.reopen(
+            conn, deal_id, stage=stage, now=st.now, actor=None, settings=st.settings
         )
-        stage_name = deals.stage_of(session, deal.stage_id).name
-        print_deal(st, session, deal, fmt, f"deal {deal.id} reopened in {stage_name}")
+        record = deals.record(conn, number)
+    render.changed(record, fmt, note=f"deal {number} reopened in {record['stage']}", tz=st.tz)
 
 
 @app.command("delete")
@@ -144,13 +143,13 @@ def deal_delete(ctx: typer.Context, deal_id: DealArg, yes: YesOpt = False) -> No
     from salescli.services import deals
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        info = deals.dependents(session, deal_id)
+    with st.connection() as conn:
+        info = deals.dependents(conn, deal_id)
     confirm(
         f"Delete deal {info['id']} '{info['title']}' with {info['stage_changes']} stage changes, "
         f"{info['lines']} lines, {info['activities']} activities and {info['tasks']} tasks?",
         yes,
     )
-    with st.session() as session:
-        deals.delete(session, deal_id)
-    render.message(f"deal {info['id']} deleted")
+    with st.connection(write=True) as conn:
+        deals.delete(conn, deal_id)
+    render.changed(info, Format.table, note=f"deal {info['id']} deleted")

@@ -32,6 +32,7 @@ def line_add(
     discount: Annotated[
         str | None, typer.Option("--discount", help="Discount, e.g. 10% or 12.5%.")
     ] = None,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Add a line item; the deal's amount becomes the sum of its lines. Prints the line id.
 
@@ -41,13 +42,13 @@ def line_add(
     from salescli.services import deal_lines, deals
 
     st = state(ctx)
-    with st.session() as session:
+    with st.connection(write=True) as conn:
         line = deal_lines.add_line(
-            session, deal_id, product, quantity=qty, price=price, discount=discount, now=st.now
+            conn, deal_id, product, quantity=qty, price=price, discount=discount, now=st.now
         )
-        total = deals.record(session, deals.get(session, deal_id))
-    render.print_id(line.id)  # type: ignore[arg-type]
-    render.message(f"deal {deal_id} amount is now {total['amount']:,} {total['currency']}")
+        total = deals.record(conn, deal_id)
+    note = f"deal {deal_id} amount is now {total['amount']:,} {total['currency']}"
+    render.changed(line, fmt, created=True, note=note, tz=st.tz)
 
 
 @line_app.command("list")
@@ -62,8 +63,8 @@ def line_list(
     from salescli.services import deal_lines, deals
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        rows = deal_lines.list_lines(session, deals.get(session, deal_id).id)  # type: ignore[arg-type]
+    with st.connection() as conn:
+        rows = deal_lines.list_lines(conn, deals.get(conn, deal_id).id)
     render.write_rows(rows, fmt, columns=LINE_COLUMNS, output=output, tz=st.tz)
 
 
@@ -75,21 +76,24 @@ def line_remove(
         int,
         typer.Argument(metavar="LINE_ID", help="Line id (deal line list).", parser=id_parser()),
     ],
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Remove a line item; the deal's amount is recomputed (unknown when no lines remain).
 
     Example: salescli deal line remove 12 3
     """
     from salescli import render
-    from salescli.services import deal_lines
+    from salescli.services import deal_lines, deals
 
     st = state(ctx)
-    with st.session() as session:
-        left = deal_lines.remove_line(session, deal_id, line_id, st.now)
+    with st.connection(write=True) as conn:
+        left = deal_lines.remove_line(conn, deal_id, line_id, st.now)
+        record = deals.record(conn, deal_id)
     if left:
-        render.message(f"line {line_id} removed from deal {deal_id}")
+        note = f"line {line_id} removed from deal {deal_id}"
     else:
-        render.message(
+        note = (
             f"line {line_id} removed; deal {deal_id} has no lines left, so its amount is unknown "
             f"(set one: salescli deal edit {deal_id} --amount 12000)"
         )
+    render.changed(record, fmt, note=note, tz=st.tz)

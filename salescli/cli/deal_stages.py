@@ -41,8 +41,8 @@ def stages_list(
     from salescli.services import stages
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        rows = stages.list_stages(session)
+    with st.connection() as conn:
+        rows = stages.list_stages(conn)
     render.write_rows(rows, fmt, columns=STAGE_COLUMNS, output=output, tz=st.tz)
 
 
@@ -74,6 +74,7 @@ def stages_add(
             "--after", metavar="STAGE", help="Place after this open stage (default: last open)."
         ),
     ] = None,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Add an open stage to the pipeline.
 
@@ -82,12 +83,14 @@ def stages_add(
     from salescli import render
     from salescli.services import stages
 
-    with state(ctx).session() as session:
+    st = state(ctx)
+    with st.connection(write=True) as conn:
         stage = stages.add(
-            session, name, probability=probability, category=category.value,
+            conn, name, probability=probability, category=category.value,
             stale_days=stale_days, after=after,
         )  # fmt: skip
-        render.message(f"stage '{stage.name}' added at position {stage.position}")
+    note = f"stage '{stage['name']}' added at position {stage['position']}"
+    render.changed(stage, fmt, note=note, tz=st.tz)
 
 
 @stages_app.command("edit")
@@ -113,6 +116,7 @@ def stages_edit(
             parser=whole_number(-MAX_ID, MAX_ID),
         ),
     ] = None,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Change a stage's name or defaults; deals already in it keep their probability.
 
@@ -125,20 +129,24 @@ def stages_edit(
         raise UsageError(
             "nothing to change: give --name, --probability, --category or --stale-days"
         )
-    with state(ctx).session() as session:
+    st = state(ctx)
+    with st.connection(write=True) as conn:
         stage = stages.edit(
-            session, name, new_name=new_name, probability=probability,
+            conn, name, new_name=new_name, probability=probability,
             category=category_value(category), stale_days=stale_days,
         )  # fmt: skip
-        render.message(
-            f"stage '{stage.name}': {stage.probability}%, {stage.forecast_category}, "
-            f"stale after {stage.stale_days} days"
-        )
+    note = (
+        f"stage '{stage['name']}': {stage['probability']}%, {stage['forecast_category']}, "
+        f"stale after {stage['stale_days']} days"
+    )
+    render.changed(stage, fmt, note=note, tz=st.tz)
 
 
 @stages_app.command("remove")
 def stages_remove(
-    ctx: typer.Context, name: Annotated[str, typer.Argument(help="Stage name.")]
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Stage name.")],
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Remove an open stage that no deal is in or has been in.
 
@@ -147,9 +155,10 @@ def stages_remove(
     from salescli import render
     from salescli.services import stages
 
-    with state(ctx).session() as session:
-        stage = stages.remove(session, name)
-    render.message(f"stage '{stage.name}' removed")
+    st = state(ctx)
+    with st.connection(write=True) as conn:
+        stage = stages.remove(conn, name)
+    render.changed(stage, fmt, note=f"stage '{stage['name']}' removed", tz=st.tz)
 
 
 @stages_app.command("move")
@@ -160,6 +169,7 @@ def stages_move(
         str | None, typer.Option("--after", metavar="STAGE", help="Place after this open stage.")
     ] = None,
     first: Annotated[bool, typer.Option("--first", help="Make it the first stage.")] = False,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Reorder an open stage: --after another open stage, or --first.
 
@@ -170,6 +180,8 @@ def stages_move(
 
     if first == (after is not None):
         raise UsageError("give exactly one of --after STAGE or --first")
-    with state(ctx).session() as session:
-        stage = stages.move(session, name, after=after, first=first)
-        render.message(f"stage '{stage.name}' is now at position {stage.position}")
+    st = state(ctx)
+    with st.connection(write=True) as conn:
+        stage = stages.move(conn, name, after=after, first=first)
+    note = f"stage '{stage['name']}' is now at position {stage['position']}"
+    render.changed(stage, fmt, note=note, tz=st.tz)

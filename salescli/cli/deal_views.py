@@ -16,7 +16,7 @@ from salescli.cli.common import (
     state,
     whole_number,
 )
-from salescli.cli.deal import HISTORY_COLUMNS, DealArg, OwnerOpt, app
+from salescli.cli.deal import HISTORY_COLUMNS, DealArg, app
 from salescli.render import Column, Format
 
 STALE_COLUMNS = [
@@ -41,8 +41,8 @@ def deal_history(
     from salescli.services import deal_views
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        rows = deal_views.history(session, deal_id, st.now)
+    with st.connection() as conn:
+        rows = deal_views.history(conn, deal_id, st.now)
     render.write_rows(rows, fmt, columns=HISTORY_COLUMNS, output=output, tz=st.tz)
 
 
@@ -57,7 +57,13 @@ def deal_stale(
             parser=whole_number(0, 36500),
         ),
     ] = None,
-    owner: OwnerOpt = None,
+    owner: Annotated[
+        str | None,
+        typer.Option("--owner", metavar="REP", help="Only REP's deals (me = you, none = unowned)."),
+    ] = None,
+    team: Annotated[
+        str | None, typer.Option("--team", help="Reps of this team, or under this manager.")
+    ] = None,
     limit: Annotated[int | None, LimitOpt("deals")] = None,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -67,12 +73,13 @@ def deal_stale(
     Example: salescli deal stale --days 30 --owner me --limit 10
     """
     from salescli import render
-    from salescli.services import deal_views, deals
+    from salescli.services import deal_views
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        owner_id = deals.owner_for(session, owner, st.settings) if owner else None
-        rows = deal_views.stale(session, now=st.now, days=days, owner_id=owner_id)
+    with st.connection() as conn:
+        rows = deal_views.stale(
+            conn, now=st.now, days=days, owner=owner, team=team, settings=st.settings
+        )
     limit = list_limit(limit, fmt)
     rows, more = cut_rows(rows, limit)
     render.write_rows(rows, fmt, columns=STALE_COLUMNS, output=output, tz=st.tz)

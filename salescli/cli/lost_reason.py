@@ -15,7 +15,7 @@ COLUMNS = [Column("id", "id", "right"), Column("name", "reason"), Column("deals"
 
 
 @app.command("add")
-def reason_add(ctx: typer.Context, name: NameArg) -> None:
+def reason_add(ctx: typer.Context, name: NameArg, fmt: FormatOpt = Format.table) -> None:
     """Add a lost reason and print its id.
 
     Example: salescli lost-reason add "missing feature"
@@ -23,9 +23,10 @@ def reason_add(ctx: typer.Context, name: NameArg) -> None:
     from salescli import render
     from salescli.services import stages
 
-    with state(ctx).session() as session:
-        reason = stages.add_reason(session, name)
-    render.print_id(reason.id)  # type: ignore[arg-type]
+    st = state(ctx)
+    with st.connection(write=True) as conn:
+        reason = stages.add_reason(conn, name)
+    render.changed(reason, fmt, created=True, tz=st.tz)
 
 
 @app.command("list")
@@ -40,13 +41,13 @@ def reason_list(
     from salescli.services import stages
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        rows = stages.list_reasons(session)
+    with st.connection() as conn:
+        rows = stages.list_reasons(conn)
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
 
 
 @app.command("remove")
-def reason_remove(ctx: typer.Context, name: NameArg) -> None:
+def reason_remove(ctx: typer.Context, name: NameArg, fmt: FormatOpt = Format.table) -> None:
     """Remove a lost reason that no lost deal uses.
 
     Example: salescli lost-reason remove timing
@@ -54,6 +55,7 @@ def reason_remove(ctx: typer.Context, name: NameArg) -> None:
     from salescli import render
     from salescli.services import stages
 
-    with state(ctx).session() as session:
-        reason = stages.remove_reason(session, name)
-    render.message(f"lost reason '{reason.name}' removed")
+    st = state(ctx)
+    with st.connection(write=True) as conn:
+        reason = stages.remove_reason(conn, name)
+    render.changed(reason, fmt, note=f"lost reason '{reason['name']}' removed", tz=st.tz)

@@ -45,16 +45,13 @@ def product_add(
     from salescli.services import products
 
     st = state(ctx)
-    with st.session() as session:
-        product = products.add(
-            session, name, price=price, currency=currency, series=series, now=st.now,
+    with st.connection(write=True) as conn:
+        product_id = products.add(
+            conn, name, price=price, currency=currency, series=series, now=st.now,
             settings=st.settings,
         )  # fmt: skip
-        record = products.record(product)
-    if fmt == Format.table:
-        render.print_id(record["id"])
-    else:
-        render.write_record(record, fmt, tz=st.tz)
+        record = products.record(conn, product_id)
+    render.changed(record, fmt, created=True, tz=st.tz)
 
 
 @app.command("list")
@@ -72,8 +69,8 @@ def product_list(
     from salescli.services import products
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        rows = products.list_products(session, include_inactive=not active_only)
+    with st.connection() as conn:
+        rows = products.list_products(conn, include_inactive=not active_only)
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
 
 
@@ -89,8 +86,8 @@ def product_show(
     from salescli.services import products
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        record = products.show(session, product)
+    with st.connection() as conn:
+        record = products.show(conn, product)
     render.write_record(record, fmt, output=output, tz=st.tz)
 
 
@@ -105,6 +102,7 @@ def product_edit(
     active: Annotated[
         bool | None, typer.Option("--active/--inactive", help="Offer it, or retire it.")
     ] = None,
+    fmt: FormatOpt = Format.table,
 ) -> None:
     """Change a product; deal lines already added keep their price.
 
@@ -117,15 +115,15 @@ def product_edit(
         raise UsageError(
             "nothing to change: give --name, --price, --currency, --series or --active"
         )
-    with state(ctx).session() as session:
-        item = products.edit(
-            session, product, name=name, price=price, currency=currency, series=series,
+    st = state(ctx)
+    with st.connection(write=True) as conn:
+        product_id = products.edit(
+            conn, product, name=name, price=price, currency=currency, series=series,
             active=active,
         )  # fmt: skip
-        record = products.record(item)
-    render.message(
-        f"product {record['id']} '{record['name']}': {record['price']:,} {record['currency']}"
-    )
+        record = products.record(conn, product_id)
+    note = f"product {record['id']} '{record['name']}': {record['price']:,} {record['currency']}"
+    render.changed(record, fmt, note=note, tz=st.tz)
 
 
 # ---- import / export (bulk CSV through salescli/services/csvio.py) ---------------------------

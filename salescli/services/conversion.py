@@ -112,8 +112,8 @@ def convert(
         accounts.touch_last_contact(conn, target["id"], lead.last_contact_at)
     deal_id = None
     if with_deal:
-        deal = deals.create(
-            session,
+        deal_id = deals.create(
+            conn,
             title=title or f"{target['name']} – {lead.name}",
             amount=amount,
             currency=currency,
@@ -131,7 +131,6 @@ def convert(
             actor=actor,
             settings=settings,
         )
-        deal_id = deal.id
     lead.status = "converted"
     lead.converted_at = utc(now)
     lead.updated_at = utc(now)

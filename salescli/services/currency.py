@@ -21,7 +21,6 @@ from salescli.tables import CURRENCYRATE
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-    from sqlmodel import Session
 
 MAX_RATE_PLACES = 10
 
@@ -47,9 +46,7 @@ def _rate_text(value: Decimal) -> str:
     return format(value, "f")
 
 
-def set_rate(
-    session: Session | Connection, currency: str, rate: str, on: dt.date, reporting: str
-) -> dict:
+def set_rate(conn: Connection, currency: str, rate: str, on: dt.date, reporting: str) -> dict:
     """Record (or replace) the rate of `currency` valid from `on`."""
     code = check_currency(currency)
     if code == reporting:
@@ -58,7 +55,7 @@ def set_rate(
             "(rates are for other currencies, e.g. salescli currency rate set EUR 1.08)"
         )
     value = parse_rate(rate)
-    existing = session.execute(
+    existing = conn.execute(
         CURRENCYRATE.select().where(
             CURRENCYRATE.c.currency == code,
             CURRENCYRATE.c.quote == reporting,
@@ -66,13 +63,13 @@ def set_rate(
         )
     ).first()
     if existing is None:
-        session.execute(
+        conn.execute(
             CURRENCYRATE.insert().values(
                 currency=code, quote=reporting, rate=_rate_text(value), valid_on=on
             )
         )
     else:
-        session.execute(
+        conn.execute(
             CURRENCYRATE.update()
             .where(CURRENCYRATE.c.id == existing.id)
             .values(rate=_rate_text(value))
@@ -86,9 +83,7 @@ def set_rate(
     }
 
 
-def list_rates(
-    session: Session | Connection, reporting: str, currency: str | None = None
-) -> list[dict]:
+def list_rates(conn: Connection, reporting: str, currency: str | None = None) -> list[dict]:
     """Rates into the reporting currency, by currency, newest first within each currency."""
     query = (
         CURRENCYRATE.select()
@@ -104,17 +99,15 @@ def list_rates(
             "valid_on": row.valid_on,
             "reporting_currency": reporting,
         }
-        for row in session.execute(query).all()
+        for row in conn.execute(query).all()
     ]
 
 
 class Converter:
     """Converts many amounts with one query per currency (rates cached)."""
 
-    def __init__(
-        self, session: Session | Connection, reporting: str, today: dt.date | None = None
-    ) -> None:
-        self.session = session
+    def __init__(self, conn: Connection, reporting: str, today: dt.date | None = None) -> None:
+        self.conn = conn
         self.reporting = reporting
         # Open deals convert at the rate in force today, never at one dated in the future.
         self.today = today
@@ -122,7 +115,7 @@ class Converter:
 
     def _load(self, currency: str) -> tuple[list[dt.date], list[Decimal]]:
         if currency not in self._rates:
-            rows = self.session.execute(
+            rows = self.conn.execute(
                 sa.select(CURRENCYRATE.c.valid_on, CURRENCYRATE.c.rate)
                 .where(CURRENCYRATE.c.currency == currency, CURRENCYRATE.c.quote == self.reporting)
                 .order_by(CURRENCYRATE.c.valid_on)
@@ -163,7 +156,7 @@ class Converter:
 
 
 def convert(
-    session_or_conn: Session | Connection,
+    conn: Connection,
     amount_minor: int,
     currency: str,
     on: dt.date | None,
@@ -174,7 +167,7 @@ def convert(
     Same currency → unchanged. The result is exact (not rounded): sum first, then round once
     with `round_money`. A missing rate raises InvalidData naming the currency and the fix.
     """
-    return Converter(session_or_conn, reporting).convert(amount_minor, currency, on)
+    return Converter(conn, reporting).convert(amount_minor, currency, on)
 
 
 def round_money(amount: Decimal, currency: str) -> Decimal:

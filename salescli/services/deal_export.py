@@ -8,18 +8,16 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from salescli.errors import UsageError
+from salescli.errors import NotFound, UsageError
 from salescli.services.deals import STATES
-from salescli.services.io_common import (
-    account_filter,
-    export_records,
-    owner_condition,
-)
+from salescli.services.io_common import export_records
+from salescli.services.scope import DealScope, deal_clauses
 from salescli.tables import ACCOUNT, CONTACT, DEAL, DEALLINE, LOSTREASON, PRODUCT, REP, STAGE
-from salescli.text import fold
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
+
+    from salescli.services.config import Settings
 
 EXPORT_COLUMNS = (
     "id",
@@ -50,12 +48,15 @@ def export(
     state: str | None = None,
     stage: str | None = None,
     owner: str | None = None,
+    team: str | None = None,
     account: str | None = None,
+    settings: Settings | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every matching deal in id order, in the columns `deal import` reads, streamed.
 
-    `product` is the product of a deal with exactly one line item (blank otherwise).
-    owner `none` = deals without an owner.
+    `product` is the product of a deal with exactly one line item (blank otherwise). The
+    filters are the deal scope of every command (services.scope): owner `me`, `none`, an id
+    or a name; team a team name or a manager.
     """
     from salescli.money import from_minor
 
@@ -103,22 +104,23 @@ def export(
         )
         .order_by(DEAL.c.id)
     )
-    if state is not None:
-        if state not in STATES:
-            raise UsageError(f"--state '{state}' is not one of open, won, lost (e.g. --state won)")
-        query = query.where(STAGE.c.kind == state)
-    if stage is not None:
-        names = {fold(n): i for i, n in conn.execute(sa.select(STAGE.c.id, STAGE.c.name))}
-        if fold(stage) not in names:
-            listed = ", ".join(n for (n,) in conn.execute(sa.select(STAGE.c.name)))
-            from salescli.errors import NotFound
+    if state is not None and state not in STATES:
+        raise UsageError(f"--state '{state}' is not one of open, won, lost (e.g. --state won)")
+    if settings is None:
+        from salescli.services import config
 
-            raise NotFound(f"--stage: stage '{stage}' not found (stages: {listed})")
-        query = query.where(DEAL.c.stage_id == names[fold(stage)])
-    if owner is not None:
-        query = query.where(owner_condition(conn, DEAL.c.owner_id, owner))
-    if account is not None:
-        query = query.where(DEAL.c.account_id == account_filter(conn, account))
+        settings = config.load(conn)
+    for option, part in (
+        ("--state", DealScope(state=state)),
+        ("--stage", DealScope(stage=stage)),
+        ("--owner", DealScope(owner=owner)),
+        ("--team", DealScope(team=team)),
+        ("--account", DealScope(account=account)),
+    ):
+        try:
+            query = query.where(*deal_clauses(conn, part, settings))
+        except NotFound as exc:
+            raise NotFound(f"{option}: {exc}") from None
     for record in export_records(conn, query):
         record["amount"] = from_minor(record.pop("amount_minor"), record["currency"])
         close = record["close_date"]

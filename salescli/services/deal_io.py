@@ -23,7 +23,17 @@ from salescli.errors import InvalidData
 from salescli.services import csvio
 from salescli.services.csvio import FieldSpec, ImportContext, invalid
 from salescli.services.csvread import map_value_hint
-from salescli.services.deals import DEAL_TYPES, amount_minor, check_close_day
+from salescli.services.deals import (
+    DEAL_TYPES,
+    TITLE_MAX,
+    amount_minor,
+    check_close_day,
+    clean_note,
+    clean_source,
+    clean_title,
+    history_row,
+    stage_values,
+)
 from salescli.services.io_common import (
     batch_ids,
     create_accounts,
@@ -34,7 +44,7 @@ from salescli.services.io_common import (
     rep_id,
     row_account,
 )
-from salescli.services.stages import CATEGORIES
+from salescli.services.stages import CATEGORIES, match_reason
 from salescli.tables import CONTACT, DEAL, DEALLINE, LOSTREASON, PRODUCT, STAGE, STAGECHANGE
 from salescli.text import fold, search_text
 
@@ -44,7 +54,6 @@ if TYPE_CHECKING:
 FIELDS = (
     FieldSpec(
         "title",
-        max_length=300,
         aliases=("deal", "deal name", "deal title", "opportunity", "opportunity name", "name"),
     ),
     FieldSpec("amount", "money", aliases=("value", "deal value", "deal amount")),
@@ -65,13 +74,13 @@ FIELDS = (
     FieldSpec("product", max_length=200, aliases=("product name",)),
     FieldSpec("close_date", "date", aliases=("close", "close date", "closing date", "closed")),
     FieldSpec("created_at", "datetime", aliases=("created", "created date", "create date")),
-    FieldSpec("source", max_length=200, aliases=("lead source", "deal source")),
+    FieldSpec("source", aliases=("lead source", "deal source")),
     FieldSpec("type", "choice", choices=DEAL_TYPES, aliases=("deal type", "business type")),
     FieldSpec("probability", "int", aliases=("win probability",)),
     FieldSpec("forecast_category", "choice", choices=CATEGORIES, aliases=("category", "forecast")),
     FieldSpec("external_id", max_length=200, aliases=("external id", "ext id")),
     FieldSpec("lost_reason", max_length=100, aliases=("lost reason", "loss reason")),
-    FieldSpec("lost_note", max_length=500, aliases=("lost note",)),
+    FieldSpec("lost_note", aliases=("lost note",)),
 )
 # Columns our own `deal export` writes that an import reads silently.
 IGNORED = ("id", "updated_at")
@@ -128,8 +137,7 @@ def _prepare(ctx: ImportContext) -> None:
         products[key] = (pid, name)
         loose.setdefault(key.replace(" ", ""), (pid, name))
     ctx.state.update(products=products, products_loose=loose)
-    reasons = {fold(name): (rid, name) for rid, name in conn.execute(sa.select(LOSTREASON))}
-    ctx.state["reasons"] = reasons
+    ctx.state["reasons"] = conn.execute(sa.select(LOSTREASON).order_by(LOSTREASON.c.id)).all()
     contacts: dict[str, list[tuple[int, int | None]]] = {}
     for cid, name, account_id in conn.execute(
         sa.select(CONTACT.c.id, CONTACT.c.name, CONTACT.c.account_id).order_by(CONTACT.c.id)
@@ -219,47 +227,24 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     title = values["title"]
     if title is None:
         parts = [p for p in (product[1] if product else None, account_name) if p]
-        title = " – ".join(parts)[:300] if parts else external
+        title = " – ".join(parts)[:TITLE_MAX] if parts else external
         if title is None:
             raise invalid(
                 "title",
                 None,
                 "is required unless the row has an external_id (e.g. Acme – 50 seats)",
             )
+    title = clean_title(title)
+    source = clean_source(values["source"])
     kind = stage.kind
     probability = values["probability"]
-    if probability is not None and not 0 <= probability <= 100:
-        raise invalid("probability", probability, "must be a percentage from 0 to 100 (e.g. 30)")
     category = values["forecast_category"]
-    if kind == "open":
-        if category == "closed":
-            raise invalid(
-                "forecast_category",
-                category,
-                "belongs to the won stage (open deals: pipeline, best_case, commit, omitted)",
-            )
-    else:
-        if probability is not None and probability != stage.probability:
-            raise invalid(
-                "probability",
-                probability,
-                f"does not apply to a {kind} deal (always {stage.probability})",
-            )
-        if category is not None and category != stage.forecast_category:
-            raise invalid(
-                "forecast_category",
-                category,
-                f"does not apply to a {kind} deal (always {stage.forecast_category})",
-            )
     reason_id = None
-    lost_note = values["lost_note"]
+    lost_note = clean_note(values["lost_note"], "lost_note")
     if kind == "lost":
-        reason = values["lost_reason"] or "other"
-        found = state["reasons"].get(fold(reason))
-        if found is None:
-            valid = ", ".join(name for _, name in state["reasons"].values())
-            raise invalid("lost_reason", reason, f"is not in the list (valid reasons: {valid})")
-        reason_id = found[0]
+        reason_id = match_reason(
+            state["reasons"], values["lost_reason"] or "other", "lost_reason"
+        ).id
     elif values["lost_reason"] is not None or lost_note is not None:
         field = "lost_reason" if values["lost_reason"] is not None else "lost_note"
         raise invalid(field, values[field], f"applies to lost deals only (stage: {stage.name})")
@@ -280,6 +265,9 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
         closed_at = max(created, start)
     elif created is None:
         created = ctx.now
+    entered = stage_values(
+        stage, probability, category, closed_at or created, category_field="forecast_category"
+    )
     return {
         "title": title,
         "account_key": account_key,
@@ -291,12 +279,12 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
         "currency": currency,
         "stage_id": stage.id,
         "kind": kind,
-        "probability": stage.probability if probability is None else probability,
-        "probability_override": probability is not None and probability != stage.probability,
-        "forecast_category": category or stage.forecast_category,
-        "category_override": category is not None and category != stage.forecast_category,
+        "probability": entered["probability"],
+        "probability_override": entered["probability_override"],
+        "forecast_category": entered["forecast_category"],
+        "category_override": entered["category_override"],
         "close_date": close_date,
-        "source": values["source"],
+        "source": source,
         "deal_type": values["type"],
         "lost_reason_id": reason_id,
         "lost_note": lost_note,
@@ -397,26 +385,16 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext, report: dict) -> Non
     lines = []
     for deal_id, row in zip(ids, rows, strict=True):
         created = csvio.storage_instant(row["created_at"], dialect)
-        moves = [(None, row["stage_id"], row["probability"], created)]
+        money = (row["amount_minor"], row["currency"])
+        entered = {**row, "stage_entered_at": created}
         if row["closed_at"] is not None:  # created in the first open stage, then closed
+            opened = stage_values(first, None, None, created)
+            history.append(history_row(deal_id, None, opened, by, *money))
             closed = csvio.storage_instant(row["closed_at"], dialect)
-            moves = [
-                (None, first.id, first.probability, created),
-                (first.id, row["stage_id"], row["probability"], closed),
-            ]
-        history += [
-            {
-                "deal_id": deal_id,
-                "from_stage_id": from_id,
-                "to_stage_id": to_id,
-                "probability": probability,
-                "changed_at": changed_at,
-                "changed_by": by,
-                "amount_minor": row["amount_minor"],
-                "currency": row["currency"],
-            }
-            for from_id, to_id, probability, changed_at in moves
-        ]
+            entered = {**row, "stage_entered_at": closed}
+            history.append(history_row(deal_id, first.id, entered, by, *money))
+        else:
+            history.append(history_row(deal_id, None, entered, by, *money))
         if row["product_id"] is not None and row["amount_minor"] is not None:
             lines.append(
                 {

@@ -1,4 +1,4 @@
-"""Line items of a deal (product × quantity × unit price less a discount).
+"""Line items of a deal (product × quantity × unit price less a discount), in Core.
 
 A deal with lines takes its amount from them: every change recomputes it.
 """
@@ -9,15 +9,16 @@ import datetime as dt
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from salescli.errors import InvalidData, NotFound
-from salescli.instants import utc
 from salescli.money import MAX_MAJOR, from_minor
+from salescli.services import rows
 from salescli.services.deals import amount_minor, get, require_open
+from salescli.tables import DEAL, DEALLINE, PRODUCT
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
-    from salescli.models import Deal, DealLine
+    from sqlalchemy.engine import Connection
 
 
 def parse_discount(text: str | None) -> int:
@@ -42,32 +43,26 @@ def line_amount(quantity: int, unit_minor: int, discount_bp: int) -> int:
     return int((gross / Decimal(10000)).quantize(Decimal(1), rounding=ROUND_HALF_EVEN))
 
 
-def _recompute(session: Session, deal: Deal, now: dt.datetime) -> bool:
+def _recompute(conn: Connection, deal: Any, now: dt.datetime) -> bool:
     """amount = sum of lines; returns whether the deal still has lines."""
-    import sqlalchemy as sa
-
-    from salescli.models import DealLine
-
-    session.flush()
-    count, total = session.execute(
+    count, total = conn.execute(
         sa.select(
-            sa.func.count(DealLine.id),
-            sa.cast(sa.func.sum(DealLine.amount_minor), sa.BigInteger),
-        ).where(DealLine.deal_id == deal.id)
+            sa.func.count(DEALLINE.c.id),
+            sa.cast(sa.func.sum(DEALLINE.c.amount_minor), sa.BigInteger),
+        ).where(DEALLINE.c.deal_id == deal.id)
     ).one()
     if count and from_minor(int(total), deal.currency) >= MAX_MAJOR:  # type: ignore[operator]
         raise InvalidData(
             f"deal {deal.id}: the lines add up to more than 9999999999999 {deal.currency}"
         )
-    deal.amount_minor = int(total) if count else None
-    deal.updated_at = utc(now)
-    session.add(deal)
-    session.flush()
+    rows.update(
+        conn, DEAL, deal.id, {"amount_minor": int(total) if count else None, "updated_at": now}
+    )
     return bool(count)
 
 
 def add_line(
-    session: Session,
+    conn: Connection,
     deal_id: int | str,
     product_ref: str,
     *,
@@ -75,16 +70,16 @@ def add_line(
     price: str | None,
     discount: str | None,
     now: dt.datetime,
-) -> DealLine:
-    """A line on the deal; the price defaults to the product's (same currency required)."""
-    from salescli.models import DealLine
+) -> dict[str, Any]:
+    """A line on the deal; the price defaults to the product's (same currency required).
+    Returns the line's record."""
     from salescli.money import parse_amount
     from salescli.services import products
 
-    deal = get(session, deal_id)
+    deal = get(conn, deal_id)
     # A closed deal's booked revenue changes only after `deal reopen`, like moves.
-    require_open(session, deal, "change the line items of")
-    product = products.resolve(session, product_ref)
+    require_open(conn, deal, "change the line items of")
+    product = products.resolve(conn, product_ref)
     if quantity < 1:
         raise InvalidData(f"qty '{quantity}' must be a whole number of at least 1 (e.g. --qty 2)")
     if price is not None:
@@ -98,57 +93,53 @@ def add_line(
         unit = product.price_minor
     assert unit is not None
     bp = parse_discount(discount)
-    amount = line_amount(quantity, unit, bp)
-    line = DealLine(
-        deal_id=deal.id,  # type: ignore[arg-type]
-        product_id=product.id,  # type: ignore[arg-type]
-        quantity=quantity,
-        unit_price_minor=unit,
-        discount_bp=bp,
-        amount_minor=amount,
+    line_id = rows.insert(
+        conn,
+        DEALLINE,
+        {
+            "deal_id": deal.id,
+            "product_id": product.id,
+            "quantity": quantity,
+            "unit_price_minor": unit,
+            "discount_bp": bp,
+            "amount_minor": line_amount(quantity, unit, bp),
+        },
     )
-    session.add(line)
-    _recompute(session, deal, now)
-    return line
+    _recompute(conn, deal, now)
+    return next(line for line in list_lines(conn, deal.id) if line["id"] == line_id)
 
 
-def list_lines(session: Session, deal_id: int) -> list[dict[str, Any]]:
-    import sqlalchemy as sa
-
-    from salescli.models import Deal, DealLine, Product
-
-    rows = session.execute(
-        sa.select(DealLine, Product.name, Deal.currency)
-        .join(Product, Product.id == DealLine.product_id)
-        .join(Deal, Deal.id == DealLine.deal_id)
-        .where(DealLine.deal_id == deal_id)
-        .order_by(DealLine.id)
+def list_lines(conn: Connection, deal_id: int) -> list[dict[str, Any]]:
+    found = conn.execute(
+        sa.select(DEALLINE, PRODUCT.c.name.label("product_name"), DEAL.c.currency)
+        .join(PRODUCT, PRODUCT.c.id == DEALLINE.c.product_id)
+        .join(DEAL, DEAL.c.id == DEALLINE.c.deal_id)
+        .where(DEALLINE.c.deal_id == deal_id)
+        .order_by(DEALLINE.c.id)
     ).all()
     return [
         {
             "id": line.id,
-            "product": name,
+            "product": line.product_name,
             "product_id": line.product_id,
             "quantity": line.quantity,
-            "unit_price": from_minor(line.unit_price_minor, currency),
+            "unit_price": from_minor(line.unit_price_minor, line.currency),
             "discount": Decimal(line.discount_bp) / 100,
-            "amount": from_minor(line.amount_minor, currency),
-            "currency": currency,
+            "amount": from_minor(line.amount_minor, line.currency),
+            "currency": line.currency,
         }
-        for line, name, currency in rows
+        for line in found
     ]
 
 
-def remove_line(session: Session, deal_id: int | str, line_id: int, now: dt.datetime) -> bool:
+def remove_line(conn: Connection, deal_id: int | str, line_id: int, now: dt.datetime) -> bool:
     """Remove a line; returns whether the deal still has lines."""
-    from salescli.models import DealLine
-
-    deal = get(session, deal_id)
-    require_open(session, deal, "change the line items of")
-    line = session.get(DealLine, line_id)
+    deal = get(conn, deal_id)
+    require_open(conn, deal, "change the line items of")
+    line = rows.get(conn, DEALLINE, line_id)
     if line is None or line.deal_id != deal.id:
         raise NotFound(
             f"line '{line_id}' not found on deal {deal.id} (see: salescli deal line list {deal.id})"
         )
-    session.delete(line)
-    return _recompute(session, deal, now)
+    rows.delete(conn, DEALLINE, line_id)
+    return _recompute(conn, deal, now)

@@ -1,37 +1,40 @@
-"""A deal through the pipeline: move between open stages, win, lose, reopen.
+"""A deal through the pipeline: move between open stages, win, lose, reopen (Core).
 
-Each change enters the target stage (its defaults unless overridden) and adds a row to the
-deal's stage history.
+Each change enters the target stage (its defaults unless overridden: deals.stage_values) and
+adds a row to the deal's stage history (deals.history_row), as `deal add` and import do.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 
 from salescli.errors import InvalidData
+from salescli.services import rows
 from salescli.services.deals import (
     actor_name,
-    apply_stage,
     check_close_day,
+    clean_note,
     get,
-    record_change,
+    history_row,
     require_open,
     stage_of,
+    stage_values,
 )
+from salescli.tables import DEAL, STAGECHANGE
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy.engine import Connection
 
-    from salescli.models import Deal, Stage
     from salescli.services.config import Settings
 
 
-def _enter(
-    session: Session,
-    deal: Deal,
-    current: Stage,
-    target: Stage,
+def enter(
+    conn: Connection,
+    deal: Any,
+    target: Any,
     *,
     probability: int | None = None,
     category: str | None = None,
@@ -39,21 +42,22 @@ def _enter(
     actor: str | None,
     settings: Settings,
     at: dt.datetime | None = None,
-) -> Deal:
-    """Leave `current` for `target` and record the change, as of `at` (default: now)."""
-    from salescli.instants import utc
-
-    apply_stage(deal, target, probability, category, at or now)
-    deal.updated_at = utc(now)
-    record_change(
-        session, deal, current.id, target, at or now, actor_name(actor, settings, session)
+    extra: dict[str, Any] | None = None,
+) -> int:
+    """Leave the deal's stage for `target` and record the change, as of `at` (default: now);
+    `extra` are other values written with it (close date, lost reason). The deal's id."""
+    entered = stage_values(target, probability, category, at or now)
+    who = actor_name(conn, actor, settings)
+    rows.update(conn, DEAL, deal["id"], {**entered, **(extra or {}), "updated_at": now})
+    change = history_row(
+        deal["id"], deal["stage_id"], entered, who, deal["amount_minor"], deal["currency"]
     )
-    session.flush()
-    return deal
+    rows.insert(conn, STAGECHANGE, change)
+    return int(deal["id"])
 
 
 def move(
-    session: Session,
+    conn: Connection,
     deal_id: int | str,
     stage_name: str,
     *,
@@ -62,13 +66,13 @@ def move(
     now: dt.datetime,
     actor: str | None,
     settings: Settings,
-) -> Deal:
+) -> int:
     """Move an open deal to another open stage; the new stage's defaults apply unless overridden."""
     from salescli.services import stages
 
-    deal = get(session, deal_id)
-    current = require_open(session, deal, "move")
-    target = stages.get(session, stage_name)
+    deal = get(conn, deal_id)
+    current = require_open(conn, deal, "move")
+    target = stages.get(conn, stage_name)
     if target.kind != "open":
         verb = "win" if target.kind == "won" else "lose"
         extra = " --reason REASON" if target.kind == "lost" else ""
@@ -81,67 +85,65 @@ def move(
             f"deal {deal.id} is already in {current.name} "
             f"(to change its probability: salescli deal edit {deal.id} --probability 40)"
         )
-    return _enter(
-        session, deal, current, target, probability=probability, category=category,
+    return enter(
+        conn, deal, target, probability=probability, category=category,
         now=now, actor=actor, settings=settings,
     )  # fmt: skip
 
 
-def _closed_at(session: Session, deal: Deal, on: dt.date, now: dt.datetime) -> dt.datetime:
+def _closed_at(conn: Connection, deal: Any, on: dt.date, now: dt.datetime) -> dt.datetime:
     """When a deal closed on day `on` enters its won/lost stage: now when `on` is today, else the
     start of that day in the configured zone, but never before the deal's last stage change
     (a deal backfilled after it closed: its close date stays `on`, its history stays in order;
     `closed_before_history` lets the command say so)."""
-    import sqlalchemy as sa
-
     from salescli.instants import utc
-    from salescli.models import StageChange
 
     if on == now.date():
         return now
-    last = session.execute(
-        sa.select(sa.func.max(StageChange.changed_at)).where(StageChange.deal_id == deal.id)
+    last = conn.execute(
+        sa.select(sa.func.max(STAGECHANGE.c.changed_at)).where(STAGECHANGE.c.deal_id == deal.id)
     ).scalar()
-    entered = utc(last or deal.created_at)
+    entered = utc(last) or deal.created_at
     assert entered is not None
     start = dt.datetime.combine(on, dt.time(0), tzinfo=now.tzinfo)
     return max(start, entered.astimezone(now.tzinfo))
 
 
-def closed_before_history(deal: Deal, tz: dt.tzinfo | None) -> dt.date | None:
-    """The day the deal's history records its close, when that is after its close date."""
-    from salescli.instants import utc
-
-    entered = utc(deal.stage_entered_at)
-    if entered is None or deal.close_date is None:
+def closed_before_history(deal: Any, tz: dt.tzinfo | None) -> dt.date | None:
+    """The day the deal's history records its close, when that is after its close date
+    (`deal` a row or a record: `stage_entered_at`, `close_date`)."""
+    entered = deal["stage_entered_at"]
+    if entered is None or deal["close_date"] is None:
         return None
     day = entered.astimezone(tz).date()
-    return day if day > deal.close_date else None
+    return day if day > deal["close_date"] else None
 
 
 def win(
-    session: Session,
+    conn: Connection,
     deal_id: int | str,
     *,
     on: dt.date,
     now: dt.datetime,
     actor: str | None,
     settings: Settings,
-) -> Deal:
+) -> int:
     """Close an open deal as won on `on` (its close date)."""
     from salescli.services import stages
 
     check_close_day(on, "won", now.date(), field="on")
-    deal = get(session, deal_id)
-    current = require_open(session, deal, "win")
-    at = _closed_at(session, deal, on, now)
-    target = stages.closed_stage(session, "won")
-    deal.close_date = on
-    return _enter(session, deal, current, target, now=now, actor=actor, settings=settings, at=at)
+    deal = get(conn, deal_id)
+    require_open(conn, deal, "win")
+    at = _closed_at(conn, deal, on, now)
+    target = stages.closed_stage(conn, "won")
+    return enter(
+        conn, deal, target, now=now, actor=actor, settings=settings, at=at,
+        extra={"close_date": on},
+    )  # fmt: skip
 
 
 def lose(
-    session: Session,
+    conn: Connection,
     deal_id: int | str,
     *,
     reason: str,
@@ -150,56 +152,50 @@ def lose(
     now: dt.datetime,
     actor: str | None,
     settings: Settings,
-) -> Deal:
+) -> int:
     """Close an open deal as lost for a reason from the lost-reason list."""
     from salescli.services import stages
 
     check_close_day(on, "lost", now.date(), field="on")
-    deal = get(session, deal_id)
-    current = require_open(session, deal, "lose")
-    at = _closed_at(session, deal, on, now)
-    lost_reason = stages.get_reason(session, reason)
-    if note is not None and len(note) > 500:
-        raise InvalidData("note is longer than 500 characters")
-    target = stages.closed_stage(session, "lost")
-    deal.close_date = on
-    deal.lost_reason_id = lost_reason.id
-    deal.lost_note = (note or "").strip() or None
-    return _enter(session, deal, current, target, now=now, actor=actor, settings=settings, at=at)
+    deal = get(conn, deal_id)
+    require_open(conn, deal, "lose")
+    at = _closed_at(conn, deal, on, now)
+    lost_reason = stages.get_reason(conn, reason)
+    extra = {"close_date": on, "lost_reason_id": lost_reason.id, "lost_note": clean_note(note)}
+    target = stages.closed_stage(conn, "lost")
+    return enter(conn, deal, target, now=now, actor=actor, settings=settings, at=at, extra=extra)
 
 
 def reopen(
-    session: Session,
+    conn: Connection,
     deal_id: int | str,
     *,
     stage: str | None,
     now: dt.datetime,
     actor: str | None,
     settings: Settings,
-) -> Deal:
+) -> int:
     """Back to the stage the deal was in before it closed (or `stage`); the lost reason goes."""
-    import sqlalchemy as sa
-
-    from salescli.models import StageChange
     from salescli.services import stages
 
-    deal = get(session, deal_id)
-    current = stage_of(session, deal.stage_id)
+    deal = get(conn, deal_id)
+    current = stage_of(conn, deal.stage_id)
     if current.kind == "open":
         raise InvalidData(f"deal {deal.id} is open (in {current.name}): nothing to reopen")
     if stage is not None:
-        target = stages.get_open(session, stage)
+        target = stages.get_open(conn, stage)
     else:
-        previous = session.execute(
-            sa.select(StageChange.from_stage_id)
-            .where(StageChange.deal_id == deal.id, StageChange.to_stage_id == current.id)
-            .order_by(StageChange.changed_at.desc(), StageChange.id.desc())  # type: ignore[union-attr]
+        previous = conn.execute(
+            sa.select(STAGECHANGE.c.from_stage_id)
+            .where(STAGECHANGE.c.deal_id == deal.id, STAGECHANGE.c.to_stage_id == current.id)
+            .order_by(STAGECHANGE.c.changed_at.desc(), STAGECHANGE.c.id.desc())
             .limit(1)
         ).scalar()
-        candidate = stage_of(session, previous) if previous else None
+        candidate = rows.get(conn, stages.STAGE, previous) if previous else None
         if candidate is None or candidate.kind != "open":
-            candidate = stages.first_open(session)
+            candidate = stages.first_open(conn)
         target = candidate
-    deal.lost_reason_id = None
-    deal.lost_note = None
-    return _enter(session, deal, current, target, now=now, actor=actor, settings=settings)
+    return enter(
+        conn, deal, target, now=now, actor=actor, settings=settings,
+        extra={"lost_reason_id": None, "lost_note": None},
+    )  # fmt: skip

@@ -1,26 +1,26 @@
-"""The `deal list` hot path: filtered deal rows and their totals, in SQLAlchemy Core.
+"""Deal lists and money totals, in SQLAlchemy Core over the one deal scope
+(`services.scope.DealScope` / `deal_clauses`).
 
-Runs over a Connection with the lightweight tables of salescli.tables: nothing here imports
-sqlmodel or salescli.models (tests/cli/test_deals.py checks it).
+`grouped_totals` is THE money aggregation of deals (deal list --sum and --group-by, account
+list, forecasts and reports): summed in SQL per currency and rate day, converted exactly with
+`currency.Converter` (closed deals at their close date's rate, open ones at today's), deals
+without an amount counted apart and never summed, a missing rate one error naming the currency.
 """
 
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from salescli.errors import InvalidData, NotFound, UsageError
-from salescli.ids import as_id
-from salescli.instants import utc
-from salescli.money import from_minor
-from salescli.services.deals import me_or
+from salescli.errors import InvalidData, UsageError
+from salescli.services.deals import STATES, record_query, shape
 from salescli.services.paging import first_rows
-from salescli.tables import ACCOUNT, CONTACT, DEAL, LOSTREASON, REP, STAGE
-from salescli.text import fold, like_pattern
+from salescli.services.scope import DealScope, deal_clauses
+from salescli.tables import ACCOUNT, DEAL, REP, STAGE
+from salescli.text import fold
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -28,35 +28,8 @@ if TYPE_CHECKING:
     from salescli.services.config import Settings
 
 SORTS = ("close", "amount", "created", "stage", "probability")
-# The deal columns a `deal list` row is built from.
-_LIST_COLUMNS = (
-    "id",
-    "title",
-    "account_id",
-    "contact_id",
-    "owner_id",
-    "amount_minor",
-    "currency",
-    "stage_id",
-    "probability",
-    "forecast_category",
-    "close_date",
-    "source",
-    "deal_type",
-    "created_at",
-    "updated_at",
-)
-
-
-@dataclass
-class Filters:
-    stage: str | None = None
-    owner: str | None = None
-    team: str | None = None
-    account: str | None = None
-    state: str | None = None  # open / won / lost
-    closing: tuple[dt.date, dt.date] | None = None  # [start, end)
-    search: str | None = None
+# The deals a list or a total is about: the one scope of every command (services.scope).
+Filters = DealScope
 
 
 def deal_state(
@@ -76,149 +49,58 @@ def deal_state(
     return "open"
 
 
-def _rep_id(conn: Connection, ref: str, settings: Settings) -> int:
-    value = me_or(ref, settings).strip()
-    if (number := as_id(value)) is not None:
-        found = conn.execute(sa.select(REP.c.id).where(REP.c.id == number)).scalar()
-        if found is not None:
-            return int(found)
-    found = conn.execute(sa.select(REP.c.id).where(REP.c.name_key == fold(value))).scalar()
-    if found is None:
-        raise NotFound(f"rep '{ref}' not found (see: salescli rep list)")
-    return int(found)
-
-
-def _team_ids(conn: Connection, team: str) -> list[int]:
-    """Reps whose team is `team`, or the rep named `team` and everyone under them."""
-    rows = conn.execute(sa.select(REP.c.id, REP.c.name_key, REP.c.team, REP.c.manager_id)).all()
-    key = fold(team)
-    found = {r.id for r in rows if r.team and fold(r.team) == key}
-    managers = [r.id for r in rows if r.name_key == key]
-    children: dict[int, list[int]] = {}
-    for r in rows:
-        if r.manager_id is not None:
-            children.setdefault(r.manager_id, []).append(r.id)
-    seen: set[int] = set()
-    queue = list(managers)
-    while queue:
-        rid = queue.pop()
-        if rid not in seen:
-            seen.add(rid)
-            queue.extend(children.get(rid, []))
-    found |= seen
-    if not found:
-        raise NotFound(
-            f"team '{team}' not found: no rep has that team or that name (see: salescli rep list)"
+def _where(conn: Connection, scope: DealScope, settings: Settings, tz: str = "UTC") -> list[Any]:
+    if scope.state is not None and scope.state not in STATES:
+        raise UsageError(
+            f"--state '{scope.state}' is not one of open, won, lost (e.g. --state won)"
         )
-    return sorted(found)
-
-
-def _where(conn: Connection, f: Filters, settings: Settings) -> list[Any]:
-    clauses: list[Any] = []
-    if f.stage is not None:
-        rows = conn.execute(sa.select(STAGE.c.id, STAGE.c.name).order_by(STAGE.c.position)).all()
-        ids = [r.id for r in rows if fold(r.name) == fold(f.stage)]
-        if not ids:
-            names = ", ".join(r.name for r in rows)
-            raise NotFound(f"stage '{f.stage}' not found (stages: {names})")
-        clauses.append(DEAL.c.stage_id == ids[0])
-    if f.owner is not None:
-        clauses.append(DEAL.c.owner_id == _rep_id(conn, f.owner, settings))
-    if f.team is not None:
-        clauses.append(DEAL.c.owner_id.in_(_team_ids(conn, f.team)))
-    if f.account is not None:
-        value = f.account.strip()
-        cond = ACCOUNT.c.name_key == fold(value)
-        if (number := as_id(value)) is not None:
-            cond = sa.or_(cond, ACCOUNT.c.id == number)
-        found = conn.execute(sa.select(ACCOUNT.c.id).where(cond).order_by(ACCOUNT.c.id)).all()
-        if not found:
-            raise NotFound(f"account '{f.account}' not found (see: salescli account list)")
-        clauses.append(DEAL.c.account_id == found[0].id)
-    if f.state is not None:
-        clauses.append(STAGE.c.kind == f.state)
-    if f.closing is not None:
-        clauses.append(DEAL.c.close_date >= f.closing[0])
-        clauses.append(DEAL.c.close_date < f.closing[1])
-    if f.search:
-        clauses.append(DEAL.c.search_text.like(like_pattern(f.search), escape="\\"))
-    return clauses
+    return deal_clauses(conn, scope, settings, tz)
 
 
 def _order(sort: str) -> list[Any]:
     if sort not in SORTS:
         raise InvalidData(f"sort '{sort}' is not one of {', '.join(SORTS)} (e.g. --sort amount)")
-    return {
+    orders: dict[str, list[Any]] = {
         "close": [DEAL.c.close_date.asc().nulls_last(), DEAL.c.id],
         "amount": [DEAL.c.amount_minor.desc().nulls_last(), DEAL.c.id],
         "created": [DEAL.c.created_at.desc(), DEAL.c.id.desc()],
         "stage": [STAGE.c.position, DEAL.c.close_date.asc().nulls_last(), DEAL.c.id],
         "probability": [DEAL.c.probability.desc(), DEAL.c.id],
-    }[sort]
+    }
+    return orders[sort]
 
 
 def list_deals(
-    conn: Connection, f: Filters, settings: Settings, *, sort: str = "close", limit: int = 100
+    conn: Connection,
+    scope: DealScope,
+    settings: Settings,
+    *,
+    sort: str = "close",
+    limit: int = 100,
+    tz: str = "UTC",
 ) -> tuple[list[dict[str, Any]], bool]:
-    """Deals matching `f` in the JSON shape; (rows, whether more matched beyond `limit`)."""
+    """Deals in `scope` in the deal's JSON shape; (rows, whether more matched beyond `limit`)."""
     if limit < 0:
         raise InvalidData(f"limit '{limit}' must be 0 (all) or more (e.g. --limit 50)")
-    query = (
-        sa.select(
-            *(DEAL.c[name] for name in _LIST_COLUMNS),
-            STAGE.c.name.label("stage_name"),
-            ACCOUNT.c.name.label("account_name"),
-            CONTACT.c.name.label("contact_name"),
-            REP.c.name.label("owner_name"),
-            LOSTREASON.c.name.label("lost_name"),
-        )
-        .select_from(DEAL)
-        .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
-        .outerjoin(ACCOUNT, ACCOUNT.c.id == DEAL.c.account_id)
-        .outerjoin(CONTACT, CONTACT.c.id == DEAL.c.contact_id)
-        .outerjoin(REP, REP.c.id == DEAL.c.owner_id)
-        .outerjoin(LOSTREASON, LOSTREASON.c.id == DEAL.c.lost_reason_id)
-        .where(*_where(conn, f, settings))
-        .order_by(*_order(sort))
-    )
-    rows, more = first_rows(conn, query, limit)
-    return [
-        {
-            "id": r.id,
-            "title": r.title,
-            "account": r.account_name,
-            "account_id": r.account_id,
-            "contact": r.contact_name,
-            "contact_id": r.contact_id,
-            "owner": r.owner_name,
-            "owner_id": r.owner_id,
-            "amount": from_minor(r.amount_minor, r.currency),
-            "currency": r.currency,
-            "stage": r.stage_name,
-            "stage_id": r.stage_id,
-            "probability": r.probability,
-            "forecast_category": r.forecast_category,
-            "close_date": r.close_date,
-            "source": r.source,
-            "type": r.deal_type,
-            "lost_reason": r.lost_name,
-            "created_at": utc(r.created_at),
-            "updated_at": utc(r.updated_at),
-        }
-        for r in rows
-    ], more
+    query = record_query().where(*_where(conn, scope, settings, tz)).order_by(*_order(sort))
+    found, more = first_rows(conn, query, limit)
+    return [shape(r) for r in found], more
 
 
 def totals(
-    conn: Connection, f: Filters, settings: Settings, today: dt.date | None = None
+    conn: Connection,
+    scope: DealScope,
+    settings: Settings,
+    today: dt.date | None = None,
+    tz: str = "UTC",
 ) -> dict[str, Any]:
-    """Count, amount and weighted amount of every deal matching `f`, in the reporting currency.
+    """Count, amount and weighted amount of every deal in `scope`, in the reporting currency.
 
     Won and lost deals convert at the rate in force on their close date, open deals at the
     rate in force `today` (a rate dated in the future does not apply yet); a missing rate is
     an error naming the currency.
     """
-    return grouped_totals(conn, f, settings, [], today)["total"]
+    return grouped_totals(conn, scope, settings, [], today, tz)["total"]
 
 
 # `deal list --group-by`: each dimension's key columns (named as in the JSON shape), the
@@ -273,10 +155,11 @@ def check_group_by(value: str) -> list[str]:
 
 def grouped_totals(
     conn: Connection,
-    f: Filters,
+    scope: DealScope,
     settings: Settings,
     group_by: list[str],
     today: dt.date | None = None,
+    tz: str = "UTC",
 ) -> dict[str, Any]:
     """Count, amount and weighted amount per group of `group_by` dimensions (none: one
     total), converted to the reporting currency exactly as `deal list --sum` does (closed
@@ -312,7 +195,7 @@ def grouped_totals(
             *keys,
         )
         .select_from(source)
-        .where(*_where(conn, f, settings))
+        .where(*_where(conn, scope, settings, tz))
         .group_by(DEAL.c.currency, rate_day, STAGE.c.kind, DEAL.c.probability, *keys)
     )
     converter = Converter(conn, reporting, today)
@@ -352,7 +235,7 @@ def grouped_totals(
         g["weighted"] = round_money(g["weighted"], reporting)
         g["currency"] = reporting
     if group_by:
-        total = grouped_totals(conn, f, settings, [], today)["total"]
+        total = grouped_totals(conn, scope, settings, [], today, tz)["total"]
     else:
         total = rows[0] if rows else {
             "count": 0, "amount": round_money(Decimal(0), reporting),

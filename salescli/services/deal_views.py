@@ -1,90 +1,83 @@
-"""Read-only views of deals over the ORM: `show` (the record with its stage history,
-activities, tasks and line items), the stage `history` and the `stale` deals."""
+"""Read-only views of deals (Core): `show` (the record with its stage history, activities,
+tasks and line items), the stage `history` and the `stale` deals."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from salescli.errors import InvalidData
-from salescli.instants import utc
 from salescli.services.deal_lines import list_lines
 from salescli.services.deals import get, record
+from salescli.tables import ACTIVITY, DEAL, REP, STAGE, STAGECHANGE, TASK
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy.engine import Connection
+
+    from salescli.services.config import Settings
 
 
-def show(session: Session, deal_id: int | str, now: dt.datetime) -> dict[str, Any]:
+def show(conn: Connection, deal_id: int | str, now: dt.datetime) -> dict[str, Any]:
     """The record plus `stage_history`, `activities`, `tasks` and `lines`."""
-    import sqlalchemy as sa
-
-    from salescli.models import Activity, Rep, Task
-
-    deal = get(session, deal_id)
-    result = record(session, deal)
-    result["stage_history"] = history(session, deal.id, now)  # type: ignore[arg-type]
-    acts = session.execute(
-        sa.select(Activity, Rep.name)
-        .outerjoin(Rep, Rep.id == Activity.rep_id)
-        .where(Activity.deal_id == deal.id)
-        .order_by(Activity.occurred_at, Activity.id)
+    deal = get(conn, deal_id)
+    result = record(conn, deal)
+    result["stage_history"] = history(conn, deal.id, now)
+    acts = conn.execute(
+        sa.select(ACTIVITY, REP.c.name.label("rep_name"))
+        .outerjoin(REP, REP.c.id == ACTIVITY.c.rep_id)
+        .where(ACTIVITY.c.deal_id == deal.id)
+        .order_by(ACTIVITY.c.occurred_at, ACTIVITY.c.id)
     ).all()
     result["activities"] = [
         {
             "id": a.id,
             "kind": a.kind,
-            "at": utc(a.occurred_at),
-            "rep": rep,
+            "at": a.occurred_at,
+            "rep": a.rep_name,
             "rep_id": a.rep_id,
             "outcome": a.outcome,
             "text": a.text,
         }
-        for a, rep in acts
+        for a in acts
     ]
-    tasks = session.execute(
-        sa.select(Task, Rep.name)
-        .outerjoin(Rep, Rep.id == Task.owner_id)
-        .where(Task.deal_id == deal.id)
-        .order_by(Task.due_at.is_(None), Task.due_at, Task.id)  # type: ignore[union-attr]
+    tasks = conn.execute(
+        sa.select(TASK, REP.c.name.label("owner_name"))
+        .outerjoin(REP, REP.c.id == TASK.c.owner_id)
+        .where(TASK.c.deal_id == deal.id)
+        .order_by(TASK.c.due_at.is_(None), TASK.c.due_at, TASK.c.id)
     ).all()
     result["tasks"] = [
         {
             "id": t.id,
             "title": t.title,
-            "due_at": utc(t.due_at),
-            "owner": owner,
+            "due_at": t.due_at,
+            "owner": t.owner_name,
             "owner_id": t.owner_id,
             "priority": t.priority,
             "done": t.done_at is not None,
         }
-        for t, owner in tasks
+        for t in tasks
     ]
-    result["lines"] = list_lines(session, deal.id)  # type: ignore[arg-type]
+    result["lines"] = list_lines(conn, deal.id)
     return result
 
 
-def history(session: Session, deal_id: int | str, now: dt.datetime) -> list[dict[str, Any]]:
+def history(conn: Connection, deal_id: int | str, now: dt.datetime) -> list[dict[str, Any]]:
     """Every stage the deal entered, oldest first, with whole days spent in it."""
-    import sqlalchemy as sa
-
-    from salescli.models import Stage, StageChange
-
-    deal = get(session, deal_id)
-    names = dict(session.execute(sa.select(Stage.id, Stage.name)).all())
-    changes = list(
-        session.execute(
-            sa.select(StageChange)
-            .where(StageChange.deal_id == deal.id)
-            .order_by(StageChange.changed_at, StageChange.id)
-        ).scalars()
-    )
-    rows = []
+    deal = get(conn, deal_id)
+    names = dict(conn.execute(sa.select(STAGE.c.id, STAGE.c.name)).all())
+    changes = conn.execute(
+        sa.select(STAGECHANGE)
+        .where(STAGECHANGE.c.deal_id == deal.id)
+        .order_by(STAGECHANGE.c.changed_at, STAGECHANGE.c.id)
+    ).all()
+    found = []
     for index, change in enumerate(changes):
-        start = utc(change.changed_at)
-        end = utc(changes[index + 1].changed_at) if index + 1 < len(changes) else utc(now)
-        assert start is not None and end is not None
-        rows.append(
+        start = change.changed_at
+        end = changes[index + 1].changed_at if index + 1 < len(changes) else now
+        found.append(
             {
                 "from": names.get(change.from_stage_id) if change.from_stage_id else None,
                 "to": names.get(change.to_stage_id),
@@ -94,58 +87,75 @@ def history(session: Session, deal_id: int | str, now: dt.datetime) -> list[dict
                 "days_in_stage": max((end - start).days, 0),
             }
         )
-    return rows
+    return found
 
 
 def stale(
-    session: Session, *, now: dt.datetime, days: int | None = None, owner_id: int | None = None
+    conn: Connection,
+    *,
+    now: dt.datetime,
+    days: int | None = None,
+    owner: str | None = None,
+    team: str | None = None,
+    settings: Settings | None = None,
 ) -> list[dict[str, Any]]:
     """Open deals idle (no stage change, no activity) for at least their stage's stale days
-    (or `days`), the longest idle first."""
-    import sqlalchemy as sa
-
-    from salescli.models import Activity, Deal, Rep, Stage
+    (or `days`), the longest idle first; `owner` / `team` as everywhere (services.scope:
+    `me`, `none`, an id or a name)."""
+    from salescli.services.scope import DealScope, deal_clauses
 
     if days is not None and days < 1:
         raise InvalidData(f"days '{days}' must be at least 1 (e.g. --days 30)")
     last_act = (
-        sa.select(Activity.deal_id, sa.func.max(Activity.occurred_at).label("at"))
-        .where(Activity.deal_id.is_not(None))  # type: ignore[union-attr]
-        .group_by(Activity.deal_id)
+        sa.select(ACTIVITY.c.deal_id, sa.func.max(ACTIVITY.c.occurred_at).label("at"))
+        .where(ACTIVITY.c.deal_id.is_not(None))
+        .group_by(ACTIVITY.c.deal_id)
         .subquery()
     )
     query = (
-        sa.select(Deal, Stage.name, Stage.stale_days, Rep.name, last_act.c.at)
-        .join(Stage, Stage.id == Deal.stage_id)
-        .outerjoin(Rep, Rep.id == Deal.owner_id)
-        .outerjoin(last_act, last_act.c.deal_id == Deal.id)
-        .where(Stage.kind == "open")
+        sa.select(
+            DEAL.c.id,
+            DEAL.c.title,
+            DEAL.c.owner_id,
+            DEAL.c.stage_entered_at,
+            DEAL.c.last_activity_at,
+            STAGE.c.name.label("stage_name"),
+            STAGE.c.stale_days,
+            REP.c.name.label("owner_name"),
+            sa.type_coerce(last_act.c.at, DEAL.c.stage_entered_at.type).label("activity_at"),
+        )
+        .select_from(DEAL)
+        .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
+        .outerjoin(REP, REP.c.id == DEAL.c.owner_id)
+        .outerjoin(last_act, last_act.c.deal_id == DEAL.c.id)
     )
-    if owner_id is not None:
-        query = query.where(Deal.owner_id == owner_id)
-    at_now = utc(now)
-    rows = []
-    for deal, stage_name, stage_days, owner, activity_at in session.execute(query).all():
-        times = [utc(deal.stage_entered_at), utc(deal.last_activity_at)]
-        times.append(utc(activity_at))
+    if owner is not None or team is not None:
+        assert settings is not None
+        scope = DealScope(owner=owner, team=team, state="open")
+        query = query.where(*deal_clauses(conn, scope, settings))
+    else:
+        query = query.where(STAGE.c.kind == "open")
+    found = []
+    for deal in conn.execute(query).all():
+        times = [deal.stage_entered_at, deal.last_activity_at, deal.activity_at]
         last = max(t for t in times if t is not None)
-        limit = days if days is not None else stage_days
-        idle = at_now - last
+        limit = days if days is not None else deal.stale_days
+        idle = now - last
         if idle >= dt.timedelta(days=limit):
-            rows.append(
+            found.append(
                 {
                     "id": deal.id,
                     "title": deal.title,
-                    "owner": owner,
+                    "owner": deal.owner_name,
                     "owner_id": deal.owner_id,
-                    "stage": stage_name,
+                    "stage": deal.stage_name,
                     "idle_days": idle.days,
                     "stale_after": limit,
                     "last_touch_at": last,
                     "_idle": idle,
                 }
             )
-    rows.sort(key=lambda r: (-r["_idle"], r["id"]))
-    for row in rows:
+    found.sort(key=lambda r: (-r["_idle"], r["id"]))
+    for row in found:
         del row["_idle"]
-    return rows
+    return found

@@ -1,12 +1,18 @@
-"""Deals: the record, creation, edits and deletion; entering a stage (with history).
+"""Deals: the rules of a deal, the record, creation, edits and deletion; entering a stage.
 
+Everything runs on SQLAlchemy Core over the command's `Connection` (services.rows, services.scope).
 Amounts are integer minor units in the deal's currency. A deal stores the probability and
 forecast category it got on entering its stage (the stage defaults at that time, or explicit
 overrides); a later change to the stage's defaults does not touch it.
 
+One definition of each rule: `deal add`, `deal edit`, the moves (deal_moves.py), `deal import`
+(deal_io.py) and `lead convert` all check a deal's values with the `check_*` functions here
+and enter a stage with `stage_values` + `history_row` (the stage-history row, with the amount
+and currency the deal had then). A refused value is a `csvtypes.invalid(field, value, rule)`:
+the same one line from every command (an import prefixes it with the line number).
+
 Elsewhere: stage moves, win, lose and reopen in deal_moves.py; line items in deal_lines.py;
-show, history and stale deals in deal_views.py; the `deal list` hot path (SQLAlchemy Core, no
-sqlmodel) in deal_queries.py.
+show, history and stale deals in deal_views.py; lists and totals in deal_queries.py.
 """
 
 from __future__ import annotations
@@ -15,30 +21,109 @@ import datetime as dt
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from salescli.errors import InvalidData, NotFound
 from salescli.ids import as_id
-from salescli.instants import utc
 from salescli.money import check_currency, from_minor, stated_currency, to_minor
+from salescli.services import rows
+from salescli.tables import (
+    ACCOUNT,
+    ACTIVITY,
+    CONTACT,
+    DEAL,
+    DEALLINE,
+    LOSTREASON,
+    REP,
+    STAGE,
+    STAGECHANGE,
+    TASK,
+)
 from salescli.text import search_text
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy.engine import Connection, RowMapping
 
-    from salescli.models import Deal, Stage
     from salescli.services.config import Settings
 
 DEAL_TYPES = ("new", "existing")
 # A deal's state is the kind of its stage.
 STATES = ("open", "won", "lost")
-TITLE_MAX = 300
+CATEGORIES = ("pipeline", "best_case", "commit", "closed", "omitted")
+OPEN_CATEGORIES = ("pipeline", "best_case", "commit", "omitted")
+# Field lengths come from the schema, once.
+TITLE_MAX: int = DEAL.c.title.type.length  # type: ignore[attr-defined]
+SOURCE_MAX: int = DEAL.c.source.type.length  # type: ignore[attr-defined]
+NOTE_MAX: int = DEAL.c.lost_note.type.length  # type: ignore[attr-defined]
+EXTERNAL_MAX: int = DEAL.c.external_id.type.length  # type: ignore[attr-defined]
 
 
-def clean_title(title: str) -> str:
+# ---- the rules (add, edit, moves, import, convert) ------------------------------------------
+
+
+def _invalid(field: str, value: Any, rule: str) -> InvalidData:
+    from salescli.services.csvtypes import invalid
+
+    return invalid(field, value, rule)
+
+
+def _cut(value: str) -> str:
+    return value[:40] + "…"
+
+
+def clean_title(title: str | None, field: str = "title") -> str:
+    """Spaces collapsed; not empty; at most the schema's length."""
     value = " ".join((title or "").split())
     if not value:
-        raise InvalidData("deal title is empty (e.g. 'Acme – 50 seats')")
+        raise _invalid(field, None, "is empty (e.g. 'Acme – 50 seats')")
     if len(value) > TITLE_MAX:
-        raise InvalidData(f"deal title '{value[:40]}…' is longer than {TITLE_MAX} characters")
+        raise _invalid(field, _cut(value), f"is longer than {TITLE_MAX} characters")
+    return value
+
+
+def clean_text(value: str | None, field: str, limit: int) -> str | None:
+    """An optional text field: spaces collapsed, blank is None, at most `limit` characters."""
+    text = " ".join((value or "").split())
+    if not text:
+        return None
+    if len(text) > limit:
+        raise _invalid(field, _cut(text), f"is longer than {limit} characters")
+    return text
+
+
+def clean_source(source: str | None) -> str | None:
+    return clean_text(source, "source", SOURCE_MAX)
+
+
+def clean_note(note: str | None, field: str = "note") -> str | None:
+    if note is not None and len(note.strip()) > NOTE_MAX:
+        raise _invalid(field, _cut(note.strip()), f"is longer than {NOTE_MAX} characters")
+    return (note or "").strip() or None
+
+
+def check_type(value: str) -> str:
+    if value not in DEAL_TYPES:
+        raise _invalid("type", value, "is not one of new, existing (e.g. new)")
+    return value
+
+
+def check_probability(value: int, field: str = "probability") -> int:
+    if not 0 <= value <= 100:
+        raise _invalid(field, value, "must be a percentage from 0 to 100 (e.g. 30)")
+    return value
+
+
+def check_category(value: str, *, open_stage: bool = True, field: str = "category") -> str:
+    allowed = OPEN_CATEGORIES if open_stage else CATEGORIES
+    if value not in allowed:
+        if value == "closed":
+            raise _invalid(
+                field,
+                value,
+                "belongs to the won stage; open stages and deals use "
+                "pipeline, best_case, commit or omitted",
+            )
+        raise _invalid(field, value, f"is not one of {', '.join(allowed)} (e.g. commit)")
     return value
 
 
@@ -48,15 +133,13 @@ def amount_minor(amount: Decimal | None, currency: str, field: str = "amount") -
     Also the check of the imports (deal_io, product_io): the error names the field, so a
     bad row's reject line does too.
     """
-    from salescli.services.csvtypes import invalid
-
     if amount is None:
         return None
     if amount < 0:
-        raise invalid(field, amount, "is negative (e.g. 12000)")
+        raise _invalid(field, amount, "is negative (e.g. 12000)")
     minor = to_minor(amount, currency)
     if from_minor(minor, currency) != amount:
-        raise invalid(field, amount, f"has more decimal places than {currency} allows")
+        raise _invalid(field, amount, f"has more decimal places than {currency} allows")
     return minor
 
 
@@ -70,116 +153,223 @@ def check_close_day(day: dt.date | None, kind: str, today: dt.date, field: str =
         )
 
 
-def actor_name(actor: str | None, settings: Settings, session: Session) -> str:
+def closed_stage_values(
+    stage: Any, probability: int | None, category: str | None
+) -> tuple[int | None, str | None]:
+    """A won or lost deal takes its stage's probability and category: a different one given
+    with it is refused (import); the same one is no override."""
+    if probability is not None and probability != stage.probability:
+        raise _invalid(
+            "probability",
+            probability,
+            f"does not apply to a {stage.kind} deal (always {stage.probability})",
+        )
+    if category is not None and category != stage.forecast_category:
+        raise _invalid(
+            "forecast_category",
+            category,
+            f"does not apply to a {stage.kind} deal (always {stage.forecast_category})",
+        )
+    return None, None
+
+
+def stage_values(
+    stage: Any,
+    probability: int | None,
+    category: str | None,
+    at: dt.datetime | str,
+    *,
+    category_field: str = "category",
+) -> dict[str, Any]:
+    """The deal's values on entering `stage` at `at`: its current defaults unless this very
+    change overrides them (checked: 0-100, an open category; a closed stage's own values)."""
+    if stage.kind != "open":
+        probability, category = closed_stage_values(stage, probability, category)
+    if probability is not None:
+        check_probability(probability)
+    if category is not None:
+        check_category(category, field=category_field)
+    return {
+        "stage_id": stage.id,
+        "probability": stage.probability if probability is None else probability,
+        "probability_override": probability is not None and probability != stage.probability,
+        "forecast_category": stage.forecast_category if category is None else category,
+        "category_override": category is not None and category != stage.forecast_category,
+        "stage_entered_at": at,
+    }
+
+
+def history_row(
+    deal_id: int,
+    from_stage_id: int | None,
+    values: dict[str, Any],
+    actor: str,
+    amount: int | None,
+    currency: str,
+) -> dict[str, Any]:
+    """The stage-history row of entering a stage (`values` from `stage_values`)."""
+    return {
+        "deal_id": deal_id,
+        "from_stage_id": from_stage_id,
+        "to_stage_id": values["stage_id"],
+        "probability": values["probability"],
+        "changed_at": values["stage_entered_at"],
+        "changed_by": actor,
+        "amount_minor": amount,
+        "currency": currency,
+    }
+
+
+def actor_name(conn: Connection, actor: str | None, settings: Settings) -> str:
     """Who made a change, as their rep record spells it (SALESCLI_REP / config me)."""
-    from salescli.services import reps
+    if actor:
+        return actor
+    me = my_rep_id(conn, settings)
+    if me is None:
+        return "unknown"
+    return str(conn.execute(sa.select(REP.c.name).where(REP.c.id == me)).scalar_one())
 
-    return actor or reps.me_name(session, settings) or "unknown"
+
+def my_rep_id(conn: Connection, settings: Settings) -> int | None:
+    """The rep you are (SALESCLI_REP, else `config me`), None when neither is set; a name that
+    is no rep is refused (NotFound), never ignored."""
+    from salescli.services import scope
+
+    if not settings.me or not settings.me.strip():
+        return None
+    return scope.rep_id(conn, scope.ME, settings)
 
 
-def get(session: Session, deal_id: int | str) -> Deal:
-    from salescli.models import Deal
+# ---- reading --------------------------------------------------------------------------------
 
+
+def deal_id_of(deal_id: int | str) -> int:
     value = str(deal_id).strip()
     number = as_id(value)
-    deal = session.get(Deal, number) if number is not None else None
+    if number is None:
+        raise NotFound(f"deal '{deal_id}' not found (see: salescli deal list)")
+    return number
+
+
+def get(conn: Connection, deal_id: int | str) -> RowMapping:
+    """The deal row; NotFound (exit 3) naming it otherwise."""
+    number = deal_id_of(deal_id)
+    deal = rows.get(conn, DEAL, number)
     if deal is None:
         raise NotFound(f"deal '{deal_id}' not found (see: salescli deal list)")
     return deal
 
 
-def stage_of(session: Session, stage_id: int) -> Stage:
-    from salescli.models import Stage
-
-    stage = session.get(Stage, stage_id)
-    assert stage is not None
-    return stage
+def stage_of(conn: Connection, stage_id: int) -> RowMapping:
+    return rows.one(conn, STAGE, stage_id, "stage")
 
 
-def _has_won_deal(session: Session, account_id: int, exclude: int | None = None) -> bool:
-    import sqlalchemy as sa
-
-    from salescli.models import Deal, Stage
-
+def _has_won_deal(conn: Connection, account_id: int) -> bool:
     query = (
-        sa.select(sa.func.count(Deal.id))
-        .join(Stage, Stage.id == Deal.stage_id)
-        .where(Deal.account_id == account_id, Stage.kind == "won")
+        sa.select(sa.func.count(DEAL.c.id))
+        .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
+        .where(DEAL.c.account_id == account_id, STAGE.c.kind == "won")
     )
-    if exclude is not None:
-        query = query.where(Deal.id != exclude)
-    return bool(session.execute(query).scalar_one())
+    return bool(conn.execute(query).scalar_one())
 
 
-def _account_name(session: Session, account_id: int | None) -> str | None:
-    from salescli.models import Account
-
+def _account_name(conn: Connection, account_id: int | None) -> str | None:
     if account_id is None:
         return None
-    account = session.get(Account, account_id)
-    if account is None:
+    name = conn.execute(sa.select(ACCOUNT.c.name).where(ACCOUNT.c.id == account_id)).scalar()
+    if name is None:
         raise NotFound(f"account '{account_id}' not found (see: salescli account list)")
-    return account.name
+    return str(name)
 
 
-def search_text_of(session: Session, deal: Deal) -> str:
-    """The deal's searchable copy: its title and its account's name, folded."""
-    return search_text(deal.title, _account_name(session, deal.account_id))
+def search_text_of(conn: Any, deal: Any) -> str:
+    """The deal's searchable copy: its title and its account's name, folded. `deal` is any
+    record with `title` and `account_id` (a Core row; the ORM object of an unported caller,
+    with its Session: both have `execute`)."""
+    return search_text(deal.title, _account_name(conn, deal.account_id))
 
 
-def _check_type(value: str) -> str:
-    if value not in DEAL_TYPES:
-        raise InvalidData(f"type '{value}' is not one of new, existing (e.g. --type new)")
-    return value
+def refresh_search_text(conn: Connection, account_id: int) -> None:
+    """The deals of an account after its name changed: their searchable copy follows."""
+    name = _account_name(conn, account_id)
+    for deal_id, title in conn.execute(
+        sa.select(DEAL.c.id, DEAL.c.title).where(DEAL.c.account_id == account_id)
+    ).all():
+        rows.update(conn, DEAL, deal_id, {"search_text": search_text(title, name)})
 
 
-def record_change(
-    session: Session,
-    deal: Deal,
-    from_stage_id: int | None,
-    stage: Stage,
-    now: dt.datetime,
-    actor: str,
-) -> None:
-    from salescli.models import StageChange
+# ---- one deal as a record (list, show, add, edit, move, win, lose) --------------------------
 
-    session.add(
-        StageChange(
-            deal_id=deal.id,
-            from_stage_id=from_stage_id,
-            to_stage_id=stage.id,
-            probability=deal.probability,
-            changed_at=utc(now),
-            changed_by=actor,
-            amount_minor=deal.amount_minor,
-            currency=deal.currency,
+
+def record_query() -> sa.Select:
+    """The deals with everything their record names (stage, account, contact, owner, lost
+    reason): `deal list` filters and orders it, `record()` takes one."""
+    return (
+        sa.select(
+            DEAL,
+            STAGE.c.name.label("stage_name"),
+            STAGE.c.kind.label("stage_kind"),
+            ACCOUNT.c.name.label("account_name"),
+            CONTACT.c.name.label("contact_name"),
+            REP.c.name.label("owner_name"),
+            LOSTREASON.c.name.label("lost_name"),
         )
+        .select_from(DEAL)
+        .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
+        .outerjoin(ACCOUNT, ACCOUNT.c.id == DEAL.c.account_id)
+        .outerjoin(CONTACT, CONTACT.c.id == DEAL.c.contact_id)
+        .outerjoin(REP, REP.c.id == DEAL.c.owner_id)
+        .outerjoin(LOSTREASON, LOSTREASON.c.id == DEAL.c.lost_reason_id)
     )
 
 
-def apply_stage(
-    deal: Deal, stage: Stage, probability: int | None, category: str | None, now: dt.datetime
-) -> None:
-    """Enter `stage`: its current defaults unless this very change overrides them."""
-    from salescli.services import stages
+def shape(r: Any) -> dict[str, Any]:
+    """A row of `record_query()` in the deal's one JSON shape."""
+    return {
+        "id": r.id,
+        "title": r.title,
+        "account": r.account_name,
+        "account_id": r.account_id,
+        "contact": r.contact_name,
+        "contact_id": r.contact_id,
+        "owner": r.owner_name,
+        "owner_id": r.owner_id,
+        "amount": from_minor(r.amount_minor, r.currency),
+        "currency": r.currency,
+        "stage": r.stage_name,
+        "stage_id": r.stage_id,
+        "status": r.stage_kind,
+        "probability": r.probability,
+        "probability_override": bool(r.probability_override),
+        "forecast_category": r.forecast_category,
+        "category_override": bool(r.category_override),
+        "close_date": r.close_date,
+        "source": r.source,
+        "type": r.deal_type,
+        "lost_reason": r.lost_name,
+        "lost_note": r.lost_note,
+        "lead_id": r.lead_id,
+        "created_at": r.created_at,
+        "updated_at": r.updated_at,
+        "stage_entered_at": r.stage_entered_at,
+        "last_activity_at": r.last_activity_at,
+    }
 
-    deal.stage_id = stage.id  # type: ignore[assignment]
-    if probability is not None:
-        deal.probability = stages.check_probability(probability)
-    else:
-        deal.probability = stage.probability
-    deal.probability_override = probability is not None
-    if category is not None:
-        deal.forecast_category = stages.check_category(category)
-    else:
-        deal.forecast_category = stage.forecast_category
-    deal.category_override = category is not None
-    deal.stage_entered_at = utc(now)
-    deal.updated_at = utc(now)
+
+def record(conn: Connection, deal: int | str | Any) -> dict[str, Any]:
+    """The deal (an id, or a row read earlier: read again, its current values) as a record."""
+    number = deal_id_of(deal) if isinstance(deal, int | str) else int(deal["id"])
+    found = conn.execute(record_query().where(DEAL.c.id == number)).first()
+    if found is None:
+        raise NotFound(f"deal '{number}' not found (see: salescli deal list)")
+    return shape(found)
+
+
+# ---- creating -------------------------------------------------------------------------------
 
 
 def create(
-    session: Session,
+    conn: Connection,
     *,
     title: str,
     amount: Decimal | None,
@@ -197,157 +387,85 @@ def create(
     now: dt.datetime,
     actor: str | None,
     settings: Settings,
-) -> Deal:
-    """A new deal in an open stage (default: the first), with its first stage-history row.
+) -> int:
+    """A new deal in an open stage (default: the first), with its first stage-history row;
+    its id. `deal add`, `lead convert` and the API of other services create deals here.
 
     owner_id None → "me" when that rep exists; currency None → the configured currency;
     deal_type None → `existing` when the account already has a won deal, else `new`.
     """
-    from salescli.models import Contact, Deal, Rep
-    from salescli.services import reps, stages
+    from salescli.services import stages
 
     clean = clean_title(title)
     code = check_currency(currency or settings.currency)
     minor = amount_minor(amount, code)
     if contact_id is not None:
-        contact = session.get(Contact, contact_id)
+        contact = rows.get(conn, CONTACT, contact_id)
         if contact is None:
             raise NotFound(f"contact '{contact_id}' not found (see: salescli contact list)")
         if account_id is None:
-            account_id = contact.account_id
-    account_name = _account_name(session, account_id)
+            account_id = contact["account_id"]
+    account_name = _account_name(conn, account_id)
     if owner_id is not None:
-        if session.get(Rep, owner_id) is None:
-            raise NotFound(f"rep '{owner_id}' not found (see: salescli rep list)")
+        rows.one(conn, REP, owner_id, "rep")
     else:
-        me = reps.default_owner(session, settings)
-        owner_id = me.id if me is not None else None
-    target = stages.get_open(session, stage) if stage else stages.first_open(session)
+        owner_id = my_rep_id(conn, settings)
+    target = stages.get_open(conn, stage) if stage else stages.first_open(conn)
     if deal_type is None:
-        deal_type = "existing" if account_id and _has_won_deal(session, account_id) else "new"
-    at = utc(now)
-    deal = Deal(
-        title=clean,
-        account_id=account_id,
-        contact_id=contact_id,
-        owner_id=owner_id,
-        lead_id=lead_id,
-        amount_minor=minor,
-        currency=code,
-        stage_id=target.id,  # type: ignore[arg-type]
-        probability=0,
-        forecast_category="pipeline",
-        close_date=close_date,
-        source=(source or "").strip() or None,
-        deal_type=_check_type(deal_type),
-        search_text=search_text(clean, account_name),
-        created_at=at,
-        updated_at=at,
-        stage_entered_at=at,
-    )
-    apply_stage(deal, target, probability, forecast_category, now)
-    session.add(deal)
-    session.flush()
-    record_change(session, deal, None, target, now, actor_name(actor, settings, session))
-    session.flush()
-    return deal
-
-
-def account_for(session: Session, ref: str, now: dt.datetime) -> tuple[int, bool]:
-    """An account by id or name; a name that does not exist yet creates it. (id, created)."""
-    from salescli.services import accounts
-
-    conn = session.connection()  # port: accounts run on Core
-    try:
-        return accounts.resolve(conn, ref)["id"], False
-    except NotFound:
-        if ref.strip().isdigit():  # a number is never taken for a new account's name
-            raise
-    account, created = accounts.get_or_create(conn, ref, utc(now))
-    return account["id"], created
-
-
-def contact_for(session: Session, ref: str, account_id: int | None = None) -> int:
-    from salescli.services import contacts
-
-    return contacts.resolve(session.connection(), ref, account_id)["id"]  # port: Core
-
-
-def me_or(ref: str, settings: Settings) -> str:
-    """`ref`, or the configured rep's name when `ref` is `me`."""
-    if ref.strip().casefold() != "me":
-        return ref
-    if not settings.me:
-        raise NotFound("owner 'me' is not set (salescli config set me NAME, or SALESCLI_REP)")
-    return settings.me
-
-
-def owner_for(session: Session, ref: str, settings: Settings) -> int:
-    """A rep by id or name; `me` means the configured rep."""
-    from salescli.services import reps
-
-    return reps.resolve(session, me_or(ref, settings)).id  # type: ignore[return-value]
-
-
-# ---- one deal as a record ------------------------------------------------------------------
-
-
-def record(session: Session, deal: Deal) -> dict[str, Any]:
-    """The deal in the JSON shape of `deal list`, plus its detail fields."""
-    from salescli.models import Contact, LostReason, Rep
-
-    stage = stage_of(session, deal.stage_id)
-    contact = session.get(Contact, deal.contact_id) if deal.contact_id else None
-    owner = session.get(Rep, deal.owner_id) if deal.owner_id else None
-    reason = session.get(LostReason, deal.lost_reason_id) if deal.lost_reason_id else None
-    return {
-        "id": deal.id,
-        "title": deal.title,
-        "account": _account_name(session, deal.account_id),
-        "account_id": deal.account_id,
-        "contact": contact.name if contact else None,
-        "contact_id": deal.contact_id,
-        "owner": owner.name if owner else None,
-        "owner_id": deal.owner_id,
-        "amount": from_minor(deal.amount_minor, deal.currency),
-        "currency": deal.currency,
-        "stage": stage.name,
-        "stage_id": deal.stage_id,
-        "status": stage.kind,
-        "probability": deal.probability,
-        "probability_override": deal.probability_override,
-        "forecast_category": deal.forecast_category,
-        "category_override": deal.category_override,
-        "close_date": deal.close_date,
-        "source": deal.source,
-        "type": deal.deal_type,
-        "lost_reason": reason.name if reason else None,
-        "lost_note": deal.lost_note,
-        "lead_id": deal.lead_id,
-        "created_at": utc(deal.created_at),
-        "updated_at": utc(deal.updated_at),
-        "stage_entered_at": utc(deal.stage_entered_at),
-        "last_activity_at": utc(deal.last_activity_at),
+        deal_type = "existing" if account_id and _has_won_deal(conn, account_id) else "new"
+    entered = stage_values(target, probability, forecast_category, now)
+    who = actor_name(conn, actor, settings)
+    values = {
+        "title": clean,
+        "account_id": account_id,
+        "contact_id": contact_id,
+        "owner_id": owner_id,
+        "lead_id": lead_id,
+        "amount_minor": minor,
+        "currency": code,
+        "close_date": close_date,
+        "source": clean_source(source),
+        "deal_type": check_type(deal_type),
+        "search_text": search_text(clean, account_name),
+        "created_at": now,
+        "updated_at": now,
+        **entered,
     }
+    deal_id = rows.insert(conn, DEAL, values)
+    rows.insert(conn, STAGECHANGE, history_row(deal_id, None, entered, who, minor, code))
+    return deal_id
 
 
-# ---- changes ---------------------------------------------------------------------------------
+def account_for(conn: Connection, ref: str, now: dt.datetime) -> tuple[int, bool]:
+    """An account by id or name; a name that does not exist yet creates it. (id, created)."""
+    from salescli.services import accounts, scope
+
+    try:
+        return scope.account_id(conn, ref), False
+    except NotFound:
+        if as_id(ref.strip()) is not None:  # a number is never taken for a new account's name
+            raise
+    account, created = accounts.get_or_create(conn, ref, now)
+    return int(account["id"]), created
 
 
-def edit(
-    session: Session, deal_id: int | str, *, now: dt.datetime, changes: dict[str, Any]
-) -> Deal:
-    """Apply `changes`: title, amount (text), currency, account_id, contact_id, owner_id,
-    close_date, source, deal_type, probability, forecast_category. A deal with line items
-    takes its amount from them (an explicit amount is refused)."""
-    import sqlalchemy as sa
+def contact_for(conn: Connection, ref: str, account_id: int | None = None) -> int:
+    from salescli.services import scope
 
-    from salescli.models import DealLine
-    from salescli.money import parse_amount
-    from salescli.services import stages
+    return scope.contact_id(conn, ref, account_id)
 
-    deal = get(session, deal_id)
-    unknown = set(changes) - {
+
+def owner_for(conn: Connection, ref: str, settings: Settings) -> int:
+    """A rep by id or name; `me` means the configured rep."""
+    from salescli.services import scope
+
+    return scope.rep_id(conn, ref, settings)
+
+
+# ---- changes --------------------------------------------------------------------------------
+
+EDITABLE = frozenset(
+    {
         "title",
         "amount",
         "currency",
@@ -360,106 +478,117 @@ def edit(
         "probability",
         "forecast_category",
     }
+)
+
+
+def edit(conn: Connection, deal_id: int | str, *, now: dt.datetime, changes: dict[str, Any]) -> int:
+    """Apply `changes`: title, amount (text), currency, account_id, contact_id, owner_id,
+    close_date, source, deal_type, probability, forecast_category. A deal with line items
+    takes its amount from them (an explicit amount is refused). Returns the deal's id."""
+    from salescli.money import parse_amount
+
+    deal = get(conn, deal_id)
+    number = int(deal["id"])
+    unknown = set(changes) - EDITABLE
     if unknown:
         raise InvalidData(f"deal fields {', '.join(sorted(unknown))} cannot be edited")
-    has_lines = session.execute(
-        sa.select(sa.exists().where(DealLine.deal_id == deal.id))
+    has_lines = conn.execute(
+        sa.select(sa.exists().where(DEALLINE.c.deal_id == number))
     ).scalar_one()
-    if "title" in changes:
-        deal.title = clean_title(changes["title"])
+    values: dict[str, Any] = {}
+    title = clean_title(changes["title"]) if "title" in changes else deal["title"]
+    currency = deal["currency"]
+    minor = deal["amount_minor"]
     if changes.get("amount") and "currency" not in changes:
         # An amount that names its currency (`€15,000`) sets it, as `deal add` does.
         stated = stated_currency(changes["amount"])
-        if stated and deal.currency not in stated[1]:
+        if stated and currency not in stated[1]:
             changes = {**changes, "currency": stated[0]}
     if "currency" in changes:
         code = check_currency(changes["currency"])
-        if code != deal.currency and has_lines:
+        if code != currency and has_lines:
             raise InvalidData(
-                f"deal {deal.id} has line items priced in {deal.currency}: remove them "
+                f"deal {number} has line items priced in {currency}: remove them "
                 "before changing its currency"
             )
         if "amount" not in changes:
-            deal.amount_minor = amount_minor(from_minor(deal.amount_minor, deal.currency), code)
-        deal.currency = code
+            minor = amount_minor(from_minor(minor, currency), code)
+        currency = code
     if "amount" in changes:
         if has_lines:
             raise InvalidData(
-                f"deal {deal.id} has line items: its amount is their sum "
-                f"(see: salescli deal line list {deal.id})"
+                f"deal {number} has line items: its amount is their sum "
+                f"(see: salescli deal line list {number})"
             )
         text = changes["amount"]
-        deal.amount_minor = (
-            None if text is None else amount_minor(parse_amount(text, deal.currency), deal.currency)
-        )
+        minor = None if text is None else amount_minor(parse_amount(text, currency), currency)
+    kind = stage_of(conn, deal["stage_id"]).kind
     if "close_date" in changes:
-        today = now.date()
-        check_close_day(changes["close_date"], stage_of(session, deal.stage_id).kind, today)
+        check_close_day(changes["close_date"], kind, now.date())
     for key in ("account_id", "contact_id", "owner_id", "close_date"):
         if key in changes:
-            setattr(deal, key, changes[key])
+            values[key] = changes[key]
+    if values.get("owner_id") is not None:
+        rows.one(conn, REP, values["owner_id"], "rep")
     if "source" in changes:
-        deal.source = (changes["source"] or "").strip() or None
+        values["source"] = clean_source(changes["source"])
     if "deal_type" in changes:
-        deal.deal_type = _check_type(changes["deal_type"])
+        values["deal_type"] = check_type(changes["deal_type"])
     if changes.get("probability") is not None:
-        require_open(session, deal, "change the probability of")
-        deal.probability = stages.check_probability(changes["probability"])
-        deal.probability_override = True
+        require_open(conn, deal, "change the probability of")
+        values["probability"] = check_probability(changes["probability"])
+        values["probability_override"] = True
     if changes.get("forecast_category") is not None:
-        require_open(session, deal, "change the category of")
-        deal.forecast_category = stages.check_category(changes["forecast_category"])
-        deal.category_override = True
-    deal.search_text = search_text_of(session, deal)
-    deal.updated_at = utc(now)
-    session.add(deal)
-    session.flush()
-    return deal
+        require_open(conn, deal, "change the category of")
+        values["forecast_category"] = check_category(changes["forecast_category"])
+        values["category_override"] = True
+    account = values.get("account_id", deal["account_id"])
+    values.update(
+        title=title,
+        currency=currency,
+        amount_minor=minor,
+        search_text=search_text(title, _account_name(conn, account)),
+        updated_at=now,
+    )
+    rows.update(conn, DEAL, number, values)
+    return number
 
 
-def require_open(session: Session, deal: Deal, action: str) -> Stage:
-    stage = stage_of(session, deal.stage_id)
+def require_open(conn: Connection, deal: Any, action: str) -> RowMapping:
+    stage = stage_of(conn, deal["stage_id"])
     if stage.kind != "open":
         raise InvalidData(
-            f"deal {deal.id} is {stage.kind}: cannot {action} it; reopen it first "
-            f"(salescli deal reopen {deal.id})"
+            f"deal {deal['id']} is {stage.kind}: cannot {action} it; reopen it first "
+            f"(salescli deal reopen {deal['id']})"
         )
     return stage
 
 
-def dependents(session: Session, deal_id: int | str) -> dict[str, Any]:
+def dependents(conn: Connection, deal_id: int | str) -> dict[str, Any]:
     """What a delete takes with it (for the confirmation question)."""
-    import sqlalchemy as sa
+    deal = get(conn, deal_id)
 
-    from salescli.models import Activity, DealLine, StageChange, Task
-
-    deal = get(session, deal_id)
-
-    def count(model: Any) -> int:
+    def count(table: sa.Table) -> int:
         return int(
-            session.execute(
-                sa.select(sa.func.count()).select_from(model).where(model.deal_id == deal.id)
+            conn.execute(
+                sa.select(sa.func.count()).select_from(table).where(table.c.deal_id == deal["id"])
             ).scalar_one()
         )
 
     return {
-        "id": deal.id,
-        "title": deal.title,
-        "stage_changes": count(StageChange),
-        "activities": count(Activity),
-        "tasks": count(Task),
-        "lines": count(DealLine),
+        "id": deal["id"],
+        "title": deal["title"],
+        "stage_changes": count(STAGECHANGE),
+        "activities": count(ACTIVITY),
+        "tasks": count(TASK),
+        "lines": count(DEALLINE),
     }
 
 
-def delete(session: Session, deal_id: int | str) -> dict[str, Any]:
+def delete(conn: Connection, deal_id: int | str) -> dict[str, Any]:
     """Delete the deal with its history, lines, activities and tasks."""
-    import sqlalchemy as sa
-
-    from salescli.models import Activity, Deal, DealLine, StageChange, Task
-
-    summary = dependents(session, deal_id)
-    for model in (DealLine, StageChange, Activity, Task):
-        session.execute(sa.delete(model).where(model.deal_id == summary["id"]))
-    session.execute(sa.delete(Deal).where(Deal.id == summary["id"]))  # type: ignore[arg-type]
+    summary = dependents(conn, deal_id)
+    for table in (DEALLINE, STAGECHANGE, ACTIVITY, TASK):
+        conn.execute(sa.delete(table).where(table.c.deal_id == summary["id"]))
+    rows.delete(conn, DEAL, summary["id"])
     return summary

@@ -1,25 +1,30 @@
-"""Products: a small price list for deal line items. Prices are minor units in their currency."""
+"""Products: a small price list for deal line items (Core). Prices are minor units in their
+currency."""
 
 from __future__ import annotations
 
 import datetime as dt
 from typing import TYPE_CHECKING, Any
 
+import sqlalchemy as sa
+
 from salescli.errors import InvalidData, NotFound
 from salescli.ids import as_id
 from salescli.money import amount_currency, check_currency, from_minor
+from salescli.services import rows
+from salescli.tables import DEALLINE, PRODUCT
 from salescli.text import fold
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy.engine import Connection, RowMapping
 
-    from salescli.models import Product
     from salescli.services.config import Settings
 
-NAME_MAX = 200
+NAME_MAX: int = PRODUCT.c.name.type.length  # type: ignore[attr-defined]
+SERIES_MAX: int = PRODUCT.c.series.type.length  # type: ignore[attr-defined]
 
 
-def clean_name(name: str, field: str = "name") -> str:
+def clean_name(name: str | None, field: str = "name") -> str:
     value = " ".join((name or "").split())
     if not value:
         raise InvalidData(f"product {field} is empty (e.g. 'GTX Pro')")
@@ -28,30 +33,33 @@ def clean_name(name: str, field: str = "name") -> str:
     return value
 
 
-def _find(session: Session, name: str) -> Product | None:
-    from sqlmodel import select
+def clean_series(series: str | None) -> str | None:
+    value = " ".join((series or "").split())
+    if len(value) > SERIES_MAX:
+        raise InvalidData(f"series '{value[:40]}…' is longer than {SERIES_MAX} characters")
+    return value or None
 
-    from salescli.models import Product
 
-    return session.exec(select(Product).where(Product.name_key == fold(name))).first()
+def _find(conn: Connection, name: str) -> RowMapping | None:
+    query = sa.select(PRODUCT).where(PRODUCT.c.name_key == fold(name))
+    return conn.execute(query).mappings().first()
 
 
-def resolve(session: Session, ref: str) -> Product:
+def resolve(conn: Connection, ref: str) -> RowMapping:
     """A product by id or by name (case-insensitive)."""
-    from salescli.models import Product
-
     value = (ref or "").strip()
     if (number := as_id(value)) is not None:
-        product = session.get(Product, number)
+        product = rows.get(conn, PRODUCT, number)
         if product is not None:
             return product
-    product = _find(session, value) if value else None
+    product = _find(conn, value) if value else None
     if product is None:
         raise NotFound(f"product '{ref}' not found (see: salescli product list)")
     return product
 
 
-def _price(text: str, currency: str) -> int:
+def price_minor(text: str, currency: str) -> int:
+    """A price typed by a user, exactly, in `currency`'s minor units (the rule of imports too)."""
     from salescli.money import parse_amount
     from salescli.services.deals import amount_minor
 
@@ -61,7 +69,7 @@ def _price(text: str, currency: str) -> int:
 
 
 def add(
-    session: Session,
+    conn: Connection,
     name: str,
     *,
     price: str,
@@ -69,32 +77,30 @@ def add(
     series: str | None,
     now: dt.datetime,
     settings: Settings,
-) -> Product:
-    """A new product; names are unique ignoring case."""
-    from salescli.instants import utc
-    from salescli.models import Product
-
+) -> int:
+    """A new product; names are unique ignoring case. Its id."""
     clean = clean_name(name)
-    existing = _find(session, clean)
+    existing = _find(conn, clean)
     if existing is not None:
         raise InvalidData(f"product '{clean}' already exists (id {existing.id})")
     code = amount_currency(price, currency, settings.currency)
-    product = Product(
-        name=clean,
-        name_key=fold(clean),
-        series=(series or "").strip() or None,
-        price_minor=_price(price, code),
-        currency=code,
-        active=True,
-        created_at=utc(now),
+    return rows.insert(
+        conn,
+        PRODUCT,
+        {
+            "name": clean,
+            "name_key": fold(clean),
+            "series": clean_series(series),
+            "price_minor": price_minor(price, code),
+            "currency": code,
+            "active": True,
+            "created_at": now,
+        },
     )
-    session.add(product)
-    session.flush()
-    return product
 
 
 def edit(
-    session: Session,
+    conn: Connection,
     ref: str,
     *,
     name: str | None = None,
@@ -102,76 +108,73 @@ def edit(
     currency: str | None = None,
     series: str | None = None,
     active: bool | None = None,
-) -> Product:
-    """Change a product; existing deal lines keep the price they were given."""
-    product = resolve(session, ref)
+) -> int:
+    """Change a product; existing deal lines keep the price they were given. Its id."""
+    product = resolve(conn, ref)
+    values: dict[str, Any] = {}
     if name is not None:
         clean = clean_name(name, "new name")
-        other = _find(session, clean)
+        other = _find(conn, clean)
         if other is not None and other.id != product.id:
             raise InvalidData(f"product '{clean}' already exists (id {other.id})")
-        product.name = clean
-        product.name_key = fold(clean)
+        values.update(name=clean, name_key=fold(clean))
+    code = product.currency
     if currency is not None:
         code = check_currency(currency)
         if price is None:
             # The same figure in the new currency (refused if it has too many decimals).
             price = str(from_minor(product.price_minor, product.currency))
-        product.currency = code
+        values["currency"] = code
     if price is not None:
-        product.price_minor = _price(price, product.currency)
+        values["price_minor"] = price_minor(price, code)
     if series is not None:
-        product.series = series.strip() or None
+        values["series"] = clean_series(series)
     if active is not None:
-        product.active = active
-    session.add(product)
-    session.flush()
-    return product
+        values["active"] = active
+    rows.update(conn, PRODUCT, product.id, values)
+    return int(product.id)
 
 
-def _usage(session: Session, product_id: int | None = None) -> dict[int, tuple[int, int]]:
+def _usage(conn: Connection, product_id: int | None = None) -> dict[int, tuple[int, int]]:
     """product id → (lines, distinct deals); of one product when `product_id` is given."""
-    import sqlalchemy as sa
-
-    from salescli.models import DealLine
-
     query = sa.select(
-        DealLine.product_id,
-        sa.func.count(DealLine.id),
-        sa.func.count(sa.distinct(DealLine.deal_id)),
-    ).group_by(DealLine.product_id)
+        DEALLINE.c.product_id,
+        sa.func.count(DEALLINE.c.id),
+        sa.func.count(sa.distinct(DEALLINE.c.deal_id)),
+    ).group_by(DEALLINE.c.product_id)
     if product_id is not None:
-        query = query.where(DealLine.product_id == product_id)
-    rows = session.execute(query).all()
-    return {pid: (int(lines), int(deals)) for pid, lines, deals in rows}
+        query = query.where(DEALLINE.c.product_id == product_id)
+    return {pid: (int(lines), int(deals)) for pid, lines, deals in conn.execute(query).all()}
 
 
-def record(product: Product, usage: tuple[int, int] = (0, 0)) -> dict[str, Any]:
+def shape(product: Any, usage: tuple[int, int] = (0, 0)) -> dict[str, Any]:
+    """A product row in the product's one JSON shape."""
     return {
         "id": product.id,
         "name": product.name,
         "series": product.series,
         "price": from_minor(product.price_minor, product.currency),
         "currency": product.currency,
-        "active": product.active,
+        "active": bool(product.active),
         "lines": usage[0],
         "deals": usage[1],
         "created_at": product.created_at,
     }
 
 
-def list_products(session: Session, *, include_inactive: bool = True) -> list[dict[str, Any]]:
-    from sqlmodel import select
+def record(conn: Connection, product_id: int) -> dict[str, Any]:
+    """The product (list, show, add, edit) as a record."""
+    product = rows.one(conn, PRODUCT, product_id, "product")
+    return shape(product, _usage(conn, product_id).get(product_id, (0, 0)))
 
-    from salescli.models import Product
 
-    query = select(Product).order_by(Product.name_key)
+def list_products(conn: Connection, *, include_inactive: bool = True) -> list[dict[str, Any]]:
+    query = sa.select(PRODUCT).order_by(PRODUCT.c.name_key)
     if not include_inactive:
-        query = query.where(Product.active == True)  # noqa: E712
-    usage = _usage(session)
-    return [record(p, usage.get(p.id, (0, 0))) for p in session.exec(query).all()]  # type: ignore[arg-type]
+        query = query.where(PRODUCT.c.active == sa.true())
+    usage = _usage(conn)
+    return [shape(p, usage.get(p.id, (0, 0))) for p in conn.execute(query).mappings().all()]
 
 
-def show(session: Session, ref: str) -> dict[str, Any]:
-    product = resolve(session, ref)
-    return record(product, _usage(session, product.id).get(product.id, (0, 0)))  # type: ignore[arg-type]
+def show(conn: Connection, ref: str) -> dict[str, Any]:
+    return record(conn, int(resolve(conn, ref).id))
