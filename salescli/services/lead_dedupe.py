@@ -163,19 +163,29 @@ def _probe_keys(key: str, threshold: int) -> list[str] | None:
 
 
 def add_keys(conn: Connection, leads: Iterable[tuple[int, str | None, str | None]]) -> None:
-    """Write the `leadkey` rows of new leads given as (id, name, company) (import, demo)."""
+    """Write the `leadkey` rows of new leads given as (id, name, company) (import, demo).
+
+    Rows left behind for these ids (leads deleted with foreign keys off, ids reused) are
+    replaced."""
     import sqlalchemy as sa
 
     from salescli.tables import LEADKEY
 
+    def write(ids: list[int], rows: list[dict[str, Any]]) -> None:
+        conn.execute(sa.delete(LEADKEY).where(LEADKEY.c.lead_id.in_(ids)))
+        if rows:
+            conn.execute(sa.insert(LEADKEY), rows)
+
+    ids: list[int] = []
     rows: list[dict[str, Any]] = []
     for lead_id, name, company in leads:
+        ids.append(lead_id)
         rows.extend({"lead_id": lead_id, "key": key} for key in segment_keys(name, company))
-        if len(rows) >= 20 * CHUNK:
-            conn.execute(sa.insert(LEADKEY), rows)
-            rows = []
-    if rows:
-        conn.execute(sa.insert(LEADKEY), rows)
+        if len(ids) >= CHUNK:
+            write(ids, rows)
+            ids, rows = [], []
+    if ids:
+        write(ids, rows)
 
 
 def refresh_keys(conn: Connection, ids: Iterable[int]) -> None:
@@ -188,7 +198,7 @@ def refresh_keys(conn: Connection, ids: Iterable[int]) -> None:
     wanted = sorted(set(ids))
     for start in range(0, len(wanted), CHUNK):
         part = wanted[start : start + CHUNK]
-        conn.execute(sa.delete(LEADKEY).where(LEADKEY.c.lead_id.in_(part)))
+        conn.execute(sa.delete(LEADKEY).where(LEADKEY.c.lead_id.in_(part)))  # forgotten too
         query = sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company).where(
             LEAD.c.id.in_(part), LEAD.c.forgotten.is_(False)
         )
