@@ -135,6 +135,13 @@ class LeadTag(SQLModel, table=True):
     label: str = Field(max_length=100)
 
 
+class LeadKey(SQLModel, table=True):
+    """A blocking key of a lead's name + company (salescli.tables.LEADKEY; lead_dedupe)."""
+
+    lead_id: int = Field(foreign_key="lead.id", primary_key=True, ondelete="CASCADE")
+    key: str = Field(primary_key=True, max_length=40, index=True)
+
+
 class LeadAssignment(SQLModel, table=True):
     """Every assignment of a lead to a rep, by hand or by a routing strategy."""
 

@@ -262,6 +262,17 @@ LEADTAG = sa.Table(
     sa.Column("tag", sa.String(100), primary_key=True, index=True),
     sa.Column("label", sa.String(100), nullable=False),
 )
+# The near-identical name + company search (`lead add`/`lead edit` warnings) looks leads up
+# here instead of reading them all: each lead (not forgotten) has one row per blocking key
+# of its folded name + company (services.lead_dedupe.segment_keys).
+LEADKEY = sa.Table(
+    "leadkey",
+    METADATA,
+    sa.Column(
+        "lead_id", sa.Integer(), sa.ForeignKey("lead.id", ondelete="CASCADE"), primary_key=True
+    ),
+    sa.Column("key", sa.String(40), primary_key=True, index=True),
+)
 DEAL = sa.Table(
     "deal",
     METADATA,

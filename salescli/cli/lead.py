@@ -166,8 +166,8 @@ def lead_add(
     now, settings = st.now, st.settings
     tags = _tags(tag)
     draft, _ = leads.new_lead(name, now=now, fields=fields, status=status.value, tags=tags)
-    with st.session(write=False) as session:
-        warnings = dedupe.similar_warnings(session, draft)
+    with st.connection() as conn:
+        warnings = dedupe.similar_warnings(conn, {"name": draft.name, "company": draft.company})
     with st.session() as session:
         lead, _ = leads.add(
             session, name, now=now, settings=settings, fields=fields, status=status.value,

@@ -15,7 +15,7 @@ from salescli.cli.common import (
     state,
     whole_number,
 )
-from salescli.cli.lead import app, lead_label, report_change
+from salescli.cli.lead import app, lead_label
 from salescli.render import Column, Format
 
 DUPLICATE_COLUMNS = [
@@ -47,11 +47,12 @@ def lead_duplicates(
     Example: salescli lead duplicates --threshold 85 --format json
     """
     from salescli import render
+    from salescli.cli.importing import _progress
     from salescli.services import lead_dedupe
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        rows = lead_dedupe.duplicates(session, threshold)
+    with st.connection() as conn, _progress("Comparing leads") as progress:
+        rows = lead_dedupe.duplicates(conn, threshold, progress)
     render.write_rows(rows, fmt, columns=DUPLICATE_COLUMNS, output=output, tz=st.tz)
 
 
@@ -72,16 +73,19 @@ def lead_merge(
 
     Example: salescli lead merge 12 31 --yes
     """
+    from salescli import render
     from salescli.services import lead_dedupe, leads
 
     confirm(f"Merge {lead_label(ctx, drop)} into {lead_label(ctx, keep)}?", yes)
     st = state(ctx)
-    with st.session() as session:
-        moved = lead_dedupe.merge(
-            session, leads.get(session, keep), leads.get(session, drop), now=st.now
-        )
-    text = (
+    with st.connection(write=True) as conn:
+        moved = lead_dedupe.merge(conn, keep, drop, now=st.now)
+    note = (
         f"Merged lead {drop} into lead {keep} ({moved['activities']} activities, "
         f"{moved['tasks']} tasks, {len(moved['tags_added'])} tags moved)."
     )
-    report_change(ctx, keep, fmt, text)
+    record: dict = {}
+    if fmt != Format.table:
+        with st.session(write=False) as session:  # port: leads.record is still on the ORM
+            record = leads.record(session, leads.get(session, keep))
+    render.changed(record, fmt, note=note, tz=st.tz)

@@ -35,6 +35,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, UsageError
+from salescli.services import lead_dedupe
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -625,6 +626,7 @@ class _Demo:
         self.writer.flush()
         self.progress("indexes")
         self.writer.restore_indexes()
+        lead_dedupe.refresh_all_keys(self.conn)  # the near-identical search's keys
         self._last_contacts()
         self.writer.reset_sequences(("rep", "account", "contact", "lead", "deal"))
         return self.counts

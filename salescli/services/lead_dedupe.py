@@ -1,10 +1,27 @@
 """Duplicate leads: the checks `lead add`/`lead edit` run (same email or phone, near-identical
-name + company), the `lead duplicates` pair search, and `lead merge`."""
+name + company), the `lead duplicates` pair search, and `lead merge`.
+
+Near-identical means `fuzz.ratio` of the two folded, word-sorted "name company" keys
+(`fuzzy_key`) is at least the threshold: ratio = 100 * (1 - edits / (len(a) + len(b))),
+edits being the insertions and deletions that turn one key into the other. Nothing compares
+every pair. Both searches block with segments (the pigeonhole filter of Pass-Join, Li et al.,
+VLDB 2011), a filter that provably keeps every pair at or above the threshold:
+
+- a key of length L is cut into `most_edits(L) + 1` fixed segments, `most_edits(L)` being
+  the most edits any key can be from it and still be alike. Two alike keys differ by fewer
+  edits than there are segments, so one segment of either key is found unchanged in the
+  other, shifted by no more than the edits before it (`_probes` lists where to look);
+- `lead duplicates` indexes every key's segments in memory, shortest keys first, and
+  compares a key only with the keys whose segment it contains (rapidfuzz decides);
+- `lead add`/`lead edit` look the segments up in the `leadkey` table (one row per segment
+  and lead, kept by every writer through `refresh_keys`/`add_keys`) for threshold 90.
+"""
 
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData
@@ -12,15 +29,21 @@ from salescli.text import fold
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-    from sqlmodel import Session
-
-    from salescli.models import Lead
 
 SIMILAR_THRESHOLD = 90
+# Below this threshold segments get so short that blocking saves nothing: compare all pairs.
+BLOCKING_MIN = 80
+# A key whose look-up would need more segment probes than this (a name + company of some
+# hundred characters) is compared with every lead instead.
+MAX_PROBES = 20_000
+# Rows per statement when keys are written or looked up (well under SQLite's bind limit).
+CHUNK = 500
+
+Progress = Callable[[int, int], None]
 
 
 def check_duplicates(
-    session: Session,
+    conn: Connection,
     *,
     email_key: str | None,
     phone_key: str | None,
@@ -30,21 +53,23 @@ def check_duplicates(
     """Refuse (exit 1) an email or phone that another lead (not forgotten) already has."""
     import sqlalchemy as sa
 
-    from salescli.models import Lead
+    from salescli.tables import LEAD
 
     for field, key, column in (
-        ("email", email_key, Lead.email_key),
-        ("phone", phone_key, Lead.phone_key),
+        ("email", email_key, LEAD.c.email_key),
+        ("phone", phone_key, LEAD.c.phone_key),
     ):
         if key is None:
             continue
-        query = sa.select(Lead).where(column == key, Lead.forgotten.is_(False))
+        query = sa.select(LEAD.c.id, LEAD.c[field]).where(
+            column == key, LEAD.c.forgotten.is_(False)
+        )
         if exclude is not None:
-            query = query.where(Lead.id != exclude)
-        other = session.execute(query.order_by(Lead.id).limit(1)).scalars().first()
+            query = query.where(LEAD.c.id != exclude)
+        other = conn.execute(query.order_by(LEAD.c.id).limit(1)).first()
         if other is not None:
             raise InvalidData(
-                f"lead {other.id} already has {field} {getattr(other, field)}; "
+                f"lead {other[0]} already has {field} {other[1]}; "
                 f"use --allow-duplicate to {verb} anyway"
             )
 
@@ -54,40 +79,212 @@ def fuzzy_key(name: str | None, company: str | None) -> str:
     return " ".join(sorted(fold(f"{name or ''} {company or ''}").split()))
 
 
+# --- segments -----------------------------------------------------------------------------
+
+
+def _edits(a: int, b: int, threshold: int) -> int:
+    """The most insertions + deletions between keys of lengths a and b that still leave them
+    `threshold` % alike (ratio >= threshold)."""
+    return (100 - threshold) * (a + b) // 100
+
+
+@functools.cache
+def _segments(length: int, threshold: int) -> tuple[tuple[int, int], ...]:
+    """(start, length) of the segments of a key of this length: one more than the most edits
+    between it and any key `threshold` % alike (longer partners allow more edits)."""
+    most, other = 0, length
+    while other - length <= _edits(length, other, threshold):
+        most = _edits(length, other, threshold)
+        other += 1
+    count = most + 1
+    base, extra = divmod(length, count)
+    segments = []
+    start = 0
+    for i in range(count):
+        size = base + (1 if i >= count - extra else 0)
+        segments.append((start, size))
+        start += size
+    return tuple(segments)
+
+
+@functools.cache
+def _probes(length: int, threshold: int, longer: bool) -> tuple[tuple[int, int, int, int], ...]:
+    """Where a key of this length may hold a segment of a key `threshold` % alike:
+    (other key's length, segment number, start, end) in this key. Shorter (and equal) other
+    lengths only, unless `longer`.
+
+    Pass-Join's multi-match-aware window: with `d` edits allowed and more than `d` segments,
+    some segment i is unchanged with exactly i edits before it and at most d - i after, so it
+    sits in this key shifted by at most i, and the shift differs from the length difference
+    by at most d - i; only segments 0..d need probing.
+    """
+    found = []
+    lengths: list[int] = []
+    other = length
+    while length - other <= _edits(other, length, threshold) and other >= 0:
+        lengths.append(other)
+        other -= 1
+    if longer:
+        other = length + 1
+        while other - length <= _edits(other, length, threshold):
+            lengths.append(other)
+            other += 1
+    for other in sorted(lengths):
+        d = _edits(other, length, threshold)
+        delta = length - other
+        for i, (start, size) in enumerate(_segments(other, threshold)[: d + 1]):
+            low = max(-i, delta - (d - i))
+            high = min(i, delta + (d - i))
+            for s in range(max(start + low, 0), min(start + high, length - size) + 1):
+                found.append((other, i, s, s + size))
+    return tuple(found)
+
+
+def segment_keys(name: str | None, company: str | None) -> list[str]:
+    """The `leadkey` rows of a lead: `length:segment:text` for each segment of its key."""
+    key = fuzzy_key(name, company)
+    n = len(key)
+    return [
+        f"{n}:{i}:{key[s : s + size]}"
+        for i, (s, size) in enumerate(_segments(n, SIMILAR_THRESHOLD))
+    ]
+
+
+def _probe_keys(key: str, threshold: int) -> list[str] | None:
+    """The `leadkey` values that any lead `threshold` % alike to `key` has one of (None when
+    there are more than MAX_PROBES: the caller compares with every lead)."""
+    plan = _probes(len(key), threshold, True)
+    if len(plan) > MAX_PROBES:
+        return None
+    return sorted({f"{n}:{i}:{key[s:e]}" for n, i, s, e in plan})
+
+
+# --- the leadkey table ----------------------------------------------------------------------
+
+
+def add_keys(conn: Connection, leads: Iterable[tuple[int, str | None, str | None]]) -> None:
+    """Write the `leadkey` rows of new leads given as (id, name, company) (import, demo).
+
+    Rows left behind for these ids (leads deleted with foreign keys off, ids reused) are
+    replaced."""
+    import sqlalchemy as sa
+
+    from salescli.tables import LEADKEY
+
+    def write(ids: list[int], rows: list[dict[str, Any]]) -> None:
+        conn.execute(sa.delete(LEADKEY).where(LEADKEY.c.lead_id.in_(ids)))
+        if rows:
+            conn.execute(sa.insert(LEADKEY), rows)
+
+    ids: list[int] = []
+    rows: list[dict[str, Any]] = []
+    for lead_id, name, company in leads:
+        ids.append(lead_id)
+        rows.extend({"lead_id": lead_id, "key": key} for key in segment_keys(name, company))
+        if len(ids) >= CHUNK:
+            write(ids, rows)
+            ids, rows = [], []
+    if ids:
+        write(ids, rows)
+
+
+def refresh_keys(conn: Connection, ids: Iterable[int]) -> None:
+    """Rewrite the `leadkey` rows of these leads from their name and company; a forgotten
+    lead has none. Every writer of a lead's name or company calls it (or `add_keys`)."""
+    import sqlalchemy as sa
+
+    from salescli.tables import LEAD, LEADKEY
+
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), CHUNK):
+        part = wanted[start : start + CHUNK]
+        conn.execute(sa.delete(LEADKEY).where(LEADKEY.c.lead_id.in_(part)))  # forgotten too
+        query = sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company).where(
+            LEAD.c.id.in_(part), LEAD.c.forgotten.is_(False)
+        )
+        add_keys(conn, conn.execute(query.order_by(LEAD.c.id)).all())
+
+
+def refresh_all_keys(conn: Connection, progress: Progress | None = None) -> int:
+    """Rebuild the whole `leadkey` table (migration 0006, demo); returns the leads keyed."""
+    import sqlalchemy as sa
+
+    from salescli.tables import LEAD, LEADKEY
+
+    conn.execute(sa.delete(LEADKEY))
+    total = conn.execute(
+        sa.select(sa.func.count()).select_from(LEAD).where(LEAD.c.forgotten.is_(False))
+    ).scalar_one()
+    done, last = 0, 0
+    query = sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company).where(LEAD.c.forgotten.is_(False))
+    while True:
+        part = conn.execute(
+            query.where(LEAD.c.id > last).order_by(LEAD.c.id).limit(10 * CHUNK)
+        ).all()
+        if not part:
+            return done
+        add_keys(conn, part)
+        done += len(part)
+        last = part[-1][0]
+        if progress is not None:
+            progress(done, total)
+
+
+# --- lead add / lead edit -----------------------------------------------------------------------
+
+
 def similar(
-    session: Session,
+    conn: Connection,
     name: str,
     company: str | None,
-    *,
     exclude: int | None = None,
+    *,
     threshold: int = SIMILAR_THRESHOLD,
 ) -> list[tuple[int, float]]:
-    """Leads (not forgotten) whose name + company is near-identical: [(id, similarity)]."""
+    """Leads (not forgotten) whose name + company is near-identical: [(id, similarity)], the
+    five most alike. Looked up through `leadkey` (threshold >= SIMILAR_THRESHOLD)."""
     import sqlalchemy as sa
     from rapidfuzz import fuzz, process
 
-    from salescli.models import Lead
+    from salescli.tables import LEAD, LEADKEY
 
-    table = Lead.__table__  # type: ignore[attr-defined]
-    query = sa.select(table.c.id, table.c.name, table.c.company).where(table.c.forgotten.is_(False))
-    # Core rows (not ORM entities): this reads every lead on each add.
-    choices = {
-        lead_id: fuzzy_key(lead_name, lead_company)
-        for lead_id, lead_name, lead_company in session.connection().execute(query)
-        if lead_id != exclude
-    }
-    hits = process.extract(
-        fuzzy_key(name, company), choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=5
-    )
-    return sorted((key, round(score, 1)) for _, score, key in hits)
+    key = fuzzy_key(name, company)
+    probes = _probe_keys(key, threshold) if threshold >= SIMILAR_THRESHOLD else None
+    alive = [LEAD.c.forgotten.is_(False)]
+    if exclude is not None:
+        alive.append(LEAD.c.id != exclude)
+    columns = (LEAD.c.id, LEAD.c.name, LEAD.c.company)
+    if probes is None:
+        found = conn.execute(sa.select(*columns).where(*alive)).all()
+    else:
+        ids: set[int] = set()
+        for start in range(0, len(probes), CHUNK):
+            lookup = sa.select(LEADKEY.c.lead_id).where(
+                LEADKEY.c.key.in_(probes[start : start + CHUNK])
+            )
+            ids.update(conn.execute(lookup).scalars())
+        found = []
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), CHUNK):
+            query = sa.select(*columns).where(LEAD.c.id.in_(wanted[start : start + CHUNK]), *alive)
+            found.extend(conn.execute(query).all())
+    choices = {row[0]: fuzzy_key(row[1], row[2]) for row in sorted(found)}
+    hits = process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=5)
+    return sorted((lead_id, round(score, 1)) for _, score, lead_id in hits)
 
 
-def similar_warnings(session: Session, lead: Lead, exclude: int | None = None) -> list[str]:
+def similar_warnings(
+    conn: Connection, lead: Mapping[str, Any], exclude: int | None = None
+) -> list[str]:
+    """`lead add`/`lead edit`'s warning lines about near-identical leads (`lead`: a mapping
+    with name and company)."""
     return [
         f"lead {other_id} has a near-identical name and company ({similarity:g}% alike)"
-        for other_id, similarity in similar(session, lead.name, lead.company, exclude=exclude)
+        for other_id, similarity in similar(conn, lead["name"], lead.get("company"), exclude)
     ]
 
+
+# --- lead import ------------------------------------------------------------------------------
 
 # An import compares its new leads with every lead (rapidfuzz cdist); past this many
 # comparisons it says to run `lead duplicates` instead of making the import slow.
@@ -159,37 +356,38 @@ def import_warnings(
     ]
 
 
-def duplicates(session: Session, threshold: int = SIMILAR_THRESHOLD) -> list[dict]:
-    """Candidate pairs: same email, same phone, or name + company at least `threshold` alike."""
-    import sqlalchemy as sa
-    from sqlalchemy.orm import aliased
+# --- lead duplicates ----------------------------------------------------------------------------
 
-    from salescli.models import Lead
+
+def duplicates(
+    conn: Connection, threshold: int = SIMILAR_THRESHOLD, progress: Progress | None = None
+) -> list[dict]:
+    """Candidate pairs: same email, same phone, or name + company at least `threshold` alike.
+
+    `progress(done, total)` is called as the name comparison advances."""
+    import sqlalchemy as sa
+
+    from salescli.tables import LEAD
 
     if not 0 <= threshold <= 100:
         raise InvalidData(f"threshold '{threshold}' must be between 0 and 100 (e.g. 90)")
-    table = Lead.__table__  # type: ignore[attr-defined]
-    rows = (
-        session.connection()
-        .execute(
-            sa.select(table.c.id, table.c.name, table.c.company)
-            .where(table.c.forgotten.is_(False))
-            .order_by(table.c.id)
-        )
-        .all()
-    )
+    alive = LEAD.c.forgotten.is_(False)
+    rows = conn.execute(
+        sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company).where(alive).order_by(LEAD.c.id)
+    ).all()
     names = {row.id: row.name for row in rows}
     pairs: dict[tuple[int, int], tuple[str, float]] = {}
-    other = aliased(Lead)
-    for reason, column in (("email", "email_key"), ("phone", "phone_key")):
+    other = LEAD.alias("other")
+    for reason in ("email_key", "phone_key"):
         query = (
-            sa.select(Lead.id, other.id)
-            .join(other, getattr(other, column) == getattr(Lead, column))
-            .where(Lead.id < other.id, Lead.forgotten.is_(False), other.forgotten.is_(False))
+            sa.select(LEAD.c.id, other.c.id)
+            .join(other, other.c[reason] == LEAD.c[reason])
+            .where(LEAD.c.id < other.c.id, alive, other.c.forgotten.is_(False))
         )
-        for a, b in session.execute(query):
-            pairs.setdefault((a, b), (reason, 100.0))
-    for a, b, score in _similar_pairs(rows, threshold):
+        for a, b in conn.execute(query):
+            pairs.setdefault((a, b), (reason.removesuffix("_key"), 100.0))
+    similar_pairs = blocked_pairs if threshold >= BLOCKING_MIN else full_pairs
+    for a, b, score in similar_pairs(rows, threshold, progress):
         pairs.setdefault((a, b), ("name", score))
     return [
         {
@@ -204,8 +402,11 @@ def duplicates(session: Session, threshold: int = SIMILAR_THRESHOLD) -> list[dic
     ]
 
 
-def _similar_pairs(rows: Sequence[Any], threshold: int) -> list[tuple[int, int, float]]:
-    """All pairs at or above threshold, compared in chunks with rapidfuzz's parallel cdist."""
+def full_pairs(
+    rows: Sequence[Any], threshold: int, progress: Progress | None = None
+) -> list[tuple[int, int, float]]:
+    """Every pair (id, id, similarity) at or above threshold, by comparing all pairs (in
+    chunks with rapidfuzz's parallel cdist): the reference `blocked_pairs` must equal."""
     import numpy as np
     from rapidfuzz import fuzz, process
 
@@ -225,45 +426,141 @@ def _similar_pairs(rows: Sequence[Any], threshold: int) -> list[tuple[int, int, 
                 continue
             score = fuzz.ratio(keys[a], keys[b])
             if score >= threshold:
-                found.append((ids[a], ids[b], round(score, 1)))
-    return found
+                found.append((min(ids[a], ids[b]), max(ids[a], ids[b]), round(score, 1)))
+        if progress is not None:
+            progress(min(start + chunk, len(keys)), len(keys))
+    return sorted(found)
 
 
-def merge(session: Session, keep: Lead, drop: Lead, *, now: dt.datetime) -> dict:
+def blocked_pairs(
+    rows: Sequence[Any], threshold: int, progress: Progress | None = None
+) -> list[tuple[int, int, float]]:
+    """The same pairs as `full_pairs`, comparing only keys that share a segment (see the
+    module's docstring). Leads with the same key are alike (100) without comparing."""
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    groups: dict[str, list[int]] = {}
+    for row in rows:
+        groups.setdefault(fuzzy_key(row.name, row.company), []).append(row.id)
+    keys = sorted(groups, key=len)
+    index: dict[tuple[int, int], dict[str, list[int]]] = {}
+    plans: dict[int, list[tuple[dict[str, list[int]], int, int]]] = {}
+    found: list[tuple[int, int, float]] = []
+
+    def plan(length: int) -> list[tuple[dict[str, list[int]], int, int]]:
+        steps = plans.get(length)
+        if steps is None:
+            steps = plans[length] = [
+                (index.setdefault((n, i), {}), s, e)
+                for n, i, s, e in _probes(length, threshold, False)
+            ]
+        return steps
+
+    for position, key in enumerate(keys):
+        hits: set[int] = set()
+        for bucket, s, e in plan(len(key)):
+            hit = bucket.get(key[s:e])
+            if hit:
+                hits.update(hit)
+        if hits:
+            others = sorted(hits)
+            scores = process.cdist(
+                [key], [keys[o] for o in others], scorer=fuzz.ratio, score_cutoff=threshold,
+                dtype=np.float32,
+            )[0]  # fmt: skip
+            for o in np.flatnonzero(scores):
+                other = keys[others[int(o)]]
+                score = fuzz.ratio(key, other)
+                if score >= threshold:
+                    similarity = round(score, 1)
+                    found.extend(
+                        (min(a, b), max(a, b), similarity)
+                        for a in groups[key]
+                        for b in groups[other]
+                    )
+        for i, (s, size) in enumerate(_segments(len(key), threshold)):
+            index.setdefault((len(key), i), {}).setdefault(key[s : s + size], []).append(position)
+        if progress is not None and (position % 1000 == 999 or position == len(keys) - 1):
+            progress(position + 1, len(keys))
+    for same in groups.values():
+        found.extend((a, b, 100.0) for n, a in enumerate(same) for b in same[n + 1 :])
+    return sorted(found)
+
+
+# --- lead merge -------------------------------------------------------------------------------
+
+
+def merge(conn: Connection, keep_id: int, drop_id: int, *, now: dt.datetime) -> dict:
     """Fold DROP into KEEP (blank fields filled, tags united, history re-pointed); DROP goes."""
     import sqlalchemy as sa
 
-    from salescli.models import Activity, Contact, Deal, LeadAssignment, LeadTag, Task
-    from salescli.services.leads import EDITABLE, check_changeable, refresh_keys, tag_rows, touch
+    from salescli import db
+    from salescli.services import rows
+    from salescli.services.leads import EDITABLE, check_changeable
+    from salescli.tables import ACTIVITY, CONTACT, DEAL, LEAD, LEADASSIGNMENT, LEADTAG, TASK
+    from salescli.text import email_key, phone_key, search_text
 
-    if keep.id == drop.id:
-        raise InvalidData(f"cannot merge lead {keep.id} with itself (give two different ids)")
+    if keep_id == drop_id:
+        raise InvalidData(f"cannot merge lead {keep_id} with itself (give two different ids)")
+    keep = rows.one(conn, LEAD, keep_id, "lead")
+    drop = rows.one(conn, LEAD, drop_id, "lead")
     for lead in (keep, drop):
-        check_changeable(lead)
+        check_changeable(_Record(lead))
+    merged = dict(keep)
     for field in (*EDITABLE, "external_id", "owner_id"):
-        if getattr(keep, field) in (None, "") and getattr(drop, field) not in (None, ""):
-            setattr(keep, field, getattr(drop, field))
-    keep.created_at = min(keep.created_at, drop.created_at)
-    contacts = [t for t in (keep.last_contact_at, drop.last_contact_at) if t is not None]
-    keep.last_contact_at = max(contacts) if contacts else None
+        if merged[field] in (None, "") and drop[field] not in (None, ""):
+            merged[field] = drop[field]
     # KEEP's status (and its reason and conversion) is KEEP's: only empty fields are filled.
-    existing = dict(tag_rows(session, keep.id))
-    moved_tags = [(t, label) for t, label in tag_rows(session, drop.id) if t not in existing]
-    session.add_all(LeadTag(lead_id=keep.id, tag=t, label=label) for t, label in moved_tags)
+    contacts = [t for t in (keep["last_contact_at"], drop["last_contact_at"]) if t is not None]
+    changes = {field: merged[field] for field in merged if merged[field] != keep[field]}
+    changes.update(
+        created_at=min(keep["created_at"], drop["created_at"]),
+        last_contact_at=max(contacts) if contacts else None,
+        email_key=email_key(merged["email"]),
+        phone_key=phone_key(merged["phone"]),
+        search_text=search_text(
+            merged["name"], merged["email"], merged["phone"], merged["company"], merged["title"]
+        ),
+        updated_at=now,
+    )
+    tag_query = sa.select(LEADTAG.c.tag, LEADTAG.c.label).order_by(LEADTAG.c.tag)
+    existing = dict(conn.execute(tag_query.where(LEADTAG.c.lead_id == keep_id)).all())
+    dropped = conn.execute(tag_query.where(LEADTAG.c.lead_id == drop_id)).all()
+    moved_tags = [(t, label) for t, label in dropped if t not in existing]
     moved: dict[str, int] = {}
-    for name, model in (
-        ("activities", Activity),
-        ("assignments", LeadAssignment),
-        ("tasks", Task),
-        ("contacts", Contact),
-        ("deals", Deal),
+    for name, table in (
+        ("activities", ACTIVITY),
+        ("assignments", LEADASSIGNMENT),
+        ("tasks", TASK),
+        ("contacts", CONTACT),
+        ("deals", DEAL),
     ):
-        result = session.execute(
-            sa.update(model).where(model.lead_id == drop.id).values(lead_id=keep.id)
+        result = conn.execute(
+            sa.update(table).where(table.c.lead_id == drop_id).values(lead_id=keep_id)
         )
         moved[name] = result.rowcount
-    session.delete(drop)
-    session.flush()
-    refresh_keys(keep)
-    touch(session, keep, now)
-    return {"id": keep.id, "merged_id": drop.id, "tags_added": moved_tags, **moved}
+    rows.delete(conn, LEAD, drop_id)  # its tags and keys go with it (ON DELETE CASCADE)
+    if moved_tags:
+        conn.execute(
+            sa.insert(LEADTAG),
+            [{"lead_id": keep_id, "tag": t, "label": label} for t, label in moved_tags],
+        )
+    rows.update(conn, LEAD, keep_id, changes)
+    refresh_keys(conn, [keep_id])
+    from salescli.models import Lead  # port: scoring is still on the ORM
+    from salescli.services import scoring  # port:
+
+    with db.session_on(conn) as session:  # port:
+        scoring.refresh(session, session.get(Lead, keep_id), now)  # port:
+    return {"id": keep_id, "merged_id": drop_id, "tags_added": moved_tags, **moved}
+
+
+class _Record(dict):
+    """A lead row read by attribute too (`lead.forgotten`), for the ORM-era rule helpers."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError as exc:
+            raise AttributeError(name) from exc

@@ -14,7 +14,7 @@ import sqlalchemy as sa
 
 from salescli.errors import InvalidData
 from salescli.instants import utc
-from salescli.services import csvio, scoring
+from salescli.services import csvio, lead_dedupe, scoring
 from salescli.services.csvio import FieldSpec, ImportContext, invalid
 from salescli.services.io_common import batch_ids, load_reps, rep_id, stream
 from salescli.services.lead_queries import filters, lead_select
@@ -322,11 +322,9 @@ def _insert(rows: list[tuple[tuple[Any, ...], tuple[str, ...]]], ctx: ImportCont
     csvio.bulk_insert_values(
         conn, LEAD, (*COLUMNS, "import_batch_id"), [(*v, batch) for v in values]
     )
-    needs_ids = any(row[1] or row[0][_OWNER] is not None for row in rows)
-    if not needs_ids:
-        return
     ids = batch_ids(conn, LEAD, batch, len(rows), "lead", after=ctx.state.get("last_id", 0))
     ctx.state["last_id"] = ids[-1]
+    lead_dedupe.add_keys(conn, ((i, v[0], v[5]) for i, v in zip(ids, values, strict=True)))
     labels = ctx.state["tag_labels"]
     tags = [(i, t, labels[t]) for i, row in zip(ids, rows, strict=True) for t in row[1]]
     if tags:

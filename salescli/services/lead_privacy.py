@@ -29,6 +29,7 @@ def forget(session: Session, lead: Lead, *, now: dt.datetime) -> dict:
     import sqlalchemy as sa
 
     from salescli.models import Activity, Contact, Deal, Erasure, LeadTag, Task
+    from salescli.services import lead_dedupe
 
     if lead.forgotten:
         return {"id": lead.id, "forgotten": True, "already": True}
@@ -41,6 +42,7 @@ def forget(session: Session, lead: Lead, *, now: dt.datetime) -> dict:
     lead.external_id = lead.status_reason = None
     lead.name, lead.search_text, lead.forgotten, lead.updated_at = FORGOTTEN, "", True, now
     session.flush()
+    lead_dedupe.refresh_keys(session.connection(), [lead.id])
     session.execute(sa.delete(LeadTag).where(LeadTag.lead_id == lead.id))
     on_person = Activity.lead_id == lead.id
     task_on_person = Task.lead_id == lead.id

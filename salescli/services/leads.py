@@ -271,10 +271,14 @@ def add(
     rep = _owner(session, owner, settings)
     lead.owner_id = rep.id if rep else None
     if not allow_duplicate:
-        lead_dedupe.check_duplicates(session, email_key=lead.email_key, phone_key=lead.phone_key)
-    warnings = lead_dedupe.similar_warnings(session, lead) if warn_similar else []
+        lead_dedupe.check_duplicates(
+            session.connection(), email_key=lead.email_key, phone_key=lead.phone_key
+        )
+    draft = {"name": lead.name, "company": lead.company}
+    warnings = lead_dedupe.similar_warnings(session.connection(), draft) if warn_similar else []
     session.add(lead)
     session.flush()
+    lead_dedupe.refresh_keys(session.connection(), [lead.id])
     session.add_all(
         LeadTag(lead_id=lead.id, tag=tag, label=tag_list[tag]) for tag in sorted(tag_list)
     )
@@ -314,7 +318,7 @@ def edit(
     refresh_keys(lead)
     if not allow_duplicate:
         lead_dedupe.check_duplicates(
-            session,
+            session.connection(),
             email_key=lead.email_key if lead.email_key != before[0] else None,
             phone_key=lead.phone_key if lead.phone_key != before[1] else None,
             exclude=lead.id,
@@ -322,7 +326,8 @@ def edit(
         )
     warnings = []
     if lead_dedupe.fuzzy_key(lead.name, lead.company) != before[2]:
-        warnings = lead_dedupe.similar_warnings(session, lead, exclude=lead.id)
+        draft = {"name": lead.name, "company": lead.company}
+        warnings = lead_dedupe.similar_warnings(session.connection(), draft, exclude=lead.id)
     if owner is not None:
         rep = _owner(session, owner, settings)
         new_owner = rep.id if rep else None
@@ -337,6 +342,8 @@ def edit(
     elif reason is not None:
         raise InvalidData("--reason goes with --status unqualified or --status lost")
     touch(session, lead, now)
+    if lead_dedupe.fuzzy_key(lead.name, lead.company) != before[2]:
+        lead_dedupe.refresh_keys(session.connection(), [lead.id])
     return warnings
 
 

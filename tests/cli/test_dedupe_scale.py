@@ -1,0 +1,161 @@
+"""Duplicate leads at scale: `lead duplicates` compares only leads that share a blocking key
+and finds exactly the pairs of the full comparison (X Education data set); the near-identical
+warning of `lead add`/`lead edit` looks leads up in `leadkey`, which every writer keeps."""
+
+from __future__ import annotations
+
+import csv
+import random
+from types import SimpleNamespace
+
+import pytest
+from rapidfuzz import fuzz
+
+from salescli.services import lead_dedupe
+from tests.conftest import DATASETS
+
+XEDU = DATASETS / "x-education-leads" / "Leads.csv"
+
+
+def _xedu_rows(company_column: str) -> list[SimpleNamespace]:
+    """The file's leads as the import below maps them: the lead number as the name."""
+    with open(XEDU, encoding="utf-8", newline="") as handle:
+        rows = list(csv.DictReader(handle))
+    return [
+        SimpleNamespace(
+            id=n,
+            name=row["Lead Number"],
+            company=None if row[company_column] in ("", "Select") else row[company_column],
+        )
+        for n, row in enumerate(rows, start=1)
+    ]
+
+
+@pytest.mark.skipif(not XEDU.exists(), reason="X Education data set not present")
+def test_blocking_reports_the_pairs_of_the_full_comparison_on_x_education(cli):
+    cli.ok(
+        "lead", "import", str(XEDU), "--map", "Prospect ID=external_id",
+        "--map", "Lead Number=name", "--map", "City=company", "--null-value", "Select",
+    )  # fmt: skip
+    rows = cli.json("lead", "duplicates", "--threshold", "95")
+    leads = [
+        SimpleNamespace(id=i, name=name, company=company)
+        for i, name, company in cli.sql("SELECT id, name, company FROM lead ORDER BY id")
+    ]
+    full = lead_dedupe.full_pairs(leads, 95)
+    assert len(full) == 939  # lead numbers one digit apart, in the same city
+    assert [(r["lead_id"], r["other_id"], r["similarity"]) for r in rows] == full
+    assert {r["reason"] for r in rows} == {"name"}
+    # every lead has its keys
+    assert cli.sql("SELECT count(DISTINCT lead_id) FROM leadkey") == [(9240,)]
+
+
+@pytest.mark.slow
+@pytest.mark.skipif(not XEDU.exists(), reason="X Education data set not present")
+@pytest.mark.parametrize(
+    ("column", "threshold", "pairs"),
+    [("City", 90, 64560), ("Specialization", 95, 6338), ("City", 80, 762028)],
+)
+def test_blocked_pairs_equal_full_pairs_on_x_education(column, threshold, pairs):
+    leads = _xedu_rows(column)
+    full = lead_dedupe.full_pairs(leads, threshold)
+    assert len(full) == pairs
+    assert lead_dedupe.blocked_pairs(leads, threshold) == full
+
+
+def _mutate(rng: random.Random, text: str, edits: int) -> str:
+    chars = list(text)
+    for _ in range(edits):
+        kind = rng.random()
+        at = rng.randrange(len(chars) + 1)
+        if kind < 0.4 and chars:
+            del chars[min(at, len(chars) - 1)]
+        elif kind < 0.8:
+            chars.insert(at, rng.choice("abcdeéxyz -"))
+        elif chars:
+            chars[min(at, len(chars) - 1)] = rng.choice("aeiouß")
+    return "".join(chars)
+
+
+def test_every_alike_pair_shares_a_key_and_a_probe():
+    """The segments filter keeps every pair at >= 90 % whatever the lengths (both ways)."""
+    rng = random.Random(7)
+    words = ["ana", "souza", "acme", "gmbh", "李娜", "有限公司", "o'brien", "x", "de", "la"]
+    checked = 0
+    for _ in range(4000):
+        name = " ".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
+        other = _mutate(rng, name, rng.randint(0, 4))
+        a, b = lead_dedupe.fuzzy_key(name, None), lead_dedupe.fuzzy_key(other, None)
+        if fuzz.ratio(a, b) < 90:
+            continue
+        checked += 1
+        for x, y in ((a, b), (b, a)):
+            probes = set(lead_dedupe._probe_keys(x, 90) or [])
+            assert probes & set(lead_dedupe.segment_keys(y, None)), (x, y)
+        assert lead_dedupe.blocked_pairs(
+            [SimpleNamespace(id=1, name=name, company=None),
+             SimpleNamespace(id=2, name=other, company=None)], 90,
+        ) == lead_dedupe.full_pairs(
+            [SimpleNamespace(id=1, name=name, company=None),
+             SimpleNamespace(id=2, name=other, company=None)], 90,
+        )  # fmt: skip
+    assert checked > 1000
+
+
+def _expected_keys(cli) -> list[tuple[int, str]]:
+    rows = cli.sql("SELECT id, name, company FROM lead WHERE forgotten = :f", f=False)
+    return sorted(
+        (lead_id, key)
+        for lead_id, name, company in rows
+        for key in lead_dedupe.segment_keys(name, company)
+    )
+
+
+def _keys(cli) -> list[tuple[int, str]]:
+    return sorted(cli.sql("SELECT lead_id, key FROM leadkey"))
+
+
+def test_every_writer_keeps_the_keys(cli, tmp_path):
+    def add(*args: str) -> int:
+        return int(cli.ok("lead", "add", *args).out)
+
+    ana = add("Ana Souza", "--company", "Acme")
+    bruno = add("Bruno Díaz", "--company", "Initech")
+    assert _keys(cli) == _expected_keys(cli) and len(_keys(cli)) > 2
+    cli.ok("lead", "edit", str(bruno), "--name", "Bruno Diaz Filho", "--company", "")
+    assert _keys(cli) == _expected_keys(cli)
+    path = tmp_path / "leads.csv"
+    path.write_text("name,company\nAna Souza,ACME\nZoe Adams,Globex\n", encoding="utf-8")
+    imported = cli.ok("lead", "import", str(path))
+    assert "lead 3 ~ lead 1 (100% alike)" in imported.err
+    assert _keys(cli) == _expected_keys(cli)
+    cli.ok("lead", "merge", str(ana), "3", "--yes")
+    assert {lead_id for lead_id, _ in _keys(cli)} == {ana, bruno, 4}
+    assert _keys(cli) == _expected_keys(cli)
+    cli.ok("lead", "forget", "4", "--yes")
+    assert {lead_id for lead_id, _ in _keys(cli)} == {ana, bruno}
+    cli.ok("lead", "delete", str(bruno), "--yes")
+    assert _keys(cli) == _expected_keys(cli)
+    assert {lead_id for lead_id, _ in _keys(cli)} == {ana}
+
+
+def test_warning_finds_longer_and_shorter_names_through_the_index(cli):
+    cli.ok("lead", "add", "Maximilian Mustermann", "--company", "Beispiel GmbH")
+    cli.ok("lead", "add", "李娜", "--company", "华远软件信息有限公司")
+    longer = cli.ok("lead", "add", "Maximiliane Mustermann", "--company", "Beispiel GmbH.")
+    assert longer.err == "Warning: lead 1 has a near-identical name and company (97.2% alike)\n"
+    shorter = cli.ok("lead", "add", "Maximilian Musterman", "--company", "Beispiel")
+    assert shorter.err == "Warning: lead 1 has a near-identical name and company (90.6% alike)\n"
+    apart = cli.ok("lead", "add", "Maximilian Musterman", "--company", "Beispiel AG")
+    assert "lead 1 " not in apart.err  # 86.6 % alike
+    chinese = cli.ok("lead", "add", "李娜", "--company", "华远软件信息有限公司")
+    assert chinese.err == "Warning: lead 2 has a near-identical name and company (100% alike)\n"
+    edited = cli.ok(
+        "lead", "edit", "3", "--name", "Maximilian Mustermann", "--company", "Beispiel GmbH"
+    )
+    assert "lead 1 has a near-identical name and company" in edited.err
+
+
+def test_demo_database_has_every_key(cli):
+    cli.ok("demo", "--leads", "300", "--deals", "20", "--activities", "20")
+    assert _keys(cli) == _expected_keys(cli)
