@@ -53,6 +53,7 @@ def lead_score(
         if all_:
             result = scoring.refresh_all(conn, st.now)
         else:
+            assert lead_id is not None
             result = scoring.explain(conn, routing.get_lead(conn, lead_id)["id"], st.now)
     if all_:
         render.message(f"{result['changed']} of {result['leads']} lead scores changed")

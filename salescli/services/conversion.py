@@ -116,7 +116,8 @@ def _make(
         if found is not None:
             from salescli.models import Account  # port: accounts on Core
 
-            target, created = session.get(Account, found["id"]), False
+            target: Any = session.get(Account, found["id"])
+            created = False
         else:
             target, created = accounts.get_or_create(
                 session, name, now, owner_id=owner_id, territory=lead["territory"]

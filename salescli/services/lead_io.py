@@ -134,11 +134,11 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     tags = []
     labels = ctx.state["tag_labels"]
     for tag in values["tags"] or ():
-        key = fold(tag)
+        tag_key = fold(tag)
         leads.too_long("tag", tag)
-        if key not in tags:
-            tags.append(key)
-            labels.setdefault(key, " ".join(tag.split()))
+        if tag_key not in tags:
+            tags.append(tag_key)
+            labels.setdefault(tag_key, " ".join(tag.split()))
     tags.sort()
     email_key = fold_case(email) if email else None
     phone = leads.phone_key(values["phone"])
@@ -148,14 +148,15 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     if seen is None:
         seen = ctx.state["seen"] = csvio.SeenKeys()
     line = ctx.line
-    for kind, key, shown in (
+    checks: tuple[tuple[str, str | None, str | None], ...] = (
         ("email", email_key, email),
         ("phone", phone, values["phone"]),
         ("external_id", external, external),
-    ):
+    )
+    for kind, key, shown in checks:
         if key is None:
             continue
-        other = keys[kind].get(key)
+        other: str | None = keys[kind].get(key)
         if other is None:
             first = seen.get(kind, key)
             other = None if first is None else f"line {first}"
@@ -352,7 +353,7 @@ ENTITY = csvio.Entity(
     name="lead",
     fields=FIELDS,
     validate=_validate,
-    insert=_insert,
+    insert=_insert,  # type: ignore[arg-type]  # packed rows (pack=_pack)
     prepare=_prepare,
     ignored=IGNORED,
     pack=_pack,

@@ -108,7 +108,7 @@ def _sweep(conn: Connection, needles: Sequence[str]) -> None:
             # lower() folds ASCII only, which is what an email address or phone number is.
             found = sa.or_(*(sa.func.lower(column).like(like, escape="\\") for like in likes))
             for row in conn.execute(sa.select(*keys, column).where(found)).all():
-                value = pattern.sub("", row[-1]).strip()
+                value: str | None = pattern.sub("", row[-1]).strip()
                 if not value:
                     value = None if column.nullable else ""
                 where = [key == row[i] for i, key in enumerate(keys)]

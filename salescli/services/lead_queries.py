@@ -106,7 +106,7 @@ def _order(conn: Connection, sort: str) -> list[Any]:
     if sort == "name":
         # Folded names compared by code point on both backends (PostgreSQL would otherwise
         # use the database's locale); forgotten leads have no search text and go last.
-        key = LEAD.c.search_text
+        key: Any = LEAD.c.search_text
         if conn.dialect.name == "postgresql":
             key = sa.collate(key, "C")
         return [sa.case((LEAD.c.search_text == "", 1), else_=0), key, LEAD.c.id]

@@ -32,14 +32,24 @@ if TYPE_CHECKING:
     from salescli.services.config import Settings
 
 EDITABLE = ("name", "email", "phone", "company", "title", "source", "territory", "notes")
+
+
 # Field lengths come from the schema, once: add, edit and import check the same numbers.
+def _length(column: sa.Column[Any]) -> int:
+    length = getattr(column.type, "length", None)
+    assert isinstance(length, int), column
+    return length
+
+
 MAX_LENGTH: dict[str, int] = {
-    **{f: LEAD.c[f].type.length for f in EDITABLE if f != "notes"},
-    "reason": LEAD.c.status_reason.type.length,
-    "external_id": LEAD.c.external_id.type.length,
-    "tag": LEADTAG.c.label.type.length,
+    **{f: _length(LEAD.c[f]) for f in EDITABLE if f != "notes"},
+    "reason": _length(LEAD.c.status_reason),
+    "external_id": _length(LEAD.c.external_id),
+    "tag": _length(LEADTAG.c.label),
 }
 NO_OWNER = "none"
+# A lead as read (RowMapping) or being built (dict): read by column name.
+Record = Mapping[Any, Any]
 
 
 # --- the rules (pure: no database) ------------------------------------------------------
@@ -157,7 +167,7 @@ def check_status(status: str) -> str:
 
 
 def status_values(
-    status: str, reason: str | None, *, current: Mapping[str, Any] | None = None
+    status: str, reason: str | None, *, current: Record | None = None
 ) -> dict[str, Any]:
     """The one status rule: `{"status", "status_reason"}` for moving a lead (`current`, None
     for a new one) to `status` with `reason`. A converted lead keeps its status; unqualified
@@ -177,7 +187,7 @@ def status_values(
     return {"status": value, "status_reason": reason}
 
 
-def derived(values: Mapping[str, Any]) -> dict[str, Any]:
+def derived(values: Record) -> dict[str, Any]:
     """The folded copies kept beside a lead's fields (duplicate keys, search text)."""
     from salescli.text import email_key, search_text
     from salescli.text import phone_key as key
@@ -240,12 +250,13 @@ def new_lead(
 # --- look-ups ---------------------------------------------------------------------------
 
 
-def get(conn: Connection, lead_id: int) -> RowMapping:
+def get(conn: Connection, lead_id: int) -> RowMapping:  # (or an ORM Lead: port)
     """The lead (forgotten ones too); NotFound (exit 3) otherwise."""
     if hasattr(conn, "flush"):  # port: a Session (cli/lead_dedupe.py until ported) gets the ORM row
         from salescli.models import Lead
 
-        lead = conn.get(Lead, lead_id)
+        session: Any = conn
+        lead = session.get(Lead, lead_id)
         if lead is None:
             raise NotFound(f"lead {lead_id} not found")
         return lead
@@ -362,9 +373,7 @@ def _check_duplicates(conn: Connection, **keys: Any) -> None:
         lead_dedupe.check_duplicates(session, **keys)
 
 
-def similar_warnings(
-    conn: Connection, lead: Mapping[str, Any], exclude: int | None = None
-) -> list[str]:
+def similar_warnings(conn: Connection, lead: Record, exclude: int | None = None) -> list[str]:
     """lead_dedupe's near-identical name + company warnings for `lead` (name, company)."""
     from types import SimpleNamespace
 
@@ -546,7 +555,7 @@ def delete(conn: Connection, lead_id: int) -> None:
 # --- reading ----------------------------------------------------------------------------
 
 
-def record(conn: Connection, lead: int | Mapping[str, Any]) -> dict:
+def record(conn: Connection, lead: int | Record) -> dict:
     """The one JSON shape of a lead (`lead list`'s; show adds sections), by id or row."""
     from salescli.services import lead_queries
 

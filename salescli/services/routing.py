@@ -65,7 +65,7 @@ class _Candidate:
     matched: list[str] = field(default_factory=list)
 
 
-def _row(lead: Mapping[str, Any], rep_id: int, rep_name: str, strategy: str, reason: str) -> dict:
+def _row(lead: Mapping[Any, Any], rep_id: int, rep_name: str, strategy: str, reason: str) -> dict:
     return {
         "lead_id": lead["id"],
         "lead": lead["name"],
@@ -88,7 +88,7 @@ def get_lead(conn: Connection, lead_id: int) -> RowMapping:
 
 def _record(
     conn: Connection,
-    lead: Mapping[str, Any],
+    lead: Mapping[Any, Any],
     rep_id: int,
     strategy: str,
     reason: str,
@@ -164,7 +164,7 @@ def _least_loaded(candidates: list[_Candidate]) -> _Candidate:
 
 
 def _pick(
-    strategy: str, lead: Mapping[str, Any], tags: list[str], reps: list[_Candidate], state: dict
+    strategy: str, lead: Mapping[Any, Any], tags: list[str], reps: list[_Candidate], state: dict
 ) -> tuple[_Candidate, str]:
     if strategy == "round-robin":
         last = state["last"]

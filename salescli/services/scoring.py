@@ -180,7 +180,7 @@ def _engaged(last: dt.datetime | None, now: dt.datetime, rules: Rules) -> bool:
 
 
 def _decay(
-    fields: Mapping[str, Any], now: dt.datetime, rules: Rules
+    fields: Mapping[Any, Any], now: dt.datetime, rules: Rules
 ) -> tuple[int, int, dt.datetime | None]:
     """(points lost, full weeks, reference instant) for the time since the last contact."""
     since = utc(fields.get("last_contact_at")) or utc(fields.get("created_at"))
@@ -199,7 +199,7 @@ def _unique_tags(tags: Iterable[str]) -> list[str]:
 
 
 def score_value(
-    fields: Mapping[str, Any], tags: Iterable[str], now: dt.datetime, rules: Rules
+    fields: Mapping[Any, Any], tags: Iterable[str], now: dt.datetime, rules: Rules
 ) -> int:
     """The score: the sum of every rule's points, never below 0 (fast path, no details)."""
     now = utc(now)
@@ -213,7 +213,7 @@ def score_value(
 
 
 def score_breakdown(
-    fields: Mapping[str, Any], tags: Iterable[str], now: dt.datetime, rules: Rules
+    fields: Mapping[Any, Any], tags: Iterable[str], now: dt.datetime, rules: Rules
 ) -> list[dict]:
     """Each rule's contribution: [{"rule": "source:referral", "points": 25, "detail": ...}]."""
     now = utc(now)
