@@ -401,8 +401,9 @@ def lead_untag(
 def lead_delete(
     ctx: typer.Context, lead_id: LeadArg, yes: YesOpt = False, fmt: FormatOpt = Format.table
 ) -> None:
-    """Delete a lead with its tags, assignments, activities and tasks (with --format json,
-    the record as it was).
+    """Delete a lead with its tags, assignments, activities and tasks.
+
+    With --format json it prints the lead as it was.
 
     Example: salescli lead delete 12 --yes
     """
