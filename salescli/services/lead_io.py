@@ -1,7 +1,8 @@
 """`lead import` / `lead export` on top of the CSV engine (services/csvio.py).
 
-Benchmarked path: no sqlmodel, no models; lightweight `sqlalchemy.table()` clauses, one
-Core executemany per table, lookups loaded once.
+Benchmarked path: SQLAlchemy Core over the schema (salescli.tables), one executemany per
+table, lookups loaded once. Every row passes the lead rules of services.leads (lengths,
+email, phone, tags, statuses and reasons), so `lead import` refuses what `lead add` refuses.
 """
 
 from __future__ import annotations

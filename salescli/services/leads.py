@@ -253,7 +253,7 @@ def new_lead(
 def get(conn: Connection, lead_id: int) -> RowMapping:  # (or an ORM Lead: port)
     """The lead (forgotten ones too); NotFound (exit 3) otherwise."""
     if hasattr(conn, "flush"):  # port: a Session (cli/lead_dedupe.py until ported) gets the ORM row
-        from salescli.models import Lead
+        from salescli.models import Lead  # port: removed with lead_dedupe's session
 
         session: Any = conn
         lead = session.get(Lead, lead_id)
