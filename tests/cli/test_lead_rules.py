@@ -226,3 +226,23 @@ def test_owner_and_team_mean_the_same_in_list_and_export(cli):
         assert unset.code == 3 and "owner 'me' is not set" in unset.err
         missing = cli(*command, "--team", "Nowhere")
         assert missing.code == 3 and "team 'Nowhere' not found" in missing.err
+
+
+def test_convert_says_what_it_made_after_the_commit_and_takes_owner_me(cli, tmp_path):
+    cli.ok("rep", "add", "Ann")
+    cli.ok("lead", "add", "Ana Souza", "--company", "Acme", "--owner", "none")
+    done = cli.ok("lead", "convert", "1", "--owner", "me", env={"SALESCLI_REP": "Ann"})
+    assert (done.out, done.err) == ("", "lead 1 converted: account 1 (new), contact 1, deal 1\n")
+    assert cli.sql("SELECT owner_id FROM deal") == [(1,)]
+    assert cli.sql("SELECT status FROM lead") == [("converted",)]
+    # A converted lead leaves through export and does not come back in through import.
+    path = tmp_path / "leads.csv"
+    path.write_text(cli.ok("lead", "export").out, encoding="utf-8")
+    cli.ok("lead", "delete", "1", "--yes")
+    again = cli("lead", "import", str(path))
+    assert again.code == 1
+    assert (
+        "  line 2: status 'converted' is set only by converting the lead "
+        "(e.g. salescli lead convert 5)\n"
+    ) in again.err
+    assert cli.sql("SELECT count(*) FROM lead") == [(0,)]
