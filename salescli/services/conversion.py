@@ -109,10 +109,10 @@ def _make(
     deal: dict[str, Any] | None,
 ) -> dict[str, Any]:
     """The account (found or made), the contact and the deal, through their services."""
-    from salescli import db
     from salescli.services import accounts, contacts, deals
+    from salescli.services.leads import session_on
 
-    with db.session_on(conn) as session:  # port: accounts, contacts, deals on Core
+    with session_on(conn) as session:  # port: accounts, contacts, deals on Core
         if found is not None:
             from salescli.models import Account  # port: accounts on Core
 

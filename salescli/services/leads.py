@@ -365,11 +365,21 @@ def touch(conn: Any, lead: Any, now: dt.datetime) -> None:
 # --- add / edit / status / tags / delete ----------------------------------------------
 
 
-def _check_duplicates(conn: Connection, **keys: Any) -> None:
+def session_on(conn: Connection) -> Any:
+    """port: `db.session_on(conn)` inside the command's own transaction. On a connection with
+    no transaction yet, the Session would begin one (taking the write lock) and end it when
+    it closes, releasing the lock between the duplicate check and the insert."""
     from salescli import db
+
+    if not conn.in_transaction():
+        conn.begin()
+    return db.session_on(conn)
+
+
+def _check_duplicates(conn: Connection, **keys: Any) -> None:
     from salescli.services import lead_dedupe
 
-    with db.session_on(conn) as session:  # port: lead_dedupe on Core
+    with session_on(conn) as session:  # port: lead_dedupe on Core
         lead_dedupe.check_duplicates(session, **keys)
 
 
@@ -377,11 +387,10 @@ def similar_warnings(conn: Connection, lead: Record, exclude: int | None = None)
     """lead_dedupe's near-identical name + company warnings for `lead` (name, company)."""
     from types import SimpleNamespace
 
-    from salescli import db
     from salescli.services import lead_dedupe
 
     draft = SimpleNamespace(name=lead["name"], company=lead.get("company"))
-    with db.session_on(conn) as session:  # port: lead_dedupe on Core (takes the mapping)
+    with session_on(conn) as session:  # port: lead_dedupe on Core (takes the mapping)
         return lead_dedupe.similar_warnings(session, draft, exclude=exclude)  # type: ignore[arg-type]
 
 
