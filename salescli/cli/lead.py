@@ -54,7 +54,23 @@ TerritoryOpt = Annotated[str | None, typer.Option("--territory", help="Territory
 NotesOpt = Annotated[str | None, typer.Option("--notes", help="Free text notes.")]
 OwnerOpt = Annotated[
     str | None,
-    typer.Option("--owner", metavar="REP", help="Owner: rep id or name; 'none' for no owner."),
+    typer.Option(
+        "--owner", metavar="REP", help="Owner: rep id or name, 'me', or 'none' for no owner."
+    ),
+]
+FilterOwnerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--owner", metavar="REP", help="Only this rep's leads: id, name, 'me'; 'none' = unowned."
+    ),
+]
+TeamOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--team",
+        metavar="TEAM",
+        help="Only leads of this team, or of this manager (or 'me') and everyone under them.",
+    ),
 ]
 TagOpt = Annotated[
     list[str] | None,
@@ -111,22 +127,8 @@ def lead_label(ctx: typer.Context, lead_id: int) -> str:
     """`lead 5 (Ana Souza)` for a confirmation question; exit 3 if the lead does not exist."""
     from salescli.services import leads
 
-    with state(ctx).session(write=False) as session:
-        return f"lead {lead_id} ({leads.get(session, lead_id).name})"
-
-
-def report_change(ctx: typer.Context, lead_id: int, fmt: Format, text: str) -> None:
-    """After a change: the record on stdout for json/csv/markdown, a line on stderr for tables."""
-    from salescli import render
-    from salescli.services import leads
-
-    if fmt == Format.table:
-        render.message(text)
-        return
-    st = state(ctx)
-    with st.session(write=False) as session:
-        result = leads.record(session, leads.get(session, lead_id))
-    render.write_record(result, fmt, tz=st.tz)
+    with state(ctx).connection() as conn:
+        return f"lead {lead_id} ({leads.get(conn, lead_id)['name']})"
 
 
 @app.command("add")
@@ -145,6 +147,7 @@ def lead_add(
     territory: TerritoryOpt = None,
     owner: OwnerOpt = None,
     notes: NotesOpt = None,
+    reason: ReasonOpt = None,
     allow_duplicate: AllowDupOpt = False,
     fmt: FormatOpt = Format.table,
 ) -> None:
@@ -153,7 +156,6 @@ def lead_add(
     Example: salescli lead add "Ana Souza" --email ana@example.com --company Acme --source web
     """
     from salescli import render
-    from salescli.services import lead_dedupe as dedupe
     from salescli.services import lead_queries, leads, scoring  # noqa: F401
 
     st = state(ctx)
@@ -161,24 +163,24 @@ def lead_add(
     fields.update(source=source, territory=territory, notes=notes)
     # Everything heavy happens before the write lock is taken (issue 8: twenty simultaneous
     # `lead add` must all get their turn): settings and clock, imports, validation, and the
-    # near-identical search (a read of every lead, a warning only). The write transaction
-    # holds the lock for the duplicate check, the inserts and the score.
+    # near-identical search (a warning only). The write transaction holds the lock for the
+    # duplicate check, the inserts and the score.
     now, settings = st.now, st.settings
     tags = _tags(tag)
-    draft, _ = leads.new_lead(name, now=now, fields=fields, status=status.value, tags=tags)
+    draft, _ = leads.new_lead(
+        name, now=now, fields=fields, status=status.value, reason=reason, tags=tags
+    )
     with st.connection() as conn:
-        warnings = dedupe.similar_warnings(conn, {"name": draft.name, "company": draft.company})
-    with st.session() as session:
-        lead, _ = leads.add(
-            session, name, now=now, settings=settings, fields=fields, status=status.value,
-            tags=tags, owner=owner, allow_duplicate=allow_duplicate, warn_similar=False,
+        warnings = leads.similar_warnings(conn, draft)
+    with st.connection(write=True) as conn:
+        lead_id, _ = leads.add(
+            conn, name, now=now, settings=settings, fields=fields, status=status.value,
+            reason=reason, tags=tags, owner=owner, allow_duplicate=allow_duplicate,
+            warn_similar=False,
         )  # fmt: skip
-        result = leads.record(session, lead)
+        result = leads.record(conn, lead_id)
     _warn(warnings)
-    if fmt == Format.table:
-        render.print_id(result["id"])
-    else:
-        render.write_record(result, fmt, tz=st.tz)
+    render.changed(result, fmt, created=True, tz=st.tz)
 
 
 @app.command("list")
@@ -188,7 +190,8 @@ def lead_list(
         list[LeadStatus] | None,
         typer.Option("--status", case_sensitive=False, help="Only these statuses (repeatable)."),
     ] = None,
-    owner: OwnerOpt = None,
+    owner: FilterOwnerOpt = None,
+    team: TeamOpt = None,
     source: SourceOpt = None,
     tag: TagOpt = None,
     territory: TerritoryOpt = None,
@@ -211,8 +214,9 @@ def lead_list(
     limit = list_limit(limit, fmt)
     with st.connection() as conn:
         rows, more = lead_queries.list_leads(
-            conn, status=[s.value for s in status or []], owner=owner, source=source,
-            tags=_tags(tag), territory=territory, search=search, sort=sort.value, limit=limit,
+            conn, status=[s.value for s in status or []], owner=owner, team=team,
+            source=source, tags=_tags(tag), territory=territory, search=search,
+            sort=sort.value, limit=limit, settings=st.settings,
         )  # fmt: skip
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
     if more:
@@ -231,8 +235,8 @@ def lead_show(
     from salescli.services import leads
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        result = leads.show(session, leads.get(session, lead_id))
+    with st.connection() as conn:
+        result = leads.show(conn, lead_id)
     sections = {
         "assignments": (result["assignments"], ASSIGNMENT_COLUMNS),
         "activities": (result["activities"], ACTIVITY_COLUMNS),
@@ -264,32 +268,34 @@ def lead_edit(
 
     Example: salescli lead edit 12 --phone "+49 30 1234567" --owner "Ana Souza"
     """
+    from salescli import render
     from salescli.services import leads
 
     st = state(ctx)
     fields = {"name": name, "email": email, "phone": phone, "company": company, "title": title}
     fields.update(source=source, territory=territory, notes=notes)
-    with st.session() as session:
+    with st.connection(write=True) as conn:
         warnings = leads.edit(
-            session, leads.get(session, lead_id), now=st.now, settings=st.settings,
-            fields=fields, owner=owner, status=status.value if status else None, reason=reason,
+            conn, lead_id, now=st.now, settings=st.settings, fields=fields, owner=owner,
+            status=status.value if status else None, reason=reason,
             allow_duplicate=allow_duplicate,
         )  # fmt: skip
+        result = leads.record(conn, lead_id)
     _warn(warnings)
-    report_change(ctx, lead_id, fmt, f"lead {lead_id} updated")
+    render.changed(result, fmt, note=f"lead {lead_id} updated", tz=st.tz)
 
 
 def _status_verb(
     ctx: typer.Context, lead_id: int, status: str, reason: str | None, fmt: Format
 ) -> None:
+    from salescli import render
     from salescli.services import leads
 
     st = state(ctx)
-    with st.session() as session:
-        previous = leads.set_status(
-            session, leads.get(session, lead_id), status, now=st.now, reason=reason
-        )
-    report_change(ctx, lead_id, fmt, f"lead {lead_id}: {previous} → {status}")
+    with st.connection(write=True) as conn:
+        previous = leads.set_status(conn, lead_id, status, now=st.now, reason=reason)
+        result = leads.record(conn, lead_id)
+    render.changed(result, fmt, note=f"lead {lead_id}: {previous} → {status}", tz=st.tz)
 
 
 @app.command("qualify")
@@ -346,12 +352,15 @@ def lead_tag(
 
     Example: salescli lead tag 12 hot price-objection
     """
+    from salescli import render
     from salescli.services import leads
 
     st = state(ctx)
-    with st.session() as session:
-        result = leads.tag(session, leads.get(session, lead_id), _tags(tags), now=st.now)
-    report_change(ctx, lead_id, fmt, f"lead {lead_id} tags: {', '.join(result) or '(none)'}")
+    with st.connection(write=True) as conn:
+        tags_now = leads.tag(conn, lead_id, _tags(tags), now=st.now)
+        result = leads.record(conn, lead_id)
+    note = f"lead {lead_id} tags: {', '.join(tags_now) or '(none)'}"
+    render.changed(result, fmt, note=note, tz=st.tz)
 
 
 @app.command("untag")
@@ -365,17 +374,24 @@ def lead_untag(
 
     Example: salescli lead untag 12 price-objection
     """
+    from salescli import render
     from salescli.services import leads
 
     st = state(ctx)
-    with st.session() as session:
-        result = leads.untag(session, leads.get(session, lead_id), _tags(tags), now=st.now)
-    report_change(ctx, lead_id, fmt, f"lead {lead_id} tags: {', '.join(result) or '(none)'}")
+    with st.connection(write=True) as conn:
+        tags_now = leads.untag(conn, lead_id, _tags(tags), now=st.now)
+        result = leads.record(conn, lead_id)
+    note = f"lead {lead_id} tags: {', '.join(tags_now) or '(none)'}"
+    render.changed(result, fmt, note=note, tz=st.tz)
 
 
 @app.command("delete")
-def lead_delete(ctx: typer.Context, lead_id: LeadArg, yes: YesOpt = False) -> None:
+def lead_delete(
+    ctx: typer.Context, lead_id: LeadArg, yes: YesOpt = False, fmt: FormatOpt = Format.table
+) -> None:
     """Delete a lead with its tags, assignments, activities and tasks.
+
+    With --format json it prints the lead as it was.
 
     Example: salescli lead delete 12 --yes
     """
@@ -383,13 +399,13 @@ def lead_delete(ctx: typer.Context, lead_id: LeadArg, yes: YesOpt = False) -> No
     from salescli.services import leads
 
     confirm(f"Delete {lead_label(ctx, lead_id)} with its activities and tasks?", yes)
-    with state(ctx).session() as session:
-        lead = leads.get(session, lead_id)
-        gone = leads.dependants(session, lead_id)
-        leads.delete(session, lead)
-    render.message(
-        f"Deleted lead {lead_id} ({gone['activities']} activities, {gone['tasks']} tasks)."
-    )
+    st = state(ctx)
+    with st.connection(write=True) as conn:
+        result = leads.record(conn, leads.get(conn, lead_id))
+        gone = leads.dependants(conn, lead_id)
+        leads.delete(conn, lead_id)
+    note = f"Deleted lead {lead_id} ({gone['activities']} activities, {gone['tasks']} tasks)."
+    render.changed(result, fmt, note=note, tz=st.tz)
 
 
 @app.command("sources")

@@ -34,7 +34,10 @@ def lead_convert(
         typer.Option("--account", metavar="NAME", help="Account (default: the lead's company)."),
     ] = None,
     owner: Annotated[
-        str | None, typer.Option("--owner", metavar="REP", help="Owner (default: lead's, or me).")
+        str | None,
+        typer.Option(
+            "--owner", metavar="REP", help="Owner: rep id, name or me (default: lead's, or me)."
+        ),
     ] = None,
     no_deal: Annotated[
         bool, typer.Option("--no-deal", help="Create the account and contact only.")
@@ -47,7 +50,7 @@ def lead_convert(
     """
     from salescli import render
     from salescli.money import amount_currency, parse_amount
-    from salescli.services import conversion, reps
+    from salescli.services import conversion
 
     st = state(ctx)
     deal_opts = dict(amount=amount, currency=currency, stage=stage, close=close, title=title)
@@ -55,19 +58,28 @@ def lead_convert(
     if no_deal and named:
         raise UsageError(f"{named} describe the deal: drop them or --no-deal")
     code = amount_currency(amount, currency, st.settings.currency)
-    with st.session() as session:
+    value = parse_amount(amount, code) if amount is not None else None
+    close_date = st.day(close, field="--close")
+    with st.connection(write=True) as conn:
         result = conversion.convert(
-            session,
-            conversion.get_lead(session, lead),
+            conn,
+            conversion.get_lead(conn, lead),
             now=st.now,
             settings=st.settings,
             account=account,
-            owner_id=reps.resolve(session, owner).id if owner else None,
-            amount=parse_amount(amount, code) if amount is not None else None,
+            owner=owner,
+            amount=value,
             currency=code,
             stage=stage,
-            close_date=st.day(close, field="--close"),
+            close_date=close_date,
             title=title,
             with_deal=not no_deal,
         )
-    render.write_record(result, fmt, tz=st.tz)
+    made = [f"account {result['account_id']}"]
+    if result["account_created"]:
+        made[0] += " (new)"
+    made.append(f"contact {result['contact_id']}")
+    if result["deal_id"] is not None:
+        made.append(f"deal {result['deal_id']}")
+    note = f"lead {result['lead_id']} converted: {', '.join(made)}"
+    render.changed(result, fmt, note=note, tz=st.tz)

@@ -80,12 +80,9 @@ def lead_merge(
     st = state(ctx)
     with st.connection(write=True) as conn:
         moved = lead_dedupe.merge(conn, keep, drop, now=st.now)
+        record = leads.record(conn, keep)
     note = (
         f"Merged lead {drop} into lead {keep} ({moved['activities']} activities, "
         f"{moved['tasks']} tasks, {len(moved['tags_added'])} tags moved)."
     )
-    record: dict = {}
-    if fmt != Format.table:
-        with st.session(write=False) as session:  # port: leads.record is still on the ORM
-            record = leads.record(session, leads.get(session, keep))
     render.changed(record, fmt, note=note, tz=st.tz)

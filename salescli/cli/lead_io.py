@@ -41,17 +41,31 @@ def lead_export(
     source: Annotated[str | None, typer.Option("--source", help="Only this source.")] = None,
     owner: Annotated[
         str | None,
-        typer.Option("--owner", metavar="REP", help="Only this rep's leads; none = unowned."),
+        typer.Option(
+            "--owner", metavar="REP", help="Only this rep's leads: id, name, me; none = unowned."
+        ),
+    ] = None,
+    team: Annotated[
+        str | None,
+        typer.Option(
+            "--team",
+            metavar="TEAM",
+            help="Only leads of this team, or of this manager (or me) and everyone under them.",
+        ),
     ] = None,
 ) -> None:
     """Export every lead with all fields as CSV or JSON (re-importable by `lead import`).
 
     Example: salescli lead export --status new --output new-leads.csv
     """
+    from salescli.cli.common import state
     from salescli.services import lead_io
 
     def rows(conn: Any) -> Any:
         statuses = [s.value for s in status or []]
-        return lead_io.export(conn, status=statuses, source=source, owner=owner)
+        settings = state(ctx).settings  # loaded by the connection run_export opened
+        return lead_io.export(
+            conn, status=statuses, source=source, owner=owner, team=team, settings=settings
+        )
 
     run_export(ctx, rows, lead_io.EXPORT_COLUMNS, fmt, output, "leads")

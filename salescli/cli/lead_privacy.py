@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import typer
 
-from salescli.cli.common import OutputOpt, YesOpt, confirm, state
+from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, state
 from salescli.cli.lead import LeadArg, app, lead_label
 from salescli.render import Format
 
 
 @app.command("forget")
-def lead_forget(ctx: typer.Context, lead_id: LeadArg, yes: YesOpt = False) -> None:
+def lead_forget(
+    ctx: typer.Context, lead_id: LeadArg, yes: YesOpt = False, fmt: FormatOpt = Format.table
+) -> None:
     """Erase the person's personal data everywhere (anonymous figures stay).
 
     Example: salescli lead forget 12 --yes
@@ -20,20 +22,22 @@ def lead_forget(ctx: typer.Context, lead_id: LeadArg, yes: YesOpt = False) -> No
 
     st = state(ctx)
     confirm(f"Erase all personal data of {lead_label(ctx, lead_id)}? This cannot be undone", yes)
-    with st.session() as session:
-        result = lead_privacy.forget(session, leads.get(session, lead_id), now=st.now)
+    with st.connection(write=True) as conn:
+        result = lead_privacy.forget(conn, lead_id, now=st.now)
+        record = leads.record(conn, lead_id)
     if db.is_sqlite(st.url) and not lead_privacy.truncate_wal(st.url):
         render.message(
             f"Warning: the write-ahead log is in use by another process; run `salescli lead "
             f"forget {lead_id} --yes` again later to wipe the old copies from it."
         )
     if result["already"]:
-        render.message(f"lead {lead_id} was already forgotten; nothing changed.")
-        return
-    render.message(
-        f"Forgot lead {lead_id}: personal data erased ({result['contacts']} contacts, "
-        f"{result['activities']} activities); an erasure record was kept."
-    )
+        note = f"lead {lead_id} was already forgotten; nothing changed."
+    else:
+        note = (
+            f"Forgot lead {lead_id}: personal data erased ({result['contacts']} contacts, "
+            f"{result['activities']} activities); an erasure record was kept."
+        )
+    render.changed(record, fmt, note=note, tz=st.tz)
 
 
 @app.command("export-person")
@@ -43,11 +47,11 @@ def lead_export_person(ctx: typer.Context, lead_id: LeadArg, output: OutputOpt =
     Example: salescli lead export-person 12 --output ana-souza.json
     """
     from salescli import render
-    from salescli.services import lead_privacy, leads
+    from salescli.services import lead_privacy
 
     st = state(ctx)
-    with st.session(write=False) as session:
-        document = lead_privacy.export_person(session, leads.get(session, lead_id), now=st.now)
+    with st.connection() as conn:
+        document = lead_privacy.export_person(conn, lead_id, now=st.now)
     render.write_record(document, Format.json, output=output, tz=st.tz)
     if output:
         render.message(f"Wrote {output} (mode 0600).")

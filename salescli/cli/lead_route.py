@@ -49,11 +49,12 @@ def lead_score(
     if all_ == (lead_id is not None) or (all_ and explain):
         raise UsageError("give a lead ID or --all (e.g. salescli lead score 12 --explain)")
     st = state(ctx)
-    with st.session() as session:
+    with st.connection(write=True) as conn:
         if all_:
-            result = scoring.refresh_all(session, st.now)
+            result = scoring.refresh_all(conn, st.now)
         else:
-            result = scoring.explain(session, routing.get_lead(session, lead_id), st.now)
+            assert lead_id is not None
+            result = scoring.explain(conn, routing.get_lead(conn, lead_id)["id"], st.now)
     if all_:
         render.message(f"{result['changed']} of {result['leads']} lead scores changed")
         if fmt != Format.table or output:
@@ -102,33 +103,31 @@ def lead_assign(
     Example: salescli lead assign --auto --strategy territory
     """
     from salescli import render
-    from salescli.services import reps, routing
+    from salescli.services import leads, routing
 
     if auto == (lead_id is not None) or (not auto and rep is None) or (auto and rep):
         raise UsageError("give ID REP, or --auto (e.g. salescli lead assign 12 'Ana Souza')")
     if not auto and (strategy or dry_run or status != LeadStatus.new):
         raise UsageError("--strategy, --status and --dry-run go with --auto")
     st = state(ctx)
-    with st.session(write=not dry_run) as session:
-        if not auto:
-            me = reps.me_name(session, st.settings)
-            row = routing.assign(session, lead_id, rep, me=me, now=st.now)
-        else:
-            chosen = strategy or routing.default_strategy(session)
-            rows = routing.auto_assign(
-                session,
-                strategy=chosen,
-                status=status.value,
-                me=reps.me_name(session, st.settings),
-                now=st.now,
-                dry_run=dry_run,
-            )
     if not auto:
-        changed = row.pop("changed")
-        verb = "assigned to" if changed else "already belongs to"
-        render.message(f"lead {row['lead_id']} {verb} {row['rep']}")
-        render.write_record(row, fmt, output=output, tz=st.tz)
+        assert lead_id is not None and rep is not None
+        with st.connection(write=True) as conn:
+            row = routing.assign(conn, lead_id, rep, settings=st.settings, now=st.now)
+            record = leads.record(conn, lead_id)
+        verb = "assigned to" if row["changed"] else "already belongs to"
+        note = f"lead {row['lead_id']} {verb} {row['rep']}"
+        render.changed(record, fmt, note=note, output=output, tz=st.tz)
         return
+    with st.connection(write=not dry_run) as conn:
+        rows = routing.auto_assign(
+            conn,
+            strategy=strategy or routing.default_strategy(conn),
+            status=status.value,
+            me=leads.actor(conn, st.settings),
+            now=st.now,
+            dry_run=dry_run,
+        )
     render.write_rows(rows, fmt, columns=ASSIGN_COLUMNS, output=output, tz=st.tz)
     count = f"{len(rows)} lead{'' if len(rows) == 1 else 's'}"
     render.message(f"{count} would be assigned (dry run)" if dry_run else f"{count} assigned")

@@ -495,8 +495,7 @@ def merge(conn: Connection, keep_id: int, drop_id: int, *, now: dt.datetime) -> 
     """Fold DROP into KEEP (blank fields filled, tags united, history re-pointed); DROP goes."""
     import sqlalchemy as sa
 
-    from salescli import db
-    from salescli.services import rows
+    from salescli.services import rows, scoring
     from salescli.services.leads import EDITABLE, check_changeable
     from salescli.tables import ACTIVITY, CONTACT, DEAL, LEAD, LEADASSIGNMENT, LEADTAG, TASK
     from salescli.text import email_key, phone_key, search_text
@@ -506,7 +505,7 @@ def merge(conn: Connection, keep_id: int, drop_id: int, *, now: dt.datetime) -> 
     keep = rows.one(conn, LEAD, keep_id, "lead")
     drop = rows.one(conn, LEAD, drop_id, "lead")
     for lead in (keep, drop):
-        check_changeable(_Record(lead))
+        check_changeable(lead)
     merged = dict(keep)
     for field in (*EDITABLE, "external_id", "owner_id"):
         if merged[field] in (None, "") and drop[field] not in (None, ""):
@@ -548,19 +547,5 @@ def merge(conn: Connection, keep_id: int, drop_id: int, *, now: dt.datetime) -> 
         )
     rows.update(conn, LEAD, keep_id, changes)
     refresh_keys(conn, [keep_id])
-    from salescli.models import Lead  # port: scoring is still on the ORM
-    from salescli.services import scoring  # port:
-
-    with db.session_on(conn) as session:  # port:
-        scoring.refresh(session, session.get(Lead, keep_id), now)  # port:
+    scoring.refresh(conn, keep_id, now)
     return {"id": keep_id, "merged_id": drop_id, "tags_added": moved_tags, **moved}
-
-
-class _Record(dict):
-    """A lead row read by attribute too (`lead.forgotten`), for the ORM-era rule helpers."""
-
-    def __getattr__(self, name: str) -> Any:
-        try:
-            return self[name]
-        except KeyError as exc:
-            raise AttributeError(name) from exc

@@ -1,12 +1,12 @@
 """`lead import` / `lead export` on top of the CSV engine (services/csvio.py).
 
-Benchmarked path: no sqlmodel, no models; lightweight `sqlalchemy.table()` clauses, one
-Core executemany per table, lookups loaded once.
+Benchmarked path: SQLAlchemy Core over the schema (salescli.tables), one executemany per
+table, lookups loaded once. Every row passes the lead rules of services.leads (lengths,
+email, phone, tags, statuses and reasons), so `lead import` refuses what `lead add` refuses.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Iterator
 from typing import TYPE_CHECKING, Any
 
@@ -14,47 +14,40 @@ import sqlalchemy as sa
 
 from salescli.errors import InvalidData
 from salescli.instants import utc
-from salescli.services import csvio, lead_dedupe, scoring
+from salescli.services import csvio, lead_dedupe, leads, scoring
 from salescli.services.csvio import FieldSpec, ImportContext, invalid
 from salescli.services.io_common import batch_ids, load_reps, rep_id, stream
 from salescli.services.lead_queries import filters, lead_select
 from salescli.services.lead_statuses import STATUSES
-from salescli.services.leads import MAX_LENGTH
+from salescli.services.leads import MAX_LENGTH, clean_email
 from salescli.tables import LEAD, LEADASSIGNMENT, LEADTAG
-from salescli.text import fold, fold_case, phone_key, search_text
+from salescli.text import fold, fold_case, search_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-TAG_MAX = MAX_LENGTH["tag"]
-SCORE_CACHE = 50_000  # the field lengths are those of `lead add/edit`
+    from salescli.services.config import Settings
+
+SCORE_CACHE = 50_000
+# Checked by the lead rules (services.leads) in `_validate`, as `lead add/edit` check them:
+# the same value gets the same refusal whichever way it comes in.
+CHECKED = ("name", "email", "phone", "company", "title", "source", "territory", "status_reason")
 
 FIELDS = (
-    FieldSpec(
-        "name",
-        required=True,
-        max_length=MAX_LENGTH["name"],
-        aliases=("full name", "lead name", "contact name", "contact"),
-    ),
-    FieldSpec("email", max_length=MAX_LENGTH["email"], aliases=("e-mail", "email address", "mail")),
-    FieldSpec(
-        "phone",
-        max_length=MAX_LENGTH["phone"],
-        aliases=("phone number", "telephone", "tel", "mobile"),
-    ),
-    FieldSpec(
-        "company",
-        max_length=MAX_LENGTH["company"],
-        aliases=("company name", "organization", "organisation", "account"),
-    ),
-    FieldSpec("title", max_length=MAX_LENGTH["title"], aliases=("job title", "position", "role")),
-    FieldSpec("source", max_length=MAX_LENGTH["source"], aliases=("lead source",)),
+    FieldSpec("name", required=True, aliases=("full name", "lead name", "contact name", "contact")),
+    FieldSpec("email", aliases=("e-mail", "email address", "mail")),
+    FieldSpec("phone", aliases=("phone number", "telephone", "tel", "mobile")),
+    FieldSpec("company", aliases=("company name", "organization", "organisation", "account")),
+    FieldSpec("title", aliases=("job title", "position", "role")),
+    FieldSpec("source", aliases=("lead source",)),
     FieldSpec("status", "choice", choices=STATUSES, aliases=("lead status",)),
-    FieldSpec("status_reason", max_length=MAX_LENGTH["reason"], aliases=("reason",)),
+    FieldSpec("status_reason", aliases=("reason",)),
     FieldSpec("tags", "list", aliases=("tag", "segment")),
-    FieldSpec("territory", max_length=MAX_LENGTH["territory"], aliases=("region",)),
+    FieldSpec("territory", aliases=("region",)),
     FieldSpec("owner", max_length=200, aliases=("lead owner", "rep", "assigned to")),
-    FieldSpec("external_id", max_length=200, aliases=("external id", "ext id")),
+    FieldSpec(
+        "external_id", max_length=MAX_LENGTH["external_id"], aliases=("external id", "ext id")
+    ),
     FieldSpec("notes", multiline=True, aliases=("note", "description", "comments")),
     FieldSpec("created_at", "datetime", aliases=("created", "created date", "create date")),
     FieldSpec("last_contact_at", "datetime", aliases=("last contact", "last contacted")),
@@ -81,32 +74,6 @@ EXPORT_COLUMNS = (
     "updated_at",
     "last_contact_at",
 )
-
-# The common case, checked cheaply; anything it rejects goes to email_validator, which
-# accepts or explains. Special-use domains (`.test`, `.local`...) always go there too.
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})$"
-)
-_SPECIAL_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test", "internal"})
-
-
-def clean_email(value: str) -> str:
-    """The normalised address (domain lower-cased); InvalidData quoting email_validator."""
-    match = _EMAIL.match(value)
-    if match and len(value) <= 254 and value.index("@") <= 64:
-        domain = match.group(1)
-        if domain.rsplit(".", 1)[1].lower() not in _SPECIAL_TLDS:
-            return value[: match.start(1)] + domain.lower()
-    from email_validator import EmailNotValidError, validate_email
-
-    try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        reason = str(exc).rstrip(".")
-        raise invalid(
-            "email", value, f"is not an email address ({reason}) (e.g. ana@example.com)"
-        ) from None
 
 
 def lead_search_text(values: dict[str, Any]) -> str:
@@ -150,38 +117,47 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     name = values["name"]
     if not name:
         raise invalid("name", None, "is required (e.g. Ana Souza)")
+    for field in CHECKED:
+        value = values[field]
+        if value is not None:
+            leads.too_long("reason" if field == "status_reason" else field, value)
     email = values["email"]
     if email is not None:
         email = values["email"] = clean_email(email)
+    statuses = ctx.state.setdefault("statuses", {})
+    status_key = (values["status"], values["status_reason"])
+    status = statuses.get(status_key)
+    if status is None:
+        status = statuses[status_key] = leads.status_values(
+            values["status"] or "new", values["status_reason"]
+        )
     owner_id = rep_id(ctx, values["owner"])
     tags = []
     labels = ctx.state["tag_labels"]
     for tag in values["tags"] or ():
-        key = fold(tag)
-        if len(tag) > TAG_MAX:
-            raise invalid("tags", tag, f"is longer than {TAG_MAX} characters")
-        if key not in tags:
-            tags.append(key)
-            labels.setdefault(key, " ".join(tag.split()))
+        tag_key = fold(tag)
+        leads.too_long("tag", tag)
+        if tag_key not in tags:
+            tags.append(tag_key)
+            labels.setdefault(tag_key, " ".join(tag.split()))
     tags.sort()
     email_key = fold_case(email) if email else None
-    phone = phone_key(values["phone"])
-    if values["phone"] is not None and phone is None:
-        raise invalid("phone", values["phone"], "has no digits (e.g. +49 30 1234567)")
+    phone = leads.phone_key(values["phone"])
     external = values["external_id"]
     keys = ctx.state["keys"]
     seen = ctx.state.get("seen")
     if seen is None:
         seen = ctx.state["seen"] = csvio.SeenKeys()
     line = ctx.line
-    for kind, key, shown in (
+    checks: tuple[tuple[str, str | None, str | None], ...] = (
         ("email", email_key, email),
         ("phone", phone, values["phone"]),
         ("external_id", external, external),
-    ):
+    )
+    for kind, key, shown in checks:
         if key is None:
             continue
-        other = keys[kind].get(key)
+        other: str | None = keys[kind].get(key)
         if other is None:
             first = seen.get(kind, key)
             other = None if first is None else f"line {first}"
@@ -193,7 +169,6 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
             seen.add(kind, key, line)
     now = ctx.now
     created = values["created_at"] or now
-    status = values["status"] or "new"
     row = {
         "name": name,
         "email": email,
@@ -203,8 +178,8 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
         "company": values["company"],
         "title": values["title"],
         "source": values["source"],
-        "status": status,
-        "status_reason": values["status_reason"],
+        "status": status["status"],
+        "status_reason": status["status_reason"],
         "territory": values["territory"],
         "owner_id": owner_id,
         "external_id": external,
@@ -264,6 +239,7 @@ COLUMNS = (
     "updated_at",
     "last_contact_at",
 )
+_NAME, _COMPANY = COLUMNS.index("name"), COLUMNS.index("company")
 _OWNER, _EMAIL_KEY, _PHONE_KEY, _EXTERNAL = (
     COLUMNS.index(name) for name in ("owner_id", "email_key", "phone_key", "external_id")
 )
@@ -324,7 +300,10 @@ def _insert(rows: list[tuple[tuple[Any, ...], tuple[str, ...]]], ctx: ImportCont
     )
     ids = batch_ids(conn, LEAD, batch, len(rows), "lead", after=ctx.state.get("last_id", 0))
     ctx.state["last_id"] = ids[-1]
-    lead_dedupe.add_keys(conn, ((i, v[0], v[5]) for i, v in zip(ids, values, strict=True)))
+    # The near-duplicate index of `lead add`/`lead edit` (lead_dedupe.similar).
+    lead_dedupe.add_keys(
+        conn, ((i, v[_NAME], v[_COMPANY]) for i, v in zip(ids, values, strict=True))
+    )
     labels = ctx.state["tag_labels"]
     tags = [(i, t, labels[t]) for i, row in zip(ids, rows, strict=True) for t in row[1]]
     if tags:
@@ -377,7 +356,7 @@ ENTITY = csvio.Entity(
     name="lead",
     fields=FIELDS,
     validate=_validate,
-    insert=_insert,
+    insert=_insert,  # type: ignore[arg-type]  # packed rows (pack=_pack)
     prepare=_prepare,
     ignored=IGNORED,
     pack=_pack,
@@ -392,15 +371,17 @@ def export(
     status: list[str] | None = None,
     source: str | None = None,
     owner: str | None = None,
+    team: str | None = None,
+    settings: Settings | None = None,
 ) -> Iterator[dict[str, Any]]:
     """Every matching lead (not forgotten) in id order with its tags, streamed.
 
-    `owner`: a rep id or name, or `none` for unowned leads (lead_queries.filters); an unknown
-    rep raises NotFound here, before anything is streamed.
+    `owner`: me, none, a rep id or name; `team`: a team or a manager (services.scope, via
+    lead_queries.filters); an unknown rep raises NotFound here, before anything is streamed.
     """
     where = [
         LEAD.c.forgotten == sa.false(),
-        *filters(conn, status=status, owner=owner, source=source),
+        *filters(conn, status=status, owner=owner, team=team, source=source, settings=settings),
     ]
     query = (
         lead_select(LEAD.c.score, LEAD.c.external_id, LEAD.c.notes)

@@ -10,9 +10,7 @@ from typing import TYPE_CHECKING, Any
 from salescli.text import fold
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
-
-    from salescli.models import Lead
+    from sqlalchemy.engine import Connection
 
 FORGOTTEN = "forgotten"
 # Tables `lead forget` leaves alone: the team's own records and the erasure log.
@@ -24,56 +22,59 @@ def subject_hash(lead_id: int, email_key: str | None) -> str:
     return hashlib.sha256(f"{lead_id}:{email_key or ''}".encode()).hexdigest()
 
 
-def forget(session: Session, lead: Lead, *, now: dt.datetime) -> dict:
+def forget(conn: Connection, lead_id: int, *, now: dt.datetime) -> dict:
     """Erase the person's personal data everywhere; keep the anonymous lead (status, dates)."""
     import sqlalchemy as sa
 
-    from salescli.models import Activity, Contact, Deal, Erasure, LeadTag, Task
-    from salescli.services import lead_dedupe
+    from salescli.services import lead_dedupe, leads, rows
+    from salescli.tables import ACTIVITY, CONTACT, DEAL, ERASURE, LEAD, LEADTAG, TASK
 
-    if lead.forgotten:
-        return {"id": lead.id, "forgotten": True, "already": True}
-    name, email, email_key, phone = lead.name, lead.email, lead.email_key, lead.phone
+    lead = leads.get(conn, lead_id)
+    if lead["forgotten"]:
+        return {"id": lead_id, "forgotten": True, "already": True}
+    name, email, email_key, phone = lead["name"], lead["email"], lead["email_key"], lead["phone"]
     contact_ids = list(
-        session.execute(sa.select(Contact.id).where(Contact.lead_id == lead.id)).scalars()
+        conn.execute(sa.select(CONTACT.c.id).where(CONTACT.c.lead_id == lead_id)).scalars()
     )
-    for key in ("email", "email_key", "phone", "phone_key", "company", "title", "notes"):
-        setattr(lead, key, None)
-    lead.external_id = lead.status_reason = None
-    lead.name, lead.search_text, lead.forgotten, lead.updated_at = FORGOTTEN, "", True, now
-    session.flush()
-    lead_dedupe.refresh_keys(session.connection(), [lead.id])
-    session.execute(sa.delete(LeadTag).where(LeadTag.lead_id == lead.id))
-    on_person = Activity.lead_id == lead.id
-    task_on_person = Task.lead_id == lead.id
+    blank = dict.fromkeys(
+        ("email", "email_key", "phone", "phone_key", "company", "title", "notes"), None
+    )
+    rows.update(
+        conn, LEAD, lead_id,
+        {**blank, "external_id": None, "status_reason": None, "name": FORGOTTEN,
+         "search_text": "", "forgotten": True, "updated_at": now},
+    )  # fmt: skip
+    lead_dedupe.refresh_keys(conn, [lead_id])
+    conn.execute(sa.delete(LEADTAG).where(LEADTAG.c.lead_id == lead_id))
+    on_person = ACTIVITY.c.lead_id == lead_id
+    task_on_person = TASK.c.lead_id == lead_id
     if contact_ids:
-        on_person = sa.or_(on_person, Activity.contact_id.in_(contact_ids))
-        task_on_person = sa.or_(task_on_person, Task.contact_id.in_(contact_ids))
-        session.execute(
-            sa.update(Contact)
-            .where(Contact.id.in_(contact_ids))
+        on_person = sa.or_(on_person, ACTIVITY.c.contact_id.in_(contact_ids))
+        task_on_person = sa.or_(task_on_person, TASK.c.contact_id.in_(contact_ids))
+        conn.execute(
+            sa.update(CONTACT)
+            .where(CONTACT.c.id.in_(contact_ids))
             .values(
                 name=FORGOTTEN, email=None, email_key=None, phone=None, title=None,
                 external_id=None, search_text="", updated_at=now,
             )
         )  # fmt: skip
-    activities_blanked = session.execute(
-        sa.update(Activity).where(on_person).values(text="", outcome=None)
+    activities_blanked = conn.execute(
+        sa.update(ACTIVITY).where(on_person).values(text="", outcome=None)
     ).rowcount
-    session.execute(sa.update(Task).where(task_on_person).values(title=FORGOTTEN))
-    session.execute(
-        sa.update(Deal)
-        .where(Deal.lead_id == lead.id)
+    conn.execute(sa.update(TASK).where(task_on_person).values(title=FORGOTTEN))
+    conn.execute(
+        sa.update(DEAL)
+        .where(DEAL.c.lead_id == lead_id)
         .values(
-            title=sa.func.replace(Deal.title, name, FORGOTTEN),
-            search_text=sa.func.replace(Deal.search_text, fold(name), FORGOTTEN),
+            title=sa.func.replace(DEAL.c.title, name, FORGOTTEN),
+            search_text=sa.func.replace(DEAL.c.search_text, fold(name), FORGOTTEN),
         )
     )
-    _sweep(session, [v for v in (email, email_key, phone) if v and len(v) >= 6])
-    session.add(Erasure(subject_hash=subject_hash(lead.id, email_key), erased_at=now))
-    session.flush()
+    _sweep(conn, [v for v in (email, email_key, phone) if v and len(v) >= 6])
+    rows.insert(conn, ERASURE, {"subject_hash": subject_hash(lead_id, email_key), "erased_at": now})
     return {
-        "id": lead.id,
+        "id": lead_id,
         "forgotten": True,
         "already": False,
         "contacts": len(contact_ids),
@@ -81,13 +82,14 @@ def forget(session: Session, lead: Lead, *, now: dt.datetime) -> dict:
     }
 
 
-def _sweep(session: Session, needles: Sequence[str]) -> None:
+def _sweep(conn: Connection, needles: Sequence[str]) -> None:
     """Remove any copy of the email/phone left in a text column anywhere (search copies,
     notes, task titles...), whatever its case; a value left blank becomes NULL (or '')."""
     import re
 
     import sqlalchemy as sa
-    from sqlmodel import SQLModel
+
+    from salescli.tables import METADATA
 
     if not needles:
         return
@@ -97,7 +99,7 @@ def _sweep(session: Session, needles: Sequence[str]) -> None:
         likes.append(
             "%" + needle.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
         )
-    for table in SQLModel.metadata.sorted_tables:
+    for table in METADATA.sorted_tables:
         if table.name in _FORGET_SKIP:
             continue
         keys = list(table.primary_key.columns)
@@ -106,12 +108,12 @@ def _sweep(session: Session, needles: Sequence[str]) -> None:
                 continue
             # lower() folds ASCII only, which is what an email address or phone number is.
             found = sa.or_(*(sa.func.lower(column).like(like, escape="\\") for like in likes))
-            for row in session.execute(sa.select(*keys, column).where(found)).all():
-                value = pattern.sub("", row[-1]).strip()
+            for row in conn.execute(sa.select(*keys, column).where(found)).all():
+                value: str | None = pattern.sub("", row[-1]).strip()
                 if not value:
                     value = None if column.nullable else ""
                 where = [key == row[i] for i, key in enumerate(keys)]
-                session.execute(sa.update(table).where(*where).values({column.name: value}))
+                conn.execute(sa.update(table).where(*where).values({column.name: value}))
 
 
 def is_text(column: Any) -> bool:
@@ -141,59 +143,63 @@ def truncate_wal(url: str) -> bool:
     return busy == 0
 
 
-def export_person(session: Session, lead: Lead, *, now: dt.datetime) -> dict:
+def export_person(conn: Connection, lead_id: int, *, now: dt.datetime) -> dict:
     """Everything held about the person behind a lead, as one JSON document."""
     import sqlalchemy as sa
 
     from salescli import money
-    from salescli.models import Account, Contact, Deal, Stage, Task
     from salescli.services.leads import activities, dicts, show
+    from salescli.tables import ACCOUNT, CONTACT, DEAL, STAGE, TASK
 
-    lead_record = show(session, lead)
+    lead_record = show(conn, lead_id)
     contacts = dicts(
-        session,
+        conn,
         sa.select(
-            Contact.id, Contact.name, Contact.email, Contact.phone, Contact.title,
-            Account.name.label("account"), Contact.account_id, Contact.created_at,
-            Contact.updated_at, Contact.last_contact_at,
+            CONTACT.c.id, CONTACT.c.name, CONTACT.c.email, CONTACT.c.phone, CONTACT.c.title,
+            ACCOUNT.c.name.label("account"), CONTACT.c.account_id, CONTACT.c.created_at,
+            CONTACT.c.updated_at, CONTACT.c.last_contact_at,
         )
-        .outerjoin(Account, Account.id == Contact.account_id)
-        .where(Contact.lead_id == lead.id)
-        .order_by(Contact.id),
+        .select_from(CONTACT)
+        .outerjoin(ACCOUNT, ACCOUNT.c.id == CONTACT.c.account_id)
+        .where(CONTACT.c.lead_id == lead_id)
+        .order_by(CONTACT.c.id),
     )  # fmt: skip
     contact_ids = [c["id"] for c in contacts]
     deals = dicts(
-        session,
+        conn,
         sa.select(
-            Deal.id, Deal.title, Account.name.label("account"), Deal.account_id,
-            Deal.amount_minor, Deal.currency, Stage.name.label("stage"), Deal.stage_id,
-            Deal.close_date,
-            Deal.source, Deal.created_at,
+            DEAL.c.id, DEAL.c.title, ACCOUNT.c.name.label("account"), DEAL.c.account_id,
+            DEAL.c.amount_minor, DEAL.c.currency, STAGE.c.name.label("stage"), DEAL.c.stage_id,
+            DEAL.c.close_date, DEAL.c.source, DEAL.c.created_at,
         )
-        .outerjoin(Account, Account.id == Deal.account_id)
-        .outerjoin(Stage, Stage.id == Deal.stage_id)
-        .where(Deal.lead_id == lead.id)
-        .order_by(Deal.id),
+        .select_from(DEAL)
+        .outerjoin(ACCOUNT, ACCOUNT.c.id == DEAL.c.account_id)
+        .outerjoin(STAGE, STAGE.c.id == DEAL.c.stage_id)
+        .where(DEAL.c.lead_id == lead_id)
+        .order_by(DEAL.c.id),
     )  # fmt: skip
     for deal in deals:
         minor = deal.pop("amount_minor")
         deal["amount"] = money.from_minor(minor, deal["currency"]) if minor is not None else None
-    task_where = Task.lead_id == lead.id
+    task_where = TASK.c.lead_id == lead_id
     if contact_ids:
-        task_where = sa.or_(task_where, Task.contact_id.in_(contact_ids))
+        task_where = sa.or_(task_where, TASK.c.contact_id.in_(contact_ids))
     tasks = dicts(
-        session,
-        sa.select(Task.id, Task.title, Task.due_at, Task.priority, Task.done_at, Task.created_at)
+        conn,
+        sa.select(
+            TASK.c.id, TASK.c.title, TASK.c.due_at, TASK.c.priority, TASK.c.done_at,
+            TASK.c.created_at,
+        )
         .where(task_where)
-        .order_by(Task.id),
-    )
+        .order_by(TASK.c.id),
+    )  # fmt: skip
     return {
         "schema_version": 1,
         "exported_at": now,
         "lead": {k: v for k, v in lead_record.items() if k not in ("assignments", "activities")},
         "tags": lead_record["tags"],
         "assignments": lead_record["assignments"],
-        "activities": activities(session, lead_id=lead.id, contact_ids=contact_ids),
+        "activities": activities(conn, lead_id=lead_id, contact_ids=contact_ids),
         "tasks": tasks,
         "contacts": contacts,
         "deals": deals,

@@ -11,8 +11,6 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from salescli.errors import NotFound
-from salescli.ids import as_id
 from salescli.instants import utc
 from salescli.services.paging import first_rows
 from salescli.tables import LEAD, LEADTAG, REP
@@ -21,8 +19,9 @@ from salescli.text import fold, like_pattern
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+    from salescli.services.config import Settings
+
 SORTS = ("created", "score", "last-contact", "name")
-NO_OWNER = "none"
 # Tags never contain a comma (lead tag splits on it), so it can separate them in one string.
 TAG_SEPARATOR = ","
 
@@ -69,38 +68,29 @@ def row_to_record(row: Any) -> dict:
     return record
 
 
-def owner_id_for(conn: Connection, owner: str) -> int | None:
-    """The rep id a `--owner` filter names (by id or name); None for `none` (unowned)."""
-    if fold(owner) == NO_OWNER:
-        return None
-    if (number := as_id(owner)) is not None:
-        found = conn.execute(sa.select(REP.c.id).where(REP.c.id == number)).scalar_one_or_none()
-        if found is not None:
-            return found
-    found = conn.execute(
-        sa.select(REP.c.id).where(REP.c.name_key == fold(owner))
-    ).scalar_one_or_none()
-    if found is None:
-        raise NotFound(f"rep '{owner}' not found (see: salescli rep list)")
-    return found
-
-
 def filters(
     conn: Connection,
     *,
     status: Sequence[str] | None = (),
     owner: str | None = None,
+    team: str | None = None,
     source: str | None = None,
+    settings: Settings | None = None,
 ) -> list[Any]:
-    """The `--status`, `--owner` (id, name or none) and `--source` conditions of list/export."""
+    """The `--status`, `--owner` (me, none, id or name: services.scope), `--team` and
+    `--source` conditions of list/export."""
+    from salescli.services import scope
+
     clauses: list[Any] = []
     if status:
         clauses.append(LEAD.c.status.in_(list(status)))
-    if owner is not None:
-        owner_id = owner_id_for(conn, owner)
-        clauses.append(
-            LEAD.c.owner_id.is_(None) if owner_id is None else LEAD.c.owner_id == owner_id
-        )
+    if owner is not None or team is not None:
+        if settings is None:
+            raise ValueError("filters: --owner/--team need the settings (for `me`)")
+        if owner is not None:
+            clauses.append(scope.owner_clause(conn, LEAD.c.owner_id, owner, settings))
+        if team is not None:
+            clauses.append(scope.team_clause(conn, LEAD.c.owner_id, team, settings))
     if source is not None:
         clauses.append(
             LEAD.c.source.is_(None) if not source.strip() else LEAD.c.source == source.strip()
@@ -116,7 +106,7 @@ def _order(conn: Connection, sort: str) -> list[Any]:
     if sort == "name":
         # Folded names compared by code point on both backends (PostgreSQL would otherwise
         # use the database's locale); forgotten leads have no search text and go last.
-        key = LEAD.c.search_text
+        key: Any = LEAD.c.search_text
         if conn.dialect.name == "postgresql":
             key = sa.collate(key, "C")
         return [sa.case((LEAD.c.search_text == "", 1), else_=0), key, LEAD.c.id]
@@ -128,6 +118,7 @@ def list_leads(
     *,
     status: Sequence[str] = (),
     owner: str | None = None,
+    team: str | None = None,
     source: str | None = None,
     tags: Sequence[str] = (),
     territory: str | None = None,
@@ -135,6 +126,7 @@ def list_leads(
     sort: str = "created",
     limit: int = 100,
     ids: Sequence[int] | None = None,
+    settings: Settings | None = None,
 ) -> tuple[list[dict], bool]:
     """Leads matching every filter given, in the JSON shape; limit 0 = all.
 
@@ -143,7 +135,9 @@ def list_leads(
     query = _select()
     if ids is not None:
         query = query.where(LEAD.c.id.in_(list(ids)))
-    query = query.where(*filters(conn, status=status, owner=owner, source=source))
+    query = query.where(
+        *filters(conn, status=status, owner=owner, team=team, source=source, settings=settings)
+    )
     for tag in tags:
         query = query.where(
             sa.exists().where(LEADTAG.c.lead_id == LEAD.c.id, LEADTAG.c.tag == fold(tag))

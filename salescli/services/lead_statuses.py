@@ -7,3 +7,5 @@ STATUSES = ("new", "contacted", "qualified", "unqualified", "nurturing", "conver
 CLOSED_STATUSES = ("converted", "lost", "unqualified")
 # Statuses whose reason is kept (disqualify --reason, lose --reason).
 REASON_STATUSES = ("unqualified", "lost")
+# Statuses that need their reason, in every path (add, edit, disqualify, import).
+REASON_REQUIRED = ("unqualified",)

@@ -12,18 +12,22 @@ territory and skill fall back to load when no rep matches; the reason says so.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
 
 from salescli.errors import InvalidData, NotFound
 from salescli.services import config
 from salescli.services.lead_statuses import CLOSED_STATUSES
+from salescli.tables import LEAD, REP
 from salescli.text import fold
 
 if TYPE_CHECKING:
-    from sqlmodel import Session
+    from sqlalchemy.engine import Connection, RowMapping
 
-    from salescli.models import Lead
+    from salescli.services.config import Settings
 
 LAST_RR_KEY = "routing.round_robin.last_rep_id"
 STRATEGY_KEY = "routing.strategy"
@@ -61,10 +65,10 @@ class _Candidate:
     matched: list[str] = field(default_factory=list)
 
 
-def _row(lead: Lead, rep_id: int, rep_name: str, strategy: str, reason: str) -> dict:
+def _row(lead: Mapping[Any, Any], rep_id: int, rep_name: str, strategy: str, reason: str) -> dict:
     return {
-        "lead_id": lead.id,
-        "lead": lead.name,
+        "lead_id": lead["id"],
+        "lead": lead["name"],
         "rep": rep_name,
         "rep_id": rep_id,
         "strategy": strategy,
@@ -72,18 +76,19 @@ def _row(lead: Lead, rep_id: int, rep_name: str, strategy: str, reason: str) -> 
     }
 
 
-def get_lead(session: Session, lead_id: int) -> Lead:
-    from salescli.models import Lead
+def get_lead(conn: Connection, lead_id: int) -> RowMapping:
+    """The lead, not forgotten; NotFound (exit 3) otherwise."""
+    from salescli.services import rows
 
-    lead = session.get(Lead, lead_id)
-    if lead is None or lead.forgotten:
+    lead = rows.get(conn, LEAD, lead_id)
+    if lead is None or lead["forgotten"]:
         raise NotFound(f"lead {lead_id} not found (see: salescli lead list)")
     return lead
 
 
 def _record(
-    session: Session,
-    lead: Lead,
+    conn: Connection,
+    lead: Mapping[Any, Any],
     rep_id: int,
     strategy: str,
     reason: str,
@@ -94,55 +99,53 @@ def _record(
     from salescli.services.leads import record_assignment
 
     record_assignment(
-        session, lead, rep_id, previous_rep_id=lead.owner_id, strategy=strategy,
+        conn, lead["id"], rep_id, previous_rep_id=lead["owner_id"], strategy=strategy,
         reason=reason, assigned_by=me, now=now,
     )  # fmt: skip
-    lead.owner_id = rep_id
-    lead.updated_at = now
-    session.add(lead)
+    conn.execute(
+        sa.update(LEAD).where(LEAD.c.id == lead["id"]).values(owner_id=rep_id, updated_at=now)
+    )
 
 
 def assign(
-    session: Session, lead_id: int, rep_ref: str, *, me: str | None, now: dt.datetime
+    conn: Connection, lead_id: int, rep_ref: str, *, settings: Settings, now: dt.datetime
 ) -> dict:
-    """Assign one lead to a rep by hand (strategy "manual"); an inactive rep is refused."""
-    from salescli.services import reps
+    """Assign one lead to a rep (id, name or `me`) by hand (strategy "manual"); an inactive
+    rep is refused."""
+    from salescli.services import leads, scope
 
-    lead = get_lead(session, lead_id)
-    rep = reps.resolve(session, rep_ref)
+    lead = get_lead(conn, lead_id)
+    rep_id = scope.rep_id(conn, rep_ref, settings)
+    rep = conn.execute(sa.select(REP.c.name, REP.c.active).where(REP.c.id == rep_id)).one()
     if not rep.active:
         raise InvalidData(
             f"rep '{rep.name}' is inactive: leads go to active reps only "
             f"(reactivate with: salescli rep activate '{rep.name}')"
         )
-    assert rep.id is not None
-    if lead.owner_id == rep.id:
-        row = _row(lead, rep.id, rep.name, "manual", "already assigned")
+    if lead["owner_id"] == rep_id:
+        row = _row(lead, rep_id, rep.name, "manual", "already assigned")
         row["changed"] = False
         return row
-    _record(session, lead, rep.id, "manual", "by hand", me, now)
-    return {**_row(lead, rep.id, rep.name, "manual", "by hand"), "changed": True}
+    _record(conn, lead, rep_id, "manual", "by hand", leads.actor(conn, settings), now)
+    return {**_row(lead, rep_id, rep.name, "manual", "by hand"), "changed": True}
 
 
-def default_strategy(session: Session) -> str:
+def default_strategy(conn: Connection) -> str:
     from salescli.services import config
 
-    value = config.load(session).values.get(STRATEGY_KEY)
+    value = config.load(conn).values.get(STRATEGY_KEY)
     return value if value in ROUTING_STRATEGIES else "round-robin"
 
 
-def _active_reps(session: Session) -> list[_Candidate]:
-    import sqlalchemy as sa
-
-    from salescli.models import Rep
+def _active_reps(conn: Connection) -> list[_Candidate]:
     from salescli.services.reps import open_leads_query
 
     open_leads = open_leads_query().subquery()
     query = (
-        sa.select(Rep.id, Rep.name, Rep.territory, Rep.skills, open_leads.c.n)
-        .outerjoin(open_leads, open_leads.c.owner_id == Rep.id)
-        .where(Rep.active.is_(True))  # type: ignore[attr-defined]
-        .order_by(Rep.id)
+        sa.select(REP.c.id, REP.c.name, REP.c.territory, REP.c.skills, open_leads.c.n)
+        .outerjoin(open_leads, open_leads.c.owner_id == REP.c.id)
+        .where(REP.c.active.is_(True))
+        .order_by(REP.c.id)
     )
     return [
         _Candidate(
@@ -152,7 +155,7 @@ def _active_reps(session: Session) -> list[_Candidate]:
             skills=frozenset(fold(s) for s in (skills or "").split(",") if fold(s)),
             open=int(n or 0),
         )
-        for rep_id, name, territory, skills, n in session.execute(query)
+        for rep_id, name, territory, skills, n in conn.execute(query)
     ]
 
 
@@ -161,7 +164,7 @@ def _least_loaded(candidates: list[_Candidate]) -> _Candidate:
 
 
 def _pick(
-    strategy: str, lead: Lead, tags: list[str], reps: list[_Candidate], state: dict
+    strategy: str, lead: Mapping[Any, Any], tags: list[str], reps: list[_Candidate], state: dict
 ) -> tuple[_Candidate, str]:
     if strategy == "round-robin":
         last = state["last"]
@@ -169,15 +172,15 @@ def _pick(
         state["last"] = rep.id
         return rep, "round-robin"
     if strategy == "territory":
-        territory = fold(lead.territory)
+        territory = fold(lead["territory"])
         if not territory:
             rep = _least_loaded(reps)
             return rep, "fallback load: lead has no territory"
         matches = [r for r in reps if r.territory == territory]
         if matches:
-            return _least_loaded(matches), f"territory {lead.territory}"
+            return _least_loaded(matches), f"territory {lead['territory']}"
         rep = _least_loaded(reps)
-        return rep, f"fallback load: no rep with territory {lead.territory}"
+        return rep, f"fallback load: no rep with territory {lead['territory']}"
     if strategy == "skill":
         wanted = sorted({fold(t) for t in tags if fold(t)})
         if not wanted:
@@ -195,7 +198,7 @@ def _pick(
 
 
 def auto_assign(
-    session: Session,
+    conn: Connection,
     *,
     strategy: str,
     status: str,
@@ -205,42 +208,45 @@ def auto_assign(
 ) -> list[dict]:
     """Assign every unowned lead with `status` (a lead status) by `strategy`; with dry_run
     nothing is written."""
-    import sqlalchemy as sa
-    from sqlmodel import select
-
-    from salescli.models import Lead, LeadTag, Setting
+    from salescli.tables import LEADTAG, SETTING
 
     strategy = check_strategy(strategy)
-    reps = _active_reps(session)
+    reps = _active_reps(conn)
     if not reps:
         raise InvalidData("no active reps to assign leads to (add one: salescli rep add NAME)")
     wanted = sa.and_(
-        Lead.owner_id.is_(None),  # type: ignore[union-attr]
-        Lead.status == status,
-        Lead.forgotten.is_(False),  # type: ignore[attr-defined]
+        LEAD.c.owner_id.is_(None), LEAD.c.status == status, LEAD.c.forgotten.is_(False)
     )
     # FOR UPDATE (PostgreSQL): a concurrent run waits, then skips the leads this one took.
-    query = select(Lead).where(wanted).order_by(Lead.id)
-    leads = list(session.exec(query if dry_run else query.with_for_update()).all())
+    query = sa.select(LEAD).where(wanted).order_by(LEAD.c.id)
+    leads = list(conn.execute(query if dry_run else query.with_for_update()).mappings())
     tags: dict[int, list[str]] = {}
     if strategy == "skill" and leads:
-        tag_query = sa.select(LeadTag.lead_id, LeadTag.tag).join(Lead, Lead.id == LeadTag.lead_id)
-        for lead_id, tag in session.execute(tag_query.where(wanted)):
+        tag_query = sa.select(LEADTAG.c.lead_id, LEADTAG.c.tag).join(
+            LEAD, LEAD.c.id == LEADTAG.c.lead_id
+        )
+        for lead_id, tag in conn.execute(tag_query.where(wanted)):
             tags.setdefault(lead_id, []).append(tag)
-    setting = session.get(Setting, LAST_RR_KEY, with_for_update=not dry_run)
-    state = {"last": int(setting.value) if setting and setting.value.isdigit() else None}
+    setting_query = sa.select(SETTING.c.value).where(SETTING.c.key == LAST_RR_KEY)
+    if not dry_run:
+        setting_query = setting_query.with_for_update()
+    setting = conn.execute(setting_query).scalar()
+    state = {"last": int(setting) if setting and setting.isdigit() else None}
     rows = []
     for lead in leads:
-        rep, reason = _pick(strategy, lead, tags.get(lead.id or 0, []), reps, state)
+        rep, reason = _pick(strategy, lead, tags.get(lead["id"], []), reps, state)
         rows.append(_row(lead, rep.id, rep.name, strategy, reason))
-        if lead.status not in CLOSED_STATUSES:
+        if lead["status"] not in CLOSED_STATUSES:
             rep.open += 1
         if not dry_run:
-            _record(session, lead, rep.id, strategy, reason, me, now)
+            _record(conn, lead, rep.id, strategy, reason, me, now)
     if strategy == "round-robin" and rows and not dry_run:
         if setting is None:
-            session.add(Setting(key=LAST_RR_KEY, value=str(state["last"])))
+            conn.execute(sa.insert(SETTING).values(key=LAST_RR_KEY, value=str(state["last"])))
         else:
-            setting.value = str(state["last"])
-            session.add(setting)
+            conn.execute(
+                sa.update(SETTING)
+                .where(SETTING.c.key == LAST_RR_KEY)
+                .values(value=str(state["last"]))
+            )
     return rows

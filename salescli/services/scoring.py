@@ -3,7 +3,7 @@
 The rules come from config (`scoring.*` keys); `load_rules` reads them once and
 `score_value` / `score_breakdown` are pure, so a bulk importer can score many rows cheaply:
 
-    rules = scoring.load_rules(session)
+    rules = scoring.load_rules(conn)
     lead.score = scoring.score_value(fields, tags, now, rules)
 
 `fields` is a dict with any of: source, email, phone, company, title, last_contact_at,
@@ -23,9 +23,6 @@ from salescli.text import fold
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-    from sqlmodel import Session
-
-    from salescli.models import Lead
 
 DEFAULT_SOURCES: dict[str, int] = {
     "referral": 25,
@@ -160,7 +157,7 @@ def rules_from_settings(values: Mapping[str, str]) -> Rules:
     )
 
 
-def load_rules(conn: Session | Connection) -> Rules:
+def load_rules(conn: Connection) -> Rules:
     """Read the scoring rules from config (one query)."""
     from salescli.services import config
 
@@ -183,7 +180,7 @@ def _engaged(last: dt.datetime | None, now: dt.datetime, rules: Rules) -> bool:
 
 
 def _decay(
-    fields: Mapping[str, Any], now: dt.datetime, rules: Rules
+    fields: Mapping[Any, Any], now: dt.datetime, rules: Rules
 ) -> tuple[int, int, dt.datetime | None]:
     """(points lost, full weeks, reference instant) for the time since the last contact."""
     since = utc(fields.get("last_contact_at")) or utc(fields.get("created_at"))
@@ -202,7 +199,7 @@ def _unique_tags(tags: Iterable[str]) -> list[str]:
 
 
 def score_value(
-    fields: Mapping[str, Any], tags: Iterable[str], now: dt.datetime, rules: Rules
+    fields: Mapping[Any, Any], tags: Iterable[str], now: dt.datetime, rules: Rules
 ) -> int:
     """The score: the sum of every rule's points, never below 0 (fast path, no details)."""
     now = utc(now)
@@ -216,7 +213,7 @@ def score_value(
 
 
 def score_breakdown(
-    fields: Mapping[str, Any], tags: Iterable[str], now: dt.datetime, rules: Rules
+    fields: Mapping[Any, Any], tags: Iterable[str], now: dt.datetime, rules: Rules
 ) -> list[dict]:
     """Each rule's contribution: [{"rule": "source:referral", "points": 25, "detail": ...}]."""
     now = utc(now)
@@ -277,67 +274,72 @@ def score_breakdown(
     return rows
 
 
-def lead_fields(lead: Lead) -> dict[str, Any]:
-    """The scoring inputs of a Lead row."""
-    return {
-        "source": lead.source,
-        "email": lead.email,
-        "phone": lead.phone,
-        "company": lead.company,
-        "title": lead.title,
-        "last_contact_at": lead.last_contact_at,
-        "created_at": lead.created_at,
-    }
+def lead_fields(lead: Any) -> dict[str, Any]:
+    """The scoring inputs of a lead (a mapping; an ORM row is the transitional form)."""
+    names = ("source", "email", "phone", "company", "title", "last_contact_at", "created_at")
+    if isinstance(lead, Mapping):
+        return {name: lead[name] for name in names}
+    return {name: getattr(lead, name) for name in names}  # port: ORM callers
 
 
-def refresh(session: Session, lead: Lead, now: dt.datetime, rules: Rules | None = None) -> int:
-    """Recompute and store `lead.score` (call after its source, fields, tags or contact change)."""
-    from salescli.services.leads import tags_of
+def refresh(conn: Any, lead: Any, now: dt.datetime, rules: Rules | None = None) -> int:
+    """Recompute and store the lead's score (call after its source, fields, tags or contact
+    change); `lead` is its id. A Session with an ORM lead is the transitional form (port:
+    activities until ported)."""
+    import sqlalchemy as sa
 
-    if lead.id is None:
+    from salescli.services.leads import get, tags_of
+    from salescli.tables import LEAD
+
+    if not isinstance(lead, int):  # port: a Session and an ORM lead
+        session = conn
         session.flush()
-    rules = rules if rules is not None else load_rules(session)
-    lead.score = score_value(lead_fields(lead), tags_of(session, lead.id), now, rules)
-    session.add(lead)
-    return lead.score
+        score = refresh(session.connection(), int(lead.id), now, rules)
+        lead.score = score
+        session.add(lead)
+        return score
+    rules = rules if rules is not None else load_rules(conn)
+    row = get(conn, lead)
+    score = score_value(lead_fields(row), tags_of(conn, lead), now, rules)
+    if score != row["score"]:
+        conn.execute(sa.update(LEAD).where(LEAD.c.id == lead).values(score=score))
+    return score
 
 
-def explain(session: Session, lead: Lead, now: dt.datetime) -> dict:
+def explain(conn: Connection, lead_id: int, now: dt.datetime) -> dict:
     """Refresh the lead's score and return {"id", "score", "rules": [...]}."""
-    from salescli.services.leads import tags_of
+    from salescli.services.leads import get, tags_of
 
-    rules = load_rules(session)
-    tags = tags_of(session, lead.id)
-    rows = score_breakdown(lead_fields(lead), tags, now, rules)
-    score = refresh(session, lead, now, rules)
-    return {"id": lead.id, "score": score, "rules": rows}
+    rules = load_rules(conn)
+    rows = score_breakdown(lead_fields(get(conn, lead_id)), tags_of(conn, lead_id), now, rules)
+    score = refresh(conn, lead_id, now, rules)
+    return {"id": lead_id, "score": score, "rules": rows}
 
 
-def refresh_all(session: Session, now: dt.datetime) -> dict:
+def refresh_all(conn: Connection, now: dt.datetime) -> dict:
     """Recompute every stored score (two reads, one batched update); counts what changed."""
     import sqlalchemy as sa
 
-    from salescli.models import Lead, LeadTag
+    from salescli.tables import LEAD, LEADTAG
 
-    rules = load_rules(session)
+    rules = load_rules(conn)
     tags: dict[int, list[str]] = {}
-    for lead_id, tag in session.execute(sa.select(LeadTag.lead_id, LeadTag.tag)):
+    for lead_id, tag in conn.execute(sa.select(LEADTAG.c.lead_id, LEADTAG.c.tag)):
         tags.setdefault(lead_id, []).append(tag)
-    cols = [Lead.id, Lead.score, Lead.source, Lead.last_contact_at, Lead.created_at]
-    cols += [getattr(Lead, name) for name in FIELDS]
+    cols = [LEAD.c.id, LEAD.c.score, LEAD.c.source, LEAD.c.last_contact_at, LEAD.c.created_at]
+    cols += [LEAD.c[name] for name in FIELDS]
     changes: list[dict] = []
     total = 0
-    for row in session.execute(sa.select(*cols)).mappings():
+    for row in conn.execute(sa.select(*cols)).mappings():
         total += 1
         score = score_value(row, tags.get(row["id"], []), now, rules)
         if score != row["score"]:
             changes.append({"b_id": row["id"], "b_score": score})
     if changes:
-        table = Lead.__table__  # type: ignore[attr-defined]
         stmt = (
-            sa.update(table)
-            .where(table.c.id == sa.bindparam("b_id"))
+            sa.update(LEAD)
+            .where(LEAD.c.id == sa.bindparam("b_id"))
             .values(score=sa.bindparam("b_score"))
         )
-        session.connection().execute(stmt, changes)
+        conn.execute(stmt, changes)
     return {"leads": total, "changed": len(changes)}

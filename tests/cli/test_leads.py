@@ -33,20 +33,17 @@ RULES = {
 
 def insert(cli, table: str, **values) -> int:
     """Seed a row straight into a table (activities, tasks, contacts, deals belong to other
-    command groups, not under test here), model defaults filled in; returns its id."""
+    command groups, not under test here), schema defaults filled in; returns its id."""
     import sqlalchemy as sa
     from sqlalchemy.pool import NullPool
-    from sqlmodel import SQLModel
 
-    import salescli.models  # noqa: F401 - fills SQLModel.metadata
+    from salescli.tables import METADATA
 
-    model = next(m for m in SQLModel.__subclasses__() if getattr(m, "__tablename__", "") == table)
-    row = {k: v for k, v in model(**values).model_dump().items() if k != "id" or v is not None}
     url = cli.url if "://" in cli.url else f"sqlite:///{cli.url}"
     eng = sa.create_engine(url, poolclass=NullPool)
     try:
         with eng.begin() as conn:
-            result = conn.execute(SQLModel.metadata.tables[table].insert().values(**row))
+            result = conn.execute(METADATA.tables[table].insert().values(**values))
             return result.inserted_primary_key[0]
     finally:
         eng.dispose()
@@ -717,15 +714,14 @@ def test_export_person_gives_everything_held(cli, tmp_path):
 
 
 def text_columns() -> list[tuple[str, str]]:
-    """Every string column of every table (SQLModel's AutoString wraps a String)."""
+    """Every string column of every table (the schema, salescli.tables)."""
     import sqlalchemy as sa
-    from sqlmodel import SQLModel
 
-    import salescli.models  # noqa: F401
+    from salescli.tables import METADATA
 
     return [
         (table.name, column.name)
-        for table in SQLModel.metadata.sorted_tables
+        for table in METADATA.sorted_tables
         for column in table.columns
         if isinstance(getattr(column.type, "impl_instance", column.type), sa.String)
     ]

@@ -181,16 +181,18 @@ def test_manual_assign_and_history(cli):
     ann, bob, cy = (rep(cli, n) for n in ("Ann", "Bob", "Cy"))
     cli.ok("rep", "deactivate", "Bob")
     lead = seed_lead(cli, "Jürgen Groß")
+    # The change prints through render.changed: the lead (its one JSON shape) in json, the
+    # note on stderr in a table.
     result = cli.ok("lead", "assign", str(lead), "ann", "-f", "json")
-    assert result.err.strip() == "lead 1 assigned to Ann"
-    assert result.json() == {
-        "lead_id": lead,
-        "lead": "Jürgen Groß",
-        "rep": "Ann",
-        "rep_id": ann,
-        "strategy": "manual",
-        "reason": "by hand",
-    }
+    assert result.err == ""
+    assert result.json() == cli.json("lead", "list")[0]
+    assert (result.json()["id"], result.json()["owner"], result.json()["owner_id"]) == (
+        lead,
+        "Ann",
+        ann,
+    )
+    again_json = cli.ok("lead", "assign", str(lead), "Ann")
+    assert (again_json.out, again_json.err) == ("", "lead 1 already belongs to Ann\n")
     inactive = cli("lead", "assign", str(lead), "Bob")
     assert inactive.code == 1 and "rep 'Bob' is inactive" in inactive.err
     assert cli("lead", "assign", str(lead), "Zed").code == 3
@@ -208,8 +210,8 @@ def test_manual_assign_and_history(cli):
     from salescli import db
     from salescli.services import leads
 
-    with db.session_scope(db.resolve_url(cli.url), write=False) as session:
-        shown = leads.assignments(session, lead)
+    with db.connection_scope(db.resolve_url(cli.url)) as conn:
+        shown = leads.assignments(conn, lead)
     assert [(h["rep"], h["previous_rep"], h["assigned_by"]) for h in shown] == [
         ("Ann", None, None),
         ("Cy", "Ann", "Cy"),

@@ -27,7 +27,7 @@ def seed_lead(cli, name: str, tags: tuple[str, ...] = (), **fields) -> int:
     from sqlalchemy import create_engine, insert
     from sqlalchemy.pool import NullPool
 
-    from salescli.models import Lead, LeadTag
+    from salescli.tables import LEAD, LEADTAG
 
     cli.ok("db", "init")  # creates the database on first use; a no-op afterwards
     values = {
@@ -44,9 +44,9 @@ def seed_lead(cli, name: str, tags: tuple[str, ...] = (), **fields) -> int:
     eng = create_engine(url, poolclass=NullPool)
     try:
         with eng.begin() as conn:
-            lead_id = conn.execute(insert(Lead.__table__).values(**values)).inserted_primary_key[0]
+            lead_id = conn.execute(insert(LEAD).values(**values)).inserted_primary_key[0]
             for tag in tags:
-                conn.execute(insert(LeadTag.__table__).values(lead_id=lead_id, tag=tag, label=tag))
+                conn.execute(insert(LEADTAG).values(lead_id=lead_id, tag=tag, label=tag))
     finally:
         eng.dispose()
     return lead_id
