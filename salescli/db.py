@@ -17,7 +17,6 @@ from salescli.errors import Busy, Refused, SalesError, UsageError
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, Engine
-    from sqlmodel import Session
 
 APP_NAME = "salescli"
 # Seconds a write waits for the write lock (SQLite's, or the PostgreSQL advisory lock below).
@@ -618,44 +617,10 @@ def pg_backup(url: str, target: Path) -> Path:
 
 
 @contextlib.contextmanager
-def session_scope(url: str, *, write: bool = True) -> Iterator[Session]:
-    """One transaction per command: commit at the end, roll back on any error."""
-    ensure_schema(url)
-    from sqlmodel import Session
-
-    session = Session(engine(url, write=write), expire_on_commit=False)
-    with translated():
-        try:
-            yield session
-            if write:
-                session.commit()
-            else:
-                session.rollback()
-        except BaseException:
-            session.rollback()
-            raise
-        finally:
-            session.close()
-
-
-@contextlib.contextmanager
-def session_on(conn: Connection) -> Iterator[Session]:
-    """TRANSITIONAL (removed when every service runs on Core): an ORM Session inside the
-    transaction of `conn`, for Core code that still calls an ORM service. Flushed at the end;
-    the commit is the connection's."""
-    from sqlmodel import Session
-
-    session = Session(bind=conn, expire_on_commit=False)
-    try:
-        yield session
-        session.flush()
-    finally:
-        session.close()
-
-
-@contextlib.contextmanager
 def connection_scope(url: str, *, write: bool = False) -> Iterator[Connection]:
-    """A Core connection for the fast read paths (no ORM import)."""
+    """The command's one connection (SQLAlchemy Core: salescli has no ORM): with write=True
+    one transaction (BEGIN IMMEDIATE / the advisory lock at its first statement) committed at
+    the end; any exception rolls it back (the connection closes without a commit)."""
     ensure_schema(url)
     with translated(), engine(url, write=write).connect() as conn:
         yield conn

@@ -25,7 +25,6 @@ def preload() -> None:
     import alembic.config  # noqa: F401
     import pendulum  # noqa: F401
     import sqlalchemy  # noqa: F401
-    import sqlmodel  # noqa: F401
 
     import salescli.cli
     import salescli.services
@@ -33,7 +32,6 @@ def preload() -> None:
     for package in (salescli.services, salescli.cli):
         for info in pkgutil.iter_modules(package.__path__):
             importlib.import_module(f"{package.__name__}.{info.name}")
-    import salescli.models  # noqa: F401
 
 
 def child(request: dict) -> None:

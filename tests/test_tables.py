@@ -41,27 +41,8 @@ def test_no_other_module_defines_a_table():
     found = [
         str(path.relative_to(package))
         for path in sorted(package.rglob("*.py"))
-        if path.name not in ("tables.py", "models.py")
+        if path.name != "tables.py"
         and "migrations" not in path.parts
         and any(s in path.read_text() for s in ("sa.table(", "sa.column(", "sa.Table("))
     ]
     assert found == []
-
-
-def test_the_orm_models_match_the_tables_while_they_remain():
-    # Transitional: services still on the ORM use salescli.models; it must not drift.
-    models_file = Path(tables.__file__).parent / "models.py"
-    if not models_file.exists():
-        return
-    from sqlmodel import SQLModel
-
-    import salescli.models  # noqa: F401
-
-    for name, table in tables.METADATA.tables.items():
-        model = SQLModel.metadata.tables[name]
-        assert list(model.c.keys()) == list(table.c.keys()), name
-        for column in table.c:
-            other = model.c[column.name]
-            assert other.nullable == column.nullable, (name, column.name)
-            assert other.primary_key == column.primary_key, (name, column.name)
-            assert other.type._type_affinity is column.type._type_affinity, (name, column.name)

@@ -19,7 +19,6 @@ if TYPE_CHECKING:
 
     import pendulum
     from sqlalchemy.engine import Connection
-    from sqlmodel import Session
 
     from salescli.services.config import Settings
 
@@ -175,26 +174,6 @@ class State:
         render.protect_database(path, path if db.is_sqlite(self.url) else db.default_path())
 
     @contextlib.contextmanager
-    def session(self, *, write: bool = True) -> Iterator[Session]:
-        from salescli import db
-        from salescli.services import config
-
-        if write:
-            # Settings, the clock (pendulum) and the ORM's one-off mapper set-up before the
-            # write lock, not while other writers wait for it (issue 8); the transaction
-            # begins at the session's first statement.
-            from sqlalchemy.orm import configure_mappers
-
-            import salescli.models  # noqa: F401
-
-            _ = self.now
-            configure_mappers()
-        with db.session_scope(self.url, write=write) as session:
-            if self._settings is None:
-                self._settings = config.load(session)
-            yield session
-
-    @contextlib.contextmanager
     def connection(self, *, write: bool = False) -> Iterator[Connection]:
         """The command's one Core connection; write=True is one transaction (BEGIN IMMEDIATE
         on SQLite, the advisory lock on PostgreSQL) committed at the end and rolled back on
@@ -217,12 +196,6 @@ class State:
                 pass
         assert self._settings is not None
         return self._settings
-
-    def reload_settings(self, session: Session) -> None:
-        from salescli.services import config
-
-        self._settings = config.load(session)
-        self._now = None
 
     @property
     def tz(self) -> str:

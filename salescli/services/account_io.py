@@ -1,7 +1,6 @@
 """`account import` / `account export` on the CSV engine (services/csvio.py).
 
-Like lead_io.py: no sqlmodel, no models on the import path; lookups loaded once, one Core
-executemany per table. Parents may be existing accounts or rows of the same file.
+Like lead_io.py: lookups loaded once, one Core executemany per table. Parents may be existing accounts or rows of the same file.
 """
 
 from __future__ import annotations

@@ -255,21 +255,14 @@ class Settings:
         return {k[len(prefix) :]: v for k, v in self.values.items() if k.startswith(prefix)}
 
 
-def _connection(conn: Any) -> Connection:
-    # port: an ORM Session from a not-yet-ported caller runs on its connection.
-    from sqlalchemy.engine import Connection
-
-    return conn if isinstance(conn, Connection) else conn.connection()
-
-
-def load(conn: Connection | Any) -> Settings:
+def load(conn: Connection) -> Settings:
     """Every stored setting, in one query (`conn`: a Connection; an ORM Session from a
     caller not yet ported is run on its connection)."""
     import sqlalchemy as sa
 
     from salescli.tables import SETTING
 
-    rows = _connection(conn).execute(sa.select(SETTING.c.key, SETTING.c.value)).all()
+    rows = conn.execute(sa.select(SETTING.c.key, SETTING.c.value)).all()
     return Settings({key: value for key, value in rows})
 
 
@@ -291,7 +284,6 @@ def set_value(conn: Connection, name: str, value: str) -> dict[str, Any]:
 
     from salescli.tables import SETTING
 
-    conn = _connection(conn)
     name = canonical(name)
     declared = setting(name)
     clean = declared.parse(value)
@@ -313,7 +305,7 @@ def unset(conn: Connection, name: str) -> dict[str, Any]:
 
     name = canonical(name)
     found = setting(name)
-    _connection(conn).execute(sa.delete(SETTING).where(SETTING.c.key == name))
+    conn.execute(sa.delete(SETTING).where(SETTING.c.key == name))
     return _entry(name, found.default, True)
 
 

@@ -30,7 +30,7 @@ Usage (the CLI side lives in `salescli.cli.importing`, which also defines the sh
 
 Reading, sniffing, column mapping and cell converters live in `csvread`; the descriptions
 (`Entity`, `FieldSpec`, `ImportOptions`...) in `csvtypes`, re-exported here (see `__all__`).
-These modules import neither sqlmodel nor the models: imports are on a benchmarked path.
+Imports here are on a benchmarked path: keep them few.
 """
 
 from __future__ import annotations

@@ -2,7 +2,7 @@
 import options, the per-import context, row errors and results.
 
 Entity modules reach these through `salescli.services.csvio` (which re-exports them); the
-engine (`csvio`) and the reader (`csvread`) build on them. No sqlmodel, no models.
+engine (`csvio`) and the reader (`csvread`) build on them.
 """
 
 from __future__ import annotations

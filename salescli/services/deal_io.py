@@ -1,7 +1,7 @@
 """`deal import` on top of the CSV engine (services/csvio.py); `deal export` is deal_export.py.
 
-Benchmarked path (the Maven import, 10,000-deal files): no sqlmodel, no models; lightweight
-`sqlalchemy.table()` clauses, lookups loaded once, one Core executemany per table (accounts
+Benchmarked path (the Maven import, 10,000-deal files): lookups loaded once, one Core
+executemany per table (accounts
 named in the file, deals, stage history, line items), all in the caller's transaction.
 
 Semantics follow services/deals.py: amounts in minor units, the stage's probability and

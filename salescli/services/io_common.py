@@ -1,7 +1,6 @@
 """What the account, contact, product and deal import/export modules share.
 
-No sqlmodel, no models on the import path (tables come from salescli.tables): rep and
-account lookups loaded once per import, accounts that a deal or contact file names created in
+Rep and account lookups loaded once per import, accounts that a deal or contact file names created in
 the same transaction (`create_accounts`, `plan_accounts`, `accounts_message`), and the export
 side's streaming and `--owner` / `--account` filters.
 """

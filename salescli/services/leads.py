@@ -205,19 +205,11 @@ def derived(values: Record) -> dict[str, Any]:
     }
 
 
-def check_changeable(lead: Any) -> None:
-    """Refuse to change a forgotten lead (`lead` a mapping, or an ORM row: port)."""
-    forgotten = lead["forgotten"] if isinstance(lead, Mapping) else lead.forgotten
-    lead_id = lead["id"] if isinstance(lead, Mapping) else lead.id
+def check_changeable(lead: Record) -> None:
+    """Refuse to change a forgotten lead."""
+    forgotten, lead_id = lead["forgotten"], lead["id"]
     if forgotten:
         raise InvalidData(f"lead {lead_id} was forgotten (lead forget); it cannot be changed")
-
-
-def refresh_keys(lead: Any) -> None:
-    """port: recompute the folded copies on an ORM lead (lead_dedupe.merge, until ported)."""
-    fields = {k: getattr(lead, k) for k in ("name", "email", "phone", "company", "title")}
-    for key, value in derived(fields).items():
-        setattr(lead, key, value)
 
 
 def new_lead(
@@ -250,16 +242,8 @@ def new_lead(
 # --- look-ups ---------------------------------------------------------------------------
 
 
-def get(conn: Connection, lead_id: int) -> RowMapping:  # (or an ORM Lead: port)
+def get(conn: Connection, lead_id: int) -> RowMapping:
     """The lead (forgotten ones too); NotFound (exit 3) otherwise."""
-    if hasattr(conn, "flush"):  # port: a Session (cli/lead_dedupe.py until ported) gets the ORM row
-        from salescli.models import Lead  # port: removed with lead_dedupe's session
-
-        session: Any = conn
-        lead = session.get(Lead, lead_id)
-        if lead is None:
-            raise NotFound(f"lead {lead_id} not found")
-        return lead
     row = conn.execute(sa.select(LEAD).where(LEAD.c.id == lead_id)).mappings().first()
     if row is None:
         raise NotFound(f"lead {lead_id} not found")
@@ -348,18 +332,12 @@ def record_assignment(
     )
 
 
-def touch(conn: Any, lead: Any, now: dt.datetime) -> None:
-    """After a change: stamp `updated_at` and refresh the score. `lead` is an id; an ORM
-    lead with a Session is the transitional form (port: lead_dedupe.merge)."""
+def touch(conn: Connection, lead_id: int, now: dt.datetime) -> None:
+    """After a change: stamp `updated_at` and refresh the score."""
     from salescli.services import scoring
 
-    if isinstance(lead, int):
-        conn.execute(sa.update(LEAD).where(LEAD.c.id == lead).values(updated_at=now))
-        scoring.refresh(conn, lead, now)
-        return
-    lead.updated_at = now  # port: ORM callers
-    conn.flush()
-    scoring.refresh(conn, lead, now)
+    conn.execute(sa.update(LEAD).where(LEAD.c.id == lead_id).values(updated_at=now))
+    scoring.refresh(conn, lead_id, now)
 
 
 # --- add / edit / status / tags / delete ----------------------------------------------

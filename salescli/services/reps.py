@@ -31,13 +31,6 @@ NAME_MAX: int = REP.c.name.type.length  # type: ignore[attr-defined]
 SKILL_MAX = 100
 
 
-def _connection(conn: Any) -> Connection:
-    # port: an ORM Session from a not-yet-ported caller runs on its connection.
-    from sqlalchemy.engine import Connection
-
-    return conn if isinstance(conn, Connection) else conn.connection()
-
-
 def name_key(name: str) -> str:
     return fold(name)
 
@@ -51,7 +44,6 @@ def _rep(conn: Connection, rep_id: int) -> Row:
 
 def get_by_name(conn: Connection, name: str) -> Row:
     """The rep called `name` (case and accents ignored); NotFound otherwise."""
-    conn = _connection(conn)
     found = conn.execute(sa.select(REP).where(REP.c.name_key == name_key(name))).first()
     if found is None:
         raise NotFound(f"rep '{name}' not found (see: salescli rep list)")
@@ -60,7 +52,6 @@ def get_by_name(conn: Connection, name: str) -> Row:
 
 def resolve(conn: Connection, ref: str) -> Row:
     """A rep by id or by name (case and accents ignored); NotFound otherwise."""
-    conn = _connection(conn)
     found = scope.find_rep_id(conn, ref)
     if found is None:
         raise NotFound(f"rep '{ref}' not found (see: salescli rep list)")
@@ -87,7 +78,6 @@ def me(conn: Connection, settings: Settings) -> Row | None:
     name = settings.me
     if not name or not name.strip():
         return None
-    conn = _connection(conn)
     return _rep(conn, scope.rep_id(conn, scope.ME, settings))
 
 
@@ -104,7 +94,7 @@ def default_owner(conn: Connection, settings: Settings) -> Row | None:
 
 def subordinates(conn: Connection, rep_id: int) -> list[int]:
     """Ids of every rep under `rep_id` (direct and indirect reports, active or not), sorted."""
-    return sorted(scope.under(_connection(conn), [rep_id]) - {rep_id})
+    return sorted(scope.under(conn, [rep_id]) - {rep_id})
 
 
 def skills_of(rep: Any) -> list[str]:
@@ -181,7 +171,7 @@ def check_cycle(conn: Connection, rep: Any, manager: Any) -> None:
         )
     links = {
         r.id: (r.name, r.manager_id)
-        for r in _connection(conn).execute(sa.select(REP.c.id, REP.c.name, REP.c.manager_id))
+        for r in conn.execute(sa.select(REP.c.id, REP.c.name, REP.c.manager_id))
     }
     chain = [rep.name, manager.name]
     current = manager.manager_id
@@ -217,7 +207,6 @@ def add(
     active: bool = True,
 ) -> int:
     """Create a rep (the manager, by id or name, must exist); its new id."""
-    conn = _connection(conn)
     clean = check_name(name)
     _check_unique(conn, clean)
     boss = _manager(conn, manager)
@@ -253,7 +242,6 @@ def edit(
 ) -> int:
     """Change the given fields of `rep` (a record or an id; None = leave as is; "" clears an
     optional text field); its id. Read the record again for the new values."""
-    conn = _connection(conn)
     if isinstance(rep, int):
         rep = _rep(conn, rep)
     values: dict[str, Any] = {}
@@ -288,7 +276,7 @@ def set_active(conn: Connection, rep: Any, active: bool) -> bool:
     """Activate or deactivate; returns False when the rep already was in that state."""
     if rep.active == active:
         return False
-    rows.update(_connection(conn), REP, rep.id, {"active": active})
+    rows.update(conn, REP, rep.id, {"active": active})
     return True
 
 
@@ -309,13 +297,12 @@ def open_leads_query() -> Any:
 
 def open_leads(conn: Connection) -> dict[int, int]:
     """Open leads per owner id, in one GROUP BY query."""
-    return {owner: int(count) for owner, count in _connection(conn).execute(open_leads_query())}
+    return {owner: int(count) for owner, count in conn.execute(open_leads_query())}
 
 
 def record(conn: Connection, rep: Any, counts: dict[int, int] | None = None) -> dict[str, Any]:
     """The JSON shape of a rep (as `rep list`, `rep show`, `rep add|edit` print it); `rep` is
     a record or an id."""
-    conn = _connection(conn)
     if isinstance(rep, int):
         rep = _rep(conn, rep)
     manager = None
@@ -352,7 +339,6 @@ def _row(rep: Any, manager: str | None, counts: dict[int, int]) -> dict[str, Any
 
 def show(conn: Connection, rep: Any) -> dict[str, Any]:
     """The record plus its direct reports (`reports`: [{id, name}])."""
-    conn = _connection(conn)
     result = record(conn, rep)
     reports = conn.execute(
         sa.select(REP.c.id, REP.c.name, REP.c.name_key).where(REP.c.manager_id == result["id"])
@@ -371,7 +357,6 @@ def list_reps(
     active: bool | None = True,
 ) -> list[dict[str, Any]]:
     """Reps sorted by name; `active=None` lists everyone. Team/territory match ignoring case."""
-    conn = _connection(conn)
     boss = resolve(conn, manager) if manager is not None else None
     everyone = conn.execute(sa.select(REP)).all()
     names = {r.id: r.name for r in everyone}

@@ -274,30 +274,20 @@ def score_breakdown(
     return rows
 
 
-def lead_fields(lead: Any) -> dict[str, Any]:
-    """The scoring inputs of a lead (a mapping; an ORM row is the transitional form)."""
+def lead_fields(lead: Mapping[str, Any]) -> dict[str, Any]:
+    """The scoring inputs of a lead."""
     names = ("source", "email", "phone", "company", "title", "last_contact_at", "created_at")
-    if isinstance(lead, Mapping):
-        return {name: lead[name] for name in names}
-    return {name: getattr(lead, name) for name in names}  # port: ORM callers
+    return {name: lead[name] for name in names}
 
 
-def refresh(conn: Any, lead: Any, now: dt.datetime, rules: Rules | None = None) -> int:
+def refresh(conn: Connection, lead: int, now: dt.datetime, rules: Rules | None = None) -> int:
     """Recompute and store the lead's score (call after its source, fields, tags or contact
-    change); `lead` is its id. A Session with an ORM lead is the transitional form (port:
-    activities until ported)."""
+    change); `lead` is its id."""
     import sqlalchemy as sa
 
     from salescli.services.leads import get, tags_of
     from salescli.tables import LEAD
 
-    if not isinstance(lead, int):  # port: a Session and an ORM lead
-        session = conn
-        session.flush()
-        score = refresh(session.connection(), int(lead.id), now, rules)
-        lead.score = score
-        session.add(lead)
-        return score
     rules = rules if rules is not None else load_rules(conn)
     row = get(conn, lead)
     score = score_value(lead_fields(row), tags_of(conn, lead), now, rules)
