@@ -71,7 +71,7 @@ def similar_times(path: Path, repeat: int = 3) -> tuple[float, float]:
     import sqlalchemy as sa
     from rapidfuzz import fuzz, process
 
-    from salescli.services import lead_dedupe
+    from salescli.services.leads import dedupe as lead_dedupe
     from salescli.tables import LEAD
 
     engine = sa.create_engine(f"sqlite:///{path}")

@@ -104,7 +104,7 @@ def account_add(
     Example: salescli account add "Acme GmbH" --industry Manufacturing --country Germany
     """
     from salescli import render
-    from salescli.services import accounts
+    from salescli.services.accounts import records as accounts
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -161,7 +161,7 @@ def account_list(
     Example: salescli account list --customer --search gmbh --format json
     """
     from salescli import render
-    from salescli.services import accounts
+    from salescli.services.accounts import records as accounts
 
     st = state(ctx)
     limit = list_limit(limit, fmt)
@@ -198,7 +198,7 @@ def account_show(
     Example: salescli account show "Acme GmbH" --format json
     """
     from salescli import render
-    from salescli.services import accounts
+    from salescli.services.accounts import records as accounts
 
     st = state(ctx)
     with st.connection() as conn:
@@ -234,7 +234,7 @@ def account_edit(
     Example: salescli account edit "Acme GmbH" --owner "Ana Souza" --territory DACH
     """
     from salescli import render
-    from salescli.services import accounts
+    from salescli.services.accounts import records as accounts
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -260,8 +260,8 @@ def account_delete(
     Example: salescli account delete 12 --yes
     """
     from salescli import render
-    from salescli.services import accounts
-    from salescli.services.accounts import plural
+    from salescli.services.accounts import records as accounts
+    from salescli.services.accounts.records import plural
 
     st = state(ctx)
     with st.connection() as conn:  # asked before the write lock is taken
@@ -277,13 +277,13 @@ def account_delete(
     render.changed(result, fmt, note=note, tz=st.tz)
 
 
-# ---- import / export (bulk CSV through salescli/services/csvio.py) ---------------------------
+# ---- import / export (bulk CSV through salescli/services/csv/engine.py) ---------------------------
 
 from salescli.cli import importing as io  # noqa: E402
 
 io.register_import(
     app,
-    "salescli.services.account_io:ENTITY",
+    "salescli.services.accounts.io:ENTITY",
     help="""Import accounts from a CSV file (all-or-nothing unless --skip-invalid).
 
     Fields: name (required), industry, website, phone, country, territory, employees, owner,
@@ -314,7 +314,7 @@ def account_export(
 
     Example: salescli account export --owner me --output accounts.csv
     """
-    from salescli.services import account_io
+    from salescli.services.accounts import io as account_io
 
     st = state(ctx)  # its settings are read as the export's connection opens
     io.run_export(

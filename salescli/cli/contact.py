@@ -79,7 +79,8 @@ def contact_add(
     Example: salescli contact add "Jürgen Groß" --email jg@acme.de --title CTO --account "Acme GmbH"
     """
     from salescli import render
-    from salescli.services import accounts, contacts
+    from salescli.services.accounts import records as accounts
+    from salescli.services.contacts import records as contacts
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -127,7 +128,8 @@ def contact_list(
     Example: salescli contact list --search иван --format json
     """
     from salescli import render
-    from salescli.services import accounts, contacts
+    from salescli.services.accounts import records as accounts
+    from salescli.services.contacts import records as contacts
 
     st = state(ctx)
     limit = list_limit(limit, fmt)
@@ -156,7 +158,7 @@ def contact_show(
     Example: salescli contact show 4
     """
     from salescli import render
-    from salescli.services import contacts
+    from salescli.services.contacts import records as contacts
 
     st = state(ctx)
     with st.connection() as conn:
@@ -193,7 +195,8 @@ def contact_edit(
     Example: salescli contact edit 4 --title "Head of IT" --account "Acme GmbH"
     """
     from salescli import render
-    from salescli.services import accounts, contacts
+    from salescli.services.accounts import records as accounts
+    from salescli.services.contacts import records as contacts
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -218,8 +221,8 @@ def contact_delete(
     Example: salescli contact delete 4 --yes
     """
     from salescli import render
-    from salescli.services import contacts
-    from salescli.services.accounts import plural
+    from salescli.services.accounts.records import plural
+    from salescli.services.contacts import records as contacts
 
     st = state(ctx)
     with st.connection() as conn:  # asked before the write lock is taken
@@ -235,14 +238,14 @@ def contact_delete(
     render.changed(result, fmt, note=note, tz=st.tz)
 
 
-# ---- import / export (bulk CSV through salescli/services/csvio.py) ---------------------------
+# ---- import / export (bulk CSV through salescli/services/csv/engine.py) ---------------------------
 
 from salescli.cli import importing as io  # noqa: E402
 
 io.register_import(
     app,
-    "salescli.services.contact_io:entity",
-    note="salescli.services.io_common:accounts_message",
+    "salescli.services.contacts.io:entity",
+    note="salescli.services.csv.common:accounts_message",
     help="""Import contacts from a CSV file (all-or-nothing unless --skip-invalid).
 
     Fields: name (required), email, phone, title, account (created when new),
@@ -267,7 +270,7 @@ def contact_export(
 
     Example: salescli contact export --account "Acme GmbH" --output acme.csv
     """
-    from salescli.services import contact_io
+    from salescli.services.contacts import io as contact_io
 
     io.run_export(
         ctx,

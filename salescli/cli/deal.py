@@ -163,7 +163,7 @@ def deal_add(
     Example: salescli deal add "Acme – 50 seats" --amount 12,000.50 --currency EUR --account Acme --close fri
     """
     from salescli import money, render
-    from salescli.services import deals
+    from salescli.services.deals import records as deals
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -235,7 +235,7 @@ def deal_list(
     Example: salescli deal list --owner me --closing this-quarter --group-by stage
     """
     from salescli import render
-    from salescli.services import deal_queries as queries
+    from salescli.services.deals import queries as queries
     from salescli.services.scope import DealScope
 
     if open_ + won + lost + all_ > 1:
@@ -311,7 +311,7 @@ def deal_show(
     Example: salescli deal show 12 --format json
     """
     from salescli import render
-    from salescli.services import deal_views
+    from salescli.services.deals import views as deal_views
 
     st = state(ctx)
     with st.connection() as conn:
@@ -347,7 +347,7 @@ def deal_edit(
     Example: salescli deal edit 12 --amount 15000 --close 2026-12-18 --probability 60
     """
     from salescli import render
-    from salescli.services import deals
+    from salescli.services.deals import records as deals
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -393,14 +393,14 @@ from salescli.cli.deal_stages import stages_app  # noqa: E402
 app.add_typer(stages_app, name="stages")
 app.add_typer(line_app, name="line")
 
-# ---- import / export (bulk CSV through salescli/services/csvio.py) ---------------------------
+# ---- import / export (bulk CSV through salescli/services/csv/engine.py) ---------------------------
 
 from salescli.cli import importing as io  # noqa: E402
 
 io.register_import(
     app,
-    "salescli.services.deal_io:entity",
-    note="salescli.services.io_common:accounts_message",
+    "salescli.services.deals.io:entity",
+    note="salescli.services.csv.common:accounts_message",
     help="""Import deals from a CSV file (all-or-nothing unless --skip-invalid).
 
     Fields: title, amount, currency, account (created when new),
@@ -437,7 +437,7 @@ def deal_export(
 
     Example: salescli deal export --state won --output won.csv
     """
-    from salescli.services import deal_export
+    from salescli.services.deals import export as deal_export
 
     def rows(conn: Any) -> Any:
         return deal_export.export(

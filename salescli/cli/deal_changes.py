@@ -29,7 +29,8 @@ def deal_move(
     Example: salescli deal move 12 negotiation --probability 80
     """
     from salescli import render
-    from salescli.services import deal_moves, deals
+    from salescli.services.deals import moves as deal_moves
+    from salescli.services.deals import records as deals
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -48,7 +49,7 @@ def deal_move(
 
 def _backfill_note(st: Any, record: dict[str, Any]) -> str:
     """Said when a deal closes on a day before its history began (entered after the fact)."""
-    from salescli.services.deal_moves import closed_before_history
+    from salescli.services.deals.moves import closed_before_history
 
     recorded = closed_before_history(record, st.now.tzinfo)
     if recorded is None:
@@ -67,7 +68,8 @@ def deal_win(
     Example: salescli deal win 12 --on yesterday
     """
     from salescli import render
-    from salescli.services import deal_moves, deals
+    from salescli.services.deals import moves as deal_moves
+    from salescli.services.deals import records as deals
 
     st = state(ctx)
     day = st.day(on, field="--on") or st.today
@@ -94,7 +96,8 @@ def deal_lose(
     Example: salescli deal lose 12 --reason price --note "went with a cheaper tool"
     """
     from salescli import render
-    from salescli.services import deal_moves, deals
+    from salescli.services.deals import moves as deal_moves
+    from salescli.services.deals import records as deals
 
     st = state(ctx)
     day = st.day(on, field="--on") or st.today
@@ -122,7 +125,8 @@ def deal_reopen(
     Example: salescli deal reopen 12 --stage proposal
     """
     from salescli import render
-    from salescli.services import deal_moves, deals
+    from salescli.services.deals import moves as deal_moves
+    from salescli.services.deals import records as deals
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -140,7 +144,7 @@ def deal_delete(ctx: typer.Context, deal_id: DealArg, yes: YesOpt = False) -> No
     Example: salescli deal delete 12 --yes
     """
     from salescli import render
-    from salescli.services import deals
+    from salescli.services.deals import records as deals
 
     st = state(ctx)
     with st.connection() as conn:

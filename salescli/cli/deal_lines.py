@@ -39,7 +39,8 @@ def line_add(
     Example: salescli deal line add 12 "GTX Pro" --qty 2 --discount 10%
     """
     from salescli import render
-    from salescli.services import deal_lines, deals
+    from salescli.services.deals import lines as deal_lines
+    from salescli.services.deals import records as deals
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -60,7 +61,8 @@ def line_list(
     Example: salescli deal line list 12 --format json
     """
     from salescli import render
-    from salescli.services import deal_lines, deals
+    from salescli.services.deals import lines as deal_lines
+    from salescli.services.deals import records as deals
 
     st = state(ctx)
     with st.connection() as conn:
@@ -83,7 +85,8 @@ def line_remove(
     Example: salescli deal line remove 12 3
     """
     from salescli import render
-    from salescli.services import deal_lines, deals
+    from salescli.services.deals import lines as deal_lines
+    from salescli.services.deals import records as deals
 
     st = state(ctx)
     with st.connection(write=True) as conn:

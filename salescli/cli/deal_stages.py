@@ -38,7 +38,7 @@ def stages_list(
     if ctx.invoked_subcommand is not None:
         return
     from salescli import render
-    from salescli.services import stages
+    from salescli.services.deals import stages as stages
 
     st = state(ctx)
     with st.connection() as conn:
@@ -81,7 +81,7 @@ def stages_add(
     Example: salescli deal stages add demo --probability 30 --category pipeline --after qualification
     """
     from salescli import render
-    from salescli.services import stages
+    from salescli.services.deals import stages as stages
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -123,7 +123,7 @@ def stages_edit(
     Example: salescli deal stages edit proposal --probability 40
     """
     from salescli import render
-    from salescli.services import stages
+    from salescli.services.deals import stages as stages
 
     if new_name is None and probability is None and category is None and stale_days is None:
         raise UsageError(
@@ -153,7 +153,7 @@ def stages_remove(
     Example: salescli deal stages remove demo
     """
     from salescli import render
-    from salescli.services import stages
+    from salescli.services.deals import stages as stages
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -176,7 +176,7 @@ def stages_move(
     Example: salescli deal stages move demo --after proposal
     """
     from salescli import render
-    from salescli.services import stages
+    from salescli.services.deals import stages as stages
 
     if first == (after is not None):
         raise UsageError("give exactly one of --after STAGE or --first")

@@ -38,7 +38,7 @@ def deal_history(
     Example: salescli deal history 12
     """
     from salescli import render
-    from salescli.services import deal_views
+    from salescli.services.deals import views as deal_views
 
     st = state(ctx)
     with st.connection() as conn:
@@ -73,7 +73,7 @@ def deal_stale(
     Example: salescli deal stale --days 30 --owner me --limit 10
     """
     from salescli import render
-    from salescli.services import deal_views
+    from salescli.services.deals import views as deal_views
 
     st = state(ctx)
     with st.connection() as conn:

@@ -5,8 +5,8 @@ entity); `run_export` is the body of every `X export` command:
 
     register_import(
         app,
-        "salescli.services.deal_io:entity",  # the csvio.Entity, or with `note` a function
-        note="salescli.services.io_common:accounts_message",  # of the report dict
+        "salescli.services.deals.io:entity",  # the csvio.Entity, or with `note` a function
+        note="salescli.services.csv.common:accounts_message",  # of the report dict
         help=...,  # the command's docstring: what, fields, rules, an `Example:` line
     )
 
@@ -29,7 +29,7 @@ from salescli.cli.common import check_output_option, state
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from salescli.services.csvio import Entity, ImportOptions, ImportResult
+    from salescli.services.csv.engine import Entity, ImportOptions, ImportResult
 
 FileArg = Annotated[str, typer.Argument(metavar="FILE", help="CSV file with a header row.")]
 MapOpt = Annotated[
@@ -208,7 +208,7 @@ def run_export(
 
 
 def _load(spec: str) -> Any:
-    """`"salescli.services.deal_io:entity"` -> that attribute (imports the module)."""
+    """`"salescli.services.deals.io:entity"` -> that attribute (imports the module)."""
     module, _, attr = spec.partition(":")
     return getattr(importlib.import_module(module), attr)
 
@@ -238,8 +238,8 @@ def import_options(
 ) -> ImportOptions:
     """The shared flags as `csvio.ImportOptions` (bad flag values → exit 2)."""
     from salescli.errors import UsageError
-    from salescli.services.csvio import ImportOptions
-    from salescli.services.csvread import parse_pairs
+    from salescli.services.csv.engine import ImportOptions
+    from salescli.services.csv.read import parse_pairs
 
     maps = dict(parse_pairs(map_ or [], "--map", "Full Name=name"))
     value_maps: dict[str, dict[str, str]] = {}
@@ -293,7 +293,7 @@ def run_import(
     lines are printed on stderr (`lead import`: near-identical leads).
     """
     from salescli import render
-    from salescli.services import csvio
+    from salescli.services.csv import engine as csvio
 
     options = import_options(ctx, **flags)
     st = state(ctx)
@@ -343,7 +343,7 @@ def _ignored_notice(entity: Entity, columns: list[str]) -> None:
     """One line naming the columns that match no field, with a `--map` hint for id columns
     (`Id` -> external_id, `AccountId` -> account_external_id, when the entity has them)."""
     from salescli import render
-    from salescli.services.csvread import norm_name
+    from salescli.services.csv.read import norm_name
 
     if not columns:
         return

@@ -125,7 +125,7 @@ def _warn(warnings: list[str]) -> None:
 
 def lead_label(ctx: typer.Context, lead_id: int) -> str:
     """`lead 5 (Ana Souza)` for a confirmation question; exit 3 if the lead does not exist."""
-    from salescli.services import leads
+    from salescli.services.leads import records as leads
 
     with state(ctx).connection() as conn:
         return f"lead {lead_id} ({leads.get(conn, lead_id)['name']})"
@@ -156,7 +156,8 @@ def lead_add(
     Example: salescli lead add "Ana Souza" --email ana@example.com --company Acme --source web
     """
     from salescli import render
-    from salescli.services import lead_queries, leads, scoring  # noqa: F401
+    from salescli.services.leads import records as leads
+    from salescli.services.leads import scoring as scoring  # noqa: F401
 
     st = state(ctx)
     fields = {"email": email, "phone": phone, "company": company, "title": title}
@@ -208,7 +209,7 @@ def lead_list(
     Example: salescli lead list --status new --owner "Ana Souza" --sort score --limit 20
     """
     from salescli import render
-    from salescli.services import lead_queries
+    from salescli.services.leads import queries as lead_queries
 
     st = state(ctx)
     limit = list_limit(limit, fmt)
@@ -232,7 +233,7 @@ def lead_show(
     Example: salescli lead show 12 --format json
     """
     from salescli import render
-    from salescli.services import leads
+    from salescli.services.leads import records as leads
 
     st = state(ctx)
     with st.connection() as conn:
@@ -269,7 +270,7 @@ def lead_edit(
     Example: salescli lead edit 12 --phone "+49 30 1234567" --owner "Ana Souza"
     """
     from salescli import render
-    from salescli.services import leads
+    from salescli.services.leads import records as leads
 
     st = state(ctx)
     fields = {"name": name, "email": email, "phone": phone, "company": company, "title": title}
@@ -289,7 +290,7 @@ def _status_verb(
     ctx: typer.Context, lead_id: int, status: str, reason: str | None, fmt: Format
 ) -> None:
     from salescli import render
-    from salescli.services import leads
+    from salescli.services.leads import records as leads
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -353,7 +354,7 @@ def lead_tag(
     Example: salescli lead tag 12 hot price-objection
     """
     from salescli import render
-    from salescli.services import leads
+    from salescli.services.leads import records as leads
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -375,7 +376,7 @@ def lead_untag(
     Example: salescli lead untag 12 price-objection
     """
     from salescli import render
-    from salescli.services import leads
+    from salescli.services.leads import records as leads
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -396,7 +397,7 @@ def lead_delete(
     Example: salescli lead delete 12 --yes
     """
     from salescli import render
-    from salescli.services import leads
+    from salescli.services.leads import records as leads
 
     confirm(f"Delete {lead_label(ctx, lead_id)} with its activities and tasks?", yes)
     st = state(ctx)
@@ -423,7 +424,7 @@ def lead_sources(
     Example: salescli lead sources --chart
     """
     from salescli import render
-    from salescli.services import lead_queries
+    from salescli.services.leads import queries as lead_queries
 
     if chart and fmt != Format.table and output is None:
         from salescli.errors import UsageError

@@ -50,7 +50,7 @@ def lead_convert(
     """
     from salescli import render
     from salescli.money import amount_currency, parse_amount
-    from salescli.services import conversion
+    from salescli.services.leads import convert as conversion
 
     st = state(ctx)
     deal_opts = dict(amount=amount, currency=currency, stage=stage, close=close, title=title)

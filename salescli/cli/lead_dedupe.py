@@ -48,7 +48,7 @@ def lead_duplicates(
     """
     from salescli import render
     from salescli.cli.importing import _progress
-    from salescli.services import lead_dedupe
+    from salescli.services.leads import dedupe as lead_dedupe
 
     st = state(ctx)
     with st.connection() as conn, _progress("Comparing leads") as progress:
@@ -74,7 +74,8 @@ def lead_merge(
     Example: salescli lead merge 12 31 --yes
     """
     from salescli import render
-    from salescli.services import lead_dedupe, leads
+    from salescli.services.leads import dedupe as lead_dedupe
+    from salescli.services.leads import records as leads
 
     confirm(f"Merge {lead_label(ctx, drop)} into {lead_label(ctx, keep)}?", yes)
     st = state(ctx)

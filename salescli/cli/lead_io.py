@@ -17,8 +17,8 @@ from salescli.cli.lead import LeadStatus, app
 
 register_import(
     app,
-    "salescli.services.lead_io:ENTITY",
-    warnings="salescli.services.lead_dedupe:import_warnings",
+    "salescli.services.leads.io:ENTITY",
+    warnings="salescli.services.leads.dedupe:import_warnings",
     help="""Import leads from a CSV file (all-or-nothing unless --skip-invalid).
 
     Fields: name (required), email, phone, company, title, source, status, status_reason,
@@ -59,7 +59,7 @@ def lead_export(
     Example: salescli lead export --status new --output new-leads.csv
     """
     from salescli.cli.common import state
-    from salescli.services import lead_io
+    from salescli.services.leads import io as lead_io
 
     def rows(conn: Any) -> Any:
         statuses = [s.value for s in status or []]

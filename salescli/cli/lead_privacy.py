@@ -18,7 +18,8 @@ def lead_forget(
     Example: salescli lead forget 12 --yes
     """
     from salescli import db, render
-    from salescli.services import lead_privacy, leads
+    from salescli.services.leads import privacy as lead_privacy
+    from salescli.services.leads import records as leads
 
     st = state(ctx)
     confirm(f"Erase all personal data of {lead_label(ctx, lead_id)}? This cannot be undone", yes)
@@ -47,7 +48,7 @@ def lead_export_person(ctx: typer.Context, lead_id: LeadArg, output: OutputOpt =
     Example: salescli lead export-person 12 --output ana-souza.json
     """
     from salescli import render
-    from salescli.services import lead_privacy
+    from salescli.services.leads import privacy as lead_privacy
 
     st = state(ctx)
     with st.connection() as conn:

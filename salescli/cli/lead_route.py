@@ -44,7 +44,8 @@ def lead_score(
     Example: salescli lead score 12 --explain
     """
     from salescli import render
-    from salescli.services import routing, scoring
+    from salescli.services.leads import routing as routing
+    from salescli.services.leads import scoring as scoring
 
     if all_ == (lead_id is not None) or (all_ and explain):
         raise UsageError("give a lead ID or --all (e.g. salescli lead score 12 --explain)")
@@ -103,7 +104,8 @@ def lead_assign(
     Example: salescli lead assign --auto --strategy territory
     """
     from salescli import render
-    from salescli.services import leads, routing
+    from salescli.services.leads import records as leads
+    from salescli.services.leads import routing as routing
 
     if auto == (lead_id is not None) or (not auto and rep is None) or (auto and rep):
         raise UsageError("give ID REP, or --auto (e.g. salescli lead assign 12 'Ana Souza')")

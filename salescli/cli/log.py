@@ -61,7 +61,8 @@ def _register(kind: str, what: str, example: str) -> None:
         fmt: FormatOpt = Format.table,
     ) -> None:
         from salescli import dates, render
-        from salescli.services import accounts, activities
+        from salescli.services import activities
+        from salescli.services.accounts import records as accounts
 
         st = state(ctx)
         target, ref = activities.one_target(lead=lead, deal=deal, contact=contact, account=account)

@@ -21,7 +21,7 @@ def reason_add(ctx: typer.Context, name: NameArg, fmt: FormatOpt = Format.table)
     Example: salescli lost-reason add "missing feature"
     """
     from salescli import render
-    from salescli.services import stages
+    from salescli.services.deals import stages as stages
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -38,7 +38,7 @@ def reason_list(
     Example: salescli lost-reason list --format json
     """
     from salescli import render
-    from salescli.services import stages
+    from salescli.services.deals import stages as stages
 
     st = state(ctx)
     with st.connection() as conn:
@@ -53,7 +53,7 @@ def reason_remove(ctx: typer.Context, name: NameArg, fmt: FormatOpt = Format.tab
     Example: salescli lost-reason remove timing
     """
     from salescli import render
-    from salescli.services import stages
+    from salescli.services.deals import stages as stages
 
     st = state(ctx)
     with st.connection(write=True) as conn:

@@ -42,7 +42,7 @@ def product_add(
     Example: salescli product add "GTX Pro" --price 4821 --series GTX
     """
     from salescli import render
-    from salescli.services import products
+    from salescli.services.products import records as products
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -66,7 +66,7 @@ def product_list(
     Example: salescli product list --format csv
     """
     from salescli import render
-    from salescli.services import products
+    from salescli.services.products import records as products
 
     st = state(ctx)
     with st.connection() as conn:
@@ -83,7 +83,7 @@ def product_show(
     Example: salescli product show "GTX Pro" --format json
     """
     from salescli import render
-    from salescli.services import products
+    from salescli.services.products import records as products
 
     st = state(ctx)
     with st.connection() as conn:
@@ -109,7 +109,7 @@ def product_edit(
     Example: salescli product edit "GTX Pro" --price 4999
     """
     from salescli import render
-    from salescli.services import products
+    from salescli.services.products import records as products
 
     if all(v is None for v in (name, price, currency, series, active)):
         raise UsageError(
@@ -126,13 +126,13 @@ def product_edit(
     render.changed(record, fmt, note=note, tz=st.tz)
 
 
-# ---- import / export (bulk CSV through salescli/services/csvio.py) ---------------------------
+# ---- import / export (bulk CSV through salescli/services/csv/engine.py) ---------------------------
 
 from salescli.cli import importing as io  # noqa: E402
 
 io.register_import(
     app,
-    "salescli.services.product_io:ENTITY",
+    "salescli.services.products.io:ENTITY",
     help="""Import products from a CSV file (all-or-nothing unless --skip-invalid).
 
     Fields: name (required), price (required), currency, series, active, external_id.
@@ -156,7 +156,7 @@ def product_export(
 
     Example: salescli product export --output products.csv
     """
-    from salescli.services import product_io
+    from salescli.services.products import io as product_io
 
     io.run_export(
         ctx,

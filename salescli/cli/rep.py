@@ -57,7 +57,7 @@ def rep_add(
     Example: salescli rep add "Ana Souza" --email ana@example.com --team EMEA --skills german
     """
     from salescli import render
-    from salescli.services import reps
+    from salescli.services.reps import records as reps
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -89,7 +89,7 @@ def rep_list(
     Example: salescli rep list --team EMEA --format json
     """
     from salescli import render
-    from salescli.services import reps
+    from salescli.services.reps import records as reps
 
     st = state(ctx)
     with st.connection() as conn:
@@ -109,7 +109,7 @@ def rep_show(
     Example: salescli rep show "Ana Souza" --format json
     """
     from salescli import render
-    from salescli.services import reps
+    from salescli.services.reps import records as reps
 
     st = state(ctx)
     with st.connection() as conn:
@@ -147,7 +147,7 @@ def rep_edit(
     Example: salescli rep edit "Ana Souza" --manager "Maria Lopez" --add-skill enterprise
     """
     from salescli import render
-    from salescli.services import reps
+    from salescli.services.reps import records as reps
 
     changes = dict(name=name, email=email, manager=manager, team=team, territory=territory)
     changes["skills"] = skills
@@ -166,7 +166,7 @@ def rep_edit(
 
 def _set_active(ctx: typer.Context, ref: str, active: bool, fmt: Format) -> None:
     from salescli import render
-    from salescli.services import reps
+    from salescli.services.reps import records as reps
 
     st = state(ctx)
     with st.connection(write=True) as conn:
@@ -205,9 +205,9 @@ def rep_activate(ctx: typer.Context, rep: RepArg, fmt: FormatOpt = Format.table)
 
 io.register_import(
     app,
-    "salescli.services.rep_io:entity",
-    note="salescli.services.rep_io:managers_message",
-    report="salescli.services.rep_io:ManagerReport",
+    "salescli.services.reps.io:entity",
+    note="salescli.services.reps.io:managers_message",
+    report="salescli.services.reps.io:ManagerReport",
     omit=("date_format", "decimal_comma", "owner"),
     help="""Import reps from CSV (name, email, manager, team, territory, skills, active).
 
@@ -227,7 +227,7 @@ def rep_export(
     Example: salescli rep export --output reps.csv
     """
     from salescli import render
-    from salescli.services import rep_io
+    from salescli.services.reps import io as rep_io
 
     st = state(ctx)
     with st.connection() as conn:

@@ -7,7 +7,7 @@ them the first time they need a key they do not know yet.
 
 SETTINGS_MODULES: tuple[str, ...] = (
     "salescli.services.config",
-    "salescli.services.reps",
-    "salescli.services.scoring",
-    "salescli.services.routing",
+    "salescli.services.reps.records",
+    "salescli.services.leads.scoring",
+    "salescli.services.leads.routing",
 )

@@ -76,7 +76,7 @@ def check_values(
     outcome = " ".join((outcome or "").split()) or None
     most = getattr(ACTIVITY.c.outcome.type, "length", None)
     if outcome is not None and most is not None and len(outcome) > most:
-        from salescli.services.accounts import too_long
+        from salescli.services.accounts.records import too_long
 
         raise too_long("outcome", outcome, most)
     if not text and not outcome:
@@ -118,7 +118,8 @@ def log(
 def _touch(
     conn: Connection, target: str, record: Mapping[Any, Any], at: dt.datetime, now: dt.datetime
 ) -> None:
-    from salescli.services import accounts, contacts
+    from salescli.services.accounts import records as accounts
+    from salescli.services.contacts import records as contacts
 
     if target == "lead":
         _touch_lead(conn, record, at, now)
@@ -142,7 +143,7 @@ def _touch_lead(
 ) -> None:
     """The lead's last contact forward, `new` becomes `contacted`, and its score refreshed
     (the score weighs recent contact) with the scoring rules' pure functions."""
-    from salescli.services import scoring
+    from salescli.services.leads import scoring as scoring
 
     last = lead["last_contact_at"]
     changes: dict[str, Any] = {}
@@ -244,7 +245,7 @@ def list_activities(
 
 def _shape(row: Mapping[Any, Any]) -> dict:
     """THE JSON shape of an activity (list, show sections, log)."""
-    from salescli.services.accounts import record_ref
+    from salescli.services.accounts.records import record_ref
 
     return {
         "id": row["id"],

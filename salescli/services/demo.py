@@ -35,7 +35,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, UsageError
-from salescli.services import lead_dedupe
+from salescli.services.leads import dedupe as lead_dedupe
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -465,7 +465,7 @@ class _Locale:
 def _pools(seed: int) -> list[_Locale]:
     from faker import Faker
 
-    from salescli.services.lead_io import clean_email
+    from salescli.services.leads.io import clean_email
 
     pools = []
     for index, (code, territory, team, language, country, prefix, _) in enumerate(REGIONS):
@@ -538,7 +538,7 @@ class _Demo:
         from zoneinfo import ZoneInfo
 
         from salescli.instants import storage_instant
-        from salescli.services import scoring
+        from salescli.services.leads import scoring as scoring
 
         self.conn = conn
         self.size = size
@@ -676,8 +676,8 @@ class _Demo:
             day = (day + dt.timedelta(days=32)).replace(day=1)
 
     def _reps(self) -> None:
-        from salescli.services import reps as rep_rules
-        from salescli.services.lead_io import clean_email
+        from salescli.services.leads.io import clean_email
+        from salescli.services.reps import records as rep_rules
 
         rng, n = self.rng, self.size.reps
         managers = max(1, n // 5) if n >= 3 else 0
@@ -762,8 +762,8 @@ class _Demo:
         return sorted(self.start + int(rng.random() * span) for _ in range(count))
 
     def _leads(self) -> list[SimpleNamespace]:
-        from salescli.services import scoring
-        from salescli.services.lead_io import clean_email, lead_search_text
+        from salescli.services.leads import scoring as scoring
+        from salescli.services.leads.io import clean_email, lead_search_text
         from salescli.text import email_key, phone_key
 
         rng, size = self.rng, self.size
@@ -946,10 +946,10 @@ class _Demo:
     # -- accounts and contacts ---------------------------------------------------------------
 
     def _accounts(self, conversions: list[SimpleNamespace]) -> None:
-        from salescli.services import accounts as account_rules
-        from salescli.services import contacts as contact_rules
-        from salescli.services.io_common import account_search_text
-        from salescli.services.lead_io import clean_email
+        from salescli.services.accounts import records as account_rules
+        from salescli.services.contacts import records as contact_rules
+        from salescli.services.csv.common import account_search_text
+        from salescli.services.leads.io import clean_email
         from salescli.text import email_key
 
         rng, writer = self.rng, self.writer
@@ -1120,7 +1120,7 @@ class _Demo:
 
     def _deals(self, conversions: list[SimpleNamespace]) -> None:
         from salescli.money import exponent
-        from salescli.services.deals import clean_title
+        from salescli.services.deals.records import clean_title
         from salescli.text import search_text
 
         rng, size = self.rng, self.size

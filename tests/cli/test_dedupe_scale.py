@@ -11,7 +11,7 @@ from types import SimpleNamespace
 import pytest
 from rapidfuzz import fuzz
 
-from salescli.services import lead_dedupe
+from salescli.services.leads import dedupe as lead_dedupe
 from tests.conftest import DATASETS
 
 XEDU = DATASETS / "x-education-leads" / "Leads.csv"

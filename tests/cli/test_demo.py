@@ -244,7 +244,7 @@ def test_converted_leads_became_an_account_a_contact_and_a_deal(cli):
 
 
 def test_records_follow_the_rules_of_the_normal_commands(cli):
-    from salescli.services.lead_io import clean_email, lead_search_text
+    from salescli.services.leads.io import clean_email, lead_search_text
     from salescli.text import email_key, fold, phone_key, search_text
 
     cli.ok("demo")

@@ -249,7 +249,7 @@ def test_what_changed_while_validating_is_checked_again_under_the_write_lock(
     """The file is validated outside the write lock; another salescli process then writes
     (between validation and write, as a `lead add` during a long import would): a new
     duplicate, the same file imported, a renamed rep. Nothing is ever doubled or orphaned."""
-    from salescli.services import csvio
+    from salescli.services.csv import engine as csvio
 
     env = clean_env(SALESCLI_DB=cli.url, SALESCLI_NOW=NOW)
     meanwhile: list[list[str]] = []

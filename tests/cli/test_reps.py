@@ -274,7 +274,8 @@ def test_export_csv_and_json(cli, tmp_path):
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_service_helpers(cli, monkeypatch):
     from salescli import db
-    from salescli.services import config, reps
+    from salescli.services import config
+    from salescli.services.reps import records as reps
 
     for args in [
         ("Maria",),

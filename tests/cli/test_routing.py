@@ -208,7 +208,7 @@ def test_manual_assign_and_history(cli):
     assert owners(cli) == {"Jürgen Groß": cy}
     # The history `lead show` prints comes from leads.assignments.
     from salescli import db
-    from salescli.services import leads
+    from salescli.services.leads import records as leads
 
     with db.connection_scope(db.resolve_url(cli.url)) as conn:
         shown = leads.assignments(conn, lead)

@@ -13,7 +13,7 @@ import datetime as dt
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from salescli.services import scoring
+from salescli.services.leads import scoring as scoring
 
 UTC = dt.UTC
 

@@ -10,8 +10,9 @@ import pytest
 
 from salescli import render
 from salescli.errors import InvalidData, UsageError
-from salescli.services import csvio, csvread
-from salescli.services.csvio import FieldSpec, ImportOptions
+from salescli.services.csv import engine as csvio
+from salescli.services.csv import read as csvread
+from salescli.services.csv.engine import FieldSpec, ImportOptions
 
 NOW = dt.datetime(2026, 11, 23, 9, 0, tzinfo=dt.UTC)
 

@@ -23,7 +23,7 @@ BATCH = 5000
 
 
 def upgrade() -> None:
-    from salescli.services.lead_dedupe import segment_keys
+    from salescli.services.leads.dedupe import segment_keys
 
     op.create_table(
         "leadkey",

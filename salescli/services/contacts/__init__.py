@@ -1,0 +1,1 @@
+"""Contacts: the services of one domain."""

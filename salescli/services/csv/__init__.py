@@ -1,0 +1,1 @@
+"""Csv: the services of one domain."""

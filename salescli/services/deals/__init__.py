@@ -1,0 +1,1 @@
+"""Deals: the services of one domain."""

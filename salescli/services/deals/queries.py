@@ -1,0 +1,290 @@
+"""Deal lists and money totals, in SQLAlchemy Core over the one deal scope
+(`services.scope.DealScope` / `deal_clauses`).
+
+`grouped_totals` is THE money aggregation of deals (deal list --sum and --group-by, account
+list, forecasts and reports): summed in SQL per currency and rate day, converted exactly with
+`currency.Converter` (closed deals at their close date's rate, open ones at today's), deals
+without an amount counted apart and never summed, a missing rate one error naming the currency.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from salescli.errors import InvalidData, UsageError
+from salescli.services.deals.records import STATES, record_query, shape
+from salescli.services.paging import first_rows
+from salescli.services.scope import DealScope, deal_clauses
+from salescli.tables import ACCOUNT, DEAL, REP, STAGE
+from salescli.text import fold
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from salescli.services.config import Settings
+
+SORTS = ("close", "amount", "created", "stage", "probability")
+# The deals a list or a total is about: the one scope of every command (services.scope).
+Filters = DealScope
+
+
+def deal_state(
+    *,
+    open_: bool = False,
+    won: bool = False,
+    lost: bool = False,
+    all_: bool = False,
+    stage: str | None = None,
+) -> str | None:
+    """The stage kind a list shows: open deals unless --won, --lost, --all or a --stage (which
+    may be a closed one) says otherwise."""
+    if won or lost:
+        return "won" if won else "lost"
+    if all_ or (stage is not None and not open_):
+        return None
+    return "open"
+
+
+def _where(conn: Connection, scope: DealScope, settings: Settings, tz: str = "UTC") -> list[Any]:
+    if scope.state is not None and scope.state not in STATES:
+        raise UsageError(
+            f"--state '{scope.state}' is not one of open, won, lost (e.g. --state won)"
+        )
+    return deal_clauses(conn, scope, settings, tz)
+
+
+def _order(sort: str) -> list[Any]:
+    if sort not in SORTS:
+        raise InvalidData(f"sort '{sort}' is not one of {', '.join(SORTS)} (e.g. --sort amount)")
+    orders: dict[str, list[Any]] = {
+        "close": [DEAL.c.close_date.asc().nulls_last(), DEAL.c.id],
+        "amount": [DEAL.c.amount_minor.desc().nulls_last(), DEAL.c.id],
+        "created": [DEAL.c.created_at.desc(), DEAL.c.id.desc()],
+        "stage": [STAGE.c.position, DEAL.c.close_date.asc().nulls_last(), DEAL.c.id],
+        "probability": [DEAL.c.probability.desc(), DEAL.c.id],
+    }
+    return orders[sort]
+
+
+def list_deals(
+    conn: Connection,
+    scope: DealScope,
+    settings: Settings,
+    *,
+    sort: str = "close",
+    limit: int = 100,
+    tz: str = "UTC",
+) -> tuple[list[dict[str, Any]], bool]:
+    """Deals in `scope` in the deal's JSON shape; (rows, whether more matched beyond `limit`)."""
+    if limit < 0:
+        raise InvalidData(f"limit '{limit}' must be 0 (all) or more (e.g. --limit 50)")
+    query = record_query().where(*_where(conn, scope, settings, tz)).order_by(*_order(sort))
+    found, more = first_rows(conn, query, limit)
+    return [shape(r) for r in found], more
+
+
+def totals(
+    conn: Connection,
+    scope: DealScope,
+    settings: Settings,
+    today: dt.date | None = None,
+    tz: str = "UTC",
+) -> dict[str, Any]:
+    """Count, amount and weighted amount of every deal in `scope`, in the reporting currency.
+
+    Won and lost deals convert at the rate in force on their close date, open deals at the
+    rate in force `today` (a rate dated in the future does not apply yet); a missing rate is
+    an error naming the currency.
+    """
+    return grouped_totals(conn, scope, settings, [], today, tz)["total"]
+
+
+# `deal list --group-by`: each dimension's key columns (named as in the JSON shape), the
+# joins it needs, and the deal amount it sums (a product sums its lines).
+GROUP_BY = ("stage", "owner", "account", "product", "source", "close-month")
+
+
+def _dimension(name: str) -> dict[str, Any]:
+    from salescli.tables import DEALLINE, PRODUCT
+
+    if name == "stage":
+        return {"columns": [STAGE.c.name.label("stage"), STAGE.c.position.label("_stage_pos")]}
+    if name == "owner":
+        return {
+            "columns": [REP.c.name.label("owner"), DEAL.c.owner_id.label("owner_id")],
+            "join": (REP, REP.c.id == DEAL.c.owner_id),
+        }
+    if name == "account":
+        return {
+            "columns": [ACCOUNT.c.name.label("account"), DEAL.c.account_id.label("account_id")],
+            "join": (ACCOUNT, ACCOUNT.c.id == DEAL.c.account_id),
+        }
+    if name == "product":
+        return {
+            "columns": [PRODUCT.c.name.label("product"), DEALLINE.c.product_id.label("product_id")],
+            "join": (DEALLINE, DEALLINE.c.deal_id == DEAL.c.id),
+            "join2": (PRODUCT, PRODUCT.c.id == DEALLINE.c.product_id),
+            "amount": sa.func.coalesce(DEALLINE.c.amount_minor, DEAL.c.amount_minor),
+        }
+    if name == "source":
+        return {"columns": [DEAL.c.source.label("source")]}
+    if name == "close-month":
+        # Summed per close day in SQL (no portable month function), into months below.
+        return {"columns": [DEAL.c.close_date.label("close_month")]}
+    raise UsageError(
+        f"--group-by '{name}' is not one of: {', '.join(GROUP_BY)} (e.g. --group-by owner,stage)"
+    )
+
+
+def check_group_by(value: str) -> list[str]:
+    """`owner,stage` -> ["owner", "stage"]: one or two known dimensions, or InvalidData."""
+    names = [part.strip().lower() for part in value.split(",") if part.strip()]
+    if not names or len(names) > 2 or len(set(names)) != len(names):
+        raise UsageError(
+            f"--group-by '{value}' must name one or two different fields of: "
+            f"{', '.join(GROUP_BY)} (e.g. --group-by owner,stage)"
+        )
+    for name in names:
+        _dimension(name)
+    return names
+
+
+def grouped_totals(
+    conn: Connection,
+    scope: DealScope,
+    settings: Settings,
+    group_by: list[str],
+    today: dt.date | None = None,
+    tz: str = "UTC",
+) -> dict[str, Any]:
+    """Count, amount and weighted amount per group of `group_by` dimensions (none: one
+    total), converted to the reporting currency exactly as `deal list --sum` does (closed
+    deals at their close date's rate, open ones at the rate in force `today`).
+
+    Returns {"group_by", "currency", "groups": [{<keys>, count, amount, weighted,
+    unknown_amount}], "total": {count, amount, weighted, unknown_amount, currency}}.
+    """
+    from salescli.services.currency import Converter, round_money
+
+    reporting = settings.currency
+    dims = [_dimension(name) for name in group_by]
+    keys = [c for d in dims for c in d["columns"]]
+    amount_col = next((d["amount"] for d in dims if "amount" in d), DEAL.c.amount_minor)
+    # Aggregate in SQL; only what conversion needs stays apart: the currency, the stage kind
+    # and probability, and the close date for deals in another currency (rates are dated).
+    rate_day = sa.case((DEAL.c.currency == reporting, sa.null()), else_=DEAL.c.close_date)
+    source = DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id)
+    for d in dims:
+        for join in ("join", "join2"):
+            if join in d:
+                source = source.outerjoin(*d[join])
+    known_deal = sa.case((amount_col.is_not(None), DEAL.c.id), else_=sa.null())
+    query = (
+        sa.select(
+            DEAL.c.currency,
+            rate_day.label("rate_day"),
+            STAGE.c.kind,
+            DEAL.c.probability,
+            sa.func.count(sa.distinct(DEAL.c.id)).label("deals"),
+            sa.func.count(sa.distinct(known_deal)).label("known"),
+            sa.cast(sa.func.sum(amount_col), sa.BigInteger).label("minor"),
+            *keys,
+        )
+        .select_from(source)
+        .where(*_where(conn, scope, settings, tz))
+        .group_by(DEAL.c.currency, rate_day, STAGE.c.kind, DEAL.c.probability, *keys)
+    )
+    converter = Converter(conn, reporting, today)
+    groups: dict[tuple, dict[str, Any]] = {}
+    for row in conn.execute(query).mappings():
+        key_values = _group_key(row, group_by)
+        group = groups.get(tuple(key_values.items()))
+        if group is None:
+            group = groups[tuple(key_values.items())] = {
+                **key_values,
+                "count": 0,
+                "amount": Decimal(0),
+                "weighted": Decimal(0),
+                "unknown_amount": 0,
+            }
+        group["count"] += row["deals"]
+        group["unknown_amount"] += row["deals"] - row["known"]
+        if "source" in group_by and row["source"] is not None:
+            spellings = group.setdefault("_spellings", {})
+            spellings[row["source"]] = spellings.get(row["source"], 0) + row["deals"]
+        if not row["known"]:
+            continue
+        kind = row["kind"]
+        value = converter.convert(
+            row["minor"], row["currency"], row["rate_day"] if kind != "open" else None
+        )
+        group["amount"] += value
+        if kind == "open":
+            group["weighted"] += value * Decimal(row["probability"]) / 100
+    rows = sorted(groups.values(), key=lambda g: _group_order(g, group_by))
+    for g in rows:
+        g.pop("_stage_pos", None)
+        spellings = g.pop("_spellings", None)
+        if spellings:  # a source shows in its most common spelling
+            g["source"] = min(spellings, key=lambda s: (-spellings[s], s))
+        g["amount"] = round_money(g["amount"], reporting)
+        g["weighted"] = round_money(g["weighted"], reporting)
+        g["currency"] = reporting
+    if group_by:
+        total = grouped_totals(conn, scope, settings, [], today, tz)["total"]
+    else:
+        total = rows[0] if rows else {
+            "count": 0, "amount": round_money(Decimal(0), reporting),
+            "weighted": round_money(Decimal(0), reporting), "unknown_amount": 0,
+            "currency": reporting,
+        }  # fmt: skip
+    return {
+        "group_by": group_by,
+        "currency": reporting,
+        "groups": rows if group_by else [],
+        "total": total,
+    }
+
+
+def round_zero(currency: str) -> Decimal:
+    """Zero in `currency` at its minor units (what an account without deals shows)."""
+    from salescli.services.currency import round_money
+
+    return round_money(Decimal(0), currency)
+
+
+def _group_key(row: Any, group_by: list[str]) -> dict[str, Any]:
+    """The JSON keys of a group (close days become months; sources meet ignoring case)."""
+    key: dict[str, Any] = {}
+    for name in group_by:
+        if name == "stage":
+            key["stage"] = row["stage"]
+            key["_stage_pos"] = row["_stage_pos"]
+        elif name == "close-month":
+            day = row["close_month"]
+            key["close_month"] = day.isoformat()[:7] if day is not None else None
+        elif name == "source":
+            key["source"] = fold(row["source"]) or None
+        else:
+            key[name] = row[name]
+            key[f"{name}_id"] = row[f"{name}_id"]
+    return key
+
+
+def _group_order(group: dict[str, Any], group_by: list[str]) -> tuple:
+    """Stages in pipeline order, months in time order, names alphabetically; none last."""
+    order: list[Any] = []
+    for name in group_by:
+        if name == "stage":
+            order.append((0, group["_stage_pos"]))
+        elif name == "close-month":
+            value = group["close_month"]
+            order.append((value is None, value or ""))
+        else:
+            value = group[name]
+            order.append((value is None, fold(value), value or ""))
+    return tuple(order)

@@ -1,0 +1,161 @@
+"""Read-only views of deals (Core): `show` (the record with its stage history, activities,
+tasks and line items), the stage `history` and the `stale` deals."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from salescli.errors import InvalidData
+from salescli.services.deals.lines import list_lines
+from salescli.services.deals.records import get, record
+from salescli.tables import ACTIVITY, DEAL, REP, STAGE, STAGECHANGE, TASK
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from salescli.services.config import Settings
+
+
+def show(conn: Connection, deal_id: int | str, now: dt.datetime) -> dict[str, Any]:
+    """The record plus `stage_history`, `activities`, `tasks` and `lines`."""
+    deal = get(conn, deal_id)
+    result = record(conn, deal)
+    result["stage_history"] = history(conn, deal.id, now)
+    acts = conn.execute(
+        sa.select(ACTIVITY, REP.c.name.label("rep_name"))
+        .outerjoin(REP, REP.c.id == ACTIVITY.c.rep_id)
+        .where(ACTIVITY.c.deal_id == deal.id)
+        .order_by(ACTIVITY.c.occurred_at, ACTIVITY.c.id)
+    ).all()
+    result["activities"] = [
+        {
+            "id": a.id,
+            "kind": a.kind,
+            "at": a.occurred_at,
+            "rep": a.rep_name,
+            "rep_id": a.rep_id,
+            "outcome": a.outcome,
+            "text": a.text,
+        }
+        for a in acts
+    ]
+    tasks = conn.execute(
+        sa.select(TASK, REP.c.name.label("owner_name"))
+        .outerjoin(REP, REP.c.id == TASK.c.owner_id)
+        .where(TASK.c.deal_id == deal.id)
+        .order_by(TASK.c.due_at.is_(None), TASK.c.due_at, TASK.c.id)
+    ).all()
+    result["tasks"] = [
+        {
+            "id": t.id,
+            "title": t.title,
+            "due_at": t.due_at,
+            "owner": t.owner_name,
+            "owner_id": t.owner_id,
+            "priority": t.priority,
+            "done": t.done_at is not None,
+        }
+        for t in tasks
+    ]
+    result["lines"] = list_lines(conn, deal.id)
+    return result
+
+
+def history(conn: Connection, deal_id: int | str, now: dt.datetime) -> list[dict[str, Any]]:
+    """Every stage the deal entered, oldest first, with whole days spent in it."""
+    deal = get(conn, deal_id)
+    names = dict(conn.execute(sa.select(STAGE.c.id, STAGE.c.name)).all())
+    changes = conn.execute(
+        sa.select(STAGECHANGE)
+        .where(STAGECHANGE.c.deal_id == deal.id)
+        .order_by(STAGECHANGE.c.changed_at, STAGECHANGE.c.id)
+    ).all()
+    found = []
+    for index, change in enumerate(changes):
+        start = change.changed_at
+        end = changes[index + 1].changed_at if index + 1 < len(changes) else now
+        found.append(
+            {
+                "from": names.get(change.from_stage_id) if change.from_stage_id else None,
+                "to": names.get(change.to_stage_id),
+                "changed_at": start,
+                "changed_by": change.changed_by,
+                "probability": change.probability,
+                "days_in_stage": max((end - start).days, 0),
+            }
+        )
+    return found
+
+
+def stale(
+    conn: Connection,
+    *,
+    now: dt.datetime,
+    days: int | None = None,
+    owner: str | None = None,
+    team: str | None = None,
+    settings: Settings | None = None,
+) -> list[dict[str, Any]]:
+    """Open deals idle (no stage change, no activity) for at least their stage's stale days
+    (or `days`), the longest idle first; `owner` / `team` as everywhere (services.scope:
+    `me`, `none`, an id or a name)."""
+    from salescli.services.scope import DealScope, deal_clauses
+
+    if days is not None and days < 1:
+        raise InvalidData(f"days '{days}' must be at least 1 (e.g. --days 30)")
+    last_act = (
+        sa.select(ACTIVITY.c.deal_id, sa.func.max(ACTIVITY.c.occurred_at).label("at"))
+        .where(ACTIVITY.c.deal_id.is_not(None))
+        .group_by(ACTIVITY.c.deal_id)
+        .subquery()
+    )
+    query = (
+        sa.select(
+            DEAL.c.id,
+            DEAL.c.title,
+            DEAL.c.owner_id,
+            DEAL.c.stage_entered_at,
+            DEAL.c.last_activity_at,
+            STAGE.c.name.label("stage_name"),
+            STAGE.c.stale_days,
+            REP.c.name.label("owner_name"),
+            sa.type_coerce(last_act.c.at, DEAL.c.stage_entered_at.type).label("activity_at"),
+        )
+        .select_from(DEAL)
+        .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
+        .outerjoin(REP, REP.c.id == DEAL.c.owner_id)
+        .outerjoin(last_act, last_act.c.deal_id == DEAL.c.id)
+    )
+    if owner is not None or team is not None:
+        assert settings is not None
+        scope = DealScope(owner=owner, team=team, state="open")
+        query = query.where(*deal_clauses(conn, scope, settings))
+    else:
+        query = query.where(STAGE.c.kind == "open")
+    found = []
+    for deal in conn.execute(query).all():
+        times = [deal.stage_entered_at, deal.last_activity_at, deal.activity_at]
+        last = max(t for t in times if t is not None)
+        limit = days if days is not None else deal.stale_days
+        idle = now - last
+        if idle >= dt.timedelta(days=limit):
+            found.append(
+                {
+                    "id": deal.id,
+                    "title": deal.title,
+                    "owner": deal.owner_name,
+                    "owner_id": deal.owner_id,
+                    "stage": deal.stage_name,
+                    "idle_days": idle.days,
+                    "stale_after": limit,
+                    "last_touch_at": last,
+                    "_idle": idle,
+                }
+            )
+    found.sort(key=lambda r: (-r["_idle"], r["id"]))
+    for row in found:
+        del row["_idle"]
+    return found

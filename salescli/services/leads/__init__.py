@@ -1,0 +1,1 @@
+"""Leads: the services of one domain."""

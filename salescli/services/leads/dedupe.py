@@ -1,0 +1,552 @@
+"""Duplicate leads: the checks `lead add`/`lead edit` run (same email or phone, near-identical
+name + company), the `lead duplicates` pair search, and `lead merge`.
+
+Near-identical means `fuzz.ratio` of the two folded, word-sorted "name company" keys
+(`fuzzy_key`) is at least the threshold: ratio = 100 * (1 - edits / (len(a) + len(b))),
+edits being the insertions and deletions that turn one key into the other. Nothing compares
+every pair. Both searches block with segments (the pigeonhole filter of Pass-Join, Li et al.,
+VLDB 2011), a filter that provably keeps every pair at or above the threshold:
+
+- a key of length L is cut into `most_edits(L) + 1` fixed segments, `most_edits(L)` being
+  the most edits any key can be from it and still be alike. Two alike keys differ by fewer
+  edits than there are segments, so one segment of either key is found unchanged in the
+  other, shifted by no more than the edits before it (`_probes` lists where to look);
+- `lead duplicates` indexes every key's segments in memory, shortest keys first, and
+  compares a key only with the keys whose segment it contains (rapidfuzz decides);
+- `lead add`/`lead edit` look the segments up in the `leadkey` table (one row per segment
+  and lead, kept by every writer through `refresh_keys`/`add_keys`) for threshold 90.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import functools
+from collections.abc import Callable, Iterable, Mapping, Sequence
+from typing import TYPE_CHECKING, Any
+
+from salescli.errors import InvalidData
+from salescli.text import fold
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+SIMILAR_THRESHOLD = 90
+# Below this threshold segments get so short that blocking saves nothing: compare all pairs.
+BLOCKING_MIN = 80
+# A key whose look-up would need more segment probes than this (a name + company of some
+# hundred characters) is compared with every lead instead.
+MAX_PROBES = 20_000
+# Rows per statement when keys are written or looked up (well under SQLite's bind limit).
+CHUNK = 500
+
+Progress = Callable[[int, int], None]
+
+
+def check_duplicates(
+    conn: Connection,
+    *,
+    email_key: str | None,
+    phone_key: str | None,
+    exclude: int | None = None,
+    verb: str = "add",
+) -> None:
+    """Refuse (exit 1) an email or phone that another lead (not forgotten) already has."""
+    import sqlalchemy as sa
+
+    from salescli.tables import LEAD
+
+    for field, key, column in (
+        ("email", email_key, LEAD.c.email_key),
+        ("phone", phone_key, LEAD.c.phone_key),
+    ):
+        if key is None:
+            continue
+        query = sa.select(LEAD.c.id, LEAD.c[field]).where(
+            column == key, LEAD.c.forgotten.is_(False)
+        )
+        if exclude is not None:
+            query = query.where(LEAD.c.id != exclude)
+        other = conn.execute(query.order_by(LEAD.c.id).limit(1)).first()
+        if other is not None:
+            raise InvalidData(
+                f"lead {other[0]} already has {field} {other[1]}; "
+                f"use --allow-duplicate to {verb} anyway"
+            )
+
+
+def fuzzy_key(name: str | None, company: str | None) -> str:
+    """Folded name + company with sorted words: ratio() on it is token_sort_ratio."""
+    return " ".join(sorted(fold(f"{name or ''} {company or ''}").split()))
+
+
+# --- segments -----------------------------------------------------------------------------
+
+
+def _edits(a: int, b: int, threshold: int) -> int:
+    """The most insertions + deletions between keys of lengths a and b that still leave them
+    `threshold` % alike (ratio >= threshold)."""
+    return (100 - threshold) * (a + b) // 100
+
+
+@functools.cache
+def _segments(length: int, threshold: int) -> tuple[tuple[int, int], ...]:
+    """(start, length) of the segments of a key of this length: one more than the most edits
+    between it and any key `threshold` % alike (longer partners allow more edits)."""
+    most, other = 0, length
+    while other - length <= _edits(length, other, threshold):
+        most = _edits(length, other, threshold)
+        other += 1
+    count = most + 1
+    base, extra = divmod(length, count)
+    segments = []
+    start = 0
+    for i in range(count):
+        size = base + (1 if i >= count - extra else 0)
+        segments.append((start, size))
+        start += size
+    return tuple(segments)
+
+
+@functools.cache
+def _probes(length: int, threshold: int, longer: bool) -> tuple[tuple[int, int, int, int], ...]:
+    """Where a key of this length may hold a segment of a key `threshold` % alike:
+    (other key's length, segment number, start, end) in this key. Shorter (and equal) other
+    lengths only, unless `longer`.
+
+    Pass-Join's multi-match-aware window: with `d` edits allowed and more than `d` segments,
+    some segment i is unchanged with exactly i edits before it and at most d - i after, so it
+    sits in this key shifted by at most i, and the shift differs from the length difference
+    by at most d - i; only segments 0..d need probing.
+    """
+    found = []
+    lengths: list[int] = []
+    other = length
+    while length - other <= _edits(other, length, threshold) and other >= 0:
+        lengths.append(other)
+        other -= 1
+    if longer:
+        other = length + 1
+        while other - length <= _edits(other, length, threshold):
+            lengths.append(other)
+            other += 1
+    for other in sorted(lengths):
+        d = _edits(other, length, threshold)
+        delta = length - other
+        for i, (start, size) in enumerate(_segments(other, threshold)[: d + 1]):
+            low = max(-i, delta - (d - i))
+            high = min(i, delta + (d - i))
+            for s in range(max(start + low, 0), min(start + high, length - size) + 1):
+                found.append((other, i, s, s + size))
+    return tuple(found)
+
+
+def segment_keys(name: str | None, company: str | None) -> list[str]:
+    """The `leadkey` rows of a lead: `length:segment:text` for each segment of its key."""
+    key = fuzzy_key(name, company)
+    n = len(key)
+    return [
+        f"{n}:{i}:{key[s : s + size]}"
+        for i, (s, size) in enumerate(_segments(n, SIMILAR_THRESHOLD))
+    ]
+
+
+def _probe_keys(key: str, threshold: int) -> list[str] | None:
+    """The `leadkey` values that any lead `threshold` % alike to `key` has one of (None when
+    there are more than MAX_PROBES: the caller compares with every lead)."""
+    plan = _probes(len(key), threshold, True)
+    if len(plan) > MAX_PROBES:
+        return None
+    return sorted({f"{n}:{i}:{key[s:e]}" for n, i, s, e in plan})
+
+
+# --- the leadkey table ----------------------------------------------------------------------
+
+
+def add_keys(conn: Connection, leads: Iterable[tuple[int, str | None, str | None]]) -> None:
+    """Write the `leadkey` rows of new leads given as (id, name, company) (import, demo).
+
+    Rows left behind for these ids (leads deleted with foreign keys off, ids reused) are
+    replaced."""
+    import sqlalchemy as sa
+
+    from salescli.tables import LEADKEY
+
+    def write(ids: list[int], rows: list[dict[str, Any]]) -> None:
+        conn.execute(sa.delete(LEADKEY).where(LEADKEY.c.lead_id.in_(ids)))
+        if rows:
+            conn.execute(sa.insert(LEADKEY), rows)
+
+    ids: list[int] = []
+    rows: list[dict[str, Any]] = []
+    for lead_id, name, company in leads:
+        ids.append(lead_id)
+        rows.extend({"lead_id": lead_id, "key": key} for key in segment_keys(name, company))
+        if len(ids) >= CHUNK:
+            write(ids, rows)
+            ids, rows = [], []
+    if ids:
+        write(ids, rows)
+
+
+def refresh_keys(conn: Connection, ids: Iterable[int]) -> None:
+    """Rewrite the `leadkey` rows of these leads from their name and company; a forgotten
+    lead has none. Every writer of a lead's name or company calls it (or `add_keys`)."""
+    import sqlalchemy as sa
+
+    from salescli.tables import LEAD, LEADKEY
+
+    wanted = sorted(set(ids))
+    for start in range(0, len(wanted), CHUNK):
+        part = wanted[start : start + CHUNK]
+        conn.execute(sa.delete(LEADKEY).where(LEADKEY.c.lead_id.in_(part)))  # forgotten too
+        query = sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company).where(
+            LEAD.c.id.in_(part), LEAD.c.forgotten.is_(False)
+        )
+        add_keys(conn, conn.execute(query.order_by(LEAD.c.id)).all())
+
+
+def refresh_all_keys(conn: Connection, progress: Progress | None = None) -> int:
+    """Rebuild the whole `leadkey` table (migration 0006, demo); returns the leads keyed."""
+    import sqlalchemy as sa
+
+    from salescli.tables import LEAD, LEADKEY
+
+    conn.execute(sa.delete(LEADKEY))
+    total = conn.execute(
+        sa.select(sa.func.count()).select_from(LEAD).where(LEAD.c.forgotten.is_(False))
+    ).scalar_one()
+    done, last = 0, 0
+    query = sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company).where(LEAD.c.forgotten.is_(False))
+    while True:
+        part = conn.execute(
+            query.where(LEAD.c.id > last).order_by(LEAD.c.id).limit(10 * CHUNK)
+        ).all()
+        if not part:
+            return done
+        add_keys(conn, part)
+        done += len(part)
+        last = part[-1][0]
+        if progress is not None:
+            progress(done, total)
+
+
+# --- lead add / lead edit -----------------------------------------------------------------------
+
+
+def similar(
+    conn: Connection,
+    name: str,
+    company: str | None,
+    exclude: int | None = None,
+    *,
+    threshold: int = SIMILAR_THRESHOLD,
+) -> list[tuple[int, float]]:
+    """Leads (not forgotten) whose name + company is near-identical: [(id, similarity)], the
+    five most alike. Looked up through `leadkey` (threshold >= SIMILAR_THRESHOLD)."""
+    import sqlalchemy as sa
+    from rapidfuzz import fuzz, process
+
+    from salescli.tables import LEAD, LEADKEY
+
+    key = fuzzy_key(name, company)
+    probes = _probe_keys(key, threshold) if threshold >= SIMILAR_THRESHOLD else None
+    alive = [LEAD.c.forgotten.is_(False)]
+    if exclude is not None:
+        alive.append(LEAD.c.id != exclude)
+    columns = (LEAD.c.id, LEAD.c.name, LEAD.c.company)
+    if probes is None:
+        found = conn.execute(sa.select(*columns).where(*alive)).all()
+    else:
+        ids: set[int] = set()
+        for start in range(0, len(probes), CHUNK):
+            lookup = sa.select(LEADKEY.c.lead_id).where(
+                LEADKEY.c.key.in_(probes[start : start + CHUNK])
+            )
+            ids.update(conn.execute(lookup).scalars())
+        found = []
+        wanted = sorted(ids)
+        for start in range(0, len(wanted), CHUNK):
+            query = sa.select(*columns).where(LEAD.c.id.in_(wanted[start : start + CHUNK]), *alive)
+            found.extend(conn.execute(query).all())
+    choices = {row[0]: fuzzy_key(row[1], row[2]) for row in sorted(found)}
+    hits = process.extract(key, choices, scorer=fuzz.ratio, score_cutoff=threshold, limit=5)
+    return sorted((lead_id, round(score, 1)) for _, score, lead_id in hits)
+
+
+def similar_warnings(
+    conn: Connection, lead: Mapping[str, Any], exclude: int | None = None
+) -> list[str]:
+    """`lead add`/`lead edit`'s warning lines about near-identical leads (`lead`: a mapping
+    with name and company)."""
+    return [
+        f"lead {other_id} has a near-identical name and company ({similarity:g}% alike)"
+        for other_id, similarity in similar(conn, lead["name"], lead.get("company"), exclude)
+    ]
+
+
+# --- lead import ------------------------------------------------------------------------------
+
+# An import compares its new leads with every lead (rapidfuzz cdist); past this many
+# comparisons it says to run `lead duplicates` instead of making the import slow.
+IMPORT_COMPARISONS = 20_000_000
+IMPORT_PAIRS_SHOWN = 10
+
+
+def import_warnings(
+    conn: Connection, batch_id: int, threshold: int = SIMILAR_THRESHOLD
+) -> list[str]:
+    """`lead import`'s version of `lead add`'s warning: the leads of import `batch_id` whose
+    name + company is near-identical to another lead's (of the file or already there), as
+    one line listing the pairs (the first IMPORT_PAIRS_SHOWN)."""
+    import numpy as np
+    import sqlalchemy as sa
+    from rapidfuzz import fuzz, process
+
+    from salescli.tables import LEAD
+
+    alive = LEAD.c.forgotten.is_(False)
+    count = sa.select(sa.func.count()).select_from(LEAD).where(alive)
+    total = conn.execute(count).scalar_one()
+    added = conn.execute(count.where(LEAD.c.import_batch_id == batch_id)).scalar_one()
+    if not added:
+        return []
+    if added * total > IMPORT_COMPARISONS:
+        return [
+            f"{added} leads imported into {total}: the near-identical name + company check "
+            "was skipped for an import this large (run: salescli lead duplicates)"
+        ]
+    query = (
+        sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company, LEAD.c.import_batch_id)
+        .where(alive)
+        .order_by(LEAD.c.id)
+    )
+    rows = conn.execute(query).all()
+    keys = [fuzzy_key(row.name, row.company) for row in rows]
+    ids = [row.id for row in rows]
+    new = [i for i, row in enumerate(rows) if row.import_batch_id == batch_id]
+    fresh = set(new)
+    pairs: list[tuple[int, int, float]] = []
+    chunk = 1000
+    for start in range(0, len(new), chunk):
+        part = new[start : start + chunk]
+        matrix = process.cdist(
+            [keys[i] for i in part], keys, scorer=fuzz.ratio, score_cutoff=threshold,
+            dtype=np.uint8, workers=-1,
+        )  # fmt: skip
+        for i, j in np.argwhere(matrix):
+            a, b = part[int(i)], int(j)
+            if a == b or (b in fresh and b < a):
+                continue  # itself, or a pair of two new leads already seen the other way
+            score = fuzz.ratio(keys[a], keys[b])
+            if score >= threshold:
+                first, second = sorted((ids[a], ids[b]))
+                pairs.append((second, first, round(score, 1)))
+    if not pairs:
+        return []
+    pairs.sort()
+    shown = ", ".join(
+        f"lead {a} ~ lead {b} ({s:g}% alike)" for a, b, s in pairs[:IMPORT_PAIRS_SHOWN]
+    )
+    more = len(pairs) - IMPORT_PAIRS_SHOWN
+    rest = f" and {more} more" if more > 0 else ""
+    noun = "pair" if len(pairs) == 1 else "pairs"
+    return [
+        f"{len(pairs)} {noun} of leads with a near-identical name and company: {shown}{rest} "
+        "(see: salescli lead duplicates; merge: salescli lead merge)"
+    ]
+
+
+# --- lead duplicates ----------------------------------------------------------------------------
+
+
+def duplicates(
+    conn: Connection, threshold: int = SIMILAR_THRESHOLD, progress: Progress | None = None
+) -> list[dict]:
+    """Candidate pairs: same email, same phone, or name + company at least `threshold` alike.
+
+    `progress(done, total)` is called as the name comparison advances."""
+    import sqlalchemy as sa
+
+    from salescli.tables import LEAD
+
+    if not 0 <= threshold <= 100:
+        raise InvalidData(f"threshold '{threshold}' must be between 0 and 100 (e.g. 90)")
+    alive = LEAD.c.forgotten.is_(False)
+    rows = conn.execute(
+        sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company).where(alive).order_by(LEAD.c.id)
+    ).all()
+    names = {row.id: row.name for row in rows}
+    pairs: dict[tuple[int, int], tuple[str, float]] = {}
+    other = LEAD.alias("other")
+    for reason in ("email_key", "phone_key"):
+        query = (
+            sa.select(LEAD.c.id, other.c.id)
+            .join(other, other.c[reason] == LEAD.c[reason])
+            .where(LEAD.c.id < other.c.id, alive, other.c.forgotten.is_(False))
+        )
+        for a, b in conn.execute(query):
+            pairs.setdefault((a, b), (reason.removesuffix("_key"), 100.0))
+    similar_pairs = blocked_pairs if threshold >= BLOCKING_MIN else full_pairs
+    for a, b, score in similar_pairs(rows, threshold, progress):
+        pairs.setdefault((a, b), ("name", score))
+    return [
+        {
+            "lead_id": a,
+            "other_id": b,
+            "name": names[a],
+            "other_name": names[b],
+            "reason": reason,
+            "similarity": score,
+        }
+        for (a, b), (reason, score) in sorted(pairs.items())
+    ]
+
+
+def full_pairs(
+    rows: Sequence[Any], threshold: int, progress: Progress | None = None
+) -> list[tuple[int, int, float]]:
+    """Every pair (id, id, similarity) at or above threshold, by comparing all pairs (in
+    chunks with rapidfuzz's parallel cdist): the reference `blocked_pairs` must equal."""
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    keys = [fuzzy_key(row.name, row.company) for row in rows]
+    ids = [row.id for row in rows]
+    found: list[tuple[int, int, float]] = []
+    chunk = 1000
+    for start in range(0, len(keys), chunk):
+        queries = keys[start : start + chunk]
+        matrix = process.cdist(
+            queries, keys[start:], scorer=fuzz.ratio, score_cutoff=threshold,
+            dtype=np.uint8, workers=-1,
+        )  # fmt: skip
+        for i, j in np.argwhere(matrix):
+            a, b = start + int(i), start + int(j)
+            if a >= b:
+                continue
+            score = fuzz.ratio(keys[a], keys[b])
+            if score >= threshold:
+                found.append((min(ids[a], ids[b]), max(ids[a], ids[b]), round(score, 1)))
+        if progress is not None:
+            progress(min(start + chunk, len(keys)), len(keys))
+    return sorted(found)
+
+
+def blocked_pairs(
+    rows: Sequence[Any], threshold: int, progress: Progress | None = None
+) -> list[tuple[int, int, float]]:
+    """The same pairs as `full_pairs`, comparing only keys that share a segment (see the
+    module's docstring). Leads with the same key are alike (100) without comparing."""
+    import numpy as np
+    from rapidfuzz import fuzz, process
+
+    groups: dict[str, list[int]] = {}
+    for row in rows:
+        groups.setdefault(fuzzy_key(row.name, row.company), []).append(row.id)
+    keys = sorted(groups, key=len)
+    index: dict[tuple[int, int], dict[str, list[int]]] = {}
+    plans: dict[int, list[tuple[dict[str, list[int]], int, int]]] = {}
+    found: list[tuple[int, int, float]] = []
+
+    def plan(length: int) -> list[tuple[dict[str, list[int]], int, int]]:
+        steps = plans.get(length)
+        if steps is None:
+            steps = plans[length] = [
+                (index.setdefault((n, i), {}), s, e)
+                for n, i, s, e in _probes(length, threshold, False)
+            ]
+        return steps
+
+    for position, key in enumerate(keys):
+        hits: set[int] = set()
+        for bucket, s, e in plan(len(key)):
+            hit = bucket.get(key[s:e])
+            if hit:
+                hits.update(hit)
+        if hits:
+            others = sorted(hits)
+            scores = process.cdist(
+                [key], [keys[o] for o in others], scorer=fuzz.ratio, score_cutoff=threshold,
+                dtype=np.float32,
+            )[0]  # fmt: skip
+            for o in np.flatnonzero(scores):
+                other = keys[others[int(o)]]
+                score = fuzz.ratio(key, other)
+                if score >= threshold:
+                    similarity = round(score, 1)
+                    found.extend(
+                        (min(a, b), max(a, b), similarity)
+                        for a in groups[key]
+                        for b in groups[other]
+                    )
+        for i, (s, size) in enumerate(_segments(len(key), threshold)):
+            index.setdefault((len(key), i), {}).setdefault(key[s : s + size], []).append(position)
+        if progress is not None and (position % 1000 == 999 or position == len(keys) - 1):
+            progress(position + 1, len(keys))
+    for same in groups.values():
+        found.extend((a, b, 100.0) for n, a in enumerate(same) for b in same[n + 1 :])
+    return sorted(found)
+
+
+# --- lead merge -------------------------------------------------------------------------------
+
+
+def merge(conn: Connection, keep_id: int, drop_id: int, *, now: dt.datetime) -> dict:
+    """Fold DROP into KEEP (blank fields filled, tags united, history re-pointed); DROP goes."""
+    import sqlalchemy as sa
+
+    from salescli.services import rows
+    from salescli.services.leads import scoring as scoring
+    from salescli.services.leads.records import EDITABLE, check_changeable
+    from salescli.tables import ACTIVITY, CONTACT, DEAL, LEAD, LEADASSIGNMENT, LEADTAG, TASK
+    from salescli.text import email_key, phone_key, search_text
+
+    if keep_id == drop_id:
+        raise InvalidData(f"cannot merge lead {keep_id} with itself (give two different ids)")
+    keep = rows.one(conn, LEAD, keep_id, "lead")
+    drop = rows.one(conn, LEAD, drop_id, "lead")
+    for lead in (keep, drop):
+        check_changeable(lead)
+    merged = dict(keep)
+    for field in (*EDITABLE, "external_id", "owner_id"):
+        if merged[field] in (None, "") and drop[field] not in (None, ""):
+            merged[field] = drop[field]
+    # KEEP's status (and its reason and conversion) is KEEP's: only empty fields are filled.
+    contacts = [t for t in (keep["last_contact_at"], drop["last_contact_at"]) if t is not None]
+    changes = {field: merged[field] for field in merged if merged[field] != keep[field]}
+    changes.update(
+        created_at=min(keep["created_at"], drop["created_at"]),
+        last_contact_at=max(contacts) if contacts else None,
+        email_key=email_key(merged["email"]),
+        phone_key=phone_key(merged["phone"]),
+        search_text=search_text(
+            merged["name"], merged["email"], merged["phone"], merged["company"], merged["title"]
+        ),
+        updated_at=now,
+    )
+    tag_query = sa.select(LEADTAG.c.tag, LEADTAG.c.label).order_by(LEADTAG.c.tag)
+    existing = dict(conn.execute(tag_query.where(LEADTAG.c.lead_id == keep_id)).all())
+    dropped = conn.execute(tag_query.where(LEADTAG.c.lead_id == drop_id)).all()
+    moved_tags = [(t, label) for t, label in dropped if t not in existing]
+    moved: dict[str, int] = {}
+    for name, table in (
+        ("activities", ACTIVITY),
+        ("assignments", LEADASSIGNMENT),
+        ("tasks", TASK),
+        ("contacts", CONTACT),
+        ("deals", DEAL),
+    ):
+        result = conn.execute(
+            sa.update(table).where(table.c.lead_id == drop_id).values(lead_id=keep_id)
+        )
+        moved[name] = result.rowcount
+    rows.delete(conn, LEAD, drop_id)  # its tags and keys go with it (ON DELETE CASCADE)
+    if moved_tags:
+        conn.execute(
+            sa.insert(LEADTAG),
+            [{"lead_id": keep_id, "tag": t, "label": label} for t, label in moved_tags],
+        )
+    rows.update(conn, LEAD, keep_id, changes)
+    refresh_keys(conn, [keep_id])
+    scoring.refresh(conn, keep_id, now)
+    return {"id": keep_id, "merged_id": drop_id, "tags_added": moved_tags, **moved}

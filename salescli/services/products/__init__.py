@@ -1,0 +1,1 @@
+"""Products: the services of one domain."""

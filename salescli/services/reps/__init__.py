@@ -1,0 +1,1 @@
+"""Reps: the services of one domain."""
