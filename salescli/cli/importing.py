@@ -199,10 +199,11 @@ def run_export(
 ) -> None:
     """Stream `rows(conn)` as CSV or JSON to stdout or `output`; then `Exported N <label> ...`."""
     from salescli import render
+    from salescli.render.export import export_rows
 
     st = state(ctx)
     with st.connection() as conn:
-        count = render.export_rows(rows(conn), list(columns), fmt.value, output=output, tz=st.tz)
+        count = export_rows(rows(conn), list(columns), fmt.value, output=output, tz=st.tz)
     if output:
         render.message(f"Exported {count} {label} to {output}.")
 

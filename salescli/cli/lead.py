@@ -443,7 +443,7 @@ def lead_sources(
         if not render.stdout_is_terminal():
             render.message("(chart left out: stdout is not a terminal)")
             return
-        from salescli import charts
+        from salescli.render import charts
 
         labels = [row["source"] or "(none)" for row in rows]
         render.write_text(

@@ -226,10 +226,10 @@ def rep_export(
 
     Example: salescli rep export --output reps.csv
     """
-    from salescli import render
+    from salescli.render.export import export_rows
     from salescli.services.reps import io as rep_io
 
     st = state(ctx)
     with st.connection() as conn:
         rows = rep_io.export_rows(conn)
-    render.export_rows(rows, rep_io.EXPORT_FIELDS, fmt.value, output=output, tz=st.tz)
+    export_rows(rows, rep_io.EXPORT_FIELDS, fmt.value, output=output, tz=st.tz)

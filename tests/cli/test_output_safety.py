@@ -167,10 +167,10 @@ def test_an_interrupted_export_leaves_the_existing_file_as_it_was(cli, tmp_path,
     target.parent.mkdir()
     target.write_text("yesterday's export\n", encoding="utf-8")
     target.chmod(0o644)
-    from salescli import render
+    from salescli.render import export
 
     written = []
-    real = render.csv_value
+    real = export.csv_value
 
     def interrupted(value, tz=None):
         written.append(value)
@@ -178,13 +178,13 @@ def test_an_interrupted_export_leaves_the_existing_file_as_it_was(cli, tmp_path,
             raise KeyboardInterrupt  # Ctrl-C in the middle of the export
         return real(value, tz)
 
-    monkeypatch.setattr(render, "csv_value", interrupted)
+    monkeypatch.setattr(export, "csv_value", interrupted)
     result = cli("lead", "export", "--output", str(target))
     assert result.code == 130
     assert target.read_text(encoding="utf-8") == "yesterday's export\n"
     assert stat.S_IMODE(target.stat().st_mode) == 0o644
     assert os.listdir(target.parent) == ["leads.csv"]  # no temporary file left
-    monkeypatch.setattr(render, "csv_value", real)
+    monkeypatch.setattr(export, "csv_value", real)
     cli.ok("lead", "export", "--output", str(target))
     assert target.read_text(encoding="utf-8").count("\n") == 6
     assert stat.S_IMODE(target.stat().st_mode) == 0o600

@@ -1,6 +1,6 @@
 from __future__ import annotations
 
-from salescli import charts
+from salescli.render import charts
 
 
 def test_hbar_is_plain_text_without_colour():
@@ -21,7 +21,7 @@ def test_hbar_colour_on_request():
 
 
 def test_chart_labels_show_control_characters_as_escapes():
-    from salescli import charts
+    from salescli.render import charts
 
     out = charts.hbar(["web\x1b]0;pwned\x07", "[red]ads[/red]"], [2, 1], width=60, color=False)
     assert "\x1b]0" not in out and "\x07" not in out

@@ -8,7 +8,6 @@ from pathlib import Path
 
 import pytest
 
-from salescli import render
 from salescli.errors import InvalidData, UsageError
 from salescli.services.csv import engine as csvio
 from salescli.services.csv import read as csvread
@@ -187,6 +186,8 @@ def test_storage_instant_matches_the_model_type():
 
 
 def test_export_rows_streams_and_neutralises(tmp_path):
+    from salescli.render.export import export_rows
+
     rows = iter(
         [
             {"id": 1, "name": "=cmd()", "tags": ["a", "b"], "amount": Decimal("1.50")},
@@ -194,11 +195,9 @@ def test_export_rows_streams_and_neutralises(tmp_path):
         ]
     )
     out = tmp_path / "x.csv"
-    count = render.export_rows(rows, ["id", "name", "tags", "amount"], "csv", output=str(out))
+    count = export_rows(rows, ["id", "name", "tags", "amount"], "csv", output=str(out))
     assert count == 2
     assert out.read_text() == "id,name,tags,amount\n1,'=cmd(),\"a,b\",1.5\n2,'-5,,\n"
     out_json = tmp_path / "x.json"
-    render.export_rows(
-        iter([{"id": 1, "name": "=x"}]), ["id", "name"], "json", output=str(out_json)
-    )
+    export_rows(iter([{"id": 1, "name": "=x"}]), ["id", "name"], "json", output=str(out_json))
     assert out_json.read_text() == '[\n  {"id": 1, "name": "=x"}\n]\n'

@@ -1,6 +1,12 @@
-"""The one place that turns results into table / json / csv / markdown.
+"""The render side: the one place that turns results into what a person or a script reads.
 
-Services return plain dicts (the JSON shape); this module only formats them. rich is imported
+- this module: tables and records in table / json / csv / markdown (`write_rows`,
+  `write_record`), the one output after a change (`changed`), messages on stderr (`message`);
+- `render.export`: exports streamed to CSV or a JSON array (`export_rows`);
+- `render.charts`: terminal charts (plotext) returned as strings.
+Documents (markdown and HTML reports) are to be added here beside them.
+
+Services return plain dicts (the JSON shape); render only formats them. rich is imported
 inside functions so that `--help` and `--version` do not pay for it.
 """
 
@@ -339,42 +345,3 @@ def changed(
         print_id(record["id"])
     if note:
         message(note)
-
-
-def export_rows(
-    rows: Iterable[dict[str, Any]],
-    columns: Sequence[str],
-    fmt: str,
-    *,
-    output: str | None = None,
-    tz: str | None = None,
-    stream: Any = None,
-) -> int:
-    """Stream dicts to CSV (header = `columns`, formula cells neutralised) or a JSON array.
-
-    Rows are written as they come (pass a generator over a Core result with
-    `yield_per`), to `output` (created 0600) or stdout. Returns the number of rows.
-    """
-    import sys
-
-    count = 0
-    with open_output(output) if output else contextlib.nullcontext(stream or sys.stdout) as handle:
-        if fmt == "csv":
-            writer = csv.writer(handle, lineterminator="\n")
-            writer.writerow(columns)
-            for row in rows:
-                writer.writerow([csv_value(row.get(c), tz) for c in columns])
-                count += 1
-        elif fmt == "json":
-            handle.write("[")
-            for row in rows:
-                handle.write(",\n  " if count else "\n  ")
-                record = {c: json_value(row.get(c), tz) for c in columns}
-                handle.write(json.dumps(record, ensure_ascii=False))
-                count += 1
-            handle.write("\n]\n" if count else "]\n")
-        else:
-            from salescli.errors import UsageError
-
-            raise UsageError(f"--format '{fmt}' is not csv or json")
-    return count
