@@ -55,7 +55,7 @@ def test_probe_sees_a_heavy_import():
 
 
 def test_lead_list_hot_path_skips_the_orm(tmp_path):
-    """`lead list` and `lead sources` run on SQLAlchemy Core: no SQLModel, no models."""
+    """`lead list` and `lead sources` run on SQLAlchemy Core: no ORM, no clock, no charts."""
     env = {"SALESCLI_DB": str(tmp_path / "sales.db"), "SALESCLI_NOW": "2026-11-23T09:00:00+00:00"}
     subprocess.run(
         [sys.executable, "-m", "salescli", "lead", "add", "Ana Souza"],
@@ -67,8 +67,39 @@ def test_lead_list_hot_path_skips_the_orm(tmp_path):
     for command, text in expected.items():
         out, loaded = heavy_modules_after(
             ["lead", command, *(["--format", "json"] if command == "list" else [])],
-            heavy=("sqlmodel", "salescli.models", "pendulum", "plotext"),
+            heavy=("sqlalchemy.orm", "pendulum", "plotext"),
             env=env,
         )
         assert text in out, out
         assert loaded == [], command
+
+
+def test_write_commands_never_import_an_orm(tmp_path):
+    """The interactive write paths run on SQLAlchemy Core alone (issue 9: lean write paths)."""
+    env = {"SALESCLI_DB": str(tmp_path / "sales.db"), "SALESCLI_NOW": "2026-11-23T09:00:00+00:00"}
+    commands = [
+        ["rep", "add", "Ana Souza"],
+        ["lead", "add", "Bo Berg", "--owner", "Ana Souza"],
+        ["lead", "edit", "1", "--company", "Acme"],
+        ["lead", "assign", "1", "Ana Souza"],
+        ["log", "call", "--lead", "1", "Intro"],
+        ["account", "add", "Acme GmbH"],
+        ["contact", "add", "Cy Chen", "--account", "Acme GmbH"],
+        ["deal", "add", "Acme – 5 seats", "--amount", "100", "--account", "Acme GmbH"],
+        ["deal", "move", "1", "qualification"],
+        ["deal", "win", "1"],
+    ]
+    for command in commands:
+        _, loaded = heavy_modules_after(command, heavy=("sqlalchemy.orm", "sqlmodel"), env=env)
+        assert loaded == [], command
+    import sqlite3
+
+    db = sqlite3.connect(tmp_path / "sales.db")
+    try:  # every command above did its work
+        assert db.execute("SELECT company, owner_id FROM lead").fetchall() == [("Acme", 1)]
+        assert db.execute("SELECT count(*) FROM activity").fetchone() == (1,)
+        assert db.execute("SELECT count(*) FROM contact").fetchone() == (1,)
+        won = "SELECT s.kind FROM deal d JOIN stage s ON s.id = d.stage_id"
+        assert db.execute(won).fetchall() == [("won",)]
+    finally:
+        db.close()

@@ -119,7 +119,7 @@ def _sweep(conn: Connection, needles: Sequence[str]) -> None:
 
 
 def is_text(column: Any) -> bool:
-    """A string column (SQLModel's AutoString is a TypeDecorator, not a String)."""
+    """A string column (a TypeDecorator over a String counts too)."""
     import sqlalchemy as sa
 
     kind = getattr(column.type, "impl_instance", column.type)

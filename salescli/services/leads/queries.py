@@ -1,7 +1,7 @@
 """The lead read paths that must start fast (`lead list`, `lead sources`).
 
-SQLAlchemy Core over the lightweight tables of salescli.tables: no SQLModel, no ORM, so
-`lead list` pays only for SQLAlchemy Core. One query per list (tags aggregated in SQL).
+SQLAlchemy Core over salescli.tables, like every service: `lead list` pays only for
+SQLAlchemy Core. One query per list (tags aggregated in SQL).
 """
 
 from __future__ import annotations
