@@ -174,7 +174,7 @@ def deal_add(
             conn, title=title, amount=value, currency=code, account_id=account_id,
             contact_id=deals.contact_for(conn, contact, account_id) if contact else None,
             owner_id=deals.owner_for(conn, owner, st.settings) if owner else None,
-            stage=stage, close_date=st.day(close, field="--close"), source=source,
+            default_owner=owner is None, stage=stage, close_date=st.day(close, field="--close"), source=source,
             deal_type=deal_type.value if deal_type else None, lead_id=None,
             probability=probability, forecast_category=category_value(category),
             now=st.now, actor=None, settings=st.settings,
@@ -358,10 +358,11 @@ def deal_edit(
                 "close_date": st.day(close, field="--close"),
                 "deal_type": deal_type.value if deal_type else None,
                 "probability": probability, "forecast_category": category_value(category),
-                "owner_id": deals.owner_for(conn, owner, st.settings) if owner else None,
             }.items()
             if value is not None
         }  # fmt: skip
+        if owner is not None:  # `none` clears the owner
+            changes["owner_id"] = deals.owner_for(conn, owner, st.settings)
         note = None
         if account is not None and account.strip().casefold() == "none":
             changes["account_id"] = None  # detach the deal from its account

@@ -87,6 +87,16 @@ def owner_ref(conn: Connection, ref: str, settings: Settings) -> int | None:
     return rep_id(conn, ref, settings)
 
 
+def owner_or_me(conn: Connection, ref: str | None, settings: Settings) -> int | None:
+    """The owner a write sets from `--owner`: an id, a name or `me`; `none` is no owner; not
+    given (None or blank) is you (`me`) when configured, else no owner."""
+    if ref is None or not ref.strip():
+        if not settings.me or not settings.me.strip():
+            return None
+        return rep_id(conn, ME, settings)
+    return owner_ref(conn, ref, settings)
+
+
 def owner_clause(conn: Connection, column: Any, ref: str, settings: Settings) -> Any:
     """`column` (an owner id column) matches `--owner ref`: `none` is IS NULL."""
     owner = owner_ref(conn, ref, settings)

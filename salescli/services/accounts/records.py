@@ -174,12 +174,9 @@ def rep_id(conn: Connection, ref: str | None, settings: Settings | None = None) 
     """The owner `ref` names (id, name, `me`; `none` is no owner), else "me" when configured,
     else None."""
     from salescli.services import scope
+    from salescli.services.config import Settings
 
-    if ref:
-        return scope.owner_ref(conn, ref, settings)  # type: ignore[arg-type]
-    if settings is None or not settings.me or not settings.me.strip():
-        return None
-    return scope.rep_id(conn, scope.ME, settings)
+    return scope.owner_or_me(conn, ref, settings if settings is not None else Settings({}))
 
 
 # ---- writing -------------------------------------------------------------------------------

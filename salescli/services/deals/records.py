@@ -387,11 +387,13 @@ def create(
     now: dt.datetime,
     actor: str | None,
     settings: Settings,
+    default_owner: bool = True,
 ) -> int:
     """A new deal in an open stage (default: the first), with its first stage-history row;
     its id. `deal add`, `lead convert` and the API of other services create deals here.
 
-    owner_id None → "me" when that rep exists; currency None → the configured currency;
+    owner_id None → "me" when that rep exists (not with default_owner=False: `--owner none`);
+    currency None → the configured currency;
     deal_type None → `existing` when the account already has a won deal, else `new`.
     """
     from salescli.services.deals import stages as stages
@@ -408,7 +410,7 @@ def create(
     account_name = _account_name(conn, account_id)
     if owner_id is not None:
         rows.one(conn, REP, owner_id, "rep")
-    else:
+    elif default_owner:
         owner_id = my_rep_id(conn, settings)
     target = stages.get_open(conn, stage) if stage else stages.first_open(conn)
     if deal_type is None:
@@ -456,11 +458,11 @@ def contact_for(conn: Connection, ref: str, account_id: int | None = None) -> in
     return scope.contact_id(conn, ref, account_id)
 
 
-def owner_for(conn: Connection, ref: str, settings: Settings) -> int:
-    """A rep by id or name; `me` means the configured rep."""
+def owner_for(conn: Connection, ref: str, settings: Settings) -> int | None:
+    """`--owner`: a rep by id or name, `me` (the configured rep), `none` (no owner)."""
     from salescli.services import scope
 
-    return scope.rep_id(conn, ref, settings)
+    return scope.owner_ref(conn, ref, settings)
 
 
 # ---- changes --------------------------------------------------------------------------------

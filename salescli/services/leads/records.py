@@ -286,11 +286,7 @@ def owner_id(conn: Connection, ref: str | None, settings: Settings) -> int | Non
     is the default owner: you (`me`), when set."""
     from salescli.services import scope
 
-    if ref is None:
-        if not settings.me or not settings.me.strip():
-            return None
-        return scope.rep_id(conn, scope.ME, settings)
-    return scope.owner_ref(conn, ref, settings)
+    return scope.owner_or_me(conn, ref, settings)
 
 
 def actor(conn: Connection, settings: Settings) -> str | None:
