@@ -133,6 +133,9 @@ LOSE_PER_STEP = 0.22  # chance a deal is lost on leaving an open stage before th
 WIN_AT_LAST = 0.55  # chance a deal in the last open stage is won
 STUCK = 0.08  # deals that stall (mean dwell 10x longer): the stale ones
 BATCH_ROWS = 50_000
+# The most a demo makes of each (`--reps`, `--leads`...): a few times the `large` size, what the
+# generator holds in memory comfortably; beyond it the command refuses (exit 2) before writing.
+MAXIMA = {"reps": 1_000, "leads": 1_000_000, "deals": 2_000_000, "activities": 5_000_000}
 
 
 def resolve_size(
@@ -151,6 +154,11 @@ def resolve_size(
     for name, value in given.items():
         if value is not None and value < 0:
             raise UsageError(f"--{name} '{value}' must be 0 or more (e.g. --{name} 1000)")
+        if value is not None and value > MAXIMA[name]:
+            raise UsageError(
+                f"--{name} '{value}' is more than a demo makes (at most {MAXIMA[name]:,}) "
+                f"(e.g. --{name} {MAXIMA[name] // 10})"
+            )
     chosen = replace(chosen, **{k: v for k, v in given.items() if v is not None})
     if chosen.reps < 1:
         raise UsageError("--reps '0' must be at least 1: someone owns the work (e.g. --reps 10)")
@@ -692,8 +700,10 @@ class _Demo:
             region = (rep_id - 1) % len(REGIONS) if not is_manager else self.region()
             locale = self.locales[region]
             name = locale.person(rng)
+            tries = 0
             while rep_rules.name_key(name) in keys:
-                name = locale.person(rng)
+                tries += 1  # a region's names run out past a few hundred reps: number them
+                name = locale.person(rng) if tries < 50 else f"{locale.person(rng)} {tries}"
             name = rep_rules.check_name(name)
             keys.add(rep_rules.name_key(name))
             team = locale.team
