@@ -12,10 +12,15 @@ deals), untimed. Then every case runs as a triple, rotating the order: the sales
 gives the medians, the median of the per-triple ratios to each baseline, and the command's
 peak memory (the largest `ru_maxrss` of its runs, from os.wait4, i.e. getrusage of the child).
 
-SQLite databases go to a temporary directory (or `--dir DIR`, kept and reused between runs).
+SQLite databases are cached in the temporary directory (`$TMPDIR/salescli-bench/`, or
+`--dir DIR`) and reused by the next run: the large one takes minutes to build.
 `--db postgresql+psycopg://USER@HOST/NAME` runs the same against PostgreSQL: one database
 per scale, `NAME_<scale>`, created (or reused when it already holds the demo) on that server.
 Nothing is written into the repository.
+
+After the last scale, a growth table divides each command's figures at every scale by its
+figures at the first (10k): the median time, and the ratio to the floor (which cancels the
+machine's drift between the scales). The target is at most 1.2x.
 """
 
 from __future__ import annotations
@@ -234,6 +239,34 @@ def build(scale: str, db: str, env: dict[str, str]) -> None:
     )
 
 
+GROWTH_TARGET = 1.2
+
+
+def growth(rows: list[dict]) -> None:
+    """Each case at every scale against the first scale measured: time and ratio to the floor."""
+    scales = list(dict.fromkeys(row["scale"] for row in rows))
+    if len(scales) < 2:
+        return
+    first = {row["case"]: row for row in rows if row["scale"] == scales[0]}
+    for scale in scales[1:]:
+        print(f"\ngrowth {scales[0]} -> {scale}\n")
+        print("| command | time | ÷ floor | peak | target | |")
+        print("|---|---:|---:|---:|---:|---|")
+        for row in rows:
+            base = first.get(row["case"])
+            if row["scale"] != scale or base is None:
+                continue
+            by_time = row["ms"] / base["ms"]
+            by_floor = row["x_floor"] / base["x_floor"]
+            verdict = "met" if by_floor <= GROWTH_TARGET else "missed"
+            print(
+                f"| `{row['case']}` | {by_time:.2f}x | {by_floor:.2f}x "
+                f"| {base['peak_mib']:.0f} → {row['peak_mib']:.0f} MiB | ≤ {GROWTH_TARGET}x "
+                f"| {verdict} |",
+                flush=True,
+            )
+
+
 def pg_database(url: str, scale: str) -> str:
     import sqlalchemy as sa
     from sqlalchemy.engine import make_url
@@ -262,7 +295,7 @@ def main() -> int:
     parser.add_argument("--json", help="write the rows to this file")
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="salescli-bench-home-")
-    workdir = Path(args.dir or tempfile.mkdtemp(prefix="salescli-bench-"))
+    workdir = Path(args.dir or Path(tempfile.gettempdir()) / "salescli-bench")
     workdir.mkdir(parents=True, exist_ok=True)
     print(
         f"python {platform.python_version()}, {os.cpu_count()} cores, load average "
@@ -284,6 +317,7 @@ def main() -> int:
                 continue
             row = measure(name, argv, target, env, floor_cmd, args.runs)
             rows.append({"scale": scale, "backend": "postgresql" if args.db else "sqlite", **row})
+    growth(rows)
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
