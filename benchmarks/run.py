@@ -11,11 +11,19 @@ deals), untimed. Then every case runs as a triple, rotating the order: the sales
 `python -c pass` and benchmarks/floor.py (Typer + SQLAlchemy Core reading one row). The table
 gives the medians, the median of the per-triple ratios to each baseline, and the command's
 peak memory (the largest `ru_maxrss` of its runs, from os.wait4, i.e. getrusage of the child).
+It also gives the command's CPU time (user + system, from the same rusage) and its ratio to
+`python -c pass`'s: on a machine shared with other work the wall clock waits for the CPU,
+while CPU time barely does, so the CPU columns are the steadier reading there.
 
-SQLite databases go to a temporary directory (or `--dir DIR`, kept and reused between runs).
+SQLite databases are cached in the temporary directory (`$TMPDIR/salescli-bench/`, or
+`--dir DIR`) and reused by the next run: the large one takes minutes to build.
 `--db postgresql+psycopg://USER@HOST/NAME` runs the same against PostgreSQL: one database
 per scale, `NAME_<scale>`, created (or reused when it already holds the demo) on that server.
 Nothing is written into the repository.
+
+After the last scale, a growth table divides each command's figures at every scale by its
+figures at the first (10k): the median time, the ratio to the floor (which cancels the
+machine's drift between the scales) and the CPU time. The target is at most 1.2x.
 """
 
 from __future__ import annotations
@@ -60,8 +68,9 @@ def environment(db: str, home: str) -> dict[str, str]:
     }
 
 
-def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
-    """(seconds, peak RSS in KiB) of one process; raises SystemExit when it fails."""
+def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, int, float]:
+    """(seconds, peak RSS in KiB, CPU seconds: user + system) of one process; raises
+    SystemExit when it fails."""
     with tempfile.TemporaryFile() as err:
         start = time.perf_counter()
         proc = subprocess.Popen(cmd, env=env, stdout=subprocess.DEVNULL, stderr=err)
@@ -74,7 +83,7 @@ def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, int]:
                 f"benchmark command failed ({proc.returncode}): {' '.join(cmd)}\n"
                 + err.read().decode(errors="replace")
             )
-    return elapsed, usage.ru_maxrss
+    return elapsed, usage.ru_maxrss, usage.ru_utime + usage.ru_stime
 
 
 class Fixtures:
@@ -178,20 +187,22 @@ def measure(name, argv, target, env, floor_cmd, runs) -> dict:  # type: ignore[n
     ours = lambda i: [PY, "-m", "salescli", *argv(i)]  # noqa: E731
     cmds = {"salescli": ours, "pass": lambda i: [PY, "-c", "pass"], "floor": lambda i: floor_cmd}
     times: dict[str, list[float]] = {k: [] for k in cmds}
+    cpu: dict[str, list[float]] = {k: [] for k in cmds}
     peak = 0
     for i in range(-1, runs):
         order = list(cmds)
         shift = i % 3
         order = order[shift:] + order[:shift]
-        results = {}
+        results, used = {}, {}
         for key in order:
-            elapsed, rss = run_once(cmds[key](i), env)
-            results[key] = elapsed
+            elapsed, rss, seconds = run_once(cmds[key](i), env)
+            results[key], used[key] = elapsed, seconds
             if key == "salescli":
                 peak = max(peak, rss)
         if i >= 0:  # the first triple warms the caches
             for key, value in results.items():
                 times[key].append(value)
+                cpu[key].append(used[key])
     row = {
         "case": name,
         "ms": statistics.median(times["salescli"]) * 1000,
@@ -203,6 +214,10 @@ def measure(name, argv, target, env, floor_cmd, runs) -> dict:  # type: ignore[n
         "x_floor": statistics.median(
             a / b for a, b in zip(times["salescli"], times["floor"], strict=True)
         ),
+        "cpu_ms": statistics.median(cpu["salescli"]) * 1000,
+        "cpu_x_pass": statistics.median(
+            a / b for a, b in zip(cpu["salescli"], cpu["pass"], strict=True)
+        ),
         "peak_mib": peak / 1024,
         "target": target,
         "runs": runs,
@@ -210,6 +225,7 @@ def measure(name, argv, target, env, floor_cmd, runs) -> dict:  # type: ignore[n
     verdict = "met" if row["x_pass"] <= target else "missed"
     print(
         f"| `{name}` | {row['ms']:,.0f} ms | {row['x_pass']:.1f}x | {row['x_floor']:.2f}x "
+        f"| {row['cpu_ms']:,.0f} ms | {row['cpu_x_pass']:.1f}x "
         f"| {row['peak_mib']:.0f} MiB | ≤ {target:g}x | {verdict} |",
         flush=True,
     )
@@ -232,6 +248,35 @@ def build(scale: str, db: str, env: dict[str, str]) -> None:
         f"{report['activities']:,} activities in {time.perf_counter() - start:.1f} s",
         flush=True,
     )
+
+
+GROWTH_TARGET = 1.2
+
+
+def growth(rows: list[dict]) -> None:
+    """Each case at every scale against the first scale measured: time and ratio to the floor."""
+    scales = list(dict.fromkeys(row["scale"] for row in rows))
+    if len(scales) < 2:
+        return
+    first = {row["case"]: row for row in rows if row["scale"] == scales[0]}
+    for scale in scales[1:]:
+        print(f"\ngrowth {scales[0]} -> {scale}\n")
+        print("| command | time | ÷ floor | CPU | peak | target | |")
+        print("|---|---:|---:|---:|---:|---:|---|")
+        for row in rows:
+            base = first.get(row["case"])
+            if row["scale"] != scale or base is None:
+                continue
+            by_time = row["ms"] / base["ms"]
+            by_floor = row["x_floor"] / base["x_floor"]
+            by_cpu = row["cpu_ms"] / base["cpu_ms"]
+            verdict = "met" if by_floor <= GROWTH_TARGET else "missed"
+            print(
+                f"| `{row['case']}` | {by_time:.2f}x | {by_floor:.2f}x | {by_cpu:.2f}x "
+                f"| {base['peak_mib']:.0f} → {row['peak_mib']:.0f} MiB | ≤ {GROWTH_TARGET}x "
+                f"| {verdict} |",
+                flush=True,
+            )
 
 
 def pg_database(url: str, scale: str) -> str:
@@ -262,7 +307,7 @@ def main() -> int:
     parser.add_argument("--json", help="write the rows to this file")
     args = parser.parse_args()
     home = tempfile.mkdtemp(prefix="salescli-bench-home-")
-    workdir = Path(args.dir or tempfile.mkdtemp(prefix="salescli-bench-"))
+    workdir = Path(args.dir or Path(tempfile.gettempdir()) / "salescli-bench")
     workdir.mkdir(parents=True, exist_ok=True)
     print(
         f"python {platform.python_version()}, {os.cpu_count()} cores, load average "
@@ -276,14 +321,18 @@ def main() -> int:
         build(scale, db, env)
         fx = Fixtures(db, args.runs)
         print(f"\n{scale} ({'PostgreSQL' if args.db else 'SQLite'})\n")
-        print("| command | salescli | ÷ python -c pass | ÷ floor | peak | target | |")
-        print("|---|---:|---:|---:|---:|---:|---|")
+        print(
+            "| command | salescli | ÷ python -c pass | ÷ floor | CPU | CPU ÷ pass | peak "
+            "| target | |"
+        )
+        print("|---|---:|---:|---:|---:|---:|---:|---:|---|")
         floor_cmd = [PY, FLOOR, "show", "--db", db]
         for name, argv, target in cases(fx):
             if args.only and not any(part in name for part in args.only):
                 continue
             row = measure(name, argv, target, env, floor_cmd, args.runs)
             rows.append({"scale": scale, "backend": "postgresql" if args.db else "sqlite", **row})
+    growth(rows)
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")

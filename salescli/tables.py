@@ -179,11 +179,7 @@ LEAD = sa.Table(
     sa.Column("status_reason", sa.String(500), nullable=True),
     sa.Column("territory", sa.String(200), nullable=True, index=True),
     sa.Column(
-        "owner_id",
-        sa.Integer(),
-        sa.ForeignKey("rep.id", ondelete="SET NULL"),
-        nullable=True,
-        index=True,
+        "owner_id", sa.Integer(), sa.ForeignKey("rep.id", ondelete="SET NULL"), nullable=True
     ),
     sa.Column("score", sa.Integer(), nullable=False, default=0, index=True),
     sa.Column("external_id", sa.String(200), nullable=True, index=True),
@@ -200,6 +196,9 @@ LEAD = sa.Table(
     sa.Column("updated_at", Instant(), nullable=False),
     sa.Column("last_contact_at", Instant(), nullable=True, index=True),
     sa.Column("converted_at", Instant(), nullable=True),
+    # `--owner` filters, and each rep's open leads (`rep list`, routing) counted from the
+    # index alone.
+    sa.Index("ix_lead_owner_id_status", "owner_id", "status", "forgotten"),
 )
 CONTACT = sa.Table(
     "contact",

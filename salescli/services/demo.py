@@ -133,6 +133,9 @@ LOSE_PER_STEP = 0.22  # chance a deal is lost on leaving an open stage before th
 WIN_AT_LAST = 0.55  # chance a deal in the last open stage is won
 STUCK = 0.08  # deals that stall (mean dwell 10x longer): the stale ones
 BATCH_ROWS = 50_000
+# The most a demo makes of each (`--reps`, `--leads`...): a few times the `large` size, what the
+# generator holds in memory comfortably; beyond it the command refuses (exit 2) before writing.
+MAXIMA = {"reps": 1_000, "leads": 1_000_000, "deals": 2_000_000, "activities": 5_000_000}
 
 
 def resolve_size(
@@ -151,6 +154,11 @@ def resolve_size(
     for name, value in given.items():
         if value is not None and value < 0:
             raise UsageError(f"--{name} '{value}' must be 0 or more (e.g. --{name} 1000)")
+        if value is not None and value > MAXIMA[name]:
+            raise UsageError(
+                f"--{name} '{value}' is more than a demo makes (at most {MAXIMA[name]:,}) "
+                f"(e.g. --{name} {MAXIMA[name] // 10})"
+            )
     chosen = replace(chosen, **{k: v for k, v in given.items() if v is not None})
     if chosen.reps < 1:
         raise UsageError("--reps '0' must be at least 1: someone owns the work (e.g. --reps 10)")
@@ -575,31 +583,30 @@ class _Demo:
         self._storage = storage_instant
         self._utc = dt.UTC
         self.sqlite = self.dialect == "sqlite"
-        self._days: dict[int, str] = {}
+        self._hours: dict[int, str] = {}
         probe = self.now - 12_345
         expected = storage_instant(dt.datetime.fromtimestamp(probe, dt.UTC), self.dialect)
         assert self.instant(probe) == expected, "storage form of instants changed"
         self.account_contact: dict[int, int] = {}  # account id -> latest contact instant
+        self._account_folds: dict[int, str] = {}
 
     # -- values in storage form ---------------------------------------------------------------
 
     def instant(self, seconds: int | None) -> Any:
         """What `storage_instant` stores for this instant (whole seconds since the epoch).
 
-        On SQLite that is text; the day's prefix is cached (millions of instants).
+        On SQLite that is text; the hour's prefix is cached (millions of instants).
         """
         if seconds is None:
             return None
         if not self.sqlite:
             return dt.datetime.fromtimestamp(seconds, self._utc)
-        day, rest = divmod(seconds, DAY)
-        prefix = self._days.get(day)
+        hour, rest = divmod(seconds, 3600)
+        prefix = self._hours.get(hour)
         if prefix is None:
-            stored = self._storage(dt.datetime.fromtimestamp(day * DAY, self._utc), "sqlite")
-            prefix = self._days[day] = stored[:11]
-        hour, rest = divmod(rest, 3600)
-        minute, second = divmod(rest, 60)
-        return f"{prefix}{hour:02d}:{minute:02d}:{second:02d}.000000"
+            stored = self._storage(dt.datetime.fromtimestamp(hour * 3600, self._utc), "sqlite")
+            prefix = self._hours[hour] = stored[:14]
+        return prefix + _MINUTES_SECONDS[rest]
 
     def day(self, seconds: int) -> Any:
         """The business date of an instant in the team's time zone."""
@@ -692,8 +699,10 @@ class _Demo:
             region = (rep_id - 1) % len(REGIONS) if not is_manager else self.region()
             locale = self.locales[region]
             name = locale.person(rng)
+            tries = 0
             while rep_rules.name_key(name) in keys:
-                name = locale.person(rng)
+                tries += 1  # a region's names run out past a few hundred reps: number them
+                name = locale.person(rng) if tries < 50 else f"{locale.person(rng)} {tries}"
             name = rep_rules.check_name(name)
             keys.add(rep_rules.name_key(name))
             team = locale.team
@@ -1111,6 +1120,14 @@ class _Demo:
         self.account_created.append(created)
         self.account_domain.append(domain or self.locales[region].domains[0])
 
+    def _folded_account(self, account_id: int) -> str:
+        folded = self._account_folds.get(account_id)
+        if folded is None:
+            from salescli.text import fold
+
+            folded = self._account_folds[account_id] = fold(self.account_names[account_id])
+        return folded
+
     def _touch_account(self, account_id: int, when: int) -> None:
         current = self.account_contact.get(account_id)
         if current is None or when > current:
@@ -1157,8 +1174,18 @@ class _Demo:
                     owner = self.owner(self.account_region[account])
                 lead_id = None
                 source = rng.choice(("referral", "partner", "web", None, None))
-                title = f"{self.account_names[account]} – {rng.choice(DEAL_WORDS)}"
-            title = clean_title(title)
+                word = rng.choice(DEAL_WORDS)
+                title = f"{self.account_names[account]} – {word}"
+            raw_title, title = title, clean_title(title)
+            if conv_index < 0 and title == raw_title:
+                # search_text(title, account) without folding the account's name once per
+                # deal: each part folds alone (checked against the full fold below).
+                folded = self._folded_account(account)
+                text = f"{folded} – {word} | {folded}"
+                if deal_id <= 500:
+                    assert text == search_text(title, self.account_names[account]), title
+            else:
+                text = search_text(title, self.account_names[account])
             region = self.account_region[account]
             territory = REGIONS[region][1]
             currency = self.reporting
@@ -1246,7 +1273,7 @@ class _Demo:
                     deal_type,
                     reason_id,
                     note,
-                    search_text(title, self.account_names[account]),
+                    text,
                     storage(at),
                     storage(when),
                     storage(when),
@@ -1277,6 +1304,8 @@ class _Demo:
         self.conn.execute(statement, rows)
 
 
+# "MM:SS.000000" for every second of an hour: the tail of an instant in SQLite's storage form.
+_MINUTES_SECONDS = tuple(f"{m:02d}:{s:02d}.000000" for m in range(60) for s in range(60))
 SOURCES_NAMES = tuple(name for name, _ in SOURCES)
 SOURCES_WEIGHTS = tuple(itertools.accumulate(weight for _, weight in SOURCES))
 

@@ -230,7 +230,14 @@ def deal_clauses(
     if scope.account is not None:
         clauses.append(DEAL.c.account_id == account_id(conn, scope.account))
     if scope.state is not None:
-        clauses.append(STAGE.c.kind == scope.state)
+        # Open deals (the pipeline: bounded) by stage id, through an index, and sorted; closed
+        # ones (the history: grows) by the joined stage's kind, walking the close-date index
+        # in order until the page is full (docs/performance.md, `deal list`).
+        if scope.state == "open":
+            open_ids = sa.select(STAGE.c.id).where(STAGE.c.kind == "open")
+            clauses.append(DEAL.c.stage_id.in_(open_ids))
+        else:
+            clauses.append(STAGE.c.kind == scope.state)
     if scope.category is not None:
         clauses.append(DEAL.c.forecast_category == scope.category)
     if scope.currency is not None:

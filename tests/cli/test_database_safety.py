@@ -243,7 +243,7 @@ def test_errors_are_classified_by_sqlstate(sqlstate, code):
 
 def _downgrade_to_0001(url: str) -> None:
     """Bring a migrated database back to revision 0001 (the default pipeline removed, the
-    columns 0003 and 0004 add, and the indexes 0005 changes)."""
+    columns 0003 and 0004 add, the indexes 0005 changes and the table 0006 adds)."""
     import importlib
 
     from sqlalchemy import create_engine, text
@@ -260,6 +260,7 @@ def _downgrade_to_0001(url: str) -> None:
             conn.execute(text(f"DROP INDEX {name}"))
         for table, name, columns in replaced:
             conn.execute(text(f"CREATE INDEX {name} ON {table} ({', '.join(columns)})"))
+        conn.execute(text("DROP TABLE leadkey"))
         conn.execute(text("DELETE FROM stage"))
         conn.execute(text("DELETE FROM lostreason"))
         conn.execute(text("UPDATE alembic_version SET version_num = '0001'"))

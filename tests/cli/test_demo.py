@@ -157,12 +157,39 @@ def test_a_second_demo_is_refused_and_changes_nothing(cli):
             ["--reps", "0"],
             "Error: --reps '0' must be at least 1: someone owns the work (e.g. --reps 10)",
         ),
+        (
+            ["--deals", "2000001"],
+            "Error: --deals '2000001' is more than a demo makes (at most 2,000,000) "
+            "(e.g. --deals 200000)",
+        ),
+        (
+            ["--reps", "99999999999999999999"],
+            "Error: --reps '99999999999999999999' is more than a demo makes (at most 1,000) "
+            "(e.g. --reps 100)",
+        ),
+        (
+            ["--leads", "1000001"],
+            "Error: --leads '1000001' is more than a demo makes (at most 1,000,000) "
+            "(e.g. --leads 100000)",
+        ),
+        (
+            ["--activities", "5000001"],
+            "Error: --activities '5000001' is more than a demo makes (at most 5,000,000) "
+            "(e.g. --activities 500000)",
+        ),
     ],
 )
 def test_bad_sizes_are_usage_errors(cli, args, message):
     result = cli("demo", *args)
     assert (result.code, result.err) == (2, message + "\n")
     assert cli.sql("SELECT count(*) FROM rep")[0][0] == 0
+
+
+def test_the_most_reps_a_demo_makes_have_names_of_their_own(cli):
+    """More reps than a region has names (about 300 each) still end: numbered names."""
+    report = cli.json("demo", "--reps", "1000", "--leads", "0", "--deals", "0", "--activities", "0")
+    assert report["reps"] == 1000
+    assert cli.sql("SELECT count(DISTINCT name_key) FROM rep") == [(1000,)]
 
 
 def test_every_deal_has_a_stage_history_that_ends_in_its_stage(cli):

@@ -9,6 +9,8 @@ Every filter a list offers is served by an index (docs/performance.md shows the 
 - `account list --sort created`;
 - `activity list --rep/--kind`, newest first: one index holds the filter and the order
   (they replace the single-column `rep_id` and `kind` indexes, their prefixes);
+- each rep's open leads (`rep list`, routing) counted from one index, `lead (owner_id,
+  status, forgotten)`, without reading the leads (it replaces `ix_lead_owner_id`, its prefix);
 - the foreign keys that show pages, conversion, privacy and deletes look up by:
   `deal.contact_id`, `deal.lead_id`, `contact.lead_id`, `rep.manager_id` (`--team`, the
   manager tree).
@@ -38,11 +40,13 @@ ADDED = (
     ("rep", "ix_rep_manager_id", ["manager_id"]),
     ("activity", "ix_activity_rep_id_occurred_at", ["rep_id", "occurred_at"]),
     ("activity", "ix_activity_kind_occurred_at", ["kind", "occurred_at"]),
+    ("lead", "ix_lead_owner_id_status", ["owner_id", "status", "forgotten"]),
 )
 # Prefixes of the new composite indexes: every query they served, the composite serves.
 REPLACED = (
     ("activity", "ix_activity_rep_id", ["rep_id"]),
     ("activity", "ix_activity_kind", ["kind"]),
+    ("lead", "ix_lead_owner_id", ["owner_id"]),
 )
 
 

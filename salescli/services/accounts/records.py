@@ -328,10 +328,12 @@ def dependents(conn: Connection, account_id: int) -> dict[str, int]:
 # ---- reading: one JSON shape ---------------------------------------------------------------
 
 
-def _deal_counts(currency: str) -> Any:
+def _deal_counts(currency: str, account_id: int | None = None) -> Any:
     """A per-account aggregate of deals: open / won counts, the won amount in the reporting
-    currency and how many won deals are in another one (those need converting)."""
+    currency and how many won deals are in another one (those need converting). With
+    `account_id`, that account's deals only (SQLite would aggregate every deal first)."""
     won = STAGE.c.kind == "won"
+    only = DEAL.c.account_id.is_not(None) if account_id is None else DEAL.c.account_id == account_id
     return (
         sa.select(
             DEAL.c.account_id.label("account_id"),
@@ -344,15 +346,16 @@ def _deal_counts(currency: str) -> Any:
             sa.func.count(sa.case((won & (DEAL.c.currency != currency), 1))).label("won_other"),
         )
         .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
-        .where(DEAL.c.account_id.is_not(None))
+        .where(only)
         .group_by(DEAL.c.account_id)
         .subquery("deal_counts")
     )
 
 
-def _query(currency: str) -> Any:
-    """Every field of the account's JSON shape, with its owner, parent and deal counts."""
-    counts = _deal_counts(currency)
+def _query(currency: str, account_id: int | None = None) -> Any:
+    """Every field of the account's JSON shape, with its owner, parent and deal counts (of
+    one account's deals only when `account_id` is given)."""
+    counts = _deal_counts(currency, account_id)
     parent = ACCOUNT.alias("parent")
     won_deals = sa.func.coalesce(counts.c.won_deals, 0)
     return (
@@ -442,7 +445,7 @@ def record(
     conn: Connection, account_id: int, settings: Settings, today: dt.date | None = None
 ) -> dict:
     """The account as a JSON-shaped dict, with its deal figures."""
-    query, _ = _query(settings.currency)
+    query, _ = _query(settings.currency, account_id)
     row = conn.execute(query.where(ACCOUNT.c.id == account_id)).mappings().first()
     if row is None:
         rows.one(conn, ACCOUNT, account_id, "account")  # NotFound

@@ -82,7 +82,21 @@ def list_deals(
     """Deals in `scope` in the deal's JSON shape; (rows, whether more matched beyond `limit`)."""
     if limit < 0:
         raise InvalidData(f"limit '{limit}' must be 0 (all) or more (e.g. --limit 50)")
-    query = record_query().where(*_where(conn, scope, settings, tz)).order_by(*_order(sort))
+    where, order = _where(conn, scope, settings, tz), _order(sort)
+    if limit:
+        # The page's ids first, from the deals alone, then the names joined to those rows
+        # only: joining every matching deal before sorting grows with the pipeline
+        # (docs/performance.md, growth).
+        page = (
+            sa.select(DEAL.c.id)
+            .select_from(DEAL)
+            .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
+            .where(*where)
+            .order_by(*order)
+            .limit(limit + 1)
+        )
+        where = [DEAL.c.id.in_(page)]
+    query = record_query().where(*where).order_by(*order)
     found, more = first_rows(conn, query, limit)
     return [shape(r) for r in found], more
 
