@@ -138,7 +138,9 @@ def deal_reopen(
 
 
 @app.command("delete")
-def deal_delete(ctx: typer.Context, deal_id: DealArg, yes: YesOpt = False) -> None:
+def deal_delete(
+    ctx: typer.Context, deal_id: DealArg, yes: YesOpt = False, fmt: FormatOpt = Format.table
+) -> None:
     """Delete a deal with its stage history, line items, activities and tasks.
 
     Example: salescli deal delete 12 --yes
@@ -155,5 +157,6 @@ def deal_delete(ctx: typer.Context, deal_id: DealArg, yes: YesOpt = False) -> No
         yes,
     )
     with st.connection(write=True) as conn:
+        record = deals.record(conn, deal_id)  # as it was: what --format json|csv shows
         deals.delete(conn, deal_id)
-    render.changed(info, Format.table, note=f"deal {info['id']} deleted")
+    render.changed(record, fmt, note=f"deal {info['id']} deleted", tz=st.tz)

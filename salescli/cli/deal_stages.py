@@ -90,7 +90,7 @@ def stages_add(
             stale_days=stale_days, after=after,
         )  # fmt: skip
     note = f"stage '{stage['name']}' added at position {stage['position']}"
-    render.changed(stage, fmt, note=note, tz=st.tz)
+    render.changed(stage, fmt, note=note, created=True, tz=st.tz)
 
 
 @stages_app.command("edit")
