@@ -376,7 +376,7 @@ def duplicates(
         sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company).where(alive).order_by(LEAD.c.id)
     ).all()
     names = {row.id: row.name for row in rows}
-    pairs: dict[tuple[int, int], tuple[str, float]] = {}
+    pairs: dict[tuple[int, int], tuple[str, float]] = {}  # same email or phone: few
     other = LEAD.alias("other")
     for reason in ("email_key", "phone_key"):
         query = (
@@ -387,8 +387,14 @@ def duplicates(
         for a, b in conn.execute(query):
             pairs.setdefault((a, b), (reason.removesuffix("_key"), 100.0))
     similar_pairs = blocked_pairs if threshold >= BLOCKING_MIN else full_pairs
-    for a, b, score in similar_pairs(rows, threshold, progress):
-        pairs.setdefault((a, b), ("name", score))
+    found = [
+        (a, b, "name", score)
+        for a, b, score in similar_pairs(rows, threshold, progress)
+        if (a, b) not in pairs
+    ]  # sorted
+    if pairs:
+        found.extend((a, b, reason, score) for (a, b), (reason, score) in pairs.items())
+        found.sort()
     return [
         {
             "lead_id": a,
@@ -398,7 +404,7 @@ def duplicates(
             "reason": reason,
             "similarity": score,
         }
-        for (a, b), (reason, score) in sorted(pairs.items())
+        for a, b, reason, score in found
     ]
 
 
@@ -444,8 +450,13 @@ def blocked_pairs(
     collision only adds a comparison). Each segment's keys are then scored against the keys
     probing it in one rapidfuzz `cdist` call (C, every core), pairs of small blocks together."""
     groups: dict[str, list[int]] = {}
+    made: dict[tuple[str | None, str | None], str] = {}  # leads often share name and company
     for row in rows:
-        groups.setdefault(fuzzy_key(row.name, row.company), []).append(row.id)
+        key = made.get((row.name, row.company))
+        if key is None:
+            key = made[(row.name, row.company)] = fuzzy_key(row.name, row.company)
+        groups.setdefault(key, []).append(row.id)
+    del made
     keys = sorted(groups, key=len)
     found: list[tuple[int, int, float]] = []
     for same in groups.values():
@@ -461,7 +472,7 @@ def blocked_pairs(
 
 
 # Segment blocks with fewer comparisons than this are scored together, pair by pair.
-SMALL_BLOCK = 400
+SMALL_BLOCK = 100
 _BASE = 1_000_003
 
 
@@ -487,6 +498,15 @@ def _tag(prefix: Any, start: int, end: int, other: int, segment: int) -> Any:
     text = prefix[:, end] - prefix[:, start] * power
     salt = np.uint64(((other * 1024 + segment) * 0x9E3779B97F4A7C15 + 1) % 2**64)
     return (text ^ salt) * np.uint64(0xBF58476D1CE4E5B9)
+
+
+def _starts(values: Any) -> Any:
+    """Where each run of equal values starts in a sorted array."""
+    import numpy as np
+
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
 
 
 def _alike_keys(
@@ -516,9 +536,13 @@ def _alike_keys(
     owner = np.concatenate(owners)
     order = np.argsort(tag, kind="stable")
     tag, owner = tag[order], owner[order]  # owners ascending within a tag
-    unique, first = np.unique(tag, return_index=True)
+    first = _starts(tag)
+    unique = tag[first]
     sizes = np.diff(np.append(first, len(tag)))
-    # probes: (block = index into unique, query position)
+    # probes: (block = index into unique, query position); a bitmap of the tags' low bits
+    # turns most probes away before the binary search
+    present = np.zeros(1 << 22, dtype=bool)
+    present[(unique & np.uint64((1 << 22) - 1)).astype(np.int64)] = True
     blocks, queries = [], []
     for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
         length = int(lengths[lo])
@@ -526,11 +550,15 @@ def _alike_keys(
         positions = np.arange(lo, hi, dtype=np.int64)
         for n, i, s, e in _probes(length, threshold, False):
             probe = _tag(prefix, s, e, n, i)
+            maybe = np.flatnonzero(present[(probe & np.uint64((1 << 22) - 1)).astype(np.int64)])
+            if not len(maybe):
+                continue
+            probe = probe[maybe]
             at = np.searchsorted(unique, probe)
             at[at == len(unique)] = 0
             hit = unique[at] == probe
             blocks.append(at[hit])
-            queries.append(positions[hit])
+            queries.append(positions[maybe[hit]])
     block = np.concatenate(blocks)
     query = np.concatenate(queries)
     order = np.lexsort((query, block))
@@ -538,10 +566,12 @@ def _alike_keys(
     keep = np.ones(len(block), dtype=bool)  # a key probing one block twice: once is enough
     keep[1:] = (block[1:] != block[:-1]) | (query[1:] != query[:-1])
     block, query = block[keep], query[keep]
-    ids, at_block, probers = np.unique(block, return_index=True, return_counts=True)
+    at_block = _starts(block)
+    ids = block[at_block]
+    probers = np.diff(np.append(at_block, len(block)))
     work = probers * sizes[ids]
-    hits_q: list[Any] = []
-    hits_o: list[Any] = []
+    hits_q: list[Any] = [np.zeros(0, dtype=np.int64)]
+    hits_o: list[Any] = [np.zeros(0, dtype=np.int64)]
     # small blocks: expand into pairs, deduplicate, score in row-chunks
     small = work < SMALL_BLOCK
     mask = np.repeat(small, probers)
@@ -551,7 +581,8 @@ def _alike_keys(
     offset = np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
     pair_o = owner[np.repeat(first[sb], per) + offset]
     alive = pair_o < pair_q
-    code = np.unique(pair_q[alive] * count + pair_o[alive])
+    code = np.sort(pair_q[alive] * count + pair_o[alive])
+    code = code[_starts(code)]
     pair_q, pair_o = code // count, code % count
     total = int(work[~small].sum()) + len(code)
     done = 0
@@ -560,7 +591,7 @@ def _alike_keys(
         q, o = pair_q[start : start + chunk], pair_o[start : start + chunk]
         scores = process.cpdist(
             strings[q], strings[o], scorer=fuzz.ratio, score_cutoff=threshold,
-            dtype=np.float32, workers=-1,
+            dtype=np.uint8, workers=-1,
         )  # fmt: skip
         good = np.flatnonzero(scores)
         hits_q.append(q[good])
@@ -568,24 +599,33 @@ def _alike_keys(
         done += len(q)
         if progress is not None:
             progress(done, total)
-    for b, s, c in zip(ids[~small].tolist(), at_block[~small].tolist(), probers[~small].tolist(), strict=True):
-        q = query[s : s + c]
-        o = owner[first[b] : first[b] + sizes[b]]
-        matrix = process.cdist(
-            strings[q], strings[o], scorer=fuzz.ratio, score_cutoff=threshold,
-            dtype=np.float32, workers=-1 if c * len(o) > 20_000 else 1,
-        )  # fmt: skip
-        i, j = np.nonzero(matrix)
-        qi, oj = q[i], o[j]
-        alive = oj < qi
-        hits_q.append(qi[alive])
-        hits_o.append(oj[alive])
-        done += c * len(o)
+    big = zip(
+        ids[~small].tolist(), at_block[~small].tolist(), probers[~small].tolist(), strict=True
+    )
+    for b, s, c in big:
+        every = owner[first[b] : first[b] + sizes[b]]
+        # keys of the same length probe their own block: only earlier keys are partners
+        for part in range(0, c, 512):
+            q = query[s + part : s + min(part + 512, c)]
+            o = every[: np.searchsorted(every, q[-1])]
+            if not len(o):
+                continue
+            matrix = process.cdist(
+                strings[q], strings[o], scorer=fuzz.ratio, score_cutoff=threshold,
+                dtype=np.uint8, workers=-1 if len(q) * len(o) > 20_000 else 1,
+            )  # fmt: skip
+            i, j = np.nonzero(matrix)
+            qi, oj = q[i], o[j]
+            alive = oj < qi
+            hits_q.append(qi[alive])
+            hits_o.append(oj[alive])
+        done += c * len(every)
         if progress is not None:
             progress(done, total)
     if progress is not None:
         progress(total, total)
-    pairs = np.unique(np.concatenate(hits_q) * count + np.concatenate(hits_o)) if hits_q else []
+    pairs = np.sort(np.concatenate(hits_q) * count + np.concatenate(hits_o))
+    pairs = pairs[_starts(pairs)]
     found = []
     for code in np.asarray(pairs).tolist():
         q, o = divmod(code, count)
