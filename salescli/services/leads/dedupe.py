@@ -11,8 +11,10 @@ VLDB 2011), a filter that provably keeps every pair at or above the threshold:
   the most edits any key can be from it and still be alike. Two alike keys differ by fewer
   edits than there are segments, so one segment of either key is found unchanged in the
   other, shifted by no more than the edits before it (`_probes` lists where to look);
-- `lead duplicates` indexes every key's segments in memory, shortest keys first, and
-  compares a key only with the keys whose segment it contains (rapidfuzz decides);
+- `lead duplicates` compares each distinct key once (leads with the same key are 100 %
+  alike without comparing): it hashes every key's segments and probes in bulk (numpy) and
+  scores each segment's keys against the keys that contain it with rapidfuzz in C
+  (`blocked_pairs`);
 - `lead add`/`lead edit` look the segments up in the `leadkey` table (one row per segment
   and lead, kept by every writer through `refresh_keys`/`add_keys`) for threshold 90.
 """
