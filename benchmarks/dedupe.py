@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import statistics
 import subprocess
 import sys
@@ -51,8 +52,10 @@ def database(size: int, folder: Path) -> Path:
     return path
 
 
-def run_duplicates(path: Path, threshold: int) -> tuple[float, int]:
+def run_duplicates(path: Path, threshold: int) -> tuple[float, float, int]:
+    """Wall seconds, CPU seconds (user + system, every thread) and pairs of the command."""
     out = path.with_suffix(f".dup{threshold}.csv")
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     start = time.perf_counter()
     subprocess.run(
         [sys.executable, "-m", "salescli", "--db", str(path), "lead", "duplicates",
@@ -60,10 +63,12 @@ def run_duplicates(path: Path, threshold: int) -> tuple[float, int]:
         check=True, capture_output=True, env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
     took = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
     with open(out, encoding="utf-8") as handle:
         pairs = sum(1 for _ in handle) - 1
     out.unlink()
-    return took, pairs
+    return took, cpu, pairs
 
 
 def similar_times(path: Path, repeat: int = 3) -> tuple[float, float]:
@@ -112,10 +117,10 @@ def main() -> None:
             f"{size:>7} leads  lead add near-identical check: {indexed * 1000:7.1f} ms "
             f"(leadkey)  vs {scanned * 1000:7.1f} ms (read every lead)"
         )
-        took, pairs = run_duplicates(path, args.threshold)
+        took, cpu, pairs = run_duplicates(path, args.threshold)
         print(
-            f"{size:>7} leads  lead duplicates --threshold {args.threshold}: {took:6.1f} s, "
-            f"{pairs} pairs"
+            f"{size:>7} leads  lead duplicates --threshold {args.threshold}: {took:6.1f} s "
+            f"({cpu:.1f} s CPU, load {os.getloadavg()[0]:.1f}), {pairs} pairs"
         )
 
 

@@ -159,3 +159,24 @@ def test_warning_finds_longer_and_shorter_names_through_the_index(cli):
 def test_demo_database_has_every_key(cli):
     cli.ok("demo", "--leads", "300", "--deals", "20", "--activities", "20")
     assert _keys(cli) == _expected_keys(cli)
+
+
+@pytest.mark.parametrize("threshold", [80, 85, 90, 95])
+def test_blocked_pairs_equal_full_pairs_on_crowded_keys(threshold):
+    """Many alike keys of every length at once (large same-length blocks, shared segments,
+    identical keys, a key alone in its length), both ways of counting give the same pairs."""
+    rng = random.Random(threshold)
+    words = ["ana", "souza", "acme", "and", "gmbh", "李娜", "有限公司", "o'brien", "x", "la"]
+    names = [" ".join(rng.choice(words) for _ in range(rng.randint(1, 7))) for _ in range(60)]
+    leads = []
+    for n in range(1500):
+        name = rng.choice(names)
+        leads.append(
+            SimpleNamespace(id=n + 1, name=_mutate(rng, name, rng.randint(0, 3)), company=None)
+        )
+    leads.append(SimpleNamespace(id=9999, name="a" * 90, company="b"))
+    full = lead_dedupe.full_pairs(leads, threshold)
+    assert len(full) > 3_000
+    assert lead_dedupe.blocked_pairs(leads, threshold) == full
+    assert lead_dedupe.blocked_pairs(leads[:1], threshold) == []
+    assert lead_dedupe.blocked_pairs([], threshold) == []

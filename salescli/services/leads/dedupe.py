@@ -11,8 +11,10 @@ VLDB 2011), a filter that provably keeps every pair at or above the threshold:
   the most edits any key can be from it and still be alike. Two alike keys differ by fewer
   edits than there are segments, so one segment of either key is found unchanged in the
   other, shifted by no more than the edits before it (`_probes` lists where to look);
-- `lead duplicates` indexes every key's segments in memory, shortest keys first, and
-  compares a key only with the keys whose segment it contains (rapidfuzz decides);
+- `lead duplicates` compares each distinct key once (leads with the same key are 100 %
+  alike without comparing): it hashes every key's segments and probes in bulk (numpy) and
+  scores each segment's keys against the keys that contain it with rapidfuzz in C
+  (`blocked_pairs`);
 - `lead add`/`lead edit` look the segments up in the `leadkey` table (one row per segment
   and lead, kept by every writer through `refresh_keys`/`add_keys`) for threshold 90.
 """
@@ -376,7 +378,7 @@ def duplicates(
         sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company).where(alive).order_by(LEAD.c.id)
     ).all()
     names = {row.id: row.name for row in rows}
-    pairs: dict[tuple[int, int], tuple[str, float]] = {}
+    pairs: dict[tuple[int, int], tuple[str, float]] = {}  # same email or phone: few
     other = LEAD.alias("other")
     for reason in ("email_key", "phone_key"):
         query = (
@@ -387,8 +389,14 @@ def duplicates(
         for a, b in conn.execute(query):
             pairs.setdefault((a, b), (reason.removesuffix("_key"), 100.0))
     similar_pairs = blocked_pairs if threshold >= BLOCKING_MIN else full_pairs
-    for a, b, score in similar_pairs(rows, threshold, progress):
-        pairs.setdefault((a, b), ("name", score))
+    found = [
+        (a, b, "name", score)
+        for a, b, score in similar_pairs(rows, threshold, progress)
+        if (a, b) not in pairs
+    ]  # sorted
+    if pairs:
+        found.extend((a, b, reason, score) for (a, b), (reason, score) in pairs.items())
+        found.sort()
     return [
         {
             "lead_id": a,
@@ -398,7 +406,7 @@ def duplicates(
             "reason": reason,
             "similarity": score,
         }
-        for (a, b), (reason, score) in sorted(pairs.items())
+        for a, b, reason, score in found
     ]
 
 
@@ -436,56 +444,197 @@ def blocked_pairs(
     rows: Sequence[Any], threshold: int, progress: Progress | None = None
 ) -> list[tuple[int, int, float]]:
     """The same pairs as `full_pairs`, comparing only keys that share a segment (see the
-    module's docstring). Leads with the same key are alike (100) without comparing."""
+    module's docstring).
+
+    Each distinct key is compared once: leads with the same key are alike (100) without
+    comparing. Segments and probes are hashed for all keys of one length at a time (numpy);
+    a hash names (other length, segment number, text), so equal texts always meet (a
+    collision only adds a comparison). Each segment's keys are then scored against the keys
+    probing it in one rapidfuzz `cdist` call (C, every core), pairs of small blocks together."""
+    groups: dict[str, list[int]] = {}
+    made: dict[tuple[str | None, str | None], str] = {}  # leads often share name and company
+    for row in rows:
+        key = made.get((row.name, row.company))
+        if key is None:
+            key = made[(row.name, row.company)] = fuzzy_key(row.name, row.company)
+        groups.setdefault(key, []).append(row.id)
+    del made
+    keys = sorted(groups, key=len)
+    found: list[tuple[int, int, float]] = []
+    for same in groups.values():
+        found.extend((a, b, 100.0) for n, a in enumerate(same) for b in same[n + 1 :])
+    if len(keys) > 1:
+        for q, o, score in _alike_keys(keys, threshold, progress):
+            found.extend(
+                (min(a, b), max(a, b), score) for a in groups[keys[q]] for b in groups[keys[o]]
+            )
+    elif progress is not None:
+        progress(1, 1)
+    return sorted(found)
+
+
+# Segment blocks with fewer comparisons than this are scored together, pair by pair.
+SMALL_BLOCK = 100
+_BASE = 1_000_003
+
+
+def _hashes(keys: Sequence[str]) -> Any:
+    """Prefix hashes (uint64, wrapping) of equally long keys: h[:, j] hashes key[:j]."""
+    import numpy as np
+
+    length = len(keys[0])
+    codes = np.frombuffer("".join(keys).encode("utf-32-le"), dtype=np.uint32)
+    codes = codes.reshape(len(keys), length).astype(np.uint64)
+    prefix = np.zeros((len(keys), length + 1), dtype=np.uint64)
+    base = np.uint64(_BASE)
+    for j in range(length):
+        prefix[:, j + 1] = prefix[:, j] * base + codes[:, j] + np.uint64(1)
+    return prefix
+
+
+def _tag(prefix: Any, start: int, end: int, other: int, segment: int) -> Any:
+    """Hash of key[start:end] as segment `segment` of a key of length `other`."""
+    import numpy as np
+
+    power = np.uint64(pow(_BASE, end - start, 2**64))
+    text = prefix[:, end] - prefix[:, start] * power
+    salt = np.uint64(((other * 1024 + segment) * 0x9E3779B97F4A7C15 + 1) % 2**64)
+    return (text ^ salt) * np.uint64(0xBF58476D1CE4E5B9)
+
+
+def _starts(values: Any) -> Any:
+    """Where each run of equal values starts in a sorted array."""
+    import numpy as np
+
+    if not len(values):
+        return np.zeros(0, dtype=np.int64)
+    return np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
+
+
+def _alike_keys(
+    keys: Sequence[str], threshold: int, progress: Progress | None = None
+) -> list[tuple[int, int, float]]:
+    """(q, o, similarity) for the distinct keys (sorted by length) at least `threshold` alike,
+    o < q: the pairs Pass-Join's segments find, each scored once."""
     import numpy as np
     from rapidfuzz import fuzz, process
 
-    groups: dict[str, list[int]] = {}
-    for row in rows:
-        groups.setdefault(fuzzy_key(row.name, row.company), []).append(row.id)
-    keys = sorted(groups, key=len)
-    index: dict[tuple[int, int], dict[str, list[int]]] = {}
-    plans: dict[int, list[tuple[dict[str, list[int]], int, int]]] = {}
-    found: list[tuple[int, int, float]] = []
-
-    def plan(length: int) -> list[tuple[dict[str, list[int]], int, int]]:
-        steps = plans.get(length)
-        if steps is None:
-            steps = plans[length] = [
-                (index.setdefault((n, i), {}), s, e)
-                for n, i, s, e in _probes(length, threshold, False)
-            ]
-        return steps
-
-    for position, key in enumerate(keys):
-        hits: set[int] = set()
-        for bucket, s, e in plan(len(key)):
-            hit = bucket.get(key[s:e])
-            if hit:
-                hits.update(hit)
-        if hits:
-            others = sorted(hits)
-            scores = process.cdist(
-                [key], [keys[o] for o in others], scorer=fuzz.ratio, score_cutoff=threshold,
-                dtype=np.float32,
-            )[0]  # fmt: skip
-            for o in np.flatnonzero(scores):
-                other = keys[others[int(o)]]
-                score = fuzz.ratio(key, other)
-                if score >= threshold:
-                    similarity = round(score, 1)
-                    found.extend(
-                        (min(a, b), max(a, b), similarity)
-                        for a in groups[key]
-                        for b in groups[other]
-                    )
-        for i, (s, size) in enumerate(_segments(len(key), threshold)):
-            index.setdefault((len(key), i), {}).setdefault(key[s : s + size], []).append(position)
-        if progress is not None and (position % 1000 == 999 or position == len(keys) - 1):
-            progress(position + 1, len(keys))
-    for same in groups.values():
-        found.extend((a, b, 100.0) for n, a in enumerate(same) for b in same[n + 1 :])
-    return sorted(found)
+    count = len(keys)
+    strings = np.array(keys, dtype=object)
+    lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=count)
+    bounds = np.flatnonzero(np.diff(lengths)) + 1
+    starts = np.concatenate(([0], bounds))
+    ends = np.concatenate((bounds, [count]))
+    prefixes = {}
+    tags, owners = [], []
+    for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+        length = int(lengths[lo])
+        prefix = prefixes[length] = _hashes(keys[lo:hi])
+        positions = np.arange(lo, hi, dtype=np.int64)
+        for i, (s, size) in enumerate(_segments(length, threshold)):
+            tags.append(_tag(prefix, s, s + size, length, i))
+            owners.append(positions)
+    tag = np.concatenate(tags)
+    owner = np.concatenate(owners)
+    order = np.argsort(tag, kind="stable")
+    tag, owner = tag[order], owner[order]  # owners ascending within a tag
+    first = _starts(tag)
+    unique = tag[first]
+    sizes = np.diff(np.append(first, len(tag)))
+    # probes: (block = index into unique, query position); a bitmap of the tags' low bits
+    # turns most probes away before the binary search
+    present = np.zeros(1 << 22, dtype=bool)
+    present[(unique & np.uint64((1 << 22) - 1)).astype(np.int64)] = True
+    blocks, queries = [], []
+    for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
+        length = int(lengths[lo])
+        prefix = prefixes[length]
+        positions = np.arange(lo, hi, dtype=np.int64)
+        for n, i, s, e in _probes(length, threshold, False):
+            probe = _tag(prefix, s, e, n, i)
+            maybe = np.flatnonzero(present[(probe & np.uint64((1 << 22) - 1)).astype(np.int64)])
+            if not len(maybe):
+                continue
+            probe = probe[maybe]
+            at = np.searchsorted(unique, probe)
+            at[at == len(unique)] = 0
+            hit = unique[at] == probe
+            blocks.append(at[hit])
+            queries.append(positions[maybe[hit]])
+    block = np.concatenate(blocks)
+    query = np.concatenate(queries)
+    order = np.lexsort((query, block))
+    block, query = block[order], query[order]
+    keep = np.ones(len(block), dtype=bool)  # a key probing one block twice: once is enough
+    keep[1:] = (block[1:] != block[:-1]) | (query[1:] != query[:-1])
+    block, query = block[keep], query[keep]
+    at_block = _starts(block)
+    ids = block[at_block]
+    probers = np.diff(np.append(at_block, len(block)))
+    work = probers * sizes[ids]
+    hits_q: list[Any] = [np.zeros(0, dtype=np.int64)]
+    hits_o: list[Any] = [np.zeros(0, dtype=np.int64)]
+    # small blocks: expand into pairs, deduplicate, score in row-chunks
+    small = work < SMALL_BLOCK
+    mask = np.repeat(small, probers)
+    sq, sb = query[mask], block[mask]
+    per = sizes[sb]
+    pair_q = np.repeat(sq, per)
+    offset = np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
+    pair_o = owner[np.repeat(first[sb], per) + offset]
+    alive = pair_o < pair_q
+    code = np.sort(pair_q[alive] * count + pair_o[alive])
+    code = code[_starts(code)]
+    pair_q, pair_o = code // count, code % count
+    total = int(work[~small].sum()) + len(code)
+    done = 0
+    chunk = 200_000
+    for start in range(0, len(code), chunk):
+        q, o = pair_q[start : start + chunk], pair_o[start : start + chunk]
+        scores = process.cpdist(
+            strings[q], strings[o], scorer=fuzz.ratio, score_cutoff=threshold,
+            dtype=np.uint8, workers=-1,
+        )  # fmt: skip
+        good = np.flatnonzero(scores)
+        hits_q.append(q[good])
+        hits_o.append(o[good])
+        done += len(q)
+        if progress is not None:
+            progress(done, total)
+    big = zip(
+        ids[~small].tolist(), at_block[~small].tolist(), probers[~small].tolist(), strict=True
+    )
+    for b, s, c in big:
+        every = owner[first[b] : first[b] + sizes[b]]
+        # keys of the same length probe their own block: only earlier keys are partners
+        for part in range(0, c, 512):
+            q = query[s + part : s + min(part + 512, c)]
+            o = every[: np.searchsorted(every, q[-1])]
+            if not len(o):
+                continue
+            matrix = process.cdist(
+                strings[q], strings[o], scorer=fuzz.ratio, score_cutoff=threshold,
+                dtype=np.uint8, workers=-1 if len(q) * len(o) > 20_000 else 1,
+            )  # fmt: skip
+            i, j = np.nonzero(matrix)
+            qi, oj = q[i], o[j]
+            alive = oj < qi
+            hits_q.append(qi[alive])
+            hits_o.append(oj[alive])
+        done += c * len(every)
+        if progress is not None:
+            progress(done, total)
+    if progress is not None:
+        progress(total, total)
+    pairs = np.sort(np.concatenate(hits_q) * count + np.concatenate(hits_o))
+    pairs = pairs[_starts(pairs)]
+    found = []
+    for code in np.asarray(pairs).tolist():
+        q, o = divmod(code, count)
+        score = fuzz.ratio(keys[q], keys[o])
+        if score >= threshold:
+            found.append((q, o, round(score, 1)))
+    return found
 
 
 # --- lead merge -------------------------------------------------------------------------------
