@@ -23,7 +23,7 @@ if AS_PROGRAM:
     # KeyboardInterrupt traceback from the middle of an import. `_signal` is built in: no
     # module file to load first. A Ctrl-C that the parent ignores (a script's background
     # job, nohup) stays ignored.
-    import _signal
+    import _signal  # type: ignore[import-not-found]
 
     if _signal.getsignal(_signal.SIGINT) is _signal.default_int_handler:
         _signal.signal(_signal.SIGINT, _quiet_interrupt)

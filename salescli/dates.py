@@ -240,8 +240,8 @@ def _parse_period(
             start = week_start_of(today, week_start) + dt.timedelta(weeks=shift)
             return _week_period(start, week_start)
         if unit == "month":
-            first = _plain(_add_months(dt.date(today.year, today.month, 1), shift))
-            return month_period(first.year, first.month)
+            month_start = _plain(_add_months(dt.date(today.year, today.month, 1), shift))
+            return month_period(month_start.year, month_start.month)
         if unit == "quarter":
             current = fiscal_quarter(today, fy_start_month)
             shifted = _plain(_add_months(current.start, 3 * shift))

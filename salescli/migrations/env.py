@@ -29,7 +29,7 @@ def _applied(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
         applied.append(step.up_revision_id)
 
 
-def _run(connection) -> None:  # type: ignore[no-untyped-def]
+def _run(connection: Any) -> None:
     # Batch mode rebuilds tables on SQLite; transactional DDL makes a failed migration roll
     # back whole instead of leaving the file half-migrated.
     context.configure(

@@ -98,8 +98,14 @@ INDUSTRIES = (
     "Construction",
     "Media",
 )
-SOURCES = (("web", 30), ("referral", 14), ("event", 14), ("campaign", 16), ("partner", 10))
-SOURCES += (("cold-call", 16),)
+SOURCES: tuple[tuple[str, int], ...] = (
+    ("web", 30),
+    ("referral", 14),
+    ("event", 14),
+    ("campaign", 16),
+    ("partner", 10),
+    ("cold-call", 16),
+)
 LEAD_TAGS = (("hot", 0.10), ("enterprise", 0.08), ("price-objection", 0.05), ("webinar", 0.12))
 UNQUALIFIED_REASONS = ("too small", "wrong country", "student", "no project", "duplicate contact")
 LOST_LEAD_REASONS = ("went with a competitor", "no budget this year", "not reachable")

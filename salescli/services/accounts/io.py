@@ -115,15 +115,15 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
 
 def _check_all(rows: list[csvio.Row], ctx: ImportContext) -> list[RowError]:
     """Parents named in the file must be rows of it (any order); no cycles."""
-    by_key = {row.clean["name_key"]: row for row in rows}
+    by_key = {row.valid["name_key"]: row for row in rows}
     attempted = ctx.state["attempted"]
     errors: dict[int, RowError] = {}
 
     def fail(row: csvio.Row, reason: str) -> None:
-        errors[row.line] = RowError(row.line, reason, None, "parent", row.clean["parent"])
+        errors[row.line] = RowError(row.line, reason, None, "parent", row.valid["parent"])
 
     for row in rows:
-        clean = row.clean
+        clean = row.valid
         if clean["parent_key"] is None or clean["parent_id"] is not None:
             continue
         if clean["parent_key"] not in by_key:
@@ -137,23 +137,23 @@ def _check_all(rows: list[csvio.Row], ctx: ImportContext) -> list[RowError]:
                     "(import the parent first, or add it to the file)",
                 )
     for row in rows:
-        chain = [row.clean["name_key"]]
-        current = by_key.get(row.clean["parent_key"] or "")
-        while current is not None and current.clean["name_key"] not in chain:
-            chain.append(current.clean["name_key"])
-            current = by_key.get(current.clean["parent_key"] or "")
-        if current is not None and current.clean["name_key"] == chain[0]:
-            names = [by_key[k].clean["name"] for k in [*chain, chain[0]]]
-            fail(row, str(accounts.cycle(row.clean["parent"], names)))
+        chain = [row.valid["name_key"]]
+        current = by_key.get(row.valid["parent_key"] or "")
+        while current is not None and current.valid["name_key"] not in chain:
+            chain.append(current.valid["name_key"])
+            current = by_key.get(current.valid["parent_key"] or "")
+        if current is not None and current.valid["name_key"] == chain[0]:
+            names = [by_key[k].valid["name"] for k in [*chain, chain[0]]]
+            fail(row, str(accounts.cycle(row.valid["parent"], names)))
     changed = True
     while changed:  # a row whose parent row is rejected goes too
         changed = False
         for row in rows:
-            parent_row = by_key.get(row.clean["parent_key"] or "")
+            parent_row = by_key.get(row.valid["parent_key"] or "")
             if row.line not in errors and parent_row is not None and parent_row.line in errors:
                 fail(
                     row,
-                    f"parent '{row.clean['parent']}' is on line {parent_row.line}, which is invalid",
+                    f"parent '{row.valid['parent']}' is on line {parent_row.line}, which is invalid",
                 )
                 changed = True
     return list(errors.values())

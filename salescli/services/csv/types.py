@@ -247,6 +247,13 @@ class Row(NamedTuple):
     cells: list[str]
     clean: dict[str, Any] | None = None
 
+    @property
+    def valid(self) -> dict[str, Any]:
+        """The clean values of a row that passed its checks (what `check_all` receives)."""
+        if self.clean is None:
+            raise ValueError(f"line {self.line} has no clean values")
+        return self.clean
+
 
 class SeenKeys:
     """Keys seen earlier in the file (by kind: email, phone...) and the line of each, for

@@ -252,7 +252,7 @@ def similar(
 
     key = fuzzy_key(name, company)
     probes = _probe_keys(key, threshold) if threshold >= SIMILAR_THRESHOLD else None
-    alive = [LEAD.c.forgotten.is_(False)]
+    alive: list[Any] = [LEAD.c.forgotten.is_(False)]
     if exclude is not None:
         alive.append(LEAD.c.id != exclude)
     columns = (LEAD.c.id, LEAD.c.name, LEAD.c.company)
@@ -616,11 +616,11 @@ def _alike_keys(
                 strings[q], strings[o], scorer=fuzz.ratio, score_cutoff=threshold,
                 dtype=np.uint8, workers=-1 if len(q) * len(o) > 20_000 else 1,
             )  # fmt: skip
-            i, j = np.nonzero(matrix)
-            qi, oj = q[i], o[j]
-            alive = oj < qi
-            hits_q.append(qi[alive])
-            hits_o.append(oj[alive])
+            hit_rows, hit_cols = np.nonzero(matrix)
+            qi, oj = q[hit_rows], o[hit_cols]
+            earlier = oj < qi
+            hits_q.append(qi[earlier])
+            hits_o.append(oj[earlier])
         done += c * len(every)
         if progress is not None:
             progress(done, total)

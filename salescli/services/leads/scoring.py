@@ -274,7 +274,7 @@ def score_breakdown(
     return rows
 
 
-def lead_fields(lead: Mapping[str, Any]) -> dict[str, Any]:
+def lead_fields(lead: Mapping[Any, Any]) -> dict[str, Any]:
     """The scoring inputs of a lead."""
     names = ("source", "email", "phone", "company", "title", "last_contact_at", "created_at")
     return {name: lead[name] for name in names}
