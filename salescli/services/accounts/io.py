@@ -6,6 +6,7 @@ Like lead_io.py: lookups loaded once, one Core executemany per table. Parents ma
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -22,6 +23,7 @@ from salescli.services.csv.common import (
     rep_id,
 )
 from salescli.services.csv.engine import FieldSpec, ImportContext, RowError
+from salescli.services.csv.types import ImportState
 from salescli.tables import ACCOUNT, REP
 from salescli.text import fold
 
@@ -76,8 +78,8 @@ EXPORT_COLUMNS = (
 def _prepare(ctx: ImportContext) -> None:
     load_reps(ctx)
     load_accounts(ctx)
-    ctx.state["seen"] = {}
-    ctx.state["attempted"] = {}
+    ctx.state.seen = {}
+    ctx.state.attempted = {}
 
 
 def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
@@ -85,21 +87,21 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
         {key: values[key] for key in ("name", *accounts.TEXT_FIELDS, "employees", "notes")}
     )
     name, key = clean["name"], clean["name_key"]
-    ctx.state["attempted"].setdefault(key, ctx.line)
-    existing = ctx.state["accounts"].get(key)
+    ctx.state.attempted.setdefault(key, ctx.line)
+    existing = ctx.state.accounts.get(key)
     if existing is not None:
         raise accounts.duplicate(*existing)
-    first = ctx.state["seen"].get(key)
+    first = ctx.state.seen.get(key)
     if first is not None:
         raise InvalidData(f"duplicate of line {first} (account '{name}')")
-    ctx.state["seen"][key] = ctx.line
+    ctx.state.seen[key] = ctx.line
     parent = values["parent"]
     parent_key = parent_id = None
     if parent is not None:
         parent_key = fold(parent)
         if parent_key == key:
             raise accounts.self_parent(parent, name)
-        found = ctx.state["accounts"].get(parent_key)
+        found = ctx.state.accounts.get(parent_key)
         parent_id = found[0] if found is not None else None
     row = {
         **clean,
@@ -116,7 +118,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
 def _check_all(rows: list[csvio.Row], ctx: ImportContext) -> list[RowError]:
     """Parents named in the file must be rows of it (any order); no cycles."""
     by_key = {row.valid["name_key"]: row for row in rows}
-    attempted = ctx.state["attempted"]
+    attempted = ctx.state.attempted
     errors: dict[int, RowError] = {}
 
     def fail(row: csvio.Row, reason: str) -> None:
@@ -188,7 +190,16 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext) -> None:
         )
 
 
+@dataclass
+class AccountImportState(ImportState):
+    """`account import`: what `prepare` loads and `validate` remembers (typed, see csv.types.ImportState)."""
+
+    seen: dict[str, int] = field(default_factory=dict)
+    attempted: dict[str, int] = field(default_factory=dict)
+
+
 ENTITY = csvio.Entity(
+    state=AccountImportState,
     name="account",
     fields=FIELDS,
     validate=_validate,

@@ -7,6 +7,7 @@ Accounts that the file names but that do not exist yet are created in the same t
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -26,6 +27,7 @@ from salescli.services.csv.common import (
     row_account,
 )
 from salescli.services.csv.engine import FieldSpec, ImportContext
+from salescli.services.csv.types import ImportState
 from salescli.tables import ACCOUNT, CONTACT, REP
 from salescli.text import fold
 
@@ -70,10 +72,19 @@ EXPORT_COLUMNS = (
 )
 
 
+@dataclass
+class ContactImportState(ImportState):
+    """`contact import`: what `prepare` loads and `validate` remembers (typed, see csv.types.ImportState)."""
+
+    keys: dict[str, Any] = field(default_factory=dict)
+    seen: dict[str, dict[str, int]] = field(default_factory=dict)
+
+
 def entity(report: dict[str, Any] | None = None) -> csvio.Entity:
     """`contact import`; `report["accounts_written"|"accounts_planned"]` = accounts created."""
     sink = report if report is not None else {}
     return csvio.Entity(
+        state=ContactImportState,
         name="contact",
         fields=FIELDS,
         validate=_validate,
@@ -105,8 +116,8 @@ def _prepare(ctx: ImportContext) -> None:
         if external:
             externals.setdefault(external, where)
         names.setdefault((fold(name), account_key or ""), where)
-    ctx.state["keys"] = {"email": emails, "external_id": externals, "name": names}
-    ctx.state["seen"] = {"email": {}, "external_id": {}, "name": {}}
+    ctx.state.keys = {"email": emails, "external_id": externals, "name": names}
+    ctx.state.seen = {"email": {}, "external_id": {}, "name": {}}
 
 
 def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
@@ -116,7 +127,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     name, email, email_key = clean["name"], clean["email"], clean["email_key"]
     account_key, account_id, account_name = row_account(ctx, values)
     external = clean["external_id"]
-    keys, seen = ctx.state["keys"], ctx.state["seen"]
+    keys, seen = ctx.state.keys, ctx.state.seen
     checks = (
         ("email", email_key, f"email {email}"),
         ("external_id", external, f"external id {external}"),

@@ -86,10 +86,6 @@ class ImportState:
 
     The engine compares a snapshot of the fields (all but `Entity.volatile`) taken after
     `prepare` with a fresh `prepare` under the write lock, and closes every `SeenKeys` field.
-
-    TRANSITIONAL: entity modules not yet given their own state class use it like a dict
-    (`ctx.state["seen"]`): a key that is a field reads and writes the field, any other key
-    lives in `extra`. The lead removes the mapping methods once every entity has its class.
     """
 
     reps: dict[str, int] = field(default_factory=dict)  # name_key -> rep id
@@ -97,47 +93,16 @@ class ImportState:
     accounts: dict[str, tuple[int, str]] = field(default_factory=dict)  # name_key -> (id, name)
     # external_id -> (name_key, id, name)
     account_externals: dict[str, tuple[str, int, str]] = field(default_factory=dict)
-    extra: dict[str, Any] = field(default_factory=dict)
 
     def snapshot(self, volatile: Sequence[str] = ()) -> dict[str, Any]:
-        """The fields (and `extra` keys) but `volatile`, by name, as they are now."""
-        values = {f.name: getattr(self, f.name) for f in fields(self) if f.name != "extra"}
-        values.update(self.extra)
-        return {k: v for k, v in values.items() if k not in volatile}
+        """The fields but `volatile`, by name, as they are now."""
+        return {f.name: getattr(self, f.name) for f in fields(self) if f.name not in volatile}
 
     def close(self) -> None:
         """Close every `SeenKeys` the state holds (its temporary file)."""
         for value in self.snapshot().values():
             if isinstance(value, SeenKeys):
                 value.close()
-
-    # --- TRANSITIONAL mapping access (see the class docstring) ---------------------------
-    def _is_field(self, key: str) -> bool:
-        return key != "extra" and key in {f.name for f in fields(self)}
-
-    def __getitem__(self, key: str) -> Any:
-        return getattr(self, key) if self._is_field(key) else self.extra[key]
-
-    def __setitem__(self, key: str, value: Any) -> None:
-        if self._is_field(key):
-            setattr(self, key, value)
-        else:
-            self.extra[key] = value
-
-    def __contains__(self, key: str) -> bool:
-        return self._is_field(key) or key in self.extra
-
-    def get(self, key: str, default: Any = None) -> Any:
-        return self[key] if key in self else default  # noqa: SIM401 (this is get)
-
-    def setdefault(self, key: str, default: Any = None) -> Any:
-        if key not in self:
-            self[key] = default
-        return self[key]
-
-    def update(self, values: dict[str, Any] | None = None, **more: Any) -> None:
-        for key, value in {**(values or {}), **more}.items():
-            self[key] = value
 
 
 S = TypeVar("S", bound=ImportState)

@@ -14,6 +14,7 @@ of its close date (in the configured time zone).
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 from zoneinfo import ZoneInfo
 
@@ -33,6 +34,7 @@ from salescli.services.csv.common import (
 )
 from salescli.services.csv.engine import FieldSpec, ImportContext, invalid
 from salescli.services.csv.read import map_value_hint
+from salescli.services.csv.types import ImportState
 from salescli.services.deals.records import (
     DEAL_TYPES,
     TITLE_MAX,
@@ -89,11 +91,30 @@ IGNORED = ("id", "updated_at")
 # ----------------------------------------------------------------------------- import
 
 
+@dataclass
+class DealImportState(ImportState):
+    """`deal import`: what `prepare` loads and `validate` remembers (typed, see csv.types.ImportState)."""
+
+    stages: dict[str, Any] = field(default_factory=dict)
+    stage_names: str = ""
+    first_open: Any = None
+    products: dict[str, tuple[int, str]] = field(default_factory=dict)
+    products_loose: dict[str, tuple[int, str]] = field(default_factory=dict)
+    reasons: list[Any] = field(default_factory=list)
+    contacts: dict[str, list[tuple[int, int | None]]] = field(default_factory=dict)
+    externals: dict[str, int] = field(default_factory=dict)
+    seen: dict[str, int] = field(default_factory=dict)
+    zone: Any = None
+    today: Any = None
+    account_names: dict[int, tuple[str, str]] | None = None  # id -> (name_key, name)
+
+
 def entity(report: dict[str, Any] | None = None) -> csvio.Entity:
     """The `deal import` entity. `report`, when given, receives the names of the accounts
     created (`accounts_written`) or, on a dry run, that would be (`accounts_planned`)."""
     sink = report if report is not None else {}
     return csvio.Entity(
+        state=DealImportState,
         name="deal",
         fields=FIELDS,
         validate=_validate,
@@ -124,11 +145,9 @@ def _prepare(ctx: ImportContext) -> None:
         raise InvalidData(
             "the pipeline has no open stage (add one: salescli deal stages add discovery)"
         )
-    ctx.state.update(
-        stages=by_key,
-        stage_names=", ".join(s.name for s in stages),
-        first_open=first_open,
-    )
+    ctx.state.stages = by_key
+    ctx.state.stage_names = ", ".join(s.name for s in stages)
+    ctx.state.first_open = first_open
     products: dict[str, tuple[int, str]] = {}
     loose: dict[str, tuple[int, str]] = {}
     for pid, name, key in conn.execute(
@@ -136,32 +155,32 @@ def _prepare(ctx: ImportContext) -> None:
     ):
         products[key] = (pid, name)
         loose.setdefault(key.replace(" ", ""), (pid, name))
-    ctx.state.update(products=products, products_loose=loose)
-    ctx.state["reasons"] = conn.execute(sa.select(LOSTREASON).order_by(LOSTREASON.c.id)).all()
+    ctx.state.products, ctx.state.products_loose = products, loose
+    ctx.state.reasons = conn.execute(sa.select(LOSTREASON).order_by(LOSTREASON.c.id)).all()
     contacts: dict[str, list[tuple[int, int | None]]] = {}
     for cid, name, account_id in conn.execute(
         sa.select(CONTACT.c.id, CONTACT.c.name, CONTACT.c.account_id).order_by(CONTACT.c.id)
     ):
         contacts.setdefault(fold(name), []).append((cid, account_id))
-    ctx.state["contacts"] = contacts
+    ctx.state.contacts = contacts
     externals = {
         ext: did
         for did, ext in conn.execute(
             sa.select(DEAL.c.id, DEAL.c.external_id).where(DEAL.c.external_id.is_not(None))
         )
     }
-    ctx.state["externals"] = externals
-    ctx.state["seen"] = {}
-    ctx.state["zone"] = ZoneInfo(ctx.options.timezone)
-    ctx.state["today"] = ctx.now.astimezone(ctx.state["zone"]).date()
+    ctx.state.externals = externals
+    ctx.state.seen = {}
+    ctx.state.zone = ZoneInfo(ctx.options.timezone)
+    ctx.state.today = ctx.now.astimezone(ctx.state.zone).date()
 
 
 def _stage(ctx: ImportContext, name: str | None) -> Any:
     if name is None:
-        return ctx.state["first_open"]
-    found = ctx.state["stages"].get(fold(name))
+        return ctx.state.first_open
+    found = ctx.state.stages.get(fold(name))
     if found is None:
-        names = ctx.state["stage_names"]
+        names = ctx.state.stage_names
         hint = map_value_hint("stage", name, names.split(", "))
         raise invalid("stage", name, f"is not a stage (stages: {names}); {hint}")
     return found
@@ -170,7 +189,7 @@ def _stage(ctx: ImportContext, name: str | None) -> Any:
 def _product(ctx: ImportContext, name: str) -> tuple[int, str]:
     """By name ignoring case, then ignoring spaces as well (`GTXPro` finds `GTX Pro`)."""
     key = fold(name)
-    found = ctx.state["products"].get(key) or ctx.state["products_loose"].get(key.replace(" ", ""))
+    found = ctx.state.products.get(key) or ctx.state.products_loose.get(key.replace(" ", ""))
     if found is None:
         raise invalid("product", name, "is not a product (see: salescli product list)")
     return found
@@ -178,7 +197,7 @@ def _product(ctx: ImportContext, name: str) -> tuple[int, str]:
 
 def _contact(ctx: ImportContext, name: str, account_id: int | None, has_account: bool) -> tuple:
     """(contact id, the contact's account id); at the row's account when it names one."""
-    candidates = ctx.state["contacts"].get(fold(name), [])
+    candidates = ctx.state.contacts.get(fold(name), [])
     if has_account:
         candidates = [c for c in candidates if account_id is not None and c[1] == account_id]
         where = " at the row's account"
@@ -193,7 +212,7 @@ def _contact(ctx: ImportContext, name: str, account_id: int | None, has_account:
 
 
 def _close_instant(ctx: ImportContext, day: dt.date) -> dt.datetime:
-    start = dt.datetime.combine(day, dt.time(0), tzinfo=ctx.state["zone"])
+    start = dt.datetime.combine(day, dt.time(0), tzinfo=ctx.state.zone)
     return start.astimezone(dt.UTC)
 
 
@@ -201,13 +220,13 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     state = ctx.state
     external = values["external_id"]
     if external is not None:
-        other = state["externals"].get(external)
+        other = state.externals.get(external)
         if other is not None:
             raise InvalidData(f"duplicate of deal {other} (external id {external})")
-        first = state["seen"].get(external)
+        first = state.seen.get(external)
         if first is not None:
             raise InvalidData(f"duplicate of line {first} (external id {external})")
-        state["seen"][external] = ctx.line
+        state.seen[external] = ctx.line
     stage = _stage(ctx, values["stage"])
     currency = values["currency"] or ctx.options.currency
     amount = values["amount"]
@@ -220,9 +239,9 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
         )
         if account_key is None and contact_account is not None:
             account_id = contact_account
-            if "account_names" not in state:
-                state["account_names"] = {i: (k, n) for k, (i, n) in state["accounts"].items()}
-            account_key, account_name = state["account_names"][contact_account]
+            if state.account_names is None:
+                state.account_names = {i: (k, n) for k, (i, n) in state.accounts.items()}
+            account_key, account_name = state.account_names[contact_account]
     product = _product(ctx, values["product"]) if values["product"] is not None else None
     title = values["title"]
     if title is None:
@@ -242,9 +261,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     reason_id = None
     lost_note = clean_note(values["lost_note"], "lost_note")
     if kind == "lost":
-        reason_id = match_reason(
-            state["reasons"], values["lost_reason"] or "other", "lost_reason"
-        ).id
+        reason_id = match_reason(state.reasons, values["lost_reason"] or "other", "lost_reason").id
     elif values["lost_reason"] is not None or lost_note is not None:
         field = "lost_reason" if values["lost_reason"] is not None else "lost_note"
         raise invalid(field, values[field], f"applies to lost deals only (stage: {stage.name})")
@@ -252,9 +269,9 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     close_date = values["close_date"]
     closed_at = None
     if kind != "open":
-        close_date = close_date or state["today"]
+        close_date = close_date or state.today
         try:
-            check_close_day(close_date, kind, state["today"], field="close_date")
+            check_close_day(close_date, kind, state.today, field="close_date")
         except InvalidData as exc:
             raise invalid("close_date", close_date, str(exc).split(" ", 2)[2]) from None
         start = _close_instant(ctx, close_date)
@@ -379,7 +396,7 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext, report: dict) -> Non
         )
     conn.execute(sa.insert(DEAL), payload)
     ids = batch_ids(conn, DEAL, batch, len(rows), "deal")
-    first = ctx.state["first_open"]
+    first = ctx.state.first_open
     by = f"import batch {batch}"
     history = []
     lines = []

@@ -8,6 +8,7 @@ email, phone, tags, statuses and reasons), so `lead import` refuses what `lead a
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from salescli.instants import utc
 from salescli.services.csv import engine as csvio
 from salescli.services.csv.common import batch_ids, load_reps, rep_id, stream
 from salescli.services.csv.engine import FieldSpec, ImportContext, invalid
+from salescli.services.csv.types import ImportState
 from salescli.services.leads import dedupe as lead_dedupe
 from salescli.services.leads import records as leads
 from salescli.services.leads import scoring as scoring
@@ -90,9 +92,9 @@ def _prepare(ctx: ImportContext) -> None:
     conn = ctx.conn
     assert conn is not None
     load_reps(ctx)
-    ctx.state["rules"] = scoring.load_rules(conn)
+    ctx.state.rules = scoring.load_rules(conn)
     # Every tag keeps the spelling it was first typed with (in the database, else in the file).
-    ctx.state["tag_labels"] = dict(
+    ctx.state.tag_labels = dict(
         conn.execute(
             sa.select(LEADTAG.c.tag, sa.func.min(LEADTAG.c.label)).group_by(LEADTAG.c.tag)
         ).all()
@@ -113,21 +115,21 @@ def _prepare(ctx: ImportContext) -> None:
             phones.setdefault(phone, where)
         if external:
             externals.setdefault(external, where)
-    ctx.state["keys"] = {"email": emails, "phone": phones, "external_id": externals}
+    ctx.state.keys = {"email": emails, "phone": phones, "external_id": externals}
 
 
 def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     name = values["name"]
     if not name:
         raise invalid("name", None, "is required (e.g. Ana Souza)")
-    for field in CHECKED:
-        value = values[field]
+    for checked in CHECKED:
+        value = values[checked]
         if value is not None:
-            leads.too_long("reason" if field == "status_reason" else field, value)
+            leads.too_long("reason" if checked == "status_reason" else checked, value)
     email = values["email"]
     if email is not None:
         email = values["email"] = clean_email(email)
-    statuses = ctx.state.setdefault("statuses", {})
+    statuses = ctx.state.statuses
     status_key = (values["status"], values["status_reason"])
     status = statuses.get(status_key)
     if status is None:
@@ -136,7 +138,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
         )
     owner_id = rep_id(ctx, values["owner"])
     tags = []
-    labels = ctx.state["tag_labels"]
+    labels = ctx.state.tag_labels
     for tag in values["tags"] or ():
         tag_key = fold(tag)
         leads.too_long("tag", tag)
@@ -147,10 +149,10 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     email_key = fold_case(email) if email else None
     phone = leads.phone_key(values["phone"])
     external = values["external_id"]
-    keys = ctx.state["keys"]
-    seen = ctx.state.get("seen")
+    keys = ctx.state.keys
+    seen = ctx.state.seen
     if seen is None:
-        seen = ctx.state["seen"] = csvio.SeenKeys()
+        seen = ctx.state.seen = csvio.SeenKeys()
     line = ctx.line
     checks: tuple[tuple[str, str | None, str | None], ...] = (
         ("email", email_key, email),
@@ -210,12 +212,12 @@ def _score(row: dict[str, Any], tags: list[str], ctx: ImportContext) -> int:
         row["created_at"],
         row["last_contact_at"],
     )
-    cache = ctx.state.setdefault("scores", {})
+    cache = ctx.state.scores
     score = cache.get(key)
     if score is None and len(cache) >= SCORE_CACHE:
         cache.clear()  # distinct dates on every row: keep memory bounded
     if score is None:
-        score = cache[key] = scoring.score_value(row, tags, ctx.now, ctx.state["rules"])
+        score = cache[key] = scoring.score_value(row, tags, ctx.now, ctx.state.rules)
     return score
 
 
@@ -253,11 +255,11 @@ def _pack(row: dict[str, Any], ctx: ImportContext) -> tuple[tuple[Any, ...], tup
     """A clean row as the write needs it, made outside the write lock: the `lead` values in
     storage form (COLUMNS order) and the tags. Compact: this is what waits on disk."""
     state = ctx.state
-    stored = state.get("instants")
+    stored = state.instants
     if stored is None or len(stored) >= _INSTANTS:
         now_stored = csvio.storage_instant(ctx.now, ctx.dialect)
-        stored = state["instants"] = {None: None, ctx.now: now_stored}
-        state["now_stored"] = now_stored
+        stored = state.instants = {None: None, ctx.now: now_stored}
+        state.now_stored = now_stored
 
     def instant(value: Any) -> Any:
         found = stored.get(value, stored)
@@ -284,7 +286,7 @@ def _pack(row: dict[str, Any], ctx: ImportContext) -> tuple[tuple[Any, ...], tup
         False,
         row["score"],
         instant(row["created_at"]),
-        state["now_stored"],
+        state.now_stored,
         instant(row["last_contact_at"]),
     )
     return values, tuple(row["tags"])
@@ -301,18 +303,18 @@ def _insert(rows: list[tuple[tuple[Any, ...], tuple[str, ...]]], ctx: ImportCont
     csvio.bulk_insert_values(
         conn, LEAD, (*COLUMNS, "import_batch_id"), [(*v, batch) for v in values]
     )
-    ids = batch_ids(conn, LEAD, batch, len(rows), "lead", after=ctx.state.get("last_id", 0))
-    ctx.state["last_id"] = ids[-1]
+    ids = batch_ids(conn, LEAD, batch, len(rows), "lead", after=ctx.state.last_id)
+    ctx.state.last_id = ids[-1]
     # The near-duplicate index of `lead add`/`lead edit` (lead_dedupe.similar).
     lead_dedupe.add_keys(
         conn, ((i, v[_NAME], v[_COMPANY]) for i, v in zip(ids, values, strict=True))
     )
-    labels = ctx.state["tag_labels"]
+    labels = ctx.state.tag_labels
     tags = [(i, t, labels[t]) for i, row in zip(ids, rows, strict=True) for t in row[1]]
     if tags:
         csvio.bulk_insert_values(conn, LEADTAG, ("lead_id", "tag", "label"), tags)
     reason = f"import batch {batch}"
-    who = ctx.state.get("assigned_by")
+    who = ctx.state.assigned_by
     assignments = [
         (i, row[0][_OWNER], None, "import", reason, who, now_stored)
         for i, row in zip(ids, rows, strict=True)
@@ -355,7 +357,24 @@ def _recheck_duplicates(conn: Connection, rows: list[tuple[Any, ...]], lines: li
             )
 
 
+@dataclass
+class LeadImportState(ImportState):
+    """`lead import`: what `prepare` loads and `validate` remembers (typed, see csv.types.ImportState)."""
+
+    rules: Any = None
+    tag_labels: dict[str, str] = field(default_factory=dict)
+    keys: dict[str, Any] = field(default_factory=dict)
+    seen: Any = None
+    last_id: int = 0
+    assigned_by: str | None = None
+    statuses: dict[tuple[str, str | None], Any] = field(default_factory=dict)  # checked once
+    scores: dict[Any, int] = field(default_factory=dict)  # score per distinct input
+    instants: dict[Any, Any] | None = None  # instants converted once to their storage form
+    now_stored: Any = None
+
+
 ENTITY = csvio.Entity(
+    state=LeadImportState,
     name="lead",
     fields=FIELDS,
     validate=_validate,

@@ -6,6 +6,7 @@ Products have no owner: the entity refuses `--owner`.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -17,6 +18,7 @@ from salescli.services.csv.common import (
     export_records,
 )
 from salescli.services.csv.engine import FieldSpec, ImportContext, invalid
+from salescli.services.csv.types import ImportState
 from salescli.services.deals.records import amount_minor
 from salescli.tables import PRODUCT
 from salescli.text import fold
@@ -47,13 +49,13 @@ EXPORT_COLUMNS = (
 
 def _prepare(ctx: ImportContext) -> None:
     assert ctx.conn is not None
-    ctx.state["products"] = {
+    ctx.state.products = {
         key: (pid, name)
         for pid, name, key in ctx.conn.execute(
             sa.select(PRODUCT.c.id, PRODUCT.c.name, PRODUCT.c.name_key)
         )
     }
-    ctx.state["seen"] = {}
+    ctx.state.seen = {}
 
 
 def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
@@ -61,13 +63,13 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     if name is None:
         raise invalid("name", None, "is required (e.g. GTX Pro)")
     key = fold(name)
-    existing = ctx.state["products"].get(key)
+    existing = ctx.state.products.get(key)
     if existing is not None:
         raise InvalidData(f"duplicate of product {existing[0]} ('{existing[1]}')")
-    first = ctx.state["seen"].get(key)
+    first = ctx.state.seen.get(key)
     if first is not None:
         raise InvalidData(f"duplicate of line {first} (product '{name}')")
-    ctx.state["seen"][key] = ctx.line
+    ctx.state.seen[key] = ctx.line
     if values["price"] is None:
         raise invalid("price", None, "is required (e.g. 4500)")
     currency = values["currency"] or ctx.options.currency
@@ -88,7 +90,16 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext) -> None:
     ctx.conn.execute(sa.insert(PRODUCT), [{**row, "created_at": stored} for row in rows])
 
 
+@dataclass
+class ProductImportState(ImportState):
+    """`product import`: what `prepare` loads and `validate` remembers (typed, see csv.types.ImportState)."""
+
+    products: dict[str, Any] = field(default_factory=dict)
+    seen: dict[str, int] = field(default_factory=dict)
+
+
 ENTITY = csvio.Entity(
+    state=ProductImportState,
     name="product",
     fields=FIELDS,
     validate=_validate,
