@@ -428,4 +428,34 @@ TASK = sa.Table(
     ),
     sa.Column("done_at", Instant(), nullable=True),
     sa.Column("created_at", Instant(), nullable=False),
+    # Added by 0007 (tasks): due_at is the end of the local day unless `timed` (--at given).
+    sa.Column("timed", sa.Boolean(), nullable=False, server_default=sa.false()),
+    sa.Column("every", sa.String(4), nullable=True),  # 1d, 1w, 2w, 1m: repeats
+    sa.Column("note", sa.Text(), nullable=True),
+    sa.Column("done_note", sa.Text(), nullable=True),
+    sa.Column("updated_at", Instant(), nullable=True),
+    # What created it: NULL (a person), or a rule of `task auto` / a stage rule; `rule_key` is
+    # unique, what makes a second run of the rules create nothing.
+    sa.Column("rule", sa.String(40), nullable=True),
+    sa.Column("rule_key", sa.String(200), nullable=True),
+    sa.Column("series_id", sa.Integer(), nullable=True),  # first occurrence of a repeat
+    sa.Index("ux_task_rule_key", "rule_key", unique=True),
+    sa.Index("ix_task_owner_id_done_at_due_at", "owner_id", "done_at", "due_at"),
+    sa.Index("ix_task_lead_id", "lead_id"),
+    sa.Index("ix_task_deal_id", "deal_id"),
+    sa.Index("ix_task_account_id", "account_id"),
+    sa.Index("ix_task_contact_id", "contact_id"),
+)
+TASKRULE = sa.Table(
+    "taskrule",
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column(
+        "stage_id", sa.Integer(), sa.ForeignKey("stage.id", ondelete="CASCADE"), nullable=False
+    ),
+    sa.Column("title", sa.String(300), nullable=False),
+    sa.Column("due", sa.String(10), nullable=False),  # an offset: +3d, +1w, today
+    sa.Column("priority", sa.String(10), nullable=False),
+    sa.Column("created_at", Instant(), nullable=False),
+    sa.Index("ix_taskrule_stage_id", "stage_id"),
 )
