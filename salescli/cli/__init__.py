@@ -237,6 +237,7 @@ GROUPS: list[tuple[str, str]] = [
     ("deal", "deal"),
     ("account", "account"),
     ("contact", "contact"),
+    ("task", "task"),
     ("log", "log"),
     ("activity", "activity"),
     ("rep", "rep"),
