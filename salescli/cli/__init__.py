@@ -238,6 +238,7 @@ GROUPS: list[tuple[str, str]] = [
     ("account", "account"),
     ("contact", "contact"),
     ("task", "task"),
+    ("agenda", "agenda"),
     ("log", "log"),
     ("activity", "activity"),
     ("rep", "rep"),

@@ -193,19 +193,23 @@ def account_list(
 def account_show(
     ctx: typer.Context, ref: AccountArg, fmt: FormatOpt = Format.table, output: OutputOpt = None
 ) -> None:
-    """Show an account, its contacts and deals, and its whole history in time order.
+    """Show an account, its contacts, deals and open tasks, and its whole history in time order.
 
     Example: salescli account show "Acme GmbH" --format json
     """
     from salescli import render
+    from salescli.cli.task import SHOW_COLUMNS
     from salescli.services.accounts import records as accounts
+    from salescli.services.tasks.queries import open_tasks
 
     st = state(ctx)
     with st.connection() as conn:
         result = accounts.show(conn, accounts.resolve(conn, ref)["id"], st.settings, st.today)
+        result["open_tasks"] = open_tasks(conn, st.now, st.tz, account_id=result["id"])
     sections = {
         "contacts": (result["contacts"], CONTACT_COLUMNS),
         "deals": (result["deals"], DEAL_COLUMNS),
+        "open_tasks": (result["open_tasks"], SHOW_COLUMNS),
         "timeline": (result["timeline"], TIMELINE_COLUMNS),
     }
     render.write_record(result, fmt, output=output, tz=st.tz, sections=sections)

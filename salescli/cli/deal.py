@@ -116,14 +116,6 @@ ACTIVITY_COLUMNS = [
     Column("outcome", "outcome"),
     Column("text", "text"),
 ]
-TASK_COLUMNS = [
-    Column("id", "id", "right"),
-    Column("title", "title"),
-    Column("due_at", "due"),
-    Column("owner", "owner"),
-    Column("priority", "priority"),
-    Column("done", "done"),
-]
 LINE_COLUMNS = [
     Column("id", "line", "right"),
     Column("product", "product"),
@@ -306,20 +298,21 @@ def _sum_line(total: dict[str, Any]) -> str:
 def deal_show(
     ctx: typer.Context, deal_id: DealArg, fmt: FormatOpt = Format.table, output: OutputOpt = None
 ) -> None:
-    """Show a deal with its stage history, activities, tasks and line items.
+    """Show a deal with its stage history, activities, open tasks and line items.
 
     Example: salescli deal show 12 --format json
     """
     from salescli import render
+    from salescli.cli.task import SHOW_COLUMNS
     from salescli.services.deals import views as deal_views
 
     st = state(ctx)
     with st.connection() as conn:
-        result = deal_views.show(conn, deal_id, st.now)
+        result = deal_views.show(conn, deal_id, st.now, st.tz)
     sections = {
         "stage_history": (result["stage_history"], HISTORY_COLUMNS),
         "activities": (result["activities"], ACTIVITY_COLUMNS),
-        "tasks": (result["tasks"], TASK_COLUMNS),
+        "tasks": (result["tasks"], SHOW_COLUMNS),
         "lines": (result["lines"], LINE_COLUMNS),
     }
     render.write_record(result, fmt, output=output, tz=st.tz, sections=sections)

@@ -228,19 +228,23 @@ def lead_list(
 def lead_show(
     ctx: typer.Context, lead_id: LeadArg, fmt: FormatOpt = Format.table, output: OutputOpt = None
 ) -> None:
-    """Show a lead with its tags, assignment history and activities.
+    """Show a lead with its tags, assignment history, activities and open tasks.
 
     Example: salescli lead show 12 --format json
     """
     from salescli import render
+    from salescli.cli.task import SHOW_COLUMNS
     from salescli.services.leads import records as leads
+    from salescli.services.tasks.queries import open_tasks
 
     st = state(ctx)
     with st.connection() as conn:
         result = leads.show(conn, lead_id)
+        result["tasks"] = open_tasks(conn, st.now, st.tz, lead_id=result["id"])
     sections = {
         "assignments": (result["assignments"], ASSIGNMENT_COLUMNS),
         "activities": (result["activities"], ACTIVITY_COLUMNS),
+        "tasks": (result["tasks"], SHOW_COLUMNS),
     }
     render.write_record(result, fmt, output=output, tz=st.tz, sections=sections)
 

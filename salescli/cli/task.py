@@ -2,12 +2,457 @@
 
 from __future__ import annotations
 
+import enum
+from typing import TYPE_CHECKING, Annotated, Any
+
 import typer
+
+from salescli.cli.common import (
+    FormatOpt,
+    LimitOpt,
+    OutputOpt,
+    YesOpt,
+    confirm,
+    cut_rows,
+    id_parser,
+    list_limit,
+    say_cut,
+    state,
+)
+from salescli.render import Column, Format
+
+if TYPE_CHECKING:
+    from salescli.cli.common import State
 
 app = typer.Typer(
     no_args_is_help=True,
     help="Tasks: what is due, what is overdue, what to do next; follow-up automation.",
 )
+
+
+class Priority(str, enum.Enum):
+    high = "high"
+    normal = "normal"
+    low = "low"
+
+
+class LogKind(str, enum.Enum):
+    call = "call"
+    email = "email"
+    meeting = "meeting"
+    note = "note"
+
+
+TaskArg = Annotated[int, typer.Argument(metavar="ID", help="Task id.", parser=id_parser())]
+DueOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--due",
+        metavar="DATE",
+        help="Due day: today, tomorrow, fri, +3d, 2026-12-01 (due at the end of that day).",
+    ),
+]
+AtOpt = Annotated[
+    str | None,
+    typer.Option("--at", metavar="HH:MM", help="Due at this time of day (local time zone)."),
+]
+PriorityOpt = Annotated[
+    Priority | None, typer.Option("--priority", case_sensitive=False, help="high, normal or low.")
+]
+EveryOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--every",
+        metavar="1d|1w|2w|1m",
+        help="Repeat: the next one is created when this one is done.",
+    ),
+]
+NoteOpt = Annotated[str | None, typer.Option("--note", help="A note kept with the task.")]
+OwnerOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--owner",
+        metavar="REP",
+        help="Whose task: id, name or me (default: the record's, else me).",
+    ),
+]
+LeadOpt = Annotated[str | None, typer.Option("--lead", metavar="ID", help="On this lead.")]
+DealOpt = Annotated[str | None, typer.Option("--deal", metavar="ID", help="On this deal.")]
+AccountOpt = Annotated[
+    str | None, typer.Option("--account", metavar="ID", help="On this account (id or name).")
+]
+ContactOpt = Annotated[
+    str | None, typer.Option("--contact", metavar="ID", help="On this contact (id or name).")
+]
+
+COLUMNS = [
+    Column("id", "id", "right"),
+    Column("due", "due"),
+    Column("priority", "priority"),
+    Column("title", "title"),
+    Column("record", "record"),
+    Column("record_name", "on"),
+    Column("owner", "owner"),
+]
+# The open tasks section of `lead|deal|account show`.
+SHOW_COLUMNS = [
+    Column("id", "id", "right"),
+    Column("due", "due"),
+    Column("priority", "priority"),
+    Column("title", "title"),
+    Column("record", "record"),
+    Column("owner", "owner"),
+]
+DONE_COLUMNS = [
+    Column("id", "id", "right"),
+    Column("done_at", "done"),
+    Column("title", "title"),
+    Column("record", "record"),
+    Column("owner", "owner"),
+    Column("done_note", "note"),
+]
+
+
+def _target(
+    lead: str | None, deal: str | None, account: str | None, contact: str | None
+) -> tuple[str, str] | None:
+    """The one record named by --lead/--deal/--account/--contact, or None; two → exit 2."""
+    from salescli.errors import UsageError
+
+    given = [
+        (kind, ref)
+        for kind, ref in (
+            ("lead", lead),
+            ("deal", deal),
+            ("account", account),
+            ("contact", contact),
+        )
+        if ref is not None and ref.strip()
+    ]
+    if len(given) > 1:
+        named = ", ".join(f"--{kind}" for kind, _ in given)
+        raise UsageError(f"a task is on one record: give one of {named} (e.g. --deal 12)")
+    return given[0] if given else None
+
+
+def _record(st: State, task_id: int) -> dict[str, Any]:
+    from salescli.services.tasks import queries
+
+    with st.connection() as conn:
+        return queries.record(conn, task_id, st.now, st.tz)
+
+
+@app.command("add")
+def task_add(
+    ctx: typer.Context,
+    title: Annotated[str, typer.Argument(help="What to do.")],
+    due: DueOpt = None,
+    at: AtOpt = None,
+    lead: LeadOpt = None,
+    deal: DealOpt = None,
+    account: AccountOpt = None,
+    contact: ContactOpt = None,
+    owner: OwnerOpt = None,
+    priority: PriorityOpt = None,
+    every: EveryOpt = None,
+    note: NoteOpt = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Add a task and print its id.
+
+    Without --owner it is the owner's of the record it is on, else yours (`me`).
+
+    Example: salescli task add "Send the proposal" --deal 12 --due tomorrow --at 14:00
+    """
+    from salescli import render
+    from salescli.services.tasks import queries
+    from salescli.services.tasks import records as tasks
+
+    st = state(ctx)
+    target = _target(lead, deal, account, contact)
+    when = tasks.parse_due(due, at, today=st.today)
+    with st.connection(write=True) as conn:
+        record = tasks.related(conn, *target) if target else None
+        task_id = tasks.add(
+            conn,
+            title=title,
+            due=when,
+            owner_id=tasks.owner_for(conn, owner, st.settings, record),
+            now=st.now,
+            tz=st.tz,
+            priority=priority.value if priority else "normal",
+            target=(target[0], int(record["id"])) if target and record else None,
+            every=every,
+            note=note,
+        )
+        result = queries.record(conn, task_id, st.now, st.tz)
+    render.changed(result, fmt, created=True, tz=st.tz)
+
+
+@app.command("list")
+def task_list(
+    ctx: typer.Context,
+    owner: Annotated[
+        str | None,
+        typer.Option("--owner", metavar="REP", help="Whose tasks: id, name, me or none."),
+    ] = None,
+    team: Annotated[
+        str | None,
+        typer.Option(
+            "--team", metavar="TEAM", help="A team, or a manager and everyone under them."
+        ),
+    ] = None,
+    everyone: Annotated[
+        bool, typer.Option("--everyone", help="Every owner's tasks, not only yours.")
+    ] = False,
+    due: Annotated[
+        str | None,
+        typer.Option("--due", metavar="PERIOD", help="Due in this period, e.g. this-week."),
+    ] = None,
+    overdue: Annotated[bool, typer.Option("--overdue", help="Open tasks past due.")] = False,
+    today: Annotated[bool, typer.Option("--today", help="Tasks due today.")] = False,
+    done: Annotated[bool, typer.Option("--done", help="Done tasks, latest first.")] = False,
+    every_state: Annotated[bool, typer.Option("--all", help="Open and done tasks.")] = False,
+    priority: PriorityOpt = None,
+    lead: LeadOpt = None,
+    deal: DealOpt = None,
+    account: AccountOpt = None,
+    contact: ContactOpt = None,
+    limit: Annotated[int | None, LimitOpt("tasks", short=True)] = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """List tasks: by default your open tasks, soonest due first, then by priority.
+
+    Without `me` set (config or SALESCLI_REP) and without --owner or --team, every owner's.
+
+    Example: salescli task list --team "Dana Lee" --due this-week --priority high
+    """
+    from salescli import dates, render
+    from salescli.errors import UsageError
+    from salescli.services.tasks import queries
+
+    st = state(ctx)
+    limit = list_limit(limit, fmt)
+    if done and every_state:
+        raise UsageError("--done and --all exclude each other (--all is open and done)")
+    if sum(map(bool, (due, today, overdue))) > 1:
+        raise UsageError("give one of --due, --today and --overdue")
+    wanted = queries.TaskFilter(
+        owner=owner,
+        team=team,
+        state="done" if done else "all" if every_state else "open",
+        overdue=overdue,
+        priority=priority.value if priority else None,
+    )
+    if due is not None or today:
+        period = st.period(due or "today..today", field="--due")
+        wanted.due = dates.day_bounds_utc(period, st.tz)
+    if owner is None and team is None and not everyone and st.settings.me:
+        wanted.owner = "me"
+    target = _target(lead, deal, account, contact)
+    with st.connection() as conn:
+        if target:
+            from salescli.services.tasks.records import related
+
+            setattr(wanted, f"{target[0]}_id", int(related(conn, *target)["id"]))
+        rows = queries.list_tasks(
+            conn, wanted, settings=st.settings, now=st.now, limit=limit + 1 if limit else None
+        )
+    rows, more = cut_rows(rows, limit)
+    render.write_rows(rows, fmt, columns=DONE_COLUMNS if done else COLUMNS, output=output, tz=st.tz)
+    if more:
+        say_cut(limit, "tasks")
+
+
+@app.command("show")
+def task_show(
+    ctx: typer.Context, task_id: TaskArg, fmt: FormatOpt = Format.table, output: OutputOpt = None
+) -> None:
+    """Show a task with its record, owner, repeat and notes.
+
+    Example: salescli task show 7 --format json
+    """
+    from salescli import render
+
+    st = state(ctx)
+    render.write_record(_record(st, task_id), fmt, output=output, tz=st.tz)
+
+
+@app.command("edit")
+def task_edit(
+    ctx: typer.Context,
+    task_id: TaskArg,
+    title: Annotated[str | None, typer.Option("--title", help="New title.")] = None,
+    due: DueOpt = None,
+    at: AtOpt = None,
+    priority: PriorityOpt = None,
+    owner: Annotated[
+        str | None, typer.Option("--owner", metavar="REP", help="New owner: id, name or me.")
+    ] = None,
+    note: NoteOpt = None,
+    every: Annotated[
+        str | None,
+        typer.Option("--every", metavar="1d|1w|2w|1m|never", help="Repeat, or `never` to stop."),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Change a task's title, due day and time, priority, owner, note or repeat.
+
+    Example: salescli task edit 7 --due fri --at 10:00 --priority high
+    """
+    from salescli import render
+    from salescli.services.tasks import queries
+    from salescli.services.tasks import records as tasks
+
+    st = state(ctx)
+    when = tasks.parse_due(due, at, today=st.today) if due is not None else None
+    with st.connection(write=True) as conn:
+        owner_id = tasks.owner_for(conn, owner, st.settings) if owner is not None else None
+        changed = tasks.edit(
+            conn,
+            task_id,
+            now=st.now,
+            tz=st.tz,
+            title=title,
+            due=when,
+            at_only=at if due is None else None,
+            priority=priority.value if priority else None,
+            owner_id=owner_id,
+            note=note,
+            every=every,
+        )
+        result = queries.record(conn, task_id, st.now, st.tz)
+    what = ", ".join(changed) if changed else "nothing changed"
+    render.changed(result, fmt, note=f"task {task_id} updated ({what})", tz=st.tz)
+
+
+@app.command("done")
+def task_done(
+    ctx: typer.Context,
+    task_id: TaskArg,
+    note: Annotated[str | None, typer.Option("--note", help="How it went.")] = None,
+    log: Annotated[
+        LogKind | None,
+        typer.Option(
+            "--log",
+            case_sensitive=False,
+            help="Also log the outcome as a call, email, meeting or note on the task's record.",
+        ),
+    ] = None,
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Mark a task done; a repeating task comes back at its next due date.
+
+    Example: salescli task done 7 --log call --note "Reached Ana, demo on Friday"
+    """
+    from salescli import render
+    from salescli.services.tasks import queries
+    from salescli.services.tasks import records as tasks
+
+    st = state(ctx)
+    with st.connection(write=True) as conn:
+        next_id, activity_id = tasks.done(
+            conn, task_id, now=st.now, tz=st.tz, note=note, log=log.value if log else None
+        )
+        result = queries.record(conn, task_id, st.now, st.tz)
+        following = queries.record(conn, next_id, st.now, st.tz) if next_id else None
+    if following is not None:
+        result["next"] = following
+    if activity_id is not None:
+        result["activity_id"] = activity_id
+    text = f"task {task_id} done"
+    if activity_id is not None:
+        text += f"; logged {log.value if log else ''} {activity_id}"
+    if following is not None:
+        from salescli.render import text_value
+
+        text += f"; next: task {next_id} due {text_value(following['due'], st.tz)}"
+    render.changed(result, fmt, note=text, tz=st.tz)
+
+
+@app.command("skip")
+def task_skip(ctx: typer.Context, task_id: TaskArg, fmt: FormatOpt = Format.table) -> None:
+    """Move a repeating task to its next occurrence without doing it.
+
+    Example: salescli task skip 7
+    """
+    from salescli import render
+    from salescli.services.tasks import queries
+    from salescli.services.tasks import records as tasks
+
+    st = state(ctx)
+    with st.connection(write=True) as conn:
+        tasks.skip(conn, task_id, now=st.now, tz=st.tz)
+        result = queries.record(conn, task_id, st.now, st.tz)
+    from salescli.render import text_value
+
+    note = f"task {task_id} skipped to {text_value(result['due'], st.tz)}"
+    render.changed(result, fmt, note=note, tz=st.tz)
+
+
+@app.command("snooze")
+def task_snooze(
+    ctx: typer.Context,
+    task_id: TaskArg,
+    until: Annotated[
+        str, typer.Argument(metavar="WHEN", help="+2d, tomorrow, mon or a date, from today.")
+    ],
+    fmt: FormatOpt = Format.table,
+) -> None:
+    """Put a task off to a later day, counted from today (a timed task keeps its time).
+
+    Example: salescli task snooze 7 +2d
+    """
+    from salescli import render
+    from salescli.services.tasks import queries
+    from salescli.services.tasks import records as tasks
+
+    st = state(ctx)
+    with st.connection(write=True) as conn:
+        tasks.snooze(conn, task_id, until, now=st.now, tz=st.tz)
+        result = queries.record(conn, task_id, st.now, st.tz)
+    from salescli.render import text_value
+
+    note = f"task {task_id} snoozed to {text_value(result['due'], st.tz)}"
+    render.changed(result, fmt, note=note, tz=st.tz)
+
+
+@app.command("reopen")
+def task_reopen(ctx: typer.Context, task_id: TaskArg, fmt: FormatOpt = Format.table) -> None:
+    """Reopen a task marked done by mistake.
+
+    Example: salescli task reopen 7
+    """
+    from salescli import render
+    from salescli.services.tasks import queries
+    from salescli.services.tasks import records as tasks
+
+    st = state(ctx)
+    with st.connection(write=True) as conn:
+        tasks.reopen(conn, task_id, now=st.now)
+        result = queries.record(conn, task_id, st.now, st.tz)
+    render.changed(result, fmt, note=f"task {task_id} reopened", tz=st.tz)
+
+
+@app.command("delete")
+def task_delete(
+    ctx: typer.Context, task_id: TaskArg, yes: YesOpt = False, fmt: FormatOpt = Format.table
+) -> None:
+    """Delete a task (asks on a terminal; --yes otherwise).
+
+    Example: salescli task delete 7 --yes
+    """
+    from salescli import render
+    from salescli.services.tasks import records as tasks
+
+    st = state(ctx)
+    result = _record(st, task_id)
+    confirm(f"Delete task {task_id} '{result['title']}'?", yes)
+    with st.connection(write=True) as conn:
+        tasks.delete(conn, task_id)
+    render.changed(result, fmt, note=f"Deleted task {task_id}.", tz=st.tz)
+
 
 # `task auto` and `task rules` register themselves on `app` (cli/task_auto.py).
 import salescli.cli.task_auto  # noqa: E402, F401

@@ -11,7 +11,8 @@ import sqlalchemy as sa
 from salescli.errors import InvalidData
 from salescli.services.deals.lines import list_lines
 from salescli.services.deals.records import get, record
-from salescli.tables import ACTIVITY, DEAL, REP, STAGE, STAGECHANGE, TASK
+from salescli.services.tasks.queries import open_tasks
+from salescli.tables import ACTIVITY, DEAL, REP, STAGE, STAGECHANGE
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -19,8 +20,8 @@ if TYPE_CHECKING:
     from salescli.services.config import Settings
 
 
-def show(conn: Connection, deal_id: int | str, now: dt.datetime) -> dict[str, Any]:
-    """The record plus `stage_history`, `activities`, `tasks` and `lines`."""
+def show(conn: Connection, deal_id: int | str, now: dt.datetime, tz: str = "UTC") -> dict[str, Any]:
+    """The record plus `stage_history`, `activities`, its open `tasks` and `lines`."""
     deal = get(conn, deal_id)
     result = record(conn, deal)
     result["stage_history"] = history(conn, deal.id, now)
@@ -42,24 +43,7 @@ def show(conn: Connection, deal_id: int | str, now: dt.datetime) -> dict[str, An
         }
         for a in acts
     ]
-    tasks = conn.execute(
-        sa.select(TASK, REP.c.name.label("owner_name"))
-        .outerjoin(REP, REP.c.id == TASK.c.owner_id)
-        .where(TASK.c.deal_id == deal.id)
-        .order_by(TASK.c.due_at.is_(None), TASK.c.due_at, TASK.c.id)
-    ).all()
-    result["tasks"] = [
-        {
-            "id": t.id,
-            "title": t.title,
-            "due_at": t.due_at,
-            "owner": t.owner_name,
-            "owner_id": t.owner_id,
-            "priority": t.priority,
-            "done": t.done_at is not None,
-        }
-        for t in tasks
-    ]
+    result["tasks"] = open_tasks(conn, now, tz, deal_id=deal.id)
     result["lines"] = list_lines(conn, deal.id)
     return result
 

@@ -1,0 +1,94 @@
+"""`salescli agenda`: my day: overdue, due today and the next days' tasks."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+import typer
+
+from salescli.cli.common import FormatOpt, OutputOpt, state, whole_number
+from salescli.render import Column, Format
+
+COLUMNS = [
+    Column("id", "id", "right"),
+    Column("due", "due"),
+    Column("priority", "priority"),
+    Column("title", "title"),
+    Column("record", "record"),
+    Column("record_name", "on"),
+    Column("last_contact_at", "last contact"),
+    Column("stage", "stage"),
+    Column("amount", "amount", "right"),
+    Column("currency", "cur"),
+]
+TEAM_COLUMNS = [*COLUMNS[:4], Column("owner", "owner"), *COLUMNS[4:]]
+SECTIONS = (("overdue", "Overdue"), ("due_today", "Due today"), ("upcoming", "Next days"))
+
+
+def command(
+    ctx: typer.Context,
+    owner: Annotated[
+        str | None,
+        typer.Option("--owner", metavar="REP", help="Whose agenda: id, name or me (default me)."),
+    ] = None,
+    team: Annotated[
+        str | None,
+        typer.Option(
+            "--team", metavar="TEAM", help="A team, or a manager and everyone under them."
+        ),
+    ] = None,
+    days: Annotated[
+        int,
+        typer.Option(
+            "--days", metavar="N", parser=whole_number(0, 366), help="Days ahead after today."
+        ),
+    ] = 7,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """My day: overdue tasks, tasks due today and in the next days, each with its record's
+    last contact and a deal's stage and amount.
+
+    Example: salescli agenda --days 3
+    """
+    from salescli import render
+    from salescli.errors import InvalidData
+    from salescli.services.tasks import queries
+
+    st = state(ctx)
+    if owner is None and team is None:
+        if not st.settings.me:
+            raise InvalidData(
+                "whose agenda? set yourself with `salescli config set me NAME` (or "
+                "SALESCLI_REP), or give --owner REP or --team MANAGER"
+            )
+        owner = "me"
+    with st.connection() as conn:
+        result = queries.agenda(
+            conn, owner=owner, team=team, settings=st.settings, now=st.now, days=days
+        )
+    counts = result["counts"]
+    header = (
+        f"{counts['overdue']} overdue · {counts['today']} due today · "
+        f"{counts['upcoming']} in the next {days} days"
+    )
+    columns = TEAM_COLUMNS if team is not None else COLUMNS
+    if fmt == Format.json:
+        render.write_record(result, fmt, output=output, tz=st.tz)
+        return
+    if fmt == Format.csv:
+        rows: list[dict[str, Any]] = [
+            {"section": key, **task} for key, _ in SECTIONS for task in result[key]
+        ]
+        render.write_rows(
+            rows, fmt, columns=[Column("section", "section"), *columns], output=output, tz=st.tz
+        )
+        return
+    sections = {title: (result[key], columns) for key, title in SECTIONS}
+    render.write_record(
+        {"agenda": header, "today": result["today"]},
+        fmt,
+        output=output,
+        tz=st.tz,
+        sections=sections,
+    )
