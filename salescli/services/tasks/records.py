@@ -202,7 +202,8 @@ def edit(
     changed = [k for k, v in changes.items() if task[k] != v]
     if changed:
         rows.update(conn, TASK, task_id, {**changes, "updated_at": now})
-    return [k for k in changed if k != "timed"]
+    names = {"due_at": "due", "owner_id": "owner"}
+    return [names.get(k, k) for k in changed if k != "timed"]
 
 
 def _anchor_day(conn: Connection, task: RowMapping, tz: str) -> int | None:
