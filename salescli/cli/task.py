@@ -454,5 +454,107 @@ def task_delete(
     render.changed(result, fmt, note=f"Deleted task {task_id}.", tz=st.tz)
 
 
+EXPORT_COLUMNS = (
+    "id",
+    "title",
+    "due",
+    "due_at",
+    "timed",
+    "status",
+    "priority",
+    "owner",
+    "owner_id",
+    "record",
+    "record_name",
+    "lead_id",
+    "deal_id",
+    "account_id",
+    "contact_id",
+    "every",
+    "note",
+    "done_at",
+    "done_note",
+    "rule",
+    "created_at",
+)
+
+
+@app.command("export")
+def task_export(
+    ctx: typer.Context,
+    ics: Annotated[
+        str | None,
+        typer.Option(
+            "--ics",
+            metavar="FILE",
+            help="Write open tasks as an iCalendar file (- for stdout) for calendar programs.",
+        ),
+    ] = None,
+    owner: Annotated[
+        str | None,
+        typer.Option("--owner", metavar="REP", help="Whose tasks: id, name, me or none."),
+    ] = None,
+    team: Annotated[
+        str | None,
+        typer.Option(
+            "--team", metavar="TEAM", help="A team, or a manager and everyone under them."
+        ),
+    ] = None,
+    everyone: Annotated[
+        bool, typer.Option("--everyone", help="Every owner's tasks, not only yours.")
+    ] = False,
+    due: Annotated[
+        str | None,
+        typer.Option("--due", metavar="PERIOD", help="Due in this period, e.g. next-week."),
+    ] = None,
+    fmt: Annotated[
+        str,
+        typer.Option("--format", "-f", metavar="csv|json", help="csv (default) or json."),
+    ] = "csv",
+    output: OutputOpt = None,
+) -> None:
+    """Export tasks: open ones as an iCalendar file (--ics), or all of them as CSV or JSON.
+
+    Without --owner, --team or --everyone: yours (`me`), else everyone's. A task with a time
+    is a calendar event; one due on a day is a to-do. Exporting again updates the entries.
+
+    Example: salescli task export --ics ~/tasks.ics --due next-month
+    """
+    from salescli import dates, render
+    from salescli.errors import UsageError
+    from salescli.services.tasks import queries
+
+    st = state(ctx)
+    if fmt.lower() not in ("csv", "json"):
+        raise UsageError(f"--format '{fmt}' is not one of: csv, json (or --ics FILE)")
+    if ics is not None and output is not None:
+        raise UsageError("give --ics FILE or --output FILE, not both (--ics - writes to stdout)")
+    if ics is not None and ics != "-":
+        st.protect()
+        render.check_output(ics, option="--ics")
+    wanted = queries.TaskFilter(owner=owner, team=team, state="open" if ics else "all")
+    if due is not None:
+        wanted.due = dates.day_bounds_utc(st.period(due, field="--due"), st.tz)
+    if owner is None and team is None and not everyone and st.settings.me:
+        wanted.owner = "me"
+    if ics is None:
+        from salescli.cli import importing as io
+
+        def rows(conn: Any) -> Any:
+            return queries.list_tasks(conn, wanted, settings=st.settings, now=st.now)
+
+        io.run_export(ctx, rows, EXPORT_COLUMNS, io.ExportFormat(fmt.lower()), output, "tasks")
+        return
+    from salescli.services.tasks import calendar
+
+    with st.connection() as conn:
+        found = queries.list_tasks(conn, wanted, settings=st.settings, now=st.now)
+    data = calendar.ics(found, tz=st.tz, now=st.now).decode("utf-8")
+    with render.open_output(None if ics == "-" else ics, option="--ics", newline="") as stream:
+        stream.write(data)
+    if ics != "-":
+        render.message(f"Exported {len(found)} open tasks to {ics}.")
+
+
 # `task auto` and `task rules` register themselves on `app` (cli/task_auto.py).
 import salescli.cli.task_auto  # noqa: E402, F401

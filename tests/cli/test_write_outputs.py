@@ -23,6 +23,10 @@ SETUP = (
     ("deal", "add", "Acme - 5 seats", "--amount", "500", "--account", "Acme GmbH"),
     ("deal", "add", "Acme - support", "--amount", "50", "--account", "Acme GmbH"),
     ("deal", "lose", "2", "--reason", "price"),
+    ("task", "add", "Call Cy", "--contact", "1", "--due", "tomorrow", "--owner", "Ana Souza"),
+    ("task", "add", "Weekly", "--due", "mon", "--every", "1w", "--owner", "Bo Berg"),
+    ("task", "add", "Sent", "--deal", "1", "--owner", "Bo Berg"),
+    ("task", "done", "3"),
 )
 
 # (command, the id of the record it prints, whether it creates that record)
@@ -58,6 +62,13 @@ WRITES = [
     (("product", "edit", "GTX Pro", "--price", "120"), 1, False),
     (("deal", "stages", "add", "demo", "--probability", "30", "--category", "pipeline"), 7, True),
     (("lost-reason", "add", "missing feature"), 7, True),
+    (("task", "add", "Send the quote", "--deal", "1", "--owner", "Bo Berg"), 4, True),
+    (("task", "edit", "1", "--priority", "high"), 1, False),
+    (("task", "snooze", "1", "+2d"), 1, False),
+    (("task", "skip", "2"), 2, False),
+    (("task", "done", "1", "--log", "call"), 1, False),
+    (("task", "reopen", "3"), 3, False),
+    (("task", "delete", "1", "--yes"), 1, False),
     (("lead", "delete", "1", "--yes"), 1, False),
     (("deal", "delete", "2", "--yes"), 2, False),
     (("contact", "delete", "1", "--yes"), 1, False),

@@ -102,6 +102,7 @@ def shape(row: Mapping[Any, Any], now: dt.datetime, tz: str) -> dict[str, Any]:
         "done_note": row["done_note"],
         "rule": row["rule"],
         "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
     }
     return result
 
