@@ -46,8 +46,9 @@ def command(
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
-    """My day: overdue tasks, tasks due today and in the next days, each with its record's
-    last contact and a deal's stage and amount.
+    """Your day: overdue tasks, then those due today and in the next days.
+
+    Each task shows its record, that record's last contact, and a deal's stage and amount.
 
     Example: salescli agenda --days 3
     """

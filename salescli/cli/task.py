@@ -363,7 +363,7 @@ def task_done(
         result["activity_id"] = activity_id
     text = f"task {task_id} done"
     if activity_id is not None:
-        text += f"; logged {log.value if log else ''} {activity_id}"
+        text += f"; logged {log.value if log else 'activity'} (activity {activity_id})"
     if following is not None:
         from salescli.render import text_value
 
