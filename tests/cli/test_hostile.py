@@ -22,6 +22,7 @@ def _seed(cli) -> None:
     cli.ok("rep", "add", "Ana Souza", "--email", "ana@example.com")
     cli.ok("lead", "add", "Lead One", "--email", "one@example.com")
     cli.ok("deal", "add", "Deal One", "--amount", "100")
+    cli.ok("task", "add", "Task One", "--owner", "Ana Souza")
 
 
 def _one_line(result, code: int, text: str) -> None:
@@ -108,6 +109,14 @@ def _one_line(result, code: int, text: str) -> None:
         (
             ("log", "call", "--lead", "1", "--at", "0001-01-01T00:00:00+14:00"),
             f"--at '0001-01-01T00:00:00+14:00' is out of range ({DATE_RANGE}",
+        ),
+        (
+            ("task", "add", "X", "--due", "+9999y", "--owner", "1"),
+            f"--due '+9999y' is out of range ({DATE_RANGE}",
+        ),
+        (
+            ("task", "snooze", "1", "0001-01-01"),
+            f"until '0001-01-01' is out of range ({DATE_RANGE}",
         ),
         (
             ("deal", "win", "1", "--on", "0001-01-01"),
@@ -211,6 +220,7 @@ def test_every_list_with_a_limit_is_enumerated():
         "deal list",
         "deal stale",
         "lead list",
+        "task list",
     ]
 
 
