@@ -110,3 +110,42 @@ def test_owner_forms_set_the_same_owner_in_every_add(cli, team, command):
             (expected,)
         ], form
         assert record["owner_id"] == expected
+
+
+TASK_VIEWS = [
+    # (command, how to read the owners' tags from its JSON)
+    (("task", "list"), lambda out: [t["title"] for t in out]),
+    (("task", "export", "--format", "json"), lambda out: [t["title"] for t in out]),
+    (
+        ("agenda",),
+        lambda out: [t["title"] for key in ("overdue", "due_today", "upcoming") for t in out[key]],
+    ),
+]
+
+
+@pytest.mark.parametrize(("command", "read"), TASK_VIEWS, ids=lambda v: " ".join(v) if isinstance(v, tuple) else "")  # fmt: skip
+def test_owner_and_team_forms_in_the_task_views(cli, team, command, read):
+    for owner in OWNERS[:-1]:
+        cli.ok("task", "add", f"Task {owner.split()[0]}", "--owner", owner, "--due", "today")
+
+    def tags(*args: str) -> list[str]:
+        fmt = () if "export" in command else ("--format", "json")
+        return sorted(title.split()[-1] for title in read(cli.json(*command, *args, *fmt, env=ME)))
+
+    for form in BO_FORMS:
+        assert tags("--owner", form) == ["Bo"], form
+    assert tags("--owner", "ana lima") == ["Ana"]
+    assert tags("--team", "Ana Lima") == ["Ana", "Bo", "Cy"]
+    assert tags("--team", "me") == ["Bo", "Cy"]
+    assert tags("--team", "West") == ["Di"]
+    assert tags() == ["Bo"]  # me by default
+    missing = cli(*command, "--owner", "Nobody Here", env=ME)
+    assert missing.code == 3 and "rep 'Nobody Here' not found" in missing.err
+
+
+def test_owner_forms_set_the_task_owner(cli, team):
+    for form in ("me", "2", "bo BERG"):
+        task = cli.json("task", "add", f"Task {form}", "--owner", form, "--format", "json", env=ME)
+        assert cli.sql("SELECT owner_id FROM task WHERE id = :i", i=task["id"]) == [(2,)], form
+    refused = cli("task", "add", "Nobody's", "--owner", "none", env=ME)
+    assert refused.code == 1 and "needs an owner" in refused.err
