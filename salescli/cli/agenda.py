@@ -9,19 +9,20 @@ import typer
 from salescli.cli.common import FormatOpt, OutputOpt, state, whole_number
 from salescli.render import Column, Format
 
+# At 80 columns the last wide columns give way first (render.fit_widths): they are last.
 COLUMNS = [
     Column("id", "id", "right"),
     Column("due", "due"),
-    Column("priority", "priority"),
     Column("title", "title"),
-    Column("record", "record"),
     Column("record_name", "on"),
-    Column("last_contact_at", "last contact"),
     Column("stage", "stage"),
     Column("amount", "amount", "right"),
     Column("currency", "cur"),
+    Column("last_contact", "last contact"),
+    Column("priority", "priority"),
+    Column("record", "record"),
 ]
-TEAM_COLUMNS = [*COLUMNS[:4], Column("owner", "owner"), *COLUMNS[4:]]
+TEAM_COLUMNS = [*COLUMNS[:3], Column("owner", "owner"), *COLUMNS[3:]]
 SECTIONS = (("overdue", "Overdue"), ("due_today", "Due today"), ("upcoming", "Next days"))
 
 
@@ -55,6 +56,7 @@ def command(
     from salescli import render
     from salescli.errors import InvalidData
     from salescli.services.tasks import queries
+    from salescli.services.tasks.due import local_day
 
     st = state(ctx)
     if owner is None and team is None:
@@ -77,6 +79,10 @@ def command(
     if fmt == Format.json:
         render.write_record(result, fmt, output=output, tz=st.tz)
         return
+    for key, _ in SECTIONS:
+        for task in result[key]:
+            contacted = task["last_contact_at"]
+            task["last_contact"] = local_day(contacted, st.tz) if contacted else None
     if fmt == Format.csv:
         rows: list[dict[str, Any]] = [
             {"section": key, **task} for key, _ in SECTIONS for task in result[key]

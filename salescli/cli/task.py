@@ -91,7 +91,6 @@ COLUMNS = [
     Column("priority", "priority"),
     Column("title", "title"),
     Column("record", "record"),
-    Column("record_name", "on"),
     Column("owner", "owner"),
 ]
 # The open tasks section of `lead|deal|account show`.
@@ -260,7 +259,11 @@ def task_list(
             conn, wanted, settings=st.settings, now=st.now, limit=limit + 1 if limit else None
         )
     rows, more = cut_rows(rows, limit)
-    render.write_rows(rows, fmt, columns=DONE_COLUMNS if done else COLUMNS, output=output, tz=st.tz)
+    columns = DONE_COLUMNS if done else COLUMNS
+    if fmt == Format.table and len({row["owner_id"] for row in rows}) <= 1:
+        # One owner (your own list): the title gets the owner column's width.
+        columns = [c for c in columns if c.key != "owner"]
+    render.write_rows(rows, fmt, columns=columns, output=output, tz=st.tz)
     if more:
         say_cut(limit, "tasks")
 

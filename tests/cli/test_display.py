@@ -140,3 +140,46 @@ def test_amounts_and_rates_use_their_own_precision(cli):
     assert amounts == ["100.505", "150,000"]
     rates = cli.ok("currency", "rate", "list").out
     assert "0.0065" in rates and "3.2512" in rates
+
+
+def test_task_list_and_agenda_read_at_80_columns(cli, terminal):
+    cli.ok("rep", "add", "Maximilian von Hohenzollern-Sigmaringen")
+    cli.ok("config", "set", "me", "Maximilian von Hohenzollern-Sigmaringen")
+    cli.ok(
+        "deal",
+        "add",
+        "Hohenzollern Sigmaringen – 1,500 seats, three-year renewal with options",
+        "--amount",
+        "1234567.89",
+        "--currency",
+        "EUR",
+        "--stage",
+        "proposal",
+    )
+    cli.ok(
+        "task",
+        "add",
+        "Chase the [bold]proposal[/bold] with procurement and legal before the board meets",
+        "--deal",
+        "1",
+        "--due",
+        "2026-11-24",
+        "--at",
+        "14:00",
+        "--priority",
+        "high",
+    )
+    listed = cli.ok("task", "list")
+    assert all(len(line) <= 80 for line in listed.out.splitlines()), listed.out
+    lines = _table_lines(listed.out)
+    assert len(lines) == 1, listed.out
+    assert "2026-11-24 14:00" in lines[0] and "high" in lines[0] and "deal 1" in lines[0]
+    assert "Chase the [bold]proposal[/bold] with" in lines[0] and "…" in lines[0]
+    agenda = cli.ok("agenda")
+    assert all(len(line) <= 80 for line in agenda.out.splitlines()), agenda.out
+    assert "0 overdue · 0 due today · 1 in the next 7 days" in agenda.out
+    row = next(line for line in agenda.out.splitlines() if line.lstrip().startswith("1 "))
+    assert "2026-11-24 14:00" in row
+    cells = row.split()
+    for atom in ("1,234,567.89", "EUR", "proposal"):
+        assert atom in cells or atom in agenda.err, (atom, agenda.out, agenda.err)
