@@ -459,3 +459,55 @@ TASKRULE = sa.Table(
     sa.Column("created_at", Instant(), nullable=False),
     sa.Index("ix_taskrule_stage_id", "stage_id"),
 )
+QUOTA = sa.Table(
+    "quota",
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    # `rep`: the rep's own target; `team`: the manager's target for everyone under them.
+    sa.Column("scope", sa.String(4), nullable=False),
+    sa.Column("rep_id", sa.Integer(), sa.ForeignKey("rep.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("metric", sa.String(20), nullable=False),  # revenue, deals, leads, activities
+    sa.Column("period", sa.String(40), nullable=False),  # its label: 2026-Q4, 2026-11...
+    sa.Column("period_start", sa.Date(), nullable=False),
+    sa.Column("period_end", sa.Date(), nullable=False),  # exclusive
+    # revenue: minor units of `currency`; the other metrics: a count (currency NULL).
+    sa.Column("target", sa.BigInteger(), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=True),
+    sa.Column("import_batch_id", sa.Integer(), sa.ForeignKey("importbatch.id"), nullable=True),
+    sa.Column("created_at", Instant(), nullable=False),
+    sa.Column("updated_at", Instant(), nullable=False),
+    sa.UniqueConstraint("scope", "rep_id", "metric", "period_start", "period_end"),
+    sa.Index("ix_quota_period_start", "period_start", "period_end"),
+)
+FORECASTADJUSTMENT = sa.Table(
+    "forecastadjustment",
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("rep_id", sa.Integer(), sa.ForeignKey("rep.id", ondelete="CASCADE"), nullable=False),
+    sa.Column("period", sa.String(40), nullable=False),
+    sa.Column("period_start", sa.Date(), nullable=False),
+    sa.Column("period_end", sa.Date(), nullable=False),
+    sa.Column("category", sa.String(20), nullable=False),  # commit, best_case
+    sa.Column("amount_minor", sa.BigInteger(), nullable=False),
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("note", sa.Text(), nullable=True),
+    sa.Column("adjusted_by", sa.String(200), nullable=True),
+    sa.Column("created_at", Instant(), nullable=False),
+    sa.Index("ix_forecastadjustment_rep_id_period", "rep_id", "period_start", "period_end"),
+)
+FORECASTSNAPSHOT = sa.Table(
+    "forecastsnapshot",
+    METADATA,
+    sa.Column("id", sa.Integer(), primary_key=True),
+    sa.Column("taken_at", Instant(), nullable=False),
+    sa.Column("period", sa.String(40), nullable=False),
+    sa.Column("period_start", sa.Date(), nullable=False),
+    sa.Column("period_end", sa.Date(), nullable=False),
+    sa.Column("method", sa.String(20), nullable=False),
+    # The rep whose own deals it forecasts (NULL: every deal, the whole team's total).
+    sa.Column("rep_id", sa.Integer(), sa.ForeignKey("rep.id", ondelete="CASCADE"), nullable=True),
+    sa.Column("forecast_minor", sa.BigInteger(), nullable=False),  # the method's figure
+    sa.Column("currency", sa.String(3), nullable=False),
+    sa.Column("figures", sa.Text(), nullable=False),  # every figure of the row, as JSON
+    sa.Index("ix_forecastsnapshot_period", "period_start", "period_end", "method"),
+)

@@ -68,6 +68,8 @@ DATA_TABLES = (
     "task",
     "currencyrate",
     "importbatch",
+    "quota",
+    "forecastsnapshot",
 )
 
 DAY = 86_400

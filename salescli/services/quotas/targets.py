@@ -1,0 +1,142 @@
+"""Which quota covers a period: THE rule every output (quota progress, forecast, reports)
+uses.
+
+For a rep (scope `rep`) or a team (scope `team`: a manager's target for everyone under
+them), a metric and a period P:
+1. a quota set for exactly P;
+2. else quotas set for periods that lie inside P and together cover every day of P (three
+   monthly quotas make a quarter's): their sum;
+3. else, only when `prorate` is asked, the quota of a period that holds P, times
+   days(P) / days(its period);
+4. else none: the caller says that no quota covers P.
+A team with no team quota of its own has the sum of its reps' quotas (every rep under the
+manager, transitively, the manager included), each found by the same rule; `source` says so.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import TYPE_CHECKING
+
+import sqlalchemy as sa
+
+from salescli.errors import InvalidData
+from salescli.tables import QUOTA
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from salescli.dates import Period
+
+METRICS = ("revenue", "deals", "leads", "activities")
+SET, COMBINED, PRORATED, SUM_OF_REPS = "set", "combined", "prorated", "sum of reps"
+
+
+@dataclass(frozen=True)
+class Target:
+    """A quota as it applies to a period: `amount` in major units of `currency` (revenue) or
+    a count (`currency` None); `source` is how it was found (SET, COMBINED, PRORATED,
+    SUM_OF_REPS)."""
+
+    amount: Decimal
+    currency: str | None
+    source: str
+
+
+def _value(target: int, currency: str | None) -> Decimal:
+    from salescli.money import from_minor
+
+    if currency is None:
+        return Decimal(target)
+    value = from_minor(target, currency)
+    assert value is not None
+    return value
+
+
+def _own(
+    conn: Connection, scope: str, rep_id: int, metric: str, period: Period, prorate: bool
+) -> Target | None:
+    rows = conn.execute(
+        sa.select(QUOTA.c.period_start, QUOTA.c.period_end, QUOTA.c.target, QUOTA.c.currency)
+        .where(
+            QUOTA.c.scope == scope,
+            QUOTA.c.rep_id == rep_id,
+            QUOTA.c.metric == metric,
+            QUOTA.c.period_start < period.end,
+            QUOTA.c.period_end > period.start,
+        )
+        .order_by(QUOTA.c.period_start, QUOTA.c.period_end)
+    ).all()
+    if not rows:
+        return None
+    for row in rows:
+        if (row.period_start, row.period_end) == (period.start, period.end):
+            return Target(_value(row.target, row.currency), row.currency, SET)
+    inside = [r for r in rows if r.period_start >= period.start and r.period_end <= period.end]
+    covered = sum((r.period_end - r.period_start).days for r in inside)
+    overlapping = _overlap(inside)
+    if inside and not overlapping and covered == (period.end - period.start).days:
+        currencies = {r.currency for r in inside}
+        if len(currencies) > 1:
+            raise InvalidData(
+                f"quotas for {period.label} are in several currencies "
+                f"({', '.join(sorted(c or '-' for c in currencies))}): set them in one"
+            )
+        total = sum((_value(r.target, r.currency) for r in inside), Decimal(0))
+        return Target(total, inside[0].currency, COMBINED)
+    if prorate:
+        for row in rows:
+            if row.period_start <= period.start and row.period_end >= period.end:
+                days = Decimal((period.end - period.start).days)
+                whole = Decimal((row.period_end - row.period_start).days)
+                amount = _value(row.target, row.currency) * days / whole
+                return Target(amount, row.currency, PRORATED)
+    return None
+
+
+def _overlap(rows: list) -> bool:  # type: ignore[type-arg]
+    ordered = sorted(rows, key=lambda r: r.period_start)
+    return any(a.period_end > b.period_start for a, b in zip(ordered, ordered[1:], strict=False))
+
+
+def quota_for(
+    conn: Connection,
+    *,
+    rep_id: int,
+    period: Period,
+    team: bool = False,
+    metric: str = "revenue",
+    prorate: bool = False,
+) -> Target | None:
+    """The quota of rep `rep_id` (or, with `team`, of the team under manager `rep_id`) that
+    covers `period`, by the rule above; None when none does."""
+    if not team:
+        return _own(conn, "rep", rep_id, metric, period, prorate)
+    own = _own(conn, "team", rep_id, metric, period, prorate)
+    if own is not None:
+        return own
+    from salescli.services.scope import under
+
+    found = [
+        t
+        for member in sorted(under(conn, [rep_id]))
+        if (t := _own(conn, "rep", member, metric, period, prorate)) is not None
+    ]
+    if not found:
+        return None
+    currencies = {t.currency for t in found}
+    if len(currencies) > 1:
+        raise InvalidData(
+            f"the reps' quotas for {period.label} are in several currencies "
+            f"({', '.join(sorted(c or '-' for c in currencies))}): set them in one"
+        )
+    return Target(sum((t.amount for t in found), Decimal(0)), found[0].currency, SUM_OF_REPS)
+
+
+def elapsed_fraction(period: Period, today: dt.date) -> Decimal:
+    """The share of `period` gone by at the end of `today` (0 before it, 1 after it)."""
+    days = (period.end - period.start).days
+    gone = min(max((today - period.start).days + 1, 0), days)
+    return Decimal(gone) / Decimal(days)
