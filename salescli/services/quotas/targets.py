@@ -96,7 +96,7 @@ def _own(
     return None
 
 
-def _overlap(rows: list) -> bool:  # type: ignore[type-arg]
+def _overlap(rows: list) -> bool:
     ordered = sorted(rows, key=lambda r: r.period_start)
     return any(a.period_end > b.period_start for a, b in zip(ordered, ordered[1:], strict=False))
 
