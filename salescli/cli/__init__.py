@@ -239,6 +239,8 @@ GROUPS: list[tuple[str, str]] = [
     ("contact", "contact"),
     ("task", "task"),
     ("agenda", "agenda"),
+    ("quota", "quota"),
+    ("forecast", "forecast"),
     ("log", "log"),
     ("activity", "activity"),
     ("rep", "rep"),
