@@ -52,7 +52,7 @@ SCALES = {
 }
 INTERACTIVE_TARGET = 20.0
 HELP_TARGET = 13.0
-GROUPS = ("lead", "deal", "account", "contact", "log", "activity", "rep", "product")
+GROUPS = ("lead", "deal", "task", "account", "contact", "log", "activity", "rep", "product")
 GROUPS += ("lost-reason", "currency", "config", "db")
 
 
@@ -128,6 +128,26 @@ class Fixtures:
                     sa.text("SELECT name FROM rep WHERE manager_id IS NOT NULL ORDER BY id LIMIT 2")
                 ).scalars()
             )
+            # Open tasks of the busiest task owner (the demo's tasks; none before it has them).
+            owner = conn.execute(
+                sa.text(
+                    "SELECT owner_id FROM task WHERE done_at IS NULL GROUP BY owner_id "
+                    "ORDER BY count(*) DESC LIMIT 1"
+                )
+            ).scalar()
+            self.task_owner = str(owner) if owner is not None else None
+            self.tasks = iter(
+                list(
+                    conn.execute(
+                        sa.text(
+                            "SELECT id FROM task WHERE done_at IS NULL AND owner_id = :o "
+                            "ORDER BY id DESC LIMIT :n"
+                        ),
+                        {"o": owner, "n": need},
+                    ).scalars()
+                )
+            )
+            self.task_count = conn.execute(sa.text("SELECT count(*) FROM task")).scalar_one()
             self.account = conn.execute(sa.text("SELECT min(id) FROM account")).scalar_one()
             self.deal = conn.execute(sa.text("SELECT max(id) FROM deal")).scalar_one()
         engine.dispose()
@@ -176,6 +196,22 @@ def cases(fx: Fixtures) -> list[tuple[str, Callable[[int], list[str]], float]]:
             t,
         ),
         ("rep list", lambda i: ["rep", "list"], t),
+    ]
+    if fx.task_owner is not None:
+        who = fx.task_owner
+        listed += [
+            (
+                "task add",
+                lambda i: ["task", "add", f"Bench task {i}", "--due", "+2d", "--owner", who],
+                t,
+            ),
+            ("task done", lambda i: ["task", "done", str(next(fx.tasks))], t),
+            ("task list", lambda i: ["task", "list", "--owner", who], t),
+            ("agenda", lambda i: ["agenda", "--owner", who], t),
+        ]
+    else:
+        print("(no tasks in this database: the task cases are left out)", flush=True)
+    listed += [
         ("--help", lambda i: ["--help"], HELP_TARGET),
     ]
     for group in GROUPS:
