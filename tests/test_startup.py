@@ -42,7 +42,11 @@ print("HEAVY=" + ",".join(name for name in {heavy!r} if name in sys.modules), fi
     return result.stdout, loaded.split(",") if loaded else []
 
 
-@pytest.mark.parametrize("args", [["--help"], ["lead", "--help"]], ids=["root", "lead"])
+@pytest.mark.parametrize(
+    "args",
+    [["--help"], ["lead", "--help"], ["task", "--help"], ["agenda", "--help"]],
+    ids=["root", "lead", "task", "agenda"],
+)
 def test_help_imports_no_heavy_library(args):
     out, loaded = heavy_modules_after(args)
     assert "Usage:" in out
@@ -88,6 +92,10 @@ def test_write_commands_never_import_an_orm(tmp_path):
         ["deal", "add", "Acme – 5 seats", "--amount", "100", "--account", "Acme GmbH"],
         ["deal", "move", "1", "qualification"],
         ["deal", "win", "1"],
+        ["task", "add", "Call Bo", "--lead", "1", "--due", "tomorrow", "--at", "10:00"],
+        ["task", "done", "1", "--log", "call"],
+        ["task", "list", "--owner", "Ana Souza", "--all"],
+        ["agenda", "--owner", "Ana Souza"],
     ]
     for command in commands:
         _, loaded = heavy_modules_after(command, heavy=("sqlalchemy.orm", "sqlmodel"), env=env)
@@ -97,7 +105,8 @@ def test_write_commands_never_import_an_orm(tmp_path):
     db = sqlite3.connect(tmp_path / "sales.db")
     try:  # every command above did its work
         assert db.execute("SELECT company, owner_id FROM lead").fetchall() == [("Acme", 1)]
-        assert db.execute("SELECT count(*) FROM activity").fetchone() == (1,)
+        assert db.execute("SELECT count(*) FROM activity").fetchone() == (2,)
+        assert db.execute("SELECT owner_id, done_at IS NOT NULL FROM task").fetchall() == [(1, 1)]
         assert db.execute("SELECT count(*) FROM contact").fetchone() == (1,)
         won = "SELECT s.kind FROM deal d JOIN stage s ON s.id = d.stage_id"
         assert db.execute(won).fetchall() == [("won",)]

@@ -117,6 +117,22 @@ def test_due_is_the_end_of_the_local_day_or_the_local_time(cli):
     shown = cli.json("task", "show", str(timed), "--format", "json")
     assert shown["due"] == "2026-11-24T14:00:00+01:00" and shown["timed"] is True
     assert cli.json("task", "show", str(berlin), "--format", "json")["due"] == "2026-11-24"
+    # The day clocks go back (25 hours) and the day they go forward (23 hours) end at
+    # 23:59:59 local: CET (UTC+1) after the change in October, CEST (UTC+2) after March's.
+    autumn = _id(cli, "task", "add", "Autumn", "--due", "2026-10-25")
+    spring = _id(cli, "task", "add", "Spring", "--due", "2026-03-29")
+    assert _due(cli, autumn) == "2026-10-25 22:59:59"
+    assert _due(cli, spring) == "2026-03-29 21:59:59"
+
+    def today_ids(now: str) -> list[int]:
+        found = cli.json("task", "list", "--today", "--format", "json", env={"SALESCLI_NOW": now})
+        return [t["id"] for t in found]
+
+    # 2026-10-25 starts at 22:00 UTC on the 24th (CEST) and ends at 23:00 UTC (CET).
+    assert today_ids("2026-10-24T22:00:00+00:00") == [autumn]
+    assert today_ids("2026-10-24T21:59:59+00:00") == []
+    assert today_ids("2026-10-25T22:59:59+00:00") == [autumn]
+    assert today_ids("2026-10-25T23:00:00+00:00") == []
     cli.ok("config", "set", "timezone", "America/New_York")  # UTC-5 in November
     york = _id(cli, "task", "add", "New York", "--due", "tomorrow")
     assert _due(cli, york) == "2026-11-25 04:59:59"
