@@ -241,6 +241,7 @@ GROUPS: list[tuple[str, str]] = [
     ("agenda", "agenda"),
     ("quota", "quota"),
     ("forecast", "forecast"),
+    ("report", "report"),
     ("log", "log"),
     ("activity", "activity"),
     ("rep", "rep"),

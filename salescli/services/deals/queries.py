@@ -119,7 +119,16 @@ def totals(
 
 # `deal list --group-by`: each dimension's key columns (named as in the JSON shape), the
 # joins it needs, and the deal amount it sums (a product sums its lines).
-GROUP_BY = ("stage", "owner", "account", "product", "source", "close-month")
+GROUP_BY = (
+    "stage",
+    "owner",
+    "account",
+    "product",
+    "source",
+    "close-month",
+    "lost-reason",
+    "lost-at",
+)
 
 
 def _dimension(name: str) -> dict[str, Any]:
@@ -146,6 +155,40 @@ def _dimension(name: str) -> dict[str, Any]:
         }
     if name == "source":
         return {"columns": [DEAL.c.source.label("source")]}
+    if name == "lost-reason":
+        from salescli.tables import LOSTREASON
+
+        return {
+            "columns": [LOSTREASON.c.name.label("reason")],
+            "join": (LOSTREASON, LOSTREASON.c.id == DEAL.c.lost_reason_id),
+        }
+    if name == "lost-at":
+        # The stage a lost deal was in when it was lost: the `from` stage of its latest change
+        # into a lost stage (stage history).
+        from salescli.tables import STAGECHANGE
+
+        into_lost = STAGECHANGE.join(STAGE, STAGE.c.id == STAGECHANGE.c.to_stage_id)
+        latest = (
+            sa.select(
+                STAGECHANGE.c.deal_id.label("deal_id"),
+                sa.func.max(STAGECHANGE.c.id).label("change_id"),
+            )
+            .select_from(into_lost)
+            .where(STAGE.c.kind == "lost")
+            .group_by(STAGECHANGE.c.deal_id)
+            .subquery("lost_change")
+        )
+        change = STAGECHANGE.alias("lost_from")
+        before = STAGE.alias("lost_at_stage")
+        return {
+            "columns": [
+                before.c.name.label("lost_at"),
+                before.c.position.label("_stage_pos"),
+            ],
+            "join": (latest, latest.c.deal_id == DEAL.c.id),
+            "join2": (change, change.c.id == latest.c.change_id),
+            "join3": (before, before.c.id == change.c.from_stage_id),
+        }
     if name == "close-month":
         # Summed per close day in SQL (no portable month function), into months below.
         return {"columns": [DEAL.c.close_date.label("close_month")]}
@@ -193,7 +236,7 @@ def grouped_totals(
     rate_day = sa.case((DEAL.c.currency == reporting, sa.null()), else_=DEAL.c.close_date)
     source = DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id)
     for d in dims:
-        for join in ("join", "join2"):
+        for join in ("join", "join2", "join3"):
             if join in d:
                 source = source.outerjoin(*d[join])
     known_deal = sa.case((amount_col.is_not(None), DEAL.c.id), else_=sa.null())
@@ -283,6 +326,11 @@ def _group_key(row: Any, group_by: list[str]) -> dict[str, Any]:
             key["close_month"] = day.isoformat()[:7] if day is not None else None
         elif name == "source":
             key["source"] = fold(row["source"]) or None
+        elif name == "lost-reason":
+            key["reason"] = row["reason"]
+        elif name == "lost-at":
+            key["lost_at"] = row["lost_at"]
+            key["_stage_pos"] = row["_stage_pos"]
         else:
             key[name] = row[name]
             key[f"{name}_id"] = row[f"{name}_id"]
@@ -298,6 +346,12 @@ def _group_order(group: dict[str, Any], group_by: list[str]) -> tuple:
         elif name == "close-month":
             value = group["close_month"]
             order.append((value is None, value or ""))
+        elif name == "lost-at":
+            position = group["_stage_pos"]
+            order.append((position is None, position or 0))
+        elif name == "lost-reason":
+            value = group["reason"]
+            order.append((value is None, fold(value), value or ""))
         else:
             value = group[name]
             order.append((value is None, fold(value), value or ""))

@@ -1,0 +1,251 @@
+"""`salescli report ...`: the figures a sales manager steers by, as tables, JSON, CSV,
+Markdown or self-contained HTML, with charts on a terminal."""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Annotated, Any
+
+import typer
+
+from salescli.cli.common import OutputOpt, state
+from salescli.render import Column
+
+if TYPE_CHECKING:
+    from salescli.cli.common import State
+    from salescli.render.report import ReportFormat, Section
+
+app = typer.Typer(
+    no_args_is_help=True,
+    help="Reports: pipeline, lost deals, activity... as tables, JSON, CSV, Markdown or HTML.",
+)
+
+PeriodOpt = Annotated[
+    str | None,
+    typer.Option(
+        "--period", "-p", help="this-quarter, last-month, 2026-Q4, 2026-11, FROM..TO, ..."
+    ),
+]
+RepOpt = Annotated[
+    str | None, typer.Option("--rep", metavar="REP", help="One rep: id, name, me or none.")
+]
+TeamOpt = Annotated[
+    str | None,
+    typer.Option("--team", metavar="TEAM", help="A team, or a manager and everyone under them."),
+]
+ChartOpt = Annotated[bool, typer.Option("--chart", help="Draw a chart (on a terminal).")]
+
+
+def _format_option() -> Any:
+    return typer.Option(
+        "--format",
+        "-f",
+        case_sensitive=False,
+        help="table, json, csv (the main rows), markdown or html (a self-contained page).",
+    )
+
+
+def _fmt(value: str) -> ReportFormat:
+    from salescli.errors import UsageError
+    from salescli.render.report import ReportFormat
+
+    try:
+        return ReportFormat(value.lower())
+    except ValueError:
+        raise UsageError(
+            f"--format '{value}' is not one of: table, json, csv, markdown, html"
+        ) from None
+
+
+FormatOpt = Annotated[str, _format_option()]
+
+MONEY = [
+    Column("count", "deals", "right"),
+    Column("amount", "amount", "right"),
+    Column("weighted", "weighted", "right"),
+    Column("unknown_amount", "no amount", "right"),
+]
+LOST_MONEY = [Column("count", "deals", "right"), Column("amount", "amount", "right")]
+
+
+def _lead(st: State, report: dict[str, Any], notes: list[str] | None = None) -> list[str]:
+    lines = []
+    if report.get("period"):
+        lines.append(f"Period: {report['period']} ({report['from']} to {report['to']})")
+    if report.get("currency"):
+        lines.append(f"Amounts in {report['currency']}.")
+    unknown = (report.get("total") or {}).get("unknown_amount")
+    if unknown:
+        lines.append(f"{unknown} deals without an amount are counted, not summed.")
+    return lines + (notes or [])
+
+
+def _chart(show: bool, labels: list[str], values: list[Any], title: str) -> str | None:
+    from salescli import render
+
+    if not show or not labels or not render.stdout_is_terminal():
+        return None
+    from salescli.render import charts
+
+    return charts.hbar(labels, [float(v) for v in values], title=title)
+
+
+def _write(
+    st: State,
+    report: dict[str, Any],
+    title: str,
+    sections: list[Section],
+    fmt: str,
+    output: str | None,
+    chart: str | None = None,
+    notes: list[str] | None = None,
+) -> None:
+    from salescli.render.report import write_report
+
+    write_report(
+        report,
+        title=title,
+        lead=_lead(st, report, notes),
+        sections=sections,
+        fmt=_fmt(fmt),
+        output=output,
+        tz=st.tz,
+        chart=chart,
+    )
+
+
+@app.command("pipeline")
+def report_pipeline(
+    ctx: typer.Context,
+    period: PeriodOpt = None,
+    rep: RepOpt = None,
+    team: TeamOpt = None,
+    chart: ChartOpt = False,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Open deals by stage and owner: count, amount and weighted amount.
+
+    --period keeps the deals expected to close in it (default: every open deal).
+
+    Example: salescli report pipeline --team "Dana Lee" --period this-quarter --chart
+    """
+    from salescli.render.report import Section
+    from salescli.services.reports import deals
+
+    st = state(ctx)
+    fmt_value = _fmt(fmt)
+    when = st.period(period) if period else None
+    with st.connection() as conn:
+        report = deals.pipeline(
+            conn, settings=st.settings, today=st.today, period=when, rep=rep, team=team
+        )
+    stages = report["stages"]
+    sections = [
+        Section(
+            "By stage and owner",
+            report["rows"],
+            [Column("stage", "stage"), Column("rep", "owner"), *MONEY],
+        ),
+        Section("By stage", stages, [Column("stage", "stage"), *MONEY]),
+        Section("Total", [report["total"]], MONEY),
+    ]
+    art = _chart(
+        chart, [s["stage"] for s in stages], [s["amount"] for s in stages], "Open amount by stage"
+    )
+    _write(st, report, "Pipeline", sections, fmt_value.value, output, art)
+
+
+@app.command("lost")
+def report_lost(
+    ctx: typer.Context,
+    period: PeriodOpt = None,
+    rep: RepOpt = None,
+    team: TeamOpt = None,
+    chart: ChartOpt = False,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Lost deals by reason, by the stage they were lost at, and by rep: count and amount.
+
+    Deals lost with a close date in --period (default: this quarter).
+
+    Example: salescli report lost --period last-quarter --chart
+    """
+    from salescli.render.report import Section
+    from salescli.services.reports import deals
+
+    st = state(ctx)
+    fmt_value = _fmt(fmt)
+    when = st.period(period or "this-quarter")
+    with st.connection() as conn:
+        report = deals.lost(
+            conn, settings=st.settings, today=st.today, period=when, rep=rep, team=team
+        )
+    reasons = report["by_reason"]
+    sections = [
+        Section("By reason", reasons, [Column("reason", "reason"), *LOST_MONEY]),
+        Section("By stage lost at", report["by_stage"], [Column("stage", "stage"), *LOST_MONEY]),
+        Section("By rep", report["by_rep"], [Column("rep", "rep"), *LOST_MONEY]),
+        Section("Total", [report["total"]], LOST_MONEY),
+    ]
+    art = _chart(
+        chart,
+        [r["reason"] or "(no reason)" for r in reasons],
+        [r["count"] for r in reasons],
+        "Lost deals by reason",
+    )
+    _write(st, report, "Lost deals", sections, fmt_value.value, output, art)
+
+
+@app.command("activity")
+def report_activity(
+    ctx: typer.Context,
+    period: PeriodOpt = None,
+    by: Annotated[
+        str, typer.Option("--by", metavar="day|week", help="One row per rep and day or week.")
+    ] = "day",
+    rep: RepOpt = None,
+    team: TeamOpt = None,
+    chart: ChartOpt = False,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Calls, emails, meetings and notes per rep per day or week (local days).
+
+    Activities in --period (default: this week).
+
+    Example: salescli report activity --period last-month --by week --team EMEA --chart
+    """
+    from salescli.render.report import Section
+    from salescli.services.reports import activity
+
+    st = state(ctx)
+    fmt_value = _fmt(fmt)
+    when = st.period(period or "this-week")
+    with st.connection() as conn:
+        report = activity.activity(
+            conn, settings=st.settings, period=when, by=by.lower(), rep=rep, team=team
+        )
+    counts = [
+        Column("calls", "calls", "right"),
+        Column("emails", "emails", "right"),
+        Column("meetings", "meetings", "right"),
+        Column("notes", "notes", "right"),
+        Column("total", "total", "right"),
+    ]
+    key = report["by"]
+    sections = [
+        Section(
+            f"Per rep and {key}", report["rows"], [Column(key, key), Column("rep", "rep"), *counts]
+        ),
+        Section("Per rep", report["reps"], [Column("rep", "rep"), *counts]),
+        Section("Total", [report["total"]], counts),
+    ]
+    reps = report["reps"]
+    art = _chart(
+        chart,
+        [r["rep"] or "(no rep)" for r in reps],
+        [r["total"] for r in reps],
+        "Activities per rep",
+    )
+    _write(st, report, "Activity", sections, fmt_value.value, output, art)

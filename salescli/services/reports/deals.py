@@ -1,0 +1,106 @@
+"""`report pipeline` and `report lost`: the open pipeline by stage and owner, and the lost
+deals by reason, by the stage they were lost at and by rep. Money through
+`deals.queries.grouped_totals` (the one aggregation: currencies converted, unknown amounts
+counted and not summed)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from salescli.dates import Period
+    from salescli.services.config import Settings
+
+
+def _rename(groups: list[dict[str, Any]], **names: str) -> list[dict[str, Any]]:
+    """Group keys named after the report's dimensions (`owner` → `rep`, `lost_at` → `stage`)."""
+    renamed = []
+    for group in groups:
+        row = {}
+        for key, value in group.items():
+            if key in names:
+                row[names[key]] = value
+            elif key.removesuffix("_id") in names:
+                row[names[key.removesuffix("_id")] + "_id"] = value
+            else:
+                row[key] = value
+        renamed.append(row)
+    return renamed
+
+
+def _period(period: Period | None) -> dict[str, Any]:
+    if period is None:
+        return {"period": None, "from": None, "to": None}
+    return {"period": period.label, "from": period.start, "to": period.last}
+
+
+def pipeline(
+    conn: Connection,
+    *,
+    settings: Settings,
+    today: dt.date,
+    period: Period | None = None,
+    rep: str | None = None,
+    team: str | None = None,
+) -> dict[str, Any]:
+    """Open deals (expected to close in `period` when given) by stage × owner and by stage:
+    count, amount, weighted (amount × probability), unknown amounts counted."""
+    from salescli.services.deals.queries import grouped_totals
+    from salescli.services.scope import DealScope
+
+    scope = DealScope(
+        owner=rep,
+        team=team,
+        state="open",
+        period=(period.start, period.end) if period else None,
+    )
+    tz = settings.timezone
+    by_both = grouped_totals(conn, scope, settings, ["stage", "owner"], today, tz)
+    by_stage = grouped_totals(conn, scope, settings, ["stage"], today, tz)
+    return {
+        "report": "pipeline",
+        **_period(period),
+        "currency": by_both["currency"],
+        "rows": _rename(by_both["groups"], owner="rep"),
+        "stages": by_stage["groups"],
+        "total": by_stage["total"],
+    }
+
+
+def lost(
+    conn: Connection,
+    *,
+    settings: Settings,
+    today: dt.date,
+    period: Period,
+    rep: str | None = None,
+    team: str | None = None,
+) -> dict[str, Any]:
+    """Deals lost with a close date in `period`, by reason, by the stage they were lost at
+    (stage history) and by rep: count and amount."""
+    from salescli.services.deals.queries import grouped_totals
+    from salescli.services.scope import DealScope
+
+    scope = DealScope(owner=rep, team=team, state="lost", period=(period.start, period.end))
+    tz = settings.timezone
+
+    def by(name: str, **names: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
+        found = grouped_totals(conn, scope, settings, [name], today, tz)
+        groups = [{k: v for k, v in g.items() if k != "weighted"} for g in found["groups"]]
+        return _rename(groups, **names), found["total"]
+
+    reasons, total = by("lost-reason")
+    stages, _ = by("lost-at", lost_at="stage")
+    reps, _ = by("owner", owner="rep")
+    return {
+        "report": "lost",
+        **_period(period),
+        "currency": total["currency"],
+        "by_reason": reasons,
+        "by_stage": stages,
+        "by_rep": reps,
+        "total": {k: v for k, v in total.items() if k != "weighted"},
+    }

@@ -1,0 +1,183 @@
+"""Reports: pipeline, lost and activity with every figure worked out by hand, in every format
+(the HTML parsed, with no external reference), on both backends.
+
+NOW is Monday 2026-11-23 09:00 UTC.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from html.parser import HTMLParser
+
+
+def _id(cli, *args: str) -> int:
+    return int(cli.ok(*args).out.strip())
+
+
+def _team(cli) -> None:
+    cli.ok("rep", "add", "Dana Lee")
+    cli.ok("rep", "add", "Ana Souza", "--manager", "Dana Lee")
+    cli.ok("rep", "add", "Wang Fang")
+
+
+def _pipeline_data(cli) -> None:
+    _team(cli)
+    cli.ok("currency", "rate", "set", "EUR", "1.10", "--on", "2026-11-01")
+    add = ("deal", "add")
+    cli.ok(*add, "A1", "--amount", "1000", "--owner", "Ana Souza", "--stage", "proposal", "--close", "2026-12-10")  # fmt: skip
+    cli.ok(*add, "A2", "--amount", "EUR 500", "--owner", "Ana Souza", "--stage", "proposal", "--close", "2027-01-15")  # fmt: skip
+    cli.ok(
+        *add, "A3", "--owner", "Ana Souza", "--stage", "proposal", "--close", "2026-12-01"
+    )  # no amount
+    cli.ok(*add, "D1", "--amount", "200", "--owner", "Dana Lee", "--stage", "negotiation", "--close", "2026-12-20")  # fmt: skip
+    cli.ok(
+        *add, "W1", "--amount", "300", "--owner", "Wang Fang", "--close", "2026-12-05"
+    )  # prospecting
+    won = _id(cli, *add, "Won", "--amount", "9999", "--owner", "Ana Souza")
+    cli.ok("deal", "win", str(won))
+
+
+def test_pipeline_by_stage_and_owner(cli):
+    _pipeline_data(cli)
+    report = cli.json("report", "pipeline", "--format", "json")
+    assert report["currency"] == "USD" and report["period"] is None
+    rows = [(r["stage"], r["rep"], r["count"], r["amount"], r["weighted"], r["unknown_amount"]) for r in report["rows"]]  # fmt: skip
+    # EUR 500 at 1.10 = 550.00; proposal 50 %, negotiation 75 %, prospecting 10 %.
+    assert rows == [
+        ("prospecting", "Wang Fang", 1, 300, 30, 0),
+        ("proposal", "Ana Souza", 3, 1550, 775, 1),
+        ("negotiation", "Dana Lee", 1, 200, 150, 0),
+    ]
+    assert [(s["stage"], s["count"], s["amount"]) for s in report["stages"]] == [
+        ("prospecting", 1, 300),
+        ("proposal", 3, 1550),
+        ("negotiation", 1, 200),
+    ]
+    assert report["total"]["amount"] == 2050 and report["total"]["weighted"] == 955
+    assert report["total"]["unknown_amount"] == 1
+    team = cli.json("report", "pipeline", "--team", "Dana Lee", "--format", "json")
+    assert team["total"]["count"] == 4 and team["total"]["amount"] == 1750
+    december = cli.json("report", "pipeline", "--period", "2026-12", "--format", "json")
+    assert december["total"]["count"] == 4 and december["total"]["amount"] == 1500
+    assert (december["from"], december["to"]) == ("2026-12-01", "2026-12-31")
+    table = cli.ok("report", "pipeline")
+    assert "1 deals without an amount are counted, not summed." in table.out
+    assert "proposal\tAna Souza\t3\t1,550.00\t775.00\t1" in table.out
+
+
+def test_formats_and_html_is_self_contained(cli):
+    _pipeline_data(cli)
+    cli.ok("rep", "edit", "Wang Fang", "--name", "Wang <b>Fang</b> & Co")
+    rows = list(csv.DictReader(io.StringIO(cli.ok("report", "pipeline", "--format", "csv").out)))
+    assert [(r["stage"], r["rep"], r["amount"]) for r in rows] == [
+        ("prospecting", "Wang <b>Fang</b> & Co", "300"),
+        ("proposal", "Ana Souza", "1550"),
+        ("negotiation", "Dana Lee", "200"),
+    ]
+    markdown = cli.ok("report", "pipeline", "--format", "markdown").out
+    assert markdown.startswith("# Pipeline\n")
+    assert "| proposal | Ana Souza | 3 | 1,550.00 | 775.00 | 1 |" in markdown
+    page = cli.ok("report", "pipeline", "--format", "html").out
+
+    class Check(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.tags: list[str] = []
+            self.cells: list[str] = []
+            self.refs: list[str] = []
+
+        def handle_starttag(self, tag, attrs):
+            self.tags.append(tag)
+            self.refs += [v for k, v in attrs if k in ("src", "href") and v]
+
+        def handle_data(self, data):
+            self.cells.append(data)
+
+    parsed = Check()
+    parsed.feed(page)
+    parsed.close()
+    assert "script" not in parsed.tags and "img" not in parsed.tags and "link" not in parsed.tags
+    assert parsed.refs == [] and "http" not in page
+    assert "Wang <b>Fang</b> & Co" in parsed.cells  # stored text is text, never markup
+    assert "1,550.00" in parsed.cells
+    bad = cli("report", "pipeline", "--format", "pdf")
+    assert bad.code == 2 and "--format 'pdf'" in bad.err
+
+
+def test_lost_by_reason_stage_and_rep(cli):
+    _team(cli)
+    cli.ok("currency", "rate", "set", "EUR", "1.10", "--on", "2026-10-01")
+
+    def lost(title, amount, owner, stage, reason, on):
+        deal = _id(cli, "deal", "add", title, "--amount", amount, "--owner", owner)
+        if stage != "prospecting":
+            cli.ok("deal", "move", str(deal), stage)
+        cli.ok("deal", "lose", str(deal), "--reason", reason, "--on", on)
+
+    lost("L1", "100", "Ana Souza", "prospecting", "price", "2026-10-05")
+    lost("L2", "EUR 200", "Ana Souza", "proposal", "price", "2026-11-02")  # 220.00
+    lost("L3", "300", "Wang Fang", "proposal", "timing", "2026-11-20")
+    lost("L4", "400", "Dana Lee", "negotiation", "competitor", "2026-11-23")
+    lost("Old", "999", "Wang Fang", "proposal", "price", "2026-09-30")  # last quarter
+    report = cli.json("report", "lost", "--format", "json")  # this quarter: Oct-Dec 2026
+    assert [(r["reason"], r["count"], r["amount"]) for r in report["by_reason"]] == [
+        ("competitor", 1, 400),
+        ("price", 2, 320),
+        ("timing", 1, 300),
+    ]
+    assert [(r["stage"], r["count"], r["amount"]) for r in report["by_stage"]] == [
+        ("prospecting", 1, 100),
+        ("proposal", 2, 520),
+        ("negotiation", 1, 400),
+    ]
+    assert [(r["rep"], r["count"], r["amount"]) for r in report["by_rep"]] == [
+        ("Ana Souza", 2, 320),
+        ("Dana Lee", 1, 400),
+        ("Wang Fang", 1, 300),
+    ]
+    assert report["total"] == {"count": 4, "amount": 1020, "unknown_amount": 0, "currency": "USD"}
+    team = cli.json("report", "lost", "--team", "Dana Lee", "--period", "2026-11", "--format", "json")  # fmt: skip
+    assert team["total"]["count"] == 2 and team["total"]["amount"] == 620  # L2 + L4
+    rows = list(csv.DictReader(io.StringIO(cli.ok("report", "lost", "--format", "csv").out)))
+    assert [r["reason"] for r in rows] == ["competitor", "price", "timing"]
+
+
+def test_activity_per_rep_per_local_day_and_week(cli):
+    _team(cli)
+    cli.ok("config", "set", "timezone", "Asia/Tokyo")  # UTC+9
+    lead = _id(cli, "lead", "add", "Ana Lima")
+
+    def log(kind, rep, at):
+        cli.ok("log", kind, "--lead", str(lead), "--rep", rep, "--at", at, "x")
+
+    # Tokyo days: 14:59 UTC on the 16th is still Monday the 16th there; 15:00 is Tuesday.
+    log("call", "Ana Souza", "2026-11-16T14:59:00+00:00")
+    log("call", "Ana Souza", "2026-11-16T15:00:00+00:00")
+    log("email", "Ana Souza", "2026-11-17T01:00:00+00:00")
+    log("meeting", "Wang Fang", "2026-11-20T03:00:00+00:00")
+    log("note", "Dana Lee", "2026-11-22T14:00:00+00:00")  # Sunday 23:00 in Tokyo: last week
+    log("call", "Dana Lee", "2026-11-22T15:00:00+00:00")  # Monday 00:00 in Tokyo: this week
+    report = cli.json("report", "activity", "--period", "last-week", "--format", "json")
+    assert (report["from"], report["to"]) == ("2026-11-16", "2026-11-22")
+    rows = [(r["day"], r["rep"], r["calls"], r["emails"], r["meetings"], r["notes"], r["total"]) for r in report["rows"]]  # fmt: skip
+    assert rows == [
+        ("2026-11-16", "Ana Souza", 1, 0, 0, 0, 1),
+        ("2026-11-17", "Ana Souza", 1, 1, 0, 0, 2),
+        ("2026-11-20", "Wang Fang", 0, 0, 1, 0, 1),
+        ("2026-11-22", "Dana Lee", 0, 0, 0, 1, 1),
+    ]
+    assert report["total"] == {"calls": 2, "emails": 1, "meetings": 1, "notes": 1, "total": 5}
+    weekly = cli.json("report", "activity", "--period", "2026-11-16..2026-11-29", "--by", "week", "--format", "json")  # fmt: skip
+    assert [(r["week"], r["rep"], r["total"]) for r in weekly["rows"]] == [
+        ("2026-11-16", "Ana Souza", 3),
+        ("2026-11-16", "Dana Lee", 1),
+        ("2026-11-16", "Wang Fang", 1),
+        ("2026-11-23", "Dana Lee", 1),
+    ]
+    mine = cli.json("report", "activity", "--period", "last-week", "--rep", "ana souza", "--format", "json")  # fmt: skip
+    assert [r["rep"] for r in mine["reps"]] == ["Ana Souza"] and mine["total"]["total"] == 3
+    team = cli.json("report", "activity", "--period", "last-week", "--team", "Dana Lee", "--format", "json")  # fmt: skip
+    assert [(r["rep"], r["total"]) for r in team["reps"]] == [("Ana Souza", 3), ("Dana Lee", 1)]
+    bad = cli("report", "activity", "--by", "month")
+    assert bad.code == 2 and "--by 'month'" in bad.err
