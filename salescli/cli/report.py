@@ -249,3 +249,61 @@ def report_activity(
         "Activities per rep",
     )
     _write(st, report, "Activity", sections, fmt_value.value, output, art)
+
+
+@app.command("funnel")
+def report_funnel(
+    ctx: typer.Context,
+    period: PeriodOpt = None,
+    rep: RepOpt = None,
+    team: TeamOpt = None,
+    chart: ChartOpt = False,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Of the deals created in a period: how many reached each stage, and where they leak.
+
+    Stage-to-stage conversion, median days in each stage; the transition with the lowest
+    conversion is marked as the leaky bucket. --period defaults to this quarter.
+
+    Example: salescli report funnel --period 2026 --team "Dana Lee" --chart
+    """
+    from salescli.render.report import Section
+    from salescli.services.reports import funnel
+
+    st = state(ctx)
+    fmt_value = _fmt(fmt)
+    when = st.period(period or "this-quarter")
+    with st.connection() as conn:
+        report = funnel.funnel(conn, settings=st.settings, period=when, rep=rep, team=team)
+    stages = report["stages"]
+    shown = [{**s, "leak": "◀ leaky bucket" if s["leaky"] else ""} for s in stages]
+    columns = [
+        Column("stage", "stage"),
+        Column("reached", "reached", "right"),
+        Column("conversion", "conversion", "right"),
+        Column("median_days", "median days", "right"),
+        Column("leak", ""),
+    ]
+    leaky = report["leaky_bucket"]
+    notes = [f"Deals created: {report['created']}."]
+    if leaky is not None:
+        notes.append(
+            f"Leaky bucket: {leaky['from']} → {leaky['to']} ({leaky['conversion']:.1%} convert)."
+        )
+    art = _chart(
+        chart,
+        [s["stage"] for s in stages],
+        [s["reached"] for s in stages],
+        "Deals reaching each stage",
+    )
+    _write(
+        st,
+        report,
+        "Funnel",
+        [Section("Stages", shown, columns)],
+        fmt_value.value,
+        output,
+        art,
+        notes,
+    )

@@ -181,3 +181,41 @@ def test_activity_per_rep_per_local_day_and_week(cli):
     assert [(r["rep"], r["total"]) for r in team["reps"]] == [("Ana Souza", 3), ("Dana Lee", 1)]
     bad = cli("report", "activity", "--by", "month")
     assert bad.code == 2 and "--by 'month'" in bad.err
+
+
+def test_funnel_counts_skipped_stages_and_marks_the_leaky_bucket(cli):
+    _team(cli)
+
+    def at(day: str, *args: str) -> str:
+        return cli.ok(*args, env={"SALESCLI_NOW": f"2026-11-{day}T09:00:00+00:00"}).out.strip()
+
+    d1 = at("02", "deal", "add", "D1", "--amount", "100", "--owner", "Ana Souza")
+    at("04", "deal", "move", d1, "qualification")
+    at("08", "deal", "move", d1, "proposal")
+    at("10", "deal", "win", d1)
+    d2 = at("03", "deal", "add", "D2", "--amount", "100", "--owner", "Wang Fang")
+    at("05", "deal", "move", d2, "proposal")  # skips qualification
+    at("09", "deal", "lose", d2, "--reason", "price")
+    at("05", "deal", "add", "D3", "--owner", "Ana Souza")  # still in prospecting
+    at("06", "deal", "add", "D5", "--stage", "qualification", "--owner", "Dana Lee")
+    old = cli.ok(
+        "deal", "add", "Old", env={"SALESCLI_NOW": "2026-10-20T09:00:00+00:00"}
+    ).out.strip()
+    at("02", "deal", "move", old, "negotiation")
+    report = cli.json("report", "funnel", "--period", "2026-11", "--format", "json")
+    assert report["created"] == 4
+    stages = [(s["stage"], s["reached"], s["conversion"], s["median_days"], s["leaky"]) for s in report["stages"]]  # fmt: skip
+    assert stages == [
+        ("prospecting", 4, None, 2.0, False),  # D1 2 days, D2 2 days; D3 still there
+        ("qualification", 3, 0.75, 4.0, False),  # D2 skipped it: counted as passed
+        ("proposal", 2, 2 / 3, 3.0, False),  # D1 2 days, D2 4 days
+        ("negotiation", 1, 0.5, None, True),  # D1 passed it on its way to won
+        ("won", 1, 1.0, None, False),
+    ]
+    assert report["leaky_bucket"] == {"from": "proposal", "to": "negotiation", "conversion": 0.5}
+    team = cli.json("report", "funnel", "--period", "2026-11", "--team", "Dana Lee", "--format", "json")  # fmt: skip
+    assert team["created"] == 3 and [s["reached"] for s in team["stages"]] == [3, 2, 1, 1, 1]
+    table = cli.ok("report", "funnel", "--period", "2026-11")
+    assert "Leaky bucket: proposal → negotiation (50.0% convert)." in table.out
+    empty = cli.json("report", "funnel", "--period", "2025", "--format", "json")
+    assert empty["created"] == 0 and empty["leaky_bucket"] is None
