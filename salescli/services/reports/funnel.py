@@ -12,9 +12,8 @@ the median per stage, computed in SQL with window functions (SQLite and PostgreS
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any
-
 from decimal import Decimal
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -122,9 +121,12 @@ def funnel(
                 "conversion": (
                     None if previous is None else (reached / previous if previous else None)
                 ),
-                "median_days": None
-                if median is None or kind != "open"
-                else round(float(median), 1),
+                # A Decimal: a float in 0..1 would be shown as a percentage.
+                "median_days": (
+                    None
+                    if median is None or kind != "open"
+                    else Decimal(str(round(float(median), 1)))
+                ),
             }
         )
         previous = int(reached)
