@@ -307,3 +307,54 @@ def report_funnel(
         art,
         notes,
     )
+
+
+@app.command("performance")
+def report_performance(
+    ctx: typer.Context,
+    period: PeriodOpt = None,
+    rep: RepOpt = None,
+    team: TeamOpt = None,
+    chart: ChartOpt = False,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Per rep and in total: win rate, average won deal, sales cycle, velocity, activities.
+
+    Deals closed in --period (default: this quarter); velocity uses the open deals of today.
+
+    Example: salescli report performance --period last-quarter --team "Dana Lee"
+    """
+    from salescli.render.report import Section
+    from salescli.services.reports import performance
+
+    st = state(ctx)
+    fmt_value = _fmt(fmt)
+    when = st.period(period or "this-quarter")
+    with st.connection() as conn:
+        report = performance.performance(
+            conn, settings=st.settings, today=st.today, period=when, rep=rep, team=team
+        )
+    columns = [
+        Column("won", "won", "right"),
+        Column("lost", "lost", "right"),
+        Column("win_rate", "win rate", "right"),
+        Column("average_deal", "avg won deal", "right"),
+        Column("cycle_days", "cycle days", "right"),
+        Column("velocity", "velocity/day", "right"),
+        Column("activities", "activities", "right"),
+        Column("won_amount", "won amount", "right"),
+        Column("open_deals", "open", "right"),
+    ]
+    rows = report["rows"]
+    sections = [
+        Section("Per rep", rows, [Column("rep", "rep"), *columns]),
+        Section("Total", [report["total"]], columns),
+    ]
+    art = _chart(
+        chart,
+        [r["rep"] or "(no owner)" for r in rows],
+        [r["won_amount"] for r in rows],
+        "Won amount per rep",
+    )
+    _write(st, report, "Performance", sections, fmt_value.value, output, art)

@@ -40,3 +40,24 @@ def _postgresql(element: Any, compiler: Any, **kw: Any) -> str:
 def days_between(start: Any, end: Any) -> Any:
     """end − start in days (a float)."""
     return seconds_between(start, end) / DAY
+
+
+class days_to_date(FunctionElement):  # noqa: N801 (reads as an SQL function)
+    """`days_to_date(instant, day)`: whole days from the UTC date of `instant` to the date
+    `day` (a sales cycle: created → closed)."""
+
+    type = sa.Float()
+    name = "days_to_date"
+    inherit_cache = True
+
+
+@compiles(days_to_date, "sqlite")
+def _sqlite_days(element: Any, compiler: Any, **kw: Any) -> str:
+    instant, day = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(julianday({day}) - julianday(date({instant})))"
+
+
+@compiles(days_to_date, "postgresql")
+def _postgresql_days(element: Any, compiler: Any, **kw: Any) -> str:
+    instant, day = (compiler.process(arg, **kw) for arg in element.clauses)
+    return f"(({day}) - CAST(({instant}) AT TIME ZONE 'UTC' AS DATE))"

@@ -219,3 +219,49 @@ def test_funnel_counts_skipped_stages_and_marks_the_leaky_bucket(cli):
     assert "Leaky bucket: proposal → negotiation (50.0% convert)." in table.out
     empty = cli.json("report", "funnel", "--period", "2025", "--format", "json")
     assert empty["created"] == 0 and empty["leaky_bucket"] is None
+
+
+def test_performance_per_rep_and_total(cli):
+    _team(cli)
+    cli.ok("currency", "rate", "set", "EUR", "1.10", "--on", "2026-11-01")
+
+    def deal(title: str, created: str, *args: str) -> str:
+        env = {"SALESCLI_NOW": f"{created}T09:00:00+00:00"}
+        return cli.ok("deal", "add", title, *args, env=env).out.strip()
+
+    w1 = deal("W1", "2026-11-01", "--amount", "1000", "--owner", "Ana Souza")
+    w2 = deal("W2", "2026-11-05", "--amount", "EUR 500", "--owner", "Ana Souza")
+    l1 = deal("L1", "2026-11-02", "--amount", "50", "--owner", "Ana Souza")
+    deal("O1", "2026-11-06", "--amount", "10", "--owner", "Ana Souza")
+    deal("O2", "2026-11-07", "--owner", "Ana Souza")
+    w3 = deal("W3", "2026-10-01", "--amount", "300", "--owner", "Wang Fang")
+    l2 = deal("L2", "2026-10-02", "--owner", "Wang Fang")
+    l3 = deal("L3", "2026-10-03", "--owner", "Wang Fang")
+    old = deal("Old", "2026-09-01", "--amount", "5000", "--owner", "Wang Fang")
+    cli.ok("deal", "win", w1, "--on", "2026-11-11")  # cycle 10 days
+    cli.ok("deal", "win", w2, "--on", "2026-11-20")  # cycle 15 days, EUR 500 = 550.00
+    cli.ok("deal", "lose", l1, "--reason", "price", "--on", "2026-11-10")
+    cli.ok("deal", "win", w3, "--on", "2026-11-03")  # cycle 33 days
+    cli.ok("deal", "lose", l2, "--reason", "price", "--on", "2026-11-04")
+    cli.ok("deal", "lose", l3, "--reason", "price", "--on", "2026-11-05")
+    cli.ok("deal", "win", old, "--on", "2026-10-30")  # October: not in the period
+    lead = _id(cli, "lead", "add", "Someone")
+    for rep, at in (("Ana Souza", "2026-11-02"), ("Ana Souza", "2026-11-20"), ("Ana Souza", "2026-10-31"), ("Wang Fang", "2026-11-15")):  # fmt: skip
+        cli.ok(
+            "log", "call", "--lead", str(lead), "--rep", rep, "--at", f"{at}T12:00:00+00:00", "x"
+        )
+    report = cli.json("report", "performance", "--period", "2026-11", "--format", "json")
+    keys = ("rep", "won", "lost", "win_rate", "won_amount", "average_deal", "cycle_days", "open_deals", "velocity", "activities")  # fmt: skip
+    rows = [tuple(r[k] for k in keys) for r in report["rows"]]
+    assert rows == [
+        # 2 × 2/3 × 775 / 12.5 = 82.666… → 82.67
+        ("Ana Souza", 2, 1, 2 / 3, 1550, 775, 12.5, 2, 82.67, 2),
+        ("Wang Fang", 1, 2, 1 / 3, 300, 300, 33, 0, 0, 1),
+    ]
+    total = report["total"]
+    # 1850 / 3 = 616.67; cycle (10 + 15 + 33) / 3 = 19.3; 2 × 0.5 × 616.67 / 19.3 = 31.95
+    assert tuple(total[k] for k in keys[1:]) == (3, 3, 0.5, 1850, 616.67, 19.3, 2, 31.95, 3)
+    alone = cli.json("report", "performance", "--period", "2026-11", "--rep", "wang fang", "--format", "json")  # fmt: skip
+    assert [r["rep"] for r in alone["rows"]] == ["Wang Fang"] and alone["total"]["won"] == 1
+    empty = cli.json("report", "performance", "--period", "2025", "--format", "json")
+    assert empty["total"]["win_rate"] is None and empty["total"]["velocity"] is None

@@ -1,0 +1,151 @@
+"""`report performance`: per rep and in total, for deals closed in a period: deals won and
+lost, win rate, average won deal, sales cycle, velocity, and activities.
+
+Definitions (SPEC "Reports"): win rate = won / (won + lost) among deals closed in P; average
+deal size = mean won amount (deals with an amount); sales cycle = mean days from creation to
+close for deals won in P (whole days from the UTC creation date to the close date); velocity =
+open deals × win rate × average deal size ÷ cycle days (money per day). A figure that cannot
+be computed (no closed deal, a zero cycle) is null. Money through
+`deals.queries.grouped_totals`; counts and days aggregated in SQL.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from salescli.tables import ACTIVITY, DEAL, REP, STAGE
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from salescli.dates import Period
+    from salescli.services.config import Settings
+
+TOTAL = "(total)"
+
+
+def _key(group: dict[str, Any]) -> int | None:
+    return group.get("owner_id")
+
+
+def performance(
+    conn: Connection,
+    *,
+    settings: Settings,
+    today: dt.date,
+    period: Period,
+    rep: str | None = None,
+    team: str | None = None,
+) -> dict[str, Any]:
+    from salescli import dates
+    from salescli.services import scope as vocabulary
+    from salescli.services.currency import round_money
+    from salescli.services.deals.queries import grouped_totals
+    from salescli.services.scope import DealScope, deal_clauses
+    from salescli.services.sqltime import days_to_date
+
+    tz = settings.timezone
+    span = (period.start, period.end)
+
+    def totals(state: str, in_period: bool = True) -> dict[str, Any]:
+        found = DealScope(owner=rep, team=team, state=state, period=span if in_period else None)
+        return grouped_totals(conn, found, settings, ["owner"], today, tz)
+
+    won, lost, opened = totals("won"), totals("lost"), totals("open", in_period=False)
+    won_scope = DealScope(owner=rep, team=team, state="won", period=span)
+    cycles = dict(
+        conn.execute(
+            sa.select(
+                DEAL.c.owner_id, sa.func.avg(days_to_date(DEAL.c.created_at, DEAL.c.close_date))
+            )
+            .select_from(DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id))
+            .where(*deal_clauses(conn, won_scope, settings, tz))
+            .group_by(DEAL.c.owner_id)
+        ).all()
+    )
+    all_cycle = conn.execute(
+        sa.select(sa.func.avg(days_to_date(DEAL.c.created_at, DEAL.c.close_date)))
+        .select_from(DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id))
+        .where(*deal_clauses(conn, won_scope, settings, tz))
+    ).scalar()
+    start, end = dates.day_bounds_utc(period, tz)
+    where: list[Any] = [ACTIVITY.c.occurred_at >= start, ACTIVITY.c.occurred_at < end]
+    if rep is not None:
+        where.append(vocabulary.owner_clause(conn, ACTIVITY.c.rep_id, rep, settings))
+    if team is not None:
+        where.append(vocabulary.team_clause(conn, ACTIVITY.c.rep_id, team, settings))
+    activities: dict[int | None, int] = dict(
+        conn.execute(
+            sa.select(ACTIVITY.c.rep_id, sa.func.count()).where(*where).group_by(ACTIVITY.c.rep_id)
+        ).all()
+    )
+    names = dict(conn.execute(sa.select(REP.c.id, REP.c.name)).all())
+    reporting = settings.currency
+
+    def figures(
+        won_g: dict[str, Any] | None,
+        lost_g: dict[str, Any] | None,
+        open_g: dict[str, Any] | None,
+        cycle: Any,
+        acts: int,
+    ) -> dict[str, Any]:
+        won_n = won_g["count"] if won_g else 0
+        lost_n = lost_g["count"] if lost_g else 0
+        known = won_n - (won_g["unknown_amount"] if won_g else 0)
+        won_amount = won_g["amount"] if won_g else round_money(Decimal(0), reporting)
+        win_rate = won_n / (won_n + lost_n) if won_n + lost_n else None
+        average = round_money(won_amount / known, reporting) if known else None
+        cycle_days = Decimal(str(round(float(cycle), 1))) if cycle is not None else None
+        open_n = open_g["count"] if open_g else 0
+        velocity = None
+        if win_rate is not None and average is not None and cycle_days:
+            velocity = round_money(
+                Decimal(open_n) * Decimal(str(win_rate)) * average / cycle_days, reporting
+            )
+        return {
+            "won": won_n,
+            "lost": lost_n,
+            "win_rate": win_rate,
+            "won_amount": won_amount,
+            "average_deal": average,
+            "cycle_days": cycle_days,
+            "open_deals": open_n,
+            "velocity": velocity,
+            "activities": acts,
+            "currency": reporting,
+        }
+
+    by = {name: {_key(g): g for g in found["groups"]} for name, found in (("won", won), ("lost", lost), ("open", opened))}  # fmt: skip
+    people = set(by["won"]) | set(by["lost"]) | set(by["open"]) | set(activities)
+    rows = []
+    for rep_id in people:
+        rows.append(
+            {
+                "rep": names.get(rep_id) if rep_id is not None else None,
+                "rep_id": rep_id,
+                **figures(
+                    by["won"].get(rep_id),
+                    by["lost"].get(rep_id),
+                    by["open"].get(rep_id),
+                    cycles.get(rep_id),
+                    int(activities.get(rep_id, 0)),
+                ),
+            }
+        )
+    rows.sort(key=lambda r: (r["rep"] is None, (r["rep"] or "").casefold()))
+    total = figures(
+        won["total"], lost["total"], opened["total"], all_cycle, int(sum(activities.values()))
+    )
+    return {
+        "report": "performance",
+        "period": period.label,
+        "from": period.start,
+        "to": period.last,
+        "currency": reporting,
+        "rows": rows,
+        "total": total,
+    }
