@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from salescli.cli.common import OutputOpt, state
+from salescli.cli.common import OutputOpt, state, whole_number
 from salescli.render import Column
 
 if TYPE_CHECKING:
@@ -358,3 +358,95 @@ def report_performance(
         "Won amount per rep",
     )
     _write(st, report, "Performance", sections, fmt_value.value, output, art)
+
+
+@app.command("trend")
+def report_trend(
+    ctx: typer.Context,
+    metric: Annotated[
+        str,
+        typer.Option("--metric", metavar="revenue|deals|leads|win-rate", help="What to follow."),
+    ] = "revenue",
+    by: Annotated[
+        str, typer.Option("--by", metavar="month|week|quarter", help="One row per period.")
+    ] = "month",
+    last: Annotated[
+        int,
+        typer.Option("--last", metavar="N", parser=whole_number(1, 260), help="How many periods."),
+    ] = 12,
+    rep: RepOpt = None,
+    team: TeamOpt = None,
+    chart: ChartOpt = False,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """A metric per month, week or quarter, with period-over-period and year-over-year change.
+
+    The last period is the current one, to date. Quarters follow the fiscal year.
+
+    Example: salescli report trend --metric revenue --by month --last 12 --chart
+    """
+    from salescli.render.report import Section
+    from salescli.services.reports import trend
+
+    st = state(ctx)
+    fmt_value = _fmt(fmt)
+    with st.connection() as conn:
+        report = trend.trend(
+            conn,
+            settings=st.settings,
+            today=st.today,
+            metric=metric.lower(),
+            by=by.lower(),
+            last=last,
+            rep=rep,
+            team=team,
+        )
+    key = report["metric"].replace("-", "_")
+
+    def pct(value: float | None) -> str | float | None:
+        # Shown as +12.5 %; CSV keeps the fraction for a spreadsheet.
+        if value is None or fmt_value.value == "csv":
+            return value
+        return f"{value:+.1%}"
+
+    rows = [
+        {
+            **r,
+            "change": pct(r["change"]),
+            "yoy_change": pct(r["yoy_change"]),
+            "note": "to date" if r["partial"] else "",
+        }
+        for r in report["rows"]
+    ]
+    columns = [
+        Column(report["by"], report["by"]),
+        Column(key, report["metric"], "right"),
+        Column("change", "vs previous", "right"),
+        Column("yoy_change", "vs year ago", "right"),
+        Column("year_ago", "year ago", "right"),
+        Column("note", ""),
+    ]
+    art = None
+    if chart:
+        from salescli import render
+
+        if render.stdout_is_terminal():
+            from salescli.render import charts
+
+            art = charts.line(
+                [str(r[report["by"]]) for r in rows],
+                [float(r[key] or 0) for r in rows],
+                title=f"{report['metric']} per {report['by']}",
+            )
+    notes = ["Changes compare with the earlier value; none when it was zero."]
+    _write(
+        st,
+        report,
+        f"Trend: {report['metric']}",
+        [Section("Series", rows, columns)],
+        fmt_value.value,
+        output,
+        art,
+        notes,
+    )

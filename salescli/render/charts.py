@@ -56,3 +56,36 @@ def hbar(
     text = plt.build()
     plt.clear_figure()
     return text if colored else plt.uncolorize(text)
+
+
+def line(
+    labels: Sequence[str],
+    values: Sequence[float],
+    *,
+    title: str = "",
+    width: int | None = None,
+    color: bool | None = None,
+) -> str:
+    """A line chart of `values` over `labels` (periods, oldest first), as text."""
+    import shutil
+
+    import plotext as plt
+
+    from salescli.text import visible
+
+    plt.clear_figure()
+    columns = width or min(shutil.get_terminal_size((100, 24)).columns, 100)
+    plt.plotsize(columns, 18)
+    xs = list(range(1, len(values) + 1))
+    plt.plot(xs, [float(v) for v in values], marker="braille")
+    step = max(1, len(labels) // 6)
+    shown = [visible(str(label)) for label in labels]
+    plt.xticks(xs[::step], shown[::step])
+    if title:
+        plt.title(title)
+    colored = use_color() if color is None else color
+    if not colored:
+        plt.theme("clear")
+    text = plt.build()
+    plt.clear_figure()
+    return text if colored else plt.uncolorize(text)

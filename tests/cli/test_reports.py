@@ -265,3 +265,52 @@ def test_performance_per_rep_and_total(cli):
     assert [r["rep"] for r in alone["rows"]] == ["Wang Fang"] and alone["total"]["won"] == 1
     empty = cli.json("report", "performance", "--period", "2025", "--format", "json")
     assert empty["total"]["win_rate"] is None and empty["total"]["velocity"] is None
+
+
+def test_trend_by_month_with_period_and_year_over_year_change(cli):
+    _team(cli)
+
+    def won(amount: str, on: str) -> None:
+        deal = _id(cli, "deal", "add", f"Won {on}", "--amount", amount, "--owner", "Ana Souza")
+        cli.ok("deal", "win", str(deal), "--on", on)
+
+    won("100", "2025-10-15")
+    won("200", "2026-09-10")
+    won("300", "2026-10-05")
+    won("100", "2026-10-20")
+    won("500", "2026-11-02")
+    lost = _id(cli, "deal", "add", "Lost", "--owner", "Wang Fang")
+    cli.ok("deal", "lose", str(lost), "--reason", "price", "--on", "2026-11-03")
+    report = cli.json("report", "trend", "--last", "3", "--format", "json")
+    rows = [(r["month"], r["revenue"], r["change"], r["year_ago"], r["yoy_change"], r["partial"]) for r in report["rows"]]  # fmt: skip
+    assert rows == [
+        ("2026-09", 200, None, 0, None, False),  # August had nothing: no change to give
+        ("2026-10", 400, 1.0, 100, 3.0, False),
+        ("2026-11", 500, 0.25, 0, None, True),
+    ]
+    assert report["currency"] == "USD"
+    deals = cli.json("report", "trend", "--metric", "deals", "--last", "3", "--format", "json")
+    assert [(r["deals"], r["change"]) for r in deals["rows"]] == [(1, None), (2, 1.0), (1, -0.5)]
+    rate = cli.json("report", "trend", "--metric", "win-rate", "--last", "2", "--format", "json")
+    assert [(r["win_rate"], r["change"]) for r in rate["rows"]] == [(1.0, 0.0), (0.5, -0.5)]
+    quarters = cli.json("report", "trend", "--by", "quarter", "--last", "2", "--format", "json")
+    assert [(r["quarter"], r["revenue"], r["year_ago"]) for r in quarters["rows"]] == [
+        ("2026-Q3", 200, 0),
+        ("2026-Q4", 900, 100),
+    ]
+    team = cli.json("report", "trend", "--metric", "deals", "--last", "1", "--team", "Wang Fang", "--format", "json")  # fmt: skip
+    assert team["rows"][0]["deals"] == 0
+    table = cli.ok("report", "trend", "--last", "3")
+    assert "2026-10\t400.00\t+100.0%\t+300.0%\t100.00\t" in table.out
+    assert cli("report", "trend", "--metric", "profit").code == 2
+    assert cli("report", "trend", "--last", "0").code == 2
+
+
+def test_trend_of_leads_follows_local_months(cli):
+    _team(cli)
+    cli.ok("config", "set", "timezone", "America/New_York")
+    for at in ("2026-10-10T12:00:00+00:00", "2026-11-01T03:00:00+00:00", "2026-11-01T05:00:00+00:00"):  # fmt: skip
+        cli.ok("lead", "add", f"Lead {at}", "--owner", "Ana Souza", env={"SALESCLI_NOW": at})
+    report = cli.json("report", "trend", "--metric", "leads", "--last", "2", "--format", "json")
+    # 03:00 UTC on 1 November is 23:00 on 31 October in New York.
+    assert [(r["month"], r["leads"]) for r in report["rows"]] == [("2026-10", 2), ("2026-11", 1)]

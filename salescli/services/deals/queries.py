@@ -10,6 +10,7 @@ without an amount counted apart and never summed, a missing rate one error namin
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -197,6 +198,30 @@ def _dimension(name: str) -> dict[str, Any]:
     )
 
 
+def _bucket_dimension(buckets: Sequence[tuple[str, dt.date, dt.date]]) -> dict[str, Any]:
+    """Close dates into labelled [first, end) ranges: a UNION ALL of literal rows joined on
+    the close date (SQLite has no column list on a VALUES alias)."""
+    if not buckets:
+        raise UsageError("no periods to group by")
+    rows = [
+        sa.select(
+            sa.literal(label, sa.String()).label("label"),
+            sa.literal(first, sa.Date()).label("b_start"),
+            sa.literal(end, sa.Date()).label("b_end"),
+        )
+        for label, first, end in buckets
+    ]
+    table = (sa.union_all(*rows) if len(rows) > 1 else rows[0]).subquery("bucket")
+    return {
+        "columns": [table.c.label.label("bucket")],
+        "inner": True,
+        "join": (
+            table,
+            sa.and_(DEAL.c.close_date >= table.c.b_start, DEAL.c.close_date < table.c.b_end),
+        ),
+    }
+
+
 def check_group_by(value: str) -> list[str]:
     """`owner,stage` -> ["owner", "stage"]: one or two known dimensions, or InvalidData."""
     names = [part.strip().lower() for part in value.split(",") if part.strip()]
@@ -217,10 +242,14 @@ def grouped_totals(
     group_by: list[str],
     today: dt.date | None = None,
     tz: str = "UTC",
+    buckets: Sequence[tuple[str, dt.date, dt.date]] | None = None,
 ) -> dict[str, Any]:
     """Count, amount and weighted amount per group of `group_by` dimensions (none: one
     total), converted to the reporting currency exactly as `deal list --sum` does (closed
     deals at their close date's rate, open ones at the rate in force `today`).
+
+    The dimension "bucket" groups by close date into `buckets` ((label, first day, day after
+    the last)): weeks, months or quarters of a trend; a deal outside every bucket is left out.
 
     Returns {"group_by", "currency", "groups": [{<keys>, count, amount, weighted,
     unknown_amount}], "total": {count, amount, weighted, unknown_amount, currency}}.
@@ -228,7 +257,10 @@ def grouped_totals(
     from salescli.services.currency import Converter, round_money
 
     reporting = settings.currency
-    dims = [_dimension(name) for name in group_by]
+    dims = [
+        _bucket_dimension(buckets or []) if name == "bucket" else _dimension(name)
+        for name in group_by
+    ]
     keys = [c for d in dims for c in d["columns"]]
     amount_col = next((d["amount"] for d in dims if "amount" in d), DEAL.c.amount_minor)
     # Aggregate in SQL; only what conversion needs stays apart: the currency, the stage kind
@@ -238,7 +270,7 @@ def grouped_totals(
     for d in dims:
         for join in ("join", "join2", "join3"):
             if join in d:
-                source = source.outerjoin(*d[join])
+                source = source.join(*d[join]) if d.get("inner") else source.outerjoin(*d[join])
     known_deal = sa.case((amount_col.is_not(None), DEAL.c.id), else_=sa.null())
     query = (
         sa.select(
@@ -326,6 +358,8 @@ def _group_key(row: Any, group_by: list[str]) -> dict[str, Any]:
             key["close_month"] = day.isoformat()[:7] if day is not None else None
         elif name == "source":
             key["source"] = fold(row["source"]) or None
+        elif name == "bucket":
+            key["bucket"] = row["bucket"]
         elif name == "lost-reason":
             key["reason"] = row["reason"]
         elif name == "lost-at":
@@ -346,6 +380,8 @@ def _group_order(group: dict[str, Any], group_by: list[str]) -> tuple:
         elif name == "close-month":
             value = group["close_month"]
             order.append((value is None, value or ""))
+        elif name == "bucket":
+            order.append((0, group["bucket"]))
         elif name == "lost-at":
             position = group["_stage_pos"]
             order.append((position is None, position or 0))
