@@ -450,3 +450,60 @@ def report_trend(
         art,
         notes,
     )
+
+
+@app.command("sources")
+def report_sources(
+    ctx: typer.Context,
+    period: PeriodOpt = None,
+    rep: RepOpt = None,
+    team: TeamOpt = None,
+    chart: ChartOpt = False,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Per lead source: leads, converted share, deals, won revenue, win rate, cost per won deal.
+
+    Leads and deals created, and deals closed, in --period (default: this quarter). The cost
+    per won deal needs the source's monthly spend: salescli config set source.cost.web 1500.
+
+    Example: salescli report sources --period this-year --chart
+    """
+    from salescli.render.report import Section
+    from salescli.services.reports import sources
+
+    st = state(ctx)
+    fmt_value = _fmt(fmt)
+    when = st.period(period or "this-quarter")
+    with st.connection() as conn:
+        report = sources.sources(
+            conn, settings=st.settings, today=st.today, period=when, rep=rep, team=team
+        )
+    rows = report["rows"]
+    columns = [
+        Column("source", "source"),
+        Column("leads", "leads", "right"),
+        Column("converted_rate", "converted", "right"),
+        Column("deals", "deals", "right"),
+        Column("won_amount", "won revenue", "right"),
+        Column("win_rate", "win rate", "right"),
+        Column("average_deal", "avg won deal", "right"),
+        Column("cost_per_won", "cost per won", "right"),
+        Column("won", "won", "right"),
+        Column("cost", "cost", "right"),
+    ]
+    art = _chart(
+        chart,
+        [r["source"] or "(none)" for r in rows],
+        [r["won_amount"] for r in rows],
+        "Won revenue per lead source",
+    )
+    _write(
+        st,
+        report,
+        "Lead sources",
+        [Section("Sources", rows, columns)],
+        fmt_value.value,
+        output,
+        art,
+    )

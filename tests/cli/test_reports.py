@@ -314,3 +314,44 @@ def test_trend_of_leads_follows_local_months(cli):
     report = cli.json("report", "trend", "--metric", "leads", "--last", "2", "--format", "json")
     # 03:00 UTC on 1 November is 23:00 on 31 October in New York.
     assert [(r["month"], r["leads"]) for r in report["rows"]] == [("2026-10", 2), ("2026-11", 1)]
+
+
+def test_sources_attribute_leads_deals_and_cost(cli):
+    _team(cli)
+    october = {"SALESCLI_NOW": "2026-10-15T09:00:00+00:00"}
+    cli.ok("lead", "add", "Old web", "--source", "web", env=october)
+    converted = _id(
+        cli,
+        "lead",
+        "add",
+        "Ana Lima",
+        "--source",
+        "Web",
+        "--owner",
+        "Ana Souza",
+        "--company",
+        "Lima SA",
+    )
+    cli.ok("lead", "add", "Bo Berg", "--source", "Web")
+    cli.ok("lead", "add", "Cy Chen", "--source", "web")
+    cli.ok("lead", "add", "Di Dorn", "--source", "Referral")
+    cli.ok("lead", "convert", str(converted), "--amount", "1000")
+    deal = cli.sql("SELECT id, source FROM deal")[0]
+    assert deal[1] == "Web"  # the lead's source goes with the deal
+    cli.ok("deal", "win", str(deal[0]))
+    lost = _id(cli, "deal", "add", "D2", "--source", "WEB", "--amount", "500")
+    cli.ok("deal", "lose", str(lost), "--reason", "price")
+    won = _id(cli, "deal", "add", "D3", "--source", "referral", "--amount", "300")
+    cli.ok("deal", "win", str(won))
+    cli.ok("config", "set", "source.cost.web", "1000")
+    report = cli.json("report", "sources", "--period", "2026-11", "--format", "json")
+    keys = ("source", "leads", "converted", "converted_rate", "deals", "won", "lost", "won_amount", "win_rate", "average_deal", "cost", "cost_per_won")  # fmt: skip
+    assert [tuple(r[k] for k in keys) for r in report["rows"]] == [
+        ("Web", 3, 1, 1 / 3, 2, 1, 1, 1000, 0.5, 1000, 1000, 1000),
+        ("Referral", 1, 0, 0.0, 1, 1, 0, 300, 1.0, 300, None, None),
+    ]
+    # Half of November: half the month's spend.
+    half = cli.json("report", "sources", "--period", "2026-11-16..2026-11-30", "--format", "json")
+    assert half["rows"][0]["source"] == "Web" and half["rows"][0]["cost"] == 500
+    bad = cli("config", "set", "source.cost.web", "-5")
+    assert bad.code == 1 and "negative" in bad.err
