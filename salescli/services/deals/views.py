@@ -99,6 +99,7 @@ def last_touch(dialect: str) -> Any:
     newest = (
         sa.select(sa.func.max(ACTIVITY.c.occurred_at))
         .where(ACTIVITY.c.deal_id == DEAL.c.id)
+        .correlate(DEAL)  # also from deeper (the rule key's NOT EXISTS in task auto)
         .scalar_subquery()
     )
     entered = DEAL.c.stage_entered_at

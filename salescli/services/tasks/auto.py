@@ -444,6 +444,7 @@ def _stage_rule_selects(conn: Connection, ctx: Context, where: Any, catch_up: bo
         entry = (
             sa.select(sa.func.max(STAGECHANGE.c.id))
             .where(STAGECHANGE.c.deal_id == DEAL.c.id, STAGECHANGE.c.to_stage_id == rule.stage_id)
+            .correlate(DEAL)
             .scalar_subquery()
         )
         key = (
@@ -478,11 +479,15 @@ def _insert(conn: Connection, ctx: Context, select: Any) -> int:
     from salescli.tables import TASK
 
     cand = select.subquery("cand")
-    source = sa.select(
-        *(cand.c[name] for name in CANDIDATE_COLUMNS),
-        _instant(ctx.now).label("created_at"),
-        _instant(ctx.now).label("updated_at"),
-    ).where(cand.c.owner_id.is_not(None))
+    source = (
+        sa.select(
+            *(cand.c[name] for name in CANDIDATE_COLUMNS),
+            _instant(ctx.now).label("created_at"),
+            _instant(ctx.now).label("updated_at"),
+        )
+        .where(cand.c.owner_id.is_not(None))
+        .order_by(*(cand.c[name] for name in ("lead_id", "deal_id", "account_id")))
+    )
     result = conn.execute(
         sa.insert(TASK).from_select([*CANDIDATE_COLUMNS, "created_at", "updated_at"], source)
     )
@@ -492,7 +497,7 @@ def _insert(conn: Connection, ctx: Context, select: Any) -> int:
 def _candidates(conn: Connection, select: Any, *, unassigned: bool | None) -> list[Any]:
     """The candidate rows of `select` (None: all; True: without an owner only)."""
     cand = select.subquery("cand")
-    query = sa.select(cand)
+    query = sa.select(cand).order_by(*(cand.c[n] for n in ("lead_id", "deal_id", "account_id")))
     if unassigned:
         query = query.where(cand.c.owner_id.is_(None))
     return list(conn.execute(query).mappings().all())
