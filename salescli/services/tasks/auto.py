@@ -474,19 +474,23 @@ CANDIDATE_COLUMNS = (
 )  # fmt: skip
 
 
+def _owned(select: Any, assigned: bool | None) -> Any:
+    """`select` limited to candidates with an owner (True), without one (False) or all
+    (None), in record order. The owner test goes into the rule's own WHERE (no wrapping
+    subquery), so that a run reads each rule's records once."""
+    columns = select.selected_columns
+    if assigned is not None:
+        owner = columns.owner_id.element
+        select = select.where(owner.is_not(None) if assigned else owner.is_(None))
+    return select.order_by(*(columns[name] for name in ("lead_id", "deal_id", "account_id")))
+
+
 def _insert(conn: Connection, ctx: Context, select: Any) -> int:
     """INSERT INTO task SELECT the candidates of `select` that have an owner."""
     from salescli.tables import TASK
 
-    cand = select.subquery("cand")
-    source = (
-        sa.select(
-            *(cand.c[name] for name in CANDIDATE_COLUMNS),
-            _instant(ctx.now).label("created_at"),
-            _instant(ctx.now).label("updated_at"),
-        )
-        .where(cand.c.owner_id.is_not(None))
-        .order_by(*(cand.c[name] for name in ("lead_id", "deal_id", "account_id")))
+    source = _owned(select, True).add_columns(
+        _instant(ctx.now).label("created_at"), _instant(ctx.now).label("updated_at")
     )
     result = conn.execute(
         sa.insert(TASK).from_select([*CANDIDATE_COLUMNS, "created_at", "updated_at"], source)
@@ -494,13 +498,9 @@ def _insert(conn: Connection, ctx: Context, select: Any) -> int:
     return int(result.rowcount or 0)
 
 
-def _candidates(conn: Connection, select: Any, *, unassigned: bool | None) -> list[Any]:
-    """The candidate rows of `select` (None: all; True: without an owner only)."""
-    cand = select.subquery("cand")
-    query = sa.select(cand).order_by(*(cand.c[n] for n in ("lead_id", "deal_id", "account_id")))
-    if unassigned:
-        query = query.where(cand.c.owner_id.is_(None))
-    return list(conn.execute(query).mappings().all())
+def _candidates(conn: Connection, select: Any, assigned: bool | None) -> list[Any]:
+    """The candidate rows of `select` (see `_owned`)."""
+    return list(conn.execute(_owned(select, assigned)).mappings().all())
 
 
 def _context(conn: Connection, now: dt.datetime, settings: Settings) -> Context:
@@ -542,12 +542,13 @@ def run(
             continue
         for select in _selects(conn, ctx, name):
             if dry_run:
-                found = _candidates(conn, select, unassigned=None)
+                found = _candidates(conn, select, None)
                 planned += [r for r in found if r["owner_id"] is not None]
                 unassigned += [r for r in found if r["owner_id"] is None]
-            else:
-                unassigned += _candidates(conn, select, unassigned=True)
-                _insert(conn, ctx, select)
+                continue
+            if ctx.default_owner_id is None:  # else every candidate has an owner
+                unassigned += _candidates(conn, select, False)
+            _insert(conn, ctx, select)
     if dry_run:
         created = [{"id": None, **r} for r in planned]
     else:
