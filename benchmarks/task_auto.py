@@ -34,6 +34,13 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 NOW = "2026-11-23T09:00:00+00:00"
 TARGET = 3.0
+COUNTS = {
+    "leads": "SELECT count(*) FROM lead",
+    "deals": "SELECT count(*) FROM deal",
+    "accounts": "SELECT count(*) FROM account",
+    "activities": "SELECT count(*) FROM activity",
+    "tasks": "SELECT count(*) FROM task",
+}
 
 
 def environment(db: str, home: str) -> dict[str, str]:
@@ -78,23 +85,25 @@ def build(db: str, env: dict[str, str]) -> None:
 
 
 def explain(db: str) -> None:
+    """SQLite's plan of each rule's statement (the parameters do not change the plan)."""
+    import datetime as dt
+
     import sqlalchemy as sa
 
-    from salescli.instants import utc
     from salescli.services import config
     from salescli.services.tasks import auto
 
     engine = sa.create_engine(f"sqlite:///{db}")
     with engine.connect() as conn:
-        settings = config.load(conn)
-        ctx = auto._context(conn, utc(__import__("datetime").datetime.fromisoformat(NOW)),
-                            settings)  # fmt: skip
+        ctx = auto._context(conn, dt.datetime.fromisoformat(NOW), config.load(conn))
         for name in auto.RULE_CHOICES:
             for select in auto._selects(conn, ctx, name):
-                sql = select.compile(dialect=conn.dialect, compile_kwargs={})
-                plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", tuple(
-                    sql.construct_params()[k] for k in sql.positiontup or ()
-                )).all()  # fmt: skip
+                sql = select.compile(
+                    dialect=conn.dialect, compile_kwargs={"render_postcompile": True}
+                )
+                values = sql.construct_params()
+                params = tuple(str(values[key]) for key in sql.positiontup or ())
+                plan = conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {sql}", params).all()
                 print(f"\n{name}:")
                 for row in plan:
                     print("  ", row[-1])
@@ -112,8 +121,7 @@ def main() -> int:
     build(args.db, env)
     clean(args.db)
     with sqlite3.connect(args.db) as conn:
-        counts = {t: conn.execute(f"SELECT count(*) FROM {t}").fetchone()[0]
-                  for t in ("lead", "deal", "account", "activity", "task")}  # fmt: skip
+        counts = {name: conn.execute(query).fetchone()[0] for name, query in COUNTS.items()}
     print(f"python {sys.version.split()[0]}, {os.cpu_count()} cores, load "
           f"{os.getloadavg()[0]:.1f}; {counts}", flush=True)  # fmt: skip
     if args.explain:
