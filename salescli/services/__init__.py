@@ -11,4 +11,5 @@ SETTINGS_MODULES: tuple[str, ...] = (
     "salescli.services.leads.scoring",
     "salescli.services.leads.routing",
     "salescli.services.reports.sources",
+    "salescli.services.tasks.auto",
 )

@@ -74,6 +74,50 @@ def history(conn: Connection, deal_id: int | str, now: dt.datetime) -> list[dict
     return found
 
 
+def last_touch(dialect: str) -> Any:
+    """A deal's last touch, in SQL: the latest of when it entered its stage, its last activity
+    (`last_activity_at`) and its newest logged activity. The one definition of idleness:
+    `deal stale` and the stale-deal rule of `task auto` use it."""
+    from salescli.tables import Instant
+
+    newest = (
+        sa.select(sa.func.max(ACTIVITY.c.occurred_at))
+        .where(ACTIVITY.c.deal_id == DEAL.c.id)
+        .correlate(DEAL)  # also from deeper (the rule key's NOT EXISTS in task auto)
+        .scalar_subquery()
+    )
+    entered = DEAL.c.stage_entered_at
+    values = [
+        entered,
+        sa.func.coalesce(DEAL.c.last_activity_at, entered),
+        sa.func.coalesce(newest, entered),
+    ]
+    func = sa.func.max if dialect == "sqlite" else sa.func.greatest
+    return sa.type_coerce(func(*values), Instant())
+
+
+def stale_clause(conn: Connection, now: dt.datetime, days: int | None = None) -> Any:
+    """Open deals idle (no stage change, no activity) for at least their stage's stale days
+    (or `days`): `last_touch <= now - days`, the cutoff of each open stage bound as a value."""
+    from salescli.tables import Instant
+
+    touched = last_touch(conn.dialect.name)
+    stages = conn.execute(
+        sa.select(STAGE.c.id, STAGE.c.stale_days).where(STAGE.c.kind == "open")
+    ).all()
+    if not stages:
+        return sa.false()
+    cutoffs = {
+        stage.id: now - dt.timedelta(days=days if days is not None else stage.stale_days)
+        for stage in stages
+    }
+    cutoff = sa.case(
+        *((DEAL.c.stage_id == sid, sa.literal(at, Instant())) for sid, at in cutoffs.items()),
+        else_=sa.null(),
+    )
+    return sa.and_(DEAL.c.stage_id.in_(list(cutoffs)), touched <= cutoff)
+
+
 def stale(
     conn: Connection,
     *,
@@ -85,60 +129,50 @@ def stale(
 ) -> list[dict[str, Any]]:
     """Open deals idle (no stage change, no activity) for at least their stage's stale days
     (or `days`), the longest idle first; `owner` / `team` as everywhere (services.scope:
-    `me`, `none`, an id or a name)."""
+    `me`, `none`, an id or a name). Idleness is `last_touch`, filtered in SQL
+    (`stale_clause`)."""
+    from salescli.instants import utc
     from salescli.services.scope import DealScope, deal_clauses
 
     if days is not None and days < 1:
         raise InvalidData(f"days '{days}' must be at least 1 (e.g. --days 30)")
-    last_act = (
-        sa.select(ACTIVITY.c.deal_id, sa.func.max(ACTIVITY.c.occurred_at).label("at"))
-        .where(ACTIVITY.c.deal_id.is_not(None))
-        .group_by(ACTIVITY.c.deal_id)
-        .subquery()
-    )
+    touched = last_touch(conn.dialect.name)
     query = (
         sa.select(
             DEAL.c.id,
             DEAL.c.title,
             DEAL.c.owner_id,
-            DEAL.c.stage_entered_at,
-            DEAL.c.last_activity_at,
             STAGE.c.name.label("stage_name"),
             STAGE.c.stale_days,
             REP.c.name.label("owner_name"),
-            sa.type_coerce(last_act.c.at, DEAL.c.stage_entered_at.type).label("activity_at"),
+            touched.label("last_touch_at"),
         )
         .select_from(DEAL)
         .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
         .outerjoin(REP, REP.c.id == DEAL.c.owner_id)
-        .outerjoin(last_act, last_act.c.deal_id == DEAL.c.id)
+        .where(stale_clause(conn, now, days))
     )
     if owner is not None or team is not None:
         assert settings is not None
         scope = DealScope(owner=owner, team=team, state="open")
         query = query.where(*deal_clauses(conn, scope, settings))
-    else:
-        query = query.where(STAGE.c.kind == "open")
     found = []
     for deal in conn.execute(query).all():
-        times = [deal.stage_entered_at, deal.last_activity_at, deal.activity_at]
-        last = max(t for t in times if t is not None)
-        limit = days if days is not None else deal.stale_days
+        last = utc(deal.last_touch_at)
         idle = now - last
-        if idle >= dt.timedelta(days=limit):
-            found.append(
-                {
-                    "id": deal.id,
-                    "title": deal.title,
-                    "owner": deal.owner_name,
-                    "owner_id": deal.owner_id,
-                    "stage": deal.stage_name,
-                    "idle_days": idle.days,
-                    "stale_after": limit,
-                    "last_touch_at": last,
-                    "_idle": idle,
-                }
-            )
+        found.append(
+            {
+                "id": deal.id,
+                "title": deal.title,
+                "owner": deal.owner_name,
+                "owner_id": deal.owner_id,
+                "stage": deal.stage_name,
+                "idle_days": idle.days,
+                "stale_after": days if days is not None else deal.stale_days,
+                "last_touch_at": last,
+                "_idle": idle,
+            }
+        )
     found.sort(key=lambda r: (-r["_idle"], r["id"]))
     for row in found:
         del row["_idle"]
