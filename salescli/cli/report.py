@@ -507,3 +507,81 @@ def report_sources(
         output,
         art,
     )
+
+
+@app.command("stale")
+def report_stale(
+    ctx: typer.Context,
+    rep: RepOpt = None,
+    team: TeamOpt = None,
+    limit: Annotated[
+        int | None,
+        typer.Option(
+            "--limit",
+            metavar="N",
+            parser=whole_number(0, 1_000_000),
+            help="At most N deals and N tasks listed (0 = all; default 100 in a table, all otherwise).",
+        ),
+    ] = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Stale deals and overdue tasks, counted by owner, with both lists.
+
+    A deal is stale as in `deal stale` (no stage change or activity for its stage's stale
+    days); a task is overdue as in `task list --overdue`.
+
+    Example: salescli report stale --team "Dana Lee" --format markdown --output stale.md
+    """
+    from salescli.render.report import Section
+    from salescli.services.reports import stale
+
+    st = state(ctx)
+    fmt_value = _fmt(fmt)
+    if limit is None:
+        limit = 100 if fmt_value.value == "table" else 0
+    with st.connection() as conn:
+        report = stale.stale(
+            conn, settings=st.settings, now=st.now, rep=rep, team=team, limit=limit or None
+        )
+    total = report["total"]
+    notes = [f"{total['stale_deals']} stale deals, {total['overdue_tasks']} overdue tasks."]
+    if limit and (total["stale_deals"] > limit or total["overdue_tasks"] > limit):
+        notes.append(f"Lists show the first {limit} (--limit 0 shows all).")
+    sections = [
+        Section(
+            "By owner",
+            report["by_owner"],
+            [
+                Column("rep", "owner"),
+                Column("stale_deals", "stale deals", "right"),
+                Column("overdue_tasks", "overdue tasks", "right"),
+            ],
+        ),
+        Section(
+            "Stale deals",
+            report["stale_deals"],
+            [
+                Column("id", "id", "right"),
+                Column("title", "title"),
+                Column("owner", "owner"),
+                Column("stage", "stage"),
+                Column("idle_days", "idle days", "right"),
+                Column("last_touch_at", "last touch"),
+            ],
+        ),
+        Section(
+            "Overdue tasks",
+            report["overdue_tasks"],
+            [
+                Column("id", "id", "right"),
+                Column("due", "due"),
+                Column("title", "title"),
+                Column("owner", "owner"),
+                Column("record", "record"),
+            ],
+        ),
+    ]
+    _write(
+        st, report, "Stale deals and overdue tasks", sections, fmt_value.value, output, None, notes
+    )

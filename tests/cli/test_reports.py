@@ -11,8 +11,8 @@ import io
 from html.parser import HTMLParser
 
 
-def _id(cli, *args: str) -> int:
-    return int(cli.ok(*args).out.strip())
+def _id(cli, *args: str, env: dict[str, str] | None = None) -> int:
+    return int(cli.ok(*args, env=env).out.strip())
 
 
 def _team(cli) -> None:
@@ -355,3 +355,26 @@ def test_sources_attribute_leads_deals_and_cost(cli):
     assert half["rows"][0]["source"] == "Web" and half["rows"][0]["cost"] == 500
     bad = cli("config", "set", "source.cost.web", "-5")
     assert bad.code == 1 and "negative" in bad.err
+
+
+def test_stale_deals_and_overdue_tasks_by_owner(cli):
+    _team(cli)
+    early = {"SALESCLI_NOW": "2026-11-01T09:00:00+00:00"}
+    idle = _id(cli, "deal", "add", "Idle", "--owner", "Ana Souza", "--amount", "10", env=early)
+    touched = _id(cli, "deal", "add", "Touched", "--owner", "Ana Souza", env=early)
+    cli.ok("log", "call", "--deal", str(touched), "--at", "2026-11-15T09:00:00+00:00", "x")
+    _id(cli, "deal", "add", "Fresh", "--owner", "Dana Lee", env={"SALESCLI_NOW": "2026-11-20T09:00:00+00:00"})  # fmt: skip
+    late = _id(cli, "task", "add", "Late", "--owner", "Wang Fang", "--due", "yesterday")
+    _id(cli, "task", "add", "Soon", "--owner", "Wang Fang", "--due", "tomorrow")
+    report = cli.json("report", "stale", "--format", "json")
+    # 22 days idle against the default 14; the touched deal has been idle 8 days.
+    assert [(r["rep"], r["stale_deals"], r["overdue_tasks"]) for r in report["by_owner"]] == [
+        ("Ana Souza", 1, 0),
+        ("Wang Fang", 0, 1),
+    ]
+    assert [(d["id"], d["idle_days"]) for d in report["stale_deals"]] == [(idle, 22)]
+    assert [t["id"] for t in report["overdue_tasks"]] == [late]
+    assert report["total"] == {"stale_deals": 1, "overdue_tasks": 1}
+    team = cli.json("report", "stale", "--team", "Dana Lee", "--format", "json")
+    assert team["total"] == {"stale_deals": 1, "overdue_tasks": 0}
+    assert cli.json("deal", "stale", "--format", "json")[0]["id"] == idle  # the same definition

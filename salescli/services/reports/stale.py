@@ -1,0 +1,76 @@
+"""`report stale`: what is being neglected, by owner: open deals idle past their stage's
+stale days (`deal stale`'s definition, `deals.views.stale_clause`) and open tasks past due
+(`task list --overdue`'s definition), counted per owner, with both lists."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from salescli.tables import DEAL, REP, STAGE, TASK
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from salescli.services.config import Settings
+
+
+def stale(
+    conn: Connection,
+    *,
+    settings: Settings,
+    now: dt.datetime,
+    rep: str | None = None,
+    team: str | None = None,
+    limit: int | None = None,
+) -> dict[str, Any]:
+    from salescli.services.deals import views
+    from salescli.services.scope import DealScope, deal_clauses
+    from salescli.services.tasks import queries as tasks
+
+    scope = DealScope(owner=rep, team=team, state="open")
+    deal_counts: dict[int | None, int] = dict(
+        conn.execute(
+            sa.select(DEAL.c.owner_id, sa.func.count())
+            .select_from(DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id))
+            .where(views.stale_clause(conn, now), *deal_clauses(conn, scope, settings))
+            .group_by(DEAL.c.owner_id)
+        ).all()
+    )
+    wanted = tasks.TaskFilter(owner=rep, team=team, overdue=True)
+    task_counts: dict[int | None, int] = dict(
+        conn.execute(
+            sa.select(TASK.c.owner_id, sa.func.count())
+            .where(*tasks.clauses(conn, wanted, settings, now))
+            .group_by(TASK.c.owner_id)
+        ).all()
+    )
+    names = dict(conn.execute(sa.select(REP.c.id, REP.c.name)).all())
+    owners: list[dict[str, Any]] = []
+    for owner_id in set(deal_counts) | set(task_counts):
+        owners.append(
+            {
+                "rep": names.get(owner_id) if owner_id is not None else None,
+                "rep_id": owner_id,
+                "stale_deals": int(deal_counts.get(owner_id, 0)),
+                "overdue_tasks": int(task_counts.get(owner_id, 0)),
+            }
+        )
+    owners.sort(
+        key=lambda r: (-(r["stale_deals"] + r["overdue_tasks"]), r["rep"] is None, r["rep"] or "")
+    )
+    deals = views.stale(conn, now=now, owner=rep, team=team, settings=settings)
+    overdue = tasks.list_tasks(conn, wanted, settings=settings, now=now)
+    return {
+        "report": "stale",
+        "at": now,
+        "by_owner": owners,
+        "stale_deals": deals[:limit] if limit else deals,
+        "overdue_tasks": overdue[:limit] if limit else overdue,
+        "total": {
+            "stale_deals": sum(deal_counts.values()),
+            "overdue_tasks": sum(task_counts.values()),
+        },
+    }
