@@ -179,3 +179,64 @@ def test_maven_import_end_to_end(imported):
     )
     assert again.returncode == 1
     assert "was already imported on 2026-11-23 09:00 UTC as batch 1" in again.stderr
+
+
+def test_reports_agree_with_the_csv(imported):
+    """report performance, trend and funnel on the real data, every figure from the CSV."""
+    cli, _ = imported
+    pipeline = read("sales_pipeline.csv")
+    teams = {row["sales_agent"]: row["manager"] for row in read("sales_teams.csv")}
+    closed = [r for r in pipeline if r["close_date"].startswith("2017")]
+
+    # Won revenue, deals won and win rate per agent for 2017.
+    won: dict[str, list] = collections.defaultdict(lambda: [0, Decimal(0), 0])
+    for row in closed:
+        figures = won[row["sales_agent"]]
+        if row["deal_stage"] == "Won":
+            figures[0] += 1
+            figures[1] += Decimal(row["close_value"])
+        elif row["deal_stage"] == "Lost":
+            figures[2] += 1
+    report = cli.json("report", "performance", "--period", "2017", "--format", "json")
+    got = {
+        r["rep"]: (r["won"], Decimal(str(r["won_amount"])), r["lost"], r["win_rate"])
+        for r in report["rows"]
+        if r["won"] or r["lost"]
+    }
+    assert got == {
+        agent: (n, amount, lost, n / (n + lost)) for agent, (n, amount, lost) in won.items()
+    }
+
+    # Each manager's team totals.
+    for manager in sorted(set(teams.values())):
+        members = [a for a, m in teams.items() if m == manager]
+        team = cli.json("report", "performance", "--period", "2017", "--team", manager, "--format", "json")  # fmt: skip
+        assert team["total"]["won"] == sum(won[a][0] for a in members), manager
+        assert Decimal(str(team["total"]["won_amount"])) == sum(
+            (won[a][1] for a in members), Decimal(0)
+        ), manager
+
+    # The monthly won-revenue trend of 2017 (NOW is 2026-11: 119 months back to 2017-01).
+    monthly: dict[str, Decimal] = collections.defaultdict(Decimal)
+    for row in closed:
+        if row["deal_stage"] == "Won":
+            monthly[row["close_date"][:7]] += Decimal(row["close_value"])
+    trend = cli.json("report", "trend", "--by", "month", "--last", "119", "--format", "json")
+    series = {r["month"]: Decimal(str(r["revenue"])) for r in trend["rows"] if r["month"].startswith("2017")}  # fmt: skip
+    assert series == {
+        f"2017-{m:02d}": monthly.get(f"2017-{m:02d}", Decimal(0)) for m in range(1, 13)
+    }
+
+    # The funnel of the deals engaged in 2017: history is engage → close, so a won deal has
+    # passed every open stage, an engaging one reached qualification, a lost one prospecting.
+    cohort = [r for r in pipeline if r["engage_date"].startswith("2017")]
+    stage_of = collections.Counter(STAGES[r["deal_stage"]] for r in cohort)
+    funnel = cli.json("report", "funnel", "--period", "2017", "--format", "json")
+    assert funnel["created"] == len(cohort)
+    assert [(s["stage"], s["reached"]) for s in funnel["stages"]] == [
+        ("prospecting", len(cohort)),
+        ("qualification", stage_of["qualification"] + stage_of["won"]),
+        ("proposal", stage_of["won"]),
+        ("negotiation", stage_of["won"]),
+        ("won", stage_of["won"]),
+    ]
