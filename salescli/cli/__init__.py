@@ -242,6 +242,7 @@ GROUPS: list[tuple[str, str]] = [
     ("quota", "quota"),
     ("forecast", "forecast"),
     ("report", "report"),
+    ("commission", "commission"),
     ("log", "log"),
     ("activity", "activity"),
     ("rep", "rep"),

@@ -585,3 +585,82 @@ def report_stale(
     _write(
         st, report, "Stale deals and overdue tasks", sections, fmt_value.value, output, None, notes
     )
+
+
+@app.command("commission")
+def report_commission(
+    ctx: typer.Context,
+    period: PeriodOpt = None,
+    rep: RepOpt = None,
+    team: TeamOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Commission per rep for a period, from the plan, line by line so a rep can check it.
+
+    Deals won in --period (default: this month), in close-date order; the part of won revenue
+    above the accelerator's attainment earns the accelerated rate. Plan: salescli commission
+    plan set.
+
+    Example: salescli report commission --period last-month --rep "Ana Souza"
+    """
+    from salescli.render.report import Section
+    from salescli.services.reports import commission
+
+    st = state(ctx)
+    fmt_value = _fmt(fmt)
+    when = st.period(period or "this-month")
+    with st.connection() as conn:
+        report = commission.commission(
+            conn, settings=st.settings, today=st.today, period=when, rep=rep, team=team
+        )
+    terms = report["plan"]
+    notes = [
+        f"Plan: {terms['new']:.2%} on new business, {terms['existing']:.2%} on existing "
+        f"customers; x{terms['accelerator']:g} above {terms['accelerator_above']:.0%} of quota."
+    ]
+    missing = [r["rep"] for r in report["rows"] if r["quota"] is None]
+    if missing and terms["accelerator"] != 1:
+        notes.append(
+            f"No revenue quota covers {when.label} for: {', '.join(missing)} (no accelerator)."
+        )
+    unknown = sum(r["unknown_amount"] for r in report["rows"])
+    if unknown:
+        notes.append(f"{unknown} won deals without an amount earn nothing.")
+    lines = [
+        {**line, "accelerated": "yes" if line["accelerated"] else ""} for line in report["lines"]
+    ]
+    sections = [
+        Section(
+            "Per rep",
+            report["rows"],
+            [
+                Column("rep", "rep"),
+                Column("won_amount", "won", "right"),
+                Column("quota", "quota", "right"),
+                Column("attainment", "attainment", "right"),
+                Column("commission", "commission", "right"),
+            ],
+        ),
+        Section(
+            "Lines",
+            lines,
+            [
+                Column("rep", "rep"),
+                Column("deal_id", "deal", "right"),
+                Column("close_date", "closed"),
+                Column("type", "type"),
+                Column("amount", "amount", "right"),
+                Column("rate", "rate", "right"),
+                Column("accelerated", "accel."),
+                Column("commission", "commission", "right"),
+                Column("deal", "title"),
+            ],
+        ),
+        Section(
+            "Total",
+            [report["total"]],
+            [Column("won_amount", "won", "right"), Column("commission", "commission", "right")],
+        ),
+    ]
+    _write(st, report, "Commission", sections, fmt_value.value, output, None, notes)

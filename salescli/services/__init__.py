@@ -11,5 +11,6 @@ SETTINGS_MODULES: tuple[str, ...] = (
     "salescli.services.leads.scoring",
     "salescli.services.leads.routing",
     "salescli.services.reports.sources",
+    "salescli.services.reports.commission",
     "salescli.services.tasks.auto",
 )

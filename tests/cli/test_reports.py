@@ -378,3 +378,49 @@ def test_stale_deals_and_overdue_tasks_by_owner(cli):
     team = cli.json("report", "stale", "--team", "Dana Lee", "--format", "json")
     assert team["total"] == {"stale_deals": 1, "overdue_tasks": 0}
     assert cli.json("deal", "stale", "--format", "json")[0]["id"] == idle  # the same definition
+
+
+def test_commission_line_by_line_with_the_accelerator(cli):
+    _team(cli)
+    cli.ok("commission", "plan", "set", "--new", "10%", "--existing", "5%", "--accelerator", "1.5x-above-100%")  # fmt: skip
+    ana = cli.sql("SELECT id FROM rep WHERE name = 'Ana Souza'")[0][0]
+    cli.sql(
+        "INSERT INTO quota (scope, rep_id, metric, period, period_start, period_end, target, "
+        "currency, created_at, updated_at) VALUES ('rep', :rep, 'revenue', '2026-11', "
+        "'2026-11-01', '2026-12-01', 100000, 'USD', :now, :now)",
+        rep=ana,
+        now="2026-11-23 09:00:00",
+    )
+
+    def won(title: str, amount: str, kind: str, owner: str, on: str) -> int:
+        deal = _id(cli, "deal", "add", title, "--amount", amount, "--type", kind, "--owner", owner)
+        cli.ok("deal", "win", str(deal), "--on", on)
+        return deal
+
+    d1 = won("D1", "600", "new", "Ana Souza", "2026-11-05")
+    d2 = won("D2", "300", "existing", "Ana Souza", "2026-11-10")
+    d3 = won("D3", "400", "new", "Ana Souza", "2026-11-15")  # crosses the quota at 1,000
+    d4 = won("D4", "200", "existing", "Ana Souza", "2026-11-20")
+    d5 = won("D5", "1000", "new", "Wang Fang", "2026-11-12")  # no quota: no accelerator
+    report = cli.json("report", "commission", "--period", "2026-11", "--format", "json")
+    lines = [(x["rep"], x["deal_id"], x["amount"], x["rate"], x["accelerated"], x["commission"]) for x in report["lines"]]  # fmt: skip
+    assert lines == [
+        ("Ana Souza", d1, 600, 0.1, False, 60),
+        ("Ana Souza", d2, 300, 0.05, False, 15),
+        ("Ana Souza", d3, 100, 0.1, False, 10),
+        ("Ana Souza", d3, 300, 0.15, True, 45),
+        ("Ana Souza", d4, 200, 0.075, True, 15),
+        ("Wang Fang", d5, 1000, 0.1, False, 100),
+    ]
+    assert [
+        (r["rep"], r["won_amount"], r["quota"], r["attainment"], r["commission"])
+        for r in report["rows"]
+    ] == [  # fmt: skip
+        ("Ana Souza", 1500, 1000, 1.5, 145),
+        ("Wang Fang", 1000, None, None, 100),
+    ]
+    assert report["total"] == {"commission": 245, "won_amount": 2500}
+    table = cli.ok("report", "commission", "--period", "2026-11")
+    assert "No revenue quota covers 2026-11 for: Wang Fang (no accelerator)." in table.out
+    assert cli("commission", "plan", "set", "--new", "150%").code == 1
+    assert cli("commission", "plan", "set").code == 2
