@@ -664,3 +664,74 @@ def report_commission(
         ),
     ]
     _write(st, report, "Commission", sections, fmt_value.value, output, None, notes)
+
+
+@app.command("leaderboard")
+def report_leaderboard(
+    ctx: typer.Context,
+    period: PeriodOpt = None,
+    metric: Annotated[
+        str,
+        typer.Option(
+            "--metric",
+            metavar="revenue|deals|win-rate|attainment|activities",
+            help="What to rank by (default won revenue).",
+        ),
+    ] = "revenue",
+    rep: RepOpt = None,
+    team: TeamOpt = None,
+    chart: ChartOpt = False,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+) -> None:
+    """Reps ranked by won revenue, with quota attainment, deals won, win rate and activities.
+
+    Deals won and closed in --period (default: this quarter); --metric ranks by another figure.
+
+    Example: salescli report leaderboard --period this-month --metric attainment --chart
+    """
+    from salescli.render.report import Section
+    from salescli.services.reports import leaderboard
+
+    st = state(ctx)
+    fmt_value = _fmt(fmt)
+    when = st.period(period or "this-quarter")
+    with st.connection() as conn:
+        report = leaderboard.leaderboard(
+            conn,
+            settings=st.settings,
+            today=st.today,
+            period=when,
+            metric=metric.lower(),
+            rep=rep,
+            team=team,
+        )
+    rows = report["rows"]
+    columns = [
+        Column("rank", "#", "right"),
+        Column("rep", "rep"),
+        Column("won_amount", "won revenue", "right"),
+        Column("quota", "quota", "right"),
+        Column("attainment", "attainment", "right"),
+        Column("won", "deals won", "right"),
+        Column("win_rate", "win rate", "right"),
+        Column("activities", "activities", "right"),
+    ]
+    key = leaderboard.METRICS[report["metric"]]
+    art = _chart(
+        chart,
+        [r["rep"] for r in rows],
+        [r[key] or 0 for r in rows],
+        f"Ranked by {report['metric']}",
+    )
+    notes = [f"Ranked by {report['metric']}."]
+    _write(
+        st,
+        report,
+        "Leaderboard",
+        [Section("Reps", rows, columns)],
+        fmt_value.value,
+        output,
+        art,
+        notes,
+    )

@@ -424,3 +424,49 @@ def test_commission_line_by_line_with_the_accelerator(cli):
     assert "No revenue quota covers 2026-11 for: Wang Fang (no accelerator)." in table.out
     assert cli("commission", "plan", "set", "--new", "150%").code == 1
     assert cli("commission", "plan", "set").code == 2
+
+
+def _quota(cli, rep: str, minor: int, period: str = "2026-11") -> None:
+    rep_id = cli.sql("SELECT id FROM rep WHERE name = :n", n=rep)[0][0]
+    cli.sql(
+        "INSERT INTO quota (scope, rep_id, metric, period, period_start, period_end, target, "
+        "currency, created_at, updated_at) VALUES ('rep', :rep, 'revenue', :p, '2026-11-01', "
+        "'2026-12-01', :t, 'USD', :now, :now)",
+        rep=rep_id,
+        p=period,
+        t=minor,
+        now="2026-11-23 09:00:00",
+    )
+
+
+def test_leaderboard_ranks_by_revenue_or_another_metric(cli):
+    _team(cli)
+    _quota(cli, "Ana Souza", 100000)  # 1,000.00
+    _quota(cli, "Dana Lee", 10000)  # 100.00
+
+    def won(amount: str, owner: str, on: str) -> None:
+        deal = _id(cli, "deal", "add", f"{owner} {amount}", "--amount", amount, "--owner", owner)
+        cli.ok("deal", "win", str(deal), "--on", on)
+
+    won("900", "Ana Souza", "2026-11-05")
+    won("600", "Ana Souza", "2026-11-06")
+    won("1000", "Wang Fang", "2026-11-07")
+    won("200", "Dana Lee", "2026-11-08")
+    lost = _id(cli, "deal", "add", "Lost", "--owner", "Dana Lee")
+    cli.ok("deal", "lose", str(lost), "--reason", "price", "--on", "2026-11-09")
+
+    def board(*args: str) -> list[tuple]:
+        report = cli.json("report", "leaderboard", "--period", "2026-11", *args, "--format", "json")
+        return [(r["rank"], r["rep"], r["won_amount"], r["quota"], r["attainment"], r["won"], r["win_rate"]) for r in report["rows"]]  # fmt: skip
+
+    assert board() == [
+        (1, "Ana Souza", 1500, 1000, 1.5, 2, 1.0),
+        (2, "Wang Fang", 1000, None, None, 1, 1.0),
+        (3, "Dana Lee", 200, 100, 2.0, 1, 0.5),
+    ]
+    assert [r[1] for r in board("--metric", "attainment")] == ["Dana Lee", "Ana Souza", "Wang Fang"]
+    assert [r[1] for r in board("--metric", "win-rate")] == ["Ana Souza", "Wang Fang", "Dana Lee"]
+    assert [r[1] for r in board("--team", "Dana Lee")] == ["Ana Souza", "Dana Lee"]
+    table = cli.ok("report", "leaderboard", "--period", "2026-11")
+    assert "1\tAna Souza\t1,500.00\t1,000.00\t150.0%\t2\t100.0%\t0" in table.out
+    assert cli("report", "leaderboard", "--metric", "charm").code == 2
