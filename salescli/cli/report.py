@@ -268,7 +268,6 @@ def report_funnel(
 
     Example: salescli report funnel --period 2026 --team "Dana Lee" --chart
     """
-    from salescli.render.report import Section
     from salescli.services.reports import funnel
 
     st = state(ctx)
@@ -277,20 +276,7 @@ def report_funnel(
     with st.connection() as conn:
         report = funnel.funnel(conn, settings=st.settings, period=when, rep=rep, team=team)
     stages = report["stages"]
-    shown = [{**s, "leak": "◀ leaky bucket" if s["leaky"] else ""} for s in stages]
-    columns = [
-        Column("stage", "stage"),
-        Column("reached", "reached", "right"),
-        Column("conversion", "conversion", "right"),
-        Column("median_days", "median days", "right"),
-        Column("leak", ""),
-    ]
-    leaky = report["leaky_bucket"]
-    notes = [f"Deals created: {report['created']}."]
-    if leaky is not None:
-        notes.append(
-            f"Leaky bucket: {leaky['from']} → {leaky['to']} ({leaky['conversion']:.1%} convert)."
-        )
+    sections, notes = funnel_sections(report)
     art = _chart(
         chart,
         [s["stage"] for s in stages],
@@ -301,7 +287,7 @@ def report_funnel(
         st,
         report,
         "Funnel",
-        [Section("Stages", shown, columns)],
+        sections,
         fmt_value.value,
         output,
         art,
@@ -469,7 +455,6 @@ def report_sources(
 
     Example: salescli report sources --period this-year --chart
     """
-    from salescli.render.report import Section
     from salescli.services.reports import sources
 
     st = state(ctx)
@@ -480,18 +465,6 @@ def report_sources(
             conn, settings=st.settings, today=st.today, period=when, rep=rep, team=team
         )
     rows = report["rows"]
-    columns = [
-        Column("source", "source"),
-        Column("leads", "leads", "right"),
-        Column("converted_rate", "converted", "right"),
-        Column("deals", "deals", "right"),
-        Column("won_amount", "won revenue", "right"),
-        Column("win_rate", "win rate", "right"),
-        Column("average_deal", "avg won deal", "right"),
-        Column("cost_per_won", "cost per won", "right"),
-        Column("won", "won", "right"),
-        Column("cost", "cost", "right"),
-    ]
     art = _chart(
         chart,
         [r["source"] or "(none)" for r in rows],
@@ -502,7 +475,7 @@ def report_sources(
         st,
         report,
         "Lead sources",
-        [Section("Sources", rows, columns)],
+        sources_sections(report),
         fmt_value.value,
         output,
         art,
@@ -533,7 +506,6 @@ def report_stale(
 
     Example: salescli report stale --team "Dana Lee" --format markdown --output stale.md
     """
-    from salescli.render.report import Section
     from salescli.services.reports import stale
 
     st = state(ctx)
@@ -544,44 +516,7 @@ def report_stale(
         report = stale.stale(
             conn, settings=st.settings, now=st.now, rep=rep, team=team, limit=limit or None
         )
-    total = report["total"]
-    notes = [f"{total['stale_deals']} stale deals, {total['overdue_tasks']} overdue tasks."]
-    if limit and (total["stale_deals"] > limit or total["overdue_tasks"] > limit):
-        notes.append(f"Lists show the first {limit} (--limit 0 shows all).")
-    sections = [
-        Section(
-            "By owner",
-            report["by_owner"],
-            [
-                Column("rep", "owner"),
-                Column("stale_deals", "stale deals", "right"),
-                Column("overdue_tasks", "overdue tasks", "right"),
-            ],
-        ),
-        Section(
-            "Stale deals",
-            report["stale_deals"],
-            [
-                Column("id", "id", "right"),
-                Column("title", "title"),
-                Column("owner", "owner"),
-                Column("stage", "stage"),
-                Column("idle_days", "idle days", "right"),
-                Column("last_touch_at", "last touch"),
-            ],
-        ),
-        Section(
-            "Overdue tasks",
-            report["overdue_tasks"],
-            [
-                Column("id", "id", "right"),
-                Column("due", "due"),
-                Column("title", "title"),
-                Column("owner", "owner"),
-                Column("record", "record"),
-            ],
-        ),
-    ]
+    sections, notes = stale_sections(report, limit)
     _write(
         st, report, "Stale deals and overdue tasks", sections, fmt_value.value, output, None, notes
     )
@@ -690,7 +625,6 @@ def report_leaderboard(
 
     Example: salescli report leaderboard --period this-month --metric attainment --chart
     """
-    from salescli.render.report import Section
     from salescli.services.reports import leaderboard
 
     st = state(ctx)
@@ -707,16 +641,6 @@ def report_leaderboard(
             team=team,
         )
     rows = report["rows"]
-    columns = [
-        Column("rank", "#", "right"),
-        Column("rep", "rep"),
-        Column("won_amount", "won revenue", "right"),
-        Column("quota", "quota", "right"),
-        Column("attainment", "attainment", "right"),
-        Column("won", "deals won", "right"),
-        Column("win_rate", "win rate", "right"),
-        Column("activities", "activities", "right"),
-    ]
     key = leaderboard.METRICS[report["metric"]]
     art = _chart(
         chart,
@@ -729,9 +653,218 @@ def report_leaderboard(
         st,
         report,
         "Leaderboard",
-        [Section("Reps", rows, columns)],
+        leaderboard_sections(report),
         fmt_value.value,
         output,
         art,
         notes,
+    )
+
+
+# ---- sections shared by the reports and the weekly report ------------------------------------
+
+
+def funnel_sections(
+    report: dict[str, Any], title: str = "Stages"
+) -> tuple[list[Section], list[str]]:
+    from salescli.render.report import Section
+
+    shown = [{**s, "leak": "◀ leaky bucket" if s["leaky"] else ""} for s in report["stages"]]
+    columns = [
+        Column("stage", "stage"),
+        Column("reached", "reached", "right"),
+        Column("conversion", "conversion", "right"),
+        Column("median_days", "median days", "right"),
+        Column("leak", ""),
+    ]
+    leaky = report["leaky_bucket"]
+    notes = [f"Deals created: {report['created']}."]
+    if leaky is not None:
+        notes.append(
+            f"Leaky bucket: {leaky['from']} → {leaky['to']} ({leaky['conversion']:.1%} convert)."
+        )
+    return [Section(title, shown, columns)], notes
+
+
+def sources_sections(report: dict[str, Any], title: str = "Sources") -> list[Section]:
+    from salescli.render.report import Section
+
+    columns = [
+        Column("source", "source"),
+        Column("leads", "leads", "right"),
+        Column("converted_rate", "converted", "right"),
+        Column("deals", "deals", "right"),
+        Column("won_amount", "won revenue", "right"),
+        Column("win_rate", "win rate", "right"),
+        Column("average_deal", "avg won deal", "right"),
+        Column("cost_per_won", "cost per won", "right"),
+        Column("won", "won", "right"),
+        Column("cost", "cost", "right"),
+    ]
+    return [Section(title, report["rows"], columns)]
+
+
+def leaderboard_sections(report: dict[str, Any], title: str = "Reps") -> list[Section]:
+    from salescli.render.report import Section
+
+    columns = [
+        Column("rank", "#", "right"),
+        Column("rep", "rep"),
+        Column("won_amount", "won revenue", "right"),
+        Column("quota", "quota", "right"),
+        Column("attainment", "attainment", "right"),
+        Column("won", "deals won", "right"),
+        Column("win_rate", "win rate", "right"),
+        Column("activities", "activities", "right"),
+    ]
+    return [Section(title, report["rows"], columns)]
+
+
+def stale_sections(report: dict[str, Any], limit: int | None) -> tuple[list[Section], list[str]]:
+    from salescli.render.report import Section
+
+    total = report["total"]
+    notes = [f"{total['stale_deals']} stale deals, {total['overdue_tasks']} overdue tasks."]
+    if limit and (total["stale_deals"] > limit or total["overdue_tasks"] > limit):
+        notes.append(f"Lists show the first {limit} (--limit 0 shows all).")
+    sections = [
+        Section(
+            "Stale deals and overdue tasks by owner",
+            report["by_owner"],
+            [
+                Column("rep", "owner"),
+                Column("stale_deals", "stale deals", "right"),
+                Column("overdue_tasks", "overdue tasks", "right"),
+            ],
+        ),
+        Section(
+            "Stale deals",
+            report["stale_deals"],
+            [
+                Column("id", "id", "right"),
+                Column("title", "title"),
+                Column("owner", "owner"),
+                Column("stage", "stage"),
+                Column("idle_days", "idle days", "right"),
+                Column("last_touch_at", "last touch"),
+            ],
+        ),
+        Section(
+            "Overdue tasks",
+            report["overdue_tasks"],
+            [
+                Column("id", "id", "right"),
+                Column("due", "due"),
+                Column("title", "title"),
+                Column("owner", "owner"),
+                Column("record", "record"),
+            ],
+        ),
+    ]
+    return sections, notes
+
+
+@app.command("weekly")
+def report_weekly(
+    ctx: typer.Context,
+    week: Annotated[
+        str, typer.Option("--week", metavar="PERIOD", help="The week reported (default last-week).")
+    ] = "last-week",
+    rep: RepOpt = None,
+    team: TeamOpt = None,
+    fmt: FormatOpt = "table",
+    output: OutputOpt = None,
+    mail_to: Annotated[
+        str | None,
+        typer.Option(
+            "--mail-to",
+            metavar="ADDR[,ADDR]",
+            help="Mail it (HTML with a plain-text part) through the smtp.* settings.",
+        ),
+    ] = None,
+) -> None:
+    """The manager's Monday report: last week's results, the quarter's leaderboard, funnel and
+    lead sources, stale deals and overdue tasks.
+
+    --format markdown|html --output FILE writes a document fit to mail; --mail-to sends it
+    (password from SALESCLI_SMTP_PASSWORD).
+
+    Example: salescli report weekly --team "Dana Lee" --format html --output weekly.html
+    """
+    from salescli.render.report import Section, html_document, markdown_document, shown
+    from salescli.services.reports import weekly
+
+    st = state(ctx)
+    fmt_value = _fmt(fmt)
+    addresses = None
+    if mail_to is not None:
+        from salescli.services import mail
+
+        addresses = mail.recipients(mail_to)
+    when = st.period(week, field="--week")
+    quarter = st.period("this-quarter")
+    with st.connection() as conn:
+        report = weekly.weekly(
+            conn,
+            settings=st.settings,
+            today=st.today,
+            now=st.now,
+            week=when,
+            quarter=quarter,
+            rep=rep,
+            team=team,
+        )
+    results = report["results"]
+    funnel_part, funnel_notes = funnel_sections(report["funnel"], f"Funnel, {quarter.label}")
+    stale_part, stale_notes = stale_sections(report["stale"], weekly.STALE_LISTED)
+    sections = [
+        Section(
+            f"Last week: {when.label}",
+            [results],
+            [
+                Column("won", "won", "right"),
+                Column("won_amount", "won amount", "right"),
+                Column("lost", "lost", "right"),
+                Column("lost_amount", "lost amount", "right"),
+                Column("new_leads", "new leads", "right"),
+                Column("stage_moves", "stage moves", "right"),
+            ],
+        ),
+        *leaderboard_sections(report["leaderboard"], f"Leaderboard, {quarter.label} to date"),
+        *funnel_part,
+        *sources_sections(report["sources"], f"Lead sources, {quarter.label}"),
+        *stale_part,
+    ]
+    title = f"Weekly sales report: {when.label}"
+    lead = [
+        f"Week {when.label} ({when.start} to {when.last}); quarter {quarter.label}.",
+        f"Amounts in {report['currency']}.",
+        *funnel_notes,
+        *stale_notes,
+    ]
+    if addresses is not None:
+        from salescli import render
+        from salescli.services import mail
+
+        text = markdown_document(title, lead, shown(sections), st.tz)
+        page = html_document(title, lead, shown(sections), st.tz)
+        mail.send(st.settings, to=addresses, subject=title, text=text, html=page)
+        render.message(f"Sent the weekly report to {', '.join(addresses)}.")
+        if output is None:
+            return
+    art = None
+    if fmt_value.value == "table":
+        funnel = report["funnel"]["stages"]
+        art = _chart(True, [s["stage"] for s in funnel], [s["reached"] for s in funnel], "Funnel")
+    from salescli.render.report import write_report
+
+    write_report(
+        report,
+        title=title,
+        lead=lead,
+        sections=sections,
+        fmt=fmt_value,
+        output=output,
+        tz=st.tz,
+        chart=art,
     )

@@ -12,5 +12,6 @@ SETTINGS_MODULES: tuple[str, ...] = (
     "salescli.services.leads.routing",
     "salescli.services.reports.sources",
     "salescli.services.reports.commission",
+    "salescli.services.mail",
     "salescli.services.tasks.auto",
 )

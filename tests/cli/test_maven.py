@@ -216,6 +216,15 @@ def test_reports_agree_with_the_csv(imported):
             (won[a][1] for a in members), Decimal(0)
         ), manager
 
+    # Deals won per product in 2017 (`deal list --group-by product`; GTXPro is GTX Pro).
+    per_product = collections.Counter(
+        "GTX Pro" if r["product"] == "GTXPro" else r["product"]
+        for r in closed
+        if r["deal_stage"] == "Won"
+    )
+    grouped = cli.json("deal", "list", "--won", "--closing", "2017", "--group-by", "product", "--format", "json")  # fmt: skip
+    assert {g["product"]: g["count"] for g in grouped["groups"]} == per_product
+
     # The monthly won-revenue trend of 2017 (NOW is 2026-11: 119 months back to 2017-01).
     monthly: dict[str, Decimal] = collections.defaultdict(Decimal)
     for row in closed:
