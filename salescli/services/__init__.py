@@ -10,4 +10,5 @@ SETTINGS_MODULES: tuple[str, ...] = (
     "salescli.services.reps.records",
     "salescli.services.leads.scoring",
     "salescli.services.leads.routing",
+    "salescli.services.quotas.progress",
 )
