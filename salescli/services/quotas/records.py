@@ -93,6 +93,8 @@ def set_quota(
     existing = find(conn, scope, rep_id, metric, period)
     values = {"period": period.label, "target": target, "currency": currency, "updated_at": now}
     if existing is not None:
+        if ".." in period.label:  # the same days typed as a range keep their name (2026-Q4)
+            del values["period"]
         rows.update(conn, QUOTA, existing, {**values, "import_batch_id": None})
         return int(existing), True
     new_id = rows.insert(
