@@ -22,7 +22,9 @@ MetricOpt = Annotated[
 ]
 TeamOpt = Annotated[
     str | None,
-    typer.Option("--team", metavar="MANAGER", help="A manager: the target for everyone under them."),
+    typer.Option(
+        "--team", metavar="MANAGER", help="A manager: the target for everyone under them."
+    ),
 ]
 COLUMNS = [
     Column("id", "id", "right"),
@@ -89,10 +91,14 @@ def quota_list(
     period: Annotated[
         str | None, typer.Option("--period", help="Quotas whose period overlaps this one.")
     ] = None,
-    rep: Annotated[str | None, typer.Option("--rep", metavar="REP", help="A rep's own quotas.")] = None,  # fmt: skip
+    rep: Annotated[
+        str | None, typer.Option("--rep", metavar="REP", help="A rep's own quotas.")
+    ] = None,  # fmt: skip
     team: Annotated[
         str | None,
-        typer.Option("--team", metavar="MANAGER", help="The team quotas of a manager and their reps' own."),  # fmt: skip
+        typer.Option(
+            "--team", metavar="MANAGER", help="The team quotas of a manager and their reps' own."
+        ),  # fmt: skip
     ] = None,
     metric: Annotated[str | None, typer.Option("--metric", help="One metric only.")] = None,
     fmt: FormatOpt = Format.table,

@@ -27,7 +27,9 @@ COLUMNS = [
 @app.command("progress")
 def quota_progress(
     ctx: typer.Context,
-    period: Annotated[str, typer.Option("--period", help="Default: this quarter.")] = "this-quarter",
+    period: Annotated[
+        str, typer.Option("--period", help="Default: this quarter.")
+    ] = "this-quarter",
     rep: Annotated[str | None, typer.Option("--rep", metavar="REP", help="One rep.")] = None,
     team: Annotated[
         str | None,

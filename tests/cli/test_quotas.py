@@ -271,7 +271,9 @@ def test_fiscal_quarters(cli):
     assert [(r["period"], r["target"], r["actual"], r["source"]) for r in now] == [
         ("2026-Q3", 9000, 3000, "set")
     ]
-    year = cli.json("quota", "progress", "--rep", "Bo Chen", "--period", "2026")  # Apr 2026-Mar 2027
+    year = cli.json(
+        "quota", "progress", "--rep", "Bo Chen", "--period", "2026"
+    )  # Apr 2026-Mar 2027
     assert year[0]["target"] is None and year[0]["actual"] == 4000
     assert "no quota covers 2026" in year[0]["note"]
 

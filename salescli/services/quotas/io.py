@@ -83,9 +83,7 @@ def _rep(ctx: ImportContext, name: str, field_name: str) -> int:
     if found is None and as_id(name) in ctx.state.rep_ids:
         found = as_id(name)
     if found is None:
-        raise invalid(
-            field_name, name, "is not a rep (see: salescli rep list; import them first)"
-        )
+        raise invalid(field_name, name, "is not a rep (see: salescli rep list; import them first)")
     return int(found)
 
 

@@ -165,11 +165,7 @@ def who(conn: Connection, *, rep: int | None, team: int | None, metric: str, per
         managers.add(team)
     own = _with_quota(conn, metric, period)
     teams = [p for p in people if p.id in managers]
-    reps = [
-        p
-        for p in people
-        if p.id in own or (p.id not in managers and p.active)
-    ]
+    reps = [p for p in people if p.id in own or (p.id not in managers and p.active)]
     return teams, reps
 
 
@@ -208,13 +204,37 @@ def progress(
             conn, rep_id=person.id, period=period, team=True, metric=metric, prorate=prorate
         )
         out.append(
-            _row(person, True, metric, period, target, actual, gaps, settings, elapsed, days_left, prorate)  # fmt: skip
+            _row(
+                person,
+                True,
+                metric,
+                period,
+                target,
+                actual,
+                gaps,
+                settings,
+                elapsed,
+                days_left,
+                prorate,
+            )  # fmt: skip
         )
     for person in reps:
         actual = values.get(person.id, _zero(metric, settings))
         target = quota_for(conn, rep_id=person.id, period=period, metric=metric, prorate=prorate)
         out.append(
-            _row(person, False, metric, period, target, actual, unknown.get(person.id, 0), settings, elapsed, days_left, prorate)  # fmt: skip
+            _row(
+                person,
+                False,
+                metric,
+                period,
+                target,
+                actual,
+                unknown.get(person.id, 0),
+                settings,
+                elapsed,
+                days_left,
+                prorate,
+            )  # fmt: skip
         )
     return out
 

@@ -57,8 +57,7 @@ def target_value(
     value = text.strip().replace(",", "")
     if not value.isascii() or not value.isdigit() or not 0 < int(value) <= MAX_COUNT:
         raise InvalidData(
-            f"amount '{text}' is not a whole number from 1 to {MAX_COUNT:,} for {metric} "
-            "(e.g. 12)"
+            f"amount '{text}' is not a whole number from 1 to {MAX_COUNT:,} for {metric} (e.g. 12)"
         )
     return int(value), None
 
