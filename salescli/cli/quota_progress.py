@@ -20,7 +20,6 @@ COLUMNS = [
     Column("needed", "needed", "right"),
     Column("per_working_day", "per day", "right"),
     Column("source", "quota"),
-    Column("note", "note"),
 ]
 
 
@@ -71,10 +70,15 @@ def quota_progress(
             team=scope.rep_id(conn, team, st.settings) if team is not None else None,
             prorate=prorate,
         )  # fmt: skip
-    if fmt == Format.table and output is None:
-        rows = [_shown(row) for row in rows]
+    table = fmt == Format.table and output is None
+    if table:
         render.message(_title(when, metric, rows))
-    render.write_rows(rows, fmt, columns=COLUMNS if fmt == Format.table else None, output=output, tz=st.tz)  # fmt: skip
+    shown = [_shown(row) for row in rows] if table else rows
+    render.write_rows(shown, fmt, columns=COLUMNS if table else None, output=output, tz=st.tz)
+    if table:  # notes under the table: the names keep their width at 80 columns
+        for row in shown:
+            if row["note"]:
+                render.message(f"{row['rep']}: {row['note']}")
     if chart and rows:
         if not render.stdout_is_terminal():
             render.message("(chart left out: stdout is not a terminal)")
@@ -93,6 +97,8 @@ def _shown(row: dict) -> dict:
     shown = dict(row)
     if row["team"] is not None:
         shown["rep"] = f"team {row['rep']}"
+    if row["source"] == "sum of reps":  # short in the table: the names keep their width
+        shown["source"] = "reps"
     for key in ("attainment", "pace"):
         value = row[key]
         shown[f"{key}_pct"] = None if value is None else f"{value * 100:.1f}%"
