@@ -211,6 +211,16 @@ def test_progress_without_quota_combined_and_prorated(cli):
     assert pro[0]["needed"] == _cents(Decimal("13043.48") - 10000)
     assert pro[0]["per_working_day"] == _cents((Decimal("13043.48") - 10000) / left)
 
+    # a year's quota as well: November still takes the shortest period holding it (Q4)
+    cli.ok("quota", "set", "Bo Chen", "365000", "--period", "2026")
+    both = cli.json("quota", "progress", "--period", "2026-11", "--rep", "Bo Chen", "--prorate")
+    assert both[0]["target"] == _cents(target)
+    week = cli.json("quota", "progress", "--period", "2026-W02", "--rep", "Bo Chen", "--prorate")
+    assert (week[0]["period"], week[0]["target"]) == ("2026-W02", 7000)  # 365,000 x 7/365
+    # 2026-W01 starts on Monday 2025-12-29: partly in 2025, so no 2026 quota holds it
+    w01 = cli.json("quota", "progress", "--period", "2026-W01", "--rep", "Bo Chen", "--prorate")
+    assert w01[0]["target"] is None and w01[0]["note"] == "no quota covers 2026-W01"
+
     # three monthly quotas make the quarter's (deals: won count)
     for month, count in (("2026-10", "3"), ("2026-11", "4"), ("2026-12", "5")):
         cli.ok("quota", "set", "Cy Diaz", count, "--period", month, "--metric", "deals")

@@ -6,7 +6,7 @@ them), a metric and a period P:
 1. a quota set for exactly P;
 2. else quotas set for periods that lie inside P and together cover every day of P (three
    monthly quotas make a quarter's): their sum;
-3. else, only when `prorate` is asked, the quota of a period that holds P, times
+3. else, only when `prorate` is asked, the quota of the shortest period that holds P, times
    days(P) / days(its period);
 4. else none: the caller says that no quota covers P.
 A team with no team quota of its own has the sum of its reps' quotas (every rep under the
@@ -87,12 +87,15 @@ def _own(
         total = sum((_value(r.target, r.currency) for r in inside), Decimal(0))
         return Target(total, inside[0].currency, COMBINED)
     if prorate:
-        for row in rows:
-            if row.period_start <= period.start and row.period_end >= period.end:
-                days = Decimal((period.end - period.start).days)
-                whole = Decimal((row.period_end - row.period_start).days)
-                amount = _value(row.target, row.currency) * days / whole
-                return Target(amount, row.currency, PRORATED)
+        holding = [r for r in rows if r.period_start <= period.start and r.period_end >= period.end]
+        if holding:
+            # The shortest period that holds P: a month takes its quarter's quota, not the
+            # year's, when both are set.
+            row = min(holding, key=lambda r: (r.period_end - r.period_start, r.period_start))
+            days = Decimal((period.end - period.start).days)
+            whole = Decimal((row.period_end - row.period_start).days)
+            amount = _value(row.target, row.currency) * days / whole
+            return Target(amount, row.currency, PRORATED)
     return None
 
 
