@@ -15,6 +15,7 @@ Definitions (docs/quotas.md):
 from __future__ import annotations
 
 import datetime as dt
+from dataclasses import dataclass
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -185,58 +186,48 @@ def progress(
     prorate: bool = False,
 ) -> list[dict[str, Any]]:
     """The rows of `quota progress` (teams first, then reps, by name)."""
-    from salescli.services.quotas.targets import quota_for
-    from salescli.services.scope import under
+    from salescli.services.quotas.targets import elapsed_fraction, preload, quota_for
 
     teams, reps = who(conn, rep=rep, team=team, metric=metric, period=period)
     values, unknown = actuals(conn, metric, period, settings, today, tz)
-    weekdays = working_weekdays(settings)
-    days_left = working_days_left(period, today, weekdays)
-    from salescli.services.quotas.targets import elapsed_fraction
-
-    elapsed = elapsed_fraction(period, today)
+    known = preload(conn, metric, period)  # every quota and team in two queries
+    figures = Figures(
+        metric=metric,
+        period=period,
+        settings=settings,
+        elapsed=elapsed_fraction(period, today),
+        days_left=working_days_left(period, today, working_weekdays(settings)),
+        prorate=prorate,
+    )
     out = []
     for person in teams:
-        members = under(conn, [person.id])
+        members = known.members.get(person.id, {person.id})
+        target = quota_for(
+            conn, rep_id=person.id, period=period, team=True, metric=metric, prorate=prorate,
+            preloaded=known,
+        )  # fmt: skip
         actual = _sum(values, members, metric)
         gaps = sum(unknown.get(m, 0) for m in members)
-        target = quota_for(
-            conn, rep_id=person.id, period=period, team=True, metric=metric, prorate=prorate
-        )
-        out.append(
-            _row(
-                person,
-                True,
-                metric,
-                period,
-                target,
-                actual,
-                gaps,
-                settings,
-                elapsed,
-                days_left,
-                prorate,
-            )  # fmt: skip
-        )
+        out.append(_row(figures, person, True, target, actual, gaps))
     for person in reps:
-        actual = values.get(person.id, _zero(metric, settings))
-        target = quota_for(conn, rep_id=person.id, period=period, metric=metric, prorate=prorate)
-        out.append(
-            _row(
-                person,
-                False,
-                metric,
-                period,
-                target,
-                actual,
-                unknown.get(person.id, 0),
-                settings,
-                elapsed,
-                days_left,
-                prorate,
-            )  # fmt: skip
+        target = quota_for(
+            conn, rep_id=person.id, period=period, metric=metric, prorate=prorate, preloaded=known
         )
+        actual = values.get(person.id, _zero(metric, settings))
+        out.append(_row(figures, person, False, target, actual, unknown.get(person.id, 0)))
     return out
+
+
+@dataclass(frozen=True)
+class Figures:
+    """What every row of one `quota progress` shares."""
+
+    metric: str
+    period: Period
+    settings: Settings
+    elapsed: Decimal
+    days_left: int
+    prorate: bool
 
 
 def _zero(metric: str, settings: Settings) -> Any:
@@ -257,18 +248,10 @@ def _rate(numerator: Decimal, denominator: Decimal) -> Decimal:
 
 
 def _row(
-    person: Any,
-    team: bool,
-    metric: str,
-    period: Period,
-    target: Any,
-    actual: Any,
-    unknown: int,
-    settings: Settings,
-    elapsed: Decimal,
-    days_left: int,
-    prorate: bool,
+    figures: Figures, person: Any, team: bool, target: Any, actual: Any, unknown: int
 ) -> dict[str, Any]:
+    metric, period, settings = figures.metric, figures.period, figures.settings
+    elapsed, days_left, prorate = figures.elapsed, figures.days_left, figures.prorate
     from salescli.services.currency import round_money
 
     reporting = settings.currency
