@@ -118,7 +118,7 @@ def _own(
         rows = preloaded.quotas.get((scope, rep_id), [])
     else:
         query = _query(metric, period).where(QUOTA.c.scope == scope, QUOTA.c.rep_id == rep_id)
-        rows = conn.execute(query).all()
+        rows = list(conn.execute(query).all())
     if not rows:
         return None
     for row in rows:
