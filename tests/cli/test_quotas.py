@@ -211,6 +211,17 @@ def test_progress_without_quota_combined_and_prorated(cli):
     assert pro[0]["needed"] == _cents(Decimal("13043.48") - 10000)
     assert pro[0]["per_working_day"] == _cents((Decimal("13043.48") - 10000) / left)
 
+    # a won deal with an unknown amount is counted in the note, never summed as zero
+    unknown = cli.ok("deal", "add", "No amount", "--owner", "Bo Chen").out.strip()
+    cli.ok("deal", "win", unknown, "--on", "2026-11-05")
+    pro = cli.json("quota", "progress", "--period", "2026-11", "--rep", "Bo Chen", "--prorate")
+    assert pro[0]["actual"] == 10000
+    assert pro[0]["note"] == "1 won deal(s) with an unknown amount not summed"
+    team = cli.json("quota", "progress", "--period", "2026-Q4", "--team", "Ana Souza")
+    assert team[0]["actual"] == 11100 and team[0]["note"] == pro[0]["note"]
+    deals = cli.json("quota", "progress", "--period", "2026-11", "--rep", "Bo Chen", "--metric", "deals")  # fmt: skip
+    assert deals[0]["actual"] == 2  # counted as a won deal
+
     # a year's quota as well: November still takes the shortest period holding it (Q4)
     cli.ok("quota", "set", "Bo Chen", "365000", "--period", "2026")
     both = cli.json("quota", "progress", "--period", "2026-11", "--rep", "Bo Chen", "--prorate")
@@ -239,8 +250,8 @@ def test_progress_without_quota_combined_and_prorated(cli):
     maria = cli.json("quota", "progress", "--period", "2026-Q4", "--team", "Maria Lopez", "--metric", "deals")  # fmt: skip
     teams = [(r["rep"], r["target"], r["actual"], r["source"]) for r in maria if r["team"]]
     assert teams == [
-        ("Ana Souza", None, 2, None),  # Ana 1 + Bo 1 won in Q4; no deals quota under Ana
-        ("Maria Lopez", 12, 3, "sum of reps"),  # + Cy 1
+        ("Ana Souza", None, 3, None),  # Ana 1 + Bo 2 won in Q4; no deals quota under Ana
+        ("Maria Lopez", 12, 4, "sum of reps"),  # + Cy 1
     ]
 
 
@@ -391,3 +402,28 @@ def test_import_adventureworks_quota_history(cli):
     assert Decimal(str(team[0]["target"])) == sum(
         expected.get((login, "2013-Q3"), Decimal(0)) for login in stephen
     )
+
+
+def test_quota_for_preloaded_agrees_with_queries(cli, db_url):
+    """The rule read per rep (the forecast's way) and preloaded (quota progress) agree."""
+    from salescli import dates
+    from salescli.cli.common import State
+    from salescli.services.quotas.targets import preload, quota_for
+
+    _q4_scenario(cli)
+    for month, amount in (("2026-10", "1000"), ("2026-11", "2000"), ("2026-12", "3000")):
+        cli.ok("quota", "set", "Cy Diaz", amount, "--period", month)
+    cli.ok("quota", "set", "--team", "Ana Souza", "9", "--period", "2026", "--metric", "deals")
+    with State(db_url).connection() as conn:
+        reps = [int(r) for (r,) in cli.sql("SELECT id FROM rep")]
+        for label in ("2026-Q4", "2026-11", "2026-W47", "2026", "2026-10-05..2026-10-20"):
+            period = dates.parse_period(label, today=dt.date(2026, 11, 23))
+            for metric in ("revenue", "deals"):
+                known = preload(conn, metric, period)
+                for rep in reps:
+                    for team in (False, True):
+                        for prorate in (False, True):
+                            args = dict(rep_id=rep, period=period, team=team, metric=metric, prorate=prorate)  # fmt: skip
+                            assert quota_for(conn, **args) == quota_for(
+                                conn, **args, preloaded=known
+                            )
