@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -10,6 +10,11 @@ from salescli.cli import importing as io
 from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, id_parser, state
 from salescli.errors import UsageError
 from salescli.render import Column, Format
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from salescli.services.config import Settings
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -37,6 +42,23 @@ COLUMNS = [
     Column("target", "target", "right"),
     Column("currency", "cur"),
 ]
+
+
+def manager_id(conn: Connection, ref: str, settings: Settings) -> int:
+    """A `--team MANAGER` of the quota commands: the rep (id, name, `me`) whose team it is.
+    A team name (the reps' `team` field) has no manager to hold a team quota: refused."""
+    from salescli.errors import NotFound
+    from salescli.services import scope
+
+    if scope.is_me(ref):  # its own message (me not set, or naming no rep)
+        return scope.rep_id(conn, ref, settings)
+    try:
+        return scope.rep_id(conn, ref, settings)
+    except NotFound:
+        raise NotFound(
+            f"--team '{ref}' names no rep: a quota team is a manager and everyone under them "
+            "(e.g. --team 'Maria Lopez'; see: salescli rep list)"
+        ) from None
 
 
 @app.command("set")
@@ -72,7 +94,10 @@ def quota_set(
     st = state(ctx)
     when = st.period(period)
     with st.connection(write=True) as conn:
-        rep_id = scope.rep_id(conn, team if team is not None else args[0], st.settings)
+        if team is not None:
+            rep_id = manager_id(conn, team, st.settings)
+        else:
+            rep_id = scope.rep_id(conn, args[0], st.settings)
         quota_id, replaced = quotas.set_quota(
             conn, rep_id=rep_id, team=team is not None, amount=args[-1], period=when,
             metric=metric, settings=st.settings, now=st.now,
@@ -121,7 +146,7 @@ def quota_list(
             conn,
             period=when,
             rep_ids=[scope.rep_id(conn, rep, st.settings)] if rep is not None else None,
-            team_manager=scope.rep_id(conn, team, st.settings) if team is not None else None,
+            team_manager=manager_id(conn, team, st.settings) if team is not None else None,
             metric=metric,
         )
     render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from salescli.cli.common import FormatOpt, OutputOpt, state
-from salescli.cli.quota import MetricOpt, app
+from salescli.cli.quota import MetricOpt, app, manager_id
 from salescli.errors import UsageError
 from salescli.render import Column, Format
 
@@ -67,7 +67,7 @@ def quota_progress(
         rows = quota_figures.progress(
             conn, period=when, metric=metric, settings=st.settings, today=st.today, tz=st.tz,
             rep=scope.rep_id(conn, rep, st.settings) if rep is not None else None,
-            team=scope.rep_id(conn, team, st.settings) if team is not None else None,
+            team=manager_id(conn, team, st.settings) if team is not None else None,
             prorate=prorate,
         )  # fmt: skip
     table = fmt == Format.table and output is None

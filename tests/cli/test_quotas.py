@@ -108,6 +108,10 @@ def test_set_replace_list_delete(cli):
         "Ana Souza", "Maria Lopez", "Bo Chen", "Cy Diaz"
     ]  # fmt: skip
     assert [q["metric"] for q in cli.json("quota", "list", "--metric", "deals")] == ["deals"]
+    nowhere = cli("quota", "list", "--team", "West")
+    assert nowhere.code == 3 and "a quota team is a manager and everyone under them" in nowhere.err
+    assert cli("quota", "set", "--team", "West", "5", "--period", "2026-Q4").code == 3
+    assert cli("quota", "list", "--team", "me").code == 3  # me is not set
     csv_out = cli.ok("quota", "list", "--format", "csv", "--metric", "deals").out.splitlines()
     assert csv_out[0] == "id,scope,rep,metric,period,first_day,last_day,target,currency"
     assert csv_out[1] == f"{first + 2},rep,Bo Chen,deals,2026-11,2026-11-01,2026-11-30,12,"
