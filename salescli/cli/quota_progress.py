@@ -108,8 +108,5 @@ def _shown(row: dict) -> dict:
 def _title(period: object, metric: str, rows: list[dict]) -> str:
     currency = next((r["currency"] for r in rows if r["currency"]), None)
     unit = f" ({currency})" if currency else ""
-    days = rows[0]["working_days_left"] if rows else 0
-    return (
-        f"Quota progress, {metric}{unit}, {getattr(period, 'label', period)}: "
-        f"{days} working day(s) left"
-    )
+    days = f": {rows[0]['working_days_left']} working day(s) left" if rows else ""
+    return f"Quota progress, {metric}{unit}, {getattr(period, 'label', period)}{days}"

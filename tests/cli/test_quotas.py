@@ -259,6 +259,15 @@ def test_progress_without_quota_combined_and_prorated(cli):
     ]
 
 
+def test_progress_with_no_reps(cli):
+    empty = cli.ok("quota", "progress")
+    assert empty.err == "Quota progress, revenue, 2026-Q4\n"
+    assert empty.out.splitlines() == [
+        "rep / team\ttarget\tactual\tattain\tpace\tneeded\tper day\tquota"
+    ]
+    assert cli.json("quota", "progress") == []
+
+
 def test_pace_on_boundaries(cli):
     _team(cli)
     cli.ok("quota", "set", "Bo Chen", "9200", "--period", "2026-Q4")
@@ -346,6 +355,9 @@ def test_import_small_file_rules(cli, tmp_path):
     )
     no_length = cli("quota", "import", str(good))
     assert no_length.code == 1 and "--period-length" in no_length.err
+    assert cli.sql("SELECT count(*) FROM quota") == [(0,)]
+    dry = cli.ok("quota", "import", str(good), "--period-length", "month", "--dry-run")
+    assert "Dry run: 3 quotas would be imported" in dry.err
     assert cli.sql("SELECT count(*) FROM quota") == [(0,)]
     cli.ok("quota", "import", str(good), "--period-length", "month")
     assert sorted(cli.sql("SELECT scope, metric, period, target, currency FROM quota")) == [
