@@ -14,4 +14,5 @@ SETTINGS_MODULES: tuple[str, ...] = (
     "salescli.services.reports.commission",
     "salescli.services.mail",
     "salescli.services.tasks.auto",
+    "salescli.services.quotas.progress",
 )

@@ -6,7 +6,7 @@ them), a metric and a period P:
 1. a quota set for exactly P;
 2. else quotas set for periods that lie inside P and together cover every day of P (three
    monthly quotas make a quarter's): their sum;
-3. else, only when `prorate` is asked, the quota of a period that holds P, times
+3. else, only when `prorate` is asked, the quota of the shortest period that holds P, times
    days(P) / days(its period);
 4. else none: the caller says that no quota covers P.
 A team with no team quota of its own has the sum of its reps' quotas (every rep under the
@@ -18,7 +18,7 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 from decimal import Decimal
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
@@ -55,20 +55,70 @@ def _value(target: int, currency: str | None) -> Decimal:
     return value
 
 
-def _own(
-    conn: Connection, scope: str, rep_id: int, metric: str, period: Period, prorate: bool
-) -> Target | None:
-    rows = conn.execute(
+def _query(metric: str, period: Period) -> sa.Select:
+    return (
         sa.select(QUOTA.c.period_start, QUOTA.c.period_end, QUOTA.c.target, QUOTA.c.currency)
         .where(
-            QUOTA.c.scope == scope,
-            QUOTA.c.rep_id == rep_id,
             QUOTA.c.metric == metric,
             QUOTA.c.period_start < period.end,
             QUOTA.c.period_end > period.start,
         )
         .order_by(QUOTA.c.period_start, QUOTA.c.period_end)
-    ).all()
+    )
+
+
+@dataclass(frozen=True)
+class Preloaded:
+    """Every quota of one metric overlapping one period, by (scope, rep id), and every rep
+    under each rep: what `quota_for` reads, loaded in two queries for a command that asks
+    about many reps and teams (`quota progress`). Build it with `preload`."""
+
+    metric: str
+    period: Period
+    quotas: dict[tuple[str, int], list[Any]]
+    members: dict[int, set[int]]
+
+
+def preload(conn: Connection, metric: str, period: Period) -> Preloaded:
+    from salescli.tables import REP
+
+    quotas: dict[tuple[str, int], list[Any]] = {}
+    query = _query(metric, period).add_columns(QUOTA.c.scope, QUOTA.c.rep_id)
+    for row in conn.execute(query):
+        quotas.setdefault((row.scope, int(row.rep_id)), []).append(row)
+    children: dict[int, list[int]] = {}
+    ids = []
+    for rid, manager in conn.execute(sa.select(REP.c.id, REP.c.manager_id)):
+        ids.append(int(rid))
+        if manager is not None:
+            children.setdefault(int(manager), []).append(int(rid))
+    members: dict[int, set[int]] = {}
+    for rid in ids:
+        seen, stack = {rid}, [rid]
+        while stack:
+            for child in children.get(stack.pop(), []):
+                if child not in seen:
+                    seen.add(child)
+                    stack.append(child)
+        members[rid] = seen
+    return Preloaded(metric, period, quotas, members)
+
+
+def _own(
+    conn: Connection,
+    scope: str,
+    rep_id: int,
+    metric: str,
+    period: Period,
+    prorate: bool,
+    preloaded: Preloaded | None = None,
+) -> Target | None:
+    if preloaded is not None:
+        assert (preloaded.metric, preloaded.period) == (metric, period)
+        rows = preloaded.quotas.get((scope, rep_id), [])
+    else:
+        query = _query(metric, period).where(QUOTA.c.scope == scope, QUOTA.c.rep_id == rep_id)
+        rows = list(conn.execute(query).all())
     if not rows:
         return None
     for row in rows:
@@ -87,12 +137,15 @@ def _own(
         total = sum((_value(r.target, r.currency) for r in inside), Decimal(0))
         return Target(total, inside[0].currency, COMBINED)
     if prorate:
-        for row in rows:
-            if row.period_start <= period.start and row.period_end >= period.end:
-                days = Decimal((period.end - period.start).days)
-                whole = Decimal((row.period_end - row.period_start).days)
-                amount = _value(row.target, row.currency) * days / whole
-                return Target(amount, row.currency, PRORATED)
+        holding = [r for r in rows if r.period_start <= period.start and r.period_end >= period.end]
+        if holding:
+            # The shortest period that holds P: a month takes its quarter's quota, not the
+            # year's, when both are set.
+            row = min(holding, key=lambda r: (r.period_end - r.period_start, r.period_start))
+            days = Decimal((period.end - period.start).days)
+            whole = Decimal((row.period_end - row.period_start).days)
+            amount = _value(row.target, row.currency) * days / whole
+            return Target(amount, row.currency, PRORATED)
     return None
 
 
@@ -109,20 +162,26 @@ def quota_for(
     team: bool = False,
     metric: str = "revenue",
     prorate: bool = False,
+    preloaded: Preloaded | None = None,
 ) -> Target | None:
     """The quota of rep `rep_id` (or, with `team`, of the team under manager `rep_id`) that
-    covers `period`, by the rule above; None when none does."""
+    covers `period`, by the rule above; None when none does. `preloaded` (from `preload`
+    for the same metric and period) answers without a query."""
     if not team:
-        return _own(conn, "rep", rep_id, metric, period, prorate)
-    own = _own(conn, "team", rep_id, metric, period, prorate)
+        return _own(conn, "rep", rep_id, metric, period, prorate, preloaded)
+    own = _own(conn, "team", rep_id, metric, period, prorate, preloaded)
     if own is not None:
         return own
-    from salescli.services.scope import under
+    if preloaded is not None:
+        members = preloaded.members.get(rep_id, {rep_id})
+    else:
+        from salescli.services.scope import under
 
+        members = under(conn, [rep_id])
     found = [
         t
-        for member in sorted(under(conn, [rep_id]))
-        if (t := _own(conn, "rep", member, metric, period, prorate)) is not None
+        for member in sorted(members)
+        if (t := _own(conn, "rep", member, metric, period, prorate, preloaded)) is not None
     ]
     if not found:
         return None
