@@ -383,14 +383,7 @@ def test_stale_deals_and_overdue_tasks_by_owner(cli):
 def test_commission_line_by_line_with_the_accelerator(cli):
     _team(cli)
     cli.ok("commission", "plan", "set", "--new", "10%", "--existing", "5%", "--accelerator", "1.5x-above-100%")  # fmt: skip
-    ana = cli.sql("SELECT id FROM rep WHERE name = 'Ana Souza'")[0][0]
-    cli.sql(
-        "INSERT INTO quota (scope, rep_id, metric, period, period_start, period_end, target, "
-        "currency, created_at, updated_at) VALUES ('rep', :rep, 'revenue', '2026-11', "
-        "'2026-11-01', '2026-12-01', 100000, 'USD', :now, :now)",
-        rep=ana,
-        now="2026-11-23 09:00:00",
-    )
+    _quota(cli, "Ana Souza", 100000)  # 1,000.00 for 2026-11
 
     def won(title: str, amount: str, kind: str, owner: str, on: str) -> int:
         deal = _id(cli, "deal", "add", title, "--amount", amount, "--type", kind, "--owner", owner)
@@ -427,16 +420,7 @@ def test_commission_line_by_line_with_the_accelerator(cli):
 
 
 def _quota(cli, rep: str, minor: int, period: str = "2026-11") -> None:
-    rep_id = cli.sql("SELECT id FROM rep WHERE name = :n", n=rep)[0][0]
-    cli.sql(
-        "INSERT INTO quota (scope, rep_id, metric, period, period_start, period_end, target, "
-        "currency, created_at, updated_at) VALUES ('rep', :rep, 'revenue', :p, '2026-11-01', "
-        "'2026-12-01', :t, 'USD', :now, :now)",
-        rep=rep_id,
-        p=period,
-        t=minor,
-        now="2026-11-23 09:00:00",
-    )
+    cli.ok("quota", "set", rep, str(minor / 100), "--period", period)
 
 
 def test_leaderboard_ranks_by_revenue_or_another_metric(cli):
