@@ -243,11 +243,13 @@ def grouped_totals(
     today: dt.date | None = None,
     tz: str = "UTC",
     buckets: Sequence[tuple[str, dt.date, dt.date]] | None = None,
+    with_total: bool = True,
 ) -> dict[str, Any]:
     """Count, amount and weighted amount per group of `group_by` dimensions (none: one
     total), converted to the reporting currency exactly as `deal list --sum` does (closed
     deals at their close date's rate, open ones at the rate in force `today`).
 
+    `with_total=False` skips the total of a grouped query (`total` is None): one pass less.
     The dimension "bucket" groups by close date into `buckets` ((label, first day, day after
     the last)): weeks, months or quarters of a trend; a deal outside every bucket is left out.
 
@@ -323,7 +325,9 @@ def grouped_totals(
         g["amount"] = round_money(g["amount"], reporting)
         g["weighted"] = round_money(g["weighted"], reporting)
         g["currency"] = reporting
-    if group_by:
+    if group_by and not with_total:
+        total = None  # the caller does not need it (a second pass over the same deals)
+    elif group_by:
         total = grouped_totals(conn, scope, settings, [], today, tz)["total"]
     else:
         total = rows[0] if rows else {

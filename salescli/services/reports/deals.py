@@ -58,7 +58,7 @@ def pipeline(
         period=(period.start, period.end) if period else None,
     )
     tz = settings.timezone
-    by_both = grouped_totals(conn, scope, settings, ["stage", "owner"], today, tz)
+    by_both = grouped_totals(conn, scope, settings, ["stage", "owner"], today, tz, with_total=False)
     by_stage = grouped_totals(conn, scope, settings, ["stage"], today, tz)
     return {
         "report": "pipeline",
@@ -88,13 +88,13 @@ def lost(
     tz = settings.timezone
 
     def by(name: str, **names: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        found = grouped_totals(conn, scope, settings, [name], today, tz)
+        found = grouped_totals(conn, scope, settings, [name], today, tz, with_total=name == "owner")
         groups = [{k: v for k, v in g.items() if k != "weighted"} for g in found["groups"]]
         return _rename(groups, **names), found["total"]
 
-    reasons, total = by("lost-reason")
+    reasons, _ = by("lost-reason")
     stages, _ = by("lost-at", lost_at="stage")
-    reps, _ = by("owner", owner="rep")
+    reps, total = by("owner", owner="rep")
     return {
         "report": "lost",
         **_period(period),

@@ -119,7 +119,9 @@ def sources(
 
     def deals(**kwargs: Any) -> list[dict[str, Any]]:
         found = scope.DealScope(owner=rep, team=team, period=span, **kwargs)
-        return grouped_totals(conn, found, settings, ["source"], today, tz)["groups"]
+        return grouped_totals(conn, found, settings, ["source"], today, tz, with_total=False)[
+            "groups"
+        ]
 
     for group in deals(on="created"):
         row(group["source"])["deals"] += group["count"]

@@ -140,6 +140,7 @@ def trend(
             today,
             tz,
             buckets=buckets,
+            with_total=False,
         )
         for g in found["groups"]:
             values[g["bucket"]] = g["amount"] if metric == "revenue" else g["count"]
@@ -163,6 +164,7 @@ def trend(
                 today,
                 tz,
                 buckets=buckets,
+                with_total=False,
             )
             for g in found["groups"]:
                 closed.setdefault(g["bucket"], {})[state] = g["count"]
