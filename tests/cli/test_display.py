@@ -183,3 +183,21 @@ def test_task_list_and_agenda_read_at_80_columns(cli, terminal):
     cells = row.split()
     for atom in ("1,234,567.89", "EUR", "proposal"):
         assert atom in cells or atom in agenda.err, (atom, agenda.out, agenda.err)
+
+
+def test_reports_read_at_80_columns(cli, terminal):
+    cli.ok("rep", "add", "Maximilian von Hohenzollern-Sigmaringen")
+    cli.ok("rep", "add", "Ana Souza")
+    for owner, amount in (("Maximilian von Hohenzollern-Sigmaringen", "1234567.89"), ("Ana Souza", "10")):  # fmt: skip
+        deal = cli.ok("deal", "add", f"Deal of {owner}", "--amount", amount, "--owner", owner).out.strip()  # fmt: skip
+        cli.ok("deal", "win", deal)
+    cli.ok("deal", "add", "Open one", "--amount", "999999.99", "--owner", "Ana Souza", "--stage", "negotiation")  # fmt: skip
+    for args, atoms in (
+        (("report", "pipeline"), ["negotiation", "999,999.99", "749,999.99"]),
+        (("report", "performance"), ["1,234,567.89", "100.0%"]),
+        (("report", "leaderboard"), ["1,234,567.89", "100.0%"]),
+    ):
+        result = cli.ok(*args)
+        assert all(len(line) <= 80 for line in result.out.splitlines()), result.out
+        for atom in atoms:
+            assert any(atom in line.split() for line in result.out.splitlines()), (atom, result.out)
