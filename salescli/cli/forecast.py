@@ -215,3 +215,97 @@ def forecast_adjust(
         )  # fmt: skip
     text = f"{record['rep']}: {chosen} for {record['period']} adjusted to {render.text_value(value)} {currency}"  # fmt: skip
     render.changed(record, fmt, note=text, output=output, tz=st.tz)
+
+
+@app.command("snapshot")
+def forecast_snapshot(
+    ctx: typer.Context,
+    period: PeriodOpt = "this-quarter",
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """Store the forecast of every method (per rep and the total) with today's date.
+
+    Example: salescli forecast snapshot --period this-quarter
+    """
+    from salescli import render
+    from salescli.services.forecast import snapshots
+
+    st = state(ctx)
+    with st.connection(write=True) as conn:
+        stored = snapshots.take(conn, st.settings, st.period(period), st.today, st.now, st.tz)
+    if fmt == Format.table and output is None:
+        label = stored[0]["period"] if stored else period
+        render.message(f"stored {len(stored)} forecast figures for {label} (4 methods)")
+        return
+    render.write_rows(stored, fmt, output=output, tz=st.tz)
+
+
+ACCURACY_COLUMNS = ("period", "taken_at", "method", "rep", "forecast", "actual", "error", "ape")
+
+
+@app.command("accuracy")
+def forecast_accuracy(
+    ctx: typer.Context,
+    period: Annotated[
+        str | None, typer.Option("--period", "-p", help="Only snapshots of this period.")
+    ] = None,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """Compare stored snapshots with what was won: error and absolute % error per rep and method.
+
+    Example: salescli forecast accuracy --period last-quarter
+    """
+    from salescli import render
+    from salescli.render import Column
+    from salescli.services.forecast import snapshots
+
+    st = state(ctx)
+    with st.connection() as conn:
+        chosen = st.period(period) if period else None
+        rows = snapshots.accuracy(conn, st.settings, chosen, st.today, st.tz)
+    right = ("forecast", "actual", "error", "ape")
+    columns = [Column(n, n.replace("_", " "), "right" if n in right else "left") for n in ACCURACY_COLUMNS]  # fmt: skip
+    render.write_rows(rows, fmt, columns=None if fmt != Format.table else columns, output=output, tz=st.tz)  # fmt: skip
+    if not rows:
+        render.message("no snapshots stored yet (salescli forecast snapshot)")
+
+
+@app.command("backtest")
+def forecast_backtest(
+    ctx: typer.Context,
+    from_: Annotated[str, typer.Option("--from", help="First period: 2017-01, 2017-Q1...")],
+    to: Annotated[str, typer.Option("--to", help="Last period: 2017-12, 2017-Q4...")],
+    by: Annotated[str, typer.Option("--by", help="month or quarter.")] = "month",
+    method: Annotated[
+        str | None, typer.Option("--method", help="One method (default: every method).")
+    ] = None,
+    lookback: LookbackOpt = "12m",
+    min_deals: MinDealsOpt = 10,
+    runs: RunsOpt = 10000,
+    fmt: FormatOpt = Format.table,
+    output: OutputOpt = None,
+) -> None:
+    """Forecast past periods from stage history and compare with what was won.
+
+    Example: salescli forecast backtest --from 2017-01 --to 2017-12 --by month
+    """
+    from salescli import render
+    from salescli.services.forecast import backtest, engine
+
+    st = state(ctx)
+    methods = list(engine.METHODS) if method is None else [engine.check_method(method.strip().lower())]  # fmt: skip
+    with st.connection() as conn:
+        result = backtest.backtest(
+            conn, st.settings, st.period(from_, field="--from"), st.period(to, field="--to"),
+            by.strip().lower(), methods, st.today, lookback_days(lookback), min_deals, runs, st.tz,
+        )  # fmt: skip
+    if fmt == Format.json:
+        render.write_record(result, fmt, output=output, tz=st.tz)
+        return
+    rows = [{k: v for k, v in r.items() if k != "period_start"} for r in result["rows"]]
+    render.write_rows(rows, fmt, output=output, tz=st.tz)
+    for line in result["methods"]:
+        mape = "n/a" if line["mape"] is None else f"{line['mape'] * 100:.1f}%"
+        render.message(f"{line['method']}: mean absolute % error {mape} over {line['periods']} periods")  # fmt: skip

@@ -59,11 +59,13 @@ def pipeline_at(conn: Connection, day: dt.date, tz: str = "UTC") -> list[Any]:
     from salescli.services.scope import day_start_utc
 
     start = day_start_utc(day, tz)
+    earlier = STAGECHANGE.alias("earlier")
     latest = (
-        sa.select(STAGECHANGE.c.id)
-        .where(STAGECHANGE.c.deal_id == DEAL.c.id, STAGECHANGE.c.changed_at < start)
-        .order_by(STAGECHANGE.c.changed_at.desc(), STAGECHANGE.c.id.desc())
+        sa.select(earlier.c.id)
+        .where(earlier.c.deal_id == DEAL.c.id, earlier.c.changed_at < start)
+        .order_by(earlier.c.changed_at.desc(), earlier.c.id.desc())
         .limit(1)
+        .correlate(DEAL)
         .scalar_subquery()
     )
     current = STAGE.alias("current")
@@ -161,7 +163,10 @@ def backtest(
                     manager = everyone[g.owner_id].manager_id if g.owner_id in everyone else None
                     team = engine.below(tree, manager if manager is not None else g.owner_id) if g.owner_id else []  # fmt: skip
                     rate = m.rates_for(counts, defaults, g.owner_id, team, [g.stage], min_deals)
-                    value += v * rate[g.stage].rate
+                    used = rate[g.stage]
+                    # Without a measured rate a deal keeps the probability it had then.
+                    share = used.rate if used.source != m.DEFAULT else Decimal(g.probability) / 100
+                    value += v * share
             else:
                 known = [(g, v) for g, v in zip(groups, values, strict=True) if v is not None]
                 amounts = [
