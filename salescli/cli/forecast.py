@@ -20,7 +20,9 @@ app = typer.Typer(
 
 PeriodOpt = Annotated[
     str,
-    typer.Option("--period", "-p", help="The period: this-quarter, 2026-Q4, 2026-11, next-month..."),
+    typer.Option(
+        "--period", "-p", help="The period: this-quarter, 2026-Q4, 2026-11, next-month..."
+    ),
 ]
 RepOpt = Annotated[
     str | None, typer.Option("--rep", metavar="REP", help="Only REP's deals (id, name or me).")
@@ -31,9 +33,7 @@ TeamOpt = Annotated[
 ]
 MethodOpt = Annotated[
     str,
-    typer.Option(
-        "--method", help="weighted (default), category, historical or monte-carlo."
-    ),
+    typer.Option("--method", help="weighted (default), category, historical or monte-carlo."),
 ]
 LookbackOpt = Annotated[
     str,
@@ -56,7 +56,9 @@ RunsOpt = Annotated[
 SeedOpt = Annotated[
     int | None,
     typer.Option(
-        "--seed", parser=whole_number(0, 2**63 - 1), help="monte-carlo: seed (same seed, same numbers)."
+        "--seed",
+        parser=whole_number(0, 2**63 - 1),
+        help="monte-carlo: seed (same seed, same numbers).",
     ),
 ]
 
@@ -98,7 +100,9 @@ def forecast(
     rep: RepOpt = None,
     team: TeamOpt = None,
     method: MethodOpt = "weighted",
-    by: Annotated[str, typer.Option("--by", help="Rows per rep (with team roll-ups), stage or month.")] = "rep",  # fmt: skip
+    by: Annotated[
+        str, typer.Option("--by", help="Rows per rep (with team roll-ups), stage or month.")
+    ] = "rep",  # fmt: skip
     lookback: LookbackOpt = "12m",
     min_deals: MinDealsOpt = 10,
     runs: RunsOpt = 10000,
@@ -121,7 +125,9 @@ def forecast(
     )  # fmt: skip
     with st.connection() as conn:
         who = _who(conn, st, rep, team)
-        result = engine.forecast(conn, st.settings, st.period(period), who, st.today, options, st.tz)
+        result = engine.forecast(
+            conn, st.settings, st.period(period), who, st.today, options, st.tz
+        )
     write_forecast(result, fmt, output, st.tz)
 
 

@@ -94,7 +94,9 @@ def latest(
 ) -> dict[int, dict[str, dict[str, Any]]]:
     """rep id -> category -> the latest adjustment for exactly `period` (by time, then id)."""
     query = (
-        sa.select(FORECASTADJUSTMENT.c.id, FORECASTADJUSTMENT.c.rep_id, FORECASTADJUSTMENT.c.category)
+        sa.select(
+            FORECASTADJUSTMENT.c.id, FORECASTADJUSTMENT.c.rep_id, FORECASTADJUSTMENT.c.category
+        )
         .where(
             FORECASTADJUSTMENT.c.period_start == period.start,
             FORECASTADJUSTMENT.c.period_end == period.end,

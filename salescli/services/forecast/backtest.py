@@ -95,8 +95,12 @@ def pipeline_at(conn: Connection, day: dt.date, tz: str = "UTC") -> list[Any]:
             then.c.forecast_category != "omitted",
         )
         .group_by(
-            DEAL.c.owner_id, then.c.name, then.c.forecast_category,
-            STAGECHANGE.c.probability, DEAL.c.currency, DEAL.c.amount_minor,
+            DEAL.c.owner_id,
+            then.c.name,
+            then.c.forecast_category,
+            STAGECHANGE.c.probability,
+            DEAL.c.currency,
+            DEAL.c.amount_minor,
         )  # fmt: skip
     )
     return list(conn.execute(query))
@@ -142,7 +146,9 @@ def backtest(
             "period_start": period.start,
             "pipeline_deals": sum(int(g.deals) for g in groups),
             "unknown_amount": sum(int(g.deals) - int(g.known) for g in groups),
-            "pipeline": round_money(sum((v for v in values if v is not None), Decimal(0)), currency),
+            "pipeline": round_money(
+                sum((v for v in values if v is not None), Decimal(0)), currency
+            ),
         }
         for method in methods:
             if method == "weighted":

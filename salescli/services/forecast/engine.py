@@ -397,7 +397,9 @@ def _by_rep(
         for owner, cell in own.items():
             manager = everyone[owner].manager_id if owner in everyone else None
             team = below(whole_tree, manager if manager is not None else owner) if owner else []
-            used = m.rates_for(counts, defaults, owner, team, sorted(cell.by_stage), options.min_deals)
+            used = m.rates_for(
+                counts, defaults, owner, team, sorted(cell.by_stage), options.min_deals
+            )
             if owner is not None:
                 rates[owner] = used
             # A measured rate replaces the probability; without one, each deal keeps its own
@@ -455,8 +457,10 @@ def _by_rep(
                 entry = adjustments[rep_id].get(category)
                 computed = found.get(rep_id, Cell()).open[category]
                 out[f"{category}_computed"] = money(computed, currency)
-                out[f"{category}_adjusted"] = None if entry is None else money(
-                    _in_currency(conn, entry, currency, today), currency
+                out[f"{category}_adjusted"] = (
+                    None
+                    if entry is None
+                    else money(_in_currency(conn, entry, currency, today), currency)
                 )
             out["adjustments"] = list(adjustments[rep_id].values())
         elif adjusted:

@@ -57,15 +57,13 @@ def stage_history_counts(
         .where(
             current.c.kind.in_(("won", "lost")),
             passed.c.kind == "open",
-            DEAL.c.forecast_category != "omitted",
             DEAL.c.close_date >= start,
             DEAL.c.close_date < today,
         )
         .group_by(DEAL.c.owner_id, passed.c.name)
     )
     return {
-        (row.owner_id, row.stage): (int(row.won), int(row.closed))
-        for row in conn.execute(query)
+        (row.owner_id, row.stage): (int(row.won), int(row.closed)) for row in conn.execute(query)
     }
 
 
