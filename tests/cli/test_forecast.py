@@ -8,6 +8,10 @@ from __future__ import annotations
 
 import json
 
+import pytest
+
+from tests.cli.test_maven import MAVEN, imported  # noqa: F401 (a fixture)
+
 Q4 = "2026-Q4"
 
 
@@ -346,3 +350,46 @@ def test_snapshot_then_accuracy_later(cli):
     assert (maria["actual"], maria["ape"]) == (0, None)  # no division by zero
     assert len(rows) == 4 * 6
     assert cli.json("forecast", "accuracy", "--period", "2027-Q1", env=later) == []
+
+
+@pytest.mark.skipif(not MAVEN.exists(), reason="the Maven data set is not here")
+def test_backtest_on_maven_rebuilds_the_pipeline_from_stage_history(request):
+    """The open pipeline at the start of each month of 2017, rebuilt from stage history,
+    equals a count straight from the CSV: engaged before that day, closed on or after it."""
+    import datetime as dt
+    from decimal import Decimal
+
+    from tests.cli.test_maven import read
+
+    cli, _ = request.getfixturevalue("imported")  # tests/cli/test_maven.py's import
+    deals = read("sales_pipeline.csv")
+    result = cli.json(
+        "forecast", "backtest", "--from", "2017-01", "--to", "2017-12", "--by", "month",
+        "--method", "weighted",
+    )  # fmt: skip
+    assert [r["period"] for r in result["rows"]] == [f"2017-{m:02d}" for m in range(1, 13)]
+    for row in result["rows"]:
+        day = dt.date.fromisoformat(row["period_start"])
+        end = (day + dt.timedelta(days=32)).replace(day=1)
+        pipeline = [
+            d for d in deals
+            if d["engage_date"] and dt.date.fromisoformat(d["engage_date"]) < day
+            and (not d["close_date"] or dt.date.fromisoformat(d["close_date"]) >= day)
+        ]  # fmt: skip
+        assert row["pipeline_deals"] == len(pipeline), row["period"]
+        assert row["unknown_amount"] == sum(1 for d in pipeline if not d["close_value"])
+        amount = sum((Decimal(d["close_value"]) for d in pipeline if d["close_value"]), Decimal(0))
+        assert Decimal(str(row["pipeline"])) == amount
+        won = sum(
+            (Decimal(d["close_value"]) for d in deals
+             if d["deal_stage"] == "Won" and day <= dt.date.fromisoformat(d["close_date"]) < end),
+            Decimal(0),
+        )  # fmt: skip
+        assert Decimal(str(row["actual"])) == won
+        assert Decimal(str(row["error"])) == Decimal(str(row["forecast"])) - won
+    assert result["methods"][0]["method"] == "weighted"
+    every = cli.json("forecast", "backtest", "--from", "2017-06", "--to", "2017-06")
+    assert [r["method"] for r in every["rows"]] == ["weighted", "category", "historical", "monte-carlo"]  # fmt: skip
+    june = next(r for r in result["rows"] if r["period"] == "2017-06")
+    assert every["rows"][0]["forecast"] == june["forecast"]
+    assert cli("forecast", "backtest", "--from", "2017-06", "--to", "2017-01").code == 2

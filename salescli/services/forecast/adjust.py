@@ -61,8 +61,9 @@ def add(
         "adjusted_by": adjusted_by,
         "created_at": now,
     }
-    new_id = conn.execute(sa.insert(FORECASTADJUSTMENT).values(**values)).inserted_primary_key[0]
-    return shape(conn, int(new_id))
+    key = conn.execute(sa.insert(FORECASTADJUSTMENT).values(**values)).inserted_primary_key
+    assert key is not None
+    return shape(conn, int(key[0]))
 
 
 def shape(conn: Connection, adjustment_id: int) -> dict[str, Any]:

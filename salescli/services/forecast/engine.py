@@ -175,7 +175,7 @@ def children(all_reps: dict[int, Rep], chosen: set[int]) -> dict[int, list[int]]
     found: dict[int, list[int]] = {r: [] for r in chosen}
     for rep in all_reps.values():
         if rep.id in chosen and rep.manager_id in chosen and rep.manager_id != rep.id:
-            found[rep.manager_id].append(rep.id)  # type: ignore[index]
+            found[rep.manager_id].append(rep.id)
     for ids in found.values():
         ids.sort(key=lambda i: (all_reps[i].name.casefold(), i))
     return found
