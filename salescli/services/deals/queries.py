@@ -174,9 +174,10 @@ def grouped_totals(
     group_by: list[str],
     today: dt.date | None = None,
     tz: str = "UTC",
+    with_total: bool = True,
 ) -> dict[str, Any]:
     """Count, amount and weighted amount per group of `group_by` dimensions (none: one
-    total), converted to the reporting currency exactly as `deal list --sum` does (closed
+    total; `with_total=False` skips the second query for the total of a grouping), converted to the reporting currency exactly as `deal list --sum` does (closed
     deals at their close date's rate, open ones at the rate in force `today`).
 
     Returns {"group_by", "currency", "groups": [{<keys>, count, amount, weighted,
@@ -248,7 +249,9 @@ def grouped_totals(
         g["amount"] = round_money(g["amount"], reporting)
         g["weighted"] = round_money(g["weighted"], reporting)
         g["currency"] = reporting
-    if group_by:
+    if group_by and not with_total:
+        total = {}
+    elif group_by:
         total = grouped_totals(conn, scope, settings, [], today, tz)["total"]
     else:
         total = rows[0] if rows else {

@@ -140,7 +140,7 @@ def cells(
         (c, _scope(who, "open", period, c)) for c in OPEN
     ]
     for figure, scope in scopes:
-        grouped = grouped_totals(conn, scope, settings, dims, today, tz)
+        grouped = grouped_totals(conn, scope, settings, dims, today, tz, with_total=False)
         for group in grouped["groups"]:
             cell = found.setdefault(key(group), Cell())
             cell.count += group["count"]
@@ -264,12 +264,11 @@ def _minor(amount: Decimal, currency: str) -> int:
 
 def unknown_deals(
     conn: Connection, settings: Settings, period: Period, who: Who, tz: str = "UTC"
-) -> tuple[int, list[str]]:
-    """Deals of the forecast whose amount is unknown: how many, and the first few named."""
+) -> list[str]:
+    """The first few deals of the forecast whose amount is unknown, by id and title."""
     from salescli.services.scope import deal_clauses
 
     found: list[str] = []
-    count = 0
     for state in ("won", "open"):
         scope = _scope(who, state, period)
         query = (
@@ -281,12 +280,10 @@ def unknown_deals(
                 DEAL.c.forecast_category != "omitted",
             )
             .order_by(DEAL.c.id)
+            .limit(NAMED)
         )
-        count_query = sa.select(sa.func.count()).select_from(query.subquery())
-        count += int(conn.execute(count_query).scalar() or 0)
-        for row in conn.execute(query.limit(NAMED)):
-            found.append(f"{row.id} '{row.title}'")
-    return count, found[:NAMED]
+        found += [f"{row.id} '{row.title}'" for row in conn.execute(query)]
+    return sorted(found, key=lambda text: int(text.split(" ")[0]))[:NAMED]
 
 
 def forecast(
@@ -311,7 +308,8 @@ def forecast(
     currency = settings.currency
     found = cells(conn, settings, period, who, today, options.by, tz)
     notes: list[str] = []
-    unknown, named = unknown_deals(conn, settings, period, who, tz)
+    unknown = sum(cell.unknown_amount for cell in found.values())
+    named = unknown_deals(conn, settings, period, who, tz) if unknown else []
     if unknown:
         more = f" and {unknown - len(named)} more" if unknown > len(named) else ""
         notes.append(
