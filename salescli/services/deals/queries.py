@@ -125,6 +125,8 @@ GROUP_BY = ("stage", "owner", "account", "product", "source", "close-month")
 def _dimension(name: str) -> dict[str, Any]:
     from salescli.tables import DEALLINE, PRODUCT
 
+    if name == "forecast_category":  # not a --group-by choice: the forecast's own grouping
+        return {"columns": [DEAL.c.forecast_category.label("forecast_category")]}
     if name == "stage":
         return {"columns": [STAGE.c.name.label("stage"), STAGE.c.position.label("_stage_pos")]}
     if name == "owner":
@@ -286,6 +288,8 @@ def _group_key(row: Any, group_by: list[str]) -> dict[str, Any]:
             key["close_month"] = day.isoformat()[:7] if day is not None else None
         elif name == "source":
             key["source"] = fold(row["source"]) or None
+        elif name == "forecast_category":
+            key[name] = row[name]
         else:
             key[name] = row[name]
             key[f"{name}_id"] = row[f"{name}_id"]

@@ -98,7 +98,7 @@ def check_method(method: str) -> str:
     return method
 
 
-def _scope(who: Who, state: str, period: Period, category: str | None = None) -> Any:
+def _scope(who: Who, state: str | None, period: Period, category: str | None = None) -> Any:
     from salescli.services.scope import DealScope
 
     return DealScope(
@@ -120,13 +120,16 @@ def cells(
     tz: str = "UTC",
 ) -> dict[Any, Cell]:
     """The figures of `period` per key of `dimension` (owner id, stage or close month),
-    aggregated in SQL by `grouped_totals`: one query for the won deals, one per open
-    category (the same query with a category), each also grouped by stage."""
+    aggregated in SQL by `grouped_totals` in one query: every deal closing in the period,
+    grouped by the dimension, stage and forecast category; won stages make `closed`, open
+    ones their category, lost deals and omitted ones nothing."""
     from salescli.services.deals.queries import grouped_totals
 
-    dims = {"rep": ["owner", "stage"], "stage": ["stage"], "month": ["close-month", "stage"]}[
-        dimension
-    ]
+    dims = {
+        "rep": ["owner", "stage", "forecast_category"],
+        "stage": ["stage", "forecast_category"],
+        "month": ["close-month", "stage", "forecast_category"],
+    }[dimension]
 
     def key(group: dict[str, Any]) -> Any:
         if dimension == "rep":
@@ -135,25 +138,26 @@ def cells(
             return group["stage"]
         return group["close_month"]
 
+    kinds = {r.name: r.kind for r in conn.execute(sa.select(STAGE.c.name, STAGE.c.kind))}
+    scope = _scope(who, None, period)
+    grouped = grouped_totals(conn, scope, settings, dims, today, tz, with_total=False)
     found: dict[Any, Cell] = {}
-    scopes = [("closed", _scope(who, "won", period))] + [
-        (c, _scope(who, "open", period, c)) for c in OPEN
-    ]
-    for figure, scope in scopes:
-        grouped = grouped_totals(conn, scope, settings, dims, today, tz, with_total=False)
-        for group in grouped["groups"]:
-            cell = found.setdefault(key(group), Cell())
-            cell.count += group["count"]
-            cell.unknown_amount += group["unknown_amount"]
-            if figure == "closed":
-                cell.closed += group["amount"]
-            else:
-                cell.open[figure] += group["amount"]
-                cell.weighted_open += group["weighted"]
-                stage = group["stage"]
-                cell.by_stage[stage] = cell.by_stage.get(stage, Decimal(0)) + group["amount"]
-                weighted = cell.weighted_by_stage.get(stage, Decimal(0)) + group["weighted"]
-                cell.weighted_by_stage[stage] = weighted
+    for group in grouped["groups"]:
+        stage, category = group["stage"], group["forecast_category"]
+        kind = kinds.get(stage)
+        if not (kind == "won" or (kind == "open" and category in OPEN)):
+            continue
+        cell = found.setdefault(key(group), Cell())
+        cell.count += group["count"]
+        cell.unknown_amount += group["unknown_amount"]
+        if kind == "won":
+            cell.closed += group["amount"]
+            continue
+        cell.open[category] += group["amount"]
+        cell.weighted_open += group["weighted"]
+        cell.by_stage[stage] = cell.by_stage.get(stage, Decimal(0)) + group["amount"]
+        weighted = cell.weighted_by_stage.get(stage, Decimal(0)) + group["weighted"]
+        cell.weighted_by_stage[stage] = weighted
     return found
 
 
