@@ -62,10 +62,24 @@ SeedOpt = Annotated[
     ),
 ]
 
-MONEY = (
-    "closed", "commit", "best_case", "pipeline", "commit_total", "best_case_total",
-    "pipeline_total", "weighted", "forecast", "quota", "gap",
-)  # fmt: skip
+# The table's order: what a manager reads first comes first, so that a narrow terminal drops
+# the sums (commit_total ...) that follow from the columns before them.
+COLUMNS = (
+    "closed",
+    "commit",
+    "best_case",
+    "pipeline",
+    "forecast",
+    "quota",
+    "gap",
+    "attainment",
+    "coverage",
+    "weighted",
+    "commit_total",
+    "best_case_total",
+    "pipeline_total",
+)
+HEADERS = {"best_case": "best case", "attainment": "attain.", "quota_chance": "P(quota)"}
 
 
 def lookback_days(text: str) -> int:
@@ -145,11 +159,13 @@ def write_forecast(result: dict[str, Any], fmt: Format, output: str | None, tz: 
     if not result["rows"]:
         key = "rep"
     spread = "p50" in result["total"]
-    names = [*MONEY, "attainment", "coverage"]
+    names = list(COLUMNS)
     if spread:
-        names[names.index("forecast") + 1 : names.index("forecast") + 1] = ["p10", "p90", "quota_chance"]  # fmt: skip
+        at = names.index("forecast") + 1
+        names[at:at] = ["p10", "p90", "quota_chance"]
     columns = [Column(key, key)] + [
-        Column(n, n.replace("_total", " total").replace("_", " "), "right") for n in names
+        Column(n, HEADERS.get(n, n.replace("_total", " total").replace("_", " ")), "right")
+        for n in names
     ]
     rows = []
     for row in result["rows"]:
@@ -159,7 +175,7 @@ def write_forecast(result: dict[str, Any], fmt: Format, output: str | None, tz: 
             shown["rep"] = "  " * row.get("level", 0) + label
             for category in ("commit", "best_case"):
                 if row.get(f"{category}_adjusted") is not None:
-                    shown[category] = f"{render.text_value(row[f'{category}_adjusted'])} adj."
+                    shown[category] = f"{render.text_value(row[f'{category}_adjusted'])}*"
         elif key == "rep":
             shown["kind"] = row.get("kind")
         rows.append(shown)
@@ -178,6 +194,8 @@ def _notes(result: dict[str, Any]) -> list[str]:
     from salescli.render import text_value
 
     notes = list(result.get("notes", []))
+    if any(row.get("adjustments") for row in result["rows"]):
+        notes.append("* adjusted by a manager (salescli forecast adjust); computed figures below")
     for row in result["rows"]:
         for adjustment in row.get("adjustments", []):
             category = adjustment["category"]
