@@ -140,6 +140,7 @@ def cells(
 
     kinds = {r.name: r.kind for r in conn.execute(sa.select(STAGE.c.name, STAGE.c.kind))}
     scope = _scope(who, None, period)
+    scope.states = ("won", "open")
     grouped = grouped_totals(conn, scope, settings, dims, today, tz, with_total=False)
     found: dict[Any, Cell] = {}
     for group in grouped["groups"]:
