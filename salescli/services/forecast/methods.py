@@ -177,8 +177,8 @@ def draw(
     chances = np.asarray(chance, dtype=np.float64)
     order = np.argsort(cols, kind="stable")
     cols, amounts, counts, chances = cols[order], amounts[order], counts[order], chances[order]
-    # Blocks of groups keep the runs x groups matrix near 4 million cells (32 MB).
-    block = max(1, 4_000_000 // max(runs, 1))
+    # Blocks of groups keep the runs x groups matrix near 2 million cells (16 MB of amounts).
+    block = max(1, 2_000_000 // max(runs, 1))
     for first in range(0, len(counts), block):
         part = slice(first, first + block)
         size = len(counts[part])
