@@ -353,7 +353,7 @@ def test_snapshot_then_accuracy_later(cli):
 
 
 @pytest.mark.skipif(not MAVEN.exists(), reason="the Maven data set is not here")
-def test_backtest_on_maven_rebuilds_the_pipeline_from_stage_history(request):
+def test_backtest_on_maven_rebuilds_the_pipeline_from_stage_history(imported):  # noqa: F811
     """The open pipeline at the start of each month of 2017, rebuilt from stage history,
     equals a count straight from the CSV: engaged before that day, closed on or after it."""
     import datetime as dt
@@ -361,7 +361,7 @@ def test_backtest_on_maven_rebuilds_the_pipeline_from_stage_history(request):
 
     from tests.cli.test_maven import read
 
-    cli, _ = request.getfixturevalue("imported")  # tests/cli/test_maven.py's import
+    cli, _ = imported  # tests/cli/test_maven.py's fixture: examples/import-maven.sh
     deals = read("sales_pipeline.csv")
     result = cli.json(
         "forecast", "backtest", "--from", "2017-01", "--to", "2017-12", "--by", "month",
