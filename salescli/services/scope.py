@@ -207,6 +207,7 @@ class DealScope:
     owner: str | None = None  # id, name, me, none
     team: str | None = None
     state: str | None = None  # open / won / lost
+    states: tuple[str, ...] | None = None  # several stage kinds at once (the forecast: won, open)
     stage: str | None = None
     category: str | None = None  # forecast category
     currency: str | None = None
@@ -238,6 +239,8 @@ def deal_clauses(
             clauses.append(DEAL.c.stage_id.in_(open_ids))
         else:
             clauses.append(STAGE.c.kind == scope.state)
+    if scope.states is not None:
+        clauses.append(STAGE.c.kind.in_(scope.states))
     if scope.category is not None:
         clauses.append(DEAL.c.forecast_category == scope.category)
     if scope.currency is not None:

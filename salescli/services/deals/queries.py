@@ -135,6 +135,8 @@ GROUP_BY = (
 def _dimension(name: str) -> dict[str, Any]:
     from salescli.tables import DEALLINE, PRODUCT
 
+    if name == "forecast_category":  # not a --group-by choice: the forecast's own grouping
+        return {"columns": [DEAL.c.forecast_category.label("forecast_category")]}
     if name == "stage":
         return {"columns": [STAGE.c.name.label("stage"), STAGE.c.position.label("_stage_pos")]}
     if name == "owner":
@@ -249,7 +251,7 @@ def grouped_totals(
     total), converted to the reporting currency exactly as `deal list --sum` does (closed
     deals at their close date's rate, open ones at the rate in force `today`).
 
-    `with_total=False` skips the total of a grouped query (`total` is None): one pass less.
+    `with_total=False` skips the total of a grouped query (`total` is {}): one pass less.
     The dimension "bucket" groups by close date into `buckets` ((label, first day, day after
     the last)): weeks, months or quarters of a trend; a deal outside every bucket is left out.
 
@@ -326,7 +328,7 @@ def grouped_totals(
         g["weighted"] = round_money(g["weighted"], reporting)
         g["currency"] = reporting
     if group_by and not with_total:
-        total = None  # the caller does not need it (a second pass over the same deals)
+        total = {}  # the caller does not need it (a second pass over the same deals)
     elif group_by:
         total = grouped_totals(conn, scope, settings, [], today, tz)["total"]
     else:
@@ -369,6 +371,8 @@ def _group_key(row: Any, group_by: list[str]) -> dict[str, Any]:
         elif name == "lost-at":
             key["lost_at"] = row["lost_at"]
             key["_stage_pos"] = row["_stage_pos"]
+        elif name == "forecast_category":
+            key[name] = row[name]
         else:
             key[name] = row[name]
             key[f"{name}_id"] = row[f"{name}_id"]

@@ -1,0 +1,183 @@
+#!/usr/bin/env python
+"""`salescli forecast` (each method) over the large demo, each beside its floor: the same
+figure computed by the `sqlite3` shell from one SQL statement on the same file.
+
+Usage:
+    python benchmarks/forecast.py [--db FILE] [--dir DIR] [--runs N] [--json FILE]
+
+The database is the `large` demo of benchmarks/run.py (1,000,000 deals; built once and cached
+in `$TMPDIR/salescli-bench/`, or `--dir DIR`) unless `--db FILE` names a copy of it. For each
+method the salescli process and the sqlite3 process run alternately `--runs` times (after
+one warm-up pair); the table gives the medians, the median of the per-pair ratios (target
+<= 2x), the CPU time and salescli's peak memory (ru_maxrss; target < 200 MiB).
+
+The floors, per owner for this quarter (what the forecast's rows are made of):
+- weighted: closed + Σ amount × probability, converted at the rate in force (close date for
+  won deals, today for open ones) by a correlated sub-select on currencyrate;
+- category: closed + commit;
+- historical: the win rate per owner and stage from stage history over 365 days joined to
+  the open amount per owner and stage (CTEs in one statement);
+- monte-carlo: SQL cannot draw; its floor is the weighted statement (the same read). The
+  simulation's own cost is what remains.
+It also checks that salescli's total equals the floor's to the cent (weighted, category).
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import shutil
+import statistics
+import sys
+import tempfile
+from decimal import Decimal
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+sys.path.insert(0, str(HERE))
+
+import run as bench  # noqa: E402  (benchmarks/run.py: the databases and their environment)
+
+TODAY = bench.NOW[:10]
+TIME_TARGET = 2.0
+MEMORY_TARGET_MIB = 200
+
+RATE = """(CASE WHEN d.currency = '{cur}' THEN 1.0 ELSE (SELECT CAST(r.rate AS REAL)
+ FROM currencyrate r WHERE r.currency = d.currency AND r.quote = '{cur}'
+ AND r.valid_on <= (CASE WHEN s.kind = 'won' THEN d.close_date ELSE '{today}' END)
+ ORDER BY r.valid_on DESC LIMIT 1) END)"""
+
+WEIGHTED = """SELECT d.owner_id, round(SUM(d.amount_minor * {rate} *
+ (CASE WHEN s.kind = 'won' THEN 1.0 ELSE d.probability / 100.0 END)) / 100.0, 2)
+FROM deal d JOIN stage s ON s.id = d.stage_id
+WHERE d.close_date >= '{start}' AND d.close_date < '{end}' AND d.amount_minor IS NOT NULL
+ AND (s.kind = 'won' OR (s.kind = 'open' AND d.forecast_category != 'omitted'))
+GROUP BY d.owner_id;"""
+
+CATEGORY = """SELECT d.owner_id, round(SUM(d.amount_minor * {rate}) / 100.0, 2)
+FROM deal d JOIN stage s ON s.id = d.stage_id
+WHERE d.close_date >= '{start}' AND d.close_date < '{end}' AND d.amount_minor IS NOT NULL
+ AND (s.kind = 'won' OR (s.kind = 'open' AND d.forecast_category = 'commit'))
+GROUP BY d.owner_id;"""
+
+HISTORICAL = """WITH hist AS (
+ SELECT d.owner_id, c.to_stage_id AS stage_id,
+  COUNT(DISTINCT CASE WHEN cur.kind = 'won' THEN d.id END) * 1.0 / COUNT(DISTINCT d.id) AS rate
+ FROM stagechange c JOIN deal d ON d.id = c.deal_id JOIN stage cur ON cur.id = d.stage_id
+ JOIN stage p ON p.id = c.to_stage_id
+ WHERE cur.kind IN ('won', 'lost') AND p.kind = 'open'
+  AND d.close_date >= date('{today}', '-365 days') AND d.close_date < '{today}'
+ GROUP BY d.owner_id, c.to_stage_id),
+open_amount AS (
+ SELECT d.owner_id, d.stage_id, SUM(d.amount_minor * {rate}) AS amount
+ FROM deal d JOIN stage s ON s.id = d.stage_id
+ WHERE d.close_date >= '{start}' AND d.close_date < '{end}' AND d.amount_minor IS NOT NULL
+  AND s.kind = 'open' AND d.forecast_category != 'omitted'
+ GROUP BY d.owner_id, d.stage_id)
+SELECT o.owner_id, round(SUM(o.amount * COALESCE(h.rate, 0)) / 100.0, 2)
+FROM open_amount o LEFT JOIN hist h ON h.owner_id = o.owner_id AND h.stage_id = o.stage_id
+GROUP BY o.owner_id;"""
+
+
+def quarter(day: str) -> tuple[str, str]:
+    year, month = int(day[:4]), int(day[5:7])
+    first = (month - 1) // 3 * 3 + 1
+    end = f"{year + 1}-01-01" if first == 10 else f"{year}-{first + 3:02d}-01"
+    return f"{year}-{first:02d}-01", end
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--db", help="a large demo database file (default: build or reuse)")
+    parser.add_argument("--dir", help="where the cached demo databases live")
+    parser.add_argument("--runs", type=int, default=5)
+    parser.add_argument("--json", help="write the rows to this file")
+    args = parser.parse_args()
+    home = tempfile.mkdtemp(prefix="salescli-bench-home-")
+    if args.db:
+        db = args.db
+    else:
+        workdir = Path(args.dir or Path(tempfile.gettempdir()) / "salescli-bench")
+        workdir.mkdir(parents=True, exist_ok=True)
+        db = str(workdir / "bench-large.db")
+        bench.build("large", db, bench.environment(db, home))
+    env = bench.environment(db, home)
+    sqlite3 = shutil.which("sqlite3")
+    if sqlite3 is None:
+        raise SystemExit("the sqlite3 shell is not on PATH")
+    start, end = quarter(TODAY)
+    values = {"start": start, "end": end, "today": TODAY, "cur": "USD"}
+    rate = RATE.format(**values)
+    floors = {
+        "weighted": WEIGHTED.format(rate=rate, **values),
+        "category": CATEGORY.format(rate=rate, **values),
+        "historical": HISTORICAL.format(rate=rate, **values),
+    }
+    floors["monte-carlo"] = floors["weighted"]
+    print(f"database {db}; this quarter {start} .. {end}; {args.runs} runs each", flush=True)
+    print("| method | salescli | sqlite3 floor | x floor | CPU | CPU floor | peak | verdict |")
+    print("|---|---:|---:|---:|---:|---:|---:|---|")
+    rows = []
+    for method, sql in floors.items():
+        script = Path(home) / f"{method}.sql"
+        script.write_text(sql, encoding="utf-8")
+        ours = [bench.PY, "-m", "salescli", "forecast", "--method", method, "--format", "json"]
+        if method == "monte-carlo":
+            ours += ["--seed", "1"]
+        floor = ["sh", "-c", f"{sqlite3} -readonly '{db}' < '{script}'"]
+        times: dict[str, list[float]] = {"ours": [], "floor": []}
+        cpu: dict[str, list[float]] = {"ours": [], "floor": []}
+        peak = 0
+        for i in range(-1, args.runs):
+            pair = [("ours", ours), ("floor", floor)]
+            for key, cmd in pair if i % 2 else pair[::-1]:
+                elapsed, rss, seconds = bench.run_once(cmd, env)
+                if i >= 0:
+                    times[key].append(elapsed)
+                    cpu[key].append(seconds)
+                if key == "ours":
+                    peak = max(peak, rss)
+        ratio = statistics.median(a / b for a, b in zip(times["ours"], times["floor"], strict=True))  # fmt: skip
+        row = {
+            "method": method,
+            "ms": statistics.median(times["ours"]) * 1000,
+            "floor_ms": statistics.median(times["floor"]) * 1000,
+            "x_floor": ratio,
+            "cpu_ms": statistics.median(cpu["ours"]) * 1000,
+            "floor_cpu_ms": statistics.median(cpu["floor"]) * 1000,
+            "peak_mib": peak / 1024,
+        }
+        met = ratio <= TIME_TARGET and row["peak_mib"] < MEMORY_TARGET_MIB
+        print(
+            f"| {method} | {row['ms']:,.0f} ms | {row['floor_ms']:,.0f} ms | {ratio:.2f}x "
+            f"| {row['cpu_ms']:,.0f} ms | {row['floor_cpu_ms']:,.0f} ms | {row['peak_mib']:.0f} MiB "
+            f"| {'met' if met else 'missed'} |",
+            flush=True,
+        )
+        rows.append(row)
+    check(db, env, floors, sqlite3)
+    if args.json:
+        Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    return 0
+
+
+def check(db: str, env: dict[str, str], floors: dict[str, str], sqlite3: str) -> None:
+    """salescli's total beside the floor's sum, for the methods SQL computes exactly."""
+    import subprocess
+
+    for method in ("weighted", "category"):
+        out = subprocess.run(
+            [bench.PY, "-m", "salescli", "forecast", "--method", method, "--format", "json"],
+            env=env, capture_output=True, text=True, check=True,
+        ).stdout  # fmt: skip
+        ours = Decimal(str(json.loads(out)["total"]["forecast"]))
+        lines = subprocess.run(
+            [sqlite3, "-readonly", db], input=floors[method], capture_output=True, text=True,
+            check=True,
+        ).stdout.split()  # fmt: skip
+        floor = sum((Decimal(line.split("|")[1] or "0") for line in lines), Decimal(0))
+        print(f"{method}: salescli {ours:,} vs sqlite3 {floor:,} (difference {ours - floor})")
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,137 @@
+"""`forecast snapshot` stores the forecast of every method (per rep and the total) with the
+time it was taken; `forecast accuracy` compares each stored figure with what was actually won
+in its period: error = forecast − actual, absolute percentage error = |error| / actual."""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import sqlalchemy as sa
+
+from salescli.tables import FORECASTSNAPSHOT, REP
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
+    from salescli.dates import Period
+    from salescli.services.config import Settings
+
+# A snapshot's Monte Carlo is reproducible: the same seed every time.
+SNAPSHOT_SEED = 0
+
+
+def take(
+    conn: Connection,
+    settings: Settings,
+    period: Period,
+    today: dt.date,
+    now: dt.datetime,
+    tz: str = "UTC",
+) -> list[dict[str, Any]]:
+    """Store every method's forecast of `period` for each rep (their own deals) and for
+    everyone; returns what was stored (one row per method and rep, the total last)."""
+    from salescli.money import to_minor
+    from salescli.services.forecast import engine
+    from salescli.values import json_value
+
+    currency = settings.currency
+    stored: list[dict[str, Any]] = []
+    for method in engine.METHODS:
+        options = engine.Options(method=method, seed=SNAPSHOT_SEED)
+        result = engine.forecast(conn, settings, period, engine.Who(), today, options, tz)
+        rows = [r for r in result["rows"] if r["kind"] == "rep" and r["rep_id"] is not None]
+        for row in [*rows, {**result["total"], "rep": None, "rep_id": None}]:
+            values = {
+                "taken_at": now,
+                "period": period.label,
+                "period_start": period.start,
+                "period_end": period.end,
+                "method": method,
+                "rep_id": row["rep_id"],
+                "forecast_minor": to_minor(Decimal(row["forecast"]), currency),
+                "currency": currency,
+                "figures": json.dumps(json_value(row, tz), sort_keys=True),
+            }
+            conn.execute(sa.insert(FORECASTSNAPSHOT).values(**values))
+            stored.append(
+                {
+                    "period": period.label,
+                    "method": method,
+                    "rep": row["rep"],
+                    "rep_id": row["rep_id"],
+                    "forecast": row["forecast"],
+                    "currency": currency,
+                    "taken_at": now,
+                }
+            )
+    return stored
+
+
+def accuracy(
+    conn: Connection,
+    settings: Settings,
+    period: Period | None,
+    today: dt.date,
+    tz: str = "UTC",
+) -> list[dict[str, Any]]:
+    """Every stored snapshot (of `period`, or all) beside what was won in its period, per rep
+    (their own deals) and for everyone (rep None): error and absolute percentage error."""
+    from salescli.dates import Period as PeriodType
+    from salescli.money import from_minor
+    from salescli.services.currency import Converter, round_money
+    from salescli.services.forecast import engine
+
+    query = (
+        sa.select(FORECASTSNAPSHOT, REP.c.name.label("rep"))
+        .outerjoin(REP, REP.c.id == FORECASTSNAPSHOT.c.rep_id)
+        .order_by(
+            FORECASTSNAPSHOT.c.period_start,
+            FORECASTSNAPSHOT.c.taken_at,
+            FORECASTSNAPSHOT.c.method,
+            FORECASTSNAPSHOT.c.id,
+        )
+    )
+    if period is not None:
+        query = query.where(
+            FORECASTSNAPSHOT.c.period_start == period.start,
+            FORECASTSNAPSHOT.c.period_end == period.end,
+        )
+    currency = settings.currency
+    actuals: dict[tuple[dt.date, dt.date], dict[Any, Decimal]] = {}
+    converter = Converter(conn, currency, today)
+    found = []
+    for row in conn.execute(query):
+        span = (row.period_start, row.period_end)
+        if span not in actuals:
+            cells = engine.cells(
+                conn, settings, PeriodType(row.period, *span), engine.Who(), today, "rep", tz
+            )
+            won = {owner: cell.closed for owner, cell in cells.items()}
+            won[None] = sum((c.closed for c in cells.values()), Decimal(0))
+            actuals[span] = won
+        actual = actuals[span].get(row.rep_id, Decimal(0))
+        value = from_minor(row.forecast_minor, row.currency)
+        assert value is not None
+        if row.currency != currency:
+            value = converter.convert(row.forecast_minor, row.currency, None)
+        error = value - actual
+        ape = None if actual == 0 else abs(error) / actual
+        found.append(
+            {
+                "period": row.period,
+                "taken_at": row.taken_at,
+                "method": row.method,
+                "rep": row.rep if row.rep_id is not None else "(everyone)",
+                "rep_id": row.rep_id,
+                "forecast": round_money(value, currency),
+                "actual": round_money(actual, currency),
+                "error": round_money(error, currency),
+                "ape": None if ape is None else engine._rate(ape),
+                "complete": today >= row.period_end,
+                "currency": currency,
+            }
+        )
+    return found
