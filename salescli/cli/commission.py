@@ -6,7 +6,7 @@ from typing import Annotated
 
 import typer
 
-from salescli.cli.common import FormatOpt, state
+from salescli.cli.common import FormatOpt, OutputOpt, state
 from salescli.render import Format
 
 app = typer.Typer(
@@ -74,7 +74,7 @@ def plan_set(
 
 
 @plan_app.command("show")
-def plan_show(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
+def plan_show(ctx: typer.Context, fmt: FormatOpt = Format.table, output: OutputOpt = None) -> None:
     """Show the commission plan.
 
     Example: salescli commission plan show --format json
@@ -82,4 +82,4 @@ def plan_show(ctx: typer.Context, fmt: FormatOpt = Format.table) -> None:
     from salescli import render
 
     st = state(ctx)
-    render.write_record(_shown(st.settings), fmt)
+    render.write_record(_shown(st.settings), fmt, output=output)
