@@ -98,64 +98,94 @@ def stale(
     owner: str | None = None,
     team: str | None = None,
     settings: Settings | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Open deals idle (no stage change, no activity) for at least their stage's stale days
-    (or `days`), the longest idle first; `owner` / `team` as everywhere (services.scope:
-    `me`, `none`, an id or a name)."""
+    (or `days`), the longest idle first (at most `limit`; None: all); `owner` / `team` as
+    everywhere (services.scope: `me`, `none`, an id or a name).
+
+    One query: the last touch of each open deal (its stage entry, `last_activity_at` and its
+    latest activity row, looked up through `ix_activity_deal_id`) is compared in SQL with the
+    cutoff of its stage (`now` - stale days, computed here per stage), and sorted there."""
     from salescli.services.scope import DealScope, deal_clauses
+    from salescli.tables import Instant
 
     if days is not None and days < 1:
         raise InvalidData(f"days '{days}' must be at least 1 (e.g. --days 30)")
-    last_act = (
-        sa.select(ACTIVITY.c.deal_id, sa.func.max(ACTIVITY.c.occurred_at).label("at"))
-        .where(ACTIVITY.c.deal_id.is_not(None))
-        .group_by(ACTIVITY.c.deal_id)
-        .subquery()
+    entered = DEAL.c.stage_entered_at
+    latest = (
+        sa.select(sa.func.max(ACTIVITY.c.occurred_at))
+        .where(ACTIVITY.c.deal_id == DEAL.c.id)
+        .scalar_subquery()
     )
-    query = (
+    # The latest of three instants, NULLs ignored (stage_entered_at never is NULL): SQLite's
+    # scalar max() and PostgreSQL's greatest() (text in storage form / timestamptz).
+    greatest = sa.func.max if conn.dialect.name == "sqlite" else sa.func.greatest
+    touched = greatest(
+        entered,
+        sa.func.coalesce(DEAL.c.last_activity_at, entered),
+        sa.func.coalesce(latest, entered),
+    )
+    stale_after = STAGE.c.stale_days if days is None else sa.literal(days, sa.Integer())
+    if days is not None:
+        cutoff: Any = sa.literal(now - dt.timedelta(days=days), Instant())
+    else:
+        open_stages = conn.execute(
+            sa.select(STAGE.c.id, STAGE.c.stale_days).where(STAGE.c.kind == "open")
+        ).all()
+        if not open_stages:
+            return []
+        cutoff = sa.case(
+            {
+                stage_id: sa.literal(now - dt.timedelta(days=stale_days), Instant())
+                for stage_id, stale_days in open_stages
+            },
+            value=DEAL.c.stage_id,
+        )
+    inner = (
         sa.select(
             DEAL.c.id,
             DEAL.c.title,
             DEAL.c.owner_id,
-            DEAL.c.stage_entered_at,
-            DEAL.c.last_activity_at,
             STAGE.c.name.label("stage_name"),
-            STAGE.c.stale_days,
+            stale_after.label("stale_after"),
             REP.c.name.label("owner_name"),
-            sa.type_coerce(last_act.c.at, DEAL.c.stage_entered_at.type).label("activity_at"),
+            touched.label("touched"),
+            cutoff.label("cutoff"),
         )
         .select_from(DEAL)
         .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
         .outerjoin(REP, REP.c.id == DEAL.c.owner_id)
-        .outerjoin(last_act, last_act.c.deal_id == DEAL.c.id)
     )
     if owner is not None or team is not None:
         assert settings is not None
         scope = DealScope(owner=owner, team=team, state="open")
-        query = query.where(*deal_clauses(conn, scope, settings))
+        inner = inner.where(*deal_clauses(conn, scope, settings))
     else:
-        query = query.where(STAGE.c.kind == "open")
+        inner = inner.where(
+            DEAL.c.stage_id.in_(sa.select(STAGE.c.id).where(STAGE.c.kind == "open"))
+        )
+    idle = inner.subquery("open_deals")
+    query = (
+        sa.select(idle, sa.type_coerce(idle.c.touched, Instant()).label("last_touch_at"))
+        .where(idle.c.touched <= idle.c.cutoff)
+        .order_by(idle.c.touched, idle.c.id)
+    )
+    if limit:
+        query = query.limit(limit)
     found = []
     for deal in conn.execute(query).all():
-        times = [deal.stage_entered_at, deal.last_activity_at, deal.activity_at]
-        last = max(t for t in times if t is not None)
-        limit = days if days is not None else deal.stale_days
-        idle = now - last
-        if idle >= dt.timedelta(days=limit):
-            found.append(
-                {
-                    "id": deal.id,
-                    "title": deal.title,
-                    "owner": deal.owner_name,
-                    "owner_id": deal.owner_id,
-                    "stage": deal.stage_name,
-                    "idle_days": idle.days,
-                    "stale_after": limit,
-                    "last_touch_at": last,
-                    "_idle": idle,
-                }
-            )
-    found.sort(key=lambda r: (-r["_idle"], r["id"]))
-    for row in found:
-        del row["_idle"]
+        last = deal.last_touch_at
+        found.append(
+            {
+                "id": deal.id,
+                "title": deal.title,
+                "owner": deal.owner_name,
+                "owner_id": deal.owner_id,
+                "stage": deal.stage_name,
+                "idle_days": (now - last).days,
+                "stale_after": deal.stale_after,
+                "last_touch_at": last,
+            }
+        )
     return found
