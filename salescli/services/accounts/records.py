@@ -528,7 +528,7 @@ def _filters(
     return clauses
 
 
-# A page of at most this many accounts is read by id (`IN`); a longer list reads them all.
+# The page's accounts are read by id, this many per `IN` list.
 PAGE_BY_ID = 500
 
 
@@ -568,12 +568,17 @@ def _list_by_money(
     ids = [row.id for row in picked]
     if not ids:
         return []
-    by_id = ids if len(ids) <= PAGE_BY_ID else None
-    query, _ = _query(currency, by_id)
-    if by_id is not None:
-        query = query.where(ACCOUNT.c.id.in_(by_id))
-    records = {row["id"]: row for row in conn.execute(query).mappings()}
-    won, pipeline = _page_totals(conn, settings, today, by_id)
+    records: dict[int, Any] = {}
+    won: dict[int, Any] = {}
+    pipeline: dict[int, Any] = {}
+    for start in range(0, len(ids), PAGE_BY_ID):  # bounded IN lists (bind parameter limits)
+        chunk = ids[start : start + PAGE_BY_ID]
+        query, _ = _query(currency, chunk)
+        found = conn.execute(query.where(ACCOUNT.c.id.in_(chunk))).mappings()
+        records.update((row["id"], row) for row in found)
+        chunk_won, chunk_pipeline = _page_totals(conn, settings, today, chunk)
+        won.update(chunk_won)
+        pipeline.update(chunk_pipeline)
     zero = deal_queries.round_zero(currency)
     result = []
     for account_id in ids:
@@ -669,10 +674,10 @@ def _money(conn: Connection, settings: Settings, today: dt.date | None) -> Any:
 
 
 def _page_totals(
-    conn: Connection, settings: Settings, today: dt.date | None, ids: list[int] | None
+    conn: Connection, settings: Settings, today: dt.date | None, ids: list[int]
 ) -> tuple[dict[int, Any], dict[int, Any]]:
     """(won, pipeline): account id -> its won / open amount in the reporting currency, for
-    the accounts `ids` (None: every account), converted exactly as `grouped_totals` does
+    the accounts `ids`, converted exactly as `grouped_totals` does
     (summed per currency and rate day in SQL, converted with `currency.Converter`, rounded
     once per account); a missing rate raises InvalidData naming it."""
     from decimal import Decimal
@@ -690,13 +695,13 @@ def _page_totals(
             sa.cast(sa.func.sum(DEAL.c.amount_minor), sa.BigInteger).label("minor"),
         )
         .select_from(DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id))
-        .where(STAGE.c.kind.in_(("won", "open")), DEAL.c.amount_minor.is_not(None))
+        .where(
+            DEAL.c.account_id.in_(ids),
+            STAGE.c.kind.in_(("won", "open")),
+            DEAL.c.amount_minor.is_not(None),
+        )
         .group_by(DEAL.c.account_id, STAGE.c.kind, DEAL.c.currency, rate_day)
     )
-    if ids is None:
-        query = query.where(DEAL.c.account_id.is_not(None))
-    else:
-        query = query.where(DEAL.c.account_id.in_(ids))
     converter = Converter(conn, reporting, today)
     sums: dict[str, dict[int, Decimal]] = {"won": {}, "open": {}}
     for row in conn.execute(query):
