@@ -12,7 +12,10 @@
   monthly rates), each with a stage history through the open stages of the pipeline, won or
   lost (with a reason) when old enough, open otherwise;
 - activities (call, email, meeting, note) on leads and deals, with the last-contact and
-  last-activity times they imply.
+  last-activity times they imply;
+- tasks of the reps (`_tasks`): done ones over the deals' history, open ones on open deals,
+  leads and accounts (overdue, due today, ahead; some repeating), from their own seeded
+  stream so that the rows before them do not change.
 
 Everything derives from a private `random.Random(seed)`, Faker instances seeded from it and
 `now` (SALESCLI_NOW), so the same seed and size give the same rows (with the same Faker
