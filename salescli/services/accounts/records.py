@@ -334,6 +334,7 @@ def _deal_counts(currency: str, account_id: int | list[int] | None = None) -> An
     `account_id` (one id or a page of ids), those accounts' deals only (SQLite would
     aggregate every deal first)."""
     won = STAGE.c.kind == "won"
+    only: sa.ColumnElement[bool]
     if account_id is None:
         only = DEAL.c.account_id.is_not(None)
     elif isinstance(account_id, list):
@@ -653,7 +654,7 @@ def _money(conn: Connection, settings: Settings, today: dt.date | None) -> Any:
         groups.c.account_id, groups.c.kind, groups.c.deals, groups.c.currency, groups.c.minor,
         rate.label("rate"),
     ).subquery("money_rated")  # fmt: skip
-    factor = rated.c.rate
+    factor: sa.ColumnElement[Any] = rated.c.rate
     if scale:
         factor = factor * sa.case(scale, value=rated.c.currency, else_=1)
     foreign = rated.c.currency != reporting
