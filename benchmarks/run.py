@@ -196,6 +196,10 @@ def cases(fx: Fixtures) -> list[tuple[str, Callable[[int], list[str]], float]]:
             t,
         ),
         ("rep list", lambda i: ["rep", "list"], t),
+        # Not interactive, but they read the whole history: their growth is what counts.
+        ("account list --sort won", lambda i: ["account", "list", "--sort", "won"], t),
+        ("account list --sort pipeline", lambda i: ["account", "list", "--sort", "pipeline"], t),
+        ("deal stale", lambda i: ["deal", "stale"], t),
     ]
     if fx.task_owner is not None:
         who = fx.task_owner

@@ -71,6 +71,22 @@ def decimal_text(value: Decimal) -> str:
     return f"{value:,f}"
 
 
+_FORMULA_FIRST = frozenset("".join(_FORMULA_PREFIXES))
+
+
+def csv_row(values: list[Any], tz: str | None = None) -> list[Any]:
+    """`csv_value` of each cell, in place. Plain ints, floats and text that cannot start a
+    formula pass through without a call: `lead duplicates` writes millions of cells."""
+    for i, value in enumerate(values):
+        kind = type(value)
+        if kind is str:
+            if value and value[0] in _FORMULA_FIRST:
+                values[i] = "'" + value
+        elif kind is not int and kind is not float:
+            values[i] = csv_value(value, tz)
+    return values
+
+
 def csv_value(value: Any, tz: str | None = None) -> Any:
     if isinstance(value, list | tuple):
         value = ",".join(text_value(v, tz) for v in value)

@@ -76,11 +76,12 @@ def deal_stale(
     from salescli.services.deals import views as deal_views
 
     st = state(ctx)
+    limit = list_limit(limit, fmt)
     with st.connection() as conn:
         rows = deal_views.stale(
-            conn, now=st.now, days=days, owner=owner, team=team, settings=st.settings
-        )
-    limit = list_limit(limit, fmt)
+            conn, now=st.now, days=days, owner=owner, team=team, settings=st.settings,
+            limit=limit + 1 if limit else None,
+        )  # fmt: skip
     rows, more = cut_rows(rows, limit)
     render.write_rows(rows, fmt, columns=STALE_COLUMNS, output=output, tz=st.tz)
     if more:

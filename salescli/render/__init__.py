@@ -32,6 +32,7 @@ from salescli.files import (  # noqa: F401 - the render side's names for them
     protect_database,
 )
 from salescli.values import (  # noqa: F401 - the render side's names for them
+    csv_row,
     csv_value,
     decimal_text,
     json_value,
@@ -98,9 +99,9 @@ def write_rows(
         if fmt == Format.csv:
             cols = _columns_for(rows, columns) if rows or columns else []
             writer = csv.writer(stream, lineterminator="\n")
-            writer.writerow([c.key for c in cols])
-            for row in rows:
-                writer.writerow([csv_value(row.get(c.key), tz) for c in cols])
+            keys = [c.key for c in cols]
+            writer.writerow(keys)
+            writer.writerows(csv_row([row.get(k) for k in keys], tz) for row in rows)
             return
         cols = _columns_for(rows, columns)
         if fmt == Format.table and output is None and _stdout_is_terminal():

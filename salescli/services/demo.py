@@ -12,7 +12,10 @@
   monthly rates), each with a stage history through the open stages of the pipeline, won or
   lost (with a reason) when old enough, open otherwise;
 - activities (call, email, meeting, note) on leads and deals, with the last-contact and
-  last-activity times they imply.
+  last-activity times they imply;
+- tasks of the reps (`_tasks`): done ones over the deals' history, open ones on open deals,
+  leads and accounts (overdue, due today, ahead; some repeating), from their own seeded
+  stream so that the rows before them do not change.
 
 Everything derives from a private `random.Random(seed)`, Faker instances seeded from it and
 `now` (SALESCLI_NOW), so the same seed and size give the same rows (with the same Faker
@@ -23,6 +26,7 @@ of row tuples on SQLite, COPY on PostgreSQL.
 
 from __future__ import annotations
 
+import array
 import bisect
 import datetime as dt
 import heapq
@@ -223,6 +227,7 @@ class _Writer:
         "leadassignment",
         "stagechange",
         "activity",
+        "task",
     )
 
     def __init__(self, conn: Connection, columns: dict[str, tuple[str, ...]]) -> None:
@@ -449,6 +454,23 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "text",
         "created_at",
     ),
+    "task": (
+        "id",
+        "title",
+        "due_at",
+        "timed",
+        "owner_id",
+        "priority",
+        "lead_id",
+        "deal_id",
+        "account_id",
+        "contact_id",
+        "done_at",
+        "created_at",
+        "updated_at",
+        "every",
+        "note",
+    ),
 }
 
 
@@ -559,6 +581,8 @@ class _Demo:
         self.conn = conn
         self.size = size
         self.rng = random.Random(seed)
+        # Tasks draw from their own stream: the rows before them stay those of earlier demos.
+        self.task_rng = random.Random(f"{seed}:tasks")
         self.now = int(now.timestamp())
         self.start = self.now - size.days * DAY
         self.zone = ZoneInfo(tz)
@@ -585,9 +609,18 @@ class _Demo:
                 "stage_changes",
                 "activities",
                 "currency_rates",
+                "tasks",
+                "open_tasks",
+                "overdue_tasks",
+                "tasks_due_today",
+                "repeating_tasks",
             ),
             0,
         )
+        self.open_leads: list[tuple[int, int, int]] = []  # (lead id, owner, created)
+        self.open_deals: list[tuple[int, int, int, int, int]] = []  # id, owner, account...
+        self.deal_spans = array.array("q")  # per deal: created, closed or now (flat pairs)
+        self.deal_owner = array.array("l")  # per deal: owner id or 0
         self._storage = storage_instant
         self._utc = dt.UTC
         self.sqlite = self.dialect == "sqlite"
@@ -639,11 +672,14 @@ class _Demo:
         self.progress("deals")
         self._deals(conversions)
         self.writer.flush()
+        self.progress("tasks")
+        self._tasks()
+        self.writer.flush()
         self.progress("indexes")
         self.writer.restore_indexes()
         lead_dedupe.refresh_all_keys(self.conn)  # the near-identical search's keys
         self._last_contacts()
-        self.writer.reset_sequences(("rep", "account", "contact", "lead", "deal"))
+        self.writer.reset_sequences(("rep", "account", "contact", "lead", "deal", "task"))
         return self.counts
 
     def _load_pipeline(self) -> None:
@@ -842,6 +878,8 @@ class _Demo:
             owner = None
             if status == "converted" or rng.random() < 0.9:
                 owner = self.owner(region)
+            if owner is not None and status in ("new", "contacted"):
+                self.open_leads.append((lead_id, owner, at))
             converted_at = None
             end = self.now
             if status == "converted":
@@ -1249,6 +1287,11 @@ class _Demo:
                     close_date = self.day(max(when, self.now - 20 * DAY) + rng.randint(5, 90) * DAY)
                 self.counts["open"] += 1
             end = when if outcome is not None else self.now
+            self.deal_spans.append(at)
+            self.deal_spans.append(end)
+            self.deal_owner.append(owner or 0)
+            if outcome is None and owner:
+                self.open_deals.append((deal_id, owner, account, contact, at))
             last_activity = None
             for _ in range(per_deal[deal_id - 1]):
                 moment = at + int(rng.random() * (end - at))
@@ -1292,6 +1335,102 @@ class _Demo:
             writer.checkpoint()
         self.counts["deals"] = total
 
+    def _tasks(self) -> None:
+        """Tasks of the reps: done ones over the history (on deals, within each deal's life)
+        and open ones on open deals, open leads and their accounts, some overdue, some due
+        today, some repeating (`every` 1w / 1m, personal routines and account check-ins),
+        a third at a time of day, the others due at the end of their local day. About one
+        task for every 12 leads and deals (large: 100,000), at least 4 per rep."""
+        rng, size, writer, storage = self.task_rng, self.size, self.writer, self.instant
+        if not (size.leads or size.deals):
+            return
+        total = max(4 * size.reps, (size.leads + size.deals) // 12)
+        deals = len(self.deal_owner)
+        done_count = int(total * 0.55) if deals else 0
+        reps = sorted(self.rep_names)
+        zone, now = self.zone, self.now
+        today = dt.datetime.fromtimestamp(now, zone).date()
+        end_of_today = int(dt.datetime.combine(today, TASK_END_OF_DAY, tzinfo=zone).timestamp())
+
+        def due(day: dt.date, timed: bool) -> tuple[int, bool]:
+            if timed:
+                clock = dt.time(rng.randint(8, 17), rng.choice((0, 15, 30, 45)))
+                return int(dt.datetime.combine(day, clock, tzinfo=zone).timestamp()), True
+            return int(dt.datetime.combine(day, TASK_END_OF_DAY, tzinfo=zone).timestamp()), False
+
+        def priority() -> str:
+            return rng.choices(TASK_PRIORITIES, cum_weights=TASK_PRIORITY_WEIGHTS)[0]
+
+        def note() -> str | None:
+            return rng.choice(TASK_NOTES) if rng.random() < 0.15 else None
+
+        task_id = 0
+        spans, owners = self.deal_spans, self.deal_owner
+        for _ in range(done_count):  # the history: done, on deals while they were worked
+            index = int(rng.random() * deals)
+            start, end = spans[2 * index], spans[2 * index + 1]
+            moment = start + int(rng.random() * (end - start))
+            due_at, timed = due(dt.datetime.fromtimestamp(moment, zone).date(), rng.random() < 0.35)
+            created = max(start, min(moment, due_at) - int((1 + rng.random() * 9) * DAY))
+            done_at = min(now, max(created + 3600, due_at + int((rng.random() * 5 - 2) * DAY)))
+            owner = owners[index] or reps[int(rng.random() * len(reps))]
+            task_id += 1
+            writer.add(
+                "task",
+                (
+                    task_id, rng.choice(DEAL_TASKS), storage(due_at), timed, owner, priority(),
+                    None, index + 1, None, None, storage(done_at), storage(created),
+                    storage(done_at), None, note(),
+                ),
+            )  # fmt: skip
+            writer.checkpoint()
+        counts = self.counts
+        for _ in range(total - done_count):  # open: overdue, today, the weeks ahead
+            where = rng.random()
+            lead_id = deal_id = account_id = contact_id = None
+            every = None
+            if where < 0.6 and self.open_deals:
+                deal_id, owner, account_id, contact_id, start = rng.choice(self.open_deals)
+                title = rng.choice(DEAL_TASKS)
+                account_id = contact_id = None
+            elif where < 0.85 and self.open_leads:
+                lead_id, owner, start = rng.choice(self.open_leads)
+                title = rng.choice(LEAD_TASKS)
+            elif where < 0.93 and self.open_deals:
+                _, owner, account_id, _, start = rng.choice(self.open_deals)
+                title = rng.choice(ACCOUNT_TASKS)
+                if rng.random() < 0.4:
+                    title, every = "Monthly check-in call", "1m"
+            else:
+                owner = reps[int(rng.random() * len(reps))]
+                start = now - 60 * DAY
+                title, every = rng.choice(ROUTINES)
+            when = rng.random()
+            if when < 0.25:  # overdue: due 1-21 days ago
+                day = today - dt.timedelta(days=rng.randint(1, 21))
+            elif when < 0.4:  # due today
+                day = today
+            else:
+                day = today + dt.timedelta(days=rng.randint(1, 30))
+            due_at, timed = due(day, rng.random() < 0.35)
+            if day == today and due_at < now:  # today's tasks are still ahead of "now"
+                due_at, timed = end_of_today, False
+            created = max(start, min(now, due_at) - int((1 + rng.random() * 13) * DAY))
+            task_id += 1
+            writer.add(
+                "task",
+                (
+                    task_id, title, storage(due_at), timed, owner, priority(), lead_id, deal_id,
+                    account_id, contact_id, None, storage(created), None, every, note(),
+                ),
+            )  # fmt: skip
+            counts["open_tasks"] += 1
+            counts["overdue_tasks"] += due_at < now
+            counts["tasks_due_today"] += day == today and due_at >= now
+            counts["repeating_tasks"] += every is not None
+            writer.checkpoint()
+        counts["tasks"] = task_id
+
     def _last_contacts(self) -> None:
         """Accounts' last contact: the latest activity on their deals or converted leads."""
         if not self.account_contact:
@@ -1311,6 +1450,40 @@ class _Demo:
         )
         self.conn.execute(statement, rows)
 
+
+# Tasks: what reps write down (services/tasks: due at 23:59:59 local unless timed).
+TASK_END_OF_DAY = dt.time(23, 59, 59)
+TASK_PRIORITIES = ("high", "normal", "low")
+TASK_PRIORITY_WEIGHTS = tuple(itertools.accumulate((15, 65, 20)))
+DEAL_TASKS = (
+    "Call back about pricing",
+    "Send proposal",
+    "Follow up on the quote",
+    "Schedule a demo",
+    "Confirm budget with finance",
+    "Send contract for signature",
+    "Book the kickoff meeting",
+    "Check in after the trial",
+)
+LEAD_TASKS = (
+    "First call",
+    "Qualify: budget and timeline",
+    "Send the product overview",
+    "Call back",
+    "Follow up after the webinar",
+)
+ACCOUNT_TASKS = ("Quarterly business review", "Renewal check-in", "Introduce the new contact")
+ROUTINES = (
+    ("Weekly pipeline review", "1w"),
+    ("Update the forecast", "1w"),
+    ("Clean up old leads", "1m"),
+)
+TASK_NOTES = (
+    "asked for a discount",
+    "decision maker is the CFO",
+    "prefers e-mail",
+    "call after 3 pm",
+)
 
 # "MM:SS.000000" for every second of an hour: the tail of an instant in SQLite's storage form.
 _MINUTES_SECONDS = tuple(f"{m:02d}:{s:02d}.000000" for m in range(60) for s in range(60))

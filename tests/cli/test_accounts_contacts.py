@@ -413,3 +413,57 @@ def test_every_write_ends_with_one_output_after_the_commit(cli):
     quiet = cli.ok("account", "delete", "Acme", "--yes")
     assert (quiet.out, quiet.err) == ("", "account 1 'Acme' deleted\n")
     assert cli.sql("SELECT count(*) FROM account") == [(0,)]
+
+
+def test_account_list_by_money_converts_ties_and_cuts_in_sql(cli):
+    """`--sort won|pipeline` sorts in SQL by the amounts in the reporting currency (other
+    currencies at the rate in force), ties in name order, and cuts at --limit; the figures
+    shown are the exact conversions of `deal list --sum`; a missing rate is an error."""
+    for name in ("Gamma", "Alpha", "Epsilon", "Beta", "Delta"):
+        cli.ok("account", "add", name)
+    cli.ok("currency", "rate", "set", "EUR", "1.00", "--on", "2026-10-01")
+    cli.ok("currency", "rate", "set", "EUR", "1.1005", "--on", "2026-11-01")  # in force now
+    cli.ok("currency", "rate", "set", "EUR", "3.00", "--on", "2026-12-01")  # not yet
+
+    def deal(account: str, amount: str, currency: str = "USD", won: bool = False) -> None:
+        added = cli.ok("deal", "add", account, "--account", account, "--amount", amount,
+                       "--currency", currency).out.strip()  # fmt: skip
+        if won:
+            cli.ok("deal", "win", added)
+
+    deal("Alpha", "100", won=True)
+    deal("Beta", "95", "EUR", won=True)  # 104.5475 USD: 104.55
+    deal("Gamma", "104.55", won=True)  # the same to the cent: name order
+    deal("Gamma", "0.01")  # pipeline 0.01
+    deal("Epsilon", "50", "EUR")  # 55.025
+    deal("Epsilon", "10.01", "EUR")  # 11.016005: 66.041005, rounded once: 66.04
+
+    def order(*args: str) -> list[tuple]:
+        return [(r["name"], r["won_revenue"], r["pipeline"], r["won_amount"])
+                for r in cli.json("account", "list", *args)]  # fmt: skip
+
+    assert order("--sort", "won") == [
+        ("Beta", 104.55, 0, 104.55),
+        ("Gamma", 104.55, 0.01, 104.55),
+        ("Alpha", 100, 0, 100),
+        ("Delta", 0, 0, 0),
+        ("Epsilon", 0, 66.04, 0),
+    ]
+    assert order("--sort", "pipeline") == [
+        ("Epsilon", 0, 66.04, 0),
+        ("Gamma", 104.55, 0.01, 104.55),
+        ("Alpha", 100, 0, 100),
+        ("Beta", 104.55, 0, 104.55),
+        ("Delta", 0, 0, 0),
+    ]
+    assert [r[0] for r in order("--sort", "won", "--limit", "2")] == ["Beta", "Gamma"]
+    assert [r[0] for r in order("--sort", "won", "--customer")] == ["Beta", "Gamma", "Alpha"]
+    assert [r[0] for r in order("--sort", "pipeline", "--search", "a", "--limit", "3")] == [
+        "Gamma", "Alpha", "Beta",
+    ]  # fmt: skip
+    summed = cli.ok("deal", "list", "--account", "Epsilon", "--sum").err.splitlines()[-1]
+    assert summed.startswith("2 deals: amount 66.04 USD")
+    deal("Delta", "1000", "JPY")
+    missing = cli("account", "list", "--sort", "pipeline")
+    assert missing.code == 1 and missing.out == ""
+    assert missing.err.startswith("Error: no JPY rate")

@@ -26,6 +26,7 @@ TABLES = (
     "stagechange",
     "activity",
     "currencyrate",
+    "task",
 )
 
 
@@ -80,6 +81,62 @@ def test_small_demo_reports_what_it_wrote(cli):
     assert report["managers"] == 2
     assert report["won"] and report["lost"] and report["open"]
     assert report["converted_leads"] == 18  # 12 % of the leads
+
+
+def test_small_demo_has_open_done_overdue_today_and_repeating_tasks(cli):
+    """Tasks come after the deals, from their own seeded stream: exact counts for the small
+    size, each recounted from the rows against the demo's now (NOW, 09:00 UTC; the default
+    time zone is UTC, so today's tasks are due by 2026-11-23 23:59:59)."""
+    report = cli.json("demo")
+    figures = ("tasks", "open_tasks", "overdue_tasks", "tasks_due_today", "repeating_tasks")
+    assert {key: report[key] for key in figures} == {
+        "tasks": 40, "open_tasks": 18, "overdue_tasks": 3, "tasks_due_today": 3,
+        "repeating_tasks": 2,
+    }  # fmt: skip
+    now, tomorrow = "2026-11-23 09:00:00.000000", "2026-11-24 00:00:00.000000"
+    recount = {
+        "tasks": ("SELECT count(*) FROM task", {}),
+        "open_tasks": ("SELECT count(*) FROM task WHERE done_at IS NULL", {}),
+        "overdue_tasks": ("SELECT count(*) FROM task WHERE done_at IS NULL AND due_at < :n", {}),
+        "tasks_due_today": (
+            "SELECT count(*) FROM task WHERE done_at IS NULL AND due_at >= :n AND due_at < :e",
+            {"e": tomorrow},
+        ),
+        "repeating_tasks": ("SELECT count(*) FROM task WHERE every IS NOT NULL", {}),
+    }
+    for key, (query, params) in recount.items():
+        used = {"n": now, **params} if ":n" in query else params
+        assert cli.sql(query, **used)[0][0] == report[key], key
+    # Repeats are open, weekly or monthly; every task has a rep; done ones are on deals and
+    # were done after they were created, never after now.
+    assert cli.sql("SELECT DISTINCT every FROM task WHERE every IS NOT NULL ORDER BY 1") == [
+        ("1m",), ("1w",),
+    ]  # fmt: skip
+    assert (
+        cli.sql("SELECT count(*) FROM task WHERE every IS NOT NULL AND done_at IS NOT NULL")[0][0]
+        == 0
+    )
+    assert cli.sql(
+        "SELECT count(*) FROM task t LEFT JOIN rep r ON r.id = t.owner_id WHERE r.id IS NULL"
+    ) == [(0,)]
+    assert cli.sql(
+        "SELECT count(*) FROM task WHERE done_at IS NOT NULL AND (deal_id IS NULL "
+        "OR done_at < created_at OR done_at > :n)",
+        n=now,
+    ) == [(0,)]
+    # Open tasks sit on open deals and open leads; untimed ones are due at the day's end.
+    assert cli.sql(
+        "SELECT count(*) FROM task t JOIN deal d ON d.id = t.deal_id JOIN stage s "
+        "ON s.id = d.stage_id WHERE t.done_at IS NULL AND s.kind <> 'open'"
+    ) == [(0,)]
+    assert cli.sql(
+        "SELECT count(*) FROM task t JOIN lead l ON l.id = t.lead_id "
+        "WHERE t.done_at IS NULL AND l.status NOT IN ('new', 'contacted')"
+    ) == [(0,)]
+    untimed = cli.sql("SELECT due_at FROM task WHERE timed = :f", f=False)
+    assert untimed and {_norm(at)[11:19] for (at,) in untimed} == {"23:59:59"}
+    assert cli.sql("SELECT count(*) FROM task WHERE timed = :t", t=True)[0][0] > 0
+    assert {t for (t,) in cli.sql("SELECT title FROM task")} >= {"Send proposal"}
 
 
 def test_table_output_ends_with_three_commands_to_try(cli):
@@ -139,8 +196,9 @@ def test_a_second_demo_is_refused_and_changes_nothing(cli):
     assert result.code == 1
     held = (
         f"rep: 3, account: {report['accounts']}, contact: {report['contacts']}, lead: 20, "
-        "deal: 20, activity: 50, currencyrate: 13"
+        f"deal: 20, activity: 50, task: {report['tasks']}, currencyrate: 13"
     )
+    assert report["tasks"] == 12  # at least 4 per rep
     assert f"already holds data ({held}); salescli demo fills" in result.err
     assert dump(cli) == before
 

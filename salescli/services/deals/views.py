@@ -126,24 +126,26 @@ def stale(
     owner: str | None = None,
     team: str | None = None,
     settings: Settings | None = None,
+    limit: int | None = None,
 ) -> list[dict[str, Any]]:
     """Open deals idle (no stage change, no activity) for at least their stage's stale days
-    (or `days`), the longest idle first; `owner` / `team` as everywhere (services.scope:
-    `me`, `none`, an id or a name). Idleness is `last_touch`, filtered in SQL
-    (`stale_clause`)."""
+    (or `days`), the longest idle first (at most `limit`; None: all); `owner` / `team` as
+    everywhere (services.scope: `me`, `none`, an id or a name). Idleness is `last_touch`,
+    filtered (`stale_clause`), sorted and cut in SQL."""
     from salescli.instants import utc
     from salescli.services.scope import DealScope, deal_clauses
 
     if days is not None and days < 1:
         raise InvalidData(f"days '{days}' must be at least 1 (e.g. --days 30)")
     touched = last_touch(conn.dialect.name)
+    stale_after = STAGE.c.stale_days if days is None else sa.literal(days, sa.Integer())
     query = (
         sa.select(
             DEAL.c.id,
             DEAL.c.title,
             DEAL.c.owner_id,
             STAGE.c.name.label("stage_name"),
-            STAGE.c.stale_days,
+            stale_after.label("stale_after"),
             REP.c.name.label("owner_name"),
             touched.label("last_touch_at"),
         )
@@ -151,15 +153,17 @@ def stale(
         .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
         .outerjoin(REP, REP.c.id == DEAL.c.owner_id)
         .where(stale_clause(conn, now, days))
+        .order_by(touched, DEAL.c.id)
     )
     if owner is not None or team is not None:
         assert settings is not None
         scope = DealScope(owner=owner, team=team, state="open")
         query = query.where(*deal_clauses(conn, scope, settings))
+    if limit:
+        query = query.limit(limit)
     found = []
     for deal in conn.execute(query).all():
         last = utc(deal.last_touch_at)
-        idle = now - last
         found.append(
             {
                 "id": deal.id,
@@ -167,13 +171,9 @@ def stale(
                 "owner": deal.owner_name,
                 "owner_id": deal.owner_id,
                 "stage": deal.stage_name,
-                "idle_days": idle.days,
-                "stale_after": days if days is not None else deal.stale_days,
+                "idle_days": (now - last).days,
+                "stale_after": deal.stale_after,
                 "last_touch_at": last,
-                "_idle": idle,
             }
         )
-    found.sort(key=lambda r: (-r["_idle"], r["id"]))
-    for row in found:
-        del row["_idle"]
     return found
