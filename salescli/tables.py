@@ -307,7 +307,7 @@ DEAL = sa.Table(
     ),
     sa.Column("amount_minor", sa.BigInteger(), nullable=True),
     sa.Column("currency", sa.String(3), nullable=False),
-    sa.Column("stage_id", sa.Integer(), sa.ForeignKey("stage.id"), nullable=False, index=True),
+    sa.Column("stage_id", sa.Integer(), sa.ForeignKey("stage.id"), nullable=False),
     sa.Column("probability", sa.Integer(), nullable=False),
     sa.Column("probability_override", sa.Boolean(), nullable=False, default=False),
     sa.Column("forecast_category", sa.String(20), nullable=False),
@@ -329,6 +329,11 @@ DEAL = sa.Table(
     sa.Column("updated_at", Instant(), nullable=False),
     sa.Column("stage_entered_at", Instant(), nullable=False),
     sa.Column("last_activity_at", Instant(), nullable=True),
+    # by stage; the won deals by account with when they were won (task auto's check-in rule)
+    # from the index alone.
+    sa.Index(
+        "ix_deal_stage_id_account_id_stage_entered_at", "stage_id", "account_id", "stage_entered_at"
+    ),  # fmt: skip
 )
 ACTIVITY = sa.Table(
     "activity",
@@ -347,7 +352,6 @@ ACTIVITY = sa.Table(
         sa.Integer(),
         sa.ForeignKey("deal.id", ondelete="CASCADE"),
         nullable=True,
-        index=True,
     ),
     sa.Column(
         "contact_id",
@@ -370,7 +374,12 @@ ACTIVITY = sa.Table(
     sa.Column("created_at", Instant(), nullable=False),
     # `activity list --rep/--kind`, newest first: the filter and the order in one index.
     sa.Index("ix_activity_rep_id_occurred_at", "rep_id", "occurred_at"),
-    sa.Index("ix_activity_kind_occurred_at", "kind", "occurred_at"),
+    # ... and task auto's follow-up rule reads its window and whose the contacts are from it.
+    sa.Index(
+        "ix_activity_kind_occurred_at_lead_id_deal_id", "kind", "occurred_at", "lead_id", "deal_id"
+    ),  # fmt: skip
+    # a deal's activities, newest first: `deal stale`'s last touch from the index alone.
+    sa.Index("ix_activity_deal_id_occurred_at", "deal_id", "occurred_at"),
 )
 DEALLINE = sa.Table(
     "dealline",

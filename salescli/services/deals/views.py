@@ -115,7 +115,14 @@ def stale_clause(conn: Connection, now: dt.datetime, days: int | None = None) ->
         *((DEAL.c.stage_id == sid, sa.literal(at, Instant())) for sid, at in cutoffs.items()),
         else_=sa.null(),
     )
-    return sa.and_(DEAL.c.stage_id.in_(list(cutoffs)), touched <= cutoff)
+    # The stage change and `last_activity_at` are parts of the last touch: a deal touched
+    # since the cutoff by either is out before its newest activity is looked up.
+    return sa.and_(
+        DEAL.c.stage_id.in_(list(cutoffs)),
+        DEAL.c.stage_entered_at <= cutoff,
+        sa.or_(DEAL.c.last_activity_at.is_(None), DEAL.c.last_activity_at <= cutoff),
+        touched <= cutoff,
+    )
 
 
 def stale(

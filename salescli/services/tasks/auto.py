@@ -305,19 +305,26 @@ def follow_up(ctx: Context) -> list[Any]:
     since = ctx.now - dt.timedelta(days=window)
     selects = []
     for target in ("lead", "deal"):
-        act = ACTIVITY.alias("act")
-        later = ACTIVITY.alias("later")
+        contact = ACTIVITY.alias("contact")
         task = TASK.alias("next_step")
         column = f"{target}_id"
-        key = sa.literal("follow-up:activity:", sa.String) + _text(act.c.id)
-        newer = ~sa.exists().where(
-            later.c[column] == act.c[column],
-            later.c.kind.in_(CONTACT_KINDS),
-            sa.or_(
-                later.c.occurred_at > act.c.occurred_at,
-                sa.and_(later.c.occurred_at == act.c.occurred_at, later.c.id > act.c.id),
-            ),
+        # The contacts of the window, newest first per record (a later contact is in the
+        # window too): one read of the window from ix_activity_kind_occurred_at_lead_id_deal_id,
+        # rank 1 is the latest (ties: the higher id), the one that may need a follow-up.
+        rank = sa.func.row_number().over(
+            partition_by=contact.c[column],
+            order_by=(contact.c.occurred_at.desc(), contact.c.id.desc()),
         )
+        act = (
+            sa.select(contact.c.id, contact.c[column], contact.c.occurred_at, rank.label("rank"))
+            .where(
+                contact.c.kind.in_(CONTACT_KINDS),
+                contact.c.occurred_at >= _instant(since),
+                contact.c[column].is_not(None),
+            )
+            .subquery("act")
+        )
+        key = sa.literal("follow-up:activity:", sa.String) + _text(act.c.id)
         next_step = ~sa.exists().where(
             task.c[column] == act.c[column],
             task.c.done_at.is_(None),
@@ -325,10 +332,7 @@ def follow_up(ctx: Context) -> list[Any]:
         )
         due = _local_day_case(ctx, act.c.occurred_at, since, days)
         where = [
-            act.c.kind.in_(CONTACT_KINDS),
-            act.c.occurred_at >= _instant(since),
-            act.c[column].is_not(None),
-            newer,
+            act.c.rank == 1,
             next_step,
             _key_missing(key),
         ]
@@ -547,7 +551,12 @@ def run(
                 unassigned += [r for r in found if r["owner_id"] is None]
                 continue
             if ctx.default_owner_id is None:  # else every candidate has an owner
-                unassigned += _candidates(conn, select, False)
+                # One read of the rule's records: the unassigned are listed, and the INSERT
+                # runs only when some candidate has an owner (a daily re-run reads once).
+                found = _candidates(conn, select, None)
+                unassigned += [r for r in found if r["owner_id"] is None]
+                if all(r["owner_id"] is None for r in found):
+                    continue
             _insert(conn, ctx, select)
     if dry_run:
         created = [{"id": None, **r} for r in planned]
