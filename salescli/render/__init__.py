@@ -93,8 +93,9 @@ def write_rows(
     rows = list(rows)
     with open_output(output) as stream:
         if fmt == Format.json:
-            json.dump([json_value(r, tz) for r in rows], stream, ensure_ascii=False, indent=2)
-            stream.write("\n")
+            # One write of the whole text (json.dump writes every token: slow for long lists).
+            rendered = [json_value(r, tz) for r in rows]
+            stream.write(json.dumps(rendered, ensure_ascii=False, indent=2) + "\n")
             return
         if fmt == Format.csv:
             cols = _columns_for(rows, columns) if rows or columns else []

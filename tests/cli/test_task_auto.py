@@ -127,6 +127,50 @@ def test_follow_up_the_latest_contact_of_open_records_without_a_next_step(cli):
     assert tasks(cli)[-1][1] == f"follow-up:activity:{newest}"
 
 
+def test_follow_up_ties_kinds_records_and_the_window_edge(cli):
+    """The latest contact per record: two at the same instant → the later logged (higher id);
+    a later note is no contact; another record's contact hides nothing; a contact exactly
+    `window_days` old is in the window."""
+    setup(cli)
+    old = at(days=40)
+    tie = new_id(cli, "lead", "add", "Tie Lead", "--owner", "Ana Souza", env=old)
+    noted = new_id(cli, "lead", "add", "Noted Lead", "--owner", "Ana Souza", env=old)
+    edge = new_id(cli, "lead", "add", "Edge Lead", "--owner", "Bo Lind", env=old)
+    deal = new_id(cli, "deal", "add", "Edge deal", "--owner", "Bo Lind", env=old)
+    cli.ok("log", "call", "--lead", str(tie), "--at", "2026-11-20T10:00+00:00", "One")
+    cli.ok("log", "email", "--lead", str(tie), "--at", "2026-11-20T10:00+00:00", "Two")
+    cli.ok("log", "call", "--lead", str(noted), "--at", "2026-11-19T10:00+00:00", "Called")
+    cli.ok("log", "note", "--lead", str(noted), "--at", "2026-11-21T10:00+00:00", "A note")
+    cli.ok("log", "meeting", "--deal", str(deal), "--at", "2026-11-20T10:00+00:00", "Demo")
+    # 30 days before NOW to the second; a later contact on another record changes nothing.
+    cli.ok("log", "call", "--lead", str(edge), "--at", "2026-10-24T09:00+00:00", "Edge")
+    cli.ok("log", "call", "--lead", str(tie), "--at", "2026-11-10T10:00+00:00", "Earlier")
+    # A second before the window: no follow-up.
+    out = new_id(cli, "lead", "add", "Too Old", "--owner", "Bo Lind", env=old)
+    cli.ok("log", "call", "--lead", str(out), "--at", "2026-10-24T08:59:59+00:00", "Too old")
+    rows = cli.sql("SELECT id, kind, lead_id, deal_id, occurred_at FROM activity ORDER BY id")
+    by = [(r[0], r[1], r[2], r[3]) for r in rows]
+    two = [r[0] for r in by if r[1] == "email" and r[2] == tie]
+    call = [r[0] for r in by if r[1] == "call" and r[2] == noted]
+    edge_call = [r[0] for r in by if r[2] == edge]
+    demo = [r[0] for r in by if r[3] == deal]
+    assert len(two) == len(call) == len(edge_call) == len(demo) == 1
+    assert two[0] > min(r[0] for r in by if r[2] == tie)  # logged second, same instant
+    cli.json("task", "auto", "--rule", "follow-up")
+    assert tasks(cli) == [
+        ("follow-up", f"follow-up:activity:{two[0]}", "Follow up: Tie Lead",
+         "2026-11-23 22:59:59", False, "normal", "Ana Souza", tie, None, None),
+        ("follow-up", f"follow-up:activity:{call[0]}", "Follow up: Noted Lead",
+         "2026-11-22 22:59:59", False, "normal", "Ana Souza", noted, None, None),
+        # 24 Oct 11:00 Berlin (CEST) + 3 days = 27 Oct, CET: 22:59:59 UTC.
+        ("follow-up", f"follow-up:activity:{edge_call[0]}", "Follow up: Edge Lead",
+         "2026-10-27 22:59:59", False, "normal", "Bo Lind", edge, None, None),
+        ("follow-up", f"follow-up:activity:{demo[0]}", "Follow up: Edge deal",
+         "2026-11-23 22:59:59", False, "normal", "Bo Lind", None, deal, None),
+    ]  # fmt: skip
+    assert cli.json("task", "auto", "--rule", "follow-up") == []
+
+
 def test_follow_up_settings_days_window_priority(cli):
     setup(cli)
     lead = new_id(cli, "lead", "add", "Lena Vogel", "--owner", "Ana Souza", env=at(days=60))
