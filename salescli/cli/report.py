@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from salescli.cli.common import OutputOpt, state, whole_number
+from salescli.cli.common import LimitOpt, OutputOpt, state, whole_number
 from salescli.render import Column
 
 if TYPE_CHECKING:
@@ -487,15 +487,7 @@ def report_stale(
     ctx: typer.Context,
     rep: RepOpt = None,
     team: TeamOpt = None,
-    limit: Annotated[
-        int | None,
-        typer.Option(
-            "--limit",
-            metavar="N",
-            parser=whole_number(0, 1_000_000),
-            help="At most N deals and N tasks listed (0 = all; default 100 in a table, all otherwise).",
-        ),
-    ] = None,
+    limit: Annotated[int | None, LimitOpt("stale deals and overdue tasks listed")] = None,
     fmt: FormatOpt = "table",
     output: OutputOpt = None,
 ) -> None:

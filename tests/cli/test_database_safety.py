@@ -243,7 +243,8 @@ def test_errors_are_classified_by_sqlstate(sqlstate, code):
 
 def _downgrade_to_0001(url: str) -> None:
     """Bring a migrated database back to revision 0001 (the default pipeline removed, the
-    columns 0003 and 0004 add, the indexes 0005 changes and the table 0006 adds)."""
+    columns 0003 and 0004 add, the indexes 0005 changes, the table 0006 adds, the task
+    columns and indexes 0007 adds and the tables 0007 and 0008 add)."""
     import importlib
 
     from sqlalchemy import create_engine, text
@@ -253,6 +254,20 @@ def _downgrade_to_0001(url: str) -> None:
     added, replaced = m0005.ADDED, m0005.REPLACED
     eng = create_engine(url if "://" in url else f"sqlite:///{url}", poolclass=NullPool)
     with eng.begin() as conn:
+        # 0008 and 0007: the quota and forecast tables, the stage rules, the task columns.
+        for table in ("forecastsnapshot", "forecastadjustment", "quota", "taskrule"):
+            conn.execute(text(f"DROP TABLE {table}"))
+        for index in (
+            "ux_task_rule_key",
+            "ix_task_owner_id_done_at_due_at",
+            "ix_task_lead_id",
+            "ix_task_deal_id",
+            "ix_task_account_id",
+            "ix_task_contact_id",
+        ):
+            conn.execute(text(f"DROP INDEX {index}"))
+        for column in ("timed", "every", "note", "done_note", "updated_at", "rule", "rule_key", "series_id"):  # fmt: skip
+            conn.execute(text(f"ALTER TABLE task DROP COLUMN {column}"))
         conn.execute(text("ALTER TABLE leadtag DROP COLUMN label"))
         conn.execute(text("ALTER TABLE stagechange DROP COLUMN amount_minor"))
         conn.execute(text("ALTER TABLE stagechange DROP COLUMN currency"))

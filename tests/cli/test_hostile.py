@@ -220,6 +220,7 @@ def test_every_list_with_a_limit_is_enumerated():
         "deal list",
         "deal stale",
         "lead list",
+        "report stale",
         "task list",
     ]
 
