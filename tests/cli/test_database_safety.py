@@ -244,7 +244,8 @@ def test_errors_are_classified_by_sqlstate(sqlstate, code):
 def _downgrade_to_0001(url: str) -> None:
     """Bring a migrated database back to revision 0001 (the default pipeline removed, the
     columns 0003 and 0004 add, the indexes 0005 changes, the table 0006 adds, the task
-    columns and indexes 0007 adds and the tables 0007 and 0008 add)."""
+    columns and indexes 0007 adds, the tables 0007 and 0008 add and the indexes 0009
+    changes)."""
     import importlib
 
     from sqlalchemy import create_engine, text
@@ -252,8 +253,14 @@ def _downgrade_to_0001(url: str) -> None:
 
     m0005 = importlib.import_module("salescli.migrations.versions.0005_list_indexes")
     added, replaced = m0005.ADDED, m0005.REPLACED
+    m0009 = importlib.import_module("salescli.migrations.versions.0009_task_auto_indexes")
     eng = create_engine(url if "://" in url else f"sqlite:///{url}", poolclass=NullPool)
     with eng.begin() as conn:
+        # 0009: the wider indexes back to their prefixes.
+        for _table, name, _columns in m0009.ADDED:
+            conn.execute(text(f"DROP INDEX {name}"))
+        for table, name, columns in m0009.REPLACED:
+            conn.execute(text(f"CREATE INDEX {name} ON {table} ({', '.join(columns)})"))
         # 0008 and 0007: the quota and forecast tables, the stage rules, the task columns.
         for table in ("forecastsnapshot", "forecastadjustment", "quota", "taskrule"):
             conn.execute(text(f"DROP TABLE {table}"))
