@@ -329,6 +329,12 @@ DEAL = sa.Table(
     sa.Column("updated_at", Instant(), nullable=False),
     sa.Column("stage_entered_at", Instant(), nullable=False),
     sa.Column("last_activity_at", Instant(), nullable=True),
+    # Migration 0009: the columns `grouped_totals` reads, by close date (covering).
+    sa.Index(
+        "ix_deal_close_date_totals",
+        "close_date", "stage_id", "owner_id", "currency", "amount_minor", "probability",
+        "forecast_category",
+    ),  # fmt: skip
 )
 ACTIVITY = sa.Table(
     "activity",
