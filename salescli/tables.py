@@ -332,9 +332,14 @@ DEAL = sa.Table(
     # Migration 0009: the columns `grouped_totals` reads, by close date (covering).
     sa.Index(
         "ix_deal_close_date_totals",
-        "close_date", "stage_id", "owner_id", "currency", "amount_minor", "probability",
+        "close_date",
+        "stage_id",
+        "owner_id",
+        "currency",
+        "amount_minor",
+        "probability",
         "forecast_category",
-    ),  # fmt: skip
+    ),
 )
 ACTIVITY = sa.Table(
     "activity",
