@@ -68,3 +68,17 @@ def test_a_close_date_before_the_first_rate_names_that_day(cli):
     assert result.code == 1
     assert "no EUR rate on or before 2026-09-30" in result.err
     assert "Traceback" not in result.err
+
+
+def test_many_rates_group_per_close_day_with_the_same_figures(cli, monkeypatch):
+    from salescli.services.deals import queries
+
+    monkeypatch.setattr(queries, "RATE_PERIODS_MAX", 1)  # 3 rates: past the limit
+    _rates(cli)
+    _won(cli, "Oct A", "100.01", "2026-10-05")  # × 1.10   = 110.011
+    _won(cli, "Nov A", "300.00", "2026-11-01")  # × 1.2345 = 370.35
+    cli.ok("deal", "add", "Open A", "--amount", "1000", "--currency", "EUR", "--probability", "33")
+    # 110.011 + 370.35 + 1234.50 = 1714.861 -> 1,714.86; weighted 1234.50 × .33 = 407.385 -> 407.38
+    assert cli.ok("deal", "list", "--all", "--sum").err.strip() == (
+        "3 deals: amount 1,714.86 USD, weighted (open) 407.38 USD"
+    )
