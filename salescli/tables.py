@@ -334,6 +334,17 @@ DEAL = sa.Table(
     sa.Index(
         "ix_deal_stage_id_account_id_stage_entered_at", "stage_id", "account_id", "stage_entered_at"
     ),  # fmt: skip
+    # Migration 0010: the columns `grouped_totals` reads, by close date (covering).
+    sa.Index(
+        "ix_deal_close_date_totals",
+        "close_date",
+        "stage_id",
+        "owner_id",
+        "currency",
+        "amount_minor",
+        "probability",
+        "forecast_category",
+    ),
 )
 ACTIVITY = sa.Table(
     "activity",

@@ -268,28 +268,35 @@ def grouped_totals(
     keys = [c for d in dims for c in d["columns"]]
     amount_col = next((d["amount"] for d in dims if "amount" in d), DEAL.c.amount_minor)
     # Aggregate in SQL; only what conversion needs stays apart: the currency, the stage kind
-    # and probability, and the close date for deals in another currency (rates are dated).
-    rate_day = sa.case((DEAL.c.currency == reporting, sa.null()), else_=DEAL.c.close_date)
+    # and, for closed deals in another currency, the rate period of the close date (rates
+    # are dated). The weighted amount is Σ amount × probability in minor units × percent,
+    # converted and divided by 100 in Python: exact, without a group per probability.
+    rate_day = _rate_period(conn, reporting)
     source = DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id)
     for d in dims:
         for join in ("join", "join2", "join3"):
             if join in d:
                 source = source.join(*d[join]) if d.get("inner") else source.outerjoin(*d[join])
-    known_deal = sa.case((amount_col.is_not(None), DEAL.c.id), else_=sa.null())
+    if any("join2" in d and "amount" in d for d in dims):  # one row per line: count deals
+        deals = sa.func.count(sa.distinct(DEAL.c.id))
+        known_deal = sa.case((amount_col.is_not(None), DEAL.c.id), else_=sa.null())
+        known = sa.func.count(sa.distinct(known_deal))
+    else:  # one row per deal
+        deals, known = sa.func.count(), sa.func.count(amount_col)
     query = (
         sa.select(
             DEAL.c.currency,
             rate_day.label("rate_day"),
             STAGE.c.kind,
-            DEAL.c.probability,
-            sa.func.count(sa.distinct(DEAL.c.id)).label("deals"),
-            sa.func.count(sa.distinct(known_deal)).label("known"),
+            deals.label("deals"),
+            known.label("known"),
             sa.cast(sa.func.sum(amount_col), sa.BigInteger).label("minor"),
+            sa.cast(sa.func.sum(amount_col * DEAL.c.probability), sa.BigInteger).label("pminor"),
             *keys,
         )
         .select_from(source)
         .where(*_where(conn, scope, settings, tz))
-        .group_by(DEAL.c.currency, rate_day, STAGE.c.kind, DEAL.c.probability, *keys)
+        .group_by(DEAL.c.currency, rate_day, STAGE.c.kind, *keys)
     )
     converter = Converter(conn, reporting, today)
     groups: dict[tuple, dict[str, Any]] = {}
@@ -317,7 +324,8 @@ def grouped_totals(
         )
         group["amount"] += value
         if kind == "open":
-            group["weighted"] += value * Decimal(row["probability"]) / 100
+            weighted = converter.convert(row["pminor"], row["currency"], None)
+            group["weighted"] += weighted / 100
     rows = sorted(groups.values(), key=lambda g: _group_order(g, group_by))
     for g in rows:
         g.pop("_stage_pos", None)
@@ -343,6 +351,41 @@ def grouped_totals(
         "groups": rows if group_by else [],
         "total": total,
     }
+
+
+# Above this many rates to the reporting currency, closed deals group per close day instead
+# of per rate period (a CASE of that many branches would cost more than the groups it saves).
+RATE_PERIODS_MAX = 200
+
+
+def _rate_period(conn: Connection, reporting: str) -> Any:
+    """The day whose rate converts a deal's amount, as a grouping column: NULL for deals in
+    the reporting currency and for open deals (both convert at one rate), else the first day
+    of the rate period holding the close date (the latest rate dated on or before it), so
+    closed deals group per rate period rather than per close day. A close date before the
+    currency's first rate stays itself: the conversion names it as missing."""
+    from salescli.tables import CURRENCYRATE
+
+    closed = sa.and_(DEAL.c.currency != reporting, STAGE.c.kind != "open")
+    rates = conn.execute(
+        sa.select(CURRENCYRATE.c.currency, CURRENCYRATE.c.valid_on)
+        .where(CURRENCYRATE.c.quote == reporting, CURRENCYRATE.c.currency != reporting)
+        .order_by(CURRENCYRATE.c.currency, CURRENCYRATE.c.valid_on.desc())
+    ).all()
+    if not rates or len(rates) > RATE_PERIODS_MAX:
+        return sa.case((closed, DEAL.c.close_date), else_=sa.null())
+    per: dict[str, list[dt.date]] = {}
+    for currency, day in rates:
+        per.setdefault(currency, []).append(day)
+    whens = [
+        (
+            sa.and_(DEAL.c.currency == currency, DEAL.c.close_date >= day),
+            sa.literal(day, sa.Date()),
+        )
+        for currency, days in per.items()
+        for day in days  # latest first: the first day on or before the close date wins
+    ]
+    return sa.case((sa.not_(closed), sa.null()), *whens, else_=DEAL.c.close_date)
 
 
 def round_zero(currency: str) -> Decimal:

@@ -29,6 +29,8 @@ if TYPE_CHECKING:
 
     from salescli.dates import Period
     from salescli.services.config import Settings
+    from salescli.services.currency import Converter
+    from salescli.services.quotas.targets import Preloaded
 
 METHODS = ("weighted", "category", "historical", "monte-carlo")
 BY = ("rep", "stage", "month")
@@ -246,18 +248,17 @@ def _rate(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
 
 
-def _quota(conn: Connection, rep_id: int, period: Period, team: bool, currency: str, today: dt.date) -> tuple[Decimal | None, str | None]:  # fmt: skip
-    from salescli.services.currency import Converter
+def _quota(conn: Connection, rep_id: int, period: Period, team: bool, converter: Converter, known: Preloaded) -> tuple[Decimal | None, str | None]:  # fmt: skip
+    """The quota of a rep or team row, from the quotas of the period loaded once (`known`),
+    in the reporting currency (`converter`: open deals' rate, today's)."""
     from salescli.services.quotas.targets import quota_for
 
-    target = quota_for(conn, rep_id=rep_id, period=period, team=team)
+    target = quota_for(conn, rep_id=rep_id, period=period, team=team, preloaded=known)
     if target is None:
         return None, None
     amount = target.amount
-    if target.currency is not None and target.currency != currency:
-        amount = Converter(conn, currency, today).convert(
-            _minor(amount, target.currency), target.currency, None
-        )
+    if target.currency is not None and target.currency != converter.reporting:
+        amount = converter.convert(_minor(amount, target.currency), target.currency, None)
     return amount, target.source
 
 
@@ -421,6 +422,12 @@ def _by_rep(
             method_open[owner] = (
                 cell.weighted_open if options.method == "weighted" else cell.open["commit"]
             )
+    # Every quota of the period and every team in two queries (not two per row).
+    from salescli.services.currency import Converter
+    from salescli.services.quotas.targets import preload
+
+    known = preload(conn, "revenue", period)
+    converter = Converter(conn, currency, today)
     sims: dict[Any, Any] = {}
     if options.method == "monte-carlo":
         from salescli.services.deals.queries import _where
@@ -440,7 +447,7 @@ def _by_rep(
         team = kind == "team"
         quota, source = (None, None)
         if rep_id is not None:
-            quota, source = _quota(conn, rep_id, period, team, currency, today)
+            quota, source = _quota(conn, rep_id, period, team, converter, known)
         forecast_value = None
         if options.method != "monte-carlo":
             forecast_value = cell.closed + sum(

@@ -108,7 +108,7 @@ def commission(
     team: str | None = None,
 ) -> dict[str, Any]:
     from salescli.services.currency import Converter, round_money
-    from salescli.services.quotas.targets import quota_for
+    from salescli.services.quotas.targets import preload, quota_for
     from salescli.services.scope import DealScope, deal_clauses
 
     terms = plan(settings)
@@ -132,12 +132,13 @@ def commission(
         .order_by(REP.c.name, DEAL.c.owner_id, DEAL.c.close_date, DEAL.c.id)
     )
     converter = Converter(conn, reporting, today)
+    known = preload(conn, "revenue", period)  # every quota of the period in one query
     reps: dict[int, dict[str, Any]] = {}
     lines: list[dict[str, Any]] = []
     for deal in conn.execute(query).all():
         person = reps.get(deal.owner_id)
         if person is None:
-            quota = quota_for(conn, rep_id=deal.owner_id, period=period)
+            quota = quota_for(conn, rep_id=deal.owner_id, period=period, preloaded=known)
             if quota is not None and quota.currency not in (None, reporting):
                 raise InvalidData(
                     f"{deal.rep}'s quota for {period.label} is in {quota.currency}, not the "

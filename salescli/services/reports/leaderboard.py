@@ -34,7 +34,7 @@ def leaderboard(
     rep: str | None = None,
     team: str | None = None,
 ) -> dict[str, Any]:
-    from salescli.services.quotas.targets import quota_for
+    from salescli.services.quotas.targets import preload, quota_for
     from salescli.services.reports.performance import performance
 
     if metric not in METRICS:
@@ -43,10 +43,11 @@ def leaderboard(
         )
     figures = performance(conn, settings=settings, today=today, period=period, rep=rep, team=team)
     rows = []
+    known = preload(conn, "revenue", period)  # every quota of the period in one query
     for row in figures["rows"]:
         if row["rep_id"] is None:
             continue  # deals and activities without an owner rank nobody
-        quota = quota_for(conn, rep_id=row["rep_id"], period=period)
+        quota = quota_for(conn, rep_id=row["rep_id"], period=period, preloaded=known)
         target = quota.amount if quota is not None and quota.currency == settings.currency else None
         rows.append(
             {
