@@ -215,8 +215,8 @@ def deal_list(
         typer.Option(
             "--group-by",
             metavar="FIELD[,FIELD]",
-            help="Count, amount and weighted per stage, owner, account, product, source or "
-            "close-month (one or two, e.g. owner,stage), with totals.",
+            help="Count, amount and weighted per stage, owner, account, product, source, "
+            "close-month, lost-reason or lost-at (one or two, e.g. owner,stage), with totals.",
         ),
     ] = None,
     fmt: FormatOpt = Format.table,
@@ -266,7 +266,7 @@ def _write_groups(grouped: dict[str, Any], fmt: Format, output: str | None, tz: 
     if fmt == Format.json:
         render.write_record(grouped, fmt, output=output, tz=tz)
         return
-    keys = {"close-month": "close_month"}
+    keys = {"close-month": "close_month", "lost-reason": "reason", "lost-at": "lost_at"}
     names = [keys.get(name, name) for name in grouped["group_by"]]
     columns = [Column(n, n.replace("_", " ")) for n in names] + [
         Column("count", "deals", "right"),

@@ -440,7 +440,7 @@ def test_group_by_every_dimension_with_filters(book):
     assert bad.code == 2
     assert bad.err.strip() == (
         "Error: --group-by 'colour' is not one of: stage, owner, account, product, source, "
-        "close-month (e.g. --group-by owner,stage)"
+        "close-month, lost-reason, lost-at (e.g. --group-by owner,stage)"
     )
     assert cli("deal", "list", "--group-by", "owner,stage,account").code == 2
     cli.ok("deal", "add", "Yen", "--amount", "100", "--currency", "JPY")

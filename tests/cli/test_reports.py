@@ -141,6 +141,15 @@ def test_lost_by_reason_stage_and_rep(cli):
     assert team["total"]["count"] == 2 and team["total"]["amount"] == 620  # L2 + L4
     rows = list(csv.DictReader(io.StringIO(cli.ok("report", "lost", "--format", "csv").out)))
     assert [r["reason"] for r in rows] == ["competitor", "price", "timing"]
+    # The same groupings through `deal list --group-by` (one money aggregation).
+    listed = cli.ok("deal", "list", "--lost", "--closing", "this-quarter", "--group-by", "lost-at,lost-reason", "--format", "csv")  # fmt: skip
+    groups = [(r["lost_at"], r["reason"], r["count"]) for r in csv.DictReader(io.StringIO(listed.out))]  # fmt: skip
+    assert groups == [
+        ("prospecting", "price", "1"),
+        ("proposal", "price", "1"),
+        ("proposal", "timing", "1"),
+        ("negotiation", "competitor", "1"),
+    ]
 
 
 def test_activity_per_rep_per_local_day_and_week(cli):
