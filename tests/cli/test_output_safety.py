@@ -96,6 +96,7 @@ def test_the_enumeration_found_the_commands():
         "deal import",
         "account import",
         "contact import",
+        "quota import",
         "rep import",
         "product import",
     ]
