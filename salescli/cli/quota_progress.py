@@ -15,8 +15,8 @@ COLUMNS = [
     Column("rep", "rep / team"),
     Column("target", "target", "right"),
     Column("actual", "actual", "right"),
-    Column("attainment_pct", "attain", "right"),
-    Column("pace_pct", "pace", "right"),
+    Column("attainment", "attain", "right", "percent"),
+    Column("pace", "pace", "right", "percent"),
     Column("needed", "needed", "right"),
     Column("per_working_day", "per day", "right"),
     Column("source", "quota"),
@@ -93,15 +93,12 @@ def quota_progress(
 
 
 def _shown(row: dict) -> dict:
-    """Rates as percentages and team rows marked, for people (JSON keeps fractions)."""
+    """Team rows marked and sources shortened, for people (JSON keeps the names)."""
     shown = dict(row)
     if row["team"] is not None:
         shown["rep"] = f"team {row['rep']}"
     if row["source"] == "sum of reps":  # short in the table: the names keep their width
         shown["source"] = "reps"
-    for key in ("attainment", "pace"):
-        value = row[key]
-        shown[f"{key}_pct"] = None if value is None else f"{value * 100:.1f}%"
     return shown
 
 

@@ -49,9 +49,25 @@ class Format(str, enum.Enum):
 
 @dataclass(frozen=True)
 class Column:
+    """A column of a table: the row's key, its header, its justification and its kind:
+    "percent" shows a fraction (0.125) as 12.5% to a person (JSON and CSV keep the fraction)."""
+
     key: str
     header: str
     justify: str = "left"
+    kind: str = "text"
+
+
+def cell_text(row: dict, column: Column, tz: str | None = None) -> str:
+    """The text of `row`'s value in `column` as a person reads it (tables, Markdown, HTML)."""
+    value = row.get(column.key)
+    if (
+        column.kind == "percent"
+        and isinstance(value, float | int | Decimal)
+        and not isinstance(value, bool)
+    ):
+        return f"{float(value):.1%}"
+    return text_value(value, tz)
 
 
 def _stdout_is_terminal() -> bool:
@@ -183,7 +199,7 @@ def _rich_table(rows: list[dict], cols: list[Column], tz: str | None, title: str
     if rows:
         # An empty column takes no width on a terminal.
         cols = [c for c in cols if any(row.get(c.key) not in (None, "", [], ()) for row in rows)]
-    cells = [[text_value(row.get(c.key), tz).replace("\n", " ") for c in cols] for row in rows]
+    cells = [[cell_text(row, c, tz).replace("\n", " ") for c in cols] for row in rows]
     kinds = [_kind([row.get(c.key) for row in rows]) for c in cols]
     console = _console()
     widths = fit_widths([c.header for c in cols], cells, kinds, console.width)
@@ -293,13 +309,13 @@ def _write_plain(
             "|" + "|".join("---:" if c.justify == "right" else "---" for c in cols) + "|\n"
         )
         for row in rows:
-            cells = [_markdown_cell(text_value(row.get(c.key), tz)) for c in cols]
+            cells = [_markdown_cell(cell_text(row, c, tz)) for c in cols]
             stream.write("| " + " | ".join(cells) + " |\n")
     else:
         stream.write("\t".join(c.header for c in cols) + "\n")
         for row in rows:
             # One line per row for grep and cut: a newline inside a value is shown as \n.
-            line = (text_value(row.get(c.key), tz).replace("\n", "\\n") for c in cols)
+            line = (cell_text(row, c, tz).replace("\n", "\\n") for c in cols)
             stream.write("\t".join(line) + "\n")
 
 

@@ -11,11 +11,10 @@ import html
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 from typing import Any
 
-from salescli.render import Column, Format, _markdown_cell, open_output, write_rows
-from salescli.values import json_value, text_value
+from salescli.render import Column, Format, _markdown_cell, cell_text, open_output, write_rows
+from salescli.values import json_value
 
 
 class ReportFormat(str, enum.Enum):
@@ -47,35 +46,7 @@ _STYLE = (
 def _cells(
     rows: list[dict[str, Any]], columns: Sequence[Column], tz: str | None
 ) -> list[list[str]]:
-    return [[text_value(row.get(c.key), tz) for c in columns] for row in rows]
-
-
-# Fractions shown as percentages in tables and documents (JSON and CSV keep the fraction):
-# text_value alone would show 1.5 as "1.50" but 0.75 as "75.0%".
-PERCENT_KEYS = frozenset(
-    {"attainment", "win_rate", "conversion", "converted_rate", "pace", "coverage"}
-)
-
-
-def _percent(value: Any) -> Any:
-    if isinstance(value, bool) or value is None:
-        return value
-    if isinstance(value, float | int | Decimal):
-        return f"{float(value):.1%}"
-    return value
-
-
-def shown(sections: list[Section]) -> list[Section]:
-    """`sections` with their percentage columns as text, for a person to read."""
-    result = []
-    for section in sections:
-        keys = {c.key for c in section.columns} & PERCENT_KEYS
-        if not keys:
-            result.append(section)
-            continue
-        rows = [{**r, **{k: _percent(r.get(k)) for k in keys}} for r in section.rows]
-        result.append(Section(section.title, rows, section.columns))
-    return result
+    return [[cell_text(row, c, tz) for c in columns] for row in rows]
 
 
 def html_table(section: Section, tz: str | None) -> str:
@@ -150,7 +121,6 @@ def write_report(
         main = sections[0]
         write_rows(main.rows, Format.csv, columns=main.columns, output=output, tz=tz)
         return
-    sections = shown(sections)
     if fmt == ReportFormat.markdown:
         with open_output(output) as stream:
             stream.write(markdown_document(title, lead, sections, tz))

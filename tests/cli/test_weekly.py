@@ -82,14 +82,64 @@ def test_documents_are_self_contained(week, tmp_path):
     check = Check()
     check.feed(text)
     check.close()
-    # Results, leaderboard, funnel, sources; nothing is stale or overdue yet.
-    assert check.tags.count("table") == 4 and "script" not in check.tags
+    # Results, forecast, leaderboard, funnel, sources; nothing is stale or overdue yet.
+    assert check.tags.count("table") == 5 and "script" not in check.tags
     assert check.data.count("Nothing in this period.") == 3
     assert check.refs == [] and "http" not in text and "url(" not in text
     assert "Weekly sales report: 2026-W47" in check.data and "1,234.50" in check.data
     markdown = tmp_path / "weekly.md"
     week.ok("report", "weekly", "--format", "markdown", "--output", str(markdown))
-    assert "## Last week: 2026-W47" in markdown.read_text(encoding="utf-8")
+    document = markdown.read_text(encoding="utf-8")
+    assert "## Last week: 2026-W47" in document
+    assert "## Forecast against quota" in document
+    assert "| 2026-11 | 1,333.50 | 1,333.50 | 1,333.50 | 1,333.50 |" in document
+
+
+def test_forecast_of_this_month_and_quarter_against_quota(week):
+    """This month (2026-11) and this quarter (2026-Q4), as `forecast` defines them: closed =
+    1,234.50 + 99 (Ana); an open commit deal closing in November (1,000 at 40 %) and an open
+    best-case deal closing in December (2,000 at 25 %)."""
+    week.ok("deal", "add", "Nov deal", "--amount", "1000", "--owner", "Ana Souza",
+            "--close", "2026-11-27", "--probability", "40", "--category", "commit")  # fmt: skip
+    week.ok("deal", "add", "Dec deal", "--amount", "2000", "--owner", "Wang Fang",
+            "--close", "2026-12-15", "--probability", "25", "--category", "best_case")  # fmt: skip
+    week.ok("quota", "set", "Ana Souza", "3000", "--period", "2026-11")
+    week.ok("quota", "set", "Ana Souza", "10000", "--period", "2026-Q4")
+    week.ok("quota", "set", "Wang Fang", "5000", "--period", "2026-Q4")
+    week.ok("quota", "set", "--team", "Dana Lee", "12000", "--period", "2026-Q4")
+
+    def figures(*args: str) -> tuple[dict, dict, list[str]]:
+        part = week.json("report", "weekly", *args, "--format", "json")["forecast"]
+        month, quarter = part["rows"]
+        assert (month["period"], quarter["period"]) == ("2026-11", "2026-Q4")
+        keys = ("closed", "commit_total", "best_case_total", "weighted", "quota", "gap",
+                "attainment", "coverage")  # fmt: skip
+        return {k: month[k] for k in keys}, {k: quarter[k] for k in keys}, part["notes"]
+
+    month, quarter, notes = figures()
+    # November: Wang's quota is a quarter's (not prorated): only Ana's 3,000 covers the month.
+    assert month == {
+        "closed": 1333.5, "commit_total": 2333.5, "best_case_total": 2333.5,
+        "weighted": 1333.5 + 400, "quota": 3000, "gap": 1666.5,
+        "attainment": 0.4445, "coverage": 0.6001,  # 1,000 / 1,666.50
+    }  # fmt: skip
+    # The quarter: Dana's team quota (12,000, set) and Wang's 5,000.
+    assert quarter == {
+        "closed": 1333.5, "commit_total": 2333.5, "best_case_total": 4333.5,
+        "weighted": 1333.5 + 400 + 500, "quota": 17000, "gap": 15666.5,
+        "attainment": 0.0784, "coverage": 0.1915,  # 3,000 / 15,666.50
+    }  # fmt: skip
+    assert "2026-11 quota: the sum of the reps' quotas (no team quota is set)." in notes
+    month, quarter, notes = figures("--team", "Dana Lee")
+    assert (month["quota"], month["weighted"]) == (3000, 1733.5)
+    assert (quarter["quota"], quarter["gap"], quarter["attainment"]) == (12000, 10666.5, 0.1111)
+    assert notes == ["2026-11 quota: the sum of the reps' quotas (no team quota is set)."]
+    month, quarter, notes = figures("--rep", "Wang Fang")
+    assert (month["closed"], month["quota"], month["attainment"]) == (0, None, None)
+    assert (quarter["best_case_total"], quarter["quota"], quarter["gap"]) == (2000, 5000, 5000)
+    assert notes == ["No revenue quota covers 2026-11: no gap or attainment."]
+    table = week.ok("report", "weekly", "--team", "Dana Lee").out
+    assert "Forecast against quota" in table and "11.1%" in table
 
 
 @pytest.fixture

@@ -1,5 +1,6 @@
 """`report weekly`: the manager's Monday report, composed of the other reports (the same
 definitions, the same SQL): last week's results (won, lost, new leads, stage moves), the
+forecast of this month and this quarter against quota (the forecast engine's totals), the
 leaderboard, funnel and lead sources of the quarter to date, and the stale deals and overdue
 tasks of now."""
 
@@ -78,6 +79,64 @@ def results(
     }
 
 
+# The forecast figures the weekly report shows, as `forecast` defines them (weighted method).
+FORECAST_KEYS = (
+    "closed", "commit_total", "best_case_total", "pipeline_total", "weighted", "quota", "gap",
+    "attainment", "coverage", "count", "unknown_amount", "quota_source",
+)  # fmt: skip
+
+
+QUOTA_SOURCES = {
+    "combined": "the sum of the quotas set for the periods inside it",
+    "prorated": "prorated from a longer period",
+    "sum of reps": "the sum of the reps' quotas (no team quota is set)",
+}
+
+
+def forecast(
+    conn: Connection,
+    *,
+    settings: Settings,
+    today: dt.date,
+    periods: list[Period],
+    rep: str | None,
+    team: str | None,
+) -> dict[str, Any]:
+    """This month's and this quarter's forecast against quota: one row per period, the totals
+    of `forecast --method weighted` for the same rep, team or everyone."""
+    from salescli.services import scope
+    from salescli.services.forecast import engine
+
+    if rep is not None and scope.is_none(rep):
+        return {"rows": [], "notes": ["No forecast for deals without an owner (a forecast is per rep)."]}  # fmt: skip
+    if rep is not None:
+        who = engine.Who(rep_id=scope.rep_id(conn, rep, settings))
+    else:
+        who = engine.Who(team=team)
+    options = engine.Options(method="weighted")
+    rows: list[dict[str, Any]] = []
+    notes: list[str] = []
+    for period in periods:
+        result = engine.forecast(conn, settings, period, who, today, options, settings.timezone)
+        total = dict(result["total"])
+        tops = [row for row in result["rows"] if row["level"] == 0 and row["rep_id"] is not None]
+        if len(tops) == 1:  # one rep or one team: its quota is the total's, found its own way
+            total["quota_source"] = tops[0]["quota_source"]
+        rows.append(
+            {"period": period.label, "from": period.start, "to": period.last}
+            | {key: total.get(key) for key in FORECAST_KEYS}
+        )
+        notes.extend(f"{period.label}: {note}" for note in result["notes"])
+    if any(row["quota"] is None for row in rows):
+        missing = ", ".join(row["period"] for row in rows if row["quota"] is None)
+        notes.append(f"No revenue quota covers {missing}: no gap or attainment.")
+    for row in rows:
+        how = QUOTA_SOURCES.get(row["quota_source"])
+        if how:
+            notes.append(f"{row['period']} quota: {how}.")
+    return {"rows": rows, "notes": notes}
+
+
 def weekly(
     conn: Connection,
     *,
@@ -86,6 +145,7 @@ def weekly(
     now: dt.datetime,
     week: Period,
     quarter: Period,
+    month: Period | None = None,
     rep: str | None = None,
     team: str | None = None,
 ) -> dict[str, Any]:
@@ -100,6 +160,9 @@ def weekly(
         "quarter": quarter.label,
         "currency": settings.currency,
         "results": results(conn, today=today, week=week, **common),
+        "forecast": forecast(
+            conn, today=today, periods=[p for p in (month, quarter) if p is not None], **common
+        ),
         "leaderboard": leaderboard.leaderboard(conn, today=today, period=quarter, **common),
         "funnel": funnel.funnel(conn, period=quarter, **common),
         "sources": sources.sources(conn, today=today, period=quarter, **common),
