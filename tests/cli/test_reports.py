@@ -272,6 +272,17 @@ def test_performance_per_rep_and_total(cli):
     assert tuple(total[k] for k in keys[1:]) == (3, 3, 0.5, 1850, 616.67, 19.3, 2, 31.95, 3)
     alone = cli.json("report", "performance", "--period", "2026-11", "--rep", "wang fang", "--format", "json")  # fmt: skip
     assert [r["rep"] for r in alone["rows"]] == ["Wang Fang"] and alone["total"]["won"] == 1
+    # Activities are counted rep by rep, and those of no rep apart: each scope sees its own.
+    cli.ok("log", "note", "--lead", str(lead), "--at", "2026-11-16T12:00:00+00:00", "unowned")
+    everyone = cli.json("report", "performance", "--period", "2026-11", "--format", "json")
+    assert [(r["rep"], r["activities"]) for r in everyone["rows"]] == [
+        ("Ana Souza", 2), ("Wang Fang", 1), (None, 1),
+    ]  # fmt: skip
+    assert everyone["total"]["activities"] == 4
+    nobody = cli.json("report", "performance", "--period", "2026-11", "--rep", "none", "--format", "json")  # fmt: skip
+    assert [(r["rep"], r["activities"]) for r in nobody["rows"]] == [(None, 1)]
+    team = cli.json("report", "performance", "--period", "2026-11", "--team", "Dana Lee", "--format", "json")  # fmt: skip
+    assert team["total"]["activities"] == 2
     empty = cli.json("report", "performance", "--period", "2025", "--format", "json")
     assert empty["total"]["win_rate"] is None and empty["total"]["velocity"] is None
 

@@ -61,14 +61,15 @@ def stale(
     owners.sort(
         key=lambda r: (-(r["stale_deals"] + r["overdue_tasks"]), r["rep"] is None, r["rep"] or "")
     )
-    deals = views.stale(conn, now=now, owner=rep, team=team, settings=settings)
-    overdue = tasks.list_tasks(conn, wanted, settings=settings, now=now)
+    # Only the rows listed are read and shaped (the counts above are the whole).
+    deals = views.stale(conn, now=now, owner=rep, team=team, settings=settings, limit=limit)
+    overdue = tasks.list_tasks(conn, wanted, settings=settings, now=now, limit=limit or None)
     return {
         "report": "stale",
         "at": now,
         "by_owner": owners,
-        "stale_deals": deals[:limit] if limit else deals,
-        "overdue_tasks": overdue[:limit] if limit else overdue,
+        "stale_deals": deals,
+        "overdue_tasks": overdue,
         "total": {
             "stale_deals": sum(deal_counts.values()),
             "overdue_tasks": sum(task_counts.values()),
