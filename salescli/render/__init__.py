@@ -259,8 +259,8 @@ def write_record(
     """
     if fmt == Format.json:
         with open_output(output) as stream:
-            json.dump(json_value(record, tz), stream, ensure_ascii=False, indent=2)
-            stream.write("\n")
+            # One write of the whole text (json.dump writes every token: slow for long lists).
+            stream.write(json.dumps(json_value(record, tz), ensure_ascii=False, indent=2) + "\n")
         return
     flat = {k: v for k, v in record.items() if not (sections and k in sections)}
     if fmt == Format.csv:

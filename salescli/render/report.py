@@ -114,8 +114,8 @@ def write_report(
 
     if fmt == ReportFormat.json:
         with open_output(output) as stream:
-            json.dump(json_value(report, tz), stream, ensure_ascii=False, indent=2)
-            stream.write("\n")
+            # One write of the whole text (json.dump writes every token: slow for long lists).
+            stream.write(json.dumps(json_value(report, tz), ensure_ascii=False, indent=2) + "\n")
         return
     if fmt == ReportFormat.csv:
         main = sections[0]

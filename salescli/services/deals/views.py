@@ -169,6 +169,7 @@ def stale(
     if limit:
         query = query.limit(limit)
     found = []
+    plain_now = utc(now)  # a stdlib datetime: pendulum's subtraction is ~50x slower per row
     for deal in conn.execute(query).all():
         last = utc(deal.last_touch_at)
         found.append(
@@ -178,7 +179,7 @@ def stale(
                 "owner": deal.owner_name,
                 "owner_id": deal.owner_id,
                 "stage": deal.stage_name,
-                "idle_days": (now - last).days,
+                "idle_days": (plain_now - last).days,
                 "stale_after": deal.stale_after,
                 "last_touch_at": last,
             }
