@@ -15,7 +15,10 @@
   last-activity times they imply;
 - tasks of the reps (`_tasks`): done ones over the deals' history, open ones on open deals,
   leads and accounts (overdue, due today, ahead; some repeating), from their own seeded
-  stream so that the rows before them do not change.
+  stream so that the rows before them do not change;
+- quarterly quotas and forecast snapshots, from what the deals became (demo_targets.py).
+
+The static data is in demo_data.py, the bulk path (executemany, COPY) in demo_writer.py.
 
 Everything derives from a private `random.Random(seed)`, Faker instances seeded from it and
 `now` (SALESCLI_NOW), so the same seed and size give the same rows (with the same Faker
@@ -39,6 +42,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, UsageError
+from salescli.services import demo_targets
 from salescli.services.demo_data import (
     ACCOUNT_TASKS,
     ACTIVITY_KINDS,
@@ -191,6 +195,7 @@ class _Demo:
         self.conn = conn
         self.size = size
         self.rng = random.Random(seed)
+        self.seed, self.tz, self.now_at = seed, tz, now
         # Tasks draw from their own stream: the rows before them stay those of earlier demos.
         self.task_rng = random.Random(f"{seed}:tasks")
         self.now = int(now.timestamp())
@@ -290,6 +295,13 @@ class _Demo:
         lead_dedupe.refresh_all_keys(self.conn)  # the near-identical search's keys
         self._last_contacts()
         self.writer.reset_sequences(("rep", "account", "contact", "lead", "deal", "task"))
+        self.progress("quotas and forecast snapshots")
+        first_day = dt.datetime.fromtimestamp(self.start, self.zone).date()
+        self.counts.update(
+            demo_targets.write(
+                self.conn, seed=self.seed, first_day=first_day, now=self.now_at, tz=self.tz
+            )
+        )
         return self.counts
 
     def _load_pipeline(self) -> None:
