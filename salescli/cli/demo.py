@@ -50,7 +50,8 @@ def command(
 ) -> None:
     """Fill an empty database with a realistic sales team to try salescli on.
 
-    Reps, accounts, contacts, leads, deals with their stage history, activities, tasks and rates.
+    Reps, accounts, contacts, leads, deals with their stage history, activities, tasks, rates,
+    quarterly quotas and forecast snapshots.
 
     Refuses a database that already holds data (exit 1); writes all or nothing.
 

@@ -121,6 +121,14 @@ def forecast(
     min_deals: MinDealsOpt = 10,
     runs: RunsOpt = 10000,
     seed: SeedOpt = None,
+    chart: Annotated[
+        bool,
+        typer.Option(
+            "--chart",
+            help="A stacked bar per rep (closed, commit, best case, pipeline) with the quota "
+            "marked ┃ (on a terminal only; team roll-ups are left out).",
+        ),
+    ] = False,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
 ) -> None:
@@ -132,6 +140,13 @@ def forecast(
         return
     from salescli.services.forecast import engine
 
+    if chart and fmt != Format.table and output is None:
+        raise UsageError(
+            "--chart goes with the table format, or with --output FILE "
+            "(e.g. salescli forecast --chart)"
+        )
+    if chart and by.strip().lower() != "rep":
+        raise UsageError("--chart draws one bar per rep: it goes with --by rep (the default)")
     st = state(ctx)
     options = engine.Options(
         method=engine.check_method(method.strip().lower()), by=by.strip().lower(),
@@ -143,6 +158,31 @@ def forecast(
             conn, st.settings, st.period(period), who, st.today, options, st.tz
         )
     write_forecast(result, fmt, output, st.tz)
+    if chart:
+        write_chart(result)
+
+
+def write_chart(result: dict[str, Any]) -> None:
+    """The reps' bars under the table, on a terminal only (never into a pipe or a file)."""
+    from salescli import render
+
+    reps = [row for row in result["rows"] if row.get("kind") == "rep"]
+    if not reps:
+        return
+    if not render.stdout_is_terminal():
+        render.message("(chart left out: stdout is not a terminal)")
+        return
+    from salescli.render import charts
+
+    # The computed figures: a manager's adjusted commit or best case is in the table (*).
+    parts = {"closed": "closed", "commit": "commit", "best case": "best_case", "pipeline": "pipeline"}  # fmt: skip
+    art = charts.stacked_bars(
+        [row["rep"] for row in reps],
+        {name: [float(row[key] or 0) for row in reps] for name, key in parts.items()},
+        [None if row["quota"] is None else float(row["quota"]) for row in reps],
+        title=f"Forecast {result['period']} per rep ({result['currency']})",
+    )
+    render.write_text(art)
 
 
 def write_forecast(result: dict[str, Any], fmt: Format, output: str | None, tz: str) -> None:

@@ -15,7 +15,10 @@
   last-activity times they imply;
 - tasks of the reps (`_tasks`): done ones over the deals' history, open ones on open deals,
   leads and accounts (overdue, due today, ahead; some repeating), from their own seeded
-  stream so that the rows before them do not change.
+  stream so that the rows before them do not change;
+- quarterly quotas and forecast snapshots, from what the deals became (demo_targets.py).
+
+The static data is in demo_data.py, the bulk path (executemany, COPY) in demo_writer.py.
 
 Everything derives from a private `random.Random(seed)`, Faker instances seeded from it and
 `now` (SALESCLI_NOW), so the same seed and size give the same rows (with the same Faker
@@ -39,6 +42,43 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, UsageError
+from salescli.services import demo_targets
+from salescli.services.demo_data import (
+    ACCOUNT_TASKS,
+    ACTIVITY_KINDS,
+    ACTIVITY_WEIGHTS,
+    CALL_OUTCOMES,
+    DAY,
+    DEAL_TASKS,
+    DEAL_WORDS,
+    INDUSTRIES,
+    LEAD_TAGS,
+    LEAD_TASKS,
+    LOSE_PER_STEP,
+    LOST_LEAD_REASONS,
+    LOST_NOTES,
+    LOST_WEIGHTS,
+    MINUTES_SECONDS,
+    REGIONS,
+    ROUTINES,
+    SECOND_CURRENCY_REGIONS,
+    SEGMENTS,
+    SOURCES_NAMES,
+    SOURCES_WEIGHTS,
+    STAGE_DWELL_DAYS,
+    STUCK,
+    TASK_END_OF_DAY,
+    TASK_NOTES,
+    TASK_PRIORITIES,
+    TASK_PRIORITY_WEIGHTS,
+    TEXTS,
+    UNQUALIFIED_REASONS,
+    WIN_AT_LAST,
+    Locale,
+    base36,
+    pools,
+)  # fmt: skip
+from salescli.services.demo_writer import COLUMNS, Writer, light_table
 from salescli.services.leads import dedupe as lead_dedupe
 
 if TYPE_CHECKING:
@@ -76,75 +116,6 @@ DATA_TABLES = (
     "forecastsnapshot",
 )
 
-DAY = 86_400
-
-# (Faker locale, territory, team, language skill, country, phone prefix, weight)
-REGIONS = (
-    ("en_US", "North America", "Americas", "english", "United States", "1", 30),
-    ("de_DE", "DACH", "EMEA", "german", "Germany", "49", 20),
-    ("pt_BR", "Brazil", "Americas", "portuguese", "Brazil", "55", 14),
-    ("zh_CN", "Greater China", "APAC", "chinese", "China", "86", 14),
-    ("tr_TR", "Türkiye", "EMEA", "turkish", "Türkiye", "90", 11),
-    ("ru_RU", "CIS", "EMEA", "russian", "Russia", "7", 11),
-)
-# Regions that mostly quote in the second currency (EUR, or USD when EUR is the reporting one).
-SECOND_CURRENCY_REGIONS = ("DACH", "Türkiye", "CIS")
-SEGMENTS = ("smb", "mid-market", "enterprise")
-INDUSTRIES = (
-    "Software",
-    "Manufacturing",
-    "Retail",
-    "Logistics",
-    "Healthcare",
-    "Finance",
-    "Energy",
-    "Education",
-    "Telecom",
-    "Hospitality",
-    "Construction",
-    "Media",
-)
-SOURCES: tuple[tuple[str, int], ...] = (
-    ("web", 30),
-    ("referral", 14),
-    ("event", 14),
-    ("campaign", 16),
-    ("partner", 10),
-    ("cold-call", 16),
-)
-LEAD_TAGS = (("hot", 0.10), ("enterprise", 0.08), ("price-objection", 0.05), ("webinar", 0.12))
-UNQUALIFIED_REASONS = ("too small", "wrong country", "student", "no project", "duplicate contact")
-LOST_LEAD_REASONS = ("went with a competitor", "no budget this year", "not reachable")
-LOST_WEIGHTS = {"price": 25, "competitor": 25, "no-budget": 15, "no-decision": 15, "timing": 10}
-LOST_NOTES = ("cheaper offer from a local vendor", "project postponed", "champion left", None)
-DEAL_WORDS = (
-    "10 seats",
-    "25 seats",
-    "50 seats",
-    "100 seats",
-    "annual licence",
-    "renewal",
-    "pilot",
-    "upgrade",
-    "support plan",
-    "rollout phase 2",
-    "site licence",
-    "onboarding",
-)
-ACTIVITY_KINDS = ("call", "email", "meeting", "note")
-ACTIVITY_WEIGHTS = tuple(itertools.accumulate((35, 35, 15, 15)))  # cumulative
-CALL_OUTCOMES = ("connected", "left voicemail", "no answer", "call back later")
-TEXTS = {
-    "call": ("Discussed requirements", "Walked through pricing", "Checked the timeline", ""),
-    "email": ("Sent the proposal", "Sent a case study", "Followed up on the quote"),
-    "meeting": ("Demo with the team", "Kick-off with procurement", "On-site workshop"),
-    "note": ("Budget confirmed", "Decision maker is the CFO", "Competitor is in the running"),
-}
-STAGE_DWELL_DAYS = 12.0  # mean time in an open stage
-LOSE_PER_STEP = 0.22  # chance a deal is lost on leaving an open stage before the last
-WIN_AT_LAST = 0.55  # chance a deal in the last open stage is won
-STUCK = 0.08  # deals that stall (mean dwell 10x longer): the stale ones
-BATCH_ROWS = 50_000
 # The most a demo makes of each (`--reps`, `--leads`...): a few times the `large` size, what the
 # generator holds in memory comfortably; beyond it the command refuses (exit 2) before writing.
 MAXIMA = {"reps": 1_000, "leads": 1_000_000, "deals": 2_000_000, "activities": 5_000_000}
@@ -187,18 +158,11 @@ def existing_data(conn: Connection) -> dict[str, int]:
 
     found: dict[str, int] = {}
     for name in DATA_TABLES:
-        table = _light_table(name)
+        table = light_table(name)
         count = conn.execute(sa.select(sa.func.count()).select_from(table)).scalar_one()
         if count:
             found[name] = int(count)
     return found
-
-
-def _light_table(name: str) -> Any:
-    """The Core table of salescli.tables named `name` (one definition per table)."""
-    from salescli import tables
-
-    return getattr(tables, name.upper())
 
 
 def refuse_if_not_empty(conn: Connection, where: str) -> None:
@@ -209,356 +173,6 @@ def refuse_if_not_empty(conn: Connection, where: str) -> None:
             f"the database {where} already holds data ({held}); salescli demo fills only an "
             "empty database (e.g. salescli --db demo.db demo)"
         )
-
-
-# ----------------------------------------------------------------------------- writing
-
-
-class _Writer:
-    """Buffers row tuples per table and writes them in bulk, parents before children."""
-
-    ORDER = (
-        "rep",
-        "account",
-        "lead",
-        "contact",
-        "deal",
-        "leadtag",
-        "leadassignment",
-        "stagechange",
-        "activity",
-        "task",
-    )
-
-    def __init__(self, conn: Connection, columns: dict[str, tuple[str, ...]]) -> None:
-        self.conn = conn
-        self.sqlite = conn.dialect.name == "sqlite"
-        self.columns = columns
-        self.rows: dict[str, list[tuple]] = {name: [] for name in self.ORDER}
-        self.pending = 0
-        self.sql: dict[str, tuple[str, Any]] = {}
-        self.indexes: list[str] = []
-
-    def add(self, table: str, row: tuple) -> None:
-        self.rows[table].append(row)
-        self.pending += 1
-
-    def checkpoint(self) -> None:
-        """Called between whole records (a deal and its history): write when enough is buffered."""
-        if self.pending >= BATCH_ROWS:
-            self.flush()
-
-    def flush(self) -> None:
-        for name in self.ORDER:
-            rows = self.rows[name]
-            if rows:
-                self._write(name, rows)
-                self.rows[name] = []
-        self.pending = 0
-
-    def _write(self, name: str, rows: list[tuple]) -> None:
-        columns = self.columns[name]
-        if self.sqlite:
-            if name not in self.sql:
-                self.sql[name] = self._insert_sql(name, columns)
-            sql, reorder = self.sql[name]
-            self.conn.exec_driver_sql(sql, rows if reorder is None else list(map(reorder, rows)))
-            return
-        quote = self.conn.dialect.identifier_preparer.quote
-        statement = f"COPY {quote(name)} ({', '.join(quote(c) for c in columns)}) FROM STDIN"
-        driver = self.conn.connection.driver_connection
-        with driver.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
-            for row in rows:
-                copy.write_row(row)
-
-    def _insert_sql(self, name: str, columns: tuple[str, ...]) -> tuple[str, Any]:
-        """The INSERT compiled once from the light table, and how to order a row's values
-        for it (None when the statement's order is already `columns`)."""
-        import operator
-
-        import sqlalchemy as sa
-
-        compiled = (
-            sa.insert(_light_table(name))
-            .values({c: sa.bindparam(c) for c in columns})
-            .compile(dialect=self.conn.dialect)
-        )
-        order = list(compiled.positiontup or ())
-        assert compiled.positional and sorted(order) == sorted(columns)
-        if order == list(columns):
-            return str(compiled), None
-        return str(compiled), operator.itemgetter(*(columns.index(c) for c in order))
-
-    def reset_sequences(self, tables: tuple[str, ...]) -> None:
-        """PostgreSQL: ids were given explicitly, so move each serial past the largest."""
-        if self.sqlite:
-            return
-        import sqlalchemy as sa
-
-        for name in tables:
-            largest = self.conn.execute(sa.select(sa.func.max(_light_table(name).c.id))).scalar()
-            if largest is not None:
-                self.conn.execute(
-                    sa.text("SELECT setval(pg_get_serial_sequence(:t, 'id'), :m)"),
-                    {"t": name, "m": largest},
-                )
-
-    def drop_indexes(self) -> None:
-        """Drop the secondary indexes of the bulk tables (restored by `restore_indexes`).
-
-        Building an index once over all rows is much faster than maintaining it row by row.
-        Their definitions are read from the database itself and replayed as they were, in the
-        same transaction: a failure or a kill leaves the schema as it was.
-        """
-        import sqlalchemy as sa
-
-        tables = list(self.ORDER)
-        if self.sqlite:
-            query = sa.text(
-                "SELECT name, sql FROM sqlite_master WHERE type = 'index' AND sql IS NOT NULL "
-                "AND tbl_name IN :tables ORDER BY name"
-            ).bindparams(sa.bindparam("tables", expanding=True))
-        else:
-            query = sa.text(
-                "SELECT indexname, indexdef FROM pg_indexes i WHERE schemaname = current_schema() "
-                "AND tablename IN :tables AND NOT EXISTS (SELECT 1 FROM pg_constraint c "
-                "WHERE c.conname = i.indexname) ORDER BY indexname"
-            ).bindparams(sa.bindparam("tables", expanding=True))
-        found = self.conn.execute(query, {"tables": tables}).all()
-        quote = self.conn.dialect.identifier_preparer.quote
-        for name, _ in found:
-            self.conn.exec_driver_sql(f"DROP INDEX {quote(name)}")
-        self.indexes = [definition for _, definition in found]
-
-    def restore_indexes(self) -> None:
-        for definition in self.indexes:
-            self.conn.exec_driver_sql(definition)
-        self.indexes = []
-
-
-COLUMNS: dict[str, tuple[str, ...]] = {
-    "rep": (
-        "id",
-        "name",
-        "name_key",
-        "email",
-        "manager_id",
-        "team",
-        "territory",
-        "skills",
-        "active",
-        "created_at",
-    ),
-    "account": (
-        "id",
-        "name",
-        "name_key",
-        "industry",
-        "website",
-        "phone",
-        "country",
-        "territory",
-        "employees",
-        "owner_id",
-        "search_text",
-        "created_at",
-        "updated_at",
-    ),
-    "lead": (
-        "id",
-        "name",
-        "email",
-        "email_key",
-        "phone",
-        "phone_key",
-        "company",
-        "title",
-        "source",
-        "status",
-        "status_reason",
-        "territory",
-        "owner_id",
-        "score",
-        "search_text",
-        "forgotten",
-        "created_at",
-        "updated_at",
-        "last_contact_at",
-        "converted_at",
-    ),
-    "contact": (
-        "id",
-        "name",
-        "email",
-        "email_key",
-        "phone",
-        "title",
-        "account_id",
-        "owner_id",
-        "lead_id",
-        "search_text",
-        "created_at",
-        "updated_at",
-        "last_contact_at",
-    ),
-    "deal": (
-        "id",
-        "title",
-        "account_id",
-        "contact_id",
-        "owner_id",
-        "lead_id",
-        "amount_minor",
-        "currency",
-        "stage_id",
-        "probability",
-        "probability_override",
-        "forecast_category",
-        "category_override",
-        "close_date",
-        "source",
-        "deal_type",
-        "lost_reason_id",
-        "lost_note",
-        "search_text",
-        "created_at",
-        "updated_at",
-        "stage_entered_at",
-        "last_activity_at",
-    ),
-    "leadtag": ("lead_id", "tag", "label"),
-    "leadassignment": (
-        "lead_id",
-        "rep_id",
-        "previous_rep_id",
-        "strategy",
-        "reason",
-        "assigned_by",
-        "assigned_at",
-    ),
-    "stagechange": (
-        "deal_id",
-        "from_stage_id",
-        "to_stage_id",
-        "probability",
-        "changed_at",
-        "changed_by",
-    ),
-    "activity": (
-        "kind",
-        "lead_id",
-        "deal_id",
-        "rep_id",
-        "occurred_at",
-        "outcome",
-        "text",
-        "created_at",
-    ),
-    "task": (
-        "id",
-        "title",
-        "due_at",
-        "timed",
-        "owner_id",
-        "priority",
-        "lead_id",
-        "deal_id",
-        "account_id",
-        "contact_id",
-        "done_at",
-        "created_at",
-        "updated_at",
-        "every",
-        "note",
-    ),
-}
-
-
-# ----------------------------------------------------------------------------- names
-
-
-@dataclass
-class _Locale:
-    code: str
-    territory: str
-    team: str
-    language: str
-    country: str
-    prefix: str
-    male: list[tuple[str, str]]
-    female: list[tuple[str, str]]
-    companies: list[str]
-    jobs: list[str]
-    cities: list[str]
-    domains: list[str]
-    users: list[str]
-
-    def person(self, rng: random.Random) -> str:
-        first, last = rng.choice(self.male if rng.random() < 0.5 else self.female)
-        if self.code == "zh_CN":
-            return last + first  # family name first, no space
-        return f"{first} {last}"
-
-
-def _pools(seed: int) -> list[_Locale]:
-    from faker import Faker
-
-    from salescli.services.leads.io import clean_email
-
-    pools = []
-    for index, (code, territory, team, language, country, prefix, _) in enumerate(REGIONS):
-        fake = Faker(code)
-        fake.seed_instance(seed * 1009 + index)
-
-        def names(first: Callable[[], str], last: Callable[[], str]) -> list[tuple[str, str]]:
-            return [(first(), last()) for _ in range(150)]
-
-        male_last = getattr(fake, "last_name_male", fake.last_name)
-        female_last = getattr(fake, "last_name_female", fake.last_name)
-        users, domains = [], []
-        for _ in range(200):
-            user, domain = fake.user_name(), fake.domain_name()
-            try:  # keep only what passes the email rules of `lead add`
-                clean_email(f"{user}.x1@{domain}")
-            except InvalidData:
-                continue
-            users.append(user)
-            domains.append(domain.lower())
-        pools.append(
-            _Locale(
-                code,
-                territory,
-                team,
-                language,
-                country,
-                prefix,
-                names(fake.first_name_male, male_last),
-                names(fake.first_name_female, female_last),
-                _unique(fake.company() for _ in range(400)),
-                _unique(fake.job()[:200] for _ in range(120)),
-                _unique(fake.city() for _ in range(120)),
-                domains,
-                users,
-            )
-        )
-    return pools
-
-
-def _unique(values: Any) -> list[str]:
-    return list(dict.fromkeys(" ".join(v.split()) for v in values if v.strip()))
-
-
-def _base36(number: int) -> str:
-    digits = "0123456789abcdefghijklmnopqrstuvwxyz"
-    out = ""
-    while True:
-        number, rest = divmod(number, 36)
-        out = digits[rest] + out
-        if not number:
-            return out
-
-
-# ----------------------------------------------------------------------------- the generator
 
 
 class _Demo:
@@ -581,6 +195,7 @@ class _Demo:
         self.conn = conn
         self.size = size
         self.rng = random.Random(seed)
+        self.seed, self.tz, self.now_at = seed, tz, now
         # Tasks draw from their own stream: the rows before them stay those of earlier demos.
         self.task_rng = random.Random(f"{seed}:tasks")
         self.now = int(now.timestamp())
@@ -589,10 +204,10 @@ class _Demo:
         self.reporting = reporting
         self.second = "EUR" if reporting != "EUR" else "USD"
         self.progress = progress or (lambda _text: None)
-        self.writer = _Writer(conn, COLUMNS)
+        self.writer = Writer(conn, COLUMNS)
         self.dialect = conn.dialect.name
         self.rules = scoring.load_rules(conn)
-        self.locales = _pools(seed)
+        self.locales = pools(seed)
         self.region_weights = list(itertools.accumulate(r[-1] for r in REGIONS))
         self.counts: dict[str, int] = dict.fromkeys(
             (
@@ -647,7 +262,7 @@ class _Demo:
         if prefix is None:
             stored = self._storage(dt.datetime.fromtimestamp(hour * 3600, self._utc), "sqlite")
             prefix = self._hours[hour] = stored[:14]
-        return prefix + _MINUTES_SECONDS[rest]
+        return prefix + MINUTES_SECONDS[rest]
 
     def day(self, seconds: int) -> Any:
         """The business date of an instant in the team's time zone."""
@@ -680,6 +295,13 @@ class _Demo:
         lead_dedupe.refresh_all_keys(self.conn)  # the near-identical search's keys
         self._last_contacts()
         self.writer.reset_sequences(("rep", "account", "contact", "lead", "deal", "task"))
+        self.progress("quotas and forecast snapshots")
+        first_day = dt.datetime.fromtimestamp(self.start, self.zone).date()
+        self.counts.update(
+            demo_targets.write(
+                self.conn, seed=self.seed, first_day=first_day, now=self.now_at, tz=self.tz
+            )
+        )
         return self.counts
 
     def _load_pipeline(self) -> None:
@@ -804,7 +426,7 @@ class _Demo:
         ids, cum = self.by_region[region] if self.rng.random() < local else self.anyone
         return ids[bisect.bisect_right(cum, self.rng.random() * cum[-1])]
 
-    def phone(self, locale: _Locale, number: int, salt: int) -> str:
+    def phone(self, locale: Locale, number: int, salt: int) -> str:
         digits = (number * 7919 + salt) % 10_000_000
         return f"+{locale.prefix} {10 + number % 89} {digits:07d}"
 
@@ -866,7 +488,7 @@ class _Demo:
             email = phone = company = title = None
             if rng.random() < 0.9:
                 email = clean_email(
-                    f"{rng.choice(locale.users)}.{_base36(lead_id)}@{rng.choice(locale.domains)}"
+                    f"{rng.choice(locale.users)}.{base36(lead_id)}@{rng.choice(locale.domains)}"
                 )
             if rng.random() < 0.6:
                 phone = self.phone(locale, lead_id, 17)
@@ -1071,7 +693,7 @@ class _Demo:
                 contact_id += 1
                 name = locale.person(rng)
                 email = clean_email(
-                    f"{rng.choice(locale.users)}.c{_base36(contact_id)}@"
+                    f"{rng.choice(locale.users)}.c{base36(contact_id)}@"
                     f"{self.account_domain[account_id]}"
                 )
                 phone = self.phone(locale, contact_id, 41)
@@ -1449,46 +1071,6 @@ class _Demo:
             .values(last_contact_at=sa.bindparam("at"))
         )
         self.conn.execute(statement, rows)
-
-
-# Tasks: what reps write down (services/tasks: due at 23:59:59 local unless timed).
-TASK_END_OF_DAY = dt.time(23, 59, 59)
-TASK_PRIORITIES = ("high", "normal", "low")
-TASK_PRIORITY_WEIGHTS = tuple(itertools.accumulate((15, 65, 20)))
-DEAL_TASKS = (
-    "Call back about pricing",
-    "Send proposal",
-    "Follow up on the quote",
-    "Schedule a demo",
-    "Confirm budget with finance",
-    "Send contract for signature",
-    "Book the kickoff meeting",
-    "Check in after the trial",
-)
-LEAD_TASKS = (
-    "First call",
-    "Qualify: budget and timeline",
-    "Send the product overview",
-    "Call back",
-    "Follow up after the webinar",
-)
-ACCOUNT_TASKS = ("Quarterly business review", "Renewal check-in", "Introduce the new contact")
-ROUTINES = (
-    ("Weekly pipeline review", "1w"),
-    ("Update the forecast", "1w"),
-    ("Clean up old leads", "1m"),
-)
-TASK_NOTES = (
-    "asked for a discount",
-    "decision maker is the CFO",
-    "prefers e-mail",
-    "call after 3 pm",
-)
-
-# "MM:SS.000000" for every second of an hour: the tail of an instant in SQLite's storage form.
-_MINUTES_SECONDS = tuple(f"{m:02d}:{s:02d}.000000" for m in range(60) for s in range(60))
-SOURCES_NAMES = tuple(name for name, _ in SOURCES)
-SOURCES_WEIGHTS = tuple(itertools.accumulate(weight for _, weight in SOURCES))
 
 
 def generate(

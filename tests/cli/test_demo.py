@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import os
 import signal
 import subprocess
@@ -27,6 +28,8 @@ TABLES = (
     "activity",
     "currencyrate",
     "task",
+    "quota",
+    "forecastsnapshot",
 )
 
 
@@ -139,6 +142,113 @@ def test_small_demo_has_open_done_overdue_today_and_repeating_tasks(cli):
     assert {t for (t,) in cli.sql("SELECT title FROM task")} >= {"Send proposal"}
 
 
+def _quarters(days: int) -> list[tuple[str, str, str]]:
+    """The calendar quarters (the default fiscal year) that begin within `days` of history
+    before NOW, up to NOW's: (label, first day, day after)."""
+    first = (dt.datetime.fromisoformat(NOW) - dt.timedelta(days=days)).date()
+    today = dt.datetime.fromisoformat(NOW).date()
+    found = []
+    for year in range(first.year, today.year + 1):
+        for q in range(4):
+            start = dt.date(year, 3 * q + 1, 1)
+            end = dt.date(year + (q == 3), (3 * q + 3) % 12 + 1, 1)
+            if first <= start <= today:
+                found.append((f"{year}-Q{q + 1}", start.isoformat(), end.isoformat()))
+    return found
+
+
+@pytest.mark.parametrize(
+    ("args", "reps", "days"),
+    [
+        ((), 10, 365),
+        (("--reps", "2", "--leads", "10", "--deals", "40", "--activities", "0"), 2, 365),
+    ],
+)
+def test_quotas_every_quarter_of_the_history_and_team_quotas(cli, args, reps, days):
+    quarters = _quarters(days)
+    assert [q[0] for q in quarters] == ["2026-Q1", "2026-Q2", "2026-Q3", "2026-Q4"]
+    report = cli.json("demo", *args)
+    # A rep quota for every rep who manages nobody, a team quota for every manager of someone.
+    managing = cli.sql("SELECT count(DISTINCT manager_id) FROM rep WHERE manager_id IS NOT NULL")[0][0]  # fmt: skip
+    assert managing == (2 if reps == 10 else 0)
+    assert report["quotas"] == len(quarters) * reps
+    rows = cli.sql(
+        "SELECT scope, period, period_start, period_end, metric, currency, count(*) FROM quota "
+        "GROUP BY scope, period, period_start, period_end, metric, currency ORDER BY 1, 2"
+    )
+    expected = [("rep", *q, "revenue", "USD", reps - managing) for q in quarters]
+    expected += [("team", *q, "revenue", "USD", managing) for q in quarters] if managing else []
+    assert [(r[0], r[1], _norm(r[2]), _norm(r[3]), *r[4:]) for r in rows] == sorted(expected)
+    # A team quota is its reps' quotas, rounded up to 5,000 (in cents).
+    for manager, start, target, summed in cli.sql(
+        "SELECT t.rep_id, t.period_start, t.target, sum(q.target) FROM quota t "
+        "JOIN rep r ON r.manager_id = t.rep_id JOIN quota q ON q.rep_id = r.id "
+        "AND q.period_start = t.period_start AND q.scope = 'rep' WHERE t.scope = 'team' "
+        "GROUP BY t.rep_id, t.period_start, t.target"
+    ):
+        assert target == -(-int(summed) // 500_000) * 500_000, (manager, start)
+    # Rep targets in whole hundreds (thousands from 10,000), around what the team wins: the
+    # team's targets of a complete quarter against what it won in the average one.
+    assert cli.sql("SELECT count(*) FROM quota WHERE target % 10000 != 0") == [(0,)]
+    if reps == 10:
+        won = [
+            cli.json("forecast", "--period", label)["total"]["closed"] for label, *_ in quarters[:3]
+        ]
+        targets = cli.sql(
+            "SELECT sum(target) FROM quota WHERE scope = 'rep' AND period = '2026-Q2'"
+        )[0][0]
+        assert 0.7 <= int(targets) / 100 / (sum(won) / 3) <= 2.0
+        # quota progress and forecast show them right after the demo
+        progress = cli.json("quota", "progress")
+        assert len(progress) == reps and all(row["target"] is not None for row in progress)
+        assert sum(row["team"] is not None for row in progress) == managing
+        forecast = cli.json("forecast")["rows"]
+        sellers = [r for r in forecast if r["kind"] == "rep" and r["rep_id"] > managing]
+        assert len(sellers) == reps - managing and all(r["quota"] for r in sellers)
+
+
+def test_forecast_snapshots_of_the_last_three_quarters(cli):
+    report = cli.json("demo")
+    # weighted and category, per rep and for everyone, on the first day of 2026-Q2, Q3, Q4
+    assert report["forecast_snapshots"] == 3 * 2 * (10 + 1)
+    rows = cli.json("forecast", "accuracy")
+    assert len(rows) == 66
+    taken = sorted({(r["period"], r["taken_at"], r["method"]) for r in rows})
+    assert taken == [
+        (period, f"{day}T09:00:00+00:00", method)
+        for period, day in (("2026-Q2", "2026-04-01"), ("2026-Q3", "2026-07-01"), ("2026-Q4", "2026-10-01"))
+        for method in ("category", "weighted")
+    ]  # fmt: skip
+    assert all(r["complete"] == (r["period"] != "2026-Q4") for r in rows)
+    for period in ("2026-Q2", "2026-Q3"):
+        # the actual per rep is what `forecast` says each rep won in the quarter
+        won = {r["rep"]: r["closed"] for r in cli.json("forecast", "--period", period)["rows"] if r["kind"] == "rep"}  # fmt: skip
+        for method in ("weighted", "category"):
+            mine = [r for r in rows if (r["period"], r["method"]) == (period, method)]
+            reps = {r["rep"]: r for r in mine if r["rep_id"] is not None}
+            assert {name: r["actual"] for name, r in reps.items()} == won
+            everyone = next(r for r in mine if r["rep_id"] is None)
+            assert everyone["forecast"] == pytest.approx(sum(r["forecast"] for r in reps.values()))
+            assert everyone["actual"] == pytest.approx(sum(won.values()))
+        # the deals a snapshot counted, found again in SQL: created before the quarter's
+        # morning, closing in it, and in an open stage (not omitted) as the quarter began
+        start, end = {"2026-Q2": ("2026-04-01", "2026-07-01"), "2026-Q3": ("2026-07-01", "2026-10-01")}[period]  # fmt: skip
+        counted = cli.sql(
+            "SELECT count(*) FROM deal d WHERE d.created_at < :at AND d.close_date >= :start "
+            "AND d.close_date < :end AND (SELECT s.kind || ':' || s.forecast_category "
+            "FROM stagechange c JOIN stage s ON s.id = c.to_stage_id WHERE c.deal_id = d.id "
+            "AND c.changed_at < :at ORDER BY c.changed_at DESC, c.id DESC LIMIT 1) "
+            "IN ('open:commit', 'open:best_case', 'open:pipeline')",
+            at=f"{start} 00:00:00+00:00", start=dt.date.fromisoformat(start), end=dt.date.fromisoformat(end),
+        )[0][0]  # fmt: skip
+        figures = cli.sql(
+            "SELECT figures FROM forecastsnapshot WHERE rep_id IS NULL AND period = :p",
+            p=period,
+        )
+        assert [json.loads(f)["count"] for (f,) in figures] == [counted, counted] and counted > 0
+    assert any(r["forecast"] > 0 for r in rows if r["method"] == "weighted")
+
+
 def test_table_output_ends_with_three_commands_to_try(cli):
     result = cli.ok("demo")
     assert "deals\t200\n" in result.out
@@ -196,9 +306,12 @@ def test_a_second_demo_is_refused_and_changes_nothing(cli):
     assert result.code == 1
     held = (
         f"rep: 3, account: {report['accounts']}, contact: {report['contacts']}, lead: 20, "
-        f"deal: 20, activity: 50, task: {report['tasks']}, currencyrate: 13"
+        f"deal: 20, activity: 50, task: {report['tasks']}, currencyrate: 13, quota: 12, "
+        "forecastsnapshot: 24"
     )
     assert report["tasks"] == 12  # at least 4 per rep
+    # 3 reps (a manager and two reps) x 4 quarters; 3 quarters x 2 methods x (3 reps + all)
+    assert (report["quotas"], report["forecast_snapshots"]) == (12, 24)
     assert f"already holds data ({held}); salescli demo fills" in result.err
     assert dump(cli) == before
 

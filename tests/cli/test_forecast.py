@@ -393,3 +393,44 @@ def test_backtest_on_maven_rebuilds_the_pipeline_from_stage_history(imported):  
     june = next(r for r in result["rows"] if r["period"] == "2017-06")
     assert every["rows"][0]["forecast"] == june["forecast"]
     assert cli("forecast", "backtest", "--from", "2017-06", "--to", "2017-01").code == 2
+
+
+def test_forecast_chart_a_stacked_bar_per_rep_with_the_quota_marked(cli, monkeypatch):
+    from rich.cells import cell_len
+
+    from salescli import render
+
+    _scenario(cli)
+    piped = cli.ok("forecast", "--chart")
+    assert piped.err.strip().endswith("(chart left out: stdout is not a terminal)")
+    assert "┤" not in piped.out
+    assert cli("forecast", "--chart", "--format", "json").code == 2
+    by_stage = cli("forecast", "--chart", "--by", "stage")
+    assert by_stage.code == 2 and "--by rep" in by_stage.err
+
+    monkeypatch.setattr(render, "_stdout_is_terminal", lambda: True)
+    out = cli.ok("forecast", "--chart", env={"COLUMNS": "80"}).out
+    chart = out[out.index("Forecast 2026-Q4 per rep (USD)") :].splitlines()
+    assert "\x1b[" not in out  # no colour off a real terminal
+    assert all(cell_len(line) <= 80 for line in chart)
+    assert "█ closed  ▓ commit  ▒ best case  ░ pipeline  ┃ quota" in chart[1]
+    bars = {line.split("┤")[0].strip(): line.split("┤")[1] for line in chart if "┤" in line}
+    assert list(bars) == ["Maria", "Ana", "Bob", "Cid", "Dee"]  # reps only, the table's order
+    # Bob's quota (20,000) is the axis's end: the scale of every bar. Bob: 3,000 closed,
+    # 10,000 commit, 4,000 best case; a part covers the cells up to where it ends, give or
+    # take the cell the next part starts in.
+    cells = bars["Bob"].index("┃") / 20000
+
+    def close(count: int, amount: float) -> bool:
+        return abs(count - amount * cells) <= 1.5
+
+    bob = bars["Bob"]
+    assert close(bob.count("█"), 3000) and close(bob.count("▓"), 10000)
+    assert close(bob.count("▒"), 4000) and "░" not in bob
+    assert close(bars["Cid"].count("▒"), 1100) and close(bars["Cid"].count("░"), 5000)
+    assert "┃" not in bars["Cid"] and "█" not in bars["Cid"]  # no quota, nothing won
+    assert close(bars["Dee"].index("┃"), 10000) and close(bars["Dee"].count("▒"), 2000)
+    assert bars["Ana"].index("┃") < bars["Ana"].count("█") + 1  # 1,000 won beats 500
+    assert bars["Maria"].strip(" │") == ""  # nothing at all: no bar, no mark
+    ticks = [line for line in chart if line.strip()][-1].split()
+    assert ticks == ["0", "5k", "10k", "15k", "20k"]

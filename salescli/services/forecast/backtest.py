@@ -51,11 +51,14 @@ def periods(first: Period, last: Period, by: str, fy_start_month: int) -> list[P
     return found
 
 
-def pipeline_at(conn: Connection, day: dt.date, tz: str = "UTC") -> list[Any]:
+def pipeline_at(
+    conn: Connection, day: dt.date, tz: str = "UTC", closing: Period | None = None
+) -> list[Any]:
     """The open pipeline as it stood when `day` began, grouped in SQL: (owner_id, stage,
     category, probability, currency, each_minor, deals, known, minor) per group of deals alike. A deal counts when it was
     created before `day`, was not closed before it, and its last stage change before `day`
-    put it in an open stage (not omitted)."""
+    put it in an open stage (not omitted). `closing`: only deals whose close date (expected,
+    or the day they closed) falls in that period."""
     from salescli.services.scope import day_start_utc
 
     start = day_start_utc(day, tz)
@@ -93,6 +96,11 @@ def pipeline_at(conn: Connection, day: dt.date, tz: str = "UTC") -> list[Any]:
             sa.or_(current.c.kind == "open", DEAL.c.close_date >= day),
             then.c.kind == "open",
             then.c.forecast_category != "omitted",
+            *(
+                ()
+                if closing is None
+                else (DEAL.c.close_date >= closing.start, DEAL.c.close_date < closing.end)
+            ),
         )
         .group_by(
             DEAL.c.owner_id,
