@@ -79,6 +79,7 @@ COLUMNS = (
     "best_case_total",
     "pipeline_total",
 )
+PERCENT = ("attainment", "coverage", "quota_chance")  # fractions, shown as 12.5% in a table
 HEADERS = {"best_case": "best case", "attainment": "attain.", "quota_chance": "P(quota)"}
 
 
@@ -204,7 +205,12 @@ def write_forecast(result: dict[str, Any], fmt: Format, output: str | None, tz: 
         at = names.index("forecast") + 1
         names[at:at] = ["p10", "p90", "quota_chance"]
     columns = [Column(key, key)] + [
-        Column(n, HEADERS.get(n, n.replace("_total", " total").replace("_", " ")), "right")
+        Column(
+            n,
+            HEADERS.get(n, n.replace("_total", " total").replace("_", " ")),
+            "right",
+            "percent" if n in PERCENT else "text",
+        )
         for n in names
     ]
     rows = []

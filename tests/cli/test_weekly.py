@@ -129,7 +129,10 @@ def test_forecast_of_this_month_and_quarter_against_quota(week):
         "weighted": 1333.5 + 400 + 500, "quota": 17000, "gap": 15666.5,
         "attainment": 0.0784, "coverage": 0.1915,  # 3,000 / 15,666.50
     }  # fmt: skip
-    assert "2026-11 quota: the sum of the reps' quotas (no team quota is set)." in notes
+    assert notes == [
+        "2026-11 quota: the sum of the quotas of each top-level team and rep.",
+        "2026-Q4 quota: the sum of the quotas of each top-level team and rep.",
+    ]
     month, quarter, notes = figures("--team", "Dana Lee")
     assert (month["quota"], month["weighted"]) == (3000, 1733.5)
     assert (quarter["quota"], quarter["gap"], quarter["attainment"]) == (12000, 10666.5, 0.1111)

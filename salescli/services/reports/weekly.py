@@ -86,7 +86,9 @@ FORECAST_KEYS = (
 )  # fmt: skip
 
 
+EVERYONE = "sum of top-level"
 QUOTA_SOURCES = {
+    EVERYONE: "the sum of the quotas of each top-level team and rep",
     "combined": "the sum of the quotas set for the periods inside it",
     "prorated": "prorated from a longer period",
     "sum of reps": "the sum of the reps' quotas (no team quota is set)",
@@ -122,6 +124,8 @@ def forecast(
         tops = [row for row in result["rows"] if row["level"] == 0 and row["rep_id"] is not None]
         if len(tops) == 1:  # one rep or one team: its quota is the total's, found its own way
             total["quota_source"] = tops[0]["quota_source"]
+        elif total["quota"] is not None:  # everyone: the top-level teams' and reps' quotas
+            total["quota_source"] = EVERYONE
         rows.append(
             {"period": period.label, "from": period.start, "to": period.last}
             | {key: total.get(key) for key in FORECAST_KEYS}
