@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from salescli.cli.common import LimitOpt, OutputOpt
-from salescli.cli.report import (
+from salescli.cli.report_base import (
     ChartOpt,
     FormatOpt,
     PeriodOpt,
@@ -152,7 +152,7 @@ def report_stale(
 
     Example: salescli report stale --team "Dana Lee" --format markdown --output stale.md
     """
-    from salescli.cli.report import report_format
+    from salescli.cli.report_base import report_format
     from salescli.services.reports import stale
 
     if limit is None:

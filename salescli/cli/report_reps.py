@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from salescli.cli.common import OutputOpt
-from salescli.cli.report import (
+from salescli.cli.report_base import (
     ChartOpt,
     FormatOpt,
     PeriodOpt,

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from salescli.cli.common import OutputOpt
-from salescli.cli.report import FormatOpt, RepOpt, TeamOpt, app, chart, report_format
+from salescli.cli.report_base import FormatOpt, RepOpt, TeamOpt, app, chart, report_format
 from salescli.cli.report_sections import (
     forecast_sections,
     funnel_sections,
