@@ -27,8 +27,10 @@ bounds, every section of the report, money converted in SQL to the reporting cur
 correlated sub-select on `currencyrate` (closed deals at the rate in force on their close
 date, open deals at today's), amounts summed in SQL; the few divisions (win rate, average,
 velocity, conversion, changes) done in SQL too. `--check` compares salescli's figures with
-the floor's (run through Python's sqlite3 module: the same statements) for pipeline, lost,
-performance, activity, funnel and trend, and exits 1 on a difference over a cent.
+the floor's (run through Python's sqlite3 module: the same statements) for every report but
+the leaderboard (performance's figures): each group's figures for pipeline, lost, performance,
+activity, funnel, trend and sources; the counts, list lengths and payouts for stale,
+commission and weekly. It exits 1 on a difference over a cent.
 """
 
 # The floors are SQL text built from this file's constants and dates, never from input.
@@ -470,7 +472,11 @@ def check(db: str, env: dict[str, str], wanted: dict[str, tuple[list[str], str]]
             env=env, capture_output=True, text=True, check=True,
         ).stdout  # fmt: skip
         before = bad
-        compared = CHECKS[name](json.loads(out), conn.execute(sql).fetchall(), same)
+        # The floor's statements one by one: a report of one statement checks its rows, the
+        # others (stale, commission, weekly) the rows of each statement.
+        results = [conn.execute(part).fetchall() for part in sql.split(";\n") if part.strip()]
+        rows = results[0] if len(results) == 1 else results
+        compared = CHECKS[name](json.loads(out), rows, same)
         print(f"{name}: {compared} figures compared, {bad - before} different", flush=True)
     return 1 if bad else 0
 
@@ -564,6 +570,52 @@ def check_trend(report: dict, rows: list[tuple], same) -> int:  # type: ignore[n
     return n
 
 
+def check_sources(report: dict, rows: list[tuple], same) -> int:  # type: ignore[no-untyped-def]
+    keys = ((1, "leads"), (2, "converted"), (4, "deals"), (5, "won"), (6, "lost"))
+    keys += ((7, "won_amount"), (9, "average_deal"))
+    floor = {r[0]: r for r in rows}
+    same("sources", len(report["rows"]), len(floor))
+    n = 1
+    for g in report["rows"]:
+        for i, key in keys:
+            same(f"{g['source']} {key}", g[key], floor[g["source"]][i])
+            n += 1
+    return n
+
+
+def check_stale(report: dict, results: list[list[tuple]], same) -> int:  # type: ignore[no-untyped-def]
+    deals, listed, tasks, overdue = results
+    same("stale deals", report["total"]["stale_deals"], sum(n for _, n in deals))
+    same("overdue tasks", report["total"]["overdue_tasks"], sum(n for _, n in tasks))
+    same("stale deals listed", len(report["stale_deals"]), len(listed))
+    same("overdue tasks listed", len(report["overdue_tasks"]), len(overdue))
+    same("first stale deal", report["stale_deals"][0]["id"] if listed else None,
+         listed[0][0] if listed else None)  # fmt: skip
+    return 5
+
+
+def check_commission(report: dict, rows: list[tuple], same) -> int:  # type: ignore[no-untyped-def]
+    same("lines", len(report["lines"]), len(rows))
+    payout = {r[1]: r[10] for r in rows}
+    for g in report["rows"]:
+        same(f"rep {g['rep_id']} commission", g["commission"], payout[g["rep_id"]])
+    same("total", report["total"]["commission"], sum(payout.values()))
+    return len(report["rows"]) + 2
+
+
+def check_weekly(report: dict, results: list[list[tuple]], same) -> int:  # type: ignore[no-untyped-def]
+    closed = {kind: (n, amount) for kind, n, amount in results[0]}
+    got = report["results"]
+    for kind in ("won", "lost"):
+        same(f"{kind}", got[kind], closed.get(kind, (0, 0))[0])
+        same(f"{kind}_amount", got[f"{kind}_amount"], closed.get(kind, (0, 0))[1] or 0)
+    same("new_leads", got["new_leads"], results[1][0][0])
+    same("stage_moves", got["stage_moves"], results[2][0][0])
+    same("funnel created", report["funnel"]["created"], results[4][0][5])
+    same("stale deals", report["stale"]["total"]["stale_deals"], sum(n for _, n in results[6]))
+    return 8
+
+
 CHECKS = {
     "pipeline": check_pipeline,
     "lost": check_lost,
@@ -571,6 +623,10 @@ CHECKS = {
     "activity": check_activity,
     "funnel": check_funnel,
     "trend": check_trend,
+    "sources": check_sources,
+    "stale": check_stale,
+    "commission": check_commission,
+    "weekly": check_weekly,
 }
 
 
