@@ -254,16 +254,16 @@ SELECT month, revenue, previous, revenue / nullif(previous, 0) - 1, year_ago,
 def stale_sql(limit: int | None = None) -> str:
     """The stale deals and overdue tasks: counts per owner, then both lists (all, or the
     first `limit`): two statements each, as the report makes them."""
-    cut = f"datetime('{NOW[:19]}', '-' || s.stale_days || ' days') || '.000000'"
     page = f" LIMIT {limit}" if limit else ""
-    deals = f"""WITH idle AS (SELECT d.id, d.title, d.owner_id, s.name AS stage, s.stale_days,
-  {cut} AS cutoff,
+    deals = f"""WITH cut AS (SELECT id AS stage_id, name AS stage, stale_days,
+  datetime('{NOW[:19]}', '-' || stale_days || ' days') || '.000000' AS cutoff
+ FROM stage WHERE kind = 'open'),
+idle AS (SELECT d.id, d.title, d.owner_id, c.stage, c.stale_days, c.cutoff,
   max(d.stage_entered_at, coalesce(d.last_activity_at, d.stage_entered_at),
    coalesce((SELECT max(a.occurred_at) FROM activity a WHERE a.deal_id = d.id),
     d.stage_entered_at)) AS touched
- FROM deal d JOIN stage s ON s.id = d.stage_id
- WHERE s.kind = 'open' AND d.stage_entered_at <= {cut}
-  AND (d.last_activity_at IS NULL OR d.last_activity_at <= {cut}))"""
+ FROM cut c CROSS JOIN deal d ON d.stage_id = c.stage_id AND d.stage_entered_at <= c.cutoff
+ WHERE d.last_activity_at IS NULL OR d.last_activity_at <= c.cutoff)"""
     tasks = f"""FROM task t LEFT JOIN rep o ON o.id = t.owner_id
  LEFT JOIN deal d ON d.id = t.deal_id LEFT JOIN stage s ON s.id = d.stage_id
  LEFT JOIN lead l ON l.id = t.lead_id LEFT JOIN contact c ON c.id = t.contact_id
@@ -288,7 +288,8 @@ ORDER BY t.due_at IS NULL, t.due_at, CASE t.priority WHEN 'high' THEN 0 WHEN 'lo
 
 def commission_sql(start: str, end: str) -> str:
     """Each won deal of the period as a line (converted, its rate by deal type, commission to
-    the cent), the rep's running won total (where the accelerator starts) and payout."""
+    the cent, half to even as salescli rounds: SQLite's round() goes half away from zero), the
+    rep's running won total (where the accelerator starts) and payout."""
     return f"""WITH plan AS (SELECT
   (SELECT CAST(value AS REAL) FROM setting WHERE key = 'commission.new') AS new,
   (SELECT CAST(value AS REAL) FROM setting WHERE key = 'commission.existing') AS existing),
@@ -296,12 +297,16 @@ line AS (SELECT rp.name AS rep, d.owner_id, d.id, d.title, d.close_date,
   CASE WHEN d.deal_type = 'existing' THEN 'existing' ELSE 'new' END AS type, {CLOSED} AS amount,
   CASE WHEN d.deal_type = 'existing' THEN plan.existing ELSE plan.new END AS rate
  FROM deal d JOIN stage s ON s.id = d.stage_id JOIN rep rp ON rp.id = d.owner_id, plan
- WHERE s.kind = 'won' AND d.close_date >= '{start}' AND d.close_date < '{end}')
+ WHERE s.kind = 'won' AND d.close_date >= '{start}' AND d.close_date < '{end}'),
+paid AS (SELECT *, amount * rate * 100 AS cents FROM line),
+cent AS (SELECT *, (CAST(cents AS INTEGER) + CASE
+  WHEN cents - CAST(cents AS INTEGER) > 0.5000005 THEN 1
+  WHEN cents - CAST(cents AS INTEGER) < 0.4999995 THEN 0
+  ELSE CAST(cents AS INTEGER) % 2 END) / 100.0 AS commission FROM paid)
 SELECT l.rep, l.owner_id, l.id, l.title, l.close_date, l.type, round(l.amount, 2), l.rate,
- round(l.amount * l.rate, 2),
- sum(l.amount) OVER (PARTITION BY l.owner_id ORDER BY l.close_date, l.id) AS running,
- sum(round(l.amount * l.rate, 2)) OVER (PARTITION BY l.owner_id) AS payout, q.target / 100.0
-FROM line l LEFT JOIN quota q ON q.scope = 'rep' AND q.rep_id = l.owner_id
+ l.commission, sum(l.amount) OVER (PARTITION BY l.owner_id ORDER BY l.close_date, l.id),
+ sum(l.commission) OVER (PARTITION BY l.owner_id) AS payout, q.target / 100.0
+FROM cent l LEFT JOIN quota q ON q.scope = 'rep' AND q.rep_id = l.owner_id
  AND q.metric = 'revenue' AND q.period_start <= '{start}' AND q.period_end >= '{end}'
 ORDER BY l.rep, l.owner_id, l.close_date, l.id;
 """
