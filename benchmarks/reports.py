@@ -39,23 +39,20 @@ commission and weekly. It exits 1 on a difference over a cent.
 
 from __future__ import annotations
 
-import argparse
 import datetime as dt
 import json
 import os
-import shutil
 import sqlite3
 import statistics
 import subprocess
 import sys
-import tempfile
 from pathlib import Path
 
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import run as bench  # noqa: E402  (benchmarks/run.py: the databases and their environment)
-from forecast import MEMORY_TARGET_MIB, TIME_TARGET, quarter  # noqa: E402
+from forecast import MEMORY_TARGET_MIB, TIME_TARGET, options, paired, prepare, quarter  # noqa: E402
 
 TODAY = bench.NOW[:10]
 NOW = bench.NOW[:19].replace("T", " ") + ".000000"  # instants are stored as naive UTC text
@@ -374,18 +371,7 @@ def ensure_plan(db: str, env: dict[str, str]) -> None:
 
 
 def measure(name: str, ours: list[str], floor: list[str], env: dict[str, str], runs: int) -> dict:
-    times: dict[str, list[float]] = {"ours": [], "floor": []}
-    cpu: dict[str, list[float]] = {"ours": [], "floor": []}
-    peak = 0
-    for i in range(-1, runs):
-        pair = [("ours", ours), ("floor", floor)]
-        for key, cmd in pair if i % 2 else pair[::-1]:
-            elapsed, rss, seconds = bench.run_once(cmd, env)
-            if i >= 0:
-                times[key].append(elapsed)
-                cpu[key].append(seconds)
-            if key == "ours":
-                peak = max(peak, rss)
+    times, cpu, peak = paired(ours, floor, env, runs)
     ratios = [a / b for a, b in zip(times["ours"], times["floor"], strict=True)]
     cpu_ratios = [a / b for a, b in zip(cpu["ours"], cpu["floor"], strict=True)]
     row = {
@@ -414,26 +400,11 @@ def measure(name: str, ours: list[str], floor: list[str], env: dict[str, str], r
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--db", help="a large demo database file (default: build or reuse)")
-    parser.add_argument("--dir", help="where the cached demo databases live")
-    parser.add_argument("--runs", type=int, default=5)
+    parser = options(__doc__.splitlines()[0])
     parser.add_argument("--only", nargs="*", help="these reports only (e.g. pipeline lost)")
     parser.add_argument("--check", action="store_true", help="compare the figures, no timing")
-    parser.add_argument("--json", help="write the rows to this file")
     args = parser.parse_args()
-    home = tempfile.mkdtemp(prefix="salescli-bench-home-")
-    if args.db:
-        db = args.db
-    else:
-        workdir = Path(args.dir or Path(tempfile.gettempdir()) / "salescli-bench")
-        workdir.mkdir(parents=True, exist_ok=True)
-        db = str(workdir / "bench-large.db")
-        bench.build("large", db, bench.environment(db, home))
-    env = bench.environment(db, home)
-    shell = shutil.which("sqlite3")
-    if shell is None:
-        raise SystemExit("the sqlite3 shell is not on PATH")
+    db, env, shell, home = prepare(args)
     ensure_plan(db, env)
     wanted = {k: v for k, v in reports().items() if not args.only or k in args.only}
     if args.check:
