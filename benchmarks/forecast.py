@@ -86,25 +86,61 @@ def quarter(day: str) -> tuple[str, str]:
     return f"{year}-{first:02d}-01", end
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+def database(path: str | None, directory: str | None, home: str) -> str:
+    """The large demo's file: `path` when given, else built once (or reused) in `directory`
+    (default `$TMPDIR/salescli-bench/`)."""
+    if path:
+        return path
+    workdir = Path(directory or Path(tempfile.gettempdir()) / "salescli-bench")
+    workdir.mkdir(parents=True, exist_ok=True)
+    db = str(workdir / "bench-large.db")
+    bench.build("large", db, bench.environment(db, home))
+    return db
+
+
+def paired(
+    ours: list[str], floor: list[str], env: dict[str, str], runs: int
+) -> tuple[dict[str, list[float]], dict[str, list[float]], int]:
+    """`runs` pairs of the two commands after one warm-up pair, the order swapped every pair:
+    (wall seconds, CPU seconds) per side ("ours", "floor"), and ours' peak RSS in KiB."""
+    times: dict[str, list[float]] = {"ours": [], "floor": []}
+    cpu: dict[str, list[float]] = {"ours": [], "floor": []}
+    peak = 0
+    for i in range(-1, runs):
+        pair = [("ours", ours), ("floor", floor)]
+        for key, cmd in pair if i % 2 else pair[::-1]:
+            elapsed, rss, seconds = bench.run_once(cmd, env)
+            if i >= 0:
+                times[key].append(elapsed)
+                cpu[key].append(seconds)
+            if key == "ours":
+                peak = max(peak, rss)
+    return times, cpu, peak
+
+
+def options(description: str) -> argparse.ArgumentParser:
+    """The options of a benchmark against the sqlite3 floor: --db, --dir, --runs, --json."""
+    parser = argparse.ArgumentParser(description=description)
     parser.add_argument("--db", help="a large demo database file (default: build or reuse)")
     parser.add_argument("--dir", help="where the cached demo databases live")
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--json", help="write the rows to this file")
-    args = parser.parse_args()
+    return parser
+
+
+def prepare(args: argparse.Namespace) -> tuple[str, dict[str, str], str, str]:
+    """(database file, environment, the sqlite3 shell, a fresh HOME) for `options`' args."""
     home = tempfile.mkdtemp(prefix="salescli-bench-home-")
-    if args.db:
-        db = args.db
-    else:
-        workdir = Path(args.dir or Path(tempfile.gettempdir()) / "salescli-bench")
-        workdir.mkdir(parents=True, exist_ok=True)
-        db = str(workdir / "bench-large.db")
-        bench.build("large", db, bench.environment(db, home))
-    env = bench.environment(db, home)
+    db = database(args.db, args.dir, home)
     sqlite3 = shutil.which("sqlite3")
     if sqlite3 is None:
         raise SystemExit("the sqlite3 shell is not on PATH")
+    return db, bench.environment(db, home), sqlite3, home
+
+
+def main() -> int:
+    args = options(__doc__.splitlines()[0]).parse_args()
+    db, env, sqlite3, home = prepare(args)
     start, end = quarter(TODAY)
     values = {"start": start, "end": end, "today": TODAY, "cur": "USD"}
     rate = RATE.format(**values)
@@ -125,18 +161,7 @@ def main() -> int:
         if method == "monte-carlo":
             ours += ["--seed", "1"]
         floor = ["sh", "-c", f"{sqlite3} -readonly '{db}' < '{script}'"]
-        times: dict[str, list[float]] = {"ours": [], "floor": []}
-        cpu: dict[str, list[float]] = {"ours": [], "floor": []}
-        peak = 0
-        for i in range(-1, args.runs):
-            pair = [("ours", ours), ("floor", floor)]
-            for key, cmd in pair if i % 2 else pair[::-1]:
-                elapsed, rss, seconds = bench.run_once(cmd, env)
-                if i >= 0:
-                    times[key].append(elapsed)
-                    cpu[key].append(seconds)
-                if key == "ours":
-                    peak = max(peak, rss)
+        times, cpu, peak = paired(ours, floor, env, args.runs)
         ratio = statistics.median(a / b for a, b in zip(times["ours"], times["floor"], strict=True))  # fmt: skip
         row = {
             "method": method,
