@@ -623,7 +623,7 @@ class _Demo:
     # -- accounts and contacts ---------------------------------------------------------------
 
     def _accounts(self, conversions: list[SimpleNamespace]) -> None:
-        from salescli.services.accounts import records as account_rules
+        from salescli.services.accounts import rules as account_rules
         from salescli.services.contacts import records as contact_rules
         from salescli.services.csv.common import account_search_text
         from salescli.services.leads.io import clean_email
