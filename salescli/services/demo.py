@@ -79,7 +79,7 @@ from salescli.services.demo_data import (
     pools,
 )  # fmt: skip
 from salescli.services.demo_writer import COLUMNS, Writer, light_table
-from salescli.services.leads import dedupe as lead_dedupe
+from salescli.services.leads import dedupe_keys as lead_keys
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -292,7 +292,7 @@ class _Demo:
         self.writer.flush()
         self.progress("indexes")
         self.writer.restore_indexes()
-        lead_dedupe.refresh_all_keys(self.conn)  # the near-identical search's keys
+        lead_keys.refresh_all_keys(self.conn)  # the near-identical search's keys
         self._last_contacts()
         self.writer.reset_sequences(("rep", "account", "contact", "lead", "deal", "task"))
         self.progress("quotas and forecast snapshots")

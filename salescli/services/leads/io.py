@@ -19,7 +19,7 @@ from salescli.services.csv import engine as csvio
 from salescli.services.csv.common import batch_ids, load_reps, rep_id, stream
 from salescli.services.csv.engine import FieldSpec, ImportContext, invalid
 from salescli.services.csv.types import ImportState
-from salescli.services.leads import dedupe as lead_dedupe
+from salescli.services.leads import dedupe_keys as lead_keys
 from salescli.services.leads import records as leads
 from salescli.services.leads import scoring as scoring
 from salescli.services.leads.queries import filters, lead_select
@@ -305,10 +305,8 @@ def _insert(rows: list[tuple[tuple[Any, ...], tuple[str, ...]]], ctx: ImportCont
     )
     ids = batch_ids(conn, LEAD, batch, len(rows), "lead", after=ctx.state.last_id)
     ctx.state.last_id = ids[-1]
-    # The near-duplicate index of `lead add`/`lead edit` (lead_dedupe.similar).
-    lead_dedupe.add_keys(
-        conn, ((i, v[_NAME], v[_COMPANY]) for i, v in zip(ids, values, strict=True))
-    )
+    # The near-duplicate index of `lead add`/`lead edit` (leads.dedupe.similar).
+    lead_keys.add_keys(conn, ((i, v[_NAME], v[_COMPANY]) for i, v in zip(ids, values, strict=True)))
     labels = ctx.state.tag_labels
     tags = [(i, t, labels[t]) for i, row in zip(ids, rows, strict=True) for t in row[1]]
     if tags:

@@ -7,8 +7,8 @@ statuses and their reasons), so that the same bad value gets the same refusal wh
 it comes in. Every function takes the command's one `Connection` and, where time matters,
 `now`; records are `RowMapping`s, and `record()` is the one JSON shape of a lead (list,
 show, add, edit, status verbs, tags, assign). After any change to a lead's scoring inputs
-the score is refreshed through `services.scoring.refresh`. Duplicate checks and merge are in
-`lead_dedupe`; forget and export-person in `lead_privacy`.
+the score is refreshed through `services.scoring.refresh`. Duplicate checks are in
+`leads.dedupe` (keys: `leads.dedupe_keys`), merge in `leads.merge`; forget and export-person in `lead_privacy`.
 """
 
 from __future__ import annotations
@@ -376,7 +376,7 @@ def add(
     transaction that writes.
     """
     from salescli.services import rows
-    from salescli.services.leads import dedupe as lead_dedupe
+    from salescli.services.leads import dedupe_keys as lead_keys
 
     values, labels = new_lead(name, now=now, fields=fields, status=status, reason=reason, tags=tags)
     tag_list = known_labels(conn, labels)
@@ -386,7 +386,7 @@ def add(
         _check_duplicates(conn, email_key=values["email_key"], phone_key=values["phone_key"])
     warnings = similar_warnings(conn, values) if warn_similar else []
     lead_id = rows.insert(conn, LEAD, values)
-    lead_dedupe.refresh_keys(conn, [lead_id])
+    lead_keys.refresh_keys(conn, [lead_id])
     if tag_list:
         conn.execute(
             sa.insert(LEADTAG),
@@ -416,7 +416,7 @@ def edit(
 ) -> list[str]:
     """Change the given fields (None = unchanged, "" = clear); returns similarity warnings."""
     from salescli.services import rows
-    from salescli.services.leads import dedupe as lead_dedupe
+    from salescli.services.leads import dedupe_keys as lead_keys
 
     lead = changeable(conn, lead_id)
     changes: dict[str, Any] = {}
@@ -442,7 +442,7 @@ def edit(
             verb="save",
         )
     warnings = []
-    fuzzy = lead_dedupe.fuzzy_key
+    fuzzy = lead_keys.fuzzy_key
     renamed = fuzzy(after["name"], after["company"]) != fuzzy(lead["name"], lead["company"])
     if renamed:
         warnings = similar_warnings(conn, after, exclude=lead_id)
@@ -456,7 +456,7 @@ def edit(
             changes["owner_id"] = new_owner
     rows.update(conn, LEAD, lead_id, changes)
     if renamed:
-        lead_dedupe.refresh_keys(conn, [lead_id])
+        lead_keys.refresh_keys(conn, [lead_id])
     touch(conn, lead_id, now)
     return warnings
 
