@@ -432,13 +432,13 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext, report: dict) -> Non
 def _stage_rules(conn: Connection, batch: int | None, now: dt.datetime) -> None:
     """The imported open deals entered their stage: its stage rules make their tasks."""
     from salescli.services import config
-    from salescli.services.tasks import auto
+    from salescli.services.tasks import stage_rules
 
     if batch is None:
         return
     is_open = sa.select(STAGE.c.id).where(STAGE.c.kind == "open").scalar_subquery()
     where = sa.and_(DEAL.c.import_batch_id == batch, DEAL.c.stage_id.in_(is_open))
-    auto.enter_stage(conn, where, now, config.load(conn))
+    stage_rules.enter_stage(conn, where, now, config.load(conn))
 
 
 ENTITY = entity()

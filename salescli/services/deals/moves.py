@@ -53,9 +53,9 @@ def enter(
         deal["id"], deal["stage_id"], entered, who, deal["amount_minor"], deal["currency"]
     )
     rows.insert(conn, STAGECHANGE, change)
-    from salescli.services.tasks import auto  # the stage rules: a deal entered a stage
+    from salescli.services.tasks import stage_rules  # a deal entered a stage
 
-    auto.enter_stage(conn, DEAL.c.id == deal["id"], now, settings)
+    stage_rules.enter_stage(conn, DEAL.c.id == deal["id"], now, settings)
     return int(deal["id"])
 
 

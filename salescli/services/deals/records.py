@@ -435,9 +435,9 @@ def create(
     }
     deal_id = rows.insert(conn, DEAL, values)
     rows.insert(conn, STAGECHANGE, history_row(deal_id, None, entered, who, minor, code))
-    from salescli.services.tasks import auto  # the stage rules: a deal entered a stage
+    from salescli.services.tasks import stage_rules  # a deal entered a stage
 
-    auto.enter_stage(conn, DEAL.c.id == deal_id, now, settings)
+    stage_rules.enter_stage(conn, DEAL.c.id == deal_id, now, settings)
     return deal_id
 
 
