@@ -19,7 +19,7 @@ def merge(conn: Connection, keep_id: int, drop_id: int, *, now: dt.datetime) -> 
 
     from salescli.services import rows
     from salescli.services.leads import scoring as scoring
-    from salescli.services.leads.records import EDITABLE, check_changeable
+    from salescli.services.leads.rules import EDITABLE, check_changeable
     from salescli.tables import ACTIVITY, CONTACT, DEAL, LEAD, LEADASSIGNMENT, LEADTAG, TASK
     from salescli.text import email_key, phone_key, search_text
 
