@@ -805,7 +805,7 @@ class _Demo:
 
     def _deals(self, conversions: list[SimpleNamespace]) -> None:
         from salescli.money import exponent
-        from salescli.services.deals.records import clean_title
+        from salescli.services.deals.rules import clean_title
         from salescli.text import search_text
 
         rng, size = self.rng, self.size

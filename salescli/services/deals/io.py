@@ -35,7 +35,7 @@ from salescli.services.csv.common import (
 from salescli.services.csv.engine import FieldSpec, ImportContext, invalid
 from salescli.services.csv.read import map_value_hint
 from salescli.services.csv.types import ImportState
-from salescli.services.deals.records import (
+from salescli.services.deals.rules import (
     DEAL_TYPES,
     TITLE_MAX,
     amount_minor,
