@@ -132,36 +132,6 @@ def owner_or_default(ctx: Context, column: Any) -> Any:
     return sa.func.coalesce(column, sa.literal(ctx.default_owner_id, sa.Integer))
 
 
-def _row(
-    ctx: Context,
-    rule: Any,
-    key: Any,
-    title: Any,
-    due: Any,
-    timed: bool,
-    priority: str,
-    owner: Any,
-    **records: Any,
-) -> list[Any]:
-    """The columns of a candidate task, in CANDIDATE_COLUMNS order."""
-    from salescli.tables import Instant
-
-    null = sa.null()
-    return [
-        (rule if not isinstance(rule, str) else sa.literal(rule, sa.String)).label("rule"),
-        key.label("rule_key"),
-        title.label("title"),
-        sa.type_coerce(due, Instant()).label("due_at"),
-        sa.literal(timed, sa.Boolean).label("timed"),
-        sa.literal(priority, sa.String).label("priority"),
-        owner.label("owner_id"),
-        *(
-            sa.cast(records.get(name, null), sa.Integer).label(name)
-            for name in ("lead_id", "deal_id", "account_id", "contact_id")
-        ),
-    ]
-
-
 def rule_select(
     ctx: Context,
     rule: Any,
@@ -173,12 +143,26 @@ def rule_select(
     owner: Any,
     **records: Any,
 ) -> Any:
-    """THE frame of a rule: the SELECT of its candidate tasks (CANDIDATE_COLUMNS), owned by
-    `owner` (the record's owner column) or else `task.default_owner`, about `records`
-    (`deal_id=DEAL.c.id`, ...). The rule adds its FROM and WHERE (with `key_missing(key)`);
-    `insert_tasks` writes the candidates, `candidate_rows` lists them."""
-    owner = owner_or_default(ctx, owner)
-    return sa.select(*_row(ctx, rule, key, title, due, timed, priority, owner, **records))
+    """THE frame of a rule: the SELECT of its candidate tasks (CANDIDATE_COLUMNS, in that
+    order), owned by `owner` (the record's owner column) or else `task.default_owner`, about
+    `records` (`deal_id=DEAL.c.id`, ...). The rule adds its FROM and WHERE (with
+    `key_missing(key)`); `insert_tasks` writes the candidates, `candidate_rows` lists them."""
+    from salescli.tables import Instant
+
+    null = sa.null()
+    return sa.select(
+        (rule if not isinstance(rule, str) else sa.literal(rule, sa.String)).label("rule"),
+        key.label("rule_key"),
+        title.label("title"),
+        sa.type_coerce(due, Instant()).label("due_at"),
+        sa.literal(timed, sa.Boolean).label("timed"),
+        sa.literal(priority, sa.String).label("priority"),
+        owner_or_default(ctx, owner).label("owner_id"),
+        *(
+            sa.cast(records.get(name, null), sa.Integer).label(name)
+            for name in ("lead_id", "deal_id", "account_id", "contact_id")
+        ),
+    )
 
 
 def rule_key(prefix: str, record_id: Any, version: Any = None) -> Any:
