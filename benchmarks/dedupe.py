@@ -77,6 +77,7 @@ def similar_times(path: Path, repeat: int = 3) -> tuple[float, float]:
     from rapidfuzz import fuzz, process
 
     from salescli.services.leads import dedupe as lead_dedupe
+    from salescli.services.leads import dedupe_keys as lead_keys
     from salescli.tables import LEAD
 
     engine = sa.create_engine(f"sqlite:///{path}")
@@ -90,9 +91,9 @@ def similar_times(path: Path, repeat: int = 3) -> tuple[float, float]:
             query = sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company).where(
                 LEAD.c.forgotten.is_(False)
             )
-            choices = {i: lead_dedupe.fuzzy_key(n, c) for i, n, c in conn.execute(query)}
+            choices = {i: lead_keys.fuzzy_key(n, c) for i, n, c in conn.execute(query)}
             hits = process.extract(
-                lead_dedupe.fuzzy_key(name, company), choices, scorer=fuzz.ratio,
+                lead_keys.fuzzy_key(name, company), choices, scorer=fuzz.ratio,
                 score_cutoff=90, limit=5,
             )  # fmt: skip
             scanned.append(time.perf_counter() - start)

@@ -91,11 +91,11 @@ def explain(db: str) -> None:
     import sqlalchemy as sa
 
     from salescli.services import config
-    from salescli.services.tasks import auto
+    from salescli.services.tasks import auto, auto_frame
 
     engine = sa.create_engine(f"sqlite:///{db}")
     with engine.connect() as conn:
-        ctx = auto._context(conn, dt.datetime.fromisoformat(NOW), config.load(conn))
+        ctx = auto_frame.context(conn, dt.datetime.fromisoformat(NOW), config.load(conn))
         for name in auto.RULE_CHOICES:
             for select in auto._selects(conn, ctx, name):
                 sql = select.compile(

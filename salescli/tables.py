@@ -263,7 +263,7 @@ LEADTAG = sa.Table(
 )
 # The near-identical name + company search (`lead add`/`lead edit` warnings) looks leads up
 # here instead of reading them all: each lead (not forgotten) has one row per blocking key
-# of its folded name + company (services.lead_dedupe.segment_keys).
+# of its folded name + company (services.leads.dedupe_keys.segment_keys).
 LEADKEY = sa.Table(
     "leadkey",
     METADATA,

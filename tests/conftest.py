@@ -60,7 +60,7 @@ def pg_template() -> str | None:
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
-    from salescli import db
+    from salescli import db, db_migrate
 
     name = f"salescli_tmpl_{os.getpid()}"
     admin = create_engine(PG_URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
@@ -68,7 +68,7 @@ def pg_template() -> str | None:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = _pg_admin_url(name)
-    db.ensure_schema(url)
+    db_migrate.ensure_schema(url)
     db.forget_engines(url)
     yield name
     with admin.connect() as conn:
@@ -79,11 +79,11 @@ def pg_template() -> str | None:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated once; each test starts from a copy (migrations run once)."""
-    from salescli import db
+    from salescli import db, db_migrate
 
     path = tmp_path_factory.mktemp("template") / "template.db"
     url = f"sqlite:///{path}"
-    db.ensure_schema(url)
+    db_migrate.ensure_schema(url)
     db.forget_engines(url)
     import sqlite3
 

@@ -161,12 +161,12 @@ def account_list(
     Example: salescli account list --customer --search gmbh --format json
     """
     from salescli import render
-    from salescli.services.accounts import records as accounts
+    from salescli.services.accounts import queries as account_queries
 
     st = state(ctx)
     limit = list_limit(limit, fmt)
     with st.connection() as conn:
-        rows = accounts.list_accounts(
+        rows = account_queries.list_accounts(
             conn,
             settings=st.settings,
             today=st.today,

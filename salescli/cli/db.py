@@ -45,13 +45,13 @@ def db_migrate(
 
     Example: salescli db migrate
     """
-    from salescli import db, render
+    from salescli import db_migrate, render
     from salescli.services import maintenance
 
     url = state(ctx).url
     try:
         result = maintenance.migrate(url, without_backup=yes)
-    except db.BackupUnavailable as exc:
+    except db_migrate.BackupUnavailable as exc:
         if not sys.stdin.isatty():
             raise
         render.message(f"Warning: {exc}")

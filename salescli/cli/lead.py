@@ -157,6 +157,7 @@ def lead_add(
     """
     from salescli import render
     from salescli.services.leads import records as leads
+    from salescli.services.leads import rules as lead_rules
     from salescli.services.leads import scoring as scoring  # noqa: F401
 
     st = state(ctx)
@@ -168,7 +169,7 @@ def lead_add(
     # duplicate check, the inserts and the score.
     now, settings = st.now, st.settings
     tags = _tags(tag)
-    draft, _ = leads.new_lead(
+    draft, _ = lead_rules.new_lead(
         name, now=now, fields=fields, status=status.value, reason=reason, tags=tags
     )
     with st.connection() as conn:

@@ -74,13 +74,13 @@ def lead_merge(
     Example: salescli lead merge 12 31 --yes
     """
     from salescli import render
-    from salescli.services.leads import dedupe as lead_dedupe
+    from salescli.services.leads import merge as lead_merge
     from salescli.services.leads import records as leads
 
     confirm(f"Merge {lead_label(ctx, drop)} into {lead_label(ctx, keep)}?", yes)
     st = state(ctx)
     with st.connection(write=True) as conn:
-        moved = lead_dedupe.merge(conn, keep, drop, now=st.now)
+        moved = lead_merge.merge(conn, keep, drop, now=st.now)
         record = leads.record(conn, keep)
     note = (
         f"Merged lead {drop} into lead {keep} ({moved['activities']} activities, "

@@ -1,4 +1,4 @@
-"""Alembic environment: runs on the connection salescli hands over (see db.migrate)."""
+"""Alembic environment: runs on the connection salescli hands over (see db_migrate.migrate)."""
 
 from __future__ import annotations
 
@@ -23,7 +23,7 @@ def run_migrations() -> None:
 
 
 def _applied(ctx: Any, step: Any, heads: Any, run_args: Any) -> None:
-    # db.migrate names the migration that failed: the one after the last applied.
+    # db_migrate.migrate names the migration that failed: the one after the last applied.
     applied = context.config.attributes.get("applied")
     if applied is not None and step.up_revision_id:
         applied.append(step.up_revision_id)

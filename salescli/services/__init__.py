@@ -13,6 +13,6 @@ SETTINGS_MODULES: tuple[str, ...] = (
     "salescli.services.reports.sources",
     "salescli.services.reports.commission",
     "salescli.services.mail",
-    "salescli.services.tasks.auto",
+    "salescli.services.tasks.auto_settings",
     "salescli.services.quotas.progress",
 )

@@ -76,7 +76,7 @@ def check_values(
     outcome = " ".join((outcome or "").split()) or None
     most = getattr(ACTIVITY.c.outcome.type, "length", None)
     if outcome is not None and most is not None and len(outcome) > most:
-        from salescli.services.accounts.records import too_long
+        from salescli.services.accounts.rules import too_long
 
         raise too_long("outcome", outcome, most)
     if not text and not outcome:

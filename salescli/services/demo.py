@@ -79,7 +79,7 @@ from salescli.services.demo_data import (
     pools,
 )  # fmt: skip
 from salescli.services.demo_writer import COLUMNS, Writer, light_table
-from salescli.services.leads import dedupe as lead_dedupe
+from salescli.services.leads import dedupe_keys as lead_keys
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -292,7 +292,7 @@ class _Demo:
         self.writer.flush()
         self.progress("indexes")
         self.writer.restore_indexes()
-        lead_dedupe.refresh_all_keys(self.conn)  # the near-identical search's keys
+        lead_keys.refresh_all_keys(self.conn)  # the near-identical search's keys
         self._last_contacts()
         self.writer.reset_sequences(("rep", "account", "contact", "lead", "deal", "task"))
         self.progress("quotas and forecast snapshots")
@@ -623,7 +623,7 @@ class _Demo:
     # -- accounts and contacts ---------------------------------------------------------------
 
     def _accounts(self, conversions: list[SimpleNamespace]) -> None:
-        from salescli.services.accounts import records as account_rules
+        from salescli.services.accounts import rules as account_rules
         from salescli.services.contacts import records as contact_rules
         from salescli.services.csv.common import account_search_text
         from salescli.services.leads.io import clean_email
@@ -805,7 +805,7 @@ class _Demo:
 
     def _deals(self, conversions: list[SimpleNamespace]) -> None:
         from salescli.money import exponent
-        from salescli.services.deals.records import clean_title
+        from salescli.services.deals.rules import clean_title
         from salescli.text import search_text
 
         rng, size = self.rng, self.size

@@ -10,13 +10,13 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-from salescli import db
+from salescli import db, db_migrate
 from salescli.errors import InvalidData, NotFound, SalesError
 
 
 def init(url: str) -> dict:
-    db.ensure_schema(url)
-    return {"database": db.display_url(url), "revision": db.current_revision(url)}
+    db_migrate.ensure_schema(url)
+    return {"database": db.display_url(url), "revision": db_migrate.current_revision(url)}
 
 
 def migrate(url: str, *, without_backup: bool = False) -> dict:
@@ -24,14 +24,14 @@ def migrate(url: str, *, without_backup: bool = False) -> dict:
     cannot run (the user backed up another way)."""
     from salescli.migrations import HEAD
 
-    before = db.current_revision(url)
+    before = db_migrate.current_revision(url)
     backup = None
     if before != HEAD:
-        backup = db.migrate(url, before, without_backup=without_backup)
+        backup = db_migrate.migrate(url, before, without_backup=without_backup)
     return {
         "database": db.display_url(url),
         "from_revision": before,
-        "revision": db.current_revision(url),
+        "revision": db_migrate.current_revision(url),
         "backup": str(backup) if backup else None,
     }
 
@@ -53,7 +53,7 @@ def check(url: str) -> dict:
                 "ok": False,
                 "problems": problems,
             }
-    db.ensure_schema(url)
+    db_migrate.ensure_schema(url)
     problems = []
     with db.engine(url, write=False).connect() as conn:
         if db.is_sqlite(url):
@@ -130,7 +130,7 @@ def vacuum(url: str) -> dict:
     """Rebuild the file to reclaim space left by deletes (SQLite); VACUUM ANALYZE on PostgreSQL."""
     from sqlalchemy import text
 
-    db.ensure_schema(url)
+    db_migrate.ensure_schema(url)
     path = db.sqlite_path(url)
     before = path.stat().st_size if path else None
     # VACUUM cannot run inside a transaction: on SQLite the raw driver connection is in
@@ -181,7 +181,7 @@ def backup_target(url: str, path: str | None, now: dt.datetime) -> tuple[Path, s
 
 def backup(url: str, target: Path, exist: str = "new") -> dict:
     """A consistent copy of the database at `target` (see `backup_target` for `exist`)."""
-    db.ensure_schema(url)
+    db_migrate.ensure_schema(url)
     target = target.expanduser().absolute()
     if db.is_sqlite(url):
         source = db.sqlite_path(url)
@@ -224,8 +224,8 @@ def restore(url: str, source: Path, now: dt.datetime) -> dict:
     finally:
         dst.close()
         src.close()
-    db.forget_schema_check(url)
-    db.ensure_schema(url)
+    db_migrate.forget_schema_check(url)
+    db_migrate.ensure_schema(url)
     return {
         "database": str(target),
         "restored_from": str(source),
@@ -316,7 +316,7 @@ def _pg_restore(url: str, source: Path, now: dt.datetime) -> dict:
     )
     if result.returncode != 0:
         raise SalesError(f"pg_restore failed: {result.stderr.decode(errors='replace').strip()}")
-    db.forget_schema_check(url)
+    db_migrate.forget_schema_check(url)
     return {
         "database": db.display_url(url),
         "restored_from": str(source),

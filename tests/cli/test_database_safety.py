@@ -504,9 +504,9 @@ def test_a_foreign_sqlite_file_is_refused_untouched(cli, tmp_path):
 
 def test_an_empty_alembic_version_is_refused_untouched(cli):
     cli.ok("lead", "add", "Kept", "--email", "kept@example.com")
-    from salescli import db
+    from salescli import db_migrate
 
-    db.forget_schema_check()
+    db_migrate.forget_schema_check()
     url = cli.url if "://" in cli.url else f"sqlite:///{cli.url}"
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
@@ -529,9 +529,9 @@ def test_an_empty_alembic_version_is_refused_untouched(cli):
 
 def test_tables_without_alembic_version_are_refused_untouched(cli):
     cli.ok("lead", "add", "Kept", "--email", "kept@example.com")
-    from salescli import db
+    from salescli import db_migrate
 
-    db.forget_schema_check()
+    db_migrate.forget_schema_check()
     url = cli.url if "://" in cli.url else f"sqlite:///{cli.url}"
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool

@@ -12,6 +12,7 @@ import pytest
 from rapidfuzz import fuzz
 
 from salescli.services.leads import dedupe as lead_dedupe
+from salescli.services.leads import dedupe_keys as lead_keys
 from tests.conftest import DATASETS
 
 XEDU = DATASETS / "x-education-leads" / "Leads.csv"
@@ -85,13 +86,13 @@ def test_every_alike_pair_shares_a_key_and_a_probe():
     for _ in range(4000):
         name = " ".join(rng.choice(words) for _ in range(rng.randint(1, 6)))
         other = _mutate(rng, name, rng.randint(0, 4))
-        a, b = lead_dedupe.fuzzy_key(name, None), lead_dedupe.fuzzy_key(other, None)
+        a, b = lead_keys.fuzzy_key(name, None), lead_keys.fuzzy_key(other, None)
         if fuzz.ratio(a, b) < 90:
             continue
         checked += 1
         for x, y in ((a, b), (b, a)):
-            probes = set(lead_dedupe._probe_keys(x, 90) or [])
-            assert probes & set(lead_dedupe.segment_keys(y, None)), (x, y)
+            probes = set(lead_keys.probe_keys(x, 90) or [])
+            assert probes & set(lead_keys.segment_keys(y, None)), (x, y)
         assert lead_dedupe.blocked_pairs(
             [SimpleNamespace(id=1, name=name, company=None),
              SimpleNamespace(id=2, name=other, company=None)], 90,
@@ -107,7 +108,7 @@ def _expected_keys(cli) -> list[tuple[int, str]]:
     return sorted(
         (lead_id, key)
         for lead_id, name, company in rows
-        for key in lead_dedupe.segment_keys(name, company)
+        for key in lead_keys.segment_keys(name, company)
     )
 
 

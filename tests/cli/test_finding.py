@@ -246,9 +246,9 @@ def test_migration_0003_refuses_names_that_would_collide(cli):
     assert cli.sql("SELECT count(*) FROM leadtag") == [(3,)]
     # renamed (as the message says), the next command migrates
     cli.sql("UPDATE rep SET name = 'Jurgen Gross (Bonn)' WHERE id = 2")
-    from salescli import db
+    from salescli import db_migrate
 
-    db.forget_schema_check()
+    db_migrate.forget_schema_check()
     assert [r["name"] for r in cli.json("rep", "list")] == ["Jürgen Groß", "Jurgen Gross (Bonn)"]
     assert cli.sql("SELECT version_num FROM alembic_version") == [(HEAD,)]
 

@@ -44,12 +44,12 @@ def test_help_shows_no_type_placeholders():
 def test_cli_choices_are_the_services_vocabularies():
     from salescli.cli import deal as deal_cli
     from salescli.cli import lead as lead_cli
-    from salescli.services.deals import records as deals
+    from salescli.services.deals import rules as deal_rules
     from salescli.services.deals import stages as stages
     from salescli.services.leads import statuses as lead_statuses
 
     assert tuple(c.value for c in deal_cli.Category) == stages.OPEN_CATEGORIES
-    assert tuple(t.value for t in deal_cli.DealType) == deals.DEAL_TYPES
+    assert tuple(t.value for t in deal_cli.DealType) == deal_rules.DEAL_TYPES
     assert tuple(s.value for s in lead_cli.LeadStatus) == lead_statuses.STATUSES
 
 

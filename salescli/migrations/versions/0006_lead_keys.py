@@ -4,7 +4,7 @@ Revision ID: 0006
 Revises: 0005
 
 `lead add` and `lead edit` warned about near-identical leads by reading every lead. Each lead
-(not forgotten) now has its blocking keys in `leadkey` (services.lead_dedupe.segment_keys:
+(not forgotten) now has its blocking keys in `leadkey` (services.leads.dedupe_keys.segment_keys:
 the segments of its folded, word-sorted name + company), looked up by an index. This
 revision creates the table and fills it for the leads already there, in batches.
 """
@@ -23,7 +23,7 @@ BATCH = 5000
 
 
 def upgrade() -> None:
-    from salescli.services.leads.dedupe import segment_keys
+    from salescli.services.leads.dedupe_keys import segment_keys
 
     op.create_table(
         "leadkey",

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData
-from salescli.services.accounts import records as accounts
+from salescli.services.accounts import rules as account_rules
 from salescli.services.csv import engine as csvio
 from salescli.services.csv.common import (
     account_ids_by_key,
@@ -33,7 +33,7 @@ if TYPE_CHECKING:
     from salescli.services.config import Settings
 
 
-# Lengths and whitespace are the account rule's (services.accounts.check_values), not the
+# Lengths and whitespace are the account rule's (services.accounts.rules.check_values), not the
 # engine's: `account add`, `edit` and `import` refuse a bad value with the same words.
 FIELDS = (
     FieldSpec(
@@ -83,14 +83,14 @@ def _prepare(ctx: ImportContext) -> None:
 
 
 def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
-    clean = accounts.check_values(
-        {key: values[key] for key in ("name", *accounts.TEXT_FIELDS, "employees", "notes")}
+    clean = account_rules.check_values(
+        {key: values[key] for key in ("name", *account_rules.TEXT_FIELDS, "employees", "notes")}
     )
     name, key = clean["name"], clean["name_key"]
     ctx.state.attempted.setdefault(key, ctx.line)
     existing = ctx.state.accounts.get(key)
     if existing is not None:
-        raise accounts.duplicate(*existing)
+        raise account_rules.duplicate(*existing)
     first = ctx.state.seen.get(key)
     if first is not None:
         raise InvalidData(f"duplicate of line {first} (account '{name}')")
@@ -100,7 +100,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     if parent is not None:
         parent_key = fold(parent)
         if parent_key == key:
-            raise accounts.self_parent(parent, name)
+            raise account_rules.self_parent(parent, name)
         found = ctx.state.accounts.get(parent_key)
         parent_id = found[0] if found is not None else None
     row = {
@@ -111,7 +111,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
         "parent_id": parent_id,
         "created_at": values["created_at"] or ctx.now,
     }
-    row["search_text"] = accounts.search_text_of(row)
+    row["search_text"] = account_rules.search_text_of(row)
     return row
 
 
@@ -146,7 +146,7 @@ def _check_all(rows: list[csvio.Row], ctx: ImportContext) -> list[RowError]:
             current = by_key.get(current.valid["parent_key"] or "")
         if current is not None and current.valid["name_key"] == chain[0]:
             names = [by_key[k].valid["name"] for k in [*chain, chain[0]]]
-            fail(row, str(accounts.cycle(row.valid["parent"], names)))
+            fail(row, str(account_rules.cycle(row.valid["parent"], names)))
     changed = True
     while changed:  # a row whose parent row is rejected goes too
         changed = False

@@ -1,10 +1,6 @@
-"""Accounts: the customer companies, their rules and their list with deal figures
-(history: account_history). SQLAlchemy Core over a `Connection` (tables.ACCOUNT).
-
-Every way an account is written (add, edit, import, lead convert) goes through the rules
-here: `check_values` (names, field lengths from the schema, whitespace, employees),
-`check_unique` / `duplicate` (names unique ignoring case and accents) and `check_parent` /
-`cycle` (no account below itself).
+"""Accounts: the customer companies: add, edit, delete and THE JSON shape with the deal
+figures (rules: accounts.rules; the list: accounts.queries; history: accounts.history).
+SQLAlchemy Core over a `Connection` (tables.ACCOUNT).
 """
 
 from __future__ import annotations
@@ -17,147 +13,24 @@ import sqlalchemy as sa
 
 from salescli.errors import InvalidData
 from salescli.services import rows
+from salescli.services.accounts.rules import (
+    TEXT_FIELDS,
+    check_parent,
+    check_unique,
+    check_values,
+    clean_name,
+    find,
+    search_text_of,
+)
 from salescli.tables import ACCOUNT, ACTIVITY, CONTACT, DEAL, REP, STAGE, TASK
-from salescli.text import fold, search_text
+from salescli.text import search_text
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, RowMapping
 
     from salescli.services.config import Settings
 
-SORTS = ("name", "created", "won", "pipeline")
 EDITABLE = ("industry", "website", "phone", "country", "territory")
-# Single-line text fields: spaces collapsed, "" is None, at most the column's length.
-TEXT_FIELDS = ("industry", "website", "phone", "country", "territory", "external_id")
-EXAMPLES = {
-    "name": "Acme GmbH",
-    "industry": "Manufacturing",
-    "website": "acme.example",
-    "phone": "+49 30 1234567",
-    "country": "Germany",
-    "territory": "DACH",
-    "external_id": "001A000001",
-}
-
-
-# ---- the rules -----------------------------------------------------------------------------
-
-
-def name_key(name: str) -> str:
-    return fold(name)
-
-
-def limit(field: str) -> int | None:
-    """The longest value `field` may hold: the schema's column length."""
-    return getattr(ACCOUNT.c[field].type, "length", None)
-
-
-def too_long(field: str, value: str, most: int) -> InvalidData:
-    return InvalidData(
-        f"{field} '{value[:40]}…' is longer than {most} characters (shorten it to {most})"
-    )
-
-
-def clean_text(field: str, value: str | None, most: int | None) -> str | None:
-    """A single-line text value: spaces collapsed, blank is None, at most `most` characters."""
-    text = " ".join((value or "").split())
-    if not text:
-        return None
-    if most is not None and len(text) > most:
-        raise too_long(field, text, most)
-    return text
-
-
-def clean_name(name: str | None, field: str = "name") -> str:
-    """An account name: spaces collapsed, not empty, at most the column's length."""
-    value = clean_text(field, name, limit("name"))
-    if value is None:
-        raise InvalidData(f"{field} '{(name or '').strip()}' is empty (e.g. {EXAMPLES['name']})")
-    return value
-
-
-def check_values(values: Mapping[str, Any]) -> dict[str, Any]:
-    """The account rule over plain values (add, edit, import and convert all call it).
-
-    Only the keys given are checked and returned (an edit passes what changes): `name`
-    (required, with its `name_key`), the single-line text fields, `notes` (kept as typed,
-    blank is None), `employees` (not negative); other keys pass through.
-    """
-    clean: dict[str, Any] = {}
-    for key, value in values.items():
-        if key == "name":
-            clean["name"] = clean_name(value)
-            clean["name_key"] = name_key(clean["name"])
-        elif key in TEXT_FIELDS:
-            clean[key] = clean_text(key, value, limit(key))
-        elif key == "notes":
-            clean[key] = value if value and value.strip() else None
-        elif key == "employees":
-            if value is not None and value < 0:
-                raise InvalidData(f"employees '{value}' is negative (e.g. 250)")
-            clean[key] = value
-        else:
-            clean[key] = value
-    return clean
-
-
-def duplicate(existing_id: int, existing_name: str) -> InvalidData:
-    """The refusal of a name another account has (ignoring case and accents)."""
-    return InvalidData(f"duplicate of account {existing_id} ('{existing_name}')")
-
-
-def find(conn: Connection, name: str) -> RowMapping | None:
-    """The account with this name (ignoring case and accents), or None."""
-    query = sa.select(ACCOUNT).where(ACCOUNT.c.name_key == name_key(name))
-    return conn.execute(query.order_by(ACCOUNT.c.id)).mappings().first()
-
-
-def check_unique(conn: Connection, name: str, exclude: int | None = None) -> None:
-    """Refuse a name that another account has."""
-    other = find(conn, name)
-    if other is not None and other["id"] != exclude:
-        raise duplicate(other["id"], other["name"])
-
-
-def self_parent(parent: str, name: str) -> InvalidData:
-    return InvalidData(f"parent '{parent}' is the account itself (cycle: {name} → {name})")
-
-
-def cycle(parent: str, names: list[str]) -> InvalidData:
-    """`names`: the account, its new parent, ... up to the account again."""
-    return InvalidData(f"parent '{parent}' makes a cycle: {' → '.join(names)}")
-
-
-def check_parent(conn: Connection, account: Mapping[str, Any], parent_id: int | None) -> None:
-    """Refuse a parent that is the account itself or one of its own subsidiaries."""
-    if parent_id is None:
-        return
-    chain = [account["name"]]
-    seen: set[int] = set()
-    current: int | None = parent_id
-    while current is not None and current not in seen:
-        row = rows.get(conn, ACCOUNT, current)
-        if row is None:
-            return
-        if current == account["id"]:
-            first = chain[1] if len(chain) > 1 else account["name"]
-            if len(chain) == 1:
-                raise self_parent(first, account["name"])
-            raise cycle(first, [*chain, account["name"]])
-        seen.add(current)
-        chain.append(row["name"])
-        current = row["parent_id"]
-
-
-def search_text_of(values: Mapping[str, Any]) -> str:
-    """The searchable copy: name, industry, website, country, territory."""
-    return search_text(
-        values.get("name"),
-        values.get("industry"),
-        values.get("website"),
-        values.get("country"),
-        values.get("territory"),
-    )
 
 
 # ---- references ----------------------------------------------------------------------------
@@ -359,7 +232,7 @@ def _deal_counts(currency: str, account_id: int | list[int] | None = None) -> An
     )
 
 
-def _query(currency: str, account_id: int | list[int] | None = None) -> Any:
+def select_shape(currency: str, account_id: int | list[int] | None = None) -> Any:
     """Every field of the account's JSON shape, with its owner, parent and deal counts (of
     one account's deals only when `account_id` is given)."""
     counts = _deal_counts(currency, account_id)
@@ -395,7 +268,7 @@ def _query(currency: str, account_id: int | list[int] | None = None) -> Any:
     ), won_deals
 
 
-def _shape(row: Mapping[Any, Any], currency: str, won: dict[int, Any] | None) -> dict:
+def shape(row: Mapping[Any, Any], currency: str, won: dict[int, Any] | None) -> dict:
     """THE JSON shape of an account (list, show, add, edit)."""
     from salescli.money import from_minor
 
@@ -452,279 +325,13 @@ def record(
     conn: Connection, account_id: int, settings: Settings, today: dt.date | None = None
 ) -> dict:
     """The account as a JSON-shaped dict, with its deal figures."""
-    query, _ = _query(settings.currency, account_id)
+    query, _ = select_shape(settings.currency, account_id)
     row = conn.execute(query.where(ACCOUNT.c.id == account_id)).mappings().first()
     if row is None:
         rows.one(conn, ACCOUNT, account_id, "account")  # NotFound
     assert row is not None
     won = deal_totals(conn, settings, today, "won", account_id) if row["won_other"] else {}
-    return _shape(row, settings.currency, won)
-
-
-def list_accounts(
-    conn: Connection,
-    *,
-    settings: Settings,
-    today: dt.date | None = None,
-    search: str | None = None,
-    owner: str | None = None,
-    team: str | None = None,
-    customer: bool | None = None,
-    sort: str = "name",
-    limit: int | None = None,
-) -> list[dict]:
-    """Accounts in their JSON shape, with open/won deal counts and the won amount converted
-    to the reporting currency as `deal list --sum` converts it.
-
-    `owner` is `me|none|ID|NAME`, `team` a team or a manager (services.scope). Sorted by
-    `won` or `pipeline`, rows also carry `won_revenue` and `pipeline` (open amount), most
-    first.
-    """
-
-    if sort not in SORTS:
-        raise InvalidData(f"sort '{sort}' is not one of: {', '.join(SORTS)} (e.g. name)")
-    if sort in ("won", "pipeline"):
-        return _list_by_money(
-            conn, settings, today, sort, limit, _filters(conn, settings, search, owner, team),
-            customer,
-        )  # fmt: skip
-    currency = settings.currency
-    query, won_deals = _query(currency)
-    query = query.where(*_filters(conn, settings, search, owner, team))
-    if customer is True:
-        query = query.where(won_deals > 0)
-    elif customer is False:
-        query = query.where(won_deals == 0)
-    if sort == "created":
-        query = query.order_by(ACCOUNT.c.created_at.desc(), ACCOUNT.c.id.desc())
-    else:
-        query = query.order_by(ACCOUNT.c.name_key, ACCOUNT.c.id)
-    if limit is not None:
-        query = query.limit(limit)
-    found = list(conn.execute(query).mappings())
-    won: dict[int, Any] | None = {}
-    if any(r["won_other"] for r in found):
-        won = deal_totals(conn, settings, today, "won")
-    return [_shape(row, currency, won) for row in found]
-
-
-def _filters(
-    conn: Connection,
-    settings: Settings,
-    search: str | None,
-    owner: str | None,
-    team: str | None,
-) -> list[Any]:
-    """WHERE clauses over ACCOUNT for `account list`'s --search, --owner and --team."""
-    from salescli.services import scope
-    from salescli.text import like_pattern
-
-    clauses = []
-    if search:
-        clauses.append(ACCOUNT.c.search_text.like(like_pattern(search), escape="\\"))
-    if owner is not None:
-        clauses.append(scope.owner_clause(conn, ACCOUNT.c.owner_id, owner, settings))
-    if team is not None:
-        clauses.append(scope.team_clause(conn, ACCOUNT.c.owner_id, team, settings))
-    return clauses
-
-
-# The page's accounts are read by id, this many per `IN` list.
-PAGE_BY_ID = 500
-
-
-def _list_by_money(
-    conn: Connection,
-    settings: Settings,
-    today: dt.date | None,
-    sort: str,
-    limit: int | None,
-    clauses: list[Any],
-    customer: bool | None,
-) -> list[dict]:
-    """`account list --sort won|pipeline`: the accounts with `won_revenue` and `pipeline`,
-    most first by one of them (ties in name order), sorted and cut to `limit` in SQL (one
-    query, `_money`); the page's figures are then converted exactly (`_page_totals`), as
-    `deal list --sum` converts them."""
-    from salescli.services.deals import queries as deal_queries
-
-    currency = settings.currency
-    money = _money(conn, settings, today)
-    key = money.c.won_key if sort == "won" else money.c.pipeline_key
-    page = (
-        sa.select(ACCOUNT.c.id, sa.func.sum(money.c.unrated).over().label("unrated"))
-        .select_from(ACCOUNT.outerjoin(money, money.c.account_id == ACCOUNT.c.id))
-        .where(*clauses)
-        .order_by(sa.func.coalesce(sa.func.round(key), 0).desc(), ACCOUNT.c.name_key, ACCOUNT.c.id)
-    )
-    if customer is not None:
-        won_deals = sa.func.coalesce(money.c.won_deals, 0)
-        page = page.where(won_deals > 0 if customer else won_deals == 0)
-    if limit is not None:
-        page = page.limit(limit)
-    picked = conn.execute(page).all()
-    if any(row.unrated for row in picked):  # a missing rate: said once, as `deal list --sum`
-        _strict_totals(conn, settings, today, "won")
-        _strict_totals(conn, settings, today, "open")
-    ids = [row.id for row in picked]
-    if not ids:
-        return []
-    records: dict[int, Any] = {}
-    won: dict[int, Any] = {}
-    pipeline: dict[int, Any] = {}
-    for start in range(0, len(ids), PAGE_BY_ID):  # bounded IN lists (bind parameter limits)
-        chunk = ids[start : start + PAGE_BY_ID]
-        query, _ = _query(currency, chunk)
-        found = conn.execute(query.where(ACCOUNT.c.id.in_(chunk))).mappings()
-        records.update((row["id"], row) for row in found)
-        chunk_won, chunk_pipeline = _page_totals(conn, settings, today, chunk)
-        won.update(chunk_won)
-        pipeline.update(chunk_pipeline)
-    zero = deal_queries.round_zero(currency)
-    result = []
-    for account_id in ids:
-        row = _shape(records[account_id], currency, won)
-        row["won_revenue"] = won.get(account_id, zero)
-        row["pipeline"] = pipeline.get(account_id, zero)
-        result.append(row)
-    field = "won_revenue" if sort == "won" else "pipeline"
-    # SQL sorted by a float key on SQLite; the exact figures settle any difference in the page.
-    return sorted(result, key=lambda r: -r[field])
-
-
-def _money(conn: Connection, settings: Settings, today: dt.date | None) -> Any:
-    """Per account: its won deals, and its won and open (pipeline) amounts in minor units of
-    the reporting currency, converted in SQL by the rule of `deals.queries.grouped_totals`
-    (deals summed per currency and rate day; closed deals at the rate in force on their close
-    date, open ones at the rate in force `today`, or the latest without one; deals without an
-    amount not summed), and `unrated`: the groups that need a rate and have none.
-
-    The amounts order the list: exact numerics on PostgreSQL, floats on SQLite (the rates are
-    decimal text); the figures shown are converted exactly in Python (`_page_totals`)."""
-    from decimal import Decimal
-
-    from salescli.money import exponent
-    from salescli.tables import CURRENCYRATE
-
-    reporting = settings.currency
-    kind = STAGE.c.kind
-    no_day = sa.null()
-    day_today = sa.literal(today, sa.Date()) if today is not None else no_day
-    day = sa.case(
-        (DEAL.c.currency == reporting, no_day),
-        (kind == "open", day_today),
-        else_=sa.func.coalesce(DEAL.c.close_date, day_today),
-    )
-    groups = (
-        sa.select(
-            DEAL.c.account_id.label("account_id"),
-            kind.label("kind"),
-            DEAL.c.currency.label("currency"),
-            day.label("day"),
-            sa.func.count().label("deals"),
-            sa.func.sum(DEAL.c.amount_minor).label("minor"),
-        )
-        .select_from(DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id))
-        .where(DEAL.c.account_id.is_not(None), kind.in_(("won", "open")))
-        .group_by(DEAL.c.account_id, kind, DEAL.c.currency, day)
-        .subquery("money_groups")
-    )
-    rate = (
-        sa.select(sa.cast(CURRENCYRATE.c.rate, sa.Numeric(asdecimal=False)))
-        .where(
-            CURRENCYRATE.c.currency == groups.c.currency,
-            CURRENCYRATE.c.quote == reporting,
-            sa.or_(groups.c.day.is_(None), CURRENCYRATE.c.valid_on <= groups.c.day),
-        )
-        .order_by(CURRENCYRATE.c.valid_on.desc())
-        .limit(1)
-        .scalar_subquery()
-    )
-    # Minor units of a currency in minor units of the reporting one (10 ** exponent apart).
-    places = exponent(reporting)
-    known = conn.execute(
-        sa.select(CURRENCYRATE.c.currency).where(CURRENCYRATE.c.quote == reporting).distinct()
-    ).scalars()
-    scale = {
-        code: sa.literal(Decimal(10) ** (places - exponent(code)), sa.Numeric(asdecimal=False))
-        for code in known
-        if exponent(code) != places
-    }
-    rated = sa.select(
-        groups.c.account_id, groups.c.kind, groups.c.deals, groups.c.currency, groups.c.minor,
-        rate.label("rate"),
-    ).subquery("money_rated")  # fmt: skip
-    factor: sa.ColumnElement[Any] = rated.c.rate
-    if scale:
-        factor = factor * sa.case(scale, value=rated.c.currency, else_=1)
-    foreign = rated.c.currency != reporting
-    value = sa.case((foreign, rated.c.minor * factor), else_=rated.c.minor)
-    unrated = sa.case((foreign & rated.c.minor.is_not(None) & rated.c.rate.is_(None), 1), else_=0)
-    is_won, is_open = rated.c.kind == "won", rated.c.kind == "open"
-    return (
-        sa.select(
-            rated.c.account_id,
-            sa.func.sum(sa.case((is_won, rated.c.deals), else_=0)).label("won_deals"),
-            sa.func.sum(sa.case((is_won, value))).label("won_key"),
-            sa.func.sum(sa.case((is_open, value))).label("pipeline_key"),
-            sa.func.sum(unrated).label("unrated"),
-        )
-        .group_by(rated.c.account_id)
-        .subquery("money")
-    )
-
-
-def _page_totals(
-    conn: Connection, settings: Settings, today: dt.date | None, ids: list[int]
-) -> tuple[dict[int, Any], dict[int, Any]]:
-    """(won, pipeline): account id -> its won / open amount in the reporting currency, for
-    the accounts `ids`, converted exactly as `grouped_totals` does
-    (summed per currency and rate day in SQL, converted with `currency.Converter`, rounded
-    once per account); a missing rate raises InvalidData naming it."""
-    from decimal import Decimal
-
-    from salescli.services.currency import Converter, round_money
-
-    reporting = settings.currency
-    rate_day = sa.case((DEAL.c.currency == reporting, sa.null()), else_=DEAL.c.close_date)
-    query = (
-        sa.select(
-            DEAL.c.account_id,
-            STAGE.c.kind,
-            DEAL.c.currency,
-            rate_day.label("rate_day"),
-            sa.cast(sa.func.sum(DEAL.c.amount_minor), sa.BigInteger).label("minor"),
-        )
-        .select_from(DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id))
-        .where(
-            DEAL.c.account_id.in_(ids),
-            STAGE.c.kind.in_(("won", "open")),
-            DEAL.c.amount_minor.is_not(None),
-        )
-        .group_by(DEAL.c.account_id, STAGE.c.kind, DEAL.c.currency, rate_day)
-    )
-    converter = Converter(conn, reporting, today)
-    sums: dict[str, dict[int, Decimal]] = {"won": {}, "open": {}}
-    for row in conn.execute(query):
-        on = row.rate_day if row.kind != "open" else None
-        value = converter.convert(row.minor, row.currency, on)
-        into = sums[row.kind]
-        into[row.account_id] = into.get(row.account_id, Decimal(0)) + value
-    won, pipeline = (
-        {k: round_money(v, reporting) for k, v in sums[state].items()} for state in ("won", "open")
-    )
-    return won, pipeline
-
-
-def _strict_totals(
-    conn: Connection, settings: Settings, today: dt.date | None, state: str
-) -> dict[int, Any]:
-    from salescli.services.deals import queries as deal_queries
-
-    grouped = deal_queries.grouped_totals(
-        conn, deal_queries.Filters(state=state), settings, ["account"], today
-    )
-    return {g["account_id"]: g["amount"] for g in grouped["groups"]}
+    return shape(row, settings.currency, won)
 
 
 def rep_names(conn: Connection, ids: set[int | None]) -> dict[int, str]:

@@ -16,7 +16,8 @@ import sqlalchemy as sa
 
 from salescli.errors import InvalidData
 from salescli.services import rows
-from salescli.services.accounts.records import clean_text, plural
+from salescli.services.accounts.records import plural
+from salescli.services.accounts.rules import clean_text
 from salescli.tables import ACCOUNT, ACTIVITY, CONTACT, DEAL, REP, STAGE, TASK
 
 if TYPE_CHECKING:
@@ -50,7 +51,7 @@ def check_email(email: str | None) -> str | None:
     value = check_email(email.strip())
     most = limit("email")
     if most is not None and len(value) > most:
-        from salescli.services.accounts.records import too_long
+        from salescli.services.accounts.rules import too_long
 
         raise too_long("email", value, most)
     return value

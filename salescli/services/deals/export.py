@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 from salescli.errors import NotFound, UsageError
 from salescli.services.csv.common import export_records
-from salescli.services.deals.records import STATES
+from salescli.services.deals.rules import STATES
 from salescli.services.scope import DealScope, deal_clauses
 from salescli.tables import ACCOUNT, CONTACT, DEAL, DEALLINE, LOSTREASON, PRODUCT, REP, STAGE
 

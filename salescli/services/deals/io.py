@@ -35,7 +35,7 @@ from salescli.services.csv.common import (
 from salescli.services.csv.engine import FieldSpec, ImportContext, invalid
 from salescli.services.csv.read import map_value_hint
 from salescli.services.csv.types import ImportState
-from salescli.services.deals.records import (
+from salescli.services.deals.rules import (
     DEAL_TYPES,
     TITLE_MAX,
     amount_minor,
@@ -432,13 +432,13 @@ def _insert(rows: list[dict[str, Any]], ctx: ImportContext, report: dict) -> Non
 def _stage_rules(conn: Connection, batch: int | None, now: dt.datetime) -> None:
     """The imported open deals entered their stage: its stage rules make their tasks."""
     from salescli.services import config
-    from salescli.services.tasks import auto
+    from salescli.services.tasks import stage_rules
 
     if batch is None:
         return
     is_open = sa.select(STAGE.c.id).where(STAGE.c.kind == "open").scalar_subquery()
     where = sa.and_(DEAL.c.import_batch_id == batch, DEAL.c.stage_id.in_(is_open))
-    auto.enter_stage(conn, where, now, config.load(conn))
+    stage_rules.enter_stage(conn, where, now, config.load(conn))
 
 
 ENTITY = entity()

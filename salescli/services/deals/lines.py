@@ -14,7 +14,8 @@ import sqlalchemy as sa
 from salescli.errors import InvalidData, NotFound
 from salescli.money import MAX_MAJOR, from_minor
 from salescli.services import rows
-from salescli.services.deals.records import amount_minor, get, require_open
+from salescli.services.deals.records import get, require_open
+from salescli.services.deals.rules import amount_minor
 from salescli.tables import DEAL, DEALLINE, PRODUCT
 
 if TYPE_CHECKING:

@@ -1,7 +1,7 @@
 """A deal through the pipeline: move between open stages, win, lose, reopen (Core).
 
-Each change enters the target stage (its defaults unless overridden: deals.stage_values) and
-adds a row to the deal's stage history (deals.history_row), as `deal add` and import do.
+Each change enters the target stage (its defaults unless overridden: deals.rules.stage_values) and
+adds a row to the deal's stage history (deals.rules.history_row), as `deal add` and import do.
 """
 
 from __future__ import annotations
@@ -13,16 +13,8 @@ import sqlalchemy as sa
 
 from salescli.errors import InvalidData
 from salescli.services import rows
-from salescli.services.deals.records import (
-    actor_name,
-    check_close_day,
-    clean_note,
-    get,
-    history_row,
-    require_open,
-    stage_of,
-    stage_values,
-)
+from salescli.services.deals.records import actor_name, get, require_open, stage_of
+from salescli.services.deals.rules import check_close_day, clean_note, history_row, stage_values
 from salescli.tables import DEAL, STAGECHANGE
 
 if TYPE_CHECKING:
@@ -53,9 +45,9 @@ def enter(
         deal["id"], deal["stage_id"], entered, who, deal["amount_minor"], deal["currency"]
     )
     rows.insert(conn, STAGECHANGE, change)
-    from salescli.services.tasks import auto  # the stage rules: a deal entered a stage
+    from salescli.services.tasks import stage_rules  # a deal entered a stage
 
-    auto.enter_stage(conn, DEAL.c.id == deal["id"], now, settings)
+    stage_rules.enter_stage(conn, DEAL.c.id == deal["id"], now, settings)
     return int(deal["id"])
 
 

@@ -17,7 +17,8 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData, UsageError
-from salescli.services.deals.records import STATES, record_query, shape
+from salescli.services.deals.records import record_query, shape
+from salescli.services.deals.rules import STATES
 from salescli.services.paging import first_rows
 from salescli.services.scope import DealScope, deal_clauses
 from salescli.tables import ACCOUNT, DEAL, REP, STAGE

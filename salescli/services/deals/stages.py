@@ -13,7 +13,7 @@ import sqlalchemy as sa
 
 from salescli.errors import InvalidData, NotFound
 from salescli.services import rows
-from salescli.services.deals.records import (
+from salescli.services.deals.rules import (
     CATEGORIES,
     OPEN_CATEGORIES,
     check_category,

@@ -1,7 +1,7 @@
 """Lead conversion: a qualified lead becomes an account (reused by name), a contact and a deal.
 
 The only way a lead becomes `converted` (every other writer refuses that status: see
-`leads.check_status`): the status needs the account, contact and deal made here.
+`leads.rules.check_status`): the status needs the account, contact and deal made here.
 """
 
 from __future__ import annotations

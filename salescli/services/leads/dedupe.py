@@ -1,5 +1,6 @@
 """Duplicate leads: the checks `lead add`/`lead edit` run (same email or phone, near-identical
-name + company), the `lead duplicates` pair search, and `lead merge`.
+name + company), `lead import`'s warning and the `lead duplicates` pair search (the keys and
+the `leadkey` table: leads.dedupe_keys; `lead merge`: leads.merge).
 
 Near-identical means `fuzz.ratio` of the two folded, word-sorted "name company" keys
 (`fuzzy_key`) is at least the threshold: ratio = 100 * (1 - edits / (len(a) + len(b))),
@@ -10,7 +11,8 @@ VLDB 2011), a filter that provably keeps every pair at or above the threshold:
 - a key of length L is cut into `most_edits(L) + 1` fixed segments, `most_edits(L)` being
   the most edits any key can be from it and still be alike. Two alike keys differ by fewer
   edits than there are segments, so one segment of either key is found unchanged in the
-  other, shifted by no more than the edits before it (`_probes` lists where to look);
+  other, shifted by no more than the edits before it (`dedupe_keys.probe_plan` lists
+  where to look);
 - `lead duplicates` compares each distinct key once (leads with the same key are 100 %
   alike without comparing): it hashes every key's segments and probes in bulk (numpy) and
   scores each segment's keys against the keys that contain it with rapidfuzz in C
@@ -21,27 +23,25 @@ VLDB 2011), a filter that provably keeps every pair at or above the threshold:
 
 from __future__ import annotations
 
-import datetime as dt
-import functools
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData
-from salescli.text import fold
+from salescli.services.leads.dedupe_keys import (
+    CHUNK,
+    SIMILAR_THRESHOLD,
+    Progress,
+    fuzzy_key,
+    probe_keys,
+    probe_plan,
+    segments_of,
+)
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-SIMILAR_THRESHOLD = 90
 # Below this threshold segments get so short that blocking saves nothing: compare all pairs.
 BLOCKING_MIN = 80
-# A key whose look-up would need more segment probes than this (a name + company of some
-# hundred characters) is compared with every lead instead.
-MAX_PROBES = 20_000
-# Rows per statement when keys are written or looked up (well under SQLite's bind limit).
-CHUNK = 500
-
-Progress = Callable[[int, int], None]
 
 
 def check_duplicates(
@@ -76,162 +76,6 @@ def check_duplicates(
             )
 
 
-def fuzzy_key(name: str | None, company: str | None) -> str:
-    """Folded name + company with sorted words: ratio() on it is token_sort_ratio."""
-    return " ".join(sorted(fold(f"{name or ''} {company or ''}").split()))
-
-
-# --- segments -----------------------------------------------------------------------------
-
-
-def _edits(a: int, b: int, threshold: int) -> int:
-    """The most insertions + deletions between keys of lengths a and b that still leave them
-    `threshold` % alike (ratio >= threshold)."""
-    return (100 - threshold) * (a + b) // 100
-
-
-@functools.cache
-def _segments(length: int, threshold: int) -> tuple[tuple[int, int], ...]:
-    """(start, length) of the segments of a key of this length: one more than the most edits
-    between it and any key `threshold` % alike (longer partners allow more edits)."""
-    most, other = 0, length
-    while other - length <= _edits(length, other, threshold):
-        most = _edits(length, other, threshold)
-        other += 1
-    count = most + 1
-    base, extra = divmod(length, count)
-    segments = []
-    start = 0
-    for i in range(count):
-        size = base + (1 if i >= count - extra else 0)
-        segments.append((start, size))
-        start += size
-    return tuple(segments)
-
-
-@functools.cache
-def _probes(length: int, threshold: int, longer: bool) -> tuple[tuple[int, int, int, int], ...]:
-    """Where a key of this length may hold a segment of a key `threshold` % alike:
-    (other key's length, segment number, start, end) in this key. Shorter (and equal) other
-    lengths only, unless `longer`.
-
-    Pass-Join's multi-match-aware window: with `d` edits allowed and more than `d` segments,
-    some segment i is unchanged with exactly i edits before it and at most d - i after, so it
-    sits in this key shifted by at most i, and the shift differs from the length difference
-    by at most d - i; only segments 0..d need probing.
-    """
-    found = []
-    lengths: list[int] = []
-    other = length
-    while length - other <= _edits(other, length, threshold) and other >= 0:
-        lengths.append(other)
-        other -= 1
-    if longer:
-        other = length + 1
-        while other - length <= _edits(other, length, threshold):
-            lengths.append(other)
-            other += 1
-    for other in sorted(lengths):
-        d = _edits(other, length, threshold)
-        delta = length - other
-        for i, (start, size) in enumerate(_segments(other, threshold)[: d + 1]):
-            low = max(-i, delta - (d - i))
-            high = min(i, delta + (d - i))
-            for s in range(max(start + low, 0), min(start + high, length - size) + 1):
-                found.append((other, i, s, s + size))
-    return tuple(found)
-
-
-def segment_keys(name: str | None, company: str | None) -> list[str]:
-    """The `leadkey` rows of a lead: `length:segment:text` for each segment of its key."""
-    key = fuzzy_key(name, company)
-    n = len(key)
-    return [
-        f"{n}:{i}:{key[s : s + size]}"
-        for i, (s, size) in enumerate(_segments(n, SIMILAR_THRESHOLD))
-    ]
-
-
-def _probe_keys(key: str, threshold: int) -> list[str] | None:
-    """The `leadkey` values that any lead `threshold` % alike to `key` has one of (None when
-    there are more than MAX_PROBES: the caller compares with every lead)."""
-    plan = _probes(len(key), threshold, True)
-    if len(plan) > MAX_PROBES:
-        return None
-    return sorted({f"{n}:{i}:{key[s:e]}" for n, i, s, e in plan})
-
-
-# --- the leadkey table ----------------------------------------------------------------------
-
-
-def add_keys(conn: Connection, leads: Iterable[tuple[int, str | None, str | None]]) -> None:
-    """Write the `leadkey` rows of new leads given as (id, name, company) (import, demo).
-
-    Rows left behind for these ids (leads deleted with foreign keys off, ids reused) are
-    replaced."""
-    import sqlalchemy as sa
-
-    from salescli.tables import LEADKEY
-
-    def write(ids: list[int], rows: list[dict[str, Any]]) -> None:
-        conn.execute(sa.delete(LEADKEY).where(LEADKEY.c.lead_id.in_(ids)))
-        if rows:
-            conn.execute(sa.insert(LEADKEY), rows)
-
-    ids: list[int] = []
-    rows: list[dict[str, Any]] = []
-    for lead_id, name, company in leads:
-        ids.append(lead_id)
-        rows.extend({"lead_id": lead_id, "key": key} for key in segment_keys(name, company))
-        if len(ids) >= CHUNK:
-            write(ids, rows)
-            ids, rows = [], []
-    if ids:
-        write(ids, rows)
-
-
-def refresh_keys(conn: Connection, ids: Iterable[int]) -> None:
-    """Rewrite the `leadkey` rows of these leads from their name and company; a forgotten
-    lead has none. Every writer of a lead's name or company calls it (or `add_keys`)."""
-    import sqlalchemy as sa
-
-    from salescli.tables import LEAD, LEADKEY
-
-    wanted = sorted(set(ids))
-    for start in range(0, len(wanted), CHUNK):
-        part = wanted[start : start + CHUNK]
-        conn.execute(sa.delete(LEADKEY).where(LEADKEY.c.lead_id.in_(part)))  # forgotten too
-        query = sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company).where(
-            LEAD.c.id.in_(part), LEAD.c.forgotten.is_(False)
-        )
-        add_keys(conn, conn.execute(query.order_by(LEAD.c.id)).all())
-
-
-def refresh_all_keys(conn: Connection, progress: Progress | None = None) -> int:
-    """Rebuild the whole `leadkey` table (migration 0006, demo); returns the leads keyed."""
-    import sqlalchemy as sa
-
-    from salescli.tables import LEAD, LEADKEY
-
-    conn.execute(sa.delete(LEADKEY))
-    total = conn.execute(
-        sa.select(sa.func.count()).select_from(LEAD).where(LEAD.c.forgotten.is_(False))
-    ).scalar_one()
-    done, last = 0, 0
-    query = sa.select(LEAD.c.id, LEAD.c.name, LEAD.c.company).where(LEAD.c.forgotten.is_(False))
-    while True:
-        part = conn.execute(
-            query.where(LEAD.c.id > last).order_by(LEAD.c.id).limit(10 * CHUNK)
-        ).all()
-        if not part:
-            return done
-        add_keys(conn, part)
-        done += len(part)
-        last = part[-1][0]
-        if progress is not None:
-            progress(done, total)
-
-
 # --- lead add / lead edit -----------------------------------------------------------------------
 
 
@@ -251,7 +95,7 @@ def similar(
     from salescli.tables import LEAD, LEADKEY
 
     key = fuzzy_key(name, company)
-    probes = _probe_keys(key, threshold) if threshold >= SIMILAR_THRESHOLD else None
+    probes = probe_keys(key, threshold) if threshold >= SIMILAR_THRESHOLD else None
     alive: list[Any] = [LEAD.c.forgotten.is_(False)]
     if exclude is not None:
         alive.append(LEAD.c.id != exclude)
@@ -531,7 +375,7 @@ def _alike_keys(
         length = int(lengths[lo])
         prefix = prefixes[length] = _hashes(keys[lo:hi])
         positions = np.arange(lo, hi, dtype=np.int64)
-        for i, (s, size) in enumerate(_segments(length, threshold)):
+        for i, (s, size) in enumerate(segments_of(length, threshold)):
             tags.append(_tag(prefix, s, s + size, length, i))
             owners.append(positions)
     tag = np.concatenate(tags)
@@ -550,7 +394,7 @@ def _alike_keys(
         length = int(lengths[lo])
         prefix = prefixes[length]
         positions = np.arange(lo, hi, dtype=np.int64)
-        for n, i, s, e in _probes(length, threshold, False):
+        for n, i, s, e in probe_plan(length, threshold, False):
             probe = _tag(prefix, s, e, n, i)
             maybe = np.flatnonzero(present[(probe & np.uint64((1 << 22) - 1)).astype(np.int64)])
             if not len(maybe):
@@ -635,67 +479,3 @@ def _alike_keys(
         if score >= threshold:
             found.append((q, o, round(score, 1)))
     return found
-
-
-# --- lead merge -------------------------------------------------------------------------------
-
-
-def merge(conn: Connection, keep_id: int, drop_id: int, *, now: dt.datetime) -> dict:
-    """Fold DROP into KEEP (blank fields filled, tags united, history re-pointed); DROP goes."""
-    import sqlalchemy as sa
-
-    from salescli.services import rows
-    from salescli.services.leads import scoring as scoring
-    from salescli.services.leads.records import EDITABLE, check_changeable
-    from salescli.tables import ACTIVITY, CONTACT, DEAL, LEAD, LEADASSIGNMENT, LEADTAG, TASK
-    from salescli.text import email_key, phone_key, search_text
-
-    if keep_id == drop_id:
-        raise InvalidData(f"cannot merge lead {keep_id} with itself (give two different ids)")
-    keep = rows.one(conn, LEAD, keep_id, "lead")
-    drop = rows.one(conn, LEAD, drop_id, "lead")
-    for lead in (keep, drop):
-        check_changeable(lead)
-    merged = dict(keep)
-    for field in (*EDITABLE, "external_id", "owner_id"):
-        if merged[field] in (None, "") and drop[field] not in (None, ""):
-            merged[field] = drop[field]
-    # KEEP's status (and its reason and conversion) is KEEP's: only empty fields are filled.
-    contacts = [t for t in (keep["last_contact_at"], drop["last_contact_at"]) if t is not None]
-    changes = {field: merged[field] for field in merged if merged[field] != keep[field]}
-    changes.update(
-        created_at=min(keep["created_at"], drop["created_at"]),
-        last_contact_at=max(contacts) if contacts else None,
-        email_key=email_key(merged["email"]),
-        phone_key=phone_key(merged["phone"]),
-        search_text=search_text(
-            merged["name"], merged["email"], merged["phone"], merged["company"], merged["title"]
-        ),
-        updated_at=now,
-    )
-    tag_query = sa.select(LEADTAG.c.tag, LEADTAG.c.label).order_by(LEADTAG.c.tag)
-    existing = dict(conn.execute(tag_query.where(LEADTAG.c.lead_id == keep_id)).all())
-    dropped = conn.execute(tag_query.where(LEADTAG.c.lead_id == drop_id)).all()
-    moved_tags = [(t, label) for t, label in dropped if t not in existing]
-    moved: dict[str, int] = {}
-    for name, table in (
-        ("activities", ACTIVITY),
-        ("assignments", LEADASSIGNMENT),
-        ("tasks", TASK),
-        ("contacts", CONTACT),
-        ("deals", DEAL),
-    ):
-        result = conn.execute(
-            sa.update(table).where(table.c.lead_id == drop_id).values(lead_id=keep_id)
-        )
-        moved[name] = result.rowcount
-    rows.delete(conn, LEAD, drop_id)  # its tags and keys go with it (ON DELETE CASCADE)
-    if moved_tags:
-        conn.execute(
-            sa.insert(LEADTAG),
-            [{"lead_id": keep_id, "tag": t, "label": label} for t, label in moved_tags],
-        )
-    rows.update(conn, LEAD, keep_id, changes)
-    refresh_keys(conn, [keep_id])
-    scoring.refresh(conn, keep_id, now)
-    return {"id": keep_id, "merged_id": drop_id, "tags_added": moved_tags, **moved}

@@ -19,11 +19,11 @@ from salescli.services.csv import engine as csvio
 from salescli.services.csv.common import batch_ids, load_reps, rep_id, stream
 from salescli.services.csv.engine import FieldSpec, ImportContext, invalid
 from salescli.services.csv.types import ImportState
-from salescli.services.leads import dedupe as lead_dedupe
-from salescli.services.leads import records as leads
+from salescli.services.leads import dedupe_keys as lead_keys
+from salescli.services.leads import rules as lead_rules
 from salescli.services.leads import scoring as scoring
 from salescli.services.leads.queries import filters, lead_select
-from salescli.services.leads.records import MAX_LENGTH, clean_email
+from salescli.services.leads.rules import MAX_LENGTH, clean_email
 from salescli.services.leads.statuses import STATUSES
 from salescli.tables import LEAD, LEADASSIGNMENT, LEADTAG
 from salescli.text import fold, fold_case, search_text
@@ -125,7 +125,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     for checked in CHECKED:
         value = values[checked]
         if value is not None:
-            leads.too_long("reason" if checked == "status_reason" else checked, value)
+            lead_rules.too_long("reason" if checked == "status_reason" else checked, value)
     email = values["email"]
     if email is not None:
         email = values["email"] = clean_email(email)
@@ -133,7 +133,7 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     status_key = (values["status"], values["status_reason"])
     status = statuses.get(status_key)
     if status is None:
-        status = statuses[status_key] = leads.status_values(
+        status = statuses[status_key] = lead_rules.status_values(
             values["status"] or "new", values["status_reason"]
         )
     owner_id = rep_id(ctx, values["owner"])
@@ -141,13 +141,13 @@ def _validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
     labels = ctx.state.tag_labels
     for tag in values["tags"] or ():
         tag_key = fold(tag)
-        leads.too_long("tag", tag)
+        lead_rules.too_long("tag", tag)
         if tag_key not in tags:
             tags.append(tag_key)
             labels.setdefault(tag_key, " ".join(tag.split()))
     tags.sort()
     email_key = fold_case(email) if email else None
-    phone = leads.phone_key(values["phone"])
+    phone = lead_rules.phone_key(values["phone"])
     external = values["external_id"]
     keys = ctx.state.keys
     seen = ctx.state.seen
@@ -305,10 +305,8 @@ def _insert(rows: list[tuple[tuple[Any, ...], tuple[str, ...]]], ctx: ImportCont
     )
     ids = batch_ids(conn, LEAD, batch, len(rows), "lead", after=ctx.state.last_id)
     ctx.state.last_id = ids[-1]
-    # The near-duplicate index of `lead add`/`lead edit` (lead_dedupe.similar).
-    lead_dedupe.add_keys(
-        conn, ((i, v[_NAME], v[_COMPANY]) for i, v in zip(ids, values, strict=True))
-    )
+    # The near-duplicate index of `lead add`/`lead edit` (leads.dedupe.similar).
+    lead_keys.add_keys(conn, ((i, v[_NAME], v[_COMPANY]) for i, v in zip(ids, values, strict=True)))
     labels = ctx.state.tag_labels
     tags = [(i, t, labels[t]) for i, row in zip(ids, rows, strict=True) for t in row[1]]
     if tags:

@@ -27,7 +27,7 @@ def forget(conn: Connection, lead_id: int, *, now: dt.datetime) -> dict:
     import sqlalchemy as sa
 
     from salescli.services import rows
-    from salescli.services.leads import dedupe as lead_dedupe
+    from salescli.services.leads import dedupe_keys as lead_keys
     from salescli.services.leads import records as leads
     from salescli.tables import ACTIVITY, CONTACT, DEAL, ERASURE, LEAD, LEADTAG, TASK
 
@@ -46,7 +46,7 @@ def forget(conn: Connection, lead_id: int, *, now: dt.datetime) -> dict:
         {**blank, "external_id": None, "status_reason": None, "name": FORGOTTEN,
          "search_text": "", "forgotten": True, "updated_at": now},
     )  # fmt: skip
-    lead_dedupe.refresh_keys(conn, [lead_id])
+    lead_keys.refresh_keys(conn, [lead_id])
     conn.execute(sa.delete(LEADTAG).where(LEADTAG.c.lead_id == lead_id))
     on_person = ACTIVITY.c.lead_id == lead_id
     task_on_person = TASK.c.lead_id == lead_id

@@ -19,7 +19,7 @@ from salescli.services.csv.common import (
 )
 from salescli.services.csv.engine import FieldSpec, ImportContext, invalid
 from salescli.services.csv.types import ImportState
-from salescli.services.deals.records import amount_minor
+from salescli.services.deals.rules import amount_minor
 from salescli.tables import PRODUCT
 from salescli.text import fold
 

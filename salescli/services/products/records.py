@@ -61,7 +61,7 @@ def resolve(conn: Connection, ref: str) -> RowMapping:
 def price_minor(text: str, currency: str) -> int:
     """A price typed by a user, exactly, in `currency`'s minor units (the rule of imports too)."""
     from salescli.money import parse_amount
-    from salescli.services.deals.records import amount_minor
+    from salescli.services.deals.rules import amount_minor
 
     minor = amount_minor(parse_amount(text, currency, field="price"), currency, "price")
     assert minor is not None

@@ -35,7 +35,7 @@ RECORD_KINDS = ("lead", "deal", "account", "contact")
 
 def check_title(title: str | None) -> str:
     """A task title: one line, not blank, at most the column's length."""
-    from salescli.services.accounts.records import clean_text
+    from salescli.services.accounts.rules import clean_text
 
     text = clean_text("title", title, TASK.c.title.type.length)  # type: ignore[attr-defined]
     if text is None:
