@@ -54,6 +54,24 @@ OutputOpt = Annotated[
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
 
+# Whose and when in the lists of tasks and activities (task list|export, agenda, activity list);
+# services/scope.py resolves them.
+TeamOpt = Annotated[
+    str | None,
+    typer.Option("--team", metavar="TEAM", help="A team, or a manager and everyone under them."),
+]
+TaskOwnerOpt = Annotated[
+    str | None,
+    typer.Option("--owner", metavar="REP", help="Whose tasks: id, name, me or none."),
+]
+EveryoneOpt = Annotated[
+    bool, typer.Option("--everyone", help="Every owner's tasks, not only yours.")
+]
+DuePeriodOpt = Annotated[
+    str | None,
+    typer.Option("--due", metavar="PERIOD", help="Due in this period, e.g. this-week."),
+]
+
 # A table is read by a person: it shows a page. Every other format feeds a script or a file
 # and carries every matching row, so that nothing is dropped silently.
 TABLE_LIMIT = 100

@@ -8,9 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from salescli.cli.common import (
+    DuePeriodOpt,
+    EveryoneOpt,
     FormatOpt,
     LimitOpt,
     OutputOpt,
+    TaskOwnerOpt,
+    TeamOpt,
     YesOpt,
     confirm,
     cut_rows,
@@ -23,6 +27,7 @@ from salescli.render import Column, Format
 
 if TYPE_CHECKING:
     from salescli.cli.common import State
+    from salescli.services.tasks.queries import TaskFilter
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -134,6 +139,28 @@ def _target(
     return given[0] if given else None
 
 
+def _wanted(
+    st: State,
+    *,
+    owner: str | None,
+    team: str | None,
+    everyone: bool,
+    due: str | None,
+    **fields: Any,
+) -> TaskFilter:
+    """The tasks that --owner, --team, --everyone and --due (a period) name: without --owner,
+    --team or --everyone, yours (`me`) when `me` is set, else every owner's."""
+    from salescli import dates
+    from salescli.services.tasks import queries
+
+    wanted = queries.TaskFilter(owner=owner, team=team, **fields)
+    if due is not None:
+        wanted.due = dates.day_bounds_utc(st.period(due, field="--due"), st.tz)
+    if owner is None and team is None and not everyone and st.settings.me:
+        wanted.owner = "me"
+    return wanted
+
+
 def _record(st: State, task_id: int) -> dict[str, Any]:
     from salescli.services.tasks import queries
 
@@ -191,23 +218,10 @@ def task_add(
 @app.command("list")
 def task_list(
     ctx: typer.Context,
-    owner: Annotated[
-        str | None,
-        typer.Option("--owner", metavar="REP", help="Whose tasks: id, name, me or none."),
-    ] = None,
-    team: Annotated[
-        str | None,
-        typer.Option(
-            "--team", metavar="TEAM", help="A team, or a manager and everyone under them."
-        ),
-    ] = None,
-    everyone: Annotated[
-        bool, typer.Option("--everyone", help="Every owner's tasks, not only yours.")
-    ] = False,
-    due: Annotated[
-        str | None,
-        typer.Option("--due", metavar="PERIOD", help="Due in this period, e.g. this-week."),
-    ] = None,
+    owner: TaskOwnerOpt = None,
+    team: TeamOpt = None,
+    everyone: EveryoneOpt = False,
+    due: DuePeriodOpt = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Open tasks past due.")] = False,
     today: Annotated[bool, typer.Option("--today", help="Tasks due today.")] = False,
     done: Annotated[bool, typer.Option("--done", help="Done tasks, latest first.")] = False,
@@ -227,7 +241,7 @@ def task_list(
 
     Example: salescli task list --team "Dana Lee" --due this-week --priority high
     """
-    from salescli import dates, render
+    from salescli import render
     from salescli.errors import UsageError
     from salescli.services.tasks import queries
 
@@ -237,18 +251,16 @@ def task_list(
         raise UsageError("--done and --all exclude each other (--all is open and done)")
     if sum(map(bool, (due, today, overdue))) > 1:
         raise UsageError("give one of --due, --today and --overdue")
-    wanted = queries.TaskFilter(
+    wanted = _wanted(
+        st,
         owner=owner,
         team=team,
+        everyone=everyone,
+        due=(due or "today..today") if due is not None or today else None,
         state="done" if done else "all" if every_state else "open",
         overdue=overdue,
         priority=priority.value if priority else None,
     )
-    if due is not None or today:
-        period = st.period(due or "today..today", field="--due")
-        wanted.due = dates.day_bounds_utc(period, st.tz)
-    if owner is None and team is None and not everyone and st.settings.me:
-        wanted.owner = "me"
     target = _target(lead, deal, account, contact)
     with st.connection() as conn:
         if target:
@@ -493,23 +505,10 @@ def task_export(
             help="Write open tasks as an iCalendar file (- for stdout) for calendar programs.",
         ),
     ] = None,
-    owner: Annotated[
-        str | None,
-        typer.Option("--owner", metavar="REP", help="Whose tasks: id, name, me or none."),
-    ] = None,
-    team: Annotated[
-        str | None,
-        typer.Option(
-            "--team", metavar="TEAM", help="A team, or a manager and everyone under them."
-        ),
-    ] = None,
-    everyone: Annotated[
-        bool, typer.Option("--everyone", help="Every owner's tasks, not only yours.")
-    ] = False,
-    due: Annotated[
-        str | None,
-        typer.Option("--due", metavar="PERIOD", help="Due in this period, e.g. next-week."),
-    ] = None,
+    owner: TaskOwnerOpt = None,
+    team: TeamOpt = None,
+    everyone: EveryoneOpt = False,
+    due: DuePeriodOpt = None,
     fmt: Annotated[
         str,
         typer.Option("--format", "-f", metavar="csv|json", help="csv (default) or json."),
@@ -523,7 +522,7 @@ def task_export(
 
     Example: salescli task export --ics ~/tasks.ics --due next-month
     """
-    from salescli import dates, render
+    from salescli import render
     from salescli.errors import UsageError
     from salescli.services.tasks import queries
 
@@ -535,11 +534,9 @@ def task_export(
     if ics is not None and ics != "-":
         st.protect()
         render.check_output(ics, option="--ics")
-    wanted = queries.TaskFilter(owner=owner, team=team, state="open" if ics else "all")
-    if due is not None:
-        wanted.due = dates.day_bounds_utc(st.period(due, field="--due"), st.tz)
-    if owner is None and team is None and not everyone and st.settings.me:
-        wanted.owner = "me"
+    wanted = _wanted(
+        st, owner=owner, team=team, everyone=everyone, due=due, state="open" if ics else "all"
+    )
     if ics is None:
         from salescli.cli import importing as io
 
