@@ -6,7 +6,7 @@ import contextlib
 import re
 import sys
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from salescli.services.config import Settings
+
+T = TypeVar("T")
 
 FormatOpt = Annotated[
     Format,
@@ -270,6 +272,31 @@ def confirm(question: str, yes: bool, flag: str = "--yes") -> None:
 
         message("Nothing changed.")
         raise typer.Exit(1)
+
+
+def delete_confirmed(
+    ctx: typer.Context,
+    ask: Callable[[Connection], tuple[str | None, T]],
+    delete: Callable[[Connection, T], tuple[dict[str, Any], str]],
+    *,
+    yes: bool,
+    fmt: Format,
+) -> None:
+    """The one `X delete`: `ask` reads what goes and returns the question with what `delete`
+    needs (the question None: nothing to ask, the delete refuses by itself); the question is
+    asked (confirm()) before the write lock is taken. `delete` then deletes in one
+    transaction and returns the record as it was and the note that render.changed() prints
+    after the commit."""
+    from salescli import render
+
+    st = state(ctx)
+    with st.connection() as conn:
+        question, found = ask(conn)
+    if question is not None:
+        confirm(question, yes)
+    with st.connection(write=True) as conn:
+        record, note = delete(conn, found)
+    render.changed(record, fmt, note=note, tz=st.tz)
 
 
 def split_csv(value: str | None) -> list[str]:

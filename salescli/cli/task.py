@@ -16,8 +16,8 @@ from salescli.cli.common import (
     TaskOwnerOpt,
     TeamOpt,
     YesOpt,
-    confirm,
     cut_rows,
+    delete_confirmed,
     id_parser,
     list_limit,
     say_cut,
@@ -26,6 +26,8 @@ from salescli.cli.common import (
 from salescli.render import Column, Format
 
 if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
+
     from salescli.cli.common import State
     from salescli.services.tasks.queries import TaskFilter
 
@@ -458,15 +460,20 @@ def task_delete(
 
     Example: salescli task delete 7 --yes
     """
-    from salescli import render
+    from salescli.services.tasks import queries
     from salescli.services.tasks import records as tasks
 
     st = state(ctx)
-    result = _record(st, task_id)
-    confirm(f"Delete task {task_id} '{result['title']}'?", yes)
-    with st.connection(write=True) as conn:
+
+    def ask(conn: Connection) -> tuple[str, dict[str, Any]]:
+        task = queries.record(conn, task_id, st.now, st.tz)
+        return f"Delete task {task_id} '{task['title']}'?", task
+
+    def delete(conn: Connection, task: dict[str, Any]) -> tuple[dict[str, Any], str]:
         tasks.delete(conn, task_id)
-    render.changed(result, fmt, note=f"Deleted task {task_id}.", tz=st.tz)
+        return task, f"Deleted task {task_id}."
+
+    delete_confirmed(ctx, ask, delete, yes=yes, fmt=fmt)
 
 
 EXPORT_COLUMNS = (
