@@ -15,9 +15,7 @@ from salescli.cli.common import (
     OutputOpt,
     TaskOwnerOpt,
     TeamOpt,
-    YesOpt,
     cut_rows,
-    delete_confirmed,
     id_parser,
     list_limit,
     say_cut,
@@ -26,8 +24,6 @@ from salescli.cli.common import (
 from salescli.render import Column, Format
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection
-
     from salescli.cli.common import State
     from salescli.services.tasks.queries import TaskFilter
 
@@ -41,13 +37,6 @@ class Priority(str, enum.Enum):
     high = "high"
     normal = "normal"
     low = "low"
-
-
-class LogKind(str, enum.Enum):
-    call = "call"
-    email = "email"
-    meeting = "meeting"
-    note = "note"
 
 
 TaskArg = Annotated[int, typer.Argument(metavar="ID", help="Task id.", parser=id_parser())]
@@ -141,7 +130,7 @@ def _target(
     return given[0] if given else None
 
 
-def _wanted(
+def task_filter(
     st: State,
     *,
     owner: str | None,
@@ -253,7 +242,7 @@ def task_list(
         raise UsageError("--done and --all exclude each other (--all is open and done)")
     if sum(map(bool, (due, today, overdue))) > 1:
         raise UsageError("give one of --due, --today and --overdue")
-    wanted = _wanted(
+    wanted = task_filter(
         st,
         owner=owner,
         team=team,
@@ -344,224 +333,9 @@ def task_edit(
     render.changed(result, fmt, note=f"task {task_id} updated ({what})", tz=st.tz)
 
 
-@app.command("done")
-def task_done(
-    ctx: typer.Context,
-    task_id: TaskArg,
-    note: Annotated[str | None, typer.Option("--note", help="How it went.")] = None,
-    log: Annotated[
-        LogKind | None,
-        typer.Option(
-            "--log",
-            case_sensitive=False,
-            help="Also log the outcome as a call, email, meeting or note on the task's record.",
-        ),
-    ] = None,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Mark a task done; a repeating task comes back at its next due date.
-
-    Example: salescli task done 7 --log call --note "Reached Ana, demo on Friday"
-    """
-    from salescli import render
-    from salescli.services.tasks import queries
-    from salescli.services.tasks import records as tasks
-
-    st = state(ctx)
-    with st.connection(write=True) as conn:
-        next_id, activity_id = tasks.done(
-            conn, task_id, now=st.now, tz=st.tz, note=note, log=log.value if log else None
-        )
-        result = queries.record(conn, task_id, st.now, st.tz)
-        following = queries.record(conn, next_id, st.now, st.tz) if next_id else None
-    if following is not None:
-        result["next"] = following
-    if activity_id is not None:
-        result["activity_id"] = activity_id
-    text = f"task {task_id} done"
-    if activity_id is not None:
-        text += f"; logged {log.value if log else 'activity'} (activity {activity_id})"
-    if following is not None:
-        from salescli.render import text_value
-
-        text += f"; next: task {next_id} due {text_value(following['due'], st.tz)}"
-    render.changed(result, fmt, note=text, tz=st.tz)
-
-
-@app.command("skip")
-def task_skip(ctx: typer.Context, task_id: TaskArg, fmt: FormatOpt = Format.table) -> None:
-    """Move a repeating task to its next occurrence without doing it.
-
-    Example: salescli task skip 7
-    """
-    from salescli import render
-    from salescli.services.tasks import queries
-    from salescli.services.tasks import records as tasks
-
-    st = state(ctx)
-    with st.connection(write=True) as conn:
-        tasks.skip(conn, task_id, now=st.now, tz=st.tz)
-        result = queries.record(conn, task_id, st.now, st.tz)
-    from salescli.render import text_value
-
-    note = f"task {task_id} skipped to {text_value(result['due'], st.tz)}"
-    render.changed(result, fmt, note=note, tz=st.tz)
-
-
-@app.command("snooze")
-def task_snooze(
-    ctx: typer.Context,
-    task_id: TaskArg,
-    until: Annotated[
-        str, typer.Argument(metavar="WHEN", help="+2d, tomorrow, mon or a date, from today.")
-    ],
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Put a task off to a later day, counted from today (a timed task keeps its time).
-
-    Example: salescli task snooze 7 +2d
-    """
-    from salescli import render
-    from salescli.services.tasks import queries
-    from salescli.services.tasks import records as tasks
-
-    st = state(ctx)
-    with st.connection(write=True) as conn:
-        tasks.snooze(conn, task_id, until, now=st.now, tz=st.tz)
-        result = queries.record(conn, task_id, st.now, st.tz)
-    from salescli.render import text_value
-
-    note = f"task {task_id} snoozed to {text_value(result['due'], st.tz)}"
-    render.changed(result, fmt, note=note, tz=st.tz)
-
-
-@app.command("reopen")
-def task_reopen(ctx: typer.Context, task_id: TaskArg, fmt: FormatOpt = Format.table) -> None:
-    """Reopen a task marked done by mistake.
-
-    Example: salescli task reopen 7
-    """
-    from salescli import render
-    from salescli.services.tasks import queries
-    from salescli.services.tasks import records as tasks
-
-    st = state(ctx)
-    with st.connection(write=True) as conn:
-        tasks.reopen(conn, task_id, now=st.now)
-        result = queries.record(conn, task_id, st.now, st.tz)
-    render.changed(result, fmt, note=f"task {task_id} reopened", tz=st.tz)
-
-
-@app.command("delete")
-def task_delete(
-    ctx: typer.Context, task_id: TaskArg, yes: YesOpt = False, fmt: FormatOpt = Format.table
-) -> None:
-    """Delete a task (asks on a terminal; --yes otherwise).
-
-    Example: salescli task delete 7 --yes
-    """
-    from salescli.services.tasks import queries
-    from salescli.services.tasks import records as tasks
-
-    st = state(ctx)
-
-    def ask(conn: Connection) -> tuple[str, dict[str, Any]]:
-        task = queries.record(conn, task_id, st.now, st.tz)
-        return f"Delete task {task_id} '{task['title']}'?", task
-
-    def delete(conn: Connection, task: dict[str, Any]) -> tuple[dict[str, Any], str]:
-        tasks.delete(conn, task_id)
-        return task, f"Deleted task {task_id}."
-
-    delete_confirmed(ctx, ask, delete, yes=yes, fmt=fmt)
-
-
-EXPORT_COLUMNS = (
-    "id",
-    "title",
-    "due",
-    "due_at",
-    "timed",
-    "status",
-    "priority",
-    "owner",
-    "owner_id",
-    "record",
-    "record_name",
-    "lead_id",
-    "deal_id",
-    "account_id",
-    "contact_id",
-    "every",
-    "note",
-    "done_at",
-    "done_note",
-    "rule",
-    "created_at",
-)
-
-
-@app.command("export")
-def task_export(
-    ctx: typer.Context,
-    ics: Annotated[
-        str | None,
-        typer.Option(
-            "--ics",
-            metavar="FILE",
-            help="Write open tasks as an iCalendar file (- for stdout) for calendar programs.",
-        ),
-    ] = None,
-    owner: TaskOwnerOpt = None,
-    team: TeamOpt = None,
-    everyone: EveryoneOpt = False,
-    due: DuePeriodOpt = None,
-    fmt: Annotated[
-        str,
-        typer.Option("--format", "-f", metavar="csv|json", help="csv (default) or json."),
-    ] = "csv",
-    output: OutputOpt = None,
-) -> None:
-    """Export tasks: open ones as an iCalendar file (--ics), or all of them as CSV or JSON.
-
-    Without --owner, --team or --everyone: yours (`me`), else everyone's. A task with a time
-    is a calendar event; one due on a day is a to-do. Exporting again updates the entries.
-
-    Example: salescli task export --ics ~/tasks.ics --due next-month
-    """
-    from salescli import render
-    from salescli.errors import UsageError
-    from salescli.services.tasks import queries
-
-    st = state(ctx)
-    if fmt.lower() not in ("csv", "json"):
-        raise UsageError(f"--format '{fmt}' is not one of: csv, json (or --ics FILE)")
-    if ics is not None and output is not None:
-        raise UsageError("give --ics FILE or --output FILE, not both (--ics - writes to stdout)")
-    if ics is not None and ics != "-":
-        st.protect()
-        render.check_output(ics, option="--ics")
-    wanted = _wanted(
-        st, owner=owner, team=team, everyone=everyone, due=due, state="open" if ics else "all"
-    )
-    if ics is None:
-        from salescli.cli import importing as io
-
-        def rows(conn: Any) -> Any:
-            return queries.list_tasks(conn, wanted, settings=st.settings, now=st.now)
-
-        io.run_export(ctx, rows, EXPORT_COLUMNS, io.ExportFormat(fmt.lower()), output, "tasks")
-        return
-    from salescli.services.tasks import calendar
-
-    with st.connection() as conn:
-        found = queries.list_tasks(conn, wanted, settings=st.settings, now=st.now)
-    data = calendar.ics(found, tz=st.tz, now=st.now).decode("utf-8")
-    with render.open_output(None if ics == "-" else ics, option="--ics", newline="") as stream:
-        stream.write(data)
-    if ics != "-":
-        render.message(f"Exported {len(found)} open tasks to {ics}.")
-
-
-# `task auto` and `task rules` register themselves on `app` (cli/task_auto.py).
-import salescli.cli.task_auto  # noqa: E402, F401
+# Further task verbs register themselves on `app` (keep at the bottom: they import `app`);
+# `salescli task --help` lists them in this order: done, skip, snooze, reopen, delete
+# (task_changes), export (task_export), auto and rules (task_auto).
+# isort: off
+from salescli.cli import task_changes, task_export, task_auto  # noqa: E402, F401
+# isort: on

@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, id_parser, state
-from salescli.cli.task import app
+from salescli.cli.task import Priority, app
 from salescli.render import Column, Format
 
 if TYPE_CHECKING:
@@ -21,12 +21,6 @@ class Rule(str, Enum):
     check_in = "check-in"
     stale_deal = "stale-deal"
     stage = "stage"
-
-
-class Priority(str, Enum):
-    high = "high"
-    normal = "normal"
-    low = "low"
 
 
 AUTO_COLUMNS = [
