@@ -89,15 +89,8 @@ COLUMNS = [
     Column("record", "record"),
     Column("owner", "owner"),
 ]
-# The open tasks section of `lead|deal|account show`.
-SHOW_COLUMNS = [
-    Column("id", "id", "right"),
-    Column("due", "due"),
-    Column("priority", "priority"),
-    Column("title", "title"),
-    Column("record", "record"),
-    Column("owner", "owner"),
-]
+# The open tasks section of `lead|deal|account show`: the columns of `task list`.
+SHOW_COLUMNS = COLUMNS
 DONE_COLUMNS = [
     Column("id", "id", "right"),
     Column("done_at", "done"),
