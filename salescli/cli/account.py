@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated
+from collections.abc import Mapping
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -12,13 +13,16 @@ from salescli.cli.common import (
     LimitOpt,
     OutputOpt,
     YesOpt,
-    confirm,
     cut_rows,
+    delete_confirmed,
     list_limit,
     say_cut,
     state,
 )
 from salescli.render import Column, Format
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 app = typer.Typer(
     no_args_is_help=True, help="Manage accounts (customer companies) and see their history."
@@ -255,6 +259,14 @@ def account_edit(
     render.changed(result, fmt, note=f"account {account_id} updated", tz=st.tz)
 
 
+def delete_question(kind: str, found: Mapping[Any, Any], counts: Mapping[str, int]) -> str:
+    """What `account delete` and `contact delete` ask: the record and what goes with it."""
+    from salescli.services.accounts.records import plural
+
+    acts, tasks = plural(counts["activities"], "activity"), plural(counts["tasks"], "task")
+    return f"Delete {kind} {found['id']} '{found['name']}' with {acts}, {tasks}?"
+
+
 @app.command("delete")
 def account_delete(
     ctx: typer.Context, ref: AccountArg, yes: YesOpt = False, fmt: FormatOpt = Format.table
@@ -263,22 +275,22 @@ def account_delete(
 
     Example: salescli account delete 12 --yes
     """
-    from salescli import render
     from salescli.services.accounts import records as accounts
-    from salescli.services.accounts.records import plural
 
     st = state(ctx)
-    with st.connection() as conn:  # asked before the write lock is taken
+
+    def ask(conn: Connection) -> tuple[str | None, int]:
         account = accounts.resolve(conn, ref)
         counts = accounts.dependents(conn, account["id"])
-    if not counts["deals"] and not counts["contacts"]:
-        acts, tasks = plural(counts["activities"], "activity"), plural(counts["tasks"], "task")
-        confirm(f"Delete account {account['id']} '{account['name']}' with {acts}, {tasks}?", yes)
-    with st.connection(write=True) as conn:
-        result = accounts.record(conn, account["id"], st.settings, st.today)
-        accounts.delete(conn, account["id"])
-    note = f"account {result['id']} '{result['name']}' deleted"
-    render.changed(result, fmt, note=note, tz=st.tz)
+        refused = counts["deals"] or counts["contacts"]  # the delete says why
+        return None if refused else delete_question("account", account, counts), account["id"]
+
+    def delete(conn: Connection, account_id: int) -> tuple[dict[str, Any], str]:
+        result = accounts.record(conn, account_id, st.settings, st.today)
+        accounts.delete(conn, account_id)
+        return result, f"account {result['id']} '{result['name']}' deleted"
+
+    delete_confirmed(ctx, ask, delete, yes=yes, fmt=fmt)
 
 
 # ---- import / export (bulk CSV through salescli/services/csv/engine.py) ---------------------------

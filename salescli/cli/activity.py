@@ -11,6 +11,7 @@ from salescli.cli.common import (
     FormatOpt,
     LimitOpt,
     OutputOpt,
+    TeamOpt,
     cut_rows,
     list_limit,
     say_cut,
@@ -48,12 +49,7 @@ def activity_list(
         str | None,
         typer.Option("--rep", metavar="REP", help="By this rep: id, name, me or none."),
     ] = None,
-    team: Annotated[
-        str | None,
-        typer.Option(
-            "--team", metavar="TEAM", help="By a team, or a manager and everyone under them."
-        ),
-    ] = None,
+    team: TeamOpt = None,
     kind: Annotated[Kind | None, typer.Option("--kind", case_sensitive=False)] = None,
     period: Annotated[
         str | None,

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 import typer
 
-from salescli.cli.common import FormatOpt, OutputOpt, state, whole_number
+from salescli.cli.common import FormatOpt, OutputOpt, TeamOpt, state, whole_number
 from salescli.render import Column, Format
 
 # At 80 columns the last wide columns give way first (render.fit_widths): they are last.
@@ -32,12 +32,7 @@ def command(
         str | None,
         typer.Option("--owner", metavar="REP", help="Whose agenda: id, name or me (default me)."),
     ] = None,
-    team: Annotated[
-        str | None,
-        typer.Option(
-            "--team", metavar="TEAM", help="A team, or a manager and everyone under them."
-        ),
-    ] = None,
+    team: TeamOpt = None,
     days: Annotated[
         int,
         typer.Option(

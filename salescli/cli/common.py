@@ -6,7 +6,7 @@ import contextlib
 import re
 import sys
 from collections.abc import Callable, Iterator
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
 
@@ -21,6 +21,8 @@ if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from salescli.services.config import Settings
+
+T = TypeVar("T")
 
 FormatOpt = Annotated[
     Format,
@@ -53,6 +55,24 @@ OutputOpt = Annotated[
     ),
 ]
 YesOpt = Annotated[bool, typer.Option("--yes", "-y", help="Do not ask for confirmation.")]
+
+# Whose and when in the lists of tasks and activities (task list|export, agenda, activity list);
+# services/scope.py resolves them.
+TeamOpt = Annotated[
+    str | None,
+    typer.Option("--team", metavar="TEAM", help="A team, or a manager and everyone under them."),
+]
+TaskOwnerOpt = Annotated[
+    str | None,
+    typer.Option("--owner", metavar="REP", help="Whose tasks: id, name, me or none."),
+]
+EveryoneOpt = Annotated[
+    bool, typer.Option("--everyone", help="Every owner's tasks, not only yours.")
+]
+DuePeriodOpt = Annotated[
+    str | None,
+    typer.Option("--due", metavar="PERIOD", help="Due in this period, e.g. this-week."),
+]
 
 # A table is read by a person: it shows a page. Every other format feeds a script or a file
 # and carries every matching row, so that nothing is dropped silently.
@@ -252,6 +272,31 @@ def confirm(question: str, yes: bool, flag: str = "--yes") -> None:
 
         message("Nothing changed.")
         raise typer.Exit(1)
+
+
+def delete_confirmed(
+    ctx: typer.Context,
+    ask: Callable[[Connection], tuple[str | None, T]],
+    delete: Callable[[Connection, T], tuple[dict[str, Any], str]],
+    *,
+    yes: bool,
+    fmt: Format,
+) -> None:
+    """The one `X delete`: `ask` reads what goes and returns the question with what `delete`
+    needs (the question None: nothing to ask, the delete refuses by itself); the question is
+    asked (confirm()) before the write lock is taken. `delete` then deletes in one
+    transaction and returns the record as it was and the note that render.changed() prints
+    after the commit."""
+    from salescli import render
+
+    st = state(ctx)
+    with st.connection() as conn:
+        question, found = ask(conn)
+    if question is not None:
+        confirm(question, yes)
+    with st.connection(write=True) as conn:
+        record, note = delete(conn, found)
+    render.changed(record, fmt, note=note, tz=st.tz)
 
 
 def split_csv(value: str | None) -> list[str]:

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -11,13 +11,16 @@ from salescli.cli.common import (
     LimitOpt,
     OutputOpt,
     YesOpt,
-    confirm,
     cut_rows,
+    delete_confirmed,
     list_limit,
     say_cut,
     state,
 )
 from salescli.render import Column, Format
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 app = typer.Typer(no_args_is_help=True, help="Manage contacts: the people at accounts.")
 
@@ -220,22 +223,21 @@ def contact_delete(
 
     Example: salescli contact delete 4 --yes
     """
-    from salescli import render
-    from salescli.services.accounts.records import plural
+    from salescli.cli.account import delete_question
     from salescli.services.contacts import records as contacts
 
-    st = state(ctx)
-    with st.connection() as conn:  # asked before the write lock is taken
+    def ask(conn: Connection) -> tuple[str | None, int]:
         contact = contacts.resolve(conn, ref)
         counts = contacts.dependents(conn, contact["id"])
-    if not counts["deals"]:
-        acts, tasks = plural(counts["activities"], "activity"), plural(counts["tasks"], "task")
-        confirm(f"Delete contact {contact['id']} '{contact['name']}' with {acts}, {tasks}?", yes)
-    with st.connection(write=True) as conn:
-        result = contacts.record(conn, contact["id"])
-        contacts.delete(conn, contact["id"])
-    note = f"contact {result['id']} '{result['name']}' deleted"
-    render.changed(result, fmt, note=note, tz=st.tz)
+        refused = counts["deals"]  # the delete says why
+        return None if refused else delete_question("contact", contact, counts), contact["id"]
+
+    def delete(conn: Connection, contact_id: int) -> tuple[dict[str, Any], str]:
+        result = contacts.record(conn, contact_id)
+        contacts.delete(conn, contact_id)
+        return result, f"contact {result['id']} '{result['name']}' deleted"
+
+    delete_confirmed(ctx, ask, delete, yes=yes, fmt=fmt)
 
 
 # ---- import / export (bulk CSV through salescli/services/csv/engine.py) ---------------------------

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from salescli.cli.common import FormatOpt, YesOpt, confirm, state
+from salescli.cli.common import FormatOpt, YesOpt, delete_confirmed, state
 from salescli.cli.deal import CategoryOpt, DealArg, ProbabilityOpt, app, category_value
 from salescli.render import Format
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 OnOpt = Annotated[
     str | None, typer.Option("--on", metavar="DATE", help="Close date (default today).")
@@ -145,18 +148,19 @@ def deal_delete(
 
     Example: salescli deal delete 12 --yes
     """
-    from salescli import render
     from salescli.services.deals import records as deals
 
-    st = state(ctx)
-    with st.connection() as conn:
+    def ask(conn: Connection) -> tuple[str, None]:
         info = deals.dependents(conn, deal_id)
-    confirm(
-        f"Delete deal {info['id']} '{info['title']}' with {info['stage_changes']} stage changes, "
-        f"{info['lines']} lines, {info['activities']} activities and {info['tasks']} tasks?",
-        yes,
-    )
-    with st.connection(write=True) as conn:
+        return (
+            f"Delete deal {info['id']} '{info['title']}' with {info['stage_changes']} stage "
+            f"changes, {info['lines']} lines, {info['activities']} activities and "
+            f"{info['tasks']} tasks?"
+        ), None
+
+    def delete(conn: Connection, _: None) -> tuple[dict[str, Any], str]:
         record = deals.record(conn, deal_id)  # as it was: what --format json|csv shows
         deals.delete(conn, deal_id)
-    render.changed(record, fmt, note=f"deal {info['id']} deleted", tz=st.tz)
+        return record, f"deal {deal_id} deleted"
+
+    delete_confirmed(ctx, ask, delete, yes=yes, fmt=fmt)

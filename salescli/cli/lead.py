@@ -4,7 +4,7 @@ add commands to this same app (imported at the bottom)."""
 from __future__ import annotations
 
 import enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
@@ -13,7 +13,7 @@ from salescli.cli.common import (
     LimitOpt,
     OutputOpt,
     YesOpt,
-    confirm,
+    delete_confirmed,
     id_parser,
     list_limit,
     say_cut,
@@ -21,6 +21,9 @@ from salescli.cli.common import (
     state,
 )
 from salescli.render import Column, Format
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 app = typer.Typer(no_args_is_help=True, help="Capture, qualify, score, route and convert leads.")
 
@@ -125,10 +128,15 @@ def _warn(warnings: list[str]) -> None:
 
 def lead_label(ctx: typer.Context, lead_id: int) -> str:
     """`lead 5 (Ana Souza)` for a confirmation question; exit 3 if the lead does not exist."""
+    with state(ctx).connection() as conn:
+        return label(conn, lead_id)
+
+
+def label(conn: Connection, lead_id: int) -> str:
+    """`lead 5 (Ana Souza)`, read on an open connection (lead_label opens one)."""
     from salescli.services.leads import records as leads
 
-    with state(ctx).connection() as conn:
-        return f"lead {lead_id} ({leads.get(conn, lead_id)['name']})"
+    return f"lead {lead_id} ({leads.get(conn, lead_id)['name']})"
 
 
 @app.command("add")
@@ -401,17 +409,20 @@ def lead_delete(
 
     Example: salescli lead delete 12 --yes
     """
-    from salescli import render
     from salescli.services.leads import records as leads
 
-    confirm(f"Delete {lead_label(ctx, lead_id)} with its activities and tasks?", yes)
-    st = state(ctx)
-    with st.connection(write=True) as conn:
+    def ask(conn: Connection) -> tuple[str, None]:
+        return f"Delete {label(conn, lead_id)} with its activities and tasks?", None
+
+    def delete(conn: Connection, _: None) -> tuple[dict[str, Any], str]:
         result = leads.record(conn, leads.get(conn, lead_id))
         gone = leads.dependants(conn, lead_id)
         leads.delete(conn, lead_id)
-    note = f"Deleted lead {lead_id} ({gone['activities']} activities, {gone['tasks']} tasks)."
-    render.changed(result, fmt, note=note, tz=st.tz)
+        return result, (
+            f"Deleted lead {lead_id} ({gone['activities']} activities, {gone['tasks']} tasks)."
+        )
+
+    delete_confirmed(ctx, ask, delete, yes=yes, fmt=fmt)
 
 
 @app.command("sources")

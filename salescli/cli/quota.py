@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from salescli.cli import importing as io
-from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, id_parser, state
+from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, delete_confirmed, id_parser, state
 from salescli.errors import UsageError
 from salescli.render import Column, Format
 
@@ -163,16 +163,16 @@ def quota_delete(
 
     Example: salescli quota delete 3 --yes
     """
-    from salescli import render
     from salescli.services.quotas import records as quotas
 
-    st = state(ctx)
-    with st.connection() as conn:
-        label = quotas.describe(quotas.record(conn, quota_id))
-    confirm(f"Delete {label}?", yes)
-    with st.connection(write=True) as conn:
+    def ask(conn: Connection) -> tuple[str, None]:
+        return f"Delete {quotas.describe(quotas.record(conn, quota_id))}?", None
+
+    def delete(conn: Connection, _: None) -> tuple[dict[str, Any], str]:
         gone = quotas.delete(conn, quota_id)
-    render.changed(gone, fmt, note=f"Deleted {quotas.describe(gone)}.", tz=st.tz)
+        return gone, f"Deleted {quotas.describe(gone)}."
+
+    delete_confirmed(ctx, ask, delete, yes=yes, fmt=fmt)
 
 
 @app.command("import")

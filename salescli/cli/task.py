@@ -8,11 +8,13 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from salescli.cli.common import (
+    DuePeriodOpt,
+    EveryoneOpt,
     FormatOpt,
     LimitOpt,
     OutputOpt,
-    YesOpt,
-    confirm,
+    TaskOwnerOpt,
+    TeamOpt,
     cut_rows,
     id_parser,
     list_limit,
@@ -23,6 +25,7 @@ from salescli.render import Column, Format
 
 if TYPE_CHECKING:
     from salescli.cli.common import State
+    from salescli.services.tasks.queries import TaskFilter
 
 app = typer.Typer(
     no_args_is_help=True,
@@ -34,13 +37,6 @@ class Priority(str, enum.Enum):
     high = "high"
     normal = "normal"
     low = "low"
-
-
-class LogKind(str, enum.Enum):
-    call = "call"
-    email = "email"
-    meeting = "meeting"
-    note = "note"
 
 
 TaskArg = Annotated[int, typer.Argument(metavar="ID", help="Task id.", parser=id_parser())]
@@ -93,15 +89,8 @@ COLUMNS = [
     Column("record", "record"),
     Column("owner", "owner"),
 ]
-# The open tasks section of `lead|deal|account show`.
-SHOW_COLUMNS = [
-    Column("id", "id", "right"),
-    Column("due", "due"),
-    Column("priority", "priority"),
-    Column("title", "title"),
-    Column("record", "record"),
-    Column("owner", "owner"),
-]
+# The open tasks section of `lead|deal|account show`: the columns of `task list`.
+SHOW_COLUMNS = COLUMNS
 DONE_COLUMNS = [
     Column("id", "id", "right"),
     Column("done_at", "done"),
@@ -132,6 +121,28 @@ def _target(
         named = ", ".join(f"--{kind}" for kind, _ in given)
         raise UsageError(f"a task is on one record: give one of {named} (e.g. --deal 12)")
     return given[0] if given else None
+
+
+def task_filter(
+    st: State,
+    *,
+    owner: str | None,
+    team: str | None,
+    everyone: bool,
+    due: str | None,
+    **fields: Any,
+) -> TaskFilter:
+    """The tasks that --owner, --team, --everyone and --due (a period) name: without --owner,
+    --team or --everyone, yours (`me`) when `me` is set, else every owner's."""
+    from salescli import dates
+    from salescli.services.tasks import queries
+
+    wanted = queries.TaskFilter(owner=owner, team=team, **fields)
+    if due is not None:
+        wanted.due = dates.day_bounds_utc(st.period(due, field="--due"), st.tz)
+    if owner is None and team is None and not everyone and st.settings.me:
+        wanted.owner = "me"
+    return wanted
 
 
 def _record(st: State, task_id: int) -> dict[str, Any]:
@@ -191,23 +202,10 @@ def task_add(
 @app.command("list")
 def task_list(
     ctx: typer.Context,
-    owner: Annotated[
-        str | None,
-        typer.Option("--owner", metavar="REP", help="Whose tasks: id, name, me or none."),
-    ] = None,
-    team: Annotated[
-        str | None,
-        typer.Option(
-            "--team", metavar="TEAM", help="A team, or a manager and everyone under them."
-        ),
-    ] = None,
-    everyone: Annotated[
-        bool, typer.Option("--everyone", help="Every owner's tasks, not only yours.")
-    ] = False,
-    due: Annotated[
-        str | None,
-        typer.Option("--due", metavar="PERIOD", help="Due in this period, e.g. this-week."),
-    ] = None,
+    owner: TaskOwnerOpt = None,
+    team: TeamOpt = None,
+    everyone: EveryoneOpt = False,
+    due: DuePeriodOpt = None,
     overdue: Annotated[bool, typer.Option("--overdue", help="Open tasks past due.")] = False,
     today: Annotated[bool, typer.Option("--today", help="Tasks due today.")] = False,
     done: Annotated[bool, typer.Option("--done", help="Done tasks, latest first.")] = False,
@@ -227,7 +225,7 @@ def task_list(
 
     Example: salescli task list --team "Dana Lee" --due this-week --priority high
     """
-    from salescli import dates, render
+    from salescli import render
     from salescli.errors import UsageError
     from salescli.services.tasks import queries
 
@@ -237,18 +235,16 @@ def task_list(
         raise UsageError("--done and --all exclude each other (--all is open and done)")
     if sum(map(bool, (due, today, overdue))) > 1:
         raise UsageError("give one of --due, --today and --overdue")
-    wanted = queries.TaskFilter(
+    wanted = task_filter(
+        st,
         owner=owner,
         team=team,
+        everyone=everyone,
+        due=(due or "today..today") if due is not None or today else None,
         state="done" if done else "all" if every_state else "open",
         overdue=overdue,
         priority=priority.value if priority else None,
     )
-    if due is not None or today:
-        period = st.period(due or "today..today", field="--due")
-        wanted.due = dates.day_bounds_utc(period, st.tz)
-    if owner is None and team is None and not everyone and st.settings.me:
-        wanted.owner = "me"
     target = _target(lead, deal, account, contact)
     with st.connection() as conn:
         if target:
@@ -330,234 +326,9 @@ def task_edit(
     render.changed(result, fmt, note=f"task {task_id} updated ({what})", tz=st.tz)
 
 
-@app.command("done")
-def task_done(
-    ctx: typer.Context,
-    task_id: TaskArg,
-    note: Annotated[str | None, typer.Option("--note", help="How it went.")] = None,
-    log: Annotated[
-        LogKind | None,
-        typer.Option(
-            "--log",
-            case_sensitive=False,
-            help="Also log the outcome as a call, email, meeting or note on the task's record.",
-        ),
-    ] = None,
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Mark a task done; a repeating task comes back at its next due date.
-
-    Example: salescli task done 7 --log call --note "Reached Ana, demo on Friday"
-    """
-    from salescli import render
-    from salescli.services.tasks import queries
-    from salescli.services.tasks import records as tasks
-
-    st = state(ctx)
-    with st.connection(write=True) as conn:
-        next_id, activity_id = tasks.done(
-            conn, task_id, now=st.now, tz=st.tz, note=note, log=log.value if log else None
-        )
-        result = queries.record(conn, task_id, st.now, st.tz)
-        following = queries.record(conn, next_id, st.now, st.tz) if next_id else None
-    if following is not None:
-        result["next"] = following
-    if activity_id is not None:
-        result["activity_id"] = activity_id
-    text = f"task {task_id} done"
-    if activity_id is not None:
-        text += f"; logged {log.value if log else 'activity'} (activity {activity_id})"
-    if following is not None:
-        from salescli.render import text_value
-
-        text += f"; next: task {next_id} due {text_value(following['due'], st.tz)}"
-    render.changed(result, fmt, note=text, tz=st.tz)
-
-
-@app.command("skip")
-def task_skip(ctx: typer.Context, task_id: TaskArg, fmt: FormatOpt = Format.table) -> None:
-    """Move a repeating task to its next occurrence without doing it.
-
-    Example: salescli task skip 7
-    """
-    from salescli import render
-    from salescli.services.tasks import queries
-    from salescli.services.tasks import records as tasks
-
-    st = state(ctx)
-    with st.connection(write=True) as conn:
-        tasks.skip(conn, task_id, now=st.now, tz=st.tz)
-        result = queries.record(conn, task_id, st.now, st.tz)
-    from salescli.render import text_value
-
-    note = f"task {task_id} skipped to {text_value(result['due'], st.tz)}"
-    render.changed(result, fmt, note=note, tz=st.tz)
-
-
-@app.command("snooze")
-def task_snooze(
-    ctx: typer.Context,
-    task_id: TaskArg,
-    until: Annotated[
-        str, typer.Argument(metavar="WHEN", help="+2d, tomorrow, mon or a date, from today.")
-    ],
-    fmt: FormatOpt = Format.table,
-) -> None:
-    """Put a task off to a later day, counted from today (a timed task keeps its time).
-
-    Example: salescli task snooze 7 +2d
-    """
-    from salescli import render
-    from salescli.services.tasks import queries
-    from salescli.services.tasks import records as tasks
-
-    st = state(ctx)
-    with st.connection(write=True) as conn:
-        tasks.snooze(conn, task_id, until, now=st.now, tz=st.tz)
-        result = queries.record(conn, task_id, st.now, st.tz)
-    from salescli.render import text_value
-
-    note = f"task {task_id} snoozed to {text_value(result['due'], st.tz)}"
-    render.changed(result, fmt, note=note, tz=st.tz)
-
-
-@app.command("reopen")
-def task_reopen(ctx: typer.Context, task_id: TaskArg, fmt: FormatOpt = Format.table) -> None:
-    """Reopen a task marked done by mistake.
-
-    Example: salescli task reopen 7
-    """
-    from salescli import render
-    from salescli.services.tasks import queries
-    from salescli.services.tasks import records as tasks
-
-    st = state(ctx)
-    with st.connection(write=True) as conn:
-        tasks.reopen(conn, task_id, now=st.now)
-        result = queries.record(conn, task_id, st.now, st.tz)
-    render.changed(result, fmt, note=f"task {task_id} reopened", tz=st.tz)
-
-
-@app.command("delete")
-def task_delete(
-    ctx: typer.Context, task_id: TaskArg, yes: YesOpt = False, fmt: FormatOpt = Format.table
-) -> None:
-    """Delete a task (asks on a terminal; --yes otherwise).
-
-    Example: salescli task delete 7 --yes
-    """
-    from salescli import render
-    from salescli.services.tasks import records as tasks
-
-    st = state(ctx)
-    result = _record(st, task_id)
-    confirm(f"Delete task {task_id} '{result['title']}'?", yes)
-    with st.connection(write=True) as conn:
-        tasks.delete(conn, task_id)
-    render.changed(result, fmt, note=f"Deleted task {task_id}.", tz=st.tz)
-
-
-EXPORT_COLUMNS = (
-    "id",
-    "title",
-    "due",
-    "due_at",
-    "timed",
-    "status",
-    "priority",
-    "owner",
-    "owner_id",
-    "record",
-    "record_name",
-    "lead_id",
-    "deal_id",
-    "account_id",
-    "contact_id",
-    "every",
-    "note",
-    "done_at",
-    "done_note",
-    "rule",
-    "created_at",
-)
-
-
-@app.command("export")
-def task_export(
-    ctx: typer.Context,
-    ics: Annotated[
-        str | None,
-        typer.Option(
-            "--ics",
-            metavar="FILE",
-            help="Write open tasks as an iCalendar file (- for stdout) for calendar programs.",
-        ),
-    ] = None,
-    owner: Annotated[
-        str | None,
-        typer.Option("--owner", metavar="REP", help="Whose tasks: id, name, me or none."),
-    ] = None,
-    team: Annotated[
-        str | None,
-        typer.Option(
-            "--team", metavar="TEAM", help="A team, or a manager and everyone under them."
-        ),
-    ] = None,
-    everyone: Annotated[
-        bool, typer.Option("--everyone", help="Every owner's tasks, not only yours.")
-    ] = False,
-    due: Annotated[
-        str | None,
-        typer.Option("--due", metavar="PERIOD", help="Due in this period, e.g. next-week."),
-    ] = None,
-    fmt: Annotated[
-        str,
-        typer.Option("--format", "-f", metavar="csv|json", help="csv (default) or json."),
-    ] = "csv",
-    output: OutputOpt = None,
-) -> None:
-    """Export tasks: open ones as an iCalendar file (--ics), or all of them as CSV or JSON.
-
-    Without --owner, --team or --everyone: yours (`me`), else everyone's. A task with a time
-    is a calendar event; one due on a day is a to-do. Exporting again updates the entries.
-
-    Example: salescli task export --ics ~/tasks.ics --due next-month
-    """
-    from salescli import dates, render
-    from salescli.errors import UsageError
-    from salescli.services.tasks import queries
-
-    st = state(ctx)
-    if fmt.lower() not in ("csv", "json"):
-        raise UsageError(f"--format '{fmt}' is not one of: csv, json (or --ics FILE)")
-    if ics is not None and output is not None:
-        raise UsageError("give --ics FILE or --output FILE, not both (--ics - writes to stdout)")
-    if ics is not None and ics != "-":
-        st.protect()
-        render.check_output(ics, option="--ics")
-    wanted = queries.TaskFilter(owner=owner, team=team, state="open" if ics else "all")
-    if due is not None:
-        wanted.due = dates.day_bounds_utc(st.period(due, field="--due"), st.tz)
-    if owner is None and team is None and not everyone and st.settings.me:
-        wanted.owner = "me"
-    if ics is None:
-        from salescli.cli import importing as io
-
-        def rows(conn: Any) -> Any:
-            return queries.list_tasks(conn, wanted, settings=st.settings, now=st.now)
-
-        io.run_export(ctx, rows, EXPORT_COLUMNS, io.ExportFormat(fmt.lower()), output, "tasks")
-        return
-    from salescli.services.tasks import calendar
-
-    with st.connection() as conn:
-        found = queries.list_tasks(conn, wanted, settings=st.settings, now=st.now)
-    data = calendar.ics(found, tz=st.tz, now=st.now).decode("utf-8")
-    with render.open_output(None if ics == "-" else ics, option="--ics", newline="") as stream:
-        stream.write(data)
-    if ics != "-":
-        render.message(f"Exported {len(found)} open tasks to {ics}.")
-
-
-# `task auto` and `task rules` register themselves on `app` (cli/task_auto.py).
-import salescli.cli.task_auto  # noqa: E402, F401
+# Further task verbs register themselves on `app` (keep at the bottom: they import `app`);
+# `salescli task --help` lists them in this order: done, skip, snooze, reopen, delete
+# (task_changes), export (task_export), auto and rules (task_auto).
+# isort: off
+from salescli.cli import task_changes, task_export, task_auto  # noqa: E402, F401
+# isort: on

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from enum import Enum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
 from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, id_parser, state
-from salescli.cli.task import app
+from salescli.cli.task import Priority, app
 from salescli.render import Column, Format
+
+if TYPE_CHECKING:
+    from sqlalchemy.engine import Connection
 
 
 class Rule(str, Enum):
@@ -18,12 +21,6 @@ class Rule(str, Enum):
     check_in = "check-in"
     stale_deal = "stale-deal"
     stage = "stage"
-
-
-class Priority(str, Enum):
-    high = "high"
-    normal = "normal"
-    low = "low"
 
 
 AUTO_COLUMNS = [
@@ -165,14 +162,15 @@ def rules_delete(
 
     Example: salescli task rules delete 3 --yes
     """
-    from salescli import render
-    from salescli.cli.common import confirm
+    from salescli.cli.common import delete_confirmed
     from salescli.services.tasks import auto
 
-    st = state(ctx)
-    with st.connection() as conn:
+    def ask(conn: Connection) -> tuple[str, None]:
         found = auto.rule_record(conn, rule_id)
-    confirm(f"Delete task rule {found['id']} ('{found['title']}' on {found['on_stage']})?", yes)
-    with st.connection(write=True) as conn:
+        return f"Delete task rule {found['id']} ('{found['title']}' on {found['on_stage']})?", None
+
+    def delete(conn: Connection, _: None) -> tuple[dict[str, Any], str]:
         found = auto.delete_rule(conn, rule_id)
-    render.changed(found, fmt, note=f"task rule {found['id']} deleted", tz=st.tz)
+        return found, f"task rule {found['id']} deleted"
+
+    delete_confirmed(ctx, ask, delete, yes=yes, fmt=fmt)

@@ -16,7 +16,7 @@ from salescli.services.accounts import rules as account_rules
 from salescli.services.csv import engine as csvio
 from salescli.services.csv.common import (
     account_ids_by_key,
-    export_records,
+    export_table,
     load_accounts,
     load_reps,
     owner_condition,
@@ -221,33 +221,11 @@ def export(
     (`me|none|ID|NAME`) and `team` as in `account list` (services.scope)."""
     from salescli.services import scope
 
-    parent = ACCOUNT.alias("parent")
-    query = (
-        sa.select(
-            ACCOUNT.c.id,
-            ACCOUNT.c.name,
-            ACCOUNT.c.industry,
-            ACCOUNT.c.website,
-            ACCOUNT.c.phone,
-            ACCOUNT.c.country,
-            ACCOUNT.c.territory,
-            ACCOUNT.c.employees,
-            REP.c.name.label("owner"),
-            parent.c.name.label("parent"),
-            ACCOUNT.c.external_id,
-            ACCOUNT.c.notes,
-            ACCOUNT.c.created_at,
-            ACCOUNT.c.updated_at,
-        )
-        .select_from(
-            ACCOUNT.outerjoin(REP, REP.c.id == ACCOUNT.c.owner_id).outerjoin(
-                parent, parent.c.id == ACCOUNT.c.parent_id
-            )
-        )
-        .order_by(ACCOUNT.c.id)
-    )
+    where = []
     if owner is not None:
-        query = query.where(owner_condition(conn, ACCOUNT.c.owner_id, owner))
+        where.append(owner_condition(conn, ACCOUNT.c.owner_id, owner))
     if team is not None:
-        query = query.where(scope.team_clause(conn, ACCOUNT.c.owner_id, team, settings))  # type: ignore[arg-type]
-    yield from export_records(conn, query)
+        where.append(scope.team_clause(conn, ACCOUNT.c.owner_id, team, settings))  # type: ignore[arg-type]
+    parent = ACCOUNT.alias("parent")
+    names = {"owner": (REP, ACCOUNT.c.owner_id), "parent": (parent, ACCOUNT.c.parent_id)}
+    yield from export_table(conn, ACCOUNT, EXPORT_COLUMNS, names, where)

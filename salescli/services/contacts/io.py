@@ -18,7 +18,7 @@ from salescli.services.csv import engine as csvio
 from salescli.services.csv.common import (
     account_filter,
     create_accounts,
-    export_records,
+    export_table,
     load_accounts,
     load_reps,
     new_accounts,
@@ -192,27 +192,8 @@ ENTITY = entity()
 
 def export(conn: Connection, *, account: str | None = None) -> Iterator[dict[str, Any]]:
     """Every contact in id order, in the columns `contact import` reads."""
-    query = (
-        sa.select(
-            CONTACT.c.id,
-            CONTACT.c.name,
-            CONTACT.c.email,
-            CONTACT.c.phone,
-            CONTACT.c.title,
-            ACCOUNT.c.name.label("account"),
-            REP.c.name.label("owner"),
-            CONTACT.c.external_id,
-            CONTACT.c.created_at,
-            CONTACT.c.updated_at,
-            CONTACT.c.last_contact_at,
-        )
-        .select_from(
-            CONTACT.outerjoin(ACCOUNT, ACCOUNT.c.id == CONTACT.c.account_id).outerjoin(
-                REP, REP.c.id == CONTACT.c.owner_id
-            )
-        )
-        .order_by(CONTACT.c.id)
-    )
+    where = []
     if account is not None:
-        query = query.where(CONTACT.c.account_id == account_filter(conn, account))
-    yield from export_records(conn, query, ("created_at", "updated_at", "last_contact_at"))
+        where.append(CONTACT.c.account_id == account_filter(conn, account))
+    names = {"account": (ACCOUNT, CONTACT.c.account_id), "owner": (REP, CONTACT.c.owner_id)}
+    yield from export_table(conn, CONTACT, EXPORT_COLUMNS, names, where)

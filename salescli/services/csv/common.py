@@ -8,7 +8,7 @@ side's streaming and `--owner` / `--account` filters.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -18,7 +18,7 @@ from salescli.ids import as_id
 from salescli.instants import utc
 from salescli.services.csv import engine as csvio
 from salescli.services.csv.engine import ImportContext, RowError, invalid
-from salescli.tables import ACCOUNT, REP
+from salescli.tables import ACCOUNT, REP, Instant
 from salescli.text import fold, search_text
 
 if TYPE_CHECKING:
@@ -214,6 +214,35 @@ def export_records(
         for key in instants:
             record[key] = utc(record[key])
         yield record
+
+
+def export_table(
+    conn: Connection,
+    table: sa.Table,
+    columns: Sequence[str],
+    names: Mapping[str, tuple[Any, Any]],
+    where: Sequence[Any] = (),
+) -> Iterator[dict[str, Any]]:
+    """An export of `table` in id order, streamed, one dict a row in `columns`: a column of
+    `table`, or for a key of `names` (`{"owner": (REP, ACCOUNT.c.owner_id)}`) the name of the
+    row that the foreign key refers to (an outer join: None when unset). Its instants
+    (tables.Instant) come back as aware UTC datetimes."""
+    selected = []
+    source: Any = table
+    for column in columns:
+        if column in names:
+            other, key = names[column]
+            source = source.outerjoin(other, other.c.id == key)
+            selected.append(other.c.name.label(column))
+        else:
+            selected.append(table.c[column])
+    query = sa.select(*selected).select_from(source).where(*where).order_by(table.c.id)
+    instants = tuple(
+        column
+        for column in columns
+        if column not in names and isinstance(table.c[column].type, Instant)
+    )
+    yield from export_records(conn, query, instants)
 
 
 def owner_condition(conn: Connection, column: Any, ref: str) -> Any:
