@@ -202,7 +202,7 @@ def account_show(
     Example: salescli account show "Acme GmbH" --format json
     """
     from salescli import render
-    from salescli.cli.task import SHOW_COLUMNS
+    from salescli.cli.task_base import SHOW_COLUMNS
     from salescli.services.accounts import records as accounts
     from salescli.services.tasks.queries import open_tasks
 

@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from salescli.cli.common import FormatOpt, YesOpt, delete_confirmed, state
-from salescli.cli.deal import CategoryOpt, DealArg, ProbabilityOpt, app, category_value
+from salescli.cli.deal_base import CategoryOpt, DealArg, ProbabilityOpt, app, category_value
 from salescli.render import Format
 
 if TYPE_CHECKING:

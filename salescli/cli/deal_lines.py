@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from salescli.cli.common import MAX_ID, FormatOpt, OutputOpt, id_parser, state, whole_number
-from salescli.cli.deal import LINE_COLUMNS, DealArg
+from salescli.cli.deal_base import LINE_COLUMNS, DealArg
 from salescli.render import Format
 
 line_app = typer.Typer(no_args_is_help=True, help="Line items of a deal (product × quantity).")

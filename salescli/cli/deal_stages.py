@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from salescli.cli.common import MAX_ID, FormatOpt, OutputOpt, state, whole_number
-from salescli.cli.deal import Category, CategoryOpt, category_value
+from salescli.cli.deal_base import Category, CategoryOpt, category_value
 from salescli.errors import UsageError
 from salescli.render import Column, Format
 

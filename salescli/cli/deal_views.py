@@ -16,7 +16,7 @@ from salescli.cli.common import (
     state,
     whole_number,
 )
-from salescli.cli.deal import HISTORY_COLUMNS, DealArg, app
+from salescli.cli.deal_base import HISTORY_COLUMNS, DealArg, app
 from salescli.render import Column, Format
 
 STALE_COLUMNS = [

@@ -3,7 +3,6 @@ add commands to this same app (imported at the bottom)."""
 
 from __future__ import annotations
 
-import enum
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -14,105 +13,39 @@ from salescli.cli.common import (
     OutputOpt,
     YesOpt,
     delete_confirmed,
-    id_parser,
     list_limit,
     say_cut,
     split_csv,
     state,
 )
-from salescli.render import Column, Format
+from salescli.cli.lead_base import (
+    ACTIVITY_COLUMNS,
+    ASSIGNMENT_COLUMNS,
+    COLUMNS,
+    SOURCE_COLUMNS,
+    AllowDupOpt,
+    CompanyOpt,
+    EmailOpt,
+    FilterOwnerOpt,
+    LeadArg,
+    LeadSort,
+    LeadStatus,
+    NotesOpt,
+    OwnerOpt,
+    PhoneOpt,
+    ReasonOpt,
+    SourceOpt,
+    TagOpt,
+    TeamOpt,
+    TerritoryOpt,
+    TitleOpt,
+    app,
+    label,
+)
+from salescli.render import Format
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-
-app = typer.Typer(no_args_is_help=True, help="Capture, qualify, score, route and convert leads.")
-
-
-class LeadStatus(str, enum.Enum):
-    new = "new"
-    contacted = "contacted"
-    qualified = "qualified"
-    unqualified = "unqualified"
-    nurturing = "nurturing"
-    converted = "converted"
-    lost = "lost"
-
-
-class LeadSort(str, enum.Enum):
-    created = "created"
-    score = "score"
-    last_contact = "last-contact"
-    name = "name"
-
-
-LeadArg = Annotated[int, typer.Argument(metavar="ID", help="Lead id.", parser=id_parser())]
-EmailOpt = Annotated[str | None, typer.Option("--email", help="Email address.")]
-PhoneOpt = Annotated[str | None, typer.Option("--phone", help="Phone number.")]
-CompanyOpt = Annotated[str | None, typer.Option("--company", help="Company name.")]
-TitleOpt = Annotated[str | None, typer.Option("--title", help="Job title.")]
-SourceOpt = Annotated[
-    str | None, typer.Option("--source", help="Where the lead came from (web, referral...).")
-]
-TerritoryOpt = Annotated[str | None, typer.Option("--territory", help="Territory (routing).")]
-NotesOpt = Annotated[str | None, typer.Option("--notes", help="Free text notes.")]
-OwnerOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--owner", metavar="REP", help="Owner: rep id or name, 'me', or 'none' for no owner."
-    ),
-]
-FilterOwnerOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--owner", metavar="REP", help="Only this rep's leads: id, name, 'me'; 'none' = unowned."
-    ),
-]
-TeamOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--team",
-        metavar="TEAM",
-        help="Only leads of this team, or of this manager (or 'me') and everyone under them.",
-    ),
-]
-TagOpt = Annotated[
-    list[str] | None,
-    typer.Option("--tag", metavar="A,B", help="Tags (repeatable or comma-separated)."),
-]
-AllowDupOpt = Annotated[
-    bool,
-    typer.Option("--allow-duplicate", help="Save even if another lead has this email or phone."),
-]
-ReasonOpt = Annotated[str | None, typer.Option("--reason", help="Why (kept with the status).")]
-
-COLUMNS = [
-    Column("id", "id", "right"),
-    Column("name", "name"),
-    Column("company", "company"),
-    Column("email", "email"),
-    Column("status", "status"),
-    Column("source", "source"),
-    Column("owner", "owner"),
-    Column("score", "score", "right"),
-    Column("tags", "tags"),
-    Column("last_contact_at", "last contact"),
-]
-ASSIGNMENT_COLUMNS = [
-    Column("assigned_at", "when"),
-    Column("rep", "rep"),
-    Column("previous_rep", "previous"),
-    Column("strategy", "strategy"),
-    Column("reason", "reason"),
-    Column("assigned_by", "by"),
-]
-ACTIVITY_COLUMNS = [
-    Column("occurred_at", "when"),
-    Column("kind", "kind"),
-    Column("rep", "rep"),
-    Column("outcome", "outcome"),
-    Column("text", "text"),
-]
-SOURCE_COLUMNS = [Column("source", "source"), Column("count", "count", "right")]
 
 
 def _tags(values: list[str] | None) -> list[str]:
@@ -124,19 +57,6 @@ def _warn(warnings: list[str]) -> None:
 
     for warning in warnings:
         render.message(f"Warning: {warning}")
-
-
-def lead_label(ctx: typer.Context, lead_id: int) -> str:
-    """`lead 5 (Ana Souza)` for a confirmation question; exit 3 if the lead does not exist."""
-    with state(ctx).connection() as conn:
-        return label(conn, lead_id)
-
-
-def label(conn: Connection, lead_id: int) -> str:
-    """`lead 5 (Ana Souza)`, read on an open connection (lead_label opens one)."""
-    from salescli.services.leads import records as leads
-
-    return f"lead {lead_id} ({leads.get(conn, lead_id)['name']})"
 
 
 @app.command("add")
@@ -242,7 +162,7 @@ def lead_show(
     Example: salescli lead show 12 --format json
     """
     from salescli import render
-    from salescli.cli.task import SHOW_COLUMNS
+    from salescli.cli.task_base import SHOW_COLUMNS
     from salescli.services.leads import records as leads
     from salescli.services.tasks.queries import open_tasks
 

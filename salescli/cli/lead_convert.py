@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from salescli.cli.common import FormatOpt, state
-from salescli.cli.lead import app
+from salescli.cli.lead_base import app
 from salescli.errors import UsageError
 from salescli.render import Format
 

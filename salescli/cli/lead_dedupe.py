@@ -15,7 +15,7 @@ from salescli.cli.common import (
     state,
     whole_number,
 )
-from salescli.cli.lead import app, lead_label
+from salescli.cli.lead_base import app, lead_label
 from salescli.render import Column, Format
 
 DUPLICATE_COLUMNS = [

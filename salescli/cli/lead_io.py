@@ -13,7 +13,7 @@ from salescli.cli.importing import (
     register_import,
     run_export,
 )
-from salescli.cli.lead import LeadStatus, app
+from salescli.cli.lead_base import LeadStatus, app
 
 register_import(
     app,

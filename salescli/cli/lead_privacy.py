@@ -5,7 +5,7 @@ from __future__ import annotations
 import typer
 
 from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, confirm, state
-from salescli.cli.lead import LeadArg, app, lead_label
+from salescli.cli.lead_base import LeadArg, app, lead_label
 from salescli.render import Format
 
 

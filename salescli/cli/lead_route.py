@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from salescli.cli.common import FormatOpt, OutputOpt, id_parser, state
-from salescli.cli.lead import LeadStatus, app
+from salescli.cli.lead_base import LeadStatus, app
 from salescli.errors import UsageError
 from salescli.render import Column, Format
 

@@ -8,57 +8,18 @@ import typer
 
 from salescli.cli import importing as io
 from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, delete_confirmed, id_parser, state
+from salescli.cli.quota_base import (
+    COLUMNS,
+    MetricOpt,
+    TeamOpt,
+    app,
+    manager_id,
+)
 from salescli.errors import UsageError
-from salescli.render import Column, Format
+from salescli.render import Format
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-
-    from salescli.services.config import Settings
-
-app = typer.Typer(
-    no_args_is_help=True,
-    help="Quotas: targets per rep or team and period, and progress against them.",
-)
-
-MetricOpt = Annotated[
-    str,
-    typer.Option("--metric", help="revenue (won amount, default), deals (won), leads, activities."),
-]
-TeamOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--team", metavar="MANAGER", help="A manager: the target for everyone under them."
-    ),
-]
-COLUMNS = [
-    Column("id", "id", "right"),
-    Column("scope", "scope"),
-    Column("rep", "rep / manager"),
-    Column("metric", "metric"),
-    Column("period", "period"),
-    Column("first_day", "from"),
-    Column("last_day", "to"),
-    Column("target", "target", "right"),
-    Column("currency", "cur"),
-]
-
-
-def manager_id(conn: Connection, ref: str, settings: Settings) -> int:
-    """A `--team MANAGER` of the quota commands: the rep (id, name, `me`) whose team it is.
-    A team name (the reps' `team` field) has no manager to hold a team quota: refused."""
-    from salescli.errors import NotFound
-    from salescli.services import scope
-
-    if scope.is_me(ref):  # its own message (me not set, or naming no rep)
-        return scope.rep_id(conn, ref, settings)
-    try:
-        return scope.rep_id(conn, ref, settings)
-    except NotFound:
-        raise NotFound(
-            f"--team '{ref}' names no rep: a quota team is a manager and everyone under them "
-            "(e.g. --team 'Maria Lopez'; see: salescli rep list)"
-        ) from None
 
 
 @app.command("set")

@@ -7,7 +7,7 @@ from typing import Annotated
 import typer
 
 from salescli.cli.common import FormatOpt, OutputOpt, state
-from salescli.cli.quota import MetricOpt, app, manager_id
+from salescli.cli.quota_base import MetricOpt, app, manager_id
 from salescli.errors import UsageError
 from salescli.render import Column, Format
 

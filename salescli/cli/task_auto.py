@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from salescli.cli.common import FormatOpt, OutputOpt, YesOpt, id_parser, state
-from salescli.cli.task import Priority, app
+from salescli.cli.task_base import Priority, app
 from salescli.render import Column, Format
 
 if TYPE_CHECKING:

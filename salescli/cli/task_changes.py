@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 import typer
 
 from salescli.cli.common import FormatOpt, YesOpt, delete_confirmed, state
-from salescli.cli.task import TaskArg, app
+from salescli.cli.task_base import TaskArg, app
 from salescli.render import Format
 
 if TYPE_CHECKING:

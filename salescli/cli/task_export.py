@@ -7,7 +7,7 @@ from typing import Annotated, Any
 import typer
 
 from salescli.cli.common import DuePeriodOpt, EveryoneOpt, OutputOpt, TaskOwnerOpt, TeamOpt, state
-from salescli.cli.task import app, task_filter
+from salescli.cli.task_base import app, task_filter
 
 EXPORT_COLUMNS = (
     "id",

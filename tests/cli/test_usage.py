@@ -42,8 +42,8 @@ def test_help_shows_no_type_placeholders():
 
 
 def test_cli_choices_are_the_services_vocabularies():
-    from salescli.cli import deal as deal_cli
-    from salescli.cli import lead as lead_cli
+    from salescli.cli import deal_base as deal_cli
+    from salescli.cli import lead_base as lead_cli
     from salescli.services.deals import rules as deal_rules
     from salescli.services.deals import stages as stages
     from salescli.services.leads import statuses as lead_statuses
