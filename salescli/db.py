@@ -1,6 +1,7 @@
-"""Everything about connections: URL resolution, SQLite pragmas and locking, file modes,
-one transaction per command, SQLite backups. Migrate-on-open (the schema check, Alembic, the
-backup before a migration) is salescli.db_migrate, called by `connection_scope`."""
+"""Engines and files: URL resolution, SQLite pragmas and locking, file modes, SQLite
+backups. Migrate-on-open (the schema check, Alembic, the backup before a migration) is
+salescli.db_migrate; the command's connection, which checks the schema first, is
+salescli.connect.connection_scope."""
 
 from __future__ import annotations
 
@@ -17,7 +18,7 @@ from salescli.db_errors import BUSY_MESSAGE, first_line, translate_error  # noqa
 from salescli.errors import SalesError, UsageError
 
 if TYPE_CHECKING:
-    from sqlalchemy.engine import Connection, Engine
+    from sqlalchemy.engine import Engine
 
 APP_NAME = "salescli"
 # Seconds a write waits for the write lock (SQLite's, or the PostgreSQL advisory lock below).
@@ -287,13 +288,10 @@ def engine(url: str, *, write: bool) -> Engine:
 
 
 def forget_engines(url: str | None = None) -> None:
-    """Dispose of the engines of `url` (every engine when None) and forget that its schema
-    was checked: the next command opens it afresh (tests, a restore, a forked process)."""
-    from salescli.db_migrate import forget_schema_check
-
+    """Dispose of the engines of `url` (every engine when None). `connect.forget()` also
+    forgets that the schema was checked."""
     for key in [key for key in _ENGINES if url is None or key[0] == url]:
         _ENGINES.pop(key).dispose()
-    forget_schema_check(url)
 
 
 @contextlib.contextmanager
@@ -306,20 +304,6 @@ def translated() -> Iterator[None]:
         if translated is exc:
             raise
         raise translated from exc
-
-
-@contextlib.contextmanager
-def connection_scope(url: str, *, write: bool = False) -> Iterator[Connection]:
-    """The command's one connection (SQLAlchemy Core: salescli has no ORM): with write=True
-    one transaction (BEGIN IMMEDIATE / the advisory lock at its first statement) committed at
-    the end; any exception rolls it back (the connection closes without a commit)."""
-    from salescli.db_migrate import ensure_schema
-
-    ensure_schema(url)
-    with translated(), engine(url, write=write).connect() as conn:
-        yield conn
-        if write:
-            conn.commit()
 
 
 def sqlite_backup(

@@ -172,3 +172,10 @@ def visible(value: str, keep: str = "") -> str:
         return {"\n": "\\n", "\t": "\\t", "\r": "\\r"}.get(char, f"\\x{ord(char):02x}")
 
     return _CONTROLS.sub(escape, value)
+
+
+def plural(count: int, word: str) -> str:
+    """`1 deal`, `2 deals`, `3 activities`."""
+    if count == 1:
+        return f"{count} {word}"
+    return f"{count} {word[:-1]}ies" if word.endswith("y") else f"{count} {word}s"

@@ -60,7 +60,7 @@ def pg_template() -> str | None:
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
-    from salescli import db, db_migrate
+    from salescli import connect, db_migrate
 
     name = f"salescli_tmpl_{os.getpid()}"
     admin = create_engine(PG_URL, poolclass=NullPool, isolation_level="AUTOCOMMIT")
@@ -69,7 +69,7 @@ def pg_template() -> str | None:
         conn.execute(text(f'CREATE DATABASE "{name}"'))
     url = _pg_admin_url(name)
     db_migrate.ensure_schema(url)
-    db.forget_engines(url)
+    connect.forget(url)
     yield name
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
@@ -79,12 +79,12 @@ def pg_template() -> str | None:
 @pytest.fixture(scope="session")
 def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """A SQLite file migrated once; each test starts from a copy (migrations run once)."""
-    from salescli import db, db_migrate
+    from salescli import connect, db_migrate
 
     path = tmp_path_factory.mktemp("template") / "template.db"
     url = f"sqlite:///{path}"
     db_migrate.ensure_schema(url)
-    db.forget_engines(url)
+    connect.forget(url)
     import sqlite3
 
     conn = sqlite3.connect(path)
@@ -118,7 +118,7 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeyp
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
-    from salescli import db
+    from salescli import connect
 
     template = request.getfixturevalue("pg_template")
     name = f"salescli_t_{os.getpid()}_{next(_counter)}"
@@ -128,7 +128,7 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest, monkeyp
     url = _pg_admin_url(name)
     monkeypatch.setenv("SALESCLI_DB", url)
     yield url
-    db.forget_engines(url)
+    connect.forget(url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

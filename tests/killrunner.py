@@ -45,9 +45,9 @@ def child(request: dict) -> None:
         os.dup2(err, 2)
         os.environ.clear()
         os.environ.update(request["env"])
-        from salescli import db
+        from salescli import connect
 
-        db.forget_engines()
+        connect.forget()
         sys.argv = ["salescli", *request["argv"]]
         from salescli.__main__ import main
 

@@ -56,7 +56,7 @@ def test_0004_gives_old_stage_history_the_deals_amount(tmp_path):
     from alembic import command
     from alembic.config import Config
 
-    from salescli import db
+    from salescli import connect
 
     path = tmp_path / "old.db"
     url = f"sqlite:///{path}"
@@ -79,7 +79,7 @@ def test_0004_gives_old_stage_history_the_deals_amount(tmp_path):
     conn.commit()
     conn.close()
     command.upgrade(config, "head")
-    db.forget_engines()
+    connect.forget()
     conn = sqlite3.connect(path)
     assert conn.execute("SELECT amount_minor, currency FROM stagechange").fetchall() == [
         (12345, "EUR")

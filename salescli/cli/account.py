@@ -108,6 +108,7 @@ def account_add(
     Example: salescli account add "Acme GmbH" --industry Manufacturing --country Germany
     """
     from salescli import render
+    from salescli.services.accounts import queries as account_queries
     from salescli.services.accounts import records as accounts
 
     st = state(ctx)
@@ -124,7 +125,7 @@ def account_add(
             owner_id=accounts.rep_id(conn, owner, st.settings),
             parent_id=accounts.resolve(conn, parent)["id"] if parent else None,
         )
-        result = accounts.record(conn, account_id, st.settings, st.today)
+        result = account_queries.record(conn, account_id, st.settings, st.today)
     render.changed(result, fmt, created=True, tz=st.tz)
 
 
@@ -203,12 +204,15 @@ def account_show(
     """
     from salescli import render
     from salescli.cli.task_base import SHOW_COLUMNS
+    from salescli.services.accounts import queries as account_queries
     from salescli.services.accounts import records as accounts
     from salescli.services.tasks.queries import open_tasks
 
     st = state(ctx)
     with st.connection() as conn:
-        result = accounts.show(conn, accounts.resolve(conn, ref)["id"], st.settings, st.today)
+        result = account_queries.show(
+            conn, accounts.resolve(conn, ref)["id"], st.settings, st.today
+        )
         result["open_tasks"] = open_tasks(conn, st.now, st.tz, account_id=result["id"])
     sections = {
         "contacts": (result["contacts"], CONTACT_COLUMNS),
@@ -242,6 +246,7 @@ def account_edit(
     Example: salescli account edit "Acme GmbH" --owner "Ana Souza" --territory DACH
     """
     from salescli import render
+    from salescli.services.accounts import queries as account_queries
     from salescli.services.accounts import records as accounts
 
     st = state(ctx)
@@ -255,13 +260,13 @@ def account_edit(
             none = parent.strip().casefold() == NONE
             changes["parent_id"] = None if none else accounts.resolve(conn, parent)["id"]
         accounts.update(conn, account_id, changes, st.now)
-        result = accounts.record(conn, account_id, st.settings, st.today)
+        result = account_queries.record(conn, account_id, st.settings, st.today)
     render.changed(result, fmt, note=f"account {account_id} updated", tz=st.tz)
 
 
 def delete_question(kind: str, found: Mapping[Any, Any], counts: Mapping[str, int]) -> str:
     """What `account delete` and `contact delete` ask: the record and what goes with it."""
-    from salescli.services.accounts.records import plural
+    from salescli.text import plural
 
     acts, tasks = plural(counts["activities"], "activity"), plural(counts["tasks"], "task")
     return f"Delete {kind} {found['id']} '{found['name']}' with {acts}, {tasks}?"
@@ -275,6 +280,7 @@ def account_delete(
 
     Example: salescli account delete 12 --yes
     """
+    from salescli.services.accounts import queries as account_queries
     from salescli.services.accounts import records as accounts
 
     st = state(ctx)
@@ -286,7 +292,7 @@ def account_delete(
         return None if refused else delete_question("account", account, counts), account["id"]
 
     def delete(conn: Connection, account_id: int) -> tuple[dict[str, Any], str]:
-        result = accounts.record(conn, account_id, st.settings, st.today)
+        result = account_queries.record(conn, account_id, st.settings, st.today)
         accounts.delete(conn, account_id)
         return result, f"account {result['id']} '{result['name']}' deleted"
 

@@ -198,13 +198,13 @@ class State:
         """The command's one Core connection; write=True is one transaction (BEGIN IMMEDIATE
         on SQLite, the advisory lock on PostgreSQL) committed at the end and rolled back on
         any error. Settings and the clock are read before the write lock is taken."""
-        from salescli import db
+        from salescli import connect
         from salescli.services import config
 
         if write:
             _ = self.settings
             _ = self.now
-        with db.connection_scope(self.url, write=write) as conn:
+        with connect.connection_scope(self.url, write=write) as conn:
             if self._settings is None:
                 self._settings = config.load(conn)
             yield conn

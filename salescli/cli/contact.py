@@ -162,10 +162,11 @@ def contact_show(
     """
     from salescli import render
     from salescli.services.contacts import records as contacts
+    from salescli.services.contacts import show as contact_show
 
     st = state(ctx)
     with st.connection() as conn:
-        result = contacts.show(conn, contacts.resolve(conn, ref)["id"])
+        result = contact_show.show(conn, contacts.resolve(conn, ref)["id"])
     sections = {
         "deals": (result["deals"], DEAL_COLUMNS),
         "activities": (result["activities"], ACTIVITY_COLUMNS),

@@ -94,7 +94,7 @@ def pair(
     from sqlalchemy import create_engine, text
     from sqlalchemy.pool import NullPool
 
-    from salescli import db
+    from salescli import connect
 
     path = tmp_path_factory.mktemp("identical") / "sales.db"
     shutil.copyfile(sqlite_template, path)
@@ -109,7 +109,7 @@ def pair(
         for cli in clis:
             cli.ok("--db", cli.url, *args, env=ENV)
     yield clis
-    db.forget_engines(url)
+    connect.forget(url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

@@ -431,7 +431,7 @@ def other_db(backend, tmp_path, request):
     from sqlalchemy.engine import make_url
     from sqlalchemy.pool import NullPool
 
-    from salescli import db
+    from salescli import connect
 
     template = request.getfixturevalue("pg_template")
     name = f"salescli_rt_{os.getpid()}"
@@ -441,7 +441,7 @@ def other_db(backend, tmp_path, request):
         conn.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
     url = make_url(PG_URL).set(database=name).render_as_string(hide_password=False)
     yield url
-    db.forget_engines(url)
+    connect.forget(url)
     with admin.connect() as conn:
         conn.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
     admin.dispose()

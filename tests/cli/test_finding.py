@@ -165,14 +165,14 @@ def _at_0002(cli) -> None:
     from alembic import command
     from alembic.config import Config
 
-    from salescli import db
+    from salescli import connect
 
     url = cli.url if "://" in cli.url else f"sqlite:///{cli.url}"
     config = Config()
     config.set_main_option("script_location", "salescli:migrations")
     config.set_main_option("sqlalchemy.url", url)
     command.downgrade(config, "0002")
-    db.forget_engines(url)
+    connect.forget(url)
 
 
 def _seed_old_keys(cli) -> None:

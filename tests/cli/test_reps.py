@@ -273,7 +273,7 @@ def test_export_csv_and_json(cli, tmp_path):
 
 @pytest.mark.parametrize("backend", ["sqlite"], indirect=True)
 def test_service_helpers(cli, monkeypatch):
-    from salescli import db
+    from salescli import connect, db
     from salescli.services import config
     from salescli.services.reps import records as reps
 
@@ -287,7 +287,7 @@ def test_service_helpers(cli, monkeypatch):
     ]:
         rep(cli, *args)
     cli.ok("rep", "deactivate", "Bob")
-    with db.connection_scope(db.resolve_url(cli.url)) as conn:
+    with connect.connection_scope(db.resolve_url(cli.url)) as conn:
         assert reps.subordinates(conn, 1) == [2, 3, 4, 5]
         assert reps.subordinates(conn, 2) == [3, 4]
         assert reps.subordinates(conn, 6) == []

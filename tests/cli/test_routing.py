@@ -207,10 +207,10 @@ def test_manual_assign_and_history(cli):
     ]
     assert owners(cli) == {"Jürgen Groß": cy}
     # The history `lead show` prints comes from leads.assignments.
-    from salescli import db
+    from salescli import connect, db
     from salescli.services.leads import records as leads
 
-    with db.connection_scope(db.resolve_url(cli.url)) as conn:
+    with connect.connection_scope(db.resolve_url(cli.url)) as conn:
         shown = leads.assignments(conn, lead)
     assert [(h["rep"], h["previous_rep"], h["assigned_by"]) for h in shown] == [
         ("Ann", None, None),

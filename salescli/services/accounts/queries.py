@@ -1,4 +1,5 @@
-"""`account list`: accounts in their JSON shape (records.shape), filtered, sorted by name,
+"""Accounts read: THE JSON shape with the deal figures (`record`, `shape`), `account show`
+(`show`: with contacts, deals and history) and `account list`: filtered, sorted by name,
 creation or money (won revenue, pipeline), with the money converted as `deal list --sum`
 converts it.
 """
@@ -6,18 +7,165 @@ converts it.
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData
-from salescli.services.accounts.records import deal_totals, select_shape, shape
-from salescli.tables import ACCOUNT, DEAL, STAGE
+from salescli.services import rows
+from salescli.tables import ACCOUNT, DEAL, REP, STAGE
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from salescli.services.config import Settings
+
+
+# ---- one JSON shape ---------------------------------------------------------------
+
+
+def _deal_counts(currency: str, account_id: int | list[int] | None = None) -> Any:
+    """A per-account aggregate of deals: open / won counts, the won amount in the reporting
+    currency and how many won deals are in another one (those need converting). With
+    `account_id` (one id or a page of ids), those accounts' deals only (SQLite would
+    aggregate every deal first)."""
+    won = STAGE.c.kind == "won"
+    only: sa.ColumnElement[bool]
+    if account_id is None:
+        only = DEAL.c.account_id.is_not(None)
+    elif isinstance(account_id, list):
+        only = DEAL.c.account_id.in_(account_id)
+    else:
+        only = DEAL.c.account_id == account_id
+    return (
+        sa.select(
+            DEAL.c.account_id.label("account_id"),
+            sa.func.count(sa.case((STAGE.c.kind == "open", 1))).label("open_deals"),
+            sa.func.count(sa.case((won, 1))).label("won_deals"),
+            sa.cast(
+                sa.func.sum(sa.case((won & (DEAL.c.currency == currency), DEAL.c.amount_minor))),
+                sa.BigInteger,
+            ).label("won_minor"),
+            sa.func.count(sa.case((won & (DEAL.c.currency != currency), 1))).label("won_other"),
+        )
+        .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
+        .where(only)
+        .group_by(DEAL.c.account_id)
+        .subquery("deal_counts")
+    )
+
+
+def select_shape(currency: str, account_id: int | list[int] | None = None) -> Any:
+    """Every field of the account's JSON shape, with its owner, parent and deal counts (of
+    one account's deals only when `account_id` is given)."""
+    counts = _deal_counts(currency, account_id)
+    parent = ACCOUNT.alias("parent")
+    won_deals = sa.func.coalesce(counts.c.won_deals, 0)
+    return (
+        sa.select(
+            ACCOUNT.c.id,
+            ACCOUNT.c.name,
+            ACCOUNT.c.industry,
+            ACCOUNT.c.website,
+            ACCOUNT.c.phone,
+            ACCOUNT.c.country,
+            ACCOUNT.c.territory,
+            ACCOUNT.c.employees,
+            REP.c.name.label("owner"),
+            ACCOUNT.c.owner_id,
+            parent.c.name.label("parent"),
+            ACCOUNT.c.parent_id,
+            sa.func.coalesce(counts.c.open_deals, 0).label("open_deals"),
+            won_deals.label("won_deals"),
+            counts.c.won_minor,
+            sa.func.coalesce(counts.c.won_other, 0).label("won_other"),
+            ACCOUNT.c.external_id,
+            ACCOUNT.c.created_at,
+            ACCOUNT.c.updated_at,
+            ACCOUNT.c.last_contact_at,
+        ).select_from(
+            ACCOUNT.outerjoin(counts, counts.c.account_id == ACCOUNT.c.id)
+            .outerjoin(REP, REP.c.id == ACCOUNT.c.owner_id)
+            .outerjoin(parent, parent.c.id == ACCOUNT.c.parent_id)
+        )
+    ), won_deals
+
+
+def shape(row: Mapping[Any, Any], currency: str, won: dict[int, Any] | None) -> dict:
+    """THE JSON shape of an account (list, show, add, edit)."""
+    from salescli.money import from_minor
+
+    won_deals = int(row["won_deals"])
+    if not row["won_other"]:
+        won_amount = from_minor(row["won_minor"] or 0, currency)
+    else:  # converted as `deal list --sum` does; None only when a rate is missing
+        won_amount = None if won is None else won.get(row["id"])
+    return {
+        "id": row["id"],
+        "name": row["name"],
+        "industry": row["industry"],
+        "website": row["website"],
+        "phone": row["phone"],
+        "country": row["country"],
+        "territory": row["territory"],
+        "employees": row["employees"],
+        "owner": row["owner"],
+        "owner_id": row["owner_id"],
+        "parent": row["parent"],
+        "parent_id": row["parent_id"],
+        "open_deals": int(row["open_deals"]),
+        "won_deals": won_deals,
+        "won_amount": won_amount,
+        "currency": currency,
+        "customer": won_deals > 0,
+        "external_id": row["external_id"],
+        "created_at": row["created_at"],
+        "updated_at": row["updated_at"],
+        "last_contact_at": row["last_contact_at"],
+    }
+
+
+def deal_totals(
+    conn: Connection,
+    settings: Settings,
+    today: dt.date | None,
+    state: str,
+    account: int | None = None,
+) -> dict[int, Any] | None:
+    """account id -> the amount of its deals in `state`, converted to the reporting currency
+    by the deals' one money aggregation (`deal list --sum`); None when a rate is missing."""
+    from salescli.services.deals import queries as deal_queries
+
+    filters = deal_queries.Filters(state=state, account=None if account is None else str(account))
+    try:
+        grouped = deal_queries.grouped_totals(conn, filters, settings, ["account"], today)
+    except InvalidData:
+        return None
+    return {g["account_id"]: g["amount"] for g in grouped["groups"]}
+
+
+def record(
+    conn: Connection, account_id: int, settings: Settings, today: dt.date | None = None
+) -> dict:
+    """The account as a JSON-shaped dict, with its deal figures."""
+    query, _ = select_shape(settings.currency, account_id)
+    row = conn.execute(query.where(ACCOUNT.c.id == account_id)).mappings().first()
+    if row is None:
+        rows.one(conn, ACCOUNT, account_id, "account")  # NotFound
+    assert row is not None
+    won = deal_totals(conn, settings, today, "won", account_id) if row["won_other"] else {}
+    return shape(row, settings.currency, won)
+
+
+def show(conn: Connection, account_id: int, settings: Settings, today: dt.date | None) -> dict:
+    """The account record with its contacts, deals and the whole history in time order."""
+    from salescli.services.accounts import history as account_history
+
+    return {
+        **record(conn, account_id, settings, today),
+        **account_history.history(conn, account_id),
+    }
 
 
 SORTS = ("name", "created", "won", "pipeline")

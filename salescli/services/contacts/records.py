@@ -16,9 +16,9 @@ import sqlalchemy as sa
 
 from salescli.errors import InvalidData
 from salescli.services import rows
-from salescli.services.accounts.records import plural
 from salescli.services.accounts.rules import clean_text
-from salescli.tables import ACCOUNT, ACTIVITY, CONTACT, DEAL, REP, STAGE, TASK
+from salescli.tables import ACCOUNT, ACTIVITY, CONTACT, DEAL, REP, TASK
+from salescli.text import plural
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection, RowMapping
@@ -300,31 +300,3 @@ def list_contacts(
     if limit is not None:
         query = query.limit(limit)
     return [dict(row) for row in conn.execute(query).mappings()]
-
-
-def show(conn: Connection, contact_id: int) -> dict:
-    """The contact with its deals and activities (newest first)."""
-    from salescli.money import from_minor
-    from salescli.services import activities
-
-    deals = conn.execute(
-        sa.select(DEAL, STAGE.c.name.label("stage"))
-        .join(STAGE, STAGE.c.id == DEAL.c.stage_id)
-        .where(DEAL.c.contact_id == contact_id)
-        .order_by(DEAL.c.id)
-    ).mappings()
-    return {
-        **record(conn, contact_id),
-        "deals": [
-            {
-                "id": d["id"],
-                "title": d["title"],
-                "stage": d["stage"],
-                "amount": from_minor(d["amount_minor"], d["currency"]),
-                "currency": d["currency"],
-                "close_date": d["close_date"],
-            }
-            for d in deals
-        ],
-        "activities": activities.list_activities(conn, contact_id=contact_id, strict=True),
-    }

@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData, NotFound
+from salescli.services.leads.lookup import get, tag_rows, tags_of  # noqa: F401 - records' names too
 from salescli.services.leads.rules import (
     EDITABLE,
     Record,
@@ -43,30 +44,11 @@ NO_OWNER = "none"
 # --- look-ups ---------------------------------------------------------------------------
 
 
-def get(conn: Connection, lead_id: int) -> RowMapping:
-    """The lead (forgotten ones too); NotFound (exit 3) otherwise."""
-    row = conn.execute(sa.select(LEAD).where(LEAD.c.id == lead_id)).mappings().first()
-    if row is None:
-        raise NotFound(f"lead {lead_id} not found")
-    return row
-
-
 def changeable(conn: Connection, lead_id: int) -> RowMapping:
     """The lead, refused when it was forgotten."""
     lead = get(conn, lead_id)
     check_changeable(lead)
     return lead
-
-
-def tags_of(conn: Any, lead_id: int) -> list[str]:
-    """The lead's tags as spelt (ordered by key)."""
-    return [label for _, label in tag_rows(conn, lead_id)]
-
-
-def tag_rows(conn: Any, lead_id: int) -> list[tuple[str, str]]:
-    """The lead's tags as (key, spelling), ordered by key."""
-    query = sa.select(LEADTAG.c.tag, LEADTAG.c.label).where(LEADTAG.c.lead_id == lead_id)
-    return sorted((tag, label) for tag, label in conn.execute(query).all())
 
 
 def known_labels(conn: Any, labels: dict[str, str]) -> dict[str, str]:

@@ -285,7 +285,7 @@ def refresh(conn: Connection, lead: int, now: dt.datetime, rules: Rules | None =
     change); `lead` is its id."""
     import sqlalchemy as sa
 
-    from salescli.services.leads.records import get, tags_of
+    from salescli.services.leads.lookup import get, tags_of
     from salescli.tables import LEAD
 
     rules = rules if rules is not None else load_rules(conn)
@@ -298,7 +298,7 @@ def refresh(conn: Connection, lead: int, now: dt.datetime, rules: Rules | None =
 
 def explain(conn: Connection, lead_id: int, now: dt.datetime) -> dict:
     """Refresh the lead's score and return {"id", "score", "rules": [...]}."""
-    from salescli.services.leads.records import get, tags_of
+    from salescli.services.leads.lookup import get, tags_of
 
     rules = load_rules(conn)
     rows = score_breakdown(lead_fields(get(conn, lead_id)), tags_of(conn, lead_id), now, rules)
