@@ -110,9 +110,10 @@ _EMAIL = re.compile(
 _SPECIAL_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test", "internal"})
 
 
-def check_email(value: str, field: str = "email") -> str:
+def normal_email(value: str) -> str:
     """A syntactically valid address (no DNS look-up), normalised (domain lower-cased);
-    InvalidData (exit 1) quoting email_validator if not."""
+    ValueError with email_validator's reason if not. The one email rule: `check_email` and
+    the writers' rules (leads.rules.clean_email) word its error."""
     value = value.strip()
     match = _EMAIL.match(value)
     if match and len(value) <= 254 and value.index("@") <= 64:
@@ -121,14 +122,21 @@ def check_email(value: str, field: str = "email") -> str:
             return value[: match.start(1)] + domain.lower()
     from email_validator import EmailNotValidError, validate_email
 
+    try:
+        return validate_email(value, check_deliverability=False).normalized
+    except EmailNotValidError as exc:
+        raise ValueError(str(exc).rstrip(".")) from None
+
+
+def check_email(value: str, field: str = "email") -> str:
+    """`normal_email`, or InvalidData (exit 1) quoting email_validator."""
     from salescli.errors import InvalidData
 
     try:
-        return validate_email(value.strip(), check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        reason = str(exc).rstrip(".")
+        return normal_email(value)
+    except ValueError as exc:
         raise InvalidData(
-            f"{field} '{value}' is not an email address ({reason}) (e.g. ana@example.com)"
+            f"{field} '{value.strip()}' is not an email address ({exc}) (e.g. ana@example.com)"
         ) from None
 
 

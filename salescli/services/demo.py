@@ -624,8 +624,8 @@ class _Demo:
 
     def _accounts(self, conversions: list[SimpleNamespace]) -> None:
         from salescli.services.accounts import rules as account_rules
+        from salescli.services.accounts.rules import search_text_of as account_search_text
         from salescli.services.contacts import records as contact_rules
-        from salescli.services.csv.common import account_search_text
         from salescli.services.leads.io import clean_email
         from salescli.text import email_key
 

@@ -19,7 +19,7 @@ from salescli.instants import utc
 from salescli.services.csv import engine as csvio
 from salescli.services.csv.engine import ImportContext, RowError, invalid
 from salescli.tables import ACCOUNT, REP, Instant
-from salescli.text import fold, search_text
+from salescli.text import fold
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -129,17 +129,6 @@ def account_ref(ctx: ImportContext, name: str) -> tuple[str, int | None, str]:
     return key, None, clean
 
 
-def account_search_text(values: dict[str, Any]) -> str:
-    """Like services.accounts: name, industry, website, country, territory."""
-    return search_text(
-        values.get("name"),
-        values.get("industry"),
-        values.get("website"),
-        values.get("country"),
-        values.get("territory"),
-    )
-
-
 def account_ids_by_key(conn: Connection, keys: list[str]) -> dict[str, int]:
     found: dict[str, int] = {}
     for start in range(0, len(keys), CHUNK):
@@ -151,6 +140,8 @@ def account_ids_by_key(conn: Connection, keys: list[str]) -> dict[str, int]:
 
 def create_accounts(conn: Connection, names: dict[str, str], now: dt.datetime) -> dict[str, int]:
     """Insert accounts with only a name (name_key -> name); returns name_key -> new id."""
+    from salescli.services.accounts.rules import search_text_of
+
     if not names:
         return {}
     stored = csvio.storage_instant(now, conn.dialect.name)
@@ -160,7 +151,7 @@ def create_accounts(conn: Connection, names: dict[str, str], now: dt.datetime) -
             {
                 "name": name,
                 "name_key": key,
-                "search_text": account_search_text({"name": name}),
+                "search_text": search_text_of({"name": name}),
                 "created_at": stored,
                 "updated_at": stored,
             }

@@ -8,7 +8,6 @@ same refusal whichever way it comes in.
 from __future__ import annotations
 
 import datetime as dt
-import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
@@ -49,35 +48,18 @@ def too_long(field: str, value: str) -> None:
         raise invalid(field, f"{value[:40]}...", f"is longer than {limit} characters")
 
 
-# The common case, checked cheaply; anything it rejects goes to email_validator, which
-# accepts or explains. Special-use domains (`.test`, `.local`...) always go there too.
-_EMAIL = re.compile(
-    r"^[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+(?:\.[A-Za-z0-9!#$%&'*+/=?^_`{|}~-]+)*"
-    r"@((?:[A-Za-z0-9](?:[A-Za-z0-9-]{0,61}[A-Za-z0-9])?\.)+[A-Za-z]{2,63})$"
-)
-
-
-_SPECIAL_TLDS = frozenset({"arpa", "invalid", "local", "localhost", "onion", "test", "internal"})
-
-
 def clean_email(value: str) -> str:
     """The normalised address (domain lower-cased); InvalidData quoting email_validator.
 
-    The one email rule of every writer (lead add/edit/import, contacts, the demo)."""
-    value = value.strip()
-    match = _EMAIL.match(value)
-    if match and len(value) <= 254 and value.index("@") <= 64:
-        domain = match.group(1)
-        if domain.rsplit(".", 1)[1].lower() not in _SPECIAL_TLDS:
-            return value[: match.start(1)] + domain.lower()
-    from email_validator import EmailNotValidError, validate_email
+    The one email rule of every writer (lead add/edit/import, contacts, the demo):
+    `text.normal_email`, its error worded for the field (an import names the line)."""
+    from salescli.text import normal_email
 
     try:
-        return validate_email(value, check_deliverability=False).normalized
-    except EmailNotValidError as exc:
-        reason = str(exc).rstrip(".")
+        return normal_email(value)
+    except ValueError as exc:
         raise invalid(
-            "email", value, f"is not an email address ({reason}) (e.g. ana@example.com)"
+            "email", value.strip(), f"is not an email address ({exc}) (e.g. ana@example.com)"
         ) from None
 
 
