@@ -28,8 +28,9 @@ Usage (the CLI side lives in `salescli.cli.importing`, which also defines the sh
     )
     result = csvio.run_import(conn, "reps.csv", ENTITY, csvio.ImportOptions(), now=now)
 
-Reading, sniffing, column mapping and cell converters live in `csvread`; the descriptions
-(`Entity`, `FieldSpec`, `ImportOptions`...) in `csvtypes`, re-exported here (see `__all__`).
+Reading and sniffing live in `csv.read`, column mapping and cell converters in `csv.cells`;
+the descriptions (`Entity`, `FieldSpec`, `ImportOptions`...) in `csv.types`, re-exported here
+(see `__all__`).
 Imports here are on a benchmarked path: keep them few.
 """
 
@@ -45,14 +46,11 @@ from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData
 from salescli.instants import storage_instant, utc
+from salescli.services.csv.cells import REJECT_EXTRA, CellError, converter, map_columns
 from salescli.services.csv.read import (
     CONTROLS,
-    REJECT_EXTRA,
-    CellError,
     TextSource,
-    converter,
     file_sha256,
-    map_columns,
     norm_name,
     read_records,
     read_sample,
@@ -81,7 +79,7 @@ from salescli.services.csv.types import (
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from salescli.services.csv.read import Plan
+    from salescli.services.csv.cells import Plan
 
 # The API entity modules use: `from salescli.services import csvio` and `csvio.<name>`.
 __all__ = [
