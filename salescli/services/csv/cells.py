@@ -17,7 +17,7 @@ from decimal import Decimal, InvalidOperation
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData, UsageError
-from salescli.services.csv.read import norm_name, shown
+from salescli.services.csv.read import CONTROLS, norm_name, shown
 
 if TYPE_CHECKING:
     from salescli.services.csv.types import Entity, FieldSpec, ImportOptions
@@ -68,6 +68,29 @@ def map_value_hint(field_name: str, value: str, choices: Iterable[str]) -> str:
 
 
 # ----------------------------------------------------------------------------- mapping
+
+
+def read_header(first: tuple[int, list[str]] | None, path: str, utf16: str | None) -> list[str]:
+    """The column names of the file's first record (`first`, None when the file is empty),
+    trailing empty names dropped; a control character in a name is refused, with a hint when
+    `utf16` names the UTF-16 encoding the bytes look like (`TextSource.bare_utf16`)."""
+    if first is None:
+        raise InvalidData(f"{path} is empty (expected a header row, e.g. name,email)")
+    header = [cell.strip() for cell in first[1]]
+    while header and not header[-1]:
+        header.pop()  # trailing empty-named columns (every line ends with a delimiter)
+    if not header:
+        raise InvalidData(f"{path}: the header row has no column names")
+    for index, name in enumerate(header, 1):
+        if CONTROLS.search(name):
+            hint = ""
+            if utf16:
+                hint = f" (it looks like UTF-16 without a byte-order mark: try --encoding {utf16})"
+            raise InvalidData(
+                f"{path}: header column {index} '{shown(name)}' contains a control "
+                f"character{hint}; nothing imported"
+            )
+    return header
 
 
 @dataclass
