@@ -95,7 +95,7 @@ def lookback_days(text: str) -> int:
 
 
 def _who(conn: Any, st: State, rep: str | None, team: str | None) -> Any:
-    from salescli.services.forecast.engine import Who
+    from salescli.services.forecast.figures import Who
     from salescli.services.scope import rep_id, team_ids
 
     if rep is not None and team is not None:

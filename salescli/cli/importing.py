@@ -239,8 +239,8 @@ def import_options(
 ) -> ImportOptions:
     """The shared flags as `csvio.ImportOptions` (bad flag values → exit 2)."""
     from salescli.errors import UsageError
+    from salescli.services.csv.cells import parse_pairs
     from salescli.services.csv.engine import ImportOptions
-    from salescli.services.csv.read import parse_pairs
 
     maps = dict(parse_pairs(map_ or [], "--map", "Full Name=name"))
     value_maps: dict[str, dict[str, str]] = {}

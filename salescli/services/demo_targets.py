@@ -118,12 +118,12 @@ def _targets(
     rng: random.Random,
 ) -> dict[int, list[Decimal]]:
     """Per rep, a target per period: about what they win in a quarter, rounded."""
-    from salescli.services.forecast import engine
+    from salescli.services.forecast import figures
 
     complete = [p for p in periods if p.end <= today] or periods
     won: dict[int, Decimal] = dict.fromkeys(sellers, Decimal(0))
     for period in complete:
-        for owner, cell in engine.cells(conn, settings, period, engine.Who(), today, "rep", tz).items():  # fmt: skip
+        for owner, cell in figures.cells(conn, settings, period, figures.Who(), today, "rep", tz).items():  # fmt: skip
             if owner in won:
                 won[owner] += cell.closed
     means = {rep: won[rep] / len(complete) for rep in sellers}
@@ -181,7 +181,7 @@ def _snapshots(
 
     from salescli.money import to_minor
     from salescli.services.currency import Converter
-    from salescli.services.forecast import engine
+    from salescli.services.forecast import figures as forecast_figures
     from salescli.services.forecast.backtest import pipeline_at
     from salescli.tables import FORECASTSNAPSHOT, REP
     from salescli.values import json_value
@@ -193,9 +193,9 @@ def _snapshots(
         day = period.start
         taken = dt.datetime.combine(day, dt.time(9), _zone(tz)).astimezone(dt.UTC)
         converter = Converter(conn, currency, day)
-        cells: dict[Any, engine.Cell] = {}
+        cells: dict[Any, forecast_figures.Cell] = {}
         for group in pipeline_at(conn, day, tz, closing=period):
-            cell = cells.setdefault(group.owner_id, engine.Cell())
+            cell = cells.setdefault(group.owner_id, forecast_figures.Cell())
             cell.count += int(group.deals)
             cell.unknown_amount += int(group.deals) - int(group.known)
             if group.known == 0:
@@ -203,19 +203,19 @@ def _snapshots(
             value = converter.convert(group.minor, group.currency, day)
             cell.open[group.category] += value
             cell.weighted_open += value * Decimal(group.probability) / 100
-        everyone = engine.Cell()
+        everyone = forecast_figures.Cell()
         for cell in cells.values():
             everyone.add(cell)
         at = periods.index(period)
         for method in SNAPSHOT_METHODS:
             for rep_id in [*reps, None]:
-                cell = everyone if rep_id is None else cells.get(rep_id, engine.Cell())
+                cell = everyone if rep_id is None else cells.get(rep_id, forecast_figures.Cell())
                 forecast = cell.weighted_open if method == "weighted" else cell.open["commit"]
                 quota = None if rep_id is None or rep_id not in targets else targets[rep_id][at]
                 figures = {
                     "rep": names.get(rep_id) if rep_id is not None else None,
                     "rep_id": rep_id,
-                    **engine.figures(cell, quota, currency, forecast),
+                    **forecast_figures.figures(cell, quota, currency, forecast),
                 }
                 rows.append(
                     {

@@ -9,6 +9,7 @@ from pathlib import Path
 import pytest
 
 from salescli.errors import InvalidData, UsageError
+from salescli.services.csv import cells as csvcells
 from salescli.services.csv import engine as csvio
 from salescli.services.csv import read as csvread
 from salescli.services.csv.engine import FieldSpec, ImportOptions
@@ -61,7 +62,7 @@ def parse(tmp_path: Path, text: str, **options: object) -> csvio.Parsed:
 )
 def test_money_kind(text, decimal_comma, currency, expected, row_currency):
     row: dict = {"currency": currency}
-    value = csvread.parse_money(text, currency, decimal_comma=decimal_comma, row=row)
+    value = csvcells.parse_money(text, currency, decimal_comma=decimal_comma, row=row)
     assert value == expected and isinstance(value, Decimal)
     assert row["currency"] == (row_currency or currency)
 
@@ -77,8 +78,8 @@ def test_money_kind(text, decimal_comma, currency, expected, row_currency):
     ],
 )
 def test_money_kind_errors(text, currency, decimal_comma, reason):
-    with pytest.raises(csvread.CellError) as exc:
-        csvread.parse_money(text, currency, decimal_comma=decimal_comma, row={})
+    with pytest.raises(csvcells.CellError) as exc:
+        csvcells.parse_money(text, currency, decimal_comma=decimal_comma, row={})
     assert exc.value.reason.startswith(reason)
 
 
@@ -175,7 +176,7 @@ def test_names_and_delimiters():
     assert csvread.sniff_delimiter("a\tb\n1\t2\n") == "\t"
     assert csvread.sniff_delimiter("a|b\n1|2\n") == "|"
     assert csvread.sniff_delimiter("single\n1\n") == ","
-    assert csvread.split_list("a, b;c,,") == ["a", "b", "c"]
+    assert csvcells.split_list("a, b;c,,") == ["a", "b", "c"]
 
 
 def test_storage_instant_matches_the_model_type():

@@ -20,7 +20,7 @@ Only indexes: no data changes, no table is rebuilt (batch mode creates indexes i
 
 from __future__ import annotations
 
-from alembic import op
+from salescli.migrations._helpers import replace_indexes
 
 revision = "0005"
 down_revision = "0004"
@@ -51,18 +51,8 @@ REPLACED = (
 
 
 def upgrade() -> None:
-    for table, name, columns in ADDED:
-        with op.batch_alter_table(table) as batch:
-            batch.create_index(name, columns, unique=False)
-    for table, name, _ in REPLACED:
-        with op.batch_alter_table(table) as batch:
-            batch.drop_index(name)
+    replace_indexes(ADDED, REPLACED)
 
 
 def downgrade() -> None:
-    for table, name, columns in REPLACED:
-        with op.batch_alter_table(table) as batch:
-            batch.create_index(name, columns, unique=False)
-    for table, name, _ in reversed(ADDED):
-        with op.batch_alter_table(table) as batch:
-            batch.drop_index(name)
+    replace_indexes(REPLACED, reversed(ADDED))

@@ -2,7 +2,8 @@
 import options, the per-import context, row errors and results.
 
 Entity modules reach these through `salescli.services.csv.engine` (which re-exports them); the
-engine (`csvio`) and the reader (`csvread`) build on them.
+engine (`csvio`) and the header mapping and cell converters (`csv.cells`) build on them. Below
+them only `csv.read` (reading the file, `norm_name`, `shown`), which imports none of them.
 """
 
 from __future__ import annotations

@@ -22,6 +22,7 @@ import sqlalchemy as sa
 
 from salescli.errors import InvalidData
 from salescli.services.csv import engine as csvio
+from salescli.services.csv.cells import map_value_hint
 from salescli.services.csv.common import (
     batch_ids,
     create_accounts,
@@ -33,7 +34,6 @@ from salescli.services.csv.common import (
     row_account,
 )
 from salescli.services.csv.engine import FieldSpec, ImportContext, invalid
-from salescli.services.csv.read import map_value_hint
 from salescli.services.csv.types import ImportState
 from salescli.services.deals.rules import (
     DEAL_TYPES,

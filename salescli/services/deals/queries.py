@@ -17,12 +17,12 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData, UsageError
+from salescli.services.deals.dimensions import GROUP_BY, Dimension, dimension
 from salescli.services.deals.records import record_query, shape
 from salescli.services.deals.rules import STATES
 from salescli.services.paging import first_rows
 from salescli.services.scope import DealScope, deal_clauses
-from salescli.tables import ACCOUNT, DEAL, REP, STAGE
-from salescli.text import fold
+from salescli.tables import DEAL, STAGE
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -119,112 +119,6 @@ def totals(
     return grouped_totals(conn, scope, settings, [], today, tz)["total"]
 
 
-# `deal list --group-by`: each dimension's key columns (named as in the JSON shape), the
-# joins it needs, and the deal amount it sums (a product sums its lines).
-GROUP_BY = (
-    "stage",
-    "owner",
-    "account",
-    "product",
-    "source",
-    "close-month",
-    "lost-reason",
-    "lost-at",
-)
-
-
-def _dimension(name: str) -> dict[str, Any]:
-    from salescli.tables import DEALLINE, PRODUCT
-
-    if name == "forecast_category":  # not a --group-by choice: the forecast's own grouping
-        return {"columns": [DEAL.c.forecast_category.label("forecast_category")]}
-    if name == "stage":
-        return {"columns": [STAGE.c.name.label("stage"), STAGE.c.position.label("_stage_pos")]}
-    if name == "owner":
-        return {
-            "columns": [REP.c.name.label("owner"), DEAL.c.owner_id.label("owner_id")],
-            "join": (REP, REP.c.id == DEAL.c.owner_id),
-        }
-    if name == "account":
-        return {
-            "columns": [ACCOUNT.c.name.label("account"), DEAL.c.account_id.label("account_id")],
-            "join": (ACCOUNT, ACCOUNT.c.id == DEAL.c.account_id),
-        }
-    if name == "product":
-        return {
-            "columns": [PRODUCT.c.name.label("product"), DEALLINE.c.product_id.label("product_id")],
-            "join": (DEALLINE, DEALLINE.c.deal_id == DEAL.c.id),
-            "join2": (PRODUCT, PRODUCT.c.id == DEALLINE.c.product_id),
-            "amount": sa.func.coalesce(DEALLINE.c.amount_minor, DEAL.c.amount_minor),
-        }
-    if name == "source":
-        return {"columns": [DEAL.c.source.label("source")]}
-    if name == "lost-reason":
-        from salescli.tables import LOSTREASON
-
-        return {
-            "columns": [LOSTREASON.c.name.label("reason")],
-            "join": (LOSTREASON, LOSTREASON.c.id == DEAL.c.lost_reason_id),
-        }
-    if name == "lost-at":
-        # The stage a lost deal was in when it was lost: the `from` stage of its latest change
-        # into a lost stage (stage history).
-        from salescli.tables import STAGECHANGE
-
-        into_lost = STAGECHANGE.join(STAGE, STAGE.c.id == STAGECHANGE.c.to_stage_id)
-        latest = (
-            sa.select(
-                STAGECHANGE.c.deal_id.label("deal_id"),
-                sa.func.max(STAGECHANGE.c.id).label("change_id"),
-            )
-            .select_from(into_lost)
-            .where(STAGE.c.kind == "lost")
-            .group_by(STAGECHANGE.c.deal_id)
-            .subquery("lost_change")
-        )
-        change = STAGECHANGE.alias("lost_from")
-        before = STAGE.alias("lost_at_stage")
-        return {
-            "columns": [
-                before.c.name.label("lost_at"),
-                before.c.position.label("_stage_pos"),
-            ],
-            "join": (latest, latest.c.deal_id == DEAL.c.id),
-            "join2": (change, change.c.id == latest.c.change_id),
-            "join3": (before, before.c.id == change.c.from_stage_id),
-        }
-    if name == "close-month":
-        # Summed per close day in SQL (no portable month function), into months below.
-        return {"columns": [DEAL.c.close_date.label("close_month")]}
-    raise UsageError(
-        f"--group-by '{name}' is not one of: {', '.join(GROUP_BY)} (e.g. --group-by owner,stage)"
-    )
-
-
-def _bucket_dimension(buckets: Sequence[tuple[str, dt.date, dt.date]]) -> dict[str, Any]:
-    """Close dates into labelled [first, end) ranges: a UNION ALL of literal rows joined on
-    the close date (SQLite has no column list on a VALUES alias)."""
-    if not buckets:
-        raise UsageError("no periods to group by")
-    rows = [
-        sa.select(
-            sa.literal(label, sa.String()).label("label"),
-            sa.literal(first, sa.Date()).label("b_start"),
-            sa.literal(end, sa.Date()).label("b_end"),
-        )
-        for label, first, end in buckets
-    ]
-    table = (sa.union_all(*rows) if len(rows) > 1 else rows[0]).subquery("bucket")
-    return {
-        "columns": [table.c.label.label("bucket")],
-        "inner": True,
-        "join": (
-            table,
-            sa.and_(DEAL.c.close_date >= table.c.b_start, DEAL.c.close_date < table.c.b_end),
-        ),
-    }
-
-
 def check_group_by(value: str) -> list[str]:
     """`owner,stage` -> ["owner", "stage"]: one or two known dimensions, or InvalidData."""
     names = [part.strip().lower() for part in value.split(",") if part.strip()]
@@ -234,7 +128,7 @@ def check_group_by(value: str) -> list[str]:
             f"{', '.join(GROUP_BY)} (e.g. --group-by owner,stage)"
         )
     for name in names:
-        _dimension(name)
+        dimension(name, command_line=True)
     return names
 
 
@@ -262,23 +156,23 @@ def grouped_totals(
     from salescli.services.currency import Converter, round_money
 
     reporting = settings.currency
-    dims = [
-        _bucket_dimension(buckets or []) if name == "bucket" else _dimension(name)
-        for name in group_by
-    ]
-    keys = [c for d in dims for c in d["columns"]]
-    amount_col = next((d["amount"] for d in dims if "amount" in d), DEAL.c.amount_minor)
+    dims = [dimension(name) for name in group_by]
+    groupings = [d.sql(buckets or []) for d in dims]
+    keys = [column for grouping in groupings for column in grouping.columns]
+    amount_col = next(
+        (grouping.amount for grouping in groupings if grouping.amount is not None),
+        DEAL.c.amount_minor,
+    )
     # Aggregate in SQL; only what conversion needs stays apart: the currency, the stage kind
     # and, for closed deals in another currency, the rate period of the close date (rates
     # are dated). The weighted amount is Σ amount × probability in minor units × percent,
     # converted and divided by 100 in Python: exact, without a group per probability.
     rate_day = _rate_period(conn, reporting)
     source = DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id)
-    for d in dims:
-        for join in ("join", "join2", "join3"):
-            if join in d:
-                source = source.join(*d[join]) if d.get("inner") else source.outerjoin(*d[join])
-    if any("join2" in d and "amount" in d for d in dims):  # one row per line: count deals
+    for grouping in groupings:
+        for join in grouping.joins:
+            source = source.join(*join) if grouping.inner else source.outerjoin(*join)
+    if any(grouping.amount is not None for grouping in groupings):  # a row per line: count deals
         deals = sa.func.count(sa.distinct(DEAL.c.id))
         known_deal = sa.case((amount_col.is_not(None), DEAL.c.id), else_=sa.null())
         known = sa.func.count(sa.distinct(known_deal))
@@ -302,7 +196,7 @@ def grouped_totals(
     converter = Converter(conn, reporting, today)
     groups: dict[tuple, dict[str, Any]] = {}
     for row in conn.execute(query).mappings():
-        key_values = _group_key(row, group_by)
+        key_values = _group_key(row, dims)
         group = groups.get(tuple(key_values.items()))
         if group is None:
             group = groups[tuple(key_values.items())] = {
@@ -327,7 +221,7 @@ def grouped_totals(
         if kind == "open":
             weighted = converter.convert(row["pminor"], row["currency"], None)
             group["weighted"] += weighted / 100
-    rows = sorted(groups.values(), key=lambda g: _group_order(g, group_by))
+    rows = sorted(groups.values(), key=lambda group: tuple(d.order(group) for d in dims))
     for g in rows:
         g.pop("_stage_pos", None)
         spellings = g.pop("_spellings", None)
@@ -396,51 +290,9 @@ def round_zero(currency: str) -> Decimal:
     return round_money(Decimal(0), currency)
 
 
-def _group_key(row: Any, group_by: list[str]) -> dict[str, Any]:
-    """The JSON keys of a group (close days become months; sources meet ignoring case)."""
+def _group_key(row: Any, dims: list[Dimension]) -> dict[str, Any]:
+    """The JSON keys of a group, each dimension's in turn."""
     key: dict[str, Any] = {}
-    for name in group_by:
-        if name == "stage":
-            key["stage"] = row["stage"]
-            key["_stage_pos"] = row["_stage_pos"]
-        elif name == "close-month":
-            day = row["close_month"]
-            key["close_month"] = day.isoformat()[:7] if day is not None else None
-        elif name == "source":
-            key["source"] = fold(row["source"]) or None
-        elif name == "bucket":
-            key["bucket"] = row["bucket"]
-        elif name == "lost-reason":
-            key["reason"] = row["reason"]
-        elif name == "lost-at":
-            key["lost_at"] = row["lost_at"]
-            key["_stage_pos"] = row["_stage_pos"]
-        elif name == "forecast_category":
-            key[name] = row[name]
-        else:
-            key[name] = row[name]
-            key[f"{name}_id"] = row[f"{name}_id"]
+    for d in dims:
+        key.update(d.key(row))
     return key
-
-
-def _group_order(group: dict[str, Any], group_by: list[str]) -> tuple:
-    """Stages in pipeline order, months in time order, names alphabetically; none last."""
-    order: list[Any] = []
-    for name in group_by:
-        if name == "stage":
-            order.append((0, group["_stage_pos"]))
-        elif name == "close-month":
-            value = group["close_month"]
-            order.append((value is None, value or ""))
-        elif name == "bucket":
-            order.append((0, group["bucket"]))
-        elif name == "lost-at":
-            position = group["_stage_pos"]
-            order.append((position is None, position or 0))
-        elif name == "lost-reason":
-            value = group["reason"]
-            order.append((value is None, fold(value), value or ""))
-        else:
-            value = group[name]
-            order.append((value is None, fold(value), value or ""))
-    return tuple(order)

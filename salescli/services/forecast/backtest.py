@@ -131,7 +131,7 @@ def backtest(
     pipeline, forecast, actual, error, ape}], methods: [{method, periods, mape}]}."""
     from salescli.money import to_minor
     from salescli.services.currency import Converter, round_money
-    from salescli.services.forecast import engine
+    from salescli.services.forecast import engine, figures
     from salescli.services.forecast import methods as m
 
     currency = settings.currency
@@ -146,7 +146,7 @@ def backtest(
         values = [
             None if g.known == 0 else converter.convert(g.minor, g.currency, day) for g in groups
         ]
-        cells = engine.cells(conn, settings, period, engine.Who(), today, "rep", tz)
+        cells = figures.cells(conn, settings, period, figures.Who(), today, "rep", tz)
         actual = sum((c.closed for c in cells.values()), Decimal(0))
         counts = m.stage_history_counts(conn, day, lookback_days) if "historical" in methods else {}
         base = {
@@ -204,14 +204,14 @@ def backtest(
                     "forecast": round_money(value, currency),
                     "actual": round_money(actual, currency),
                     "error": round_money(error, currency),
-                    "ape": None if actual == 0 else engine._rate(abs(error) / actual),
+                    "ape": None if actual == 0 else figures.rate(abs(error) / actual),
                     "currency": currency,
                 }
             )
     summary = []
     for method in methods:
         apes = [r["ape"] for r in rows if r["method"] == method and r["ape"] is not None]
-        mape = None if not apes else engine._rate(sum(apes, Decimal(0)) / len(apes))
+        mape = None if not apes else figures.rate(sum(apes, Decimal(0)) / len(apes))
         summary.append({"method": method, "periods": len(apes), "mape": mape})
     return {
         "from": first.label,

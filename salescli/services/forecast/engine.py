@@ -1,12 +1,9 @@
-"""The forecast figures of SPEC "Forecast", per rep with team roll-ups along the manager
-hierarchy, on THE money aggregation (`deals.queries.grouped_totals`).
+"""The forecast of SPEC "Forecast": per rep with team roll-ups along the manager hierarchy
+(or per stage or close month), on THE money aggregation (`deals.queries.grouped_totals`).
 
-For a period P: `closed` = won deals closing in P; `commit`, `best_case`, `pipeline` = open
-deals expected to close in P by forecast category (omitted deals nowhere); `commit_total =
-closed + commit`, `best_case_total = commit_total + best_case`, `pipeline_total =
-best_case_total + pipeline`; `weighted = closed + Σ amount × probability` over the open deals;
-`gap = quota − closed`, `attainment = closed / quota`, `coverage = open amount / gap` (null
-without a quota or when the gap is not positive).
+The figures of each row (SPEC's definitions) come from `forecast.figures`; this module picks
+the reps, rolls their figures up the hierarchy and applies the method (weighted, category,
+historical win rates, Monte Carlo).
 
 A manager's adjustment (services.forecast.adjust) replaces `commit` or `best_case` of a rep
 in the totals and in every roll-up; the computed figure stays beside it.
@@ -15,13 +12,27 @@ in the totals and in every roll-up; the computed figure stays beside it.
 from __future__ import annotations
 
 import datetime as dt
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from salescli.errors import UsageError
+from salescli.services.forecast.figures import (
+    OPEN,
+    Cell,
+    Who,
+    cells,
+    deal_scope,
+    figures,
+    in_currency,
+    money,
+    rate,
+    row_quota,
+    spread,
+    unknown_deals,
+)
 from salescli.tables import DEAL, REP, STAGE
 
 if TYPE_CHECKING:
@@ -29,16 +40,10 @@ if TYPE_CHECKING:
 
     from salescli.dates import Period
     from salescli.services.config import Settings
-    from salescli.services.currency import Converter
-    from salescli.services.quotas.targets import Preloaded
 
 METHODS = ("weighted", "category", "historical", "monte-carlo")
 BY = ("rep", "stage", "month")
-OPEN = ("commit", "best_case", "pipeline")
-ADJUSTABLE = ("commit", "best_case")
 NO_OWNER = "(no owner)"
-# How many deals without an amount a note names before it says "and N more".
-NAMED = 10
 
 
 @dataclass
@@ -53,115 +58,12 @@ class Options:
     seed: int | None = None
 
 
-@dataclass
-class Who:
-    """Whose deals: everyone (both None), one rep, or a team (the manager and everyone under
-    them)."""
-
-    rep_id: int | None = None
-    team: str | None = None  # the --team text, resolved by services.scope
-
-
-@dataclass
-class Cell:
-    """One row's figures in minor-free Decimals of the reporting currency."""
-
-    closed: Decimal = Decimal(0)
-    open: dict[str, Decimal] = field(default_factory=lambda: {c: Decimal(0) for c in OPEN})
-    weighted_open: Decimal = Decimal(0)
-    count: int = 0
-    unknown_amount: int = 0
-    by_stage: dict[str, Decimal] = field(default_factory=dict)  # open amount per stage name
-    weighted_by_stage: dict[str, Decimal] = field(default_factory=dict)
-
-    def add(self, other: Cell) -> None:
-        self.closed += other.closed
-        for c in OPEN:
-            self.open[c] += other.open[c]
-        self.weighted_open += other.weighted_open
-        self.count += other.count
-        self.unknown_amount += other.unknown_amount
-        for stage, value in other.by_stage.items():
-            self.by_stage[stage] = self.by_stage.get(stage, Decimal(0)) + value
-        for stage, value in other.weighted_by_stage.items():
-            self.weighted_by_stage[stage] = self.weighted_by_stage.get(stage, Decimal(0)) + value
-
-    def copy(self) -> Cell:
-        twin = Cell()
-        twin.add(self)
-        return twin
-
-
 def check_method(method: str) -> str:
     if method not in METHODS:
         raise UsageError(
             f"--method '{method}' is not one of {', '.join(METHODS)} (e.g. --method category)"
         )
     return method
-
-
-def _scope(who: Who, state: str | None, period: Period, category: str | None = None) -> Any:
-    from salescli.services.scope import DealScope
-
-    return DealScope(
-        owner=str(who.rep_id) if who.rep_id is not None else None,
-        state=state,
-        team=who.team,
-        category=category,
-        period=(period.start, period.end),
-    )
-
-
-def cells(
-    conn: Connection,
-    settings: Settings,
-    period: Period,
-    who: Who,
-    today: dt.date,
-    dimension: str,
-    tz: str = "UTC",
-) -> dict[Any, Cell]:
-    """The figures of `period` per key of `dimension` (owner id, stage or close month),
-    aggregated in SQL by `grouped_totals` in one query: every deal closing in the period,
-    grouped by the dimension, stage and forecast category; won stages make `closed`, open
-    ones their category, lost deals and omitted ones nothing."""
-    from salescli.services.deals.queries import grouped_totals
-
-    dims = {
-        "rep": ["owner", "stage", "forecast_category"],
-        "stage": ["stage", "forecast_category"],
-        "month": ["close-month", "stage", "forecast_category"],
-    }[dimension]
-
-    def key(group: dict[str, Any]) -> Any:
-        if dimension == "rep":
-            return group["owner_id"]
-        if dimension == "stage":
-            return group["stage"]
-        return group["close_month"]
-
-    kinds = {r.name: r.kind for r in conn.execute(sa.select(STAGE.c.name, STAGE.c.kind))}
-    scope = _scope(who, None, period)
-    scope.states = ("won", "open")
-    grouped = grouped_totals(conn, scope, settings, dims, today, tz, with_total=False)
-    found: dict[Any, Cell] = {}
-    for group in grouped["groups"]:
-        stage, category = group["stage"], group["forecast_category"]
-        kind = kinds.get(stage)
-        if not (kind == "won" or (kind == "open" and category in OPEN)):
-            continue
-        cell = found.setdefault(key(group), Cell())
-        cell.count += group["count"]
-        cell.unknown_amount += group["unknown_amount"]
-        if kind == "won":
-            cell.closed += group["amount"]
-            continue
-        cell.open[category] += group["amount"]
-        cell.weighted_open += group["weighted"]
-        cell.by_stage[stage] = cell.by_stage.get(stage, Decimal(0)) + group["amount"]
-        weighted = cell.weighted_by_stage.get(stage, Decimal(0)) + group["weighted"]
-        cell.weighted_by_stage[stage] = weighted
-    return found
 
 
 @dataclass
@@ -199,97 +101,6 @@ def below(tree: dict[int, list[int]], rep_id: int) -> list[int]:
         seen.append(current)
         todo.extend(tree.get(current, []))
     return seen
-
-
-def money(value: Decimal | None, currency: str) -> Decimal | None:
-    from salescli.services.currency import round_money
-
-    return None if value is None else round_money(value, currency)
-
-
-def figures(
-    cell: Cell,
-    quota: Decimal | None,
-    currency: str,
-    forecast: Decimal | None,
-) -> dict[str, Any]:
-    """A row's figures by SPEC's definitions, money rounded to the reporting currency."""
-    closed = cell.closed
-    commit_total = closed + cell.open["commit"]
-    best_case_total = commit_total + cell.open["best_case"]
-    pipeline_total = best_case_total + cell.open["pipeline"]
-    open_amount = sum(cell.open.values(), Decimal(0))
-    gap = None if quota is None else quota - closed
-    attainment = None if not quota else closed / quota
-    coverage = None if gap is None or gap <= 0 else open_amount / gap
-    return {
-        "closed": money(closed, currency),
-        "commit": money(cell.open["commit"], currency),
-        "best_case": money(cell.open["best_case"], currency),
-        "pipeline": money(cell.open["pipeline"], currency),
-        "commit_total": money(commit_total, currency),
-        "best_case_total": money(best_case_total, currency),
-        "pipeline_total": money(pipeline_total, currency),
-        "weighted": money(closed + cell.weighted_open, currency),
-        "forecast": money(forecast, currency),
-        "quota": money(quota, currency),
-        "gap": money(gap, currency),
-        "attainment": None if attainment is None else _rate(attainment),
-        "coverage": None if coverage is None else _rate(coverage),
-        "count": cell.count,
-        "unknown_amount": cell.unknown_amount,
-    }
-
-
-def _rate(value: Decimal) -> Decimal:
-    """Rates as fractions to four places (0.1234 = 12.34 %)."""
-    from decimal import ROUND_HALF_EVEN
-
-    return value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
-
-
-def _quota(conn: Connection, rep_id: int, period: Period, team: bool, converter: Converter, known: Preloaded) -> tuple[Decimal | None, str | None]:  # fmt: skip
-    """The quota of a rep or team row, from the quotas of the period loaded once (`known`),
-    in the reporting currency (`converter`: open deals' rate, today's)."""
-    from salescli.services.quotas.targets import quota_for
-
-    target = quota_for(conn, rep_id=rep_id, period=period, team=team, preloaded=known)
-    if target is None:
-        return None, None
-    amount = target.amount
-    if target.currency is not None and target.currency != converter.reporting:
-        amount = converter.convert(_minor(amount, target.currency), target.currency, None)
-    return amount, target.source
-
-
-def _minor(amount: Decimal, currency: str) -> int:
-    from salescli.money import to_minor
-
-    return to_minor(amount, currency)
-
-
-def unknown_deals(
-    conn: Connection, settings: Settings, period: Period, who: Who, tz: str = "UTC"
-) -> list[str]:
-    """The first few deals of the forecast whose amount is unknown, by id and title."""
-    from salescli.services.scope import deal_clauses
-
-    found: list[str] = []
-    for state in ("won", "open"):
-        scope = _scope(who, state, period)
-        query = (
-            sa.select(DEAL.c.id, DEAL.c.title)
-            .select_from(DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id))
-            .where(
-                *deal_clauses(conn, scope, settings, tz),
-                DEAL.c.amount_minor.is_(None),
-                DEAL.c.forecast_category != "omitted",
-            )
-            .order_by(DEAL.c.id)
-            .limit(NAMED)
-        )
-        found += [f"{row.id} '{row.title}'" for row in conn.execute(query)]
-    return sorted(found, key=lambda text: int(text.split(" ")[0]))[:NAMED]
 
 
 def forecast(
@@ -391,7 +202,7 @@ def _by_rep(
     for rep_id, by_category in adjustments.items():
         cell = own[rep_id] = own[rep_id].copy() if rep_id in own else Cell()
         for category, adjustment in by_category.items():
-            value = _in_currency(conn, adjustment, currency, today)
+            value = in_currency(conn, adjustment, currency, today)
             cell.open[category] = value
     method_open: dict[Any, Decimal] = {}
     rates: dict[int, dict[str, m.Rate]] = {}
@@ -432,7 +243,7 @@ def _by_rep(
     if options.method == "monte-carlo":
         from salescli.services.deals.queries import _where
 
-        clauses = _where(conn, _scope(who, "open", period), settings, tz)
+        clauses = _where(conn, deal_scope(who, "open", period), settings, tz)
         clauses.append(DEAL.c.forecast_category.in_(OPEN))
         owners, matrix = m.simulate(conn, settings, clauses, today, options.runs, options.seed)
         sims = {owner: matrix[:, i] for i, owner in enumerate(owners)}
@@ -447,7 +258,7 @@ def _by_rep(
         team = kind == "team"
         quota, source = (None, None)
         if rep_id is not None:
-            quota, source = _quota(conn, rep_id, period, team, converter, known)
+            quota, source = row_quota(conn, rep_id, period, team, converter, known)
         forecast_value = None
         if options.method != "monte-carlo":
             forecast_value = cell.closed + sum(
@@ -460,7 +271,7 @@ def _by_rep(
             "quota_source": source,
         }  # fmt: skip
         if options.method == "monte-carlo":
-            out.update(_spread(cell, [sims[x] for x in members if x in sims], quota, currency, options.runs))  # fmt: skip
+            out.update(spread(cell, [sims[x] for x in members if x in sims], quota, currency, options.runs))  # fmt: skip
         adjusted = {x: adjustments[x] for x in members if x in adjustments}
         if kind == "rep" and rep_id in adjustments:
             for category in adjust.CATEGORIES:
@@ -470,13 +281,13 @@ def _by_rep(
                 out[f"{category}_adjusted"] = (
                     None
                     if entry is None
-                    else money(_in_currency(conn, entry, currency, today), currency)
+                    else money(in_currency(conn, entry, currency, today), currency)
                 )
             out["adjustments"] = list(adjustments[rep_id].values())
         elif adjusted:
             out["adjusted_reps"] = sorted(everyone[x].name for x in adjusted)
         if rep_id in rates and kind == "rep":
-            out["rates"] = [vars(r) | {"rate": _rate(r.rate)} for r in rates[rep_id].values()]
+            out["rates"] = [vars(r) | {"rate": rate(r.rate)} for r in rates[rep_id].values()]
         return out
 
     rows: list[dict[str, Any]] = []
@@ -502,7 +313,7 @@ def _by_rep(
     total_quota = sum(quotas, Decimal(0)) if quotas else None
     total.update(figures(_sum_cells(own, members), total_quota, currency, _num(total["forecast"])))
     if options.method == "monte-carlo":
-        total.update(_spread(_sum_cells(own, members), list(sims.values()), total_quota, currency, options.runs))  # fmt: skip
+        total.update(spread(_sum_cells(own, members), list(sims.values()), total_quota, currency, options.runs))  # fmt: skip
     total["quota_source"] = "sum of reps" if quotas else None
     for key in ("rep", "rep_id", "kind", "level"):
         total.pop(key, None)
@@ -536,43 +347,3 @@ def _sum_cells(own: dict[Any, Cell], members: list[Any]) -> Cell:
         if member in own:
             cell.add(own[member])
     return cell
-
-
-def _in_currency(conn: Connection, adjustment: dict[str, Any], currency: str, today: dt.date) -> Decimal:  # fmt: skip
-    from salescli.services.currency import Converter
-
-    amount = adjustment["amount"]
-    if adjustment["currency"] == currency:
-        return amount
-    return Converter(conn, currency, today).convert(
-        _minor(amount, adjustment["currency"]), adjustment["currency"], None
-    )
-
-
-def _spread(
-    cell: Cell, columns: list[Any], quota: Decimal | None, currency: str, runs: int
-) -> dict[str, Any]:
-    """P10/P50/P90 and the mean of closed + the simulated wins, and the chance of reaching
-    `quota` (the share of runs at or above it)."""
-    import numpy as np
-
-    from salescli.money import from_minor
-
-    wins = np.zeros(runs) if not columns else np.sum(np.stack(columns), axis=0)
-    closed_minor = _minor(cell.closed, currency)
-    totals = wins + closed_minor
-    # Percentiles of whole minor units: the lower of the two nearest runs (no interpolation
-    # between two outcomes that cannot happen).
-    p10, p50, p90 = (int(np.percentile(totals, q, method="lower")) for q in (10, 50, 90))
-    mean = Decimal(str(float(np.mean(totals)))).quantize(Decimal(1))
-    chance = None
-    if quota is not None:
-        chance = Decimal(int(np.count_nonzero(totals >= _minor(quota, currency)))) / Decimal(runs)
-    return {
-        "p10": from_minor(p10, currency),
-        "p50": from_minor(p50, currency),
-        "p90": from_minor(p90, currency),
-        "mean": from_minor(int(mean), currency),
-        "forecast": from_minor(p50, currency),
-        "quota_chance": None if chance is None else _rate(chance),
-    }

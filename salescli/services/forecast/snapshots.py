@@ -34,14 +34,14 @@ def take(
     """Store every method's forecast of `period` for each rep (their own deals) and for
     everyone; returns what was stored (one row per method and rep, the total last)."""
     from salescli.money import to_minor
-    from salescli.services.forecast import engine
+    from salescli.services.forecast import engine, figures
     from salescli.values import json_value
 
     currency = settings.currency
     stored: list[dict[str, Any]] = []
     for method in engine.METHODS:
         options = engine.Options(method=method, seed=SNAPSHOT_SEED)
-        result = engine.forecast(conn, settings, period, engine.Who(), today, options, tz)
+        result = engine.forecast(conn, settings, period, figures.Who(), today, options, tz)
         rows = [r for r in result["rows"] if r["kind"] == "rep" and r["rep_id"] is not None]
         for row in [*rows, {**result["total"], "rep": None, "rep_id": None}]:
             values = {
@@ -82,7 +82,7 @@ def accuracy(
     from salescli.dates import Period as PeriodType
     from salescli.money import from_minor
     from salescli.services.currency import Converter, round_money
-    from salescli.services.forecast import engine
+    from salescli.services.forecast import figures
 
     query = (
         sa.select(FORECASTSNAPSHOT, REP.c.name.label("rep"))
@@ -106,8 +106,8 @@ def accuracy(
     for row in conn.execute(query):
         span = (row.period_start, row.period_end)
         if span not in actuals:
-            cells = engine.cells(
-                conn, settings, PeriodType(row.period, *span), engine.Who(), today, "rep", tz
+            cells = figures.cells(
+                conn, settings, PeriodType(row.period, *span), figures.Who(), today, "rep", tz
             )
             won = {owner: cell.closed for owner, cell in cells.items()}
             won[None] = sum((c.closed for c in cells.values()), Decimal(0))
@@ -129,7 +129,7 @@ def accuracy(
                 "forecast": round_money(value, currency),
                 "actual": round_money(actual, currency),
                 "error": round_money(error, currency),
-                "ape": None if ape is None else engine._rate(ape),
+                "ape": None if ape is None else figures.rate(ape),
                 "complete": today >= row.period_end,
                 "currency": currency,
             }

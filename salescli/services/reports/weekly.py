@@ -107,14 +107,14 @@ def forecast(
     """This month's and this quarter's forecast against quota: one row per period, the totals
     of `forecast --method weighted` for the same rep, team or everyone."""
     from salescli.services import scope
-    from salescli.services.forecast import engine
+    from salescli.services.forecast import engine, figures
 
     if rep is not None and scope.is_none(rep):
         return {"rows": [], "notes": ["No forecast for deals without an owner (a forecast is per rep)."]}  # fmt: skip
     if rep is not None:
-        who = engine.Who(rep_id=scope.rep_id(conn, rep, settings))
+        who = figures.Who(rep_id=scope.rep_id(conn, rep, settings))
     else:
-        who = engine.Who(team=team)
+        who = figures.Who(team=team)
     options = engine.Options(method="weighted")
     rows: list[dict[str, Any]] = []
     notes: list[str] = []

@@ -8,8 +8,8 @@ from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any
 
 from salescli.ids import as_id
+from salescli.services.csv import cells as csvcells
 from salescli.services.csv import engine as csvio
-from salescli.services.csv import read as csvread
 from salescli.services.csv.engine import ImportContext, ImportState, RowError, invalid
 from salescli.services.reps.records import (
     NAME_MAX,
@@ -168,8 +168,8 @@ def _validate(values: dict[str, Any], ctx: Context) -> dict[str, Any]:
 
 
 # The import engine's booleans, plus the words a rep export of another CRM may use.
-TRUE_WORDS = csvread.TRUE_WORDS | {"active"}
-FALSE_WORDS = csvread.FALSE_WORDS | {"inactive"}
+TRUE_WORDS = csvcells.TRUE_WORDS | {"active"}
+FALSE_WORDS = csvcells.FALSE_WORDS | {"inactive"}
 
 
 def _check_all(rows: list[Any], ctx: Context, report: ManagerReport) -> list[RowError]:

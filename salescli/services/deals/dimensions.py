@@ -1,0 +1,214 @@
+"""The dimensions `deals.queries.grouped_totals` groups by: one entry each in `DIMENSIONS`,
+giving its key columns (labelled as the keys of the JSON shape), the joins they need, the
+amount it sums, the keys of a group and the order of the groups.
+
+Adding a dimension is adding an entry (and, for `deal list --group-by`, it is listed in
+GROUP_BY unless `listed=False`).
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import sqlalchemy as sa
+
+from salescli.errors import UsageError
+from salescli.tables import (
+    ACCOUNT,
+    DEAL,
+    DEALLINE,
+    LOSTREASON,
+    PRODUCT,
+    REP,
+    STAGE,
+    STAGECHANGE,
+)
+from salescli.text import fold
+
+# (label, first day, day after the last) of each close-date bucket of the "bucket" dimension.
+Bucket = tuple[str, dt.date, dt.date]
+
+
+@dataclass(frozen=True)
+class Grouping:
+    """What a dimension adds to the query: its key columns (a hidden `_stage_pos` orders
+    stages), the joins they need in order (outer joins unless `inner`), and the amount it
+    sums when not the deal's (a product sums its lines: one row per line, deals counted
+    distinct)."""
+
+    columns: tuple[Any, ...]
+    joins: tuple[tuple[Any, Any], ...] = ()
+    inner: bool = False
+    amount: Any = None
+
+
+@dataclass(frozen=True)
+class Dimension:
+    """One dimension: `sql(buckets)` its `Grouping`; `key(row)` a group's JSON keys from a
+    result row; `order(group)` its part of the groups' sort key. `listed`: named among the
+    choices of `deal list --group-by`; `buckets`: built from grouped_totals' `buckets=`, so
+    never taken from a command line."""
+
+    sql: Callable[[Sequence[Bucket]], Grouping]
+    key: Callable[[Any], dict[str, Any]]
+    order: Callable[[dict[str, Any]], tuple]
+    listed: bool = True
+    buckets: bool = False
+
+
+def _keys(*names: str) -> Callable[[Any], dict[str, Any]]:
+    return lambda row: {name: row[name] for name in names}
+
+
+def _by_name(name: str) -> Callable[[dict[str, Any]], tuple]:
+    """Names alphabetically (accents and case folded), none last."""
+
+    def order(group: dict[str, Any]) -> tuple:
+        value = group[name]
+        return (value is None, fold(value), value or "")
+
+    return order
+
+
+def _lost_at(buckets: Sequence[Bucket]) -> Grouping:
+    # The stage a lost deal was in when it was lost: the `from` stage of its latest change
+    # into a lost stage (stage history).
+    into_lost = STAGECHANGE.join(STAGE, STAGE.c.id == STAGECHANGE.c.to_stage_id)
+    latest = (
+        sa.select(
+            STAGECHANGE.c.deal_id.label("deal_id"),
+            sa.func.max(STAGECHANGE.c.id).label("change_id"),
+        )
+        .select_from(into_lost)
+        .where(STAGE.c.kind == "lost")
+        .group_by(STAGECHANGE.c.deal_id)
+        .subquery("lost_change")
+    )
+    change = STAGECHANGE.alias("lost_from")
+    before = STAGE.alias("lost_at_stage")
+    return Grouping(
+        (before.c.name.label("lost_at"), before.c.position.label("_stage_pos")),
+        (
+            (latest, latest.c.deal_id == DEAL.c.id),
+            (change, change.c.id == latest.c.change_id),
+            (before, before.c.id == change.c.from_stage_id),
+        ),
+    )
+
+
+def _bucket(buckets: Sequence[Bucket]) -> Grouping:
+    """Close dates into labelled [first, end) ranges: a UNION ALL of literal rows joined on
+    the close date (SQLite has no column list on a VALUES alias)."""
+    if not buckets:
+        raise UsageError("no periods to group by")
+    rows = [
+        sa.select(
+            sa.literal(label, sa.String()).label("label"),
+            sa.literal(first, sa.Date()).label("b_start"),
+            sa.literal(end, sa.Date()).label("b_end"),
+        )
+        for label, first, end in buckets
+    ]
+    table = (sa.union_all(*rows) if len(rows) > 1 else rows[0]).subquery("bucket")
+    close = sa.and_(DEAL.c.close_date >= table.c.b_start, DEAL.c.close_date < table.c.b_end)
+    return Grouping((table.c.label.label("bucket"),), ((table, close),), inner=True)
+
+
+def _month(row: Any) -> dict[str, Any]:
+    day = row["close_month"]
+    return {"close_month": day.isoformat()[:7] if day is not None else None}
+
+
+def _month_order(group: dict[str, Any]) -> tuple:
+    value = group["close_month"]
+    return (value is None, value or "")
+
+
+def _lost_at_order(group: dict[str, Any]) -> tuple:
+    position = group["_stage_pos"]
+    return (position is None, position or 0)
+
+
+DIMENSIONS: dict[str, Dimension] = {
+    "stage": Dimension(
+        lambda _: Grouping((STAGE.c.name.label("stage"), STAGE.c.position.label("_stage_pos"))),
+        _keys("stage", "_stage_pos"),
+        lambda group: (0, group["_stage_pos"]),  # pipeline order
+    ),
+    "owner": Dimension(
+        lambda _: Grouping(
+            (REP.c.name.label("owner"), DEAL.c.owner_id.label("owner_id")),
+            ((REP, REP.c.id == DEAL.c.owner_id),),
+        ),
+        _keys("owner", "owner_id"),
+        _by_name("owner"),
+    ),
+    "account": Dimension(
+        lambda _: Grouping(
+            (ACCOUNT.c.name.label("account"), DEAL.c.account_id.label("account_id")),
+            ((ACCOUNT, ACCOUNT.c.id == DEAL.c.account_id),),
+        ),
+        _keys("account", "account_id"),
+        _by_name("account"),
+    ),
+    "product": Dimension(
+        lambda _: Grouping(
+            (PRODUCT.c.name.label("product"), DEALLINE.c.product_id.label("product_id")),
+            (
+                (DEALLINE, DEALLINE.c.deal_id == DEAL.c.id),
+                (PRODUCT, PRODUCT.c.id == DEALLINE.c.product_id),
+            ),
+            amount=sa.func.coalesce(DEALLINE.c.amount_minor, DEAL.c.amount_minor),
+        ),
+        _keys("product", "product_id"),
+        _by_name("product"),
+    ),
+    "source": Dimension(
+        lambda _: Grouping((DEAL.c.source.label("source"),)),
+        # Sources meet ignoring case (grouped_totals shows the most common spelling).
+        lambda row: {"source": fold(row["source"]) or None},
+        _by_name("source"),
+    ),
+    # Summed per close day in SQL (no portable month function), into months by its key.
+    "close-month": Dimension(
+        lambda _: Grouping((DEAL.c.close_date.label("close_month"),)),
+        _month,
+        _month_order,
+    ),
+    "lost-reason": Dimension(
+        lambda _: Grouping(
+            (LOSTREASON.c.name.label("reason"),),
+            ((LOSTREASON, LOSTREASON.c.id == DEAL.c.lost_reason_id),),
+        ),
+        _keys("reason"),
+        _by_name("reason"),
+    ),
+    "lost-at": Dimension(_lost_at, _keys("lost_at", "_stage_pos"), _lost_at_order),
+    # Not named among --group-by's choices: the forecast's own grouping (accepted there all
+    # the same), and the periods of a trend (from buckets=; refused there).
+    "forecast_category": Dimension(
+        lambda _: Grouping((DEAL.c.forecast_category.label("forecast_category"),)),
+        _keys("forecast_category"),
+        _by_name("forecast_category"),
+        listed=False,
+    ),
+    "bucket": Dimension(
+        _bucket, _keys("bucket"), lambda group: (0, group["bucket"]), listed=False, buckets=True
+    ),
+}
+# `deal list --group-by`: the dimensions it names.
+GROUP_BY = tuple(name for name, entry in DIMENSIONS.items() if entry.listed)
+
+
+def dimension(name: str, *, command_line: bool = False) -> Dimension:
+    """The dimension `name` (on a `command_line`, none built from `buckets=`)."""
+    found = DIMENSIONS.get(name)
+    if found is None or (command_line and found.buckets):
+        raise UsageError(
+            f"--group-by '{name}' is not one of: {', '.join(GROUP_BY)} "
+            "(e.g. --group-by owner,stage)"
+        )
+    return found
