@@ -152,6 +152,27 @@ def test_lost_by_reason_stage_and_rep(cli):
     ]
 
 
+def test_lost_at_is_the_stage_of_the_last_loss(cli):
+    """A deal lost, reopened and lost again counts at the stage of its last loss; lost-at
+    groups beside stage (both order by stage position) without a clash."""
+    _team(cli)
+    twice = _id(cli, "deal", "add", "Twice", "--amount", "500", "--owner", "Ana Souza")
+    cli.ok("deal", "lose", str(twice), "--reason", "price", "--on", "2026-10-05")
+    cli.ok("deal", "reopen", str(twice), "--stage", "negotiation")
+    cli.ok("deal", "lose", str(twice), "--reason", "timing", "--on", "2026-11-05")
+    once = _id(cli, "deal", "add", "Once", "--amount", "70", "--owner", "Wang Fang")
+    cli.ok("deal", "move", str(once), "proposal")
+    cli.ok("deal", "lose", str(once), "--reason", "price", "--on", "2026-11-06")
+    report = cli.json("report", "lost", "--format", "json")
+    assert [(r["stage"], r["count"], r["amount"]) for r in report["by_stage"]] == [
+        ("proposal", 1, 70),
+        ("negotiation", 1, 500),
+    ]
+    listed = cli.ok("deal", "list", "--lost", "--group-by", "stage,lost-at", "--format", "csv")
+    groups = [(r["stage"], r["lost_at"], r["count"]) for r in csv.DictReader(io.StringIO(listed.out))]  # fmt: skip
+    assert groups == [("lost", "proposal", "1"), ("lost", "negotiation", "1")]
+
+
 def test_activity_per_rep_per_local_day_and_week(cli):
     _team(cli)
     cli.ok("config", "set", "timezone", "Asia/Tokyo")  # UTC+9

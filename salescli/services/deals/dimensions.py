@@ -34,8 +34,8 @@ Bucket = tuple[str, dt.date, dt.date]
 
 @dataclass(frozen=True)
 class Grouping:
-    """What a dimension adds to the query: its key columns (a hidden `_stage_pos` orders
-    stages), the joins they need in order (outer joins unless `inner`), and the amount it
+    """What a dimension adds to the query: its key columns (a hidden `_stage_pos` or
+    `_lost_pos` orders stages), the joins they need in order (outer joins unless `inner`), and the amount it
     sums when not the deal's (a product sums its lines: one row per line, deals counted
     distinct)."""
 
@@ -75,25 +75,23 @@ def _by_name(name: str) -> Callable[[dict[str, Any]], tuple]:
 
 def _lost_at(buckets: Sequence[Bucket]) -> Grouping:
     # The stage a lost deal was in when it was lost: the `from` stage of its latest change
-    # into a lost stage (stage history).
-    into_lost = STAGECHANGE.join(STAGE, STAGE.c.id == STAGECHANGE.c.to_stage_id)
+    # into a lost stage (stage history), looked up per deal of the scope (the deal_id index),
+    # not grouped over the whole stage history first.
+    into = STAGE.alias("into_lost")
+    moves = STAGECHANGE.alias("lost_moves")
     latest = (
-        sa.select(
-            STAGECHANGE.c.deal_id.label("deal_id"),
-            sa.func.max(STAGECHANGE.c.id).label("change_id"),
-        )
-        .select_from(into_lost)
-        .where(STAGE.c.kind == "lost")
-        .group_by(STAGECHANGE.c.deal_id)
-        .subquery("lost_change")
+        sa.select(sa.func.max(moves.c.id))
+        .select_from(moves.join(into, into.c.id == moves.c.to_stage_id))
+        .where(moves.c.deal_id == DEAL.c.id, into.c.kind == "lost")
+        .correlate(DEAL)
+        .scalar_subquery()
     )
     change = STAGECHANGE.alias("lost_from")
     before = STAGE.alias("lost_at_stage")
     return Grouping(
-        (before.c.name.label("lost_at"), before.c.position.label("_stage_pos")),
+        (before.c.name.label("lost_at"), before.c.position.label("_lost_pos")),
         (
-            (latest, latest.c.deal_id == DEAL.c.id),
-            (change, change.c.id == latest.c.change_id),
+            (change, change.c.id == latest),
             (before, before.c.id == change.c.from_stage_id),
         ),
     )
@@ -128,7 +126,7 @@ def _month_order(group: dict[str, Any]) -> tuple:
 
 
 def _lost_at_order(group: dict[str, Any]) -> tuple:
-    position = group["_stage_pos"]
+    position = group["_lost_pos"]
     return (position is None, position or 0)
 
 
@@ -186,7 +184,7 @@ DIMENSIONS: dict[str, Dimension] = {
         _keys("reason"),
         _by_name("reason"),
     ),
-    "lost-at": Dimension(_lost_at, _keys("lost_at", "_stage_pos"), _lost_at_order),
+    "lost-at": Dimension(_lost_at, _keys("lost_at", "_lost_pos"), _lost_at_order),
     # Not named among --group-by's choices: the forecast's own grouping (accepted there all
     # the same), and the periods of a trend (from buckets=; refused there).
     "forecast_category": Dimension(

@@ -224,6 +224,7 @@ def grouped_totals(
     rows = sorted(groups.values(), key=lambda group: tuple(d.order(group) for d in dims))
     for g in rows:
         g.pop("_stage_pos", None)
+        g.pop("_lost_pos", None)
         spellings = g.pop("_spellings", None)
         if spellings:  # a source shows in its most common spelling
             g["source"] = min(spellings, key=lambda s: (-spellings[s], s))
