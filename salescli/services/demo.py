@@ -48,7 +48,6 @@ from salescli.services import (
 )
 from salescli.services.demo_context import Context
 from salescli.services.demo_writer import light_table
-from salescli.services.leads import dedupe as lead_dedupe
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -146,7 +145,12 @@ def refuse_if_not_empty(conn: Connection, where: str) -> None:
 
 def _run(ctx: Context) -> dict[str, int]:
     """The phases in order, each drawing from the context's streams where the last stopped."""
+    import sqlalchemy as sa
+
+    from salescli.tables import LEADKEY
+
     writer = ctx.writer
+    ctx.conn.execute(sa.delete(LEADKEY))  # left by leads deleted with foreign keys off
     ctx.load_pipeline()
     ctx.rates()
     writer.drop_indexes()
@@ -164,7 +168,6 @@ def _run(ctx: Context) -> dict[str, int]:
     writer.flush()
     ctx.progress("indexes")
     writer.restore_indexes()
-    lead_dedupe.refresh_all_keys(ctx.conn)  # the near-identical search's keys
     demo_activity.last_contacts(ctx)
     writer.reset_sequences(("rep", "account", "contact", "lead", "deal", "task"))
     ctx.progress("quotas and forecast snapshots")

@@ -31,6 +31,7 @@ def lead_times(ctx: Context, count: int) -> list[int]:
 
 def leads(ctx: Context) -> list[SimpleNamespace]:
     from salescli.services.leads import scoring as scoring
+    from salescli.services.leads.dedupe import segment_keys
     from salescli.services.leads.io import clean_email, lead_search_text
     from salescli.text import email_key, phone_key
 
@@ -154,6 +155,9 @@ def leads(ctx: Context) -> list[SimpleNamespace]:
                 storage(converted_at),
             ),
         )
+        # The near-identical search's keys, as `dedupe.add_keys` writes them (lead id order).
+        for key in segment_keys(name, company):
+            writer.add("leadkey", (lead_id, key))
         for tag in tags:
             writer.add("leadtag", (lead_id, tag, tag))  # keys of LEAD_TAGS are folded
         if owner is not None:

@@ -29,6 +29,7 @@ class Writer:
         "rep",
         "account",
         "lead",
+        "leadkey",
         "contact",
         "deal",
         "leadtag",
@@ -234,6 +235,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "stage_entered_at",
         "last_activity_at",
     ),
+    "leadkey": ("lead_id", "key"),
     "leadtag": ("lead_id", "tag", "label"),
     "leadassignment": (
         "lead_id",
