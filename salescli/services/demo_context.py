@@ -124,6 +124,7 @@ class Context:
         self._utc = dt.UTC
         self.sqlite = self.dialect == "sqlite"
         self._hours: dict[int, str] = {}
+        self._days: dict[int, Any] = {}
         probe = self.now - 12_345
         expected = storage_instant(dt.datetime.fromtimestamp(probe, dt.UTC), self.dialect)
         assert self.instant(probe) == expected, "storage form of instants changed"
@@ -146,10 +147,35 @@ class Context:
             prefix = self._hours[hour] = stored[:14]
         return prefix + MINUTES_SECONDS[rest]
 
+    def instants(self) -> Callable[[int | None], Any]:
+        """`instant` as a closure over its cache, for the hot loops (same values)."""
+        if not self.sqlite:
+            return self.instant
+        hours, tails, instant = self._hours, MINUTES_SECONDS, self.instant
+
+        def stored(seconds: int | None) -> Any:
+            if seconds is None:
+                return None
+            prefix = hours.get(seconds // 3600)
+            if prefix is None:
+                return instant(seconds)  # fills the hour's prefix
+            return prefix + tails[seconds % 3600]
+
+        return stored
+
     def day(self, seconds: int) -> Any:
-        """The business date of an instant in the team's time zone."""
-        day = dt.datetime.fromtimestamp(seconds, self.zone).date()
-        return day.isoformat() if self.dialect == "sqlite" else day
+        """The business date of an instant in the team's time zone (cached per hour when the
+        whole hour falls on one date: always with whole-hour offsets)."""
+        hour = seconds // 3600
+        found = self._days.get(hour)
+        if found is None:
+            zone, start = self.zone, hour * 3600
+            day = dt.datetime.fromtimestamp(start, zone).date()
+            if dt.datetime.fromtimestamp(start + 3599, zone).date() != day:
+                day = dt.datetime.fromtimestamp(seconds, zone).date()
+                return day.isoformat() if self.sqlite else day
+            found = self._days[hour] = day.isoformat() if self.sqlite else day
+        return found
 
     # -- draws shared by the phases -----------------------------------------------------------
 

@@ -9,8 +9,6 @@ from typing import TYPE_CHECKING
 
 from salescli.services import demo_activity
 from salescli.services.demo_data import (
-    ACTIVITY_KINDS,
-    ACTIVITY_WEIGHTS,
     DAY,
     LEAD_TAGS,
     LOST_LEAD_REASONS,
@@ -70,8 +68,9 @@ def leads(ctx: Context) -> list[SimpleNamespace]:
 
     conversions: list[SimpleNamespace] = []
     now = dt.datetime.fromtimestamp(ctx.now, ctx._utc)
-    storage = ctx.instant
+    storage = ctx.instants()
     writer = ctx.writer
+    add_activity, activity_kind = demo_activity.adder(ctx), demo_activity.kind_picker(ctx)
     for index in range(total):
         lead_id = index + 1
         at = created[index]
@@ -105,8 +104,7 @@ def leads(ctx: Context) -> list[SimpleNamespace]:
         last_contact = None
         for _ in range(per_lead[index]):
             when = at + int(rng.random() * (end - at))
-            kind = rng.choices(ACTIVITY_KINDS, cum_weights=ACTIVITY_WEIGHTS)[0]
-            demo_activity.add(ctx, kind, when, owner, lead_id=lead_id)
+            add_activity(activity_kind(), when, owner, lead_id, None)
             if last_contact is None or when > last_contact:
                 last_contact = when
         reason = None
