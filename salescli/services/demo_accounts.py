@@ -7,6 +7,7 @@ import math
 from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
+from salescli.services.demo_context import chooser
 from salescli.services.demo_data import (
     DAY,
     INDUSTRIES,
@@ -25,6 +26,7 @@ def accounts(ctx: Context, conversions: list[SimpleNamespace]) -> None:
     from salescli.text import email_key
 
     rng, writer = ctx.rng, ctx.writer
+    choice = chooser(rng)  # rng.choice, the same draws
     regular = max(1, (ctx.size.deals - len(conversions)) // 5) if ctx.size.deals else 0
     keys: dict[str, int] = {}
     ctx.account_names = [""]
@@ -36,10 +38,10 @@ def accounts(ctx: Context, conversions: list[SimpleNamespace]) -> None:
     for account_id in range(1, regular + 1):
         region = ctx.region()
         locale = ctx.locales[region]
-        base = rng.choice(locale.companies)
+        base = choice(locale.companies)
         name = base
         while account_rules.name_key(name) in keys:
-            name = f"{base} {rng.choice(locale.cities)}"
+            name = f"{base} {choice(locale.cities)}"
             if account_rules.name_key(name) in keys:
                 name = f"{name} {rng.randint(2, 99)}"
         name = account_rules.clean_name(name)
@@ -47,10 +49,10 @@ def accounts(ctx: Context, conversions: list[SimpleNamespace]) -> None:
         keys[key] = account_id
         owner = ctx.owner(region)
         created = ctx.start - int(rng.random() * 365 * DAY)
-        domain = rng.choice(locale.domains)
+        domain = choice(locale.domains)
         values = {
             "name": name,
-            "industry": rng.choice(INDUSTRIES),
+            "industry": choice(INDUSTRIES),
             "website": f"https://www.{domain}",
             "country": locale.country,
             "territory": locale.territory,
@@ -88,10 +90,10 @@ def accounts(ctx: Context, conversions: list[SimpleNamespace]) -> None:
             contact_id += 1
             name = locale.person(rng)
             email = clean_email(
-                f"{rng.choice(locale.users)}.c{base36(contact_id)}@{ctx.account_domain[account_id]}"
+                f"{choice(locale.users)}.c{base36(contact_id)}@{ctx.account_domain[account_id]}"
             )
             phone = ctx.phone(locale, contact_id, 41)
-            title = rng.choice(locale.jobs)
+            title = choice(locale.jobs)
             created = ctx.account_created[account_id]
             record = SimpleNamespace(name=name, email=email, title=title, phone=phone)
             writer.add(

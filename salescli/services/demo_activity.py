@@ -7,6 +7,7 @@ import bisect
 from collections.abc import Callable
 from typing import TYPE_CHECKING
 
+from salescli.services.demo_context import chooser
 from salescli.services.demo_data import ACTIVITY_KINDS, ACTIVITY_WEIGHTS, CALL_OUTCOMES, TEXTS
 
 if TYPE_CHECKING:
@@ -16,7 +17,7 @@ if TYPE_CHECKING:
 def adder(ctx: Context) -> Callable[[str, int, int | None, int | None, int | None], None]:
     """`add` for a hot loop: (kind, when, rep, lead id, deal id), the same draws."""
     rng, counts = ctx.rng, ctx.counts
-    choice, stored_form, append = rng.choice, ctx.instants(), ctx.writer.appender("activity")
+    choice, stored_form, append = chooser(rng), ctx.instants(), ctx.writer.appender("activity")
 
     def add_one(
         kind: str, when: int, rep: int | None, lead_id: int | None, deal_id: int | None
@@ -51,8 +52,9 @@ def last_contacts(ctx: Context) -> None:
 
     from salescli.tables import ACCOUNT
 
+    stored = ctx.instants()
     rows = [
-        {"aid": account_id, "at": ctx.instant(when)}
+        {"aid": account_id, "at": stored(when)}
         for account_id, when in sorted(ctx.account_contact.items())
     ]
     statement = (
@@ -60,4 +62,9 @@ def last_contacts(ctx: Context) -> None:
         .where(ACCOUNT.c.id == sa.bindparam("aid"))
         .values(last_contact_at=sa.bindparam("at"))
     )
+    if ctx.sqlite:  # the values are in storage form already: the driver's executemany
+        compiled = statement.compile(dialect=ctx.conn.dialect)
+        order = list(compiled.positiontup or ())
+        ctx.conn.exec_driver_sql(str(compiled), [tuple(row[k] for k in order) for row in rows])
+        return
     ctx.conn.execute(statement, rows)

@@ -13,7 +13,7 @@ import bisect
 import datetime as dt
 import itertools
 import random
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData
@@ -54,6 +54,29 @@ COUNTS = (
 )
 
 Stage = tuple[Any, ...]  # (id, probability, forecast category, kind)
+
+
+def chooser(rng: random.Random) -> Callable[[Sequence[Any]], Any]:
+    """`rng.choice` for the hot loops, one call instead of three: the same draws (CPython's
+    `_randbelow`: `getrandbits` of the length's bit count until below the length), checked
+    against `rng.choice` on a copy of the stream (`rng.choice` itself if they ever differ)."""
+    getrandbits = rng.getrandbits
+
+    def choice(seq: Sequence[Any]) -> Any:
+        n = len(seq)
+        k = n.bit_length()
+        r = getrandbits(k)
+        while r >= n:
+            r = getrandbits(k)
+        return seq[r]
+
+    state = rng.getstate()
+    sizes = [n for n in range(1, 70) for _ in range(3)]
+    mine = [choice(range(n)) for n in sizes]
+    rng.setstate(state)
+    theirs = [rng.choice(range(n)) for n in sizes]
+    rng.setstate(state)
+    return choice if mine == theirs else rng.choice
 
 
 class Context:

@@ -10,6 +10,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from salescli.services import demo_activity
+from salescli.services.demo_context import chooser
 from salescli.services.demo_data import (
     DAY,
     DEAL_WORDS,
@@ -52,7 +53,7 @@ def deals(ctx: Context, conversions: list[SimpleNamespace]) -> None:
     writer, storage = ctx.writer, ctx.instants()
     add_stage, add_deal = writer.appender("stagechange"), writer.appender("deal")
     add_activity, activity_kind = demo_activity.adder(ctx), demo_activity.kind_picker(ctx)
-    random, choice, gauss, log = rng.random, rng.choice, rng.gauss, math.log
+    random, choice, gauss, log = rng.random, chooser(rng), rng.gauss, math.log
     # expovariate(rate) is -log(1 - random()) / rate: the same draw, without the call.
     rates = (1 / (STAGE_DWELL_DAYS * 1), 1 / (STAGE_DWELL_DAYS * 10))
     now, day, account_names, rep_names = ctx.now, ctx.day, ctx.account_names, ctx.rep_names

@@ -8,6 +8,7 @@ from types import SimpleNamespace
 from typing import TYPE_CHECKING
 
 from salescli.services import demo_activity
+from salescli.services.demo_context import chooser
 from salescli.services.demo_data import (
     DAY,
     LEAD_TAGS,
@@ -34,6 +35,7 @@ def leads(ctx: Context) -> list[SimpleNamespace]:
     from salescli.text import email_key, phone_key
 
     rng, size = ctx.rng, ctx.size
+    choice = chooser(rng)  # rng.choice, the same draws
     total = size.leads
     created = lead_times(ctx, total)
     # Statuses first (activities go to worked leads, conversions to older ones).
@@ -81,14 +83,14 @@ def leads(ctx: Context) -> list[SimpleNamespace]:
         email = phone = company = title = None
         if rng.random() < 0.9:
             email = clean_email(
-                f"{rng.choice(locale.users)}.{base36(lead_id)}@{rng.choice(locale.domains)}"
+                f"{choice(locale.users)}.{base36(lead_id)}@{choice(locale.domains)}"
             )
         if rng.random() < 0.6:
             phone = ctx.phone(locale, lead_id, 17)
         if status == "converted" or rng.random() < 0.7:
-            company = rng.choice(locale.companies)
+            company = choice(locale.companies)
         if rng.random() < 0.6:
-            title = rng.choice(locale.jobs)
+            title = choice(locale.jobs)
         source = rng.choices(SOURCES_NAMES, cum_weights=SOURCES_WEIGHTS)[0]
         owner = None
         if status == "converted" or rng.random() < 0.9:
@@ -109,9 +111,9 @@ def leads(ctx: Context) -> list[SimpleNamespace]:
                 last_contact = when
         reason = None
         if status == "unqualified":
-            reason = rng.choice(UNQUALIFIED_REASONS)
+            reason = choice(UNQUALIFIED_REASONS)
         elif status == "lost":
-            reason = rng.choice(LOST_LEAD_REASONS)
+            reason = choice(LOST_LEAD_REASONS)
         tags = [tag for tag, share in LEAD_TAGS if rng.random() < share]
         fields = {
             "name": name,
