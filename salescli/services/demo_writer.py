@@ -4,6 +4,7 @@ each table in the order the generator gives them."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -29,6 +30,7 @@ class Writer:
         "rep",
         "account",
         "lead",
+        "leadkey",
         "contact",
         "deal",
         "leadtag",
@@ -43,17 +45,20 @@ class Writer:
         self.sqlite = conn.dialect.name == "sqlite"
         self.columns = columns
         self.rows: dict[str, list[tuple]] = {name: [] for name in self.ORDER}
-        self.pending = 0
         self.sql: dict[str, tuple[str, Any]] = {}
         self.indexes: list[str] = []
 
     def add(self, table: str, row: tuple) -> None:
         self.rows[table].append(row)
-        self.pending += 1
+
+    def appender(self, table: str) -> Callable[[tuple], None]:
+        """The table's `add` for a hot loop: its buffer's own `append` (flush empties the
+        buffer in place, so it stays valid)."""
+        return self.rows[table].append
 
     def checkpoint(self) -> None:
         """Called between whole records (a deal and its history): write when enough is buffered."""
-        if self.pending >= BATCH_ROWS:
+        if sum(map(len, self.rows.values())) >= BATCH_ROWS:
             self.flush()
 
     def flush(self) -> None:
@@ -61,8 +66,7 @@ class Writer:
             rows = self.rows[name]
             if rows:
                 self._write(name, rows)
-                self.rows[name] = []
-        self.pending = 0
+                rows.clear()
 
     def _write(self, name: str, rows: list[tuple]) -> None:
         columns = self.columns[name]
@@ -234,6 +238,7 @@ COLUMNS: dict[str, tuple[str, ...]] = {
         "stage_entered_at",
         "last_activity_at",
     ),
+    "leadkey": ("lead_id", "key"),
     "leadtag": ("lead_id", "tag", "label"),
     "leadassignment": (
         "lead_id",
