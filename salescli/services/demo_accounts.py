@@ -19,9 +19,9 @@ if TYPE_CHECKING:
 
 
 def accounts(ctx: Context, conversions: list[SimpleNamespace]) -> None:
-    from salescli.services.accounts import records as account_rules
-    from salescli.services.contacts import records as contact_rules
+    from salescli.services.accounts import rules as account_rules
     from salescli.services.accounts.rules import search_text_of as account_search_text
+    from salescli.services.contacts import records as contact_rules
     from salescli.services.leads.io import clean_email
     from salescli.text import email_key
 

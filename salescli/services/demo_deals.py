@@ -29,7 +29,7 @@ if TYPE_CHECKING:
 
 def deals(ctx: Context, conversions: list[SimpleNamespace]) -> None:
     from salescli.money import exponent
-    from salescli.services.deals.records import clean_title
+    from salescli.services.deals.rules import clean_title
     from salescli.text import search_text
 
     rng, size = ctx.rng, ctx.size

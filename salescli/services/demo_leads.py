@@ -30,7 +30,7 @@ def lead_times(ctx: Context, count: int) -> list[int]:
 
 def leads(ctx: Context) -> list[SimpleNamespace]:
     from salescli.services.leads import scoring as scoring
-    from salescli.services.leads.dedupe import segment_keys
+    from salescli.services.leads.dedupe_keys import segment_keys
     from salescli.services.leads.io import clean_email, lead_search_text
     from salescli.text import email_key, phone_key
 
