@@ -109,9 +109,7 @@ def write_rows(
     rows = list(rows)
     with open_output(output) as stream:
         if fmt == Format.json:
-            # One write of the whole text (json.dump writes every token: slow for long lists).
-            rendered = [json_value(r, tz) for r in rows]
-            stream.write(json.dumps(rendered, ensure_ascii=False, indent=2) + "\n")
+            write_json(stream, [json_value(r, tz) for r in rows])
             return
         if fmt == Format.csv:
             cols = _columns_for(rows, columns) if rows or columns else []
@@ -259,8 +257,7 @@ def write_record(
     """
     if fmt == Format.json:
         with open_output(output) as stream:
-            # One write of the whole text (json.dump writes every token: slow for long lists).
-            stream.write(json.dumps(json_value(record, tz), ensure_ascii=False, indent=2) + "\n")
+            write_json(stream, json_value(record, tz))
         return
     flat = {k: v for k, v in record.items() if not (sections and k in sections)}
     if fmt == Format.csv:
@@ -317,6 +314,20 @@ def _write_plain(
             # One line per row for grep and cut: a newline inside a value is shown as \n.
             line = (cell_text(row, c, tz).replace("\n", "\\n") for c in cols)
             stream.write("\t".join(line) + "\n")
+
+
+def write_json(stream: Any, value: Any) -> None:
+    """`value` (already JSON values) as indented JSON and a newline, written in pieces of a
+    few thousand tokens: json.dump writes every token (slow for long lists), json.dumps
+    holds the whole text (memory for long lists)."""
+    pieces: list[str] = []
+    for piece in json.JSONEncoder(ensure_ascii=False, indent=2).iterencode(value):
+        pieces.append(piece)
+        if len(pieces) >= 8192:
+            stream.write("".join(pieces))
+            pieces.clear()
+    pieces.append("\n")
+    stream.write("".join(pieces))
 
 
 def write_text(text: str) -> None:

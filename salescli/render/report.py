@@ -8,12 +8,19 @@ from __future__ import annotations
 
 import enum
 import html
-import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from salescli.render import Column, Format, _markdown_cell, cell_text, open_output, write_rows
+from salescli.render import (
+    Column,
+    Format,
+    _markdown_cell,
+    cell_text,
+    open_output,
+    write_json,
+    write_rows,
+)
 from salescli.values import json_value
 
 
@@ -114,8 +121,7 @@ def write_report(
 
     if fmt == ReportFormat.json:
         with open_output(output) as stream:
-            # One write of the whole text (json.dump writes every token: slow for long lists).
-            stream.write(json.dumps(json_value(report, tz), ensure_ascii=False, indent=2) + "\n")
+            write_json(stream, json_value(report, tz))
         return
     if fmt == ReportFormat.csv:
         main = sections[0]
