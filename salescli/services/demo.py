@@ -33,7 +33,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import replace
 from typing import TYPE_CHECKING
 
 from salescli.errors import InvalidData, UsageError
@@ -46,20 +46,11 @@ from salescli.services import (
     demo_targets,
     demo_tasks,
 )
-from salescli.services.demo_context import Context
+from salescli.services.demo_context import Context, Size
 from salescli.services.demo_writer import light_table
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
-
-
-@dataclass(frozen=True)
-class Size:
-    reps: int
-    leads: int
-    deals: int
-    activities: int
-    days: int  # of history before now
 
 
 SIZES: dict[str, Size] = {

@@ -14,6 +14,7 @@ import datetime as dt
 import itertools
 import random
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from salescli.errors import InvalidData
@@ -30,7 +31,17 @@ from salescli.services.demo_writer import COLUMNS, Writer
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
-    from salescli.services.demo import Size
+
+@dataclass(frozen=True)
+class Size:
+    """How much a demo makes (`demo.SIZES`, or the counts given on the command line)."""
+
+    reps: int
+    leads: int
+    deals: int
+    activities: int
+    days: int  # of history before now
+
 
 COUNTS = (
     "reps",
