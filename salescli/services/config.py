@@ -140,6 +140,11 @@ def canonical(name: str) -> str:
 MAX_SETTING = 2_147_483_647
 
 
+def declare_whole(key: str, default: str | None, help: str, minimum: int | None = None) -> Setting:
+    """`declare` a whole-number setting (at least `minimum`): its errors name `key`."""
+    return declare(key, default, help, integer(key, minimum))
+
+
 def integer(name: str, minimum: int | None = None) -> Callable[[str], str]:
     """A parser for a whole number (at least `minimum`, at most MAX_SETTING)."""
 

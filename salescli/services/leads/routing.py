@@ -47,11 +47,11 @@ config.declare(
     "default strategy of lead assign --auto: " + ", ".join(ROUTING_STRATEGIES),
     lambda value: check_strategy(value, STRATEGY_KEY),
 )
-config.declare(
+config.declare_whole(
     LAST_RR_KEY,
     None,
     "rep who got the last round-robin lead (kept by lead assign --auto)",
-    config.integer(LAST_RR_KEY, 1),
+    1,
 )
 
 

@@ -50,49 +50,45 @@ DECAY_MAX = "scoring.decay.max"
 
 # The scoring settings (`config get|set|list`; rules_from_settings reads them).
 for _source, _points in DEFAULT_SOURCES.items():
-    config.declare(
+    config.declare_whole(
         SOURCE_PREFIX + _source,
         str(_points),
         f"score points for leads from source {_source}",
-        config.integer(SOURCE_PREFIX + _source),
     )
 for _name in FIELDS:
-    config.declare(
+    config.declare_whole(
         FIELD_PREFIX + _name,
         str(DEFAULT_FIELD_POINTS),
         f"score points when a lead's {_name} is filled in",
-        config.integer(FIELD_PREFIX + _name),
     )
 for _tag, _points in DEFAULT_TAGS.items():
-    config.declare(
+    config.declare_whole(
         TAG_PREFIX + _tag,
         str(_points),
         f"score points for leads tagged {_tag}",
-        config.integer(TAG_PREFIX + _tag),
     )
-config.declare(
+config.declare_whole(
     ENGAGEMENT_POINTS,
     str(DEFAULT_ENGAGEMENT_POINTS),
     "score points when the last contact is within scoring.engagement.days",
-    config.integer(ENGAGEMENT_POINTS),
 )
-config.declare(
+config.declare_whole(
     ENGAGEMENT_DAYS,
     str(DEFAULT_ENGAGEMENT_DAYS),
     "days a contact counts as recent engagement",
-    config.integer(ENGAGEMENT_DAYS, 0),
+    0,
 )
-config.declare(
+config.declare_whole(
     DECAY_PER_WEEK,
     str(DEFAULT_DECAY_PER_WEEK),
     "score points lost per full week since the last contact (or creation)",
-    config.integer(DECAY_PER_WEEK, 0),
+    0,
 )
-config.declare(
+config.declare_whole(
     DECAY_MAX,
     str(DEFAULT_DECAY_MAX),
     "most score points decay can take",
-    config.integer(DECAY_MAX, 0),
+    0,
 )
 config.declare(
     SOURCE_PREFIX,

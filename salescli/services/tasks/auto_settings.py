@@ -56,17 +56,20 @@ DEFAULT_OWNER = config.declare(
 FOLLOW_UP_ON = _enabled("follow-up", "task.follow_up")
 
 
-FOLLOW_UP_DAYS = config.declare(
-    "task.follow_up.days", "3", "task auto: a follow-up is due this many days after the contact",
-    config.integer("task.follow_up.days", 0),
-)  # fmt: skip
+FOLLOW_UP_DAYS = config.declare_whole(
+    "task.follow_up.days",
+    "3",
+    "task auto: a follow-up is due this many days after the contact",
+    0,
+)
 
 
-FOLLOW_UP_WINDOW = config.declare(
-    "task.follow_up.window_days", "30",
+FOLLOW_UP_WINDOW = config.declare_whole(
+    "task.follow_up.window_days",
+    "30",
     "task auto: contacts older than this many days get no follow-up (check-in and stale take over)",
-    config.integer("task.follow_up.window_days", 1),
-)  # fmt: skip
+    1,
+)
 
 
 FOLLOW_UP_PRIORITY = _priority("follow-up", "task.follow_up", "normal")
@@ -75,11 +78,12 @@ FOLLOW_UP_PRIORITY = _priority("follow-up", "task.follow_up", "normal")
 FIRST_CONTACT_ON = _enabled("first-contact", "task.first_contact")
 
 
-FIRST_CONTACT_HOURS = config.declare(
-    "task.first_contact.hours", "24",
+FIRST_CONTACT_HOURS = config.declare_whole(
+    "task.first_contact.hours",
+    "24",
     "task auto: a new lead not contacted this many hours after it came in gets a task",
-    config.integer("task.first_contact.hours", 0),
-)  # fmt: skip
+    0,
+)
 
 
 FIRST_CONTACT_PRIORITY = _priority("first-contact", "task.first_contact", "high")
@@ -88,11 +92,12 @@ FIRST_CONTACT_PRIORITY = _priority("first-contact", "task.first_contact", "high"
 CHECK_IN_ON = _enabled("check-in", "task.check_in")
 
 
-CHECK_IN_DAYS = config.declare(
-    "task.check_in.days", "90",
+CHECK_IN_DAYS = config.declare_whole(
+    "task.check_in.days",
+    "90",
     "task auto: a customer (an account with a won deal) untouched this many days gets a check-in",
-    config.integer("task.check_in.days", 1),
-)  # fmt: skip
+    1,
+)
 
 
 CHECK_IN_PRIORITY = _priority("check-in", "task.check_in", "normal")
