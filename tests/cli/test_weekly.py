@@ -112,6 +112,7 @@ def test_forecast_of_this_month_and_quarter_against_quota(week):
         part = week.json("report", "weekly", *args, "--format", "json")["forecast"]
         month, quarter = part["rows"]
         assert (month["period"], quarter["period"]) == ("2026-11", "2026-Q4")
+        assert (month["currency"], quarter["currency"]) == ("USD", "USD")
         keys = ("closed", "commit_total", "best_case_total", "weighted", "quota", "gap",
                 "attainment", "coverage")  # fmt: skip
         return {k: month[k] for k in keys}, {k: quarter[k] for k in keys}, part["notes"]

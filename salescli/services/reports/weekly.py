@@ -127,7 +127,12 @@ def forecast(
         elif total["quota"] is not None:  # everyone: the top-level teams' and reps' quotas
             total["quota_source"] = EVERYONE
         rows.append(
-            {"period": period.label, "from": period.start, "to": period.last}
+            {
+                "period": period.label,
+                "from": period.start,
+                "to": period.last,
+                "currency": settings.currency,
+            }
             | {key: total.get(key) for key in FORECAST_KEYS}
         )
         notes.extend(f"{period.label}: {note}" for note in result["notes"])

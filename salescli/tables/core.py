@@ -1,23 +1,12 @@
-"""The schema: one SQLAlchemy Core definition of every table (its one source of truth; the
-column type `Instant` and `METADATA` are in tables_base, the planning tables in tables_plans,
-all exported here).
-
-Every service reads and writes through these tables over a `Connection` (SQLAlchemy Core,
-no ORM: importing an ORM and its models costs most of a command's start-up). Migrations in
-`salescli/migrations/versions/` are written by hand to match; `tests/test_migrations.py`
-fails when the migrated database and this metadata differ.
-
-Money is integer minor units (`*_minor`) beside a currency code; instants are UTC through
-`Instant`; business dates (close dates) are plain DATEs in the team's time zone. Text that is
-searched has a folded copy (`search_text`, `*_key`, see salescli.text.fold) so that search
-ignores case and accents for every script on SQLite and PostgreSQL alike.
+"""The records' tables: reps, stages, accounts, leads, contacts, deals, activities, stage
+history, settings, rates, imports (the planning tables are in tables.plans; salescli.tables exports them all).
 """
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from salescli.tables_base import METADATA, Instant  # noqa: F401 - the schema's names
+from salescli.tables.base import METADATA, Instant
 
 CURRENCYRATE = sa.Table(
     "currencyrate",
@@ -395,15 +384,4 @@ STAGECHANGE = sa.Table(
     sa.Column("changed_by", sa.String(200), nullable=True),
     sa.Column("amount_minor", sa.BigInteger(), nullable=True),
     sa.Column("currency", sa.String(3), nullable=True),
-)
-
-
-# The planning tables (tasks, task rules, quotas, forecasts) are defined beside the others on
-# the same METADATA; they are salescli.tables' names too.
-from salescli.tables_plans import (  # noqa: E402, F401
-    FORECASTADJUSTMENT,
-    FORECASTSNAPSHOT,
-    QUOTA,
-    TASK,
-    TASKRULE,
 )

@@ -1,12 +1,12 @@
 """The tables of the work ahead: tasks and task rules (issue 10), quotas, forecast adjustments
-and forecast snapshots (issue 11). Part of the one schema: defined on `tables_base.METADATA`
+and forecast snapshots (issue 11). Part of the one schema: defined on `tables.base.METADATA`
 and exported by salescli.tables with the others."""
 
 from __future__ import annotations
 
 import sqlalchemy as sa
 
-from salescli.tables_base import METADATA, Instant
+from salescli.tables.base import METADATA, Instant
 
 TASK = sa.Table(
     "task",

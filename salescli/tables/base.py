@@ -1,5 +1,5 @@
 """The schema's foundations: `Instant` (UTC instants on both backends) and `METADATA`, the
-one MetaData every table of salescli.tables and salescli.tables_plans is defined on."""
+one MetaData every table of salescli.tables (core, plans) is defined on."""
 
 from __future__ import annotations
 
