@@ -66,7 +66,6 @@ from salescli.services.csv.types import (
 )
 from salescli.services.csv.validate import lookups_changed, refuse_reimport, validate_file
 from salescli.services.csv.write import (
-    bulk_insert,
     bulk_insert_values,
     insert_rows,
     record_batch,
@@ -91,7 +90,6 @@ __all__ = [
     "RowInvalid",
     "SeenKeys",
     "Spool",
-    "bulk_insert",
     "bulk_insert_values",
     "invalid",
     "listed",

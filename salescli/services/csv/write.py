@@ -19,32 +19,6 @@ if TYPE_CHECKING:
     from salescli.services.csv.types import Entity, ImportContext, Parsed
 
 
-def bulk_insert(conn: Connection, table: Any, rows: list[dict[str, Any]]) -> None:
-    """INSERT every row (dicts with the same keys) in one driver executemany.
-
-    The statement is compiled once by SQLAlchemy Core (`insert(table)`); the rows go straight
-    to the driver, skipping SQLAlchemy's per-row parameter processing (bulk-import hot path).
-    Values must already be in storage form (see `storage_instant`).
-    """
-    import sqlalchemy as sa
-
-    if not rows:
-        return
-    keys = list(rows[0])
-    compiled = (
-        sa.insert(table)
-        .values({key: sa.bindparam(key) for key in keys})
-        .compile(dialect=conn.dialect)
-    )
-    sql = str(compiled)
-    if compiled.positional:
-        order = compiled.positiontup or keys
-        params: list[Any] = [tuple(row[key] for key in order) for row in rows]
-    else:
-        params = rows
-    conn.exec_driver_sql(sql, params)
-
-
 def bulk_insert_values(
     conn: Connection, table: Any, keys: Sequence[str], rows: Sequence[Sequence[Any]]
 ) -> None:

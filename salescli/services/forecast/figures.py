@@ -32,7 +32,6 @@ if TYPE_CHECKING:
     from salescli.services.quotas.targets import Preloaded
 
 OPEN = ("commit", "best_case", "pipeline")
-ADJUSTABLE = ("commit", "best_case")
 # How many deals without an amount a note names before it says "and N more".
 NAMED = 10
 
