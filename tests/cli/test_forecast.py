@@ -6,6 +6,8 @@ Maria manages Ana and Dee; Ana manages Bob and Cid (a hierarchy two levels deep)
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 
 import pytest
@@ -165,6 +167,15 @@ def test_forecast_rep_team_and_other_rows(cli):
     table = cli.ok("forecast")
     assert "Maria (team)" in table.out and "    Bob" in table.out
     assert "without an amount" in table.err
+    # Rates are percentages to a person (Ana: attainment 2; her team: coverage 0.437) and
+    # fractions in CSV.
+    ana = next(line for line in table.out.splitlines() if line.startswith("    Ana\t"))
+    assert "\t200.0%\t" in ana
+    team = next(line for line in table.out.splitlines() if line.startswith("  Ana (team)\t"))
+    assert "\t43.7%\t" in team
+    rows = list(csv.DictReader(io.StringIO(cli.ok("forecast", "--format", "csv").out)))
+    by_row = {(r["rep"], r["kind"]): (r["attainment"], r["coverage"]) for r in rows}
+    assert by_row["Ana", "rep"] == ("2", "") and by_row["Ana", "team"] == ("0.08", "0.437")
 
 
 def test_forecast_bad_input(cli):
