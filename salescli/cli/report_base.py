@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from salescli.cli.common import state
+from salescli.cli.common import TeamOpt, state  # noqa: F401 - the reports' --team
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -30,10 +30,6 @@ PeriodOpt = Annotated[
 ]
 RepOpt = Annotated[
     str | None, typer.Option("--rep", metavar="REP", help="One rep: id, name, me or none.")
-]
-TeamOpt = Annotated[
-    str | None,
-    typer.Option("--team", metavar="TEAM", help="A team, or a manager and everyone under them."),
 ]
 ChartOpt = Annotated[bool, typer.Option("--chart", help="Draw a chart (on a terminal).")]
 FormatOpt = Annotated[
