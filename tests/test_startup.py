@@ -79,7 +79,8 @@ def test_lead_list_hot_path_skips_the_orm(tmp_path):
 
 
 def test_write_commands_never_import_an_orm(tmp_path):
-    """The interactive write paths run on SQLAlchemy Core alone (issue 9: lean write paths)."""
+    """The interactive write paths run on SQLAlchemy Core alone (issue 9: lean write paths),
+    and never import pydantic (Typer's parameter adapters: cli/quick_params.py)."""
     env = {"SALESCLI_DB": str(tmp_path / "sales.db"), "SALESCLI_NOW": "2026-11-23T09:00:00+00:00"}
     commands = [
         ["rep", "add", "Ana Souza"],
@@ -98,7 +99,9 @@ def test_write_commands_never_import_an_orm(tmp_path):
         ["agenda", "--owner", "Ana Souza"],
     ]
     for command in commands:
-        _, loaded = heavy_modules_after(command, heavy=("sqlalchemy.orm", "sqlmodel"), env=env)
+        _, loaded = heavy_modules_after(
+            command, heavy=("sqlalchemy.orm", "sqlmodel", "pydantic"), env=env
+        )
         assert loaded == [], command
     import sqlite3
 
@@ -112,3 +115,33 @@ def test_write_commands_never_import_an_orm(tmp_path):
         assert db.execute(won).fetchall() == [("won",)]
     finally:
         db.close()
+
+
+@pytest.mark.parametrize(
+    ("args", "error"),
+    [
+        (["deal", "show", "abc"], "invalid value for ID: 'abc' is not a whole number"),
+        (["deal", "list", "--limit", "x"], "invalid value for --limit: 'x' is not a whole number"),
+        (
+            ["deal", "list", "--format", "bogus"],
+            "invalid value for --format: 'bogus' is not one of 'table', 'json', 'csv'",
+        ),
+        (
+            ["lead", "list", "--status", "new", "--status", "gone"],
+            "invalid value for --status: 'gone' is not one of 'new'",
+        ),
+    ],
+    ids=["id", "limit", "choice", "repeated-choice"],
+)
+def test_refused_values_still_get_typers_check(tmp_path, args, error):
+    """cli/quick_params.py answers the values it knows and hands the rest to Typer, whose
+    check (through pydantic) refuses them with the usual line and exit 2."""
+    result = subprocess.run(
+        [sys.executable, "-m", "salescli", *args],
+        capture_output=True,
+        text=True,
+        env=clean_env(SALESCLI_DB=str(tmp_path / "sales.db")),
+    )
+    assert result.returncode == 2, result.stderr
+    assert result.stderr.startswith(f"Error: {error}"), result.stderr
+    assert len(result.stderr.splitlines()) == 1

@@ -9,6 +9,7 @@ import typer
 from typer.core import TyperGroup
 
 from salescli import __version__
+from salescli.cli import quick_params
 from salescli.cli.common import State
 from salescli.errors import EXIT_INTERRUPTED, EXIT_USAGE, SalesError
 
@@ -19,6 +20,8 @@ EPILOG = (
     "Database: --db PATH_OR_URL, else SALESCLI_DB, else the user data directory. "
     "SALESCLI_NOW freezes the clock; SALESCLI_REP names you."
 )
+
+quick_params.install()  # parameter values without importing pydantic (see the module)
 
 
 def _error(text: str) -> None:
