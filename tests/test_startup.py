@@ -145,3 +145,33 @@ def test_refused_values_still_get_typers_check(tmp_path, args, error):
     assert result.returncode == 2, result.stderr
     assert result.stderr.startswith(f"Error: {error}"), result.stderr
     assert len(result.stderr.splitlines()) == 1
+
+
+def test_root_help_lists_every_group_as_the_full_app_does():
+    """`salescli --help` lists the groups without building their commands (cli._listing):
+    the same text as the full app's help, at two widths, and through the real entry point."""
+    from typer.testing import CliRunner
+
+    from salescli import cli
+
+    runner = CliRunner()
+    for width in (80, 140):
+        env = {"COLUMNS": str(width), "NO_COLOR": "1"}
+        full = runner.invoke(cli.full_app(), ["--help"], prog_name="salescli", env=env)
+        listing = runner.invoke(
+            cli._listing(cli._root()), ["--help"], prog_name="salescli", env=env
+        )
+        assert full.exit_code == listing.exit_code == 0
+        assert listing.output == full.output
+        for _, group in cli.GROUPS:
+            assert f" {group} " in full.output
+    real = subprocess.run(
+        [sys.executable, "-m", "salescli", "--help"],
+        capture_output=True,
+        text=True,
+        env=clean_env(COLUMNS="140"),
+    )
+    assert real.returncode == 0
+    assert (
+        "Manage deals: add, list, move through the pipeline, win, lose, line items." in real.stdout
+    )

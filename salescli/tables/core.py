@@ -291,6 +291,8 @@ DEAL = sa.Table(
     sa.Index(
         "ix_deal_stage_id_account_id_stage_entered_at", "stage_id", "account_id", "stage_entered_at"
     ),  # fmt: skip
+    # Migration 0011: the open deals of a stage in close-date order (`deal list`'s page).
+    sa.Index("ix_deal_stage_id_close_date", "stage_id", "close_date"),
     # Migration 0010: the columns `grouped_totals` reads, by close date (covering).
     sa.Index(
         "ix_deal_close_date_totals",

@@ -245,7 +245,7 @@ def _downgrade_to_0001(url: str) -> None:
     """Bring a migrated database back to revision 0001 (the default pipeline removed, the
     columns 0003 and 0004 add, the indexes 0005 changes, the table 0006 adds, the task
     columns and indexes 0007 adds, the tables 0007 and 0008 add, the indexes 0009
-    changes and the index 0010 adds)."""
+    changes and the indexes 0010 and 0011 add)."""
     import importlib
 
     from sqlalchemy import create_engine, text
@@ -256,6 +256,8 @@ def _downgrade_to_0001(url: str) -> None:
     m0009 = importlib.import_module("salescli.migrations.versions.0009_task_auto_indexes")
     eng = create_engine(url if "://" in url else f"sqlite:///{url}", poolclass=NullPool)
     with eng.begin() as conn:
+        # 0011: the open deals by stage and close date.
+        conn.execute(text("DROP INDEX ix_deal_stage_id_close_date"))
         # 0010: the covering index of the money aggregation.
         conn.execute(text("DROP INDEX ix_deal_close_date_totals"))
         # 0009: the wider indexes back to their prefixes.

@@ -257,6 +257,45 @@ def pipeline(cli):
     return cli
 
 
+def test_open_deals_page_in_close_order_across_stages(cli):
+    """`deal list` reads the first page of each open stage in close-date order and merges
+    them (deals.queries._open_by_close): every page size gives the prefix of the order a plain
+    SQL sort gives (close date, no date last, then id), with and without filters."""
+    cli.ok("rep", "add", "Ana")
+    cli.ok("rep", "add", "Bob")
+    stages = ["prospecting", "qualification", "proposal", "negotiation"]
+    dates = ["2026-12-10", "2026-11-30", None, "2026-12-10", "2027-01-15", "2026-11-02", None]
+    for n in range(21):
+        close = dates[n % len(dates)]
+        _add(cli, f"Deal {n}", "--owner", "Ana" if n % 3 else "Bob",
+             "--stage", stages[n % len(stages)], *(["--close", close] if close else []))  # fmt: skip
+    cli.ok("deal", "win", "2", "--on", "2026-11-10")
+    cli.ok("deal", "lose", "7", "--reason", "price")
+    # (losing deal 7 gave it a close date)
+    assert cli.sql("SELECT count(*) FROM deal WHERE close_date IS NULL") == [(5,)]
+
+    def expected(where: str = "") -> list[int]:
+        return [row[0] for row in cli.sql(
+            "SELECT d.id FROM deal d JOIN stage s ON s.id = d.stage_id "
+            f"WHERE s.kind = 'open' {where} "
+            "ORDER BY CASE WHEN d.close_date IS NULL THEN 1 ELSE 0 END, d.close_date, d.id"
+        )]  # fmt: skip
+
+    every = expected()
+    assert len(every) == 19
+    for limit in (1, 2, 5, 12, 18, 19, 20):
+        shown = cli.ok("deal", "list", "--limit", str(limit), "--format", "json")
+        assert _ids(shown.json()) == every[:limit], limit
+        assert ("--limit 0 shows all" in shown.err) == (limit < 19)
+    bob = expected("AND d.owner_id = (SELECT id FROM rep WHERE name = 'Bob')")
+    assert _ids(cli.json("deal", "list", "--owner", "Bob", "--limit", "3")) == bob[:3]
+    proposal = expected("AND s.name = 'proposal'")
+    assert (
+        _ids(cli.json("deal", "list", "--stage", "proposal", "--open", "--limit", "2"))
+        == (proposal[:2])
+    )
+
+
 def test_list_filters(pipeline):
     cli = pipeline
 
