@@ -317,9 +317,12 @@ def blocked_pairs(
     return sorted(found)
 
 
-# Segment blocks with fewer comparisons than this are scored together, pair by pair.
-SMALL_BLOCK = 100
 _BASE = 1_000_003
+# Signatures: a key's characters counted in 32 buckets (the code point's low 5 bits: the
+# letters a-z never share one), each count kept up to 4 in unary (bit 32 * k + b: bucket b
+# holds more than k characters), 128 bits in two words.
+_BUCKETS = 32
+_LEVELS = 4
 
 
 def _hashes(keys: Sequence[str]) -> Any:
@@ -355,16 +358,80 @@ def _starts(values: Any) -> Any:
     return np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
 
 
+def _signatures(keys: Sequence[str], lengths: Any) -> tuple[Any, Any]:
+    """Two uint64 words per key (see _BUCKETS): the bits two keys' signatures differ in are
+    at most the insertions and deletions between the keys.
+
+    Per bucket, the differing unary bits are |min(a, 4) - min(b, 4)| <= |a - b|; the
+    buckets' differences add up to at most the characters' (merging counts only cancels);
+    and each insertion or deletion changes one character's count by one."""
+    import numpy as np
+
+    count = len(keys)
+    codes = np.frombuffer("".join(keys).encode("utf-32-le"), dtype=np.uint32)
+    owner = np.repeat(np.arange(count, dtype=np.int64), lengths)
+    bucket = owner * _BUCKETS + (codes & (_BUCKETS - 1))
+    counts = np.bincount(bucket, minlength=count * _BUCKETS).reshape(count, 1, _BUCKETS)
+    unary = counts > np.arange(_LEVELS).reshape(1, _LEVELS, 1)
+    bits = np.packbits(unary.reshape(count, _LEVELS * _BUCKETS), axis=1, bitorder="little")
+    words = bits.view(np.uint64)
+    return words[:, 0].copy(), words[:, 1].copy()
+
+
+class _Table:
+    """The sorted distinct tags, found by the top bits of a probe (a bucket per tag on
+    average) instead of a binary search: most probes miss, and a hit checks a tag or two."""
+
+    def __init__(self, unique: Any) -> None:
+        import numpy as np
+
+        self.unique = unique
+        bits = max(int(len(unique)).bit_length(), 1)
+        self.shift = np.uint64(64 - bits)
+        top = (unique >> self.shift).astype(np.int64)
+        self.start = np.zeros((1 << bits) + 1, dtype=np.int64)
+        np.cumsum(np.bincount(top, minlength=1 << bits), out=self.start[1:])
+
+    def find(self, probe: Any) -> tuple[Any, Any]:
+        """(positions in `probe`, their tags' indexes) of the probes that are tags."""
+        import numpy as np
+
+        top = (probe >> self.shift).astype(np.int64)
+        at = self.start[top]
+        left = self.start[top + 1] - at
+        pos = np.flatnonzero(left)
+        at, left = at[pos], left[pos]
+        found_pos, found_at = [], []
+        while len(pos):
+            value = self.unique[at]
+            wanted = probe[pos]
+            hit = value == wanted
+            found_pos.append(pos[hit])
+            found_at.append(at[hit])
+            more = (left > 1) & (value < wanted)  # sorted: a larger tag ends the search
+            pos, at, left = pos[more], at[more] + 1, left[more] - 1
+        if not found_pos:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(found_pos), np.concatenate(found_at)
+
+
 def _alike_keys(
     keys: Sequence[str], threshold: int, progress: Progress | None = None
 ) -> list[tuple[int, int, float]]:
     """(q, o, similarity) for the distinct keys (sorted by length) at least `threshold` alike,
-    o < q: the pairs Pass-Join's segments find, each scored once."""
+    o < q: the pairs Pass-Join's segments find, each scored once.
+
+    Candidates are (segment block, probing key); a key's partners in a block are the block's
+    owners before it (keys probe their own length and shorter ones only). The pairs are
+    walked in numpy without being listed: step k compares every key with its k-th partner
+    (keys ordered by their number of partners, so those with more than k are a prefix). A
+    pair goes on only if the keys' signatures differ in no more bits than the edits allowed
+    (`_signatures`: nearly all are turned away there); the survivors are scored with
+    rapidfuzz's `cpdist` (C, every core)."""
     import numpy as np
     from rapidfuzz import fuzz, process
 
     count = len(keys)
-    strings = np.array(keys, dtype=object)
     lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=count)
     bounds = np.flatnonzero(np.diff(lengths)) + 1
     starts = np.concatenate(([0], bounds))
@@ -378,103 +445,93 @@ def _alike_keys(
         for i, (s, size) in enumerate(segments_of(length, threshold)):
             tags.append(_tag(prefix, s, s + size, length, i))
             owners.append(positions)
-    tag = np.concatenate(tags)
-    owner = np.concatenate(owners)
+    empty = np.zeros(0, dtype=np.int64)
+    tag = np.concatenate([np.zeros(0, dtype=np.uint64), *tags])
+    owner = np.concatenate([empty, *owners])
     order = np.argsort(tag, kind="stable")
     tag, owner = tag[order], owner[order]  # owners ascending within a tag
     first = _starts(tag)
     unique = tag[first]
     sizes = np.diff(np.append(first, len(tag)))
-    # probes: (block = index into unique, query position); a bitmap of the tags' low bits
-    # turns most probes away before the binary search
-    present = np.zeros(1 << 22, dtype=bool)
-    present[(unique & np.uint64((1 << 22) - 1)).astype(np.int64)] = True
-    blocks, queries = [], []
+    table = _Table(unique)
+    # probes: block (index into unique) * count + probing key, one look-up per key length
+    codes = [empty]
     for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
         length = int(lengths[lo])
-        prefix = prefixes[length]
-        positions = np.arange(lo, hi, dtype=np.int64)
-        for n, i, s, e in probe_plan(length, threshold, False):
-            probe = _tag(prefix, s, e, n, i)
-            maybe = np.flatnonzero(present[(probe & np.uint64((1 << 22) - 1)).astype(np.int64)])
-            if not len(maybe):
-                continue
-            probe = probe[maybe]
-            at = np.searchsorted(unique, probe)
-            at[at == len(unique)] = 0
-            hit = unique[at] == probe
-            blocks.append(at[hit])
-            queries.append(positions[maybe[hit]])
-    block = np.concatenate(blocks)
-    query = np.concatenate(queries)
-    order = np.lexsort((query, block))
-    block, query = block[order], query[order]
-    keep = np.ones(len(block), dtype=bool)  # a key probing one block twice: once is enough
-    keep[1:] = (block[1:] != block[:-1]) | (query[1:] != query[:-1])
-    block, query = block[keep], query[keep]
-    at_block = _starts(block)
-    ids = block[at_block]
-    probers = np.diff(np.append(at_block, len(block)))
-    work = probers * sizes[ids]
-    hits_q: list[Any] = [np.zeros(0, dtype=np.int64)]
-    hits_o: list[Any] = [np.zeros(0, dtype=np.int64)]
-    # small blocks: expand into pairs, deduplicate, score in row-chunks
-    small = work < SMALL_BLOCK
-    mask = np.repeat(small, probers)
-    sq, sb = query[mask], block[mask]
-    per = sizes[sb]
-    pair_q = np.repeat(sq, per)
-    offset = np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
-    pair_o = owner[np.repeat(first[sb], per) + offset]
-    alive = pair_o < pair_q
-    code = np.sort(pair_q[alive] * count + pair_o[alive])
-    code = code[_starts(code)]
-    pair_q, pair_o = code // count, code % count
-    total = int(work[~small].sum()) + len(code)
+        prefix = prefixes.pop(length)
+        plan = probe_plan(length, threshold, False)
+        if not plan:
+            continue
+        probe = np.concatenate([_tag(prefix, s, e, n, i) for n, i, s, e in plan])
+        pos, at = table.find(probe)
+        codes.append(at * count + lo + pos % (hi - lo))
+    del prefixes, table, tag, order
+    code = np.sort(np.concatenate(codes))
+    code = code[_starts(code)]  # a key probing one block twice: once is enough
+    block, query = code // count, code % count
+    # partners: the block's owners before the key (all of them when it is longer)
+    entry = np.repeat(np.arange(len(unique), dtype=np.int64), sizes) * count + owner
+    partners = np.searchsorted(entry, code) - first[block]
+    del entry, code
+    kept = np.flatnonzero(partners)
+    query, partners, base = query[kept], partners[kept], first[block[kept]]
+    order = np.argsort(-partners, kind="stable")
+    query, partners, base = query[order], partners[order], base[order]
+    sig0, sig1 = _signatures(keys, lengths)
+    owner_sig0, owner_sig1 = sig0[owner], sig1[owner]
+    q0, q1 = sig0[query], sig1[query]
+    most = (100 - threshold) * (lengths[query] + lengths[owner[base]]) // 100
+    most = np.minimum(most, 2 * 64).astype(np.uint8)  # _edits; 128 bits differ at most
+    total = int(partners.sum())
+    # active[k]: the keys with more than k partners. A block's owners of the same length
+    # probe it too (its k-th owner has k partners there), which keeps most steps busy; where
+    # few keys are left for many steps (a crowded block that only longer keys probe), each
+    # of those compares its remaining partners in one slice.
+    longest = int(partners[0]) if len(partners) else 0
+    active = np.searchsorted(-partners, -np.arange(1, longest + 1), "right")
+    few = np.flatnonzero(active * 2 < longest - np.arange(longest))
+    steps = int(few[0]) if len(few) else longest
+    found_q, found_o = [empty], [empty]
     done = 0
+    for step, m in enumerate(active[:steps].tolist()):
+        at = base[:m] + step
+        differ = np.bitwise_count(owner_sig0[at] ^ q0[:m])
+        differ += np.bitwise_count(owner_sig1[at] ^ q1[:m])
+        alike = np.flatnonzero(differ <= most[:m])
+        found_q.append(query[alike])
+        found_o.append(at[alike])
+        done += m
+        if progress is not None and step % 64 == 63:
+            progress(done, total)
+    for n in range(int(active[steps]) if steps < longest else 0):
+        part = slice(int(base[n]) + steps, int(base[n] + partners[n]))
+        differ = np.bitwise_count(owner_sig0[part] ^ q0[n])
+        differ += np.bitwise_count(owner_sig1[part] ^ q1[n])
+        alike = np.flatnonzero(differ <= most[n]) + part.start
+        found_q.append(np.full(len(alike), query[n]))
+        found_o.append(alike)
+        done += part.stop - part.start
+        if progress is not None and n % 64 == 63:
+            progress(done, total)
+    del owner_sig0, owner_sig1, q0, q1, base, most, query, partners
+    pairs = np.concatenate(found_q) * count + owner[np.concatenate(found_o)]
+    pairs = np.sort(pairs)
+    pairs = pairs[_starts(pairs)]
+    strings = np.array(keys, dtype=object)
+    alike_pairs = [empty]
     chunk = 200_000
-    for start in range(0, len(code), chunk):
-        q, o = pair_q[start : start + chunk], pair_o[start : start + chunk]
+    for start in range(0, len(pairs), chunk):
+        part_pairs = pairs[start : start + chunk]
         scores = process.cpdist(
-            strings[q], strings[o], scorer=fuzz.ratio, score_cutoff=threshold,
-            dtype=np.uint8, workers=-1,
+            strings[part_pairs // count], strings[part_pairs % count], scorer=fuzz.ratio,
+            score_cutoff=threshold, dtype=np.uint8, workers=-1,
         )  # fmt: skip
-        good = np.flatnonzero(scores)
-        hits_q.append(q[good])
-        hits_o.append(o[good])
-        done += len(q)
-        if progress is not None:
-            progress(done, total)
-    big = zip(
-        ids[~small].tolist(), at_block[~small].tolist(), probers[~small].tolist(), strict=True
-    )
-    for b, s, c in big:
-        every = owner[first[b] : first[b] + sizes[b]]
-        # keys of the same length probe their own block: only earlier keys are partners
-        for part in range(0, c, 512):
-            q = query[s + part : s + min(part + 512, c)]
-            o = every[: np.searchsorted(every, q[-1])]
-            if not len(o):
-                continue
-            matrix = process.cdist(
-                strings[q], strings[o], scorer=fuzz.ratio, score_cutoff=threshold,
-                dtype=np.uint8, workers=-1 if len(q) * len(o) > 20_000 else 1,
-            )  # fmt: skip
-            hit_rows, hit_cols = np.nonzero(matrix)
-            qi, oj = q[hit_rows], o[hit_cols]
-            earlier = oj < qi
-            hits_q.append(qi[earlier])
-            hits_o.append(oj[earlier])
-        done += c * len(every)
-        if progress is not None:
-            progress(done, total)
+        alike_pairs.append(part_pairs[np.flatnonzero(scores)])
     if progress is not None:
         progress(total, total)
-    pairs = np.sort(np.concatenate(hits_q) * count + np.concatenate(hits_o))
-    pairs = pairs[_starts(pairs)]
     found = []
-    for code in np.asarray(pairs).tolist():
-        q, o = divmod(code, count)
+    for pair in np.concatenate(alike_pairs).tolist():
+        q, o = divmod(pair, count)
         score = fuzz.ratio(keys[q], keys[o])
         if score >= threshold:
             found.append((q, o, round(score, 1)))
