@@ -179,6 +179,7 @@ def test_blocked_pairs_equal_full_pairs_on_crowded_keys(threshold):
     full = lead_dedupe.full_pairs(leads, threshold)
     assert len(full) > 3_000
     assert lead_dedupe.blocked_pairs(leads, threshold) == full
+    assert lead_dedupe.blocked_pairs(leads[::-1], threshold) == full  # in any order
     assert lead_dedupe.blocked_pairs(leads[:1], threshold) == []
     assert lead_dedupe.blocked_pairs([], threshold) == []
 

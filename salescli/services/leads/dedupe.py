@@ -208,9 +208,29 @@ def import_warnings(
 def duplicates(
     conn: Connection, threshold: int = SIMILAR_THRESHOLD, progress: Progress | None = None
 ) -> list[dict]:
-    """Candidate pairs: same email, same phone, or name + company at least `threshold` alike.
+    """Candidate pairs: same email, same phone, or name + company at least `threshold` alike,
+    one dict each (`duplicate_pairs` gives them without a dict per pair).
 
     `progress(done, total)` is called as the name comparison advances."""
+    pairs, names = duplicate_pairs(conn, threshold, progress)
+    return [
+        {
+            "lead_id": a,
+            "other_id": b,
+            "name": names[a],
+            "other_name": names[b],
+            "reason": reason,
+            "similarity": score,
+        }
+        for a, b, reason, score in pairs
+    ]
+
+
+def duplicate_pairs(
+    conn: Connection, threshold: int = SIMILAR_THRESHOLD, progress: Progress | None = None
+) -> tuple[list[tuple[int, int, str, float]], dict[int, str]]:
+    """The pairs of `duplicates` as (lead id, other id, reason, similarity), sorted, and
+    the names of the leads (id -> name)."""
     import sqlalchemy as sa
 
     from salescli.tables import LEAD
@@ -233,25 +253,13 @@ def duplicates(
         for a, b in conn.execute(query):
             pairs.setdefault((a, b), (reason.removesuffix("_key"), 100.0))
     similar_pairs = blocked_pairs if threshold >= BLOCKING_MIN else full_pairs
-    found = [
-        (a, b, "name", score)
-        for a, b, score in similar_pairs(rows, threshold, progress)
-        if (a, b) not in pairs
-    ]  # sorted
-    if pairs:
-        found.extend((a, b, reason, score) for (a, b), (reason, score) in pairs.items())
-        found.sort()
-    return [
-        {
-            "lead_id": a,
-            "other_id": b,
-            "name": names[a],
-            "other_name": names[b],
-            "reason": reason,
-            "similarity": score,
-        }
-        for a, b, reason, score in found
-    ]
+    found = similar_pairs(rows, threshold, progress)  # sorted
+    if not pairs:
+        return [(a, b, "name", score) for a, b, score in found], names
+    named = [(a, b, "name", score) for a, b, score in found if (a, b) not in pairs]
+    named.extend((a, b, reason, score) for (a, b), (reason, score) in pairs.items())
+    named.sort()
+    return named, names
 
 
 def full_pairs(
@@ -290,31 +298,68 @@ def blocked_pairs(
     """The same pairs as `full_pairs`, comparing only keys that share a segment (see the
     module's docstring).
 
-    Each distinct key is compared once: leads with the same key are alike (100) without
-    comparing. Segments and probes are hashed for all keys of one length at a time (numpy);
-    a hash names (other length, segment number, text), so equal texts always meet (a
-    collision only adds a comparison). Each segment's keys are then scored against the keys
-    probing it in one rapidfuzz `cdist` call (C, every core), pairs of small blocks together."""
-    groups: dict[str, list[int]] = {}
-    made: dict[tuple[str | None, str | None], str] = {}  # leads often share name and company
+    Each distinct key is compared once (`_alike_keys`): leads with the same key are alike
+    (100) without comparing, and every lead of one key pairs with every lead of an alike
+    key; those pairs are listed and sorted in numpy."""
+    import numpy as np
+
+    index: dict[str, int] = {}  # distinct key -> its number
+    made: dict[tuple[str | None, str | None], int] = {}  # leads often share name and company
+    ids: list[int] = []
+    of_key: list[int] = []
     for row in rows:
-        key = made.get((row.name, row.company))
-        if key is None:
-            key = made[(row.name, row.company)] = fuzzy_key(row.name, row.company)
-        groups.setdefault(key, []).append(row.id)
+        number = made.get((row.name, row.company))
+        if number is None:
+            key = fuzzy_key(row.name, row.company)
+            number = made[(row.name, row.company)] = index.setdefault(key, len(index))
+        ids.append(row.id)
+        of_key.append(number)
     del made
-    keys = sorted(groups, key=len)
-    found: list[tuple[int, int, float]] = []
-    for same in groups.values():
-        found.extend((a, b, 100.0) for n, a in enumerate(same) for b in same[n + 1 :])
-    if len(keys) > 1:
-        for q, o, score in _alike_keys(keys, threshold, progress):
-            found.extend(
-                (min(a, b), max(a, b), score) for a in groups[keys[q]] for b in groups[keys[o]]
-            )
+    distinct = list(index)
+    del index
+    by_length = sorted(range(len(distinct)), key=lambda n: len(distinct[n]))
+    # the leads of each key, together: members[start[k] : start[k + 1]]
+    order = np.argsort(np.array(of_key, dtype=np.int64), kind="stable")
+    members = np.array(ids, dtype=np.int64)[order]
+    start = np.zeros(len(distinct) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(np.array(of_key, dtype=np.int64), minlength=len(distinct)), out=start[1:])
+    del ids, of_key, order
+    # leads with the same key: each with the leads after it
+    group_end = np.repeat(start[1:], np.diff(start))
+    after = group_end - np.arange(len(members)) - 1
+    same_a = np.repeat(members, after)
+    same_b = members[_expand(np.arange(len(members)) + 1, after)]
+    # leads of alike keys: every lead of one with every lead of the other
+    alike: list[tuple[int, int, float]] = []
+    if len(distinct) > 1:
+        alike = _alike_keys([distinct[n] for n in by_length], threshold, progress)
     elif progress is not None:
         progress(1, 1)
-    return sorted(found)
+    key_q = np.array([by_length[q] for q, _, _ in alike], dtype=np.int64)
+    key_o = np.array([by_length[o] for _, o, _ in alike], dtype=np.int64)
+    size_q, size_o = start[key_q + 1] - start[key_q], start[key_o + 1] - start[key_o]
+    count = size_q * size_o
+    at = _expand(np.zeros(len(alike), dtype=np.int64), count)  # 0 .. count - 1 per pair
+    a = members[np.repeat(start[key_q], count) + at // np.repeat(size_o, count)]
+    b = members[np.repeat(start[key_o], count) + at % np.repeat(size_o, count)]
+    first = np.concatenate((np.minimum(same_a, same_b), np.minimum(a, b)))
+    second = np.concatenate((np.maximum(same_a, same_b), np.maximum(a, b)))
+    score = np.concatenate(
+        (np.full(len(same_a), 100.0), np.repeat(np.array([s for _, _, s in alike]), count))
+    )
+    order = np.lexsort((second, first))
+    return list(
+        zip(first[order].tolist(), second[order].tolist(), score[order].tolist(), strict=True)
+    )
+
+
+def _expand(begin: Any, count: Any) -> Any:
+    """begin[i], begin[i] + 1, ..., begin[i] + count[i] - 1 for each i, one after another."""
+    import numpy as np
+
+    total = int(count.sum())
+    offsets = np.cumsum(count) - count
+    return np.arange(total, dtype=np.int64) + np.repeat(begin - offsets, count)
 
 
 _BASE = 1_000_003
