@@ -14,9 +14,10 @@ VLDB 2011), a filter that provably keeps every pair at or above the threshold:
   other, shifted by no more than the edits before it (`dedupe_keys.probe_plan` lists
   where to look);
 - `lead duplicates` compares each distinct key once (leads with the same key are 100 %
-  alike without comparing): it hashes every key's segments and probes in bulk (numpy) and
-  scores each segment's keys against the keys that contain it with rapidfuzz in C
-  (`blocked_pairs`);
+  alike without comparing): it hashes every key's segments and probes in bulk (numpy),
+  walks the pairs that share a segment in numpy behind a character-count signature filter
+  (a lower bound of the edits) and scores the few survivors with rapidfuzz in C
+  (`blocked_pairs`, `_alike_keys`);
 - `lead add`/`lead edit` look the segments up in the `leadkey` table (one row per segment
   and lead, kept by every writer through `refresh_keys`/`add_keys`) for threshold 90.
 """
@@ -424,8 +425,9 @@ def _signatures(keys: Sequence[str], lengths: Any) -> tuple[Any, Any]:
 
 
 class _Table:
-    """The sorted distinct tags, found by the top bits of a probe (a bucket per tag on
-    average) instead of a binary search: most probes miss, and a hit checks a tag or two."""
+    """The sorted distinct tags, found by their top bits (about one tag per bucket) instead
+    of a binary search: most probes miss at a bitmap of the buckets in use (small enough to
+    stay in the cache), and a hit checks a tag or two."""
 
     def __init__(self, unique: Any) -> None:
         import numpy as np
@@ -433,19 +435,20 @@ class _Table:
         self.unique = unique
         bits = max(int(len(unique)).bit_length(), 1)
         self.shift = np.uint64(64 - bits)
-        top = (unique >> self.shift).astype(np.int64)
-        self.start = np.zeros((1 << bits) + 1, dtype=np.int64)
-        np.cumsum(np.bincount(top, minlength=1 << bits), out=self.start[1:])
+        per = np.bincount((unique >> self.shift).astype(np.int64), minlength=1 << bits)
+        self.occupied = per > 0
+        self.start = np.zeros(1 << bits, dtype=np.int64)
+        np.cumsum(per[:-1], out=self.start[1:])
+        self.per = per
 
     def find(self, probe: Any) -> tuple[Any, Any]:
         """(positions in `probe`, their tags' indexes) of the probes that are tags."""
         import numpy as np
 
         top = (probe >> self.shift).astype(np.int64)
-        at = self.start[top]
-        left = self.start[top + 1] - at
-        pos = np.flatnonzero(left)
-        at, left = at[pos], left[pos]
+        pos = np.flatnonzero(self.occupied[top])
+        top = top[pos]
+        at, left = self.start[top], self.per[top]
         found_pos, found_at = [], []
         while len(pos):
             value = self.unique[at]
@@ -471,8 +474,9 @@ def _alike_keys(
     walked in numpy without being listed: step k compares every key with its k-th partner
     (keys ordered by their number of partners, so those with more than k are a prefix). A
     pair goes on only if the keys' signatures differ in no more bits than the edits allowed
-    (`_signatures`: nearly all are turned away there); the survivors are scored with
-    rapidfuzz's `cpdist` (C, every core)."""
+    (`_signatures`; the first word alone turns most away, the second is read for the rest);
+    the survivors, a few in a thousand, are scored with rapidfuzz's `cpdist` (C, every
+    core)."""
     import numpy as np
     from rapidfuzz import fuzz, process
 
@@ -520,7 +524,12 @@ def _alike_keys(
     del entry, code
     kept = np.flatnonzero(partners)
     query, partners, base = query[kept], partners[kept], first[block[kept]]
-    order = np.argsort(-partners, kind="stable")
+    # most partners first (a radix sort when the counts fit 16 bits)
+    most_first = partners.max(initial=0) - partners
+    if len(most_first) and most_first.max() < 1 << 16:
+        most_first = most_first.astype(np.uint16)
+    order = np.argsort(most_first, kind="stable")
+    del most_first
     query, partners, base = query[order], partners[order], base[order]
     sig0, sig1 = _signatures(keys, lengths)
     owner_sig0, owner_sig1 = sig0[owner], sig1[owner]
@@ -541,9 +550,11 @@ def _alike_keys(
     for step, m in enumerate(active[:steps].tolist()):
         at = base[:m] + step
         differ = np.bitwise_count(owner_sig0[at] ^ q0[:m])
-        differ += np.bitwise_count(owner_sig1[at] ^ q1[:m])
-        alike = np.flatnonzero(differ <= most[:m])
-        found_q.append(query[alike])
+        maybe = np.flatnonzero(differ <= most[:m])  # the first word turns most away
+        at = at[maybe]
+        differ = differ[maybe] + np.bitwise_count(owner_sig1[at] ^ q1[maybe])
+        alike = differ <= most[maybe]
+        found_q.append(query[maybe[alike]])
         found_o.append(at[alike])
         done += m
         if progress is not None and step % 64 == 63:
