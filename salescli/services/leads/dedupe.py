@@ -364,6 +364,8 @@ def _expand(begin: Any, count: Any) -> Any:
 
 
 _BASE = 1_000_003
+# Probes hashed and looked up at once (memory: a few times 8 bytes each).
+PROBES = 1 << 22
 # Signatures: a key's characters counted in 32 buckets (the code point's low 5 bits: the
 # letters a-z never share one), each count kept up to 4 in unary (bit 32 * k + b: bucket b
 # holds more than k characters), 128 bits in two words.
@@ -503,17 +505,19 @@ def _alike_keys(
     unique = tag[first]
     sizes = np.diff(np.append(first, len(tag)))
     table = _Table(unique)
-    # probes: block (index into unique) * count + probing key, one look-up per key length
+    # probes: block (index into unique) * count + probing key, looked up a few million at
+    # a time (the plan entries of one key length together)
     codes = [empty]
     for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
         length = int(lengths[lo])
         prefix = prefixes.pop(length)
         plan = probe_plan(length, threshold, False)
-        if not plan:
-            continue
-        probe = np.concatenate([_tag(prefix, s, e, n, i) for n, i, s, e in plan])
-        pos, at = table.find(probe)
-        codes.append(at * count + lo + pos % (hi - lo))
+        batch = max(1, PROBES // (hi - lo))
+        for at_plan in range(0, len(plan), batch):
+            entries = plan[at_plan : at_plan + batch]
+            probe = np.concatenate([_tag(prefix, s, e, n, i) for n, i, s, e in entries])
+            pos, at = table.find(probe)
+            codes.append(at * count + lo + pos % (hi - lo))
     del prefixes, table, tag, order
     code = np.sort(np.concatenate(codes))
     code = code[_starts(code)]  # a key probing one block twice: once is enough
