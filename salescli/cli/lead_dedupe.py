@@ -52,8 +52,19 @@ def lead_duplicates(
 
     st = state(ctx)
     with st.connection() as conn, _progress("Comparing leads") as progress:
-        rows = lead_dedupe.duplicates(conn, threshold, progress)
-    render.write_rows(rows, fmt, columns=DUPLICATE_COLUMNS, output=output, tz=st.tz)
+        if fmt == Format.csv:  # up to millions of pairs: streamed, no dict per pair
+            pairs, names = lead_dedupe.duplicate_pairs(conn, threshold, progress)
+        else:
+            rows = lead_dedupe.duplicates(conn, threshold, progress)
+    if fmt == Format.csv:
+        render.write_csv_tuples(
+            ((a, names[a], b, names[b], reason, score) for a, b, reason, score in pairs),
+            DUPLICATE_COLUMNS,
+            output=output,
+            tz=st.tz,
+        )
+    else:
+        render.write_rows(rows, fmt, columns=DUPLICATE_COLUMNS, output=output, tz=st.tz)
 
 
 @app.command("merge")

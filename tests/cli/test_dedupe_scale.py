@@ -179,5 +179,25 @@ def test_blocked_pairs_equal_full_pairs_on_crowded_keys(threshold):
     full = lead_dedupe.full_pairs(leads, threshold)
     assert len(full) > 3_000
     assert lead_dedupe.blocked_pairs(leads, threshold) == full
+    assert lead_dedupe.blocked_pairs(leads[::-1], threshold) == full  # in any order
     assert lead_dedupe.blocked_pairs(leads[:1], threshold) == []
     assert lead_dedupe.blocked_pairs([], threshold) == []
+
+
+def test_blocked_pairs_equal_full_pairs_when_only_longer_keys_probe_a_crowded_block():
+    """400 keys of 19 characters share their last segment, which keys of their own length
+    do not probe: the three longer keys that do meet all 400 partners there (compared in one
+    slice each, not step by step), and find the three that are alike."""
+    rng = random.Random(1)
+    letters = "abcdefghijklmnopqrstuvwxy"
+    leads = [
+        SimpleNamespace(id=n + 1, name="".join(rng.choices(letters, k=15)) + "zzzz", company=None)
+        for n in range(400)
+    ]
+    leads += [
+        SimpleNamespace(id=1000 + n, name=leads[n].name[:15] + "qrszzzz", company=None)
+        for n in range(3)
+    ]
+    full = lead_dedupe.full_pairs(leads, 90)
+    assert [(a, b) for a, b, _ in full] == [(1, 1000), (2, 1001), (3, 1002)]
+    assert lead_dedupe.blocked_pairs(leads, 90) == full

@@ -543,6 +543,22 @@ def test_duplicates_lists_pairs_by_email_phone_and_name(cli):
     assert cli("lead", "duplicates", "--threshold", "101").code == 2
 
 
+def test_duplicates_csv_streams_the_same_rows_with_formulas_neutralised(cli, tmp_path):
+    add(cli, '=HYPERLINK("x")', "--email", "a@x.com")
+    add(cli, "+Ana", "--email", "A@x.com", "--allow-duplicate")
+    add(cli, "Bruno, Díaz", "--company", "Initech")
+    add(cli, "Bruno, Diaz", "--company", "INITECH")
+    expected = (
+        "lead_id,name,other_id,other_name,reason,similarity\n"
+        '1,"\'=HYPERLINK(""x"")",2,\'+Ana,email,100.0\n'
+        '3,"Bruno, Díaz",4,"Bruno, Diaz",name,100.0\n'
+    )
+    assert cli.ok("lead", "duplicates", "--format", "csv").out == expected
+    path = tmp_path / "pairs.csv"
+    cli.ok("lead", "duplicates", "--format", "csv", "--output", str(path))
+    assert path.read_text(encoding="utf-8") == expected
+
+
 def test_merge_moves_everything_to_keep(cli):
     cli.ok("rep", "add", "Bo Chen")
     keep = add(cli, "Ana Souza", "--email", "ana@x.com", "--tag", "hot", "--tag", "vip")

@@ -14,9 +14,10 @@ VLDB 2011), a filter that provably keeps every pair at or above the threshold:
   other, shifted by no more than the edits before it (`dedupe_keys.probe_plan` lists
   where to look);
 - `lead duplicates` compares each distinct key once (leads with the same key are 100 %
-  alike without comparing): it hashes every key's segments and probes in bulk (numpy) and
-  scores each segment's keys against the keys that contain it with rapidfuzz in C
-  (`blocked_pairs`);
+  alike without comparing): it hashes every key's segments and probes in bulk (numpy),
+  walks the pairs that share a segment in numpy behind a character-count signature filter
+  (a lower bound of the edits) and scores the few survivors with rapidfuzz in C
+  (`blocked_pairs`, `_alike_keys`);
 - `lead add`/`lead edit` look the segments up in the `leadkey` table (one row per segment
   and lead, kept by every writer through `refresh_keys`/`add_keys`) for threshold 90.
 """
@@ -208,9 +209,29 @@ def import_warnings(
 def duplicates(
     conn: Connection, threshold: int = SIMILAR_THRESHOLD, progress: Progress | None = None
 ) -> list[dict]:
-    """Candidate pairs: same email, same phone, or name + company at least `threshold` alike.
+    """Candidate pairs: same email, same phone, or name + company at least `threshold` alike,
+    one dict each (`duplicate_pairs` gives them without a dict per pair).
 
     `progress(done, total)` is called as the name comparison advances."""
+    pairs, names = duplicate_pairs(conn, threshold, progress)
+    return [
+        {
+            "lead_id": a,
+            "other_id": b,
+            "name": names[a],
+            "other_name": names[b],
+            "reason": reason,
+            "similarity": score,
+        }
+        for a, b, reason, score in pairs
+    ]
+
+
+def duplicate_pairs(
+    conn: Connection, threshold: int = SIMILAR_THRESHOLD, progress: Progress | None = None
+) -> tuple[list[tuple[int, int, str, float]], dict[int, str]]:
+    """The pairs of `duplicates` as (lead id, other id, reason, similarity), sorted, and
+    the names of the leads (id -> name)."""
     import sqlalchemy as sa
 
     from salescli.tables import LEAD
@@ -233,25 +254,13 @@ def duplicates(
         for a, b in conn.execute(query):
             pairs.setdefault((a, b), (reason.removesuffix("_key"), 100.0))
     similar_pairs = blocked_pairs if threshold >= BLOCKING_MIN else full_pairs
-    found = [
-        (a, b, "name", score)
-        for a, b, score in similar_pairs(rows, threshold, progress)
-        if (a, b) not in pairs
-    ]  # sorted
-    if pairs:
-        found.extend((a, b, reason, score) for (a, b), (reason, score) in pairs.items())
-        found.sort()
-    return [
-        {
-            "lead_id": a,
-            "other_id": b,
-            "name": names[a],
-            "other_name": names[b],
-            "reason": reason,
-            "similarity": score,
-        }
-        for a, b, reason, score in found
-    ]
+    found = similar_pairs(rows, threshold, progress)  # sorted
+    if not pairs:
+        return [(a, b, "name", score) for a, b, score in found], names
+    named = [(a, b, "name", score) for a, b, score in found if (a, b) not in pairs]
+    named.extend((a, b, reason, score) for (a, b), (reason, score) in pairs.items())
+    named.sort()
+    return named, names
 
 
 def full_pairs(
@@ -290,36 +299,78 @@ def blocked_pairs(
     """The same pairs as `full_pairs`, comparing only keys that share a segment (see the
     module's docstring).
 
-    Each distinct key is compared once: leads with the same key are alike (100) without
-    comparing. Segments and probes are hashed for all keys of one length at a time (numpy);
-    a hash names (other length, segment number, text), so equal texts always meet (a
-    collision only adds a comparison). Each segment's keys are then scored against the keys
-    probing it in one rapidfuzz `cdist` call (C, every core), pairs of small blocks together."""
-    groups: dict[str, list[int]] = {}
-    made: dict[tuple[str | None, str | None], str] = {}  # leads often share name and company
+    Each distinct key is compared once (`_alike_keys`): leads with the same key are alike
+    (100) without comparing, and every lead of one key pairs with every lead of an alike
+    key; those pairs are listed and sorted in numpy."""
+    import numpy as np
+
+    index: dict[str, int] = {}  # distinct key -> its number
+    made: dict[tuple[str | None, str | None], int] = {}  # leads often share name and company
+    ids: list[int] = []
+    of_key: list[int] = []
     for row in rows:
-        key = made.get((row.name, row.company))
-        if key is None:
-            key = made[(row.name, row.company)] = fuzzy_key(row.name, row.company)
-        groups.setdefault(key, []).append(row.id)
+        number = made.get((row.name, row.company))
+        if number is None:
+            key = fuzzy_key(row.name, row.company)
+            number = made[(row.name, row.company)] = index.setdefault(key, len(index))
+        ids.append(row.id)
+        of_key.append(number)
     del made
-    keys = sorted(groups, key=len)
-    found: list[tuple[int, int, float]] = []
-    for same in groups.values():
-        found.extend((a, b, 100.0) for n, a in enumerate(same) for b in same[n + 1 :])
-    if len(keys) > 1:
-        for q, o, score in _alike_keys(keys, threshold, progress):
-            found.extend(
-                (min(a, b), max(a, b), score) for a in groups[keys[q]] for b in groups[keys[o]]
-            )
+    distinct = list(index)
+    del index
+    by_length = sorted(range(len(distinct)), key=lambda n: len(distinct[n]))
+    # the leads of each key, together: members[start[k] : start[k + 1]]
+    order = np.argsort(np.array(of_key, dtype=np.int64), kind="stable")
+    members = np.array(ids, dtype=np.int64)[order]
+    start = np.zeros(len(distinct) + 1, dtype=np.int64)
+    np.cumsum(np.bincount(np.array(of_key, dtype=np.int64), minlength=len(distinct)), out=start[1:])
+    del ids, of_key, order
+    # leads with the same key: each with the leads after it
+    group_end = np.repeat(start[1:], np.diff(start))
+    after = group_end - np.arange(len(members)) - 1
+    same_a = np.repeat(members, after)
+    same_b = members[_expand(np.arange(len(members)) + 1, after)]
+    # leads of alike keys: every lead of one with every lead of the other
+    alike: list[tuple[int, int, float]] = []
+    if len(distinct) > 1:
+        alike = _alike_keys([distinct[n] for n in by_length], threshold, progress)
     elif progress is not None:
         progress(1, 1)
-    return sorted(found)
+    key_q = np.array([by_length[q] for q, _, _ in alike], dtype=np.int64)
+    key_o = np.array([by_length[o] for _, o, _ in alike], dtype=np.int64)
+    size_q, size_o = start[key_q + 1] - start[key_q], start[key_o + 1] - start[key_o]
+    count = size_q * size_o
+    at = _expand(np.zeros(len(alike), dtype=np.int64), count)  # 0 .. count - 1 per pair
+    a = members[np.repeat(start[key_q], count) + at // np.repeat(size_o, count)]
+    b = members[np.repeat(start[key_o], count) + at % np.repeat(size_o, count)]
+    first = np.concatenate((np.minimum(same_a, same_b), np.minimum(a, b)))
+    second = np.concatenate((np.maximum(same_a, same_b), np.maximum(a, b)))
+    score = np.concatenate(
+        (np.full(len(same_a), 100.0), np.repeat(np.array([s for _, _, s in alike]), count))
+    )
+    order = np.lexsort((second, first))
+    return list(
+        zip(first[order].tolist(), second[order].tolist(), score[order].tolist(), strict=True)
+    )
 
 
-# Segment blocks with fewer comparisons than this are scored together, pair by pair.
-SMALL_BLOCK = 100
+def _expand(begin: Any, count: Any) -> Any:
+    """begin[i], begin[i] + 1, ..., begin[i] + count[i] - 1 for each i, one after another."""
+    import numpy as np
+
+    total = int(count.sum())
+    offsets = np.cumsum(count) - count
+    return np.arange(total, dtype=np.int64) + np.repeat(begin - offsets, count)
+
+
 _BASE = 1_000_003
+# Probes hashed and looked up at once (memory: a few times 8 bytes each).
+PROBES = 1 << 22
+# Signatures: a key's characters counted in 32 buckets (the code point's low 5 bits: the
+# letters a-z never share one), each count kept up to 4 in unary (bit 32 * k + b: bucket b
+# holds more than k characters), 128 bits in two words.
+_BUCKETS = 32
+_LEVELS = 4
 
 
 def _hashes(keys: Sequence[str]) -> Any:
@@ -355,16 +406,83 @@ def _starts(values: Any) -> Any:
     return np.flatnonzero(np.concatenate(([True], values[1:] != values[:-1])))
 
 
+def _signatures(keys: Sequence[str], lengths: Any) -> tuple[Any, Any]:
+    """Two uint64 words per key (see _BUCKETS): the bits two keys' signatures differ in are
+    at most the insertions and deletions between the keys.
+
+    Per bucket, the differing unary bits are |min(a, 4) - min(b, 4)| <= |a - b|; the
+    buckets' differences add up to at most the characters' (merging counts only cancels);
+    and each insertion or deletion changes one character's count by one."""
+    import numpy as np
+
+    count = len(keys)
+    codes = np.frombuffer("".join(keys).encode("utf-32-le"), dtype=np.uint32)
+    owner = np.repeat(np.arange(count, dtype=np.int64), lengths)
+    bucket = owner * _BUCKETS + (codes & (_BUCKETS - 1))
+    counts = np.bincount(bucket, minlength=count * _BUCKETS).reshape(count, 1, _BUCKETS)
+    unary = counts > np.arange(_LEVELS).reshape(1, _LEVELS, 1)
+    bits = np.packbits(unary.reshape(count, _LEVELS * _BUCKETS), axis=1, bitorder="little")
+    words = bits.view(np.uint64)
+    return words[:, 0].copy(), words[:, 1].copy()
+
+
+class _Table:
+    """The sorted distinct tags, found by their top bits (about one tag per bucket) instead
+    of a binary search: most probes miss at a bitmap of the buckets in use (small enough to
+    stay in the cache), and a hit checks a tag or two."""
+
+    def __init__(self, unique: Any) -> None:
+        import numpy as np
+
+        self.unique = unique
+        bits = max(int(len(unique)).bit_length(), 1)
+        self.shift = np.uint64(64 - bits)
+        per = np.bincount((unique >> self.shift).astype(np.int64), minlength=1 << bits)
+        self.occupied = per > 0
+        self.start = np.zeros(1 << bits, dtype=np.int64)
+        np.cumsum(per[:-1], out=self.start[1:])
+        self.per = per
+
+    def find(self, probe: Any) -> tuple[Any, Any]:
+        """(positions in `probe`, their tags' indexes) of the probes that are tags."""
+        import numpy as np
+
+        top = (probe >> self.shift).astype(np.int64)
+        pos = np.flatnonzero(self.occupied[top])
+        top = top[pos]
+        at, left = self.start[top], self.per[top]
+        found_pos, found_at = [], []
+        while len(pos):
+            value = self.unique[at]
+            wanted = probe[pos]
+            hit = value == wanted
+            found_pos.append(pos[hit])
+            found_at.append(at[hit])
+            more = (left > 1) & (value < wanted)  # sorted: a larger tag ends the search
+            pos, at, left = pos[more], at[more] + 1, left[more] - 1
+        if not found_pos:
+            return np.zeros(0, dtype=np.int64), np.zeros(0, dtype=np.int64)
+        return np.concatenate(found_pos), np.concatenate(found_at)
+
+
 def _alike_keys(
     keys: Sequence[str], threshold: int, progress: Progress | None = None
 ) -> list[tuple[int, int, float]]:
     """(q, o, similarity) for the distinct keys (sorted by length) at least `threshold` alike,
-    o < q: the pairs Pass-Join's segments find, each scored once."""
+    o < q: the pairs Pass-Join's segments find, each scored once.
+
+    Candidates are (segment block, probing key); a key's partners in a block are the block's
+    owners before it (keys probe their own length and shorter ones only). The pairs are
+    walked in numpy without being listed: step k compares every key with its k-th partner
+    (keys ordered by their number of partners, so those with more than k are a prefix). A
+    pair goes on only if the keys' signatures differ in no more bits than the edits allowed
+    (`_signatures`; the first word alone turns most away, the second is read for the rest);
+    the survivors, a few in a thousand, are scored with rapidfuzz's `cpdist` (C, every
+    core)."""
     import numpy as np
     from rapidfuzz import fuzz, process
 
     count = len(keys)
-    strings = np.array(keys, dtype=object)
     lengths = np.fromiter((len(k) for k in keys), dtype=np.int64, count=count)
     bounds = np.flatnonzero(np.diff(lengths)) + 1
     starts = np.concatenate(([0], bounds))
@@ -378,103 +496,102 @@ def _alike_keys(
         for i, (s, size) in enumerate(segments_of(length, threshold)):
             tags.append(_tag(prefix, s, s + size, length, i))
             owners.append(positions)
-    tag = np.concatenate(tags)
-    owner = np.concatenate(owners)
+    empty = np.zeros(0, dtype=np.int64)
+    tag = np.concatenate([np.zeros(0, dtype=np.uint64), *tags])
+    owner = np.concatenate([empty, *owners])
     order = np.argsort(tag, kind="stable")
     tag, owner = tag[order], owner[order]  # owners ascending within a tag
     first = _starts(tag)
     unique = tag[first]
     sizes = np.diff(np.append(first, len(tag)))
-    # probes: (block = index into unique, query position); a bitmap of the tags' low bits
-    # turns most probes away before the binary search
-    present = np.zeros(1 << 22, dtype=bool)
-    present[(unique & np.uint64((1 << 22) - 1)).astype(np.int64)] = True
-    blocks, queries = [], []
+    table = _Table(unique)
+    # probes: block (index into unique) * count + probing key, looked up a few million at
+    # a time (the plan entries of one key length together)
+    codes = [empty]
     for lo, hi in zip(starts.tolist(), ends.tolist(), strict=True):
         length = int(lengths[lo])
-        prefix = prefixes[length]
-        positions = np.arange(lo, hi, dtype=np.int64)
-        for n, i, s, e in probe_plan(length, threshold, False):
-            probe = _tag(prefix, s, e, n, i)
-            maybe = np.flatnonzero(present[(probe & np.uint64((1 << 22) - 1)).astype(np.int64)])
-            if not len(maybe):
-                continue
-            probe = probe[maybe]
-            at = np.searchsorted(unique, probe)
-            at[at == len(unique)] = 0
-            hit = unique[at] == probe
-            blocks.append(at[hit])
-            queries.append(positions[maybe[hit]])
-    block = np.concatenate(blocks)
-    query = np.concatenate(queries)
-    order = np.lexsort((query, block))
-    block, query = block[order], query[order]
-    keep = np.ones(len(block), dtype=bool)  # a key probing one block twice: once is enough
-    keep[1:] = (block[1:] != block[:-1]) | (query[1:] != query[:-1])
-    block, query = block[keep], query[keep]
-    at_block = _starts(block)
-    ids = block[at_block]
-    probers = np.diff(np.append(at_block, len(block)))
-    work = probers * sizes[ids]
-    hits_q: list[Any] = [np.zeros(0, dtype=np.int64)]
-    hits_o: list[Any] = [np.zeros(0, dtype=np.int64)]
-    # small blocks: expand into pairs, deduplicate, score in row-chunks
-    small = work < SMALL_BLOCK
-    mask = np.repeat(small, probers)
-    sq, sb = query[mask], block[mask]
-    per = sizes[sb]
-    pair_q = np.repeat(sq, per)
-    offset = np.arange(per.sum()) - np.repeat(np.cumsum(per) - per, per)
-    pair_o = owner[np.repeat(first[sb], per) + offset]
-    alive = pair_o < pair_q
-    code = np.sort(pair_q[alive] * count + pair_o[alive])
-    code = code[_starts(code)]
-    pair_q, pair_o = code // count, code % count
-    total = int(work[~small].sum()) + len(code)
+        prefix = prefixes.pop(length)
+        plan = probe_plan(length, threshold, False)
+        batch = max(1, PROBES // (hi - lo))
+        for at_plan in range(0, len(plan), batch):
+            entries = plan[at_plan : at_plan + batch]
+            probe = np.concatenate([_tag(prefix, s, e, n, i) for n, i, s, e in entries])
+            pos, at = table.find(probe)
+            codes.append(at * count + lo + pos % (hi - lo))
+    del prefixes, table, tag, order
+    code = np.sort(np.concatenate(codes))
+    code = code[_starts(code)]  # a key probing one block twice: once is enough
+    block, query = code // count, code % count
+    # partners: the block's owners before the key (all of them when it is longer)
+    entry = np.repeat(np.arange(len(unique), dtype=np.int64), sizes) * count + owner
+    partners = np.searchsorted(entry, code) - first[block]
+    del entry, code
+    kept = np.flatnonzero(partners)
+    query, partners, base = query[kept], partners[kept], first[block[kept]]
+    # most partners first (a radix sort when the counts fit 16 bits)
+    most_first = partners.max(initial=0) - partners
+    if len(most_first) and most_first.max() < 1 << 16:
+        most_first = most_first.astype(np.uint16)
+    order = np.argsort(most_first, kind="stable")
+    del most_first
+    query, partners, base = query[order], partners[order], base[order]
+    sig0, sig1 = _signatures(keys, lengths)
+    owner_sig0, owner_sig1 = sig0[owner], sig1[owner]
+    q0, q1 = sig0[query], sig1[query]
+    most = (100 - threshold) * (lengths[query] + lengths[owner[base]]) // 100
+    most = np.minimum(most, 2 * 64).astype(np.uint8)  # _edits; 128 bits differ at most
+    total = int(partners.sum())
+    # active[k]: the keys with more than k partners. A block's owners of the same length
+    # probe it too (its k-th owner has k partners there), which keeps most steps busy; where
+    # few keys are left for many steps (a crowded block that only longer keys probe), each
+    # of those compares its remaining partners in one slice.
+    longest = int(partners[0]) if len(partners) else 0
+    active = np.searchsorted(-partners, -np.arange(1, longest + 1), "right")
+    few = np.flatnonzero(active * 2 < longest - np.arange(longest))
+    steps = int(few[0]) if len(few) else longest
+    found_q, found_o = [empty], [empty]
     done = 0
+    for step, m in enumerate(active[:steps].tolist()):
+        at = base[:m] + step
+        differ = np.bitwise_count(owner_sig0[at] ^ q0[:m])
+        maybe = np.flatnonzero(differ <= most[:m])  # the first word turns most away
+        at = at[maybe]
+        differ = differ[maybe] + np.bitwise_count(owner_sig1[at] ^ q1[maybe])
+        alike = differ <= most[maybe]
+        found_q.append(query[maybe[alike]])
+        found_o.append(at[alike])
+        done += m
+        if progress is not None and step % 64 == 63:
+            progress(done, total)
+    for n in range(int(active[steps]) if steps < longest else 0):
+        part = slice(int(base[n]) + steps, int(base[n] + partners[n]))
+        differ = np.bitwise_count(owner_sig0[part] ^ q0[n])
+        differ += np.bitwise_count(owner_sig1[part] ^ q1[n])
+        alike = np.flatnonzero(differ <= most[n]) + part.start
+        found_q.append(np.full(len(alike), query[n]))
+        found_o.append(alike)
+        done += part.stop - part.start
+        if progress is not None and n % 64 == 63:
+            progress(done, total)
+    del owner_sig0, owner_sig1, q0, q1, base, most, query, partners
+    pairs = np.concatenate(found_q) * count + owner[np.concatenate(found_o)]
+    pairs = np.sort(pairs)
+    pairs = pairs[_starts(pairs)]
+    strings = np.array(keys, dtype=object)
+    alike_pairs = [empty]
     chunk = 200_000
-    for start in range(0, len(code), chunk):
-        q, o = pair_q[start : start + chunk], pair_o[start : start + chunk]
+    for start in range(0, len(pairs), chunk):
+        part_pairs = pairs[start : start + chunk]
         scores = process.cpdist(
-            strings[q], strings[o], scorer=fuzz.ratio, score_cutoff=threshold,
-            dtype=np.uint8, workers=-1,
+            strings[part_pairs // count], strings[part_pairs % count], scorer=fuzz.ratio,
+            score_cutoff=threshold, dtype=np.uint8, workers=-1,
         )  # fmt: skip
-        good = np.flatnonzero(scores)
-        hits_q.append(q[good])
-        hits_o.append(o[good])
-        done += len(q)
-        if progress is not None:
-            progress(done, total)
-    big = zip(
-        ids[~small].tolist(), at_block[~small].tolist(), probers[~small].tolist(), strict=True
-    )
-    for b, s, c in big:
-        every = owner[first[b] : first[b] + sizes[b]]
-        # keys of the same length probe their own block: only earlier keys are partners
-        for part in range(0, c, 512):
-            q = query[s + part : s + min(part + 512, c)]
-            o = every[: np.searchsorted(every, q[-1])]
-            if not len(o):
-                continue
-            matrix = process.cdist(
-                strings[q], strings[o], scorer=fuzz.ratio, score_cutoff=threshold,
-                dtype=np.uint8, workers=-1 if len(q) * len(o) > 20_000 else 1,
-            )  # fmt: skip
-            hit_rows, hit_cols = np.nonzero(matrix)
-            qi, oj = q[hit_rows], o[hit_cols]
-            earlier = oj < qi
-            hits_q.append(qi[earlier])
-            hits_o.append(oj[earlier])
-        done += c * len(every)
-        if progress is not None:
-            progress(done, total)
+        alike_pairs.append(part_pairs[np.flatnonzero(scores)])
     if progress is not None:
         progress(total, total)
-    pairs = np.sort(np.concatenate(hits_q) * count + np.concatenate(hits_o))
-    pairs = pairs[_starts(pairs)]
     found = []
-    for code in np.asarray(pairs).tolist():
-        q, o = divmod(code, count)
+    for pair in np.concatenate(alike_pairs).tolist():
+        q, o = divmod(pair, count)
         score = fuzz.ratio(keys[q], keys[o])
         if score >= threshold:
             found.append((q, o, round(score, 1)))
