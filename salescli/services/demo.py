@@ -161,6 +161,7 @@ def _run(ctx: Context) -> dict[str, int]:
     writer.restore_indexes()
     demo_activity.last_contacts(ctx)
     writer.reset_sequences(("rep", "account", "contact", "lead", "deal", "task"))
+    writer.analyze()
     ctx.progress("quotas and forecast snapshots")
     first_day = dt.datetime.fromtimestamp(ctx.start, ctx.zone).date()
     ctx.counts.update(

@@ -147,6 +147,15 @@ class Writer:
             self.conn.exec_driver_sql(definition)
         self.indexes = []
 
+    def analyze(self) -> None:
+        """PostgreSQL: gather the statistics of the tables just filled (`ANALYZE`, in this
+        transaction: it sees the new rows). Without them the planner takes the tables for
+        empty: the forecast snapshots written next, and the first commands after the demo,
+        ran for minutes (a nested loop over 3.7 million stage changes), and autovacuum may be
+        off or minutes away. SQLite plans from the schema alone (docs/performance.md)."""
+        if not self.sqlite:
+            self.conn.exec_driver_sql("ANALYZE")
+
 
 COLUMNS: dict[str, tuple[str, ...]] = {
     "rep": (
