@@ -88,8 +88,9 @@ def duplicate_steps(path: Path, threshold: int) -> dict[str, float]:
     from salescli import render
     from salescli.cli.lead_dedupe import DUPLICATE_COLUMNS
     from salescli.services.leads import dedupe as lead_dedupe
+    from salescli.services.leads import dedupe_pairs
 
-    search = lead_dedupe._alike_keys
+    search = dedupe_pairs._alike_keys
     spent: dict[str, float] = {}
 
     def timed_search(*args: Any, **kwargs: Any) -> Any:
@@ -100,14 +101,14 @@ def duplicate_steps(path: Path, threshold: int) -> dict[str, float]:
             spent["key search"] = time.process_time() - begin
 
     engine = sa.create_engine(f"sqlite:///{path}")
-    lead_dedupe._alike_keys = timed_search
+    dedupe_pairs._alike_keys = timed_search
     try:
         begin = time.process_time()
         with engine.connect() as conn:
             pairs, names = lead_dedupe.duplicate_pairs(conn, threshold)
         spent["read, fold, list pairs"] = time.process_time() - begin - spent["key search"]
     finally:
-        lead_dedupe._alike_keys = search
+        dedupe_pairs._alike_keys = search
         engine.dispose()
     out = path.with_suffix(f".steps{threshold}.csv")
     begin = time.process_time()
