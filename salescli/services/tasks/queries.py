@@ -197,15 +197,17 @@ def open_tasks(conn: Connection, now: dt.datetime, tz: str, **record: int) -> li
     where: list[Any] = [TASK.c.done_at.is_(None)]
     account = record.pop("account_id", None)
     if account is not None:
+        # The ids of the three kinds of task, each through its own index: as one OR, the
+        # PostgreSQL planner cannot estimate the sub-selects and joins whole tables (0.27 s
+        # at the large demo, against a few milliseconds).
         on_contacts = sa.select(CONTACT.c.id).where(CONTACT.c.account_id == account)
         on_deals = sa.select(DEAL.c.id).where(DEAL.c.account_id == account)
-        where.append(
-            sa.or_(
-                TASK.c.account_id == account,
-                TASK.c.contact_id.in_(on_contacts),
-                TASK.c.deal_id.in_(on_deals),
-            )
+        ids = sa.union_all(
+            sa.select(TASK.c.id).where(TASK.c.account_id == account),
+            sa.select(TASK.c.id).where(TASK.c.contact_id.in_(on_contacts)),
+            sa.select(TASK.c.id).where(TASK.c.deal_id.in_(on_deals)),
         )
+        where.append(TASK.c.id.in_(ids))
     for key, value in record.items():
         where.append(TASK.c[key] == value)
     query = _ordered(_query().where(*where), "open")
