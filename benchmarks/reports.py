@@ -505,8 +505,11 @@ def check_performance(report: dict, rows: list[tuple], same) -> int:  # type: ig
         for i, key in enumerate(keys):
             value = floor[g["rep_id"]][2 + i]
             # salescli rounds the cycle's days half to even (Python), SQLite's round() half
-            # away from zero: a tie (148.25) is one step apart, and the velocity with it.
-            within = {"cycle_days": 0.1001, "velocity": abs(value or 0) / 1000 + 0.011}
+            # away from zero: a tie (87.85) is one step (0.1 day) apart, and the velocity,
+            # divided by the cycle, by that step's share of it (0.1 / 87.9: 0.11 %).
+            cycle = floor[g["rep_id"]][2 + keys.index("cycle_days")]
+            step = abs(value or 0) * 0.1001 / (cycle - 0.1) if cycle and cycle > 0.1 else 0
+            within = {"cycle_days": 0.1001, "velocity": step + 0.011}
             same(f"rep {g['rep_id']} {key}", g[key], value, within.get(key, 0.011))
             n += 1
     return n
