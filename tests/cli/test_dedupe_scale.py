@@ -201,3 +201,45 @@ def test_blocked_pairs_equal_full_pairs_when_only_longer_keys_probe_a_crowded_bl
     full = lead_dedupe.full_pairs(leads, 90)
     assert [(a, b) for a, b, _ in full] == [(1, 1000), (2, 1001), (3, 1002)]
     assert lead_dedupe.blocked_pairs(leads, 90) == full
+
+
+def test_duplicates_show_a_progress_bar_on_a_terminal_only(tmp_path):
+    """`lead duplicates` draws its progress on stderr when stderr is a terminal (a pseudo-
+    terminal here), and writes nothing there when it is not; stdout carries the pairs alone
+    either way."""
+    import os
+    import pty
+    import subprocess
+    import sys
+
+    from tests.conftest import clean_env
+
+    env = clean_env(SALESCLI_DB=str(tmp_path / "sales.db"), COLUMNS="80", TERM="xterm")
+    for name in ("Ana Souza", "Ana Sousa", "Bo Berg"):
+        subprocess.run(
+            [sys.executable, "-m", "salescli", "lead", "add", name, "--company", "Acme"],
+            env=env, check=True, capture_output=True,
+        )  # fmt: skip
+    command = [sys.executable, "-m", "salescli", "lead", "duplicates", "--format", "csv"]
+    expected = "lead_id,name,other_id,other_name,reason,similarity\n1,Ana Souza,2,Ana Sousa,name,"
+
+    master, slave = pty.openpty()
+    proc = subprocess.Popen(command, env=env, stdout=subprocess.PIPE, stderr=slave)
+    os.close(slave)
+    out = proc.stdout.read().decode() if proc.stdout else ""
+    assert proc.wait() == 0
+    drawn = b""
+    while True:
+        try:
+            chunk = os.read(master, 4096)
+        except OSError:  # the terminal closed with the process
+            break
+        if not chunk:
+            break
+        drawn += chunk
+    os.close(master)
+    assert out.startswith(expected), out
+    assert b"Comparing leads" in drawn and b"100%" in drawn
+
+    plain = subprocess.run(command, env=env, capture_output=True, text=True)
+    assert plain.returncode == 0 and plain.stdout == out and plain.stderr == ""
