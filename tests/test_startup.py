@@ -148,7 +148,7 @@ def test_refused_values_still_get_typers_check(tmp_path, args, error):
 
 
 def test_root_help_lists_every_group_as_the_full_app_does():
-    """`salescli --help` lists the groups without building their commands (cli._listing):
+    """`salescli --help` lists the groups without building their commands (`listing=True`):
     the same text as the full app's help, at two widths, and through the real entry point."""
     from typer.testing import CliRunner
 
@@ -159,7 +159,7 @@ def test_root_help_lists_every_group_as_the_full_app_does():
         env = {"COLUMNS": str(width), "NO_COLOR": "1"}
         full = runner.invoke(cli.full_app(), ["--help"], prog_name="salescli", env=env)
         listing = runner.invoke(
-            cli._listing(cli._root()), ["--help"], prog_name="salescli", env=env
+            cli._register(cli._root(), listing=True), ["--help"], prog_name="salescli", env=env
         )
         assert full.exit_code == listing.exit_code == 0
         assert listing.output == full.output

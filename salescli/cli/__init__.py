@@ -258,37 +258,36 @@ GROUPS: list[tuple[str, str]] = [
 ]
 
 
-def _register(root: typer.Typer, names: set[str] | None = None) -> typer.Typer:
+def _register(
+    root: typer.Typer, names: set[str] | None = None, *, listing: bool = False
+) -> typer.Typer:
+    """Add the groups `names` (None: all) to `root`. `listing`: each group as the root's own
+    `--help` shows it, its help line without its commands (Typer would turn every command of
+    every group into Click objects just to list the groups: ~0.15 s); a single-command group
+    (`demo`) is registered as it is either way."""
     for module_name, group in GROUPS:
-        if names is None or group in names:
-            module = __import__(f"salescli.cli.{module_name}", fromlist=["app"])
-            single = getattr(module, "command", None)
-            if single is not None:
-                root.command(group)(single)
-            else:
-                root.add_typer(module.app, name=group)
-    return root
-
-
-def _listing(root: typer.Typer) -> typer.Typer:
-    """The root as its own `--help` shows it: each group with its help line but none of its
-    commands (Typer would turn every command of every group into Click objects to list the
-    groups: ~0.15 s). A single-command group (`demo`) is registered as it is."""
-    from typer.models import DefaultPlaceholder
-
-    for module_name, group in GROUPS:
+        if names is not None and group not in names:
+            continue
         module = __import__(f"salescli.cli.{module_name}", fromlist=["app"])
         single = getattr(module, "command", None)
         if single is not None:
             root.command(group)(single)
-            continue
-        info = module.app.info
-        text = info.help
-        if isinstance(text, DefaultPlaceholder) or text is None:
-            callback = module.app.registered_callback
-            text = (callback.help or callback.callback.__doc__) if callback else None
-        root.add_typer(typer.Typer(), name=group, help=text, hidden=info.hidden is True)
+        elif listing:
+            root.add_typer(typer.Typer(), name=group, **_group_help(module.app))
+        else:
+            root.add_typer(module.app, name=group)
     return root
+
+
+def _group_help(app: typer.Typer) -> dict[str, Any]:
+    """The help line and visibility Typer would show for `app` in its parent's listing."""
+    from typer.models import DefaultPlaceholder
+
+    text = app.info.help
+    if isinstance(text, DefaultPlaceholder) or text is None:
+        callback = app.registered_callback
+        text = (callback.help or callback.callback.__doc__) if callback else None
+    return {"help": text, "hidden": app.info.hidden is True}
 
 
 _FULL_APP: typer.Typer | None = None
@@ -336,7 +335,7 @@ def run() -> None:
     if group in names and not completing:
         _register(_root(), {group})(prog_name="salescli")
     elif group is None and not completing and {"-h", "--help"} & set(sys.argv[1:]):
-        _listing(_root())(prog_name="salescli")
+        _register(_root(), listing=True)(prog_name="salescli")
     else:
         full_app()(prog_name="salescli")
     sys.exit(0)

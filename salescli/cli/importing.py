@@ -18,13 +18,12 @@ from __future__ import annotations
 import enum
 import importlib
 import inspect
-import sys
 from collections.abc import Callable, Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from salescli.cli.common import check_output_option, state
+from salescli.cli.common import check_output_option, progress_bar, state
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -300,7 +299,7 @@ def run_import(
     st = state(ctx)
     now = st.now
     try:
-        with _progress(f"Importing {entity.label}") as progress:
+        with progress_bar(f"Importing {entity.label}") as progress:
             result = csvio.run_import(
                 lambda write: st.connection(write=write),
                 file,
@@ -366,30 +365,3 @@ def _ignored_notice(entity: Entity, columns: list[str]) -> None:
 
 def _quoted(column: str) -> str:
     return f'"{column}"' if any(c in column for c in " \"'") else column
-
-
-class _progress:
-    """A rich progress bar on stderr when it is a terminal; a no-op callback otherwise."""
-
-    def __init__(self, description: str) -> None:
-        self.description = description
-        self.bar: Any = None
-        self.task: Any = None
-
-    def __enter__(self) -> Any:
-        if not sys.stderr.isatty():
-            return None
-        from rich.console import Console
-        from rich.progress import Progress
-
-        self.bar = Progress(console=Console(stderr=True), transient=True)
-        self.bar.start()
-        self.task = self.bar.add_task(self.description, total=None)
-        return self.update
-
-    def update(self, done: int, total: int | None) -> None:
-        self.bar.update(self.task, completed=done, total=total)
-
-    def __exit__(self, *exc: object) -> None:
-        if self.bar is not None:
-            self.bar.stop()

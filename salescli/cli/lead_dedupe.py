@@ -12,6 +12,7 @@ from salescli.cli.common import (
     YesOpt,
     confirm,
     id_parser,
+    progress_bar,
     state,
     whole_number,
 )
@@ -47,11 +48,10 @@ def lead_duplicates(
     Example: salescli lead duplicates --threshold 85 --format json
     """
     from salescli import render
-    from salescli.cli.importing import _progress
     from salescli.services.leads import dedupe as lead_dedupe
 
     st = state(ctx)
-    with st.connection() as conn, _progress("Comparing leads") as progress:
+    with st.connection() as conn, progress_bar("Comparing leads") as progress:
         if fmt == Format.csv:  # up to millions of pairs: streamed, no dict per pair
             pairs, names = lead_dedupe.duplicate_pairs(conn, threshold, progress)
         else:
