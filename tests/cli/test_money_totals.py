@@ -82,3 +82,35 @@ def test_many_rates_group_per_close_day_with_the_same_figures(cli, monkeypatch):
     assert cli.ok("deal", "list", "--all", "--sum").err.strip() == (
         "3 deals: amount 1,714.86 USD, weighted (open) 407.38 USD"
     )
+
+
+def test_roll_ups_round_once_from_the_exact_sums(cli):
+    """`report pipeline` reads stage × owner once and rolls it up per stage and in total:
+    each roll-up is rounded from the exact converted sum, not summed from rounded rows."""
+    _rates(cli)  # today's EUR rate: 1.2345
+    cli.ok("rep", "add", "Ana Souza")
+    cli.ok("rep", "add", "Wang Fang")
+    for owner in ("Ana Souza", "Wang Fang"):
+        cli.ok(
+            "deal", "add", f"Cents {owner}", "--amount", "0.02", "--currency", "EUR",
+            "--probability", "50", "--owner", owner,
+        )  # fmt: skip
+    cli.ok(
+        "deal", "add", "Dollars", "--amount", "10", "--owner", "Ana Souza", "--stage", "proposal"
+    )
+    report = json.loads(cli.ok("report", "pipeline", "-f", "json").out, parse_float=Decimal)
+    cells = {
+        (r["stage"], r["rep"]): (r["count"], r["amount"], r["weighted"]) for r in report["rows"]
+    }
+    # Each EUR deal: 0.02 × 1.2345 = 0.02469 -> 0.02; weighted × 0.5 = 0.012345 -> 0.01.
+    first = next(r["stage"] for r in report["rows"] if r["stage"] != "proposal")
+    assert cells == {
+        (first, "Ana Souza"): (1, Decimal("0.02"), Decimal("0.01")),
+        (first, "Wang Fang"): (1, Decimal("0.02"), Decimal("0.01")),
+        ("proposal", "Ana Souza"): (1, Decimal("10.00"), cells["proposal", "Ana Souza"][2]),
+    }
+    stages = {s["stage"]: (s["count"], s["amount"], s["weighted"]) for s in report["stages"]}
+    # The stage: 0.04938 -> 0.05 (not 0.02 + 0.02); weighted 0.02469 -> 0.02 (not 0.01 + 0.01).
+    assert stages[first] == (2, Decimal("0.05"), Decimal("0.02"))
+    assert report["total"]["count"] == 3
+    assert report["total"]["amount"] == Decimal("10.05")  # 10 + 0.04938 = 10.04938

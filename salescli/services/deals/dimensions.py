@@ -35,14 +35,19 @@ Bucket = tuple[str, dt.date, dt.date]
 @dataclass(frozen=True)
 class Grouping:
     """What a dimension adds to the query: its key columns (a hidden `_stage_pos` or
-    `_lost_pos` orders stages), the joins they need in order (outer joins unless `inner`), and the amount it
-    sums when not the deal's (a product sums its lines: one row per line, deals counted
-    distinct)."""
+    `_lost_pos` orders stages), the joins they need in order (outer joins unless `inner`),
+    and the amount it sums when not the deal's (a product sums its lines: one row per line,
+    deals counted distinct)."""
 
     columns: tuple[Any, ...]
     joins: tuple[tuple[Any, Any], ...] = ()
     inner: bool = False
     amount: Any = None
+
+    @property
+    def partitions(self) -> bool:
+        """Every deal of the scope is in exactly one group: the total is the groups' sum."""
+        return not self.inner and self.amount is None
 
 
 @dataclass(frozen=True)
@@ -191,6 +196,13 @@ DIMENSIONS: dict[str, Dimension] = {
         lambda _: Grouping((DEAL.c.forecast_category.label("forecast_category"),)),
         _keys("forecast_category"),
         _by_name("forecast_category"),
+        listed=False,
+    ),
+    # The stage kind (open, won, lost): reports that read won and lost deals in one pass.
+    "state": Dimension(
+        lambda _: Grouping((STAGE.c.kind.label("state"),)),
+        _keys("state"),
+        lambda group: (("open", "won", "lost").index(group["state"]),),
         listed=False,
     ),
     "bucket": Dimension(

@@ -178,28 +178,41 @@ def grouped_totals(
     tz: str = "UTC",
     buckets: Sequence[tuple[str, dt.date, dt.date]] | None = None,
     with_total: bool = True,
+    rollups: Sequence[Sequence[str]] = (),
 ) -> dict[str, Any]:
     """Count, amount and weighted amount per group of `group_by` dimensions (none: one
     total), converted to the reporting currency exactly as `deal list --sum` does (closed
     deals at their close date's rate, open ones at the rate in force `today`).
 
-    `with_total=False` skips the total of a grouped query (`total` is {}): one pass less.
+    `rollups` are coarser groupings (each a subset of `group_by`, e.g. ["stage"] of
+    ["stage", "owner"]) summed from the same rows before rounding: the figures a query of
+    their own would give, without reading the deals again. The total is such a roll-up
+    when every dimension puts each deal in exactly one group (`Grouping.partitions`);
+    otherwise (products' lines, buckets) it is a pass of its own. `with_total=False` skips it
+    (`total` is {}).
     The dimension "bucket" groups by close date into `buckets` ((label, first day, day after
     the last)): weeks, months or quarters of a trend; a deal outside every bucket is left out.
 
     Returns {"group_by", "currency", "groups": [{<keys>, count, amount, weighted,
-    unknown_amount}], "total": {count, amount, weighted, unknown_amount, currency}}.
+    unknown_amount}], "total": {count, amount, weighted, unknown_amount, currency}}, and
+    "rollups" (the groups of each roll-up, in order) when asked for.
     """
-    from salescli.services.currency import Converter, round_money
+    from salescli.services.currency import Converter
 
     reporting = settings.currency
     dims = [dimension(name) for name in group_by]
     groupings = [d.sql(buckets or []) for d in dims]
+    for names in rollups:  # a deal must be in one group of each dimension a roll-up drops
+        dropped = [g for name, g in zip(group_by, groupings, strict=True) if name not in names]
+        if not set(names) <= set(group_by) or not all(g.partitions for g in dropped):
+            raise ValueError(f"{list(names)} is not a roll-up of {group_by}")
     keys = [column for grouping in groupings for column in grouping.columns]
     amount_col = next(
         (grouping.amount for grouping in groupings if grouping.amount is not None),
         DEAL.c.amount_minor,
     )
+    partitions = all(grouping.partitions for grouping in groupings)
+    total_rollup = bool(group_by) and with_total and partitions
     # Aggregate in SQL; only what conversion needs stays apart: the currency, the stage kind
     # and, for closed deals in another currency, the rate period of the close date (rates
     # are dated). The weighted amount is Σ amount × probability in minor units × percent,
@@ -228,36 +241,94 @@ def grouped_totals(
         )
         .select_from(source)
         .where(*_where(conn, scope, settings, tz))
-        .group_by(DEAL.c.currency, rate_day, STAGE.c.kind, *keys)
+        .group_by(
+            DEAL.c.currency, _by_name(rate_day, "rate_day"), STAGE.c.kind, *map(_by_name, keys)
+        )
     )
     converter = Converter(conn, reporting, today)
-    groups: dict[tuple, dict[str, Any]] = {}
+    # The groups of `group_by`, then of each roll-up, then the total's.
+    levels: list[list[Dimension]] = [dims, *([dimension(n) for n in names] for names in rollups)]
+    if total_rollup:
+        levels.append([])
+    found: list[dict[tuple, dict[str, Any]]] = [{} for _ in levels]
     for row in conn.execute(query).mappings():
-        key_values = _group_key(row, dims)
-        group = groups.get(tuple(key_values.items()))
-        if group is None:
-            group = groups[tuple(key_values.items())] = {
-                **key_values,
-                "count": 0,
-                "amount": Decimal(0),
-                "weighted": Decimal(0),
-                "unknown_amount": 0,
-            }
-        group["count"] += row["deals"]
-        group["unknown_amount"] += row["deals"] - row["known"]
-        if "source" in group_by and row["source"] is not None:
-            spellings = group.setdefault("_spellings", {})
-            spellings[row["source"]] = spellings.get(row["source"], 0) + row["deals"]
-        if not row["known"]:
-            continue
-        kind = row["kind"]
-        value = converter.convert(
-            row["minor"], row["currency"], row["rate_day"] if kind != "open" else None
-        )
+        value = weighted = None
+        if row["known"]:
+            kind = row["kind"]
+            value = converter.convert(
+                row["minor"], row["currency"], row["rate_day"] if kind != "open" else None
+            )
+            if kind == "open":
+                weighted = converter.convert(row["pminor"], row["currency"], None) / 100
+        for level, groups in zip(levels, found, strict=True):
+            _add(groups, _group_key(row, level), row, value, weighted, "source" in group_by)
+    every = [_finish(groups, level, reporting) for level, groups in zip(levels, found, strict=True)]
+    rows = every[0]
+    if group_by and not with_total:
+        total = {}  # the caller does not need it
+    elif total_rollup:
+        total = every[-1][0] if every[-1] else _zero_total(reporting)
+    elif group_by:
+        total = grouped_totals(conn, scope, settings, [], today, tz)["total"]
+    else:
+        total = rows[0] if rows else _zero_total(reporting)
+    found_totals = {
+        "group_by": group_by,
+        "currency": reporting,
+        "groups": rows if group_by else [],
+        "total": total,
+    }
+    if rollups:  # not part of `deal list --group-by`'s JSON shape
+        found_totals["rollups"] = every[1 : 1 + len(rollups)]
+    return found_totals
+
+
+def _by_name(column: Any, name: str | None = None) -> Any:
+    """A computed key (a CASE) grouped by its name in the select list: repeated as an
+    expression, its bind parameters differ and SQLite evaluates it twice per row."""
+    name = name or getattr(column, "name", None)
+    inner = getattr(column, "element", column)
+    if name is None or isinstance(inner, sa.Column):
+        return column
+    return sa.literal_column(name)
+
+
+def _add(
+    groups: dict[tuple, dict[str, Any]],
+    key_values: dict[str, Any],
+    row: Any,
+    value: Decimal | None,
+    weighted: Decimal | None,
+    sources: bool,
+) -> None:
+    """Add one result row (its deals, and its amount converted once) to its group."""
+    key = tuple(key_values.items())
+    group = groups.get(key)
+    if group is None:
+        group = groups[key] = {
+            **key_values,
+            "count": 0,
+            "amount": Decimal(0),
+            "weighted": Decimal(0),
+            "unknown_amount": 0,
+        }
+    group["count"] += row["deals"]
+    group["unknown_amount"] += row["deals"] - row["known"]
+    if sources and "source" in key_values and row["source"] is not None:
+        spellings = group.setdefault("_spellings", {})
+        spellings[row["source"]] = spellings.get(row["source"], 0) + row["deals"]
+    if value is not None:
         group["amount"] += value
-        if kind == "open":
-            weighted = converter.convert(row["pminor"], row["currency"], None)
-            group["weighted"] += weighted / 100
+    if weighted is not None:
+        group["weighted"] += weighted
+
+
+def _finish(
+    groups: dict[tuple, dict[str, Any]], dims: list[Dimension], reporting: str
+) -> list[dict[str, Any]]:
+    """The groups in their dimensions' order, money rounded once, hidden sort keys dropped."""
+    from salescli.services.currency import round_money
+
     rows = sorted(groups.values(), key=lambda group: tuple(d.order(group) for d in dims))
     for g in rows:
         g.pop("_stage_pos", None)
@@ -268,21 +339,19 @@ def grouped_totals(
         g["amount"] = round_money(g["amount"], reporting)
         g["weighted"] = round_money(g["weighted"], reporting)
         g["currency"] = reporting
-    if group_by and not with_total:
-        total = {}  # the caller does not need it (a second pass over the same deals)
-    elif group_by:
-        total = grouped_totals(conn, scope, settings, [], today, tz)["total"]
-    else:
-        total = rows[0] if rows else {
-            "count": 0, "amount": round_money(Decimal(0), reporting),
-            "weighted": round_money(Decimal(0), reporting), "unknown_amount": 0,
-            "currency": reporting,
-        }  # fmt: skip
+    return rows
+
+
+def _zero_total(reporting: str) -> dict[str, Any]:
+    from salescli.services.currency import round_money
+
+    zero = round_money(Decimal(0), reporting)
     return {
-        "group_by": group_by,
+        "count": 0,
+        "amount": zero,
+        "weighted": zero,
+        "unknown_amount": 0,
         "currency": reporting,
-        "groups": rows if group_by else [],
-        "total": total,
     }
 
 

@@ -58,15 +58,17 @@ def pipeline(
         period=(period.start, period.end) if period else None,
     )
     tz = settings.timezone
-    by_both = grouped_totals(conn, scope, settings, ["stage", "owner"], today, tz, with_total=False)
-    by_stage = grouped_totals(conn, scope, settings, ["stage"], today, tz)
+    # One pass: stage × owner, rolled up per stage and in total.
+    found = grouped_totals(
+        conn, scope, settings, ["stage", "owner"], today, tz, rollups=[["stage"]]
+    )
     return {
         "report": "pipeline",
         **_period(period),
-        "currency": by_both["currency"],
-        "rows": _rename(by_both["groups"], owner="rep"),
-        "stages": by_stage["groups"],
-        "total": by_stage["total"],
+        "currency": found["currency"],
+        "rows": _rename(found["groups"], owner="rep"),
+        "stages": found["rollups"][0],
+        "total": found["total"],
     }
 
 
@@ -87,14 +89,17 @@ def lost(
     scope = DealScope(owner=rep, team=team, state="lost", period=(period.start, period.end))
     tz = settings.timezone
 
-    def by(name: str, **names: str) -> tuple[list[dict[str, Any]], dict[str, Any]]:
-        found = grouped_totals(conn, scope, settings, [name], today, tz, with_total=name == "owner")
-        groups = [{k: v for k, v in g.items() if k != "weighted"} for g in found["groups"]]
-        return _rename(groups, **names), found["total"]
+    # One pass grouped by all three, rolled up to each (and the total).
+    dims = ["lost-reason", "lost-at", "owner"]
+    found = grouped_totals(conn, scope, settings, dims, today, tz, rollups=[[d] for d in dims])
 
-    reasons, _ = by("lost-reason")
-    stages, _ = by("lost-at", lost_at="stage")
-    reps, total = by("owner", owner="rep")
+    def by(groups: list[dict[str, Any]], **names: str) -> list[dict[str, Any]]:
+        return _rename([{k: v for k, v in g.items() if k != "weighted"} for g in groups], **names)
+
+    reasons = by(found["rollups"][0])
+    stages = by(found["rollups"][1], lost_at="stage")
+    reps = by(found["rollups"][2], owner="rep")
+    total = found["total"]
     return {
         "report": "lost",
         **_period(period),

@@ -83,11 +83,23 @@ def performance(
     tz = settings.timezone
     span = (period.start, period.end)
 
-    def totals(state: str, in_period: bool = True) -> dict[str, Any]:
-        found = DealScope(owner=rep, team=team, state=state, period=span if in_period else None)
-        return grouped_totals(conn, found, settings, ["owner"], today, tz)
-
-    won, lost, opened = totals("won"), totals("lost"), totals("open", in_period=False)
+    # Won and lost deals of the period in one pass (by owner and state, rolled up to each
+    # state's total); the open pipeline, whatever its close dates, in another.
+    closed_scope = DealScope(owner=rep, team=team, period=span, states=("won", "lost"))
+    closed = grouped_totals(
+        conn, closed_scope, settings, ["owner", "state"], today, tz, with_total=False,
+        rollups=[["state"]],
+    )  # fmt: skip
+    won, lost = (
+        {
+            "groups": [g for g in closed["groups"] if g["state"] == state],
+            "total": next((g for g in closed["rollups"][0] if g["state"] == state), None),
+        }
+        for state in ("won", "lost")
+    )
+    opened = grouped_totals(
+        conn, DealScope(owner=rep, team=team, state="open"), settings, ["owner"], today, tz
+    )
     won_scope = DealScope(owner=rep, team=team, state="won", period=span)
     # Each owner's days and deals in one pass: their average cycle, and the whole's (the
     # average over every won deal) from the same sums.

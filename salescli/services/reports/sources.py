@@ -117,21 +117,21 @@ def sources(
         found["converted"] += int(done or 0)
     span = (period.start, period.end)
 
-    def deals(**kwargs: Any) -> list[dict[str, Any]]:
+    def deals(group_by: list[str], **kwargs: Any) -> list[dict[str, Any]]:
         found = scope.DealScope(owner=rep, team=team, period=span, **kwargs)
-        return grouped_totals(conn, found, settings, ["source"], today, tz, with_total=False)[
+        return grouped_totals(conn, found, settings, group_by, today, tz, with_total=False)[
             "groups"
         ]
 
-    for group in deals(on="created"):
+    for group in deals(["source"], on="created"):
         row(group["source"])["deals"] += group["count"]
-    for group in deals(state="won"):
+    # The deals won and lost in the period: one pass, by source and state.
+    for group in deals(["source", "state"], states=("won", "lost")):
         found = row(group["source"])
-        found["won"] += group["count"]
-        found["won_amount"] += group["amount"]
-        found["_known"] = found.get("_known", 0) + group["count"] - group["unknown_amount"]
-    for group in deals(state="lost"):
-        row(group["source"])["lost"] += group["count"]
+        found[group["state"]] += group["count"]
+        if group["state"] == "won":
+            found["won_amount"] += group["amount"]
+            found["_known"] = found.get("_known", 0) + group["count"] - group["unknown_amount"]
     costs = {fold(k): v for k, v in settings.prefixed(COST_PREFIX).items()}
     result = []
     for key, found in rows.items():

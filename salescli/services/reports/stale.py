@@ -9,7 +9,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from salescli.tables import DEAL, REP, STAGE, TASK
+from salescli.tables import REP, TASK
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -27,18 +27,15 @@ def stale(
     limit: int | None = None,
 ) -> dict[str, Any]:
     from salescli.services.deals import views
-    from salescli.services.scope import DealScope, deal_clauses
     from salescli.services.tasks import queries as tasks
 
-    scope = DealScope(owner=rep, team=team, state="open")
-    deal_counts: dict[int | None, int] = dict(
-        conn.execute(
-            sa.select(DEAL.c.owner_id, sa.func.count())
-            .select_from(DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id))
-            .where(views.stale_clause(conn, now), *deal_clauses(conn, scope, settings))
-            .group_by(DEAL.c.owner_id)
-        ).all()
-    )
+    # One read of the stale deals, longest idle first: counted per owner here, then cut to
+    # the rows listed (finding a deal stale means finding its last touch: the costly part).
+    every = views.stale(conn, now=now, owner=rep, team=team, settings=settings)
+    deal_counts: dict[int | None, int] = {}
+    for deal in every:
+        deal_counts[deal["owner_id"]] = deal_counts.get(deal["owner_id"], 0) + 1
+    deals = every[:limit] if limit else every
     wanted = tasks.TaskFilter(owner=rep, team=team, overdue=True)
     task_counts: dict[int | None, int] = dict(
         conn.execute(
@@ -61,8 +58,7 @@ def stale(
     owners.sort(
         key=lambda r: (-(r["stale_deals"] + r["overdue_tasks"]), r["rep"] is None, r["rep"] or "")
     )
-    # Only the rows listed are read and shaped (the counts above are the whole).
-    deals = views.stale(conn, now=now, owner=rep, team=team, settings=settings, limit=limit)
+    # Only the tasks listed are read and shaped (the counts above are the whole).
     overdue = tasks.list_tasks(conn, wanted, settings=settings, now=now, limit=limit or None)
     return {
         "report": "stale",

@@ -156,19 +156,18 @@ def trend(
         values = {p.label: counts.get(p.label, 0) for p in every}
     else:
         closed: dict[str, dict[str, int]] = {}
-        for state in ("won", "lost"):
-            found = grouped_totals(
-                conn,
-                DealScope(owner=rep, team=team, state=state),
-                settings,
-                ["bucket"],
-                today,
-                tz,
-                buckets=buckets,
-                with_total=False,
-            )
-            for g in found["groups"]:
-                closed.setdefault(g["bucket"], {})[state] = g["count"]
+        found = grouped_totals(
+            conn,
+            DealScope(owner=rep, team=team, states=("won", "lost")),
+            settings,
+            ["bucket", "state"],
+            today,
+            tz,
+            buckets=buckets,
+            with_total=False,
+        )
+        for g in found["groups"]:
+            closed.setdefault(g["bucket"], {})[g["state"]] = g["count"]
         for p in every:
             won = closed.get(p.label, {}).get("won", 0)
             lost = closed.get(p.label, {}).get("lost", 0)
