@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING, Any
 import sqlalchemy as sa
 
 from salescli.errors import InvalidData, UsageError
-from salescli.services.deals.dimensions import GROUP_BY, Dimension, dimension
+from salescli.services.deals.dimensions import GROUP_BY, Dimension, Grouping, dimension
 from salescli.services.deals.records import record_query, shape
 from salescli.services.deals.rules import STATES
 from salescli.services.paging import first_rows
@@ -217,7 +217,9 @@ def grouped_totals(
     # and, for closed deals in another currency, the rate period of the close date (rates
     # are dated). The weighted amount is Σ amount × probability in minor units × percent,
     # converted and divided by 100 in Python: exact, without a group per probability.
-    rate_day = _rate_period(conn, reporting)
+    # Grouped per close day already (a month, a bucket): the close date is the rate day.
+    close_day = any(grouping.close_day for grouping in groupings)
+    rate_day = DEAL.c.close_date if close_day else _rate_period(conn, reporting)
     source = DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id)
     for grouping in groupings:
         for join in grouping.joins:
@@ -241,13 +243,15 @@ def grouped_totals(
         )
         .select_from(source)
         .where(*_where(conn, scope, settings, tz))
+        .where(*(clause for grouping in groupings for clause in grouping.where))
         .group_by(
             DEAL.c.currency, _by_name(rate_day, "rate_day"), STAGE.c.kind, *map(_by_name, keys)
         )
     )
     converter = Converter(conn, reporting, today)
     # The groups of `group_by`, then of each roll-up, then the total's.
-    levels: list[list[Dimension]] = [dims, *([dimension(n) for n in names] for names in rollups)]
+    pairs = dict(zip(group_by, zip(dims, groupings, strict=True), strict=True))
+    levels = [[pairs[name] for name in group_by], *([pairs[n] for n in names] for names in rollups)]
     if total_rollup:
         levels.append([])
     found: list[dict[tuple, dict[str, Any]]] = [{} for _ in levels]
@@ -262,7 +266,10 @@ def grouped_totals(
                 weighted = converter.convert(row["pminor"], row["currency"], None) / 100
         for level, groups in zip(levels, found, strict=True):
             _add(groups, _group_key(row, level), row, value, weighted, "source" in group_by)
-    every = [_finish(groups, level, reporting) for level, groups in zip(levels, found, strict=True)]
+    every = [
+        _finish(groups, [d for d, _ in level], reporting)
+        for level, groups in zip(levels, found, strict=True)
+    ]
     rows = every[0]
     if group_by and not with_total:
         total = {}  # the caller does not need it
@@ -397,9 +404,9 @@ def round_zero(currency: str) -> Decimal:
     return round_money(Decimal(0), currency)
 
 
-def _group_key(row: Any, dims: list[Dimension]) -> dict[str, Any]:
+def _group_key(row: Any, dims: list[tuple[Dimension, Grouping]]) -> dict[str, Any]:
     """The JSON keys of a group, each dimension's in turn."""
     key: dict[str, Any] = {}
-    for d in dims:
-        key.update(d.key(row))
+    for d, grouping in dims:
+        key.update((grouping.key or d.key)(row))
     return key

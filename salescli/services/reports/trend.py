@@ -126,8 +126,7 @@ def trend(
         raise UsageError(f"--last {last} is out of range (1 to {MAX_LAST}, e.g. --last 12)")
     back = PER_YEAR[by]
     every = periods(today, by, last + back, settings)
-    # The buckets' inner join bounds the close dates: a period on the scope as well would
-    # leave SQLite reading the whole span's index range once per bucket.
+    # The "bucket" dimension bounds the close dates by the first and the last period.
     buckets = [(p.label, p.start, p.end) for p in every]
     tz = settings.timezone
     values: dict[str, Any] = {}
