@@ -14,6 +14,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from sqlalchemy.sql.elements import quoted_name
 
 from salescli.render import _STREAM_MIN, write_json
 from salescli.values import json_value
@@ -63,7 +64,12 @@ _values = st.recursive(
     ),
     max_leaves=30,
 )
-_rows = st.dictionaries(st.text(max_size=8), _scalars, max_size=4)
+# Keys of a str subclass too: SQLAlchemy's rows have quoted_name keys.
+_rows = st.dictionaries(
+    st.text(max_size=8) | st.text(max_size=8).map(lambda k: quoted_name(k, None)),
+    _scalars,
+    max_size=4,
+)
 # Lists longer than the streaming threshold (a few drawn rows over and over: hypothesis refuses
 # to draw hundreds), at the top and under a top-level object.
 _long = st.tuples(st.lists(_rows | _values, min_size=1, max_size=12), st.integers(1, 40)).map(
@@ -114,7 +120,10 @@ def test_native_floats_read_back_the_same(value: Any) -> None:
         Decimal("NaN"),
         Decimal(10**40),
         Decimal("0.00001"),
-        {1: "a non-str key", "b": Decimal("2.50")},
+        {1: "a non-str key", "b": Decimal("2.50"), None: 1, False: [2**64]},
+        {math.inf: "a non-finite key", "b": None},
+        {quoted_name("id", None): 1, quoted_name("é\n", None): dt.date(2026, 1, 2)},
+        [{quoted_name("id", None): i, "x": None} for i in range(_STREAM_MIN + 5)],
     ],
 )
 def test_what_orjson_refuses_or_writes_otherwise_reads_as_before(value: Any) -> None:
@@ -135,3 +144,36 @@ def test_datetimes_shown_in_tz() -> None:
     assert new([dt.datetime(2026, 1, 2, 3, 4)], "Asia/Tokyo") == '[\n  "2026-01-02T03:04:00"\n]\n'
     # An unknown tz fails only where a datetime is shown in it, as before.
     assert new({"d": dt.date(2026, 1, 2)}, "No/Such_Zone") == old({"d": dt.date(2026, 1, 2)})
+
+
+def test_rows_as_services_return_them_never_take_the_old_path(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    """The speed is orjson's: rows with SQLAlchemy's keys, None, money, dates and tags are
+    written without the pure-Python path (which once took every row for its quoted_name keys)."""
+    import salescli.render as render
+
+    when = dt.datetime(2026, 11, 23, 9, tzinfo=dt.UTC)
+    rows = [
+        {
+            quoted_name("id", None): i,
+            "name": "nullable null",
+            "amount": Decimal("1234.50"),
+            "closed": None,
+            "at": when,
+            "day": dt.date(2026, 1, 2),
+            "tags": ["hot", None],
+            "ratio": 0.25,
+        }
+        for i in range(_STREAM_MIN + 5)
+    ]
+    expected = old(rows, "Europe/Paris")
+
+    def refuse(*args: Any) -> Any:
+        raise AssertionError("the old path")
+
+    monkeypatch.setattr(render, "json_value", refuse)
+    assert new(rows, "Europe/Paris") == expected
+    assert new({"report": "x", "rows": rows[:10]}, "Europe/Paris") == old(
+        {"report": "x", "rows": rows[:10]}, "Europe/Paris"
+    )

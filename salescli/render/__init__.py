@@ -339,7 +339,9 @@ def _write_plain(
 _STREAM_MIN = 256
 # How many items of a streamed list go to the stream in one write.
 _STREAM_CHUNK = 512
-_ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME
+# OPT_NON_STR_KEYS: rows from SQLAlchemy have keys of a str subclass (quoted_name), which orjson
+# refuses without it; int, bool and None keys are then written as Python's json writes them.
+_ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
 # Python's json writes these for non-finite floats (orjson writes null).
 _NONFINITE = {"nan": "NaN", "inf": "Infinity", "-inf": "-Infinity"}
 
@@ -386,11 +388,11 @@ def _float_fragment(number: float) -> Any:
 
 
 def _has_nonfinite(value: Any) -> bool:
-    """Whether `value` holds a NaN or infinite float (orjson would write it as null)."""
+    """Whether `value` holds a NaN or infinite float, a key too (orjson would write null)."""
     if isinstance(value, float):
-        return value != value or value in (math.inf, -math.inf)
+        return not math.isfinite(value)
     if isinstance(value, dict):
-        return any(_has_nonfinite(v) for v in value.values())
+        return any(_has_nonfinite(k) or _has_nonfinite(v) for k, v in value.items())
     if isinstance(value, list | tuple):
         return any(_has_nonfinite(v) for v in value)
     return False
@@ -476,10 +478,11 @@ def write_json(stream: Any, value: Any, tz: str | None = None) -> None:
     Decimals become ints or floats written as Python's repr (byte-identical); datetimes are
     shown in `tz`. A long top-level list (or such a list under a top-level object) is written
     item by item, so its whole text is never held. What orjson refuses or writes otherwise
-    (ints beyond 64 bits, NaN and Infinity, non-str keys) goes through the old path.
-    One difference is accepted: a NATIVE float is written in orjson's notation where Python's
-    repr uses an exponent (0.00001 for 1e-05): the same number, other text. Amounts are
-    Decimals, so only a few computed figures (leaderboard attainment) can show it.
+    (ints beyond 64 bits, NaN and Infinity) goes through the old path.
+    One difference is accepted: a NATIVE float (a value or a key) is written in orjson's
+    notation where Python's repr uses an exponent (0.00001 for 1e-05): the same number, other
+    text. Amounts are Decimals, so only a few computed figures (leaderboard attainment) can
+    show it. Keys json refuses (dates, UUIDs) orjson writes as text: where json failed.
     """
     writer = _JsonWriter(stream, tz)
     writer.write(value, 0)
