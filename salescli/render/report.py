@@ -21,7 +21,6 @@ from salescli.render import (
     write_json,
     write_rows,
 )
-from salescli.values import json_value
 
 
 class ReportFormat(str, enum.Enum):
@@ -121,7 +120,7 @@ def write_report(
 
     if fmt == ReportFormat.json:
         with open_output(output) as stream:
-            write_json(stream, json_value(report, tz))
+            write_json(stream, report, tz)
         return
     if fmt == ReportFormat.csv:
         main = sections[0]
