@@ -20,6 +20,11 @@ def utc(value: dt.datetime | str | None) -> dt.datetime | None:
     """A plain aware UTC datetime; naive values (and ISO text) are taken as UTC; None stays."""
     if value is None:
         return None
+    if type(value) is dt.datetime:  # what the database gives: a hot path (every row's instants)
+        if value.tzinfo is None:
+            return value.replace(tzinfo=dt.UTC)
+        if value.tzinfo is dt.UTC:
+            return value
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
     if value.tzinfo is None or value.utcoffset() is None:
