@@ -34,16 +34,17 @@ def results(
     """The week's won and lost deals (count, amount), new leads and stage moves."""
     from salescli import dates
     from salescli.services import scope
-    from salescli.services.deals.queries import grouped_totals
+    from salescli.services.deals.queries import grouped_totals, round_zero
 
     tz = settings.timezone
     span = (week.start, week.end)
 
-    def closed(state: str) -> dict[str, Any]:
-        found = scope.DealScope(owner=rep, team=team, state=state, period=span)
-        return grouped_totals(conn, found, settings, [], today, tz)["total"]
-
-    won, lost = closed("won"), closed("lost")
+    # Won and lost in one pass, by state.
+    closed = scope.DealScope(owner=rep, team=team, states=("won", "lost"), period=span)
+    found = grouped_totals(conn, closed, settings, ["state"], today, tz, with_total=False)
+    by_state = {group["state"]: group for group in found["groups"]}
+    zero = {"count": 0, "amount": round_zero(settings.currency)}
+    won, lost = by_state.get("won", zero), by_state.get("lost", zero)
     start, end = dates.day_bounds_utc(week, tz)
     owners: list[Any] = []
     deal_owner: list[Any] = []
@@ -75,7 +76,7 @@ def results(
         "lost_amount": lost["amount"],
         "new_leads": int(new_leads),
         "stage_moves": int(moves),
-        "currency": won["currency"],
+        "currency": found["currency"],
     }
 
 
