@@ -279,7 +279,7 @@ def grouped_totals(
         total = grouped_totals(conn, scope, settings, [], today, tz)["total"]
     else:
         total = rows[0] if rows else _zero_total(reporting)
-    found_totals = {
+    found_totals: dict[str, Any] = {
         "group_by": group_by,
         "currency": reporting,
         "groups": rows if group_by else [],

@@ -32,6 +32,14 @@ def _key(group: dict[str, Any]) -> int | None:
     return group.get("owner_id")
 
 
+def _state(closed: dict[str, Any], state: str) -> dict[str, Any]:
+    """One state's groups and total out of a grouped_totals by owner and state."""
+    return {
+        "groups": [g for g in closed["groups"] if g["state"] == state],
+        "total": next((g for g in closed["rollups"][0] if g["state"] == state), None),
+    }
+
+
 def _activities(
     conn: Connection, settings: Settings, period: Period, rep: str | None, team: str | None
 ) -> dict[int | None, int]:
@@ -90,13 +98,8 @@ def performance(
         conn, closed_scope, settings, ["owner", "state"], today, tz, with_total=False,
         rollups=[["state"]],
     )  # fmt: skip
-    won, lost = (
-        {
-            "groups": [g for g in closed["groups"] if g["state"] == state],
-            "total": next((g for g in closed["rollups"][0] if g["state"] == state), None),
-        }
-        for state in ("won", "lost")
-    )
+    won: dict[str, Any] = _state(closed, "won")
+    lost: dict[str, Any] = _state(closed, "lost")
     opened = grouped_totals(
         conn, DealScope(owner=rep, team=team, state="open"), settings, ["owner"], today, tz
     )
