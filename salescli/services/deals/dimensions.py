@@ -50,6 +50,10 @@ class Grouping:
     key: Callable[[Any], dict[str, Any]] | None = None
     # Its key columns hold the close date: a closed deal's rate day is its own.
     close_day: bool = False
+    # What it groups by when not its columns: the ids whose rows the names come from (a
+    # table's primary key makes its other columns selectable on PostgreSQL too). Integers
+    # sort faster than names; groups that show the same name meet again in Python.
+    group: tuple[Any, ...] | None = None
 
     @property
     def partitions(self) -> bool:
@@ -106,6 +110,7 @@ def _lost_at(buckets: Sequence[Bucket]) -> Grouping:
             (change, change.c.id == latest),
             (before, before.c.id == change.c.from_stage_id),
         ),
+        group=(before.c.id,),
     )
 
 
@@ -147,7 +152,10 @@ def _lost_at_order(group: dict[str, Any]) -> tuple:
 
 DIMENSIONS: dict[str, Dimension] = {
     "stage": Dimension(
-        lambda _: Grouping((STAGE.c.name.label("stage"), STAGE.c.position.label("_stage_pos"))),
+        lambda _: Grouping(
+            (STAGE.c.name.label("stage"), STAGE.c.position.label("_stage_pos")),
+            group=(STAGE.c.id,),
+        ),
         _keys("stage", "_stage_pos"),
         lambda group: (0, group["_stage_pos"]),  # pipeline order
     ),
@@ -155,6 +163,7 @@ DIMENSIONS: dict[str, Dimension] = {
         lambda _: Grouping(
             (REP.c.name.label("owner"), DEAL.c.owner_id.label("owner_id")),
             ((REP, REP.c.id == DEAL.c.owner_id),),
+            group=(DEAL.c.owner_id, REP.c.id),
         ),
         _keys("owner", "owner_id"),
         _by_name("owner"),
@@ -163,6 +172,7 @@ DIMENSIONS: dict[str, Dimension] = {
         lambda _: Grouping(
             (ACCOUNT.c.name.label("account"), DEAL.c.account_id.label("account_id")),
             ((ACCOUNT, ACCOUNT.c.id == DEAL.c.account_id),),
+            group=(DEAL.c.account_id, ACCOUNT.c.id),
         ),
         _keys("account", "account_id"),
         _by_name("account"),
@@ -175,6 +185,7 @@ DIMENSIONS: dict[str, Dimension] = {
                 (PRODUCT, PRODUCT.c.id == DEALLINE.c.product_id),
             ),
             amount=sa.func.coalesce(DEALLINE.c.amount_minor, DEAL.c.amount_minor),
+            group=(DEALLINE.c.product_id, PRODUCT.c.id),
         ),
         _keys("product", "product_id"),
         _by_name("product"),
@@ -195,6 +206,7 @@ DIMENSIONS: dict[str, Dimension] = {
         lambda _: Grouping(
             (LOSTREASON.c.name.label("reason"),),
             ((LOSTREASON, LOSTREASON.c.id == DEAL.c.lost_reason_id),),
+            group=(LOSTREASON.c.id,),
         ),
         _keys("reason"),
         _by_name("reason"),

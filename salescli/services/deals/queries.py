@@ -207,6 +207,13 @@ def grouped_totals(
         if not set(names) <= set(group_by) or not all(g.partitions for g in dropped):
             raise ValueError(f"{list(names)} is not a roll-up of {group_by}")
     keys = [column for grouping in groupings for column in grouping.columns]
+    grouped = [
+        term
+        for grouping in groupings
+        for term in (
+            grouping.group if grouping.group is not None else map(_by_name, grouping.columns)
+        )
+    ]
     amount_col = next(
         (grouping.amount for grouping in groupings if grouping.amount is not None),
         DEAL.c.amount_minor,
@@ -244,9 +251,7 @@ def grouped_totals(
         .select_from(source)
         .where(*_where(conn, scope, settings, tz))
         .where(*(clause for grouping in groupings for clause in grouping.where))
-        .group_by(
-            DEAL.c.currency, _by_name(rate_day, "rate_day"), STAGE.c.kind, *map(_by_name, keys)
-        )
+        .group_by(DEAL.c.currency, _by_name(rate_day, "rate_day"), STAGE.c.kind, *grouped)
     )
     converter = Converter(conn, reporting, today)
     # The groups of `group_by`, then of each roll-up, then the total's.
