@@ -16,7 +16,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy.sql.elements import quoted_name
 
-from salescli.render import _STREAM_MIN, write_json
+from salescli.render import write_json
+from salescli.render.jsonwrite import _STREAM_MIN
 from salescli.values import json_value
 
 TZS = [None, "UTC", "America/New_York"]
