@@ -210,9 +210,7 @@ def grouped_totals(
     grouped = [
         term
         for grouping in groupings
-        for term in (
-            grouping.group if grouping.group is not None else map(_by_name, grouping.columns)
-        )
+        for term in (grouping.columns if grouping.group is None else grouping.group)
     ]
     amount_col = next(
         (grouping.amount for grouping in groupings if grouping.amount is not None),
@@ -227,6 +225,9 @@ def grouped_totals(
     # Grouped per close day already (a month, a bucket): the close date is the rate day.
     close_day = any(grouping.close_day for grouping in groupings)
     rate_day = DEAL.c.close_date if close_day else _rate_period(conn, reporting)
+    # The rate-period CASE is grouped by its name in the select list: repeated as an
+    # expression, its bind parameters differ and SQLite evaluates it twice per row.
+    rate_group = rate_day if close_day else sa.literal_column("rate_day")
     source = DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id)
     for grouping in groupings:
         for join in grouping.joins:
@@ -251,7 +252,7 @@ def grouped_totals(
         .select_from(source)
         .where(*_where(conn, scope, settings, tz))
         .where(*(clause for grouping in groupings for clause in grouping.where))
-        .group_by(DEAL.c.currency, _by_name(rate_day, "rate_day"), STAGE.c.kind, *grouped)
+        .group_by(DEAL.c.currency, rate_group, STAGE.c.kind, *grouped)
     )
     converter = Converter(conn, reporting, today)
     # The groups of `group_by`, then of each roll-up, then the total's.
@@ -270,7 +271,7 @@ def grouped_totals(
             if kind == "open":
                 weighted = converter.convert(row["pminor"], row["currency"], None) / 100
         for level, groups in zip(levels, found, strict=True):
-            _add(groups, _group_key(row, level), row, value, weighted, "source" in group_by)
+            _add(groups, _group_key(row, level), row, value, weighted)
     every = [
         _finish(groups, [d for d, _ in level], reporting)
         for level, groups in zip(levels, found, strict=True)
@@ -295,23 +296,12 @@ def grouped_totals(
     return found_totals
 
 
-def _by_name(column: Any, name: str | None = None) -> Any:
-    """A computed key (a CASE) grouped by its name in the select list: repeated as an
-    expression, its bind parameters differ and SQLite evaluates it twice per row."""
-    name = name or getattr(column, "name", None)
-    inner = getattr(column, "element", column)
-    if name is None or isinstance(inner, sa.Column):
-        return column
-    return sa.literal_column(name)
-
-
 def _add(
     groups: dict[tuple, dict[str, Any]],
     key_values: dict[str, Any],
     row: Any,
     value: Decimal | None,
     weighted: Decimal | None,
-    sources: bool,
 ) -> None:
     """Add one result row (its deals, and its amount converted once) to its group."""
     key = tuple(key_values.items())
@@ -326,7 +316,7 @@ def _add(
         }
     group["count"] += row["deals"]
     group["unknown_amount"] += row["deals"] - row["known"]
-    if sources and "source" in key_values and row["source"] is not None:
+    if "source" in key_values and row["source"] is not None:
         spellings = group.setdefault("_spellings", {})
         spellings[row["source"]] = spellings.get(row["source"], 0) + row["deals"]
     if value is not None:
