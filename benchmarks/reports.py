@@ -52,7 +52,16 @@ HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 
 import run as bench  # noqa: E402  (benchmarks/run.py: the databases and their environment)
-from forecast import MEMORY_TARGET_MIB, TIME_TARGET, options, paired, prepare, quarter  # noqa: E402
+from forecast import (  # noqa: E402
+    MEMORY_TARGET_MIB,
+    TIME_TARGET,
+    options,
+    paired,
+    prepare,
+    quarter,
+    stack_floor,
+    verdict,
+)
 
 TODAY = bench.NOW[:10]
 NOW = bench.NOW[:19].replace("T", " ") + ".000000"  # instants are stored as naive UTC text
@@ -370,10 +379,12 @@ def ensure_plan(db: str, env: dict[str, str]) -> None:
     print(f"stored the commission plan {' '.join(PLAN)}", flush=True)
 
 
-def measure(name: str, ours: list[str], floor: list[str], env: dict[str, str], runs: int) -> dict:
-    times, cpu, peak = paired(ours, floor, env, runs)
+def measure(name: str, commands: dict[str, list[str]], env: dict[str, str], runs: int) -> dict:
+    """One report's row: `commands` are "ours", "floor" (the sqlite3 shell) and "stack"."""
+    times, cpu, peak = paired(commands, env, runs)
     ratios = [a / b for a, b in zip(times["ours"], times["floor"], strict=True)]
     cpu_ratios = [a / b for a, b in zip(cpu["ours"], cpu["floor"], strict=True)]
+    stack_ratios = [a / b for a, b in zip(times["stack"], times["floor"], strict=True)]
     row = {
         "report": name,
         "s": statistics.median(times["ours"]),
@@ -382,6 +393,8 @@ def measure(name: str, ours: list[str], floor: list[str], env: dict[str, str], r
         "cpu_s": statistics.median(cpu["ours"]),
         "floor_cpu_s": statistics.median(cpu["floor"]),
         "cpu_x_floor": statistics.median(cpu_ratios),
+        "stack_s": statistics.median(times["stack"]),
+        "stack_x_floor": statistics.median(stack_ratios),
         "peak_mib": peak / 1024,
         "runs": runs,
     }
@@ -392,8 +405,9 @@ def measure(name: str, ours: list[str], floor: list[str], env: dict[str, str], r
         target += f", < {WEEKLY_TARGET_S:g} s"
     print(
         f"| {name} | {row['s']:.2f} | {row['floor_s']:.2f} | {row['x_floor']:.2f}x "
-        f"| {row['cpu_s']:.2f} | {row['floor_cpu_s']:.2f} | {row['cpu_x_floor']:.2f}x | {target} "
-        f"| {row['peak_mib']:.0f} | {'met' if met else 'missed'} |",
+        f"| {row['cpu_s']:.2f} | {row['floor_cpu_s']:.2f} | {row['cpu_x_floor']:.2f}x "
+        f"| {row['stack_s']:.2f} | {row['stack_x_floor']:.2f}x | {target} "
+        f"| {row['peak_mib']:.0f} | {verdict(met, row['stack_x_floor'])} |",
         flush=True,
     )
     return row
@@ -414,15 +428,16 @@ def main() -> int:
         f"load average {os.getloadavg()[0]:.1f}",
         flush=True,
     )
-    print("| report | ours (s) | floor (s) | ratio | CPU (s) | floor CPU (s) | CPU ratio | target | peak MiB | |")  # fmt: skip
-    print("|---|---:|---:|---:|---:|---:|---:|---|---:|---|")
+    print("| report | ours (s) | floor (s) | ratio | CPU (s) | floor CPU (s) | CPU ratio | stack floor (s) | stack ratio | target | peak MiB | |")  # fmt: skip
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|---:|---|")
     rows = []
     for name, (argv, sql) in wanted.items():
         script = Path(home) / f"{name}.sql"
         script.write_text(sql, encoding="utf-8")
         ours = [bench.PY, "-m", "salescli", *argv, "--format", "json"]
         floor = ["sh", "-c", f"{shell} -readonly '{db}' < '{script}'"]
-        rows.append(measure(name, ours, floor, env, args.runs))
+        commands = {"ours": ours, "floor": floor, "stack": stack_floor(db, script)}
+        rows.append(measure(name, commands, env, args.runs))
     print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
     if args.json:
         Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import re
 from decimal import ROUND_HALF_EVEN, Decimal, InvalidOperation
+from functools import cache
 
 from salescli.errors import InvalidData
 
@@ -58,7 +59,10 @@ def stated_or_default(stated: tuple[str, tuple[str, ...]] | None, default: str) 
     return default if default in stated[1] else stated[0]
 
 
+@cache
 def exponent(currency: str) -> int:
+    """The digits of `currency`'s minor unit (USD 2, JPY 0, BHD 3): babel's data, looked up
+    once per currency in a process (every amount read or written asks)."""
     from babel.numbers import get_currency_precision
 
     return get_currency_precision(currency)
