@@ -77,13 +77,27 @@ def check_currency(code: str) -> str:
     return value
 
 
+# What an amount naming another currency is told, where a `--currency` option can say which.
+OTHER_CURRENCY = (
+    "{field} '{text}' is in {stated} but the currency is {currency} "
+    "(give --currency {stated}, or the amount without a symbol)"
+)
+
+
 def parse_amount(
-    text: str, currency: str, *, field: str = "amount", decimal_comma: bool = False
+    text: str,
+    currency: str,
+    *,
+    field: str = "amount",
+    decimal_comma: bool = False,
+    other_currency: str = OTHER_CURRENCY,
 ) -> Decimal:
     """Parse `12000`, `12,000.50`, `$22,700.00`, `EUR 1.250,00` (with decimal_comma) exactly.
 
     An amount that names a currency (symbol or code) other than `currency` is refused: it
-    would silently change meaning (`€12,000.50` stored as USD).
+    would silently change meaning (`€12,000.50` stored as USD). The message is
+    `other_currency` formatted with `field`, `text`, `stated` (the currency the amount names)
+    and `currency`: a caller without a `--currency` option says what its user can do instead.
     """
     raw = text.strip()
     try:
@@ -92,8 +106,7 @@ def parse_amount(
         stated = None  # not a currency code: the amount check below names the problem
     if stated and currency not in stated[1]:
         raise InvalidData(
-            f"{field} '{text}' is in {stated[0]} but the currency is {currency} "
-            f"(give --currency {stated[0]}, or the amount without a symbol)"
+            other_currency.format(field=field, text=text, stated=stated[0], currency=currency)
         )
     value = raw
     for symbol in _SYMBOLS:

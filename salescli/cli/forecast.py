@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -25,7 +26,10 @@ PeriodOpt = Annotated[
     ),
 ]
 RepOpt = Annotated[
-    str | None, typer.Option("--rep", metavar="REP", help="Only REP's deals (id, name or me).")
+    str | None,
+    typer.Option(
+        "--rep", metavar="REP", help="Only REP's deals (id, name, me, or none: no owner)."
+    ),
 ]
 TeamOpt = Annotated[
     str | None,
@@ -96,12 +100,13 @@ def lookback_days(text: str) -> int:
 
 def _who(conn: Any, st: State, rep: str | None, team: str | None) -> Any:
     from salescli.services.forecast.figures import Who
-    from salescli.services.scope import rep_id, team_ids
+    from salescli.services.scope import owner_ref, team_ids
 
     if rep is not None and team is not None:
         raise UsageError("--rep and --team exclude each other (give one)")
-    if rep is not None:
-        return Who(rep_id=rep_id(conn, rep, st.settings))
+    if rep is not None:  # `none`: the deals without an owner, the (no owner) row
+        owner = owner_ref(conn, rep, st.settings)
+        return Who(rep_id=owner, no_owner=owner is None)
     if team is not None:
         team_ids(conn, team, st.settings)  # NotFound (exit 3) before any figure
         return Who(team=team)
@@ -271,15 +276,14 @@ def forecast_adjust(
     """
     from salescli import money, render
     from salescli.services.forecast import adjust
-    from salescli.services.scope import rep_id
 
     st = state(ctx)
     chosen = adjust.check_category(category)
     currency = st.settings.currency
-    value = money.parse_amount(amount, currency, field="--amount")
+    value = money.parse_amount(amount, currency, field="--amount", other_currency=adjust.OTHER_CURRENCY)  # fmt: skip
     with st.connection(write=True) as conn:
         record = adjust.add(
-            conn, rep_id=rep_id(conn, rep, st.settings), period=st.period(period),
+            conn, rep_id=adjust.adjusted_rep(conn, rep, st.settings), period=st.period(period),
             category=chosen, amount=value, currency=currency, note=note,
             adjusted_by=st.settings.me, now=st.now,
         )  # fmt: skip
@@ -296,19 +300,25 @@ def forecast_snapshot(
 ) -> None:
     """Store the forecast of every method (per rep and the total) with today's date.
 
+    Taken again the same (local) day, it replaces that day's snapshot of the period.
+
     Example: salescli forecast snapshot --period this-quarter
     """
     from salescli import render
     from salescli.services.forecast import snapshots
 
     st = state(ctx)
+    chosen = st.period(period)
     with st.connection(write=True) as conn:
-        stored = snapshots.take(conn, st.settings, st.period(period), st.today, st.now, st.tz)
+        taken = snapshots.take(conn, st.settings, chosen, st.today, st.now, st.tz)
+    replaced = f", replacing today's snapshot ({taken.replaced} figures)" if taken.replaced else ""
     if fmt == Format.table and output is None:
-        label = stored[0]["period"] if stored else period
-        render.message(f"stored {len(stored)} forecast figures for {label} (4 methods)")
+        count = len(taken.stored)
+        render.message(f"stored {count} forecast figures for {chosen.label} (4 methods){replaced}")
         return
-    render.write_rows(stored, fmt, output=output, tz=st.tz)
+    render.write_rows(taken.stored, fmt, output=output, tz=st.tz)
+    if replaced:
+        render.message(f"replaced today's snapshot of {chosen.label} ({taken.replaced} figures)")
 
 
 ACCURACY_COLUMNS = ("period", "taken_at", "method", "rep", "forecast", "actual", "error", "ape")
@@ -335,10 +345,13 @@ def forecast_accuracy(
     with st.connection() as conn:
         chosen = st.period(period) if period else None
         rows = snapshots.accuracy(conn, st.settings, chosen, st.today, st.tz)
+        stored = snapshots.stored_periods(conn) if not rows else []
     right = ("forecast", "actual", "error", "ape")
     columns = [Column(n, n.replace("_", " "), "right" if n in right else "left") for n in ACCURACY_COLUMNS]  # fmt: skip
     render.write_rows(rows, fmt, columns=None if fmt != Format.table else columns, output=output, tz=st.tz)  # fmt: skip
-    if not rows:
+    if not rows and chosen is not None and stored:
+        render.message(f"no snapshot of {chosen.label} stored (snapshots exist for: {', '.join(stored)})")  # fmt: skip
+    elif not rows:
         render.message("no snapshots stored yet (salescli forecast snapshot)")
 
 
@@ -366,10 +379,12 @@ def forecast_backtest(
 
     st = state(ctx)
     methods = list(engine.METHODS) if method is None else [engine.check_method(method.strip().lower())]  # fmt: skip
+    first, last, by = st.period(from_, field="--from"), st.period(to, field="--to"), by.strip().lower()  # fmt: skip
+    _started(backtest.periods(first, last, by, st.settings.fiscal_year_start_month), st, by)
     with st.connection() as conn:
         result = backtest.backtest(
-            conn, st.settings, st.period(from_, field="--from"), st.period(to, field="--to"),
-            by.strip().lower(), methods, st.today, lookback_days(lookback), min_deals, runs, st.tz,
+            conn, st.settings, first, last,
+            by, methods, st.today, lookback_days(lookback), min_deals, runs, st.tz,
         )  # fmt: skip
     if fmt == Format.json:
         render.write_record(result, fmt, output=output, tz=st.tz)
@@ -379,3 +394,21 @@ def forecast_backtest(
     for line in result["methods"]:
         mape = "n/a" if line["mape"] is None else f"{line['mape'] * 100:.1f}%"
         render.message(f"{line['method']}: mean absolute % error {mape} over {line['periods']} periods")  # fmt: skip
+
+
+def _started(periods: list[Any], st: State, by: str) -> None:
+    """A backtest forecasts periods that have begun: one that starts after today has no
+    pipeline of its own to rebuild and nothing won yet to compare with."""
+    from salescli.dates import Period
+    from salescli.errors import InvalidData
+    from salescli.services.forecast import backtest
+
+    later = next((p for p in periods if p.start > st.today), None)
+    if later is None:
+        return
+    today = Period("today", st.today, st.today + timedelta(days=1))
+    current = backtest.periods(today, today, by, st.settings.fiscal_year_start_month)[0]
+    raise InvalidData(
+        f"{later.label} has not started (today is {st.today.isoformat()}): the last period a "
+        f"backtest can take is {current.label} (e.g. --to {current.label})"
+    )

@@ -29,7 +29,9 @@ def quota_progress(
     period: Annotated[
         str, typer.Option("--period", help="Default: this quarter.")
     ] = "this-quarter",
-    rep: Annotated[str | None, typer.Option("--rep", metavar="REP", help="One rep.")] = None,
+    rep: Annotated[
+        str | None, typer.Option("--rep", metavar="REP", help="One rep (id, name, me; none).")
+    ] = None,
     team: Annotated[
         str | None,
         typer.Option("--team", metavar="MANAGER", help="A manager's team and its members."),
@@ -51,7 +53,7 @@ def quota_progress(
     from salescli import render
     from salescli.services import scope
     from salescli.services.quotas import progress as quota_figures
-    from salescli.services.quotas.records import check_metric
+    from salescli.services.quotas.records import NO_OWNER, check_metric
 
     if rep is not None and team is not None:
         raise UsageError("give --rep or --team, not both (e.g. --team 'Maria Lopez')")
@@ -64,10 +66,15 @@ def quota_progress(
     st = state(ctx)
     when = st.period(period)
     with st.connection() as conn:
+        owner = scope.owner_ref(conn, rep, st.settings) if rep is not None else None
+        if rep is not None and owner is None:  # `--rep none`: nobody holds a quota for them
+            if fmt != Format.table or output is not None:
+                render.write_rows([], fmt, output=output, tz=st.tz)
+            render.message(NO_OWNER)
+            return
         rows = quota_figures.progress(
             conn, period=when, metric=metric, settings=st.settings, today=st.today, tz=st.tz,
-            rep=scope.rep_id(conn, rep, st.settings) if rep is not None else None,
-            team=manager_id(conn, team, st.settings) if team is not None else None,
+            rep=owner, team=manager_id(conn, team, st.settings) if team is not None else None,
             prorate=prorate,
         )  # fmt: skip
     table = fmt == Format.table and output is None

@@ -9,15 +9,21 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from salescli.errors import UsageError
+from salescli.errors import InvalidData, UsageError
 from salescli.tables import FORECASTADJUSTMENT, REP
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
     from salescli.dates import Period
+    from salescli.services.config import Settings
 
 CATEGORIES = ("commit", "best_case")
+# `forecast adjust` has no --currency: an adjustment is in the reporting currency.
+OTHER_CURRENCY = (
+    "{field} '{text}' is in {stated}, but forecast adjustments are in the reporting currency "
+    "{currency}: give the amount without {stated} (e.g. --amount 120000)"
+)
 
 
 def check_category(category: str) -> str:
@@ -32,6 +38,20 @@ def check_category(category: str) -> str:
             f"--category '{category}' is not one of commit, best_case (e.g. --category commit)"
         )
     return value
+
+
+def adjusted_rep(conn: Connection, ref: str, settings: Settings) -> int:
+    """The rep `--rep` names (id, name, `me`); `none` is refused: an adjustment is a
+    manager's judgement of a rep's figure, and deals without an owner have no rep."""
+    from salescli.services.scope import owner_ref
+
+    found = owner_ref(conn, ref, settings)
+    if found is None:
+        raise InvalidData(
+            f"--rep '{ref}': a forecast adjustment belongs to a rep, not to the deals without "
+            'an owner (e.g. --rep "Wang Fang"; see: salescli rep list)'
+        )
+    return found
 
 
 def add(

@@ -119,8 +119,9 @@ def forecast(
         raise UsageError(f"--by '{options.by}' is not one of rep, stage, month (e.g. --by stage)")
     if options.by != "rep" and options.method in ("historical", "monte-carlo"):
         raise UsageError(
-            f"--method {options.method} forecasts per rep: use it with --by rep "
-            "(e.g. salescli forecast --method historical)"
+            f"--method {options.method} forecasts per rep: use it with --by rep, or --by "
+            f"{options.by} with weighted or category "
+            f"(e.g. salescli forecast --method weighted --by {options.by})"
         )
     currency = settings.currency
     found = cells(conn, settings, period, who, today, options.by, tz)
@@ -188,6 +189,8 @@ def _by_rep(
         from salescli.services.scope import team_ids
 
         chosen = set(team_ids(conn, who.team, settings))
+    elif who.no_owner:  # only the (no owner) row
+        chosen = set()
     else:
         chosen = set(everyone)
     tree = children(everyone, chosen)

@@ -38,11 +38,12 @@ NAMED = 10
 
 @dataclass
 class Who:
-    """Whose deals: everyone (both None), one rep, or a team (the manager and everyone under
-    them)."""
+    """Whose deals: everyone (both None), one rep, a team (the manager and everyone under
+    them), or the deals without an owner (`--rep none`)."""
 
     rep_id: int | None = None
     team: str | None = None  # the --team text, resolved by services.scope
+    no_owner: bool = False
 
 
 @dataclass
@@ -76,10 +77,11 @@ class Cell:
 
 
 def deal_scope(who: Who, state: str | None, period: Period, category: str | None = None) -> Any:
-    from salescli.services.scope import DealScope
+    from salescli.services.scope import NO_OWNER, DealScope
 
+    owner = NO_OWNER if who.no_owner else None
     return DealScope(
-        owner=str(who.rep_id) if who.rep_id is not None else None,
+        owner=str(who.rep_id) if who.rep_id is not None else owner,
         state=state,
         team=who.team,
         category=category,

@@ -1,11 +1,16 @@
 """`forecast snapshot` stores the forecast of every method (per rep and the total) with the
 time it was taken; `forecast accuracy` compares each stored figure with what was actually won
-in its period: error = forecast − actual, absolute percentage error = |error| / actual."""
+in its period: error = forecast − actual, absolute percentage error = |error| / actual.
+
+A snapshot is one per period and local day (the `timezone` setting): taking it again the same
+day replaces that day's rows of the period, in the same transaction, so that a retried cron
+job never doubles them (SPEC: idempotent runs)."""
 
 from __future__ import annotations
 
 import datetime as dt
 import json
+from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -23,6 +28,15 @@ if TYPE_CHECKING:
 SNAPSHOT_SEED = 0
 
 
+@dataclass
+class Taken:
+    """What `take` stored (one row per method and rep, the total last) and how many rows of
+    the same period taken earlier the same local day it replaced."""
+
+    stored: list[dict[str, Any]]
+    replaced: int
+
+
 def take(
     conn: Connection,
     settings: Settings,
@@ -30,14 +44,22 @@ def take(
     today: dt.date,
     now: dt.datetime,
     tz: str = "UTC",
-) -> list[dict[str, Any]]:
+) -> Taken:
     """Store every method's forecast of `period` for each rep (their own deals) and for
-    everyone; returns what was stored (one row per method and rep, the total last)."""
+    everyone, in place of the snapshot of `period` taken earlier on the local day `today`."""
     from salescli.money import to_minor
     from salescli.services.forecast import engine, figures
+    from salescli.services.scope import day_start_utc
     from salescli.values import json_value
 
     currency = settings.currency
+    same_day = (
+        FORECASTSNAPSHOT.c.period_start == period.start,
+        FORECASTSNAPSHOT.c.period_end == period.end,
+        FORECASTSNAPSHOT.c.taken_at >= day_start_utc(today, tz),
+        FORECASTSNAPSHOT.c.taken_at < day_start_utc(today + dt.timedelta(days=1), tz),
+    )
+    replaced = int(conn.execute(sa.delete(FORECASTSNAPSHOT).where(*same_day)).rowcount or 0)
     stored: list[dict[str, Any]] = []
     for method in engine.METHODS:
         options = engine.Options(method=method, seed=SNAPSHOT_SEED)
@@ -67,7 +89,7 @@ def take(
                     "taken_at": now,
                 }
             )
-    return stored
+    return Taken(stored, replaced)
 
 
 def accuracy(
@@ -135,3 +157,13 @@ def accuracy(
             }
         )
     return found
+
+
+def stored_periods(conn: Connection) -> list[str]:
+    """The periods that have snapshots, earliest first (what `forecast accuracy` can show)."""
+    query = (
+        sa.select(FORECASTSNAPSHOT.c.period, FORECASTSNAPSHOT.c.period_start)
+        .group_by(FORECASTSNAPSHOT.c.period, FORECASTSNAPSHOT.c.period_start)
+        .order_by(FORECASTSNAPSHOT.c.period_start, FORECASTSNAPSHOT.c.period)
+    )
+    return [row.period for row in conn.execute(query)]

@@ -48,10 +48,12 @@ class QuotaImportState(ImportState):
     week_start: int = 0
     fy_start_month: int = 1
     seen: dict[tuple, int] = field(default_factory=dict)
+    managers: set[int] = field(default_factory=set)
 
 
 def _prepare(ctx: ImportContext) -> None:
     from salescli.services import config
+    from salescli.services.quotas.records import managers
 
     assert ctx.conn is not None
     ctx.state.reps = {
@@ -71,6 +73,7 @@ def _prepare(ctx: ImportContext) -> None:
             )
         )
     }
+    ctx.state.managers = managers(ctx.conn)
     settings = config.load(ctx.conn)
     ctx.state.currency = settings.currency
     ctx.state.week_start = settings.week_start
@@ -135,7 +138,7 @@ def entity(period_length: str | None) -> csvio.Entity:
     """The quota entity; `period_length` turns a `period_start` date into its period."""
 
     def validate(values: dict[str, Any], ctx: ImportContext) -> dict[str, Any]:
-        from salescli.services.quotas.records import target_value
+        from salescli.services.quotas.records import TEAM_RULE, target_value
 
         rep, team = clean_text(values["rep"]), clean_text(values["team"])
         if (rep is None) == (team is None):
@@ -144,6 +147,8 @@ def entity(period_length: str | None) -> csvio.Entity:
             )
         scope = "rep" if rep is not None else "team"
         rep_id = _rep(ctx, rep or team or "", scope)
+        if scope == "team" and rep_id not in ctx.state.managers:
+            raise invalid("team", team, f"{TEAM_RULE}; give the name as rep for a rep quota")
         metric = values["metric"] or "revenue"
         period = _period(values, ctx, period_length)
         text = clean_text(values["amount"])

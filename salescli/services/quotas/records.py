@@ -26,6 +26,18 @@ if TYPE_CHECKING:
     from salescli.services.config import Settings
 
 MAX_COUNT = 1_000_000_000
+# THE rule of a team quota (`quota set --team`, a `team` row of `quota import`).
+TEAM_RULE = "manages nobody: a quota team is a manager and everyone under them"
+# An amount typed in another currency: refused rather than converted (module docstring).
+OTHER_CURRENCY = (
+    "{field} '{text}' is not in the reporting currency {currency}: quota targets are set in "
+    "it (config get currency), e.g. 50000 or {currency} 50,000"
+)
+# `quota progress --rep none`: deals without an owner count for nobody.
+NO_OWNER = (
+    "no quota covers deals without an owner: quotas are set for reps and teams "
+    '(e.g. salescli quota progress --rep "Ana Souza")'
+)
 
 
 def check_metric(metric: str) -> str:
@@ -42,15 +54,10 @@ def target_value(
     from salescli.money import parse_amount, to_minor
 
     if metric == "revenue":
-        try:
-            amount = parse_amount(text, currency, field="amount", decimal_comma=decimal_comma)
-        except InvalidData as exc:
-            if "but the currency is" not in str(exc):
-                raise
-            raise InvalidData(
-                f"amount '{text}' is not in the reporting currency {currency}: quota targets "
-                f"are set in it (config get currency), e.g. 50000 or {currency} 50,000"
-            ) from None
+        amount = parse_amount(
+            text, currency, field="amount", decimal_comma=decimal_comma,
+            other_currency=OTHER_CURRENCY,
+        )  # fmt: skip
         if amount <= 0:
             raise InvalidData(f"amount '{text}' must be more than 0 (e.g. 50000)")
         return to_minor(amount, currency), currency
@@ -60,6 +67,14 @@ def target_value(
             f"amount '{text}' is not a whole number from 1 to {MAX_COUNT:,} for {metric} (e.g. 12)"
         )
     return int(value), None
+
+
+def managers(conn: Connection) -> set[int]:
+    """The reps who manage someone (a team quota needs one of them)."""
+    query = sa.select(REP.c.manager_id).where(
+        REP.c.manager_id.is_not(None), REP.c.manager_id != REP.c.id
+    )
+    return {int(r) for r in conn.execute(query.distinct()).scalars()}
 
 
 def find(conn: Connection, scope: str, rep_id: int, metric: str, period: Period) -> Any:
@@ -88,6 +103,14 @@ def set_quota(
     """Set (insert or replace) a quota; (its id, whether it replaced one)."""
     metric = check_metric(metric)
     target, currency = target_value(amount, metric, settings.currency)
+    if team and rep_id not in managers(conn):
+        name = rows.one(conn, REP, rep_id)["name"]
+        typed = f'"{amount}"' if " " in amount.strip() else amount.strip()
+        also = "" if metric == "revenue" else f" --metric {metric}"
+        raise InvalidData(
+            f"--team '{name}' {TEAM_RULE}; set a rep quota instead "
+            f'(salescli quota set "{name}" {typed} --period {period.label}{also})'
+        )
     scope = "team" if team else "rep"
     existing = find(conn, scope, rep_id, metric, period)
     values = {"period": period.label, "target": target, "currency": currency, "updated_at": now}
