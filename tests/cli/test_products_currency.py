@@ -112,6 +112,8 @@ def test_line_item_refusals(cli):
         (("--price", "1", "--discount", "12.345%"), 1, "more than 2 decimal places"),
         (("--price", "1", "--discount", "ten"), 1, "discount 'ten' is not a number"),
         (("--price", "1.5k"), 1, "price '1.5k' is not an amount"),
+        # A line is in its deal's currency: no --currency to suggest.
+        (("--price", "EUR 10"), 1, "price 'EUR 10' is in EUR, but the deal is in USD: give the"),
         (("--qty", "two"), 2, ""),
     ]:
         result = cli("deal", "line", "add", deal, "euro thing", *args)

@@ -21,6 +21,12 @@ from salescli.tables import DEAL, DEALLINE, PRODUCT
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
 
+# A line is priced in its deal's currency: there is no --currency to give.
+LINE_CURRENCY = (
+    "{field} '{text}' is in {stated}, but the deal is in {currency}: give the unit price in "
+    "{currency} without {stated} (e.g. --price 4500)"
+)
+
 
 def parse_discount(text: str | None) -> int:
     """`10%`, `12.5%` or `10` → basis points (1000, 1250, 1000)."""
@@ -84,7 +90,10 @@ def add_line(
     if quantity < 1:
         raise InvalidData(f"qty '{quantity}' must be a whole number of at least 1 (e.g. --qty 2)")
     if price is not None:
-        unit = amount_minor(parse_amount(price, deal.currency, field="price"), deal.currency)
+        unit = amount_minor(
+            parse_amount(price, deal.currency, field="price", other_currency=LINE_CURRENCY),
+            deal.currency,
+        )
     elif product.currency != deal.currency:
         raise InvalidData(
             f"product '{product.name}' is priced in {product.currency} but deal {deal.id} is in "
