@@ -137,7 +137,10 @@ def test_forecast_of_this_month_and_quarter_against_quota(week):
     month, quarter, notes = figures("--team", "Dana Lee")
     assert (month["quota"], month["weighted"]) == (3000, 1733.5)
     assert (quarter["quota"], quarter["gap"], quarter["attainment"]) == (12000, 10666.5, 0.1111)
-    assert notes == ["2026-11 quota: the sum of the reps' quotas (no team quota is set)."]
+    assert notes == [
+        "2026-11 quota: the sum of the reps' quotas (no team quota is set, or the scope shows "
+        "only part of the team)."
+    ]
     month, quarter, notes = figures("--rep", "Wang Fang")
     assert (month["closed"], month["quota"], month["attainment"]) == (0, None, None)
     assert (quarter["best_case_total"], quarter["quota"], quarter["gap"]) == (2000, 5000, 5000)

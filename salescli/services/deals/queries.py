@@ -179,6 +179,7 @@ def grouped_totals(
     buckets: Sequence[tuple[str, dt.date, dt.date]] | None = None,
     with_total: bool = True,
     rollups: Sequence[Sequence[str]] = (),
+    exact: bool = False,
 ) -> dict[str, Any]:
     """Count, amount and weighted amount per group of `group_by` dimensions (none: one
     total), converted to the reporting currency exactly as `deal list --sum` does (closed
@@ -190,6 +191,9 @@ def grouped_totals(
     when every dimension puts each deal in exactly one group (`Grouping.partitions`);
     otherwise (products' lines, buckets) it is a pass of its own. `with_total=False` skips it
     (`total` is {}).
+    `exact=True` leaves `amount` and `weighted` unrounded (exact Decimals), for a caller that
+    rolls the groups up along something no dimension expresses (the manager hierarchy of a
+    forecast or of `quota progress`) and rounds each sum once itself (`round_money`).
     The dimension "bucket" groups by close date into `buckets` ((label, first day, day after
     the last)): weeks, months or quarters of a trend; a deal outside every bucket is left out.
 
@@ -273,7 +277,7 @@ def grouped_totals(
         for level, groups in zip(levels, found, strict=True):
             _add(groups, _group_key(row, level), row, value, weighted)
     every = [
-        _finish(groups, [d for d, _ in level], reporting)
+        _finish(groups, [d for d, _ in level], reporting, exact)
         for level, groups in zip(levels, found, strict=True)
     ]
     rows = every[0]
@@ -282,7 +286,7 @@ def grouped_totals(
     elif total_rollup:
         total = every[-1][0] if every[-1] else _zero_total(reporting)
     elif group_by:
-        total = grouped_totals(conn, scope, settings, [], today, tz)["total"]
+        total = grouped_totals(conn, scope, settings, [], today, tz, exact=exact)["total"]
     else:
         total = rows[0] if rows else _zero_total(reporting)
     found_totals: dict[str, Any] = {
@@ -326,9 +330,10 @@ def _add(
 
 
 def _finish(
-    groups: dict[tuple, dict[str, Any]], dims: list[Dimension], reporting: str
+    groups: dict[tuple, dict[str, Any]], dims: list[Dimension], reporting: str, exact: bool
 ) -> list[dict[str, Any]]:
-    """The groups in their dimensions' order, money rounded once, hidden sort keys dropped."""
+    """The groups in their dimensions' order, money rounded once (left exact with `exact`),
+    hidden sort keys dropped."""
     from salescli.services.currency import round_money
 
     rows = sorted(groups.values(), key=lambda group: tuple(d.order(group) for d in dims))
@@ -338,8 +343,9 @@ def _finish(
         spellings = g.pop("_spellings", None)
         if spellings:  # a source shows in its most common spelling
             g["source"] = min(spellings, key=lambda s: (-spellings[s], s))
-        g["amount"] = round_money(g["amount"], reporting)
-        g["weighted"] = round_money(g["weighted"], reporting)
+        if not exact:
+            g["amount"] = round_money(g["amount"], reporting)
+            g["weighted"] = round_money(g["weighted"], reporting)
         g["currency"] = reporting
     return rows
 

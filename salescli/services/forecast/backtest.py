@@ -55,9 +55,10 @@ def pipeline_at(
     conn: Connection, day: dt.date, tz: str = "UTC", closing: Period | None = None
 ) -> list[Any]:
     """The open pipeline as it stood when `day` began, grouped in SQL: (owner_id, stage,
-    category, probability, currency, each_minor, deals, known, minor) per group of deals alike. A deal counts when it was
-    created before `day`, was not closed before it, and its last stage change before `day`
-    put it in an open stage (not omitted). `closing`: only deals whose close date (expected,
+    category, probability, currency, each_minor, deals, known, minor) per group of deals
+    alike, in one order on both backends (owner, stage, probability, currency, amount). A
+    deal counts when it was created before `day`, was not closed before it, and its last
+    stage change before `day` put it in an open stage (not omitted). `closing`: only deals whose close date (expected,
     or the day they closed) falls in that period."""
     from salescli.services.scope import day_start_utc
 
@@ -104,12 +105,23 @@ def pipeline_at(
         )
         .group_by(
             DEAL.c.owner_id,
+            then.c.id,
             then.c.name,
             then.c.forecast_category,
             STAGECHANGE.c.probability,
             DEAL.c.currency,
             DEAL.c.amount_minor,
         )  # fmt: skip
+        # A total order over the groups (each is one of these keys): the seeded Monte Carlo
+        # draws land on the same groups on SQLite and PostgreSQL, whose grouping orders
+        # differ. Ids and numbers rather than the stage's name, whose order is a collation's.
+        .order_by(
+            sa.func.coalesce(DEAL.c.owner_id, 0),
+            then.c.id,
+            STAGECHANGE.c.probability,
+            DEAL.c.currency,
+            DEAL.c.amount_minor.asc().nulls_last(),
+        )
     )
     return list(conn.execute(query))
 

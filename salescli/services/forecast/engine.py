@@ -7,6 +7,10 @@ historical win rates, Monte Carlo).
 
 A manager's adjustment (services.forecast.adjust) replaces `commit` or `best_case` of a rep
 in the totals and in every roll-up; the computed figure stays beside it.
+
+Roll-ups add the reps' exact figures (`Cell`) and round once (`figures`), as `deal list
+--sum` does. A team row the scope cut (`--team` by a team name leaving out some of the
+manager's reports) has the sum of the shown reps' quotas, not the whole team's.
 """
 
 from __future__ import annotations
@@ -261,7 +265,18 @@ def _by_rep(
         team = kind == "team"
         quota, source = (None, None)
         if rep_id is not None:
-            quota, source = row_quota(conn, rep_id, period, team, converter, known)
+            # A team row the scope cut (--team by the reps' team field leaves out some of the
+            # manager's reports): the quota of the reps shown, never the whole team's.
+            left_out = set(below(whole_tree, rep_id)) - set(members) if team else set()
+            shown = members if left_out else None
+            quota, source = row_quota(conn, rep_id, period, team, converter, known, shown)
+            exact_quotas[kind, rep_id] = quota
+            if left_out and quota is not None:
+                left = sorted(everyone[x].name for x in left_out)
+                notes.append(
+                    f"{everyone[rep_id].name} (team): the quota is the sum of the quotas of the "
+                    f"reps shown, not the whole team's (the scope leaves out {', '.join(left)})"
+                )
         forecast_value = None
         if options.method != "monte-carlo":
             forecast_value = cell.closed + sum(
@@ -294,6 +309,7 @@ def _by_rep(
         return out
 
     rows: list[dict[str, Any]] = []
+    exact_quotas: dict[tuple[str, int], Decimal | None] = {}  # before rounding: the total's
 
     def emit(rep_id: int, level: int) -> None:
         members = below(tree, rep_id)
@@ -312,7 +328,7 @@ def _by_rep(
         rows.append(row("rep", None, [None], 0))
     members = list(own)
     total = row("total", None, members, 0)
-    quotas = [r["quota"] for r in rows if r["level"] == 0 and r["quota"] is not None and (r["kind"] == "team" or not tree.get(r["rep_id"]))]  # fmt: skip
+    quotas = [q for r in rows if r["level"] == 0 and (r["kind"] == "team" or not tree.get(r["rep_id"])) and (q := exact_quotas.get((r["kind"], r["rep_id"]))) is not None]  # fmt: skip
     total_quota = sum(quotas, Decimal(0)) if quotas else None
     total.update(figures(_sum_cells(own, members), total_quota, currency, _num(total["forecast"])))
     if options.method == "monte-carlo":

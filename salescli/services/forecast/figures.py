@@ -48,7 +48,9 @@ class Who:
 
 @dataclass
 class Cell:
-    """One row's figures in minor-free Decimals of the reporting currency."""
+    """One row's figures in the reporting currency, exact (unrounded) Decimals: cells add up
+    along the hierarchy without rounding, and `figures` rounds each sum once, so a team's or
+    the total's `closed` is what `deal list --sum` gives for the same deals, to the cent."""
 
     closed: Decimal = Decimal(0)
     open: dict[str, Decimal] = field(default_factory=lambda: {c: Decimal(0) for c in OPEN})
@@ -101,7 +103,8 @@ def cells(
     """The figures of `period` per key of `dimension` (owner id, stage or close month),
     aggregated in SQL by `grouped_totals` in one query: every deal closing in the period,
     grouped by the dimension, stage and forecast category; won stages make `closed`, open
-    ones their category, lost deals and omitted ones nothing."""
+    ones their category, lost deals and omitted ones nothing. The amounts stay exact
+    (`Cell`): round them once, where they are shown (`figures`, `money`)."""
     from salescli.services.deals.queries import grouped_totals
 
     dims = {
@@ -120,7 +123,7 @@ def cells(
     kinds = {r.name: r.kind for r in conn.execute(sa.select(STAGE.c.name, STAGE.c.kind))}
     scope = deal_scope(who, None, period)
     scope.states = ("won", "open")
-    grouped = grouped_totals(conn, scope, settings, dims, today, tz, with_total=False)
+    grouped = grouped_totals(conn, scope, settings, dims, today, tz, with_total=False, exact=True)
     found: dict[Any, Cell] = {}
     for group in grouped["groups"]:
         stage, category = group["stage"], group["forecast_category"]
@@ -188,12 +191,17 @@ def rate(value: Decimal) -> Decimal:
     return value.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
 
 
-def row_quota(conn: Connection, rep_id: int, period: Period, team: bool, converter: Converter, known: Preloaded) -> tuple[Decimal | None, str | None]:  # fmt: skip
+def row_quota(conn: Connection, rep_id: int, period: Period, team: bool, converter: Converter, known: Preloaded, shown: list[int] | None = None) -> tuple[Decimal | None, str | None]:  # fmt: skip
     """The quota of a rep or team row, from the quotas of the period loaded once (`known`),
-    in the reporting currency (`converter`: open deals' rate, today's)."""
-    from salescli.services.quotas.targets import quota_for
+    in the reporting currency (`converter`: open deals' rate, today's). `shown`: the reps of
+    a team row whose scope left some of the manager's team out; its quota is then the sum of
+    theirs ("sum of reps"), not the whole team's."""
+    from salescli.services.quotas.targets import quota_for, sum_of_reps
 
-    target = quota_for(conn, rep_id=rep_id, period=period, team=team, preloaded=known)
+    if shown is not None:
+        target = sum_of_reps(conn, shown, period, preloaded=known)
+    else:
+        target = quota_for(conn, rep_id=rep_id, period=period, team=team, preloaded=known)
     if target is None:
         return None, None
     amount = target.amount

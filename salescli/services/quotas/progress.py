@@ -6,7 +6,8 @@ Definitions (docs/quotas.md):
 - actual: revenue = won amount with close_date in P (deals.queries.grouped_totals, reporting
   currency); deals = won deals with close_date in P; leads = leads created in P (local days);
   activities = activities that occurred in P (local days). One SQL aggregation per metric,
-  grouped by rep; a team's actual is the sum over its members.
+  grouped by rep; a team's actual is the sum over its members, of the exact amounts (money
+  is rounded once per figure shown; rates come from the exact figures).
 - attainment = actual / target; pace = actual / (target x elapsed fraction), elapsed as
   `targets.elapsed_fraction` (today counts as gone); needed = max(target - actual, 0);
   per_working_day = needed / working days left after today (`quota.working_days`).
@@ -103,7 +104,9 @@ def actuals(
         from salescli.services.scope import DealScope
 
         scope = DealScope(state="won", period=(period.start, period.end))
-        totals = grouped_totals(conn, scope, settings, ["owner"], today, tz)
+        # Exact sums: a team's actual adds its members' and is rounded once (`_row`), as
+        # `deal list --sum` rounds the same deals' sum once.
+        totals = grouped_totals(conn, scope, settings, ["owner"], today, tz, exact=True)
         values: dict[int, Any] = {}
         unknown: dict[int, int] = {}
         for group in totals["groups"]:
@@ -256,8 +259,8 @@ def _row(
 
     reporting = settings.currency
     money = metric == "revenue"
-    if money:
-        actual = round_money(Decimal(actual), reporting)
+    # Money stays exact until shown: each figure (actual, target, needed, per day) is rounded
+    # once, and the rates are worked out from the exact figures, as in the forecast.
     row: dict[str, Any] = {
         "rep": person.name,
         "rep_id": person.id,
@@ -265,7 +268,7 @@ def _row(
         "metric": metric,
         "period": period.label,
         "target": None,
-        "actual": actual,
+        "actual": round_money(Decimal(actual), reporting) if money else actual,
         "attainment": None,
         "pace": None,
         "needed": None,
@@ -289,10 +292,8 @@ def _row(
             f"reporting currency is {reporting} (set the quota again in {reporting})"
         )
     amount = target.amount
-    if money:
-        amount = round_money(amount, reporting)
     needed = max(Decimal(amount) - Decimal(actual), Decimal(0))
-    row["target"] = amount if money else _count(amount)
+    row["target"] = round_money(amount, reporting) if money else _count(amount)
     row["attainment"] = _rate(Decimal(actual), Decimal(amount))
     if elapsed > 0:
         row["pace"] = _rate(Decimal(actual), Decimal(amount) * elapsed)

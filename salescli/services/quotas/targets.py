@@ -11,11 +11,14 @@ them), a metric and a period P:
 4. else none: the caller says that no quota covers P.
 A team with no team quota of its own has the sum of its reps' quotas (every rep under the
 manager, transitively, the manager included), each found by the same rule; `source` says so.
+A roll-up that shows only some of a manager's team (a scope by the reps' team field) has the
+sum of the quotas of the reps it shows (`sum_of_reps`), never the whole team's.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+from collections.abc import Iterable
 from dataclasses import dataclass
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -178,9 +181,24 @@ def quota_for(
         from salescli.services.scope import under
 
         members = under(conn, [rep_id])
+    return sum_of_reps(conn, members, period, metric, prorate, preloaded)
+
+
+def sum_of_reps(
+    conn: Connection,
+    rep_ids: Iterable[int],
+    period: Period,
+    metric: str = "revenue",
+    prorate: bool = False,
+    preloaded: Preloaded | None = None,
+) -> Target | None:
+    """The sum of the quotas of `rep_ids` (each found by the rule above), source SUM_OF_REPS;
+    None when none of them has one. A team without a team quota of its own has this for
+    every rep under the manager; a roll-up whose scope left some of them out (`forecast
+    --team NAME` by the reps' team field) has it for the reps it shows."""
     found = [
         t
-        for member in sorted(members)
+        for member in sorted(set(rep_ids))
         if (t := _own(conn, "rep", member, metric, period, prorate, preloaded)) is not None
     ]
     if not found:

@@ -92,7 +92,10 @@ QUOTA_SOURCES = {
     EVERYONE: "the sum of the quotas of each top-level team and rep",
     "combined": "the sum of the quotas set for the periods inside it",
     "prorated": "prorated from a longer period",
-    "sum of reps": "the sum of the reps' quotas (no team quota is set)",
+    "sum of reps": (
+        "the sum of the reps' quotas (no team quota is set, or the scope shows only part of "
+        "the team)"
+    ),
 }
 
 
