@@ -80,8 +80,7 @@ def quota_progress(
             if row["note"]:
                 render.message(f"{row['rep']}: {row['note']}")
     if chart and rows:
-        if not render.stdout_is_terminal():
-            render.message("(chart left out: stdout is not a terminal)")
+        if not render.chart_drawn():
             return
         from salescli.render import charts
 

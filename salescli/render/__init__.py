@@ -78,6 +78,15 @@ def stdout_is_terminal() -> bool:
     return _stdout_is_terminal()
 
 
+def chart_drawn() -> bool:
+    """Whether a chart asked for is drawn: only on a terminal; else the one line that says it
+    was left out (a chart in a pipe would corrupt the data there)."""
+    if _stdout_is_terminal():
+        return True
+    message("(chart left out: stdout is not a terminal)")
+    return False
+
+
 def _columns_for(rows: Sequence[dict], columns: Sequence[Column] | None) -> list[Column]:
     if columns:
         return list(columns)

@@ -193,13 +193,32 @@ def stacked_bars(
     ]
     if any(m is not None for m in marks):
         legend.append((mark_label, _MARK, _MARK_COLOR))
-    key = "  ".join(
-        f"{plt.colorize(shade, colour) if colored else shade} {visible(name)}"
+    keys = [
+        (f"{shade} {visible(name)}", f"{plt.colorize(shade, colour) if colored else shade} {visible(name)}")
         for name, shade, colour in legend
-    )
+    ]  # fmt: skip
     head = [title.center(columns).rstrip()] if title else []
-    indent = label_width + 1 if label_width + 1 + cell_len(plt.uncolorize(key)) <= columns else 0
-    return "\n".join([*head, " " * indent + key, *lines])
+    plain = "  ".join(text for text, _ in keys)
+    if label_width + 1 + cell_len(plain) <= columns:  # over the bars
+        key = [" " * (label_width + 1) + "  ".join(shown for _, shown in keys)]
+    else:  # from the left edge, on as many lines as a narrow terminal needs
+        key = _wrap_legend(keys, columns)
+    return "\n".join([*head, *key, *lines])
+
+
+def _wrap_legend(keys: list[tuple[str, str]], columns: int) -> list[str]:
+    """The legend's entries (plain text, as shown) two spaces apart, on lines of at most
+    `columns` cells (an entry is never split)."""
+    from rich.cells import cell_len
+
+    lines: list[list[tuple[str, str]]] = [[]]
+    for key in keys:
+        line = lines[-1]
+        if line and cell_len("  ".join(text for text, _ in [*line, key])) > columns:
+            lines.append([key])
+        else:
+            line.append(key)
+    return ["  ".join(shown for _, shown in line) for line in lines]
 
 
 def _after_margin(line: str, width: int, colored: bool) -> str:
