@@ -97,3 +97,30 @@ def test_a_failed_output_names_its_file(cli):
             full = cli(*command, flag, "/dev/full")
             assert full.code == 1 and full.out == ""
             assert full.err == "Error: cannot write --output '/dev/full': No space left on device\n"
+
+
+def test_report_bars_keep_wide_names_aligned_one_labelled_row_each(cli, monkeypatch):
+    from rich.cells import cell_len
+
+    from salescli import render
+
+    for name, amount in (("黄婷婷", "3000"), ("Ana Souza", "1000"), ("Варвара Блинова", "2000")):
+        cli.ok("rep", "add", name)
+        won = cli.ok("deal", "add", f"{name} deal", "--owner", name, "--amount", amount).out
+        cli.ok("deal", "win", won.strip(), "--on", "2026-11-02")
+    monkeypatch.setattr(render, "_stdout_is_terminal", lambda: True)
+    for width, cut in ((80, "Варвара Блинова"), (40, "Варвара Б…")):  # room: width - 30
+        out = cli.ok("report", "leaderboard", "--period", "2026-11", "--chart",
+                     env={"COLUMNS": str(width)}).out  # fmt: skip
+        lines = out.splitlines()
+        chart = lines[[line.strip() for line in lines].index("Ranked by revenue") + 1 :]
+        assert max(cell_len(line) for line in chart) <= width
+        rows = [line for line in chart if "┤" in line]
+        assert [line.split("┤")[0].strip() for line in rows] == ["黄婷婷", cut, "Ana Souza"]
+        assert len({cell_len(line.split("┤")[0]) for line in rows}) == 1
+        assert [line for line in chart if "█" in line and "┤" not in line] == []
+        bars = [line.split("┤")[1].count("█") for line in rows]
+        cells = bars[0] / 3000
+        assert all(abs(n - amount * cells) <= 1.5 for n, amount in zip(bars, (3000, 2000, 1000), strict=True))  # fmt: skip
+        ticks = [line for line in chart if line.strip()][-1].split()
+        assert ticks == ["0", "1k", "2k", "3k"]
