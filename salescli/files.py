@@ -219,17 +219,34 @@ def open_output(
     if not path:
         yield sys.stdout
         return
-    if check_output(path, option) == "device":
-        # /dev/null, a pipe, /dev/stdout: written in place, never truncated or chmod-ed.
-        fd = os.open(path, os.O_WRONLY | os.O_APPEND)
-        with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as stream:
+    with _naming(path, option):
+        if check_output(path, option) == "device":
+            # /dev/null, a pipe, /dev/stdout: written in place, never truncated or chmod-ed.
+            fd = os.open(path, os.O_WRONLY | os.O_APPEND)
+            with os.fdopen(fd, "w", encoding="utf-8", newline=newline) as stream:
+                yield stream
+            return
+        with (
+            output_file(path, option=option) as pending,
+            open(pending.tmp, "w", encoding="utf-8", newline=newline) as stream,
+        ):
             yield stream
-        return
-    with (
-        output_file(path, option=option) as pending,
-        open(pending.tmp, "w", encoding="utf-8", newline=newline) as stream,
-    ):
-        yield stream
+
+
+@contextlib.contextmanager
+def _naming(path: str, option: str) -> Iterator[None]:
+    """A failed write (a full disk, /dev/full) is one line naming the file, not a bare
+    "No space left on device". A closed pipe stays a BrokenPipeError: the quiet end."""
+    from salescli.errors import SalesError
+
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        if exc.filename is not None:
+            raise
+        raise SalesError(f"cannot write {option} '{path}': {exc.strerror or exc}") from None
 
 
 def _tmp_name(target: Path) -> Path:

@@ -35,12 +35,17 @@ FormatOpt = Annotated[
 def check_output_option(
     ctx: typer.Context, param: typer.CallbackParam, value: str | None
 ) -> str | None:
-    """Refuse an output file before the command runs (never the database, a directory, a link)."""
+    """Refuse an output file before the command runs (never the database, a directory, a link).
+
+    `--output -` is standard output, as for most Unix tools: the command runs as without it."""
+    option = (param.opts or ["--output"])[0]
+    if value == "-" and option == "--output":
+        return None
     if value is not None:
         from salescli import render
 
         state(ctx).protect()
-        render.check_output(value, option=(param.opts or ["--output"])[0])
+        render.check_output(value, option=option)
     return value
 
 
@@ -50,7 +55,7 @@ OutputOpt = Annotated[
         "--output",
         "-o",
         metavar="FILE",
-        help="Write to FILE (created 0600, replaced whole) instead of stdout.",
+        help="Write to FILE (created 0600, replaced whole) instead of stdout ('-': stdout).",
         callback=check_output_option,
     ),
 ]

@@ -175,8 +175,7 @@ def write_chart(result: dict[str, Any]) -> None:
     reps = [row for row in result["rows"] if row.get("kind") == "rep"]
     if not reps:
         return
-    if not render.stdout_is_terminal():
-        render.message("(chart left out: stdout is not a terminal)")
+    if not render.chart_drawn():
         return
     from salescli.render import charts
 

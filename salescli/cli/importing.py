@@ -23,7 +23,7 @@ from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
 
-from salescli.cli.common import check_output_option, progress_bar, state
+from salescli.cli.common import OutputOpt, check_output_option, progress_bar, state
 
 if TYPE_CHECKING:
     from sqlalchemy.engine import Connection
@@ -114,16 +114,7 @@ ExportFormatOpt = Annotated[
     ExportFormat,
     typer.Option("--format", "-f", case_sensitive=False, help="csv (default) or json."),
 ]
-ExportOutputOpt = Annotated[
-    str | None,
-    typer.Option(
-        "--output",
-        "-o",
-        metavar="FILE",
-        help="Write to FILE (created 0600, replaced whole) instead of stdout.",
-        callback=check_output_option,
-    ),
-]
+ExportOutputOpt = OutputOpt
 
 
 def register_import(

@@ -376,8 +376,7 @@ def lead_sources(
     if chart and rows:
         # A chart is for eyes: never appended to a pipe or an --output file (it would corrupt
         # the data there); with --output, the chart still shows on the terminal.
-        if not render.stdout_is_terminal():
-            render.message("(chart left out: stdout is not a terminal)")
+        if not render.chart_drawn():
             return
         from salescli.render import charts
 

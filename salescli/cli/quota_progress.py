@@ -41,7 +41,7 @@ def quota_progress(
         bool, typer.Option("--prorate", help="Use a longer period's quota, pro rata by days.")
     ] = False,
     chart: Annotated[
-        bool, typer.Option("--chart", help="Actual against target bars (on a terminal only).")
+        bool, typer.Option("--chart", help="Actual bars, target marked ┃ (on a terminal only).")
     ] = False,
     fmt: FormatOpt = Format.table,
     output: OutputOpt = None,
@@ -87,16 +87,21 @@ def quota_progress(
             if row["note"]:
                 render.message(f"{row['rep']}: {row['note']}")
     if chart and rows:
-        if not render.stdout_is_terminal():
-            render.message("(chart left out: stdout is not a terminal)")
+        if not render.chart_drawn():
             return
         from salescli.render import charts
 
-        labels, values = [], []
-        for row in rows:
-            labels += [f"{row['rep']} target", f"{row['rep']} actual"]
-            values += [float(row["target"] or 0), float(row["actual"] or 0)]
-        render.write_text(charts.hbar(labels, values, title=f"{metric}: actual vs target"))
+        # One bar per row of the table, labelled as it is (a team's row too), its target
+        # marked across it: the forecast's chart, which keeps wide names aligned.
+        render.write_text(
+            charts.stacked_bars(
+                [_shown(row)["rep"] for row in rows],
+                {"actual": [float(row["actual"] or 0) for row in rows]},
+                [None if row["target"] is None else float(row["target"]) for row in rows],
+                title=f"{metric}: actual vs target",
+                mark_label="target",
+            )
+        )
 
 
 def _shown(row: dict) -> dict:

@@ -96,11 +96,16 @@ def _lead(report: dict[str, Any], notes: list[str] | None = None) -> list[str]:
     return lines + (notes or [])
 
 
-def chart(show: bool, labels: list[str], values: list[Any], title: str) -> str | None:
-    """A bar chart when asked for and stdout is a terminal, else None."""
+def chart(
+    show: bool, labels: list[str], values: list[Any], title: str, *, asked: bool = True
+) -> str | None:
+    """A bar chart when `show` and stdout is a terminal, else None (a chart `asked` for says on
+    stderr that it was left out; `report weekly` draws its funnel unasked, on a terminal)."""
     from salescli import render
 
-    if not show or not labels or not render.stdout_is_terminal():
+    if not show or not labels:
+        return None
+    if not (render.chart_drawn() if asked else render.stdout_is_terminal()):
         return None
     from salescli.render import charts
 
@@ -117,8 +122,12 @@ def write(
 ) -> None:
     """Print the report of `asked` in its format: lead lines (period, currency, unknown
     amounts, `notes`), then `sections`, then the chart `art`."""
-    from salescli.render.report import write_report
+    from salescli.render.report import ReportFormat, write_report
 
+    if art is not None and asked.fmt != ReportFormat.table:
+        from salescli.render import message
+
+        message(f"(chart left out: --format {asked.fmt.value} has no chart)")
     write_report(
         asked.report,
         title=title,

@@ -85,7 +85,7 @@ def report_trend(
     if show_chart:
         from salescli import render
 
-        if render.stdout_is_terminal():
+        if render.chart_drawn():
             from salescli.render import charts
 
             art = charts.line(

@@ -115,7 +115,10 @@ def report_weekly(
     art = None
     if fmt_value.value == "table":
         funnel = report["funnel"]["stages"]
-        art = chart(True, [s["stage"] for s in funnel], [s["reached"] for s in funnel], "Funnel")
+        art = chart(
+            True, [s["stage"] for s in funnel], [s["reached"] for s in funnel], "Funnel",
+            asked=False,
+        )  # fmt: skip
     from salescli.render.report import write_report
 
     write_report(

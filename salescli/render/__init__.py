@@ -78,6 +78,15 @@ def stdout_is_terminal() -> bool:
     return _stdout_is_terminal()
 
 
+def chart_drawn() -> bool:
+    """Whether a chart asked for is drawn: only on a terminal; else the one line that says it
+    was left out (a chart in a pipe would corrupt the data there)."""
+    if _stdout_is_terminal():
+        return True
+    message("(chart left out: stdout is not a terminal)")
+    return False
+
+
 def _columns_for(rows: Sequence[dict], columns: Sequence[Column] | None) -> list[Column]:
     if columns:
         return list(columns)
@@ -87,8 +96,30 @@ def _columns_for(rows: Sequence[dict], columns: Sequence[Column] | None) -> list
     return [Column(k, k) for k in keys]
 
 
-def _markdown_cell(value: str) -> str:
-    return value.replace("|", "\\|").replace("\n", " ")
+# Stored text in Markdown is shown literally by CommonMark and GFM: the characters that can
+# open inline markup are backslash-escaped (a pipe would also end a table cell), and the three
+# that HTML reads are entities, which every Markdown renderer passes through as text. Dots,
+# hyphens and digits are left alone, so 1,234.50, -5 and 2026-11-23 read the same as text.
+_MARKDOWN_INLINE = str.maketrans(
+    {**{c: "\\" + c for c in "\\`*_[]|~"}, "<": "&lt;", ">": "&gt;", "&": "&amp;"}
+)
+# What opens a block at the start of a line (a heading, list, quote or setext underline: the
+# marker is escaped; an ordered list's 1. or 1): its dot or parenthesis), and a heading's
+# closing run of #s (its first # escaped).
+_MARKDOWN_BLOCK = ((re.compile(r"^([#+=-])"), r"\\\1"), (re.compile(r"^([0-9]+)([.)])"), r"\1\\\2"))
+_MARKDOWN_HEADING_END = (re.compile(r"(#+)$"), r"\\\1")
+
+
+def markdown_text(value: str, *, line: bool = False) -> str:
+    """`value` (stored text) as Markdown that renders literally, on one line: a table cell, or
+    with `line` a heading or a line of its own (markers at its start and end escaped too)."""
+    text = re.sub(r"\r\n?|\n", " ", value).translate(_MARKDOWN_INLINE)
+    if not line:
+        return text
+    text = text.strip()
+    for pattern, escaped in (*_MARKDOWN_BLOCK, _MARKDOWN_HEADING_END):
+        text = pattern.sub(escaped, text)
+    return text
 
 
 def write_rows(
@@ -298,7 +329,7 @@ def write_record(
         if fmt == Format.markdown:
             stream.write("| field | value |\n|---|---|\n")
             for pair in pairs:
-                stream.write(f"| {pair['field']} | {_markdown_cell(pair['value'])} |\n")
+                stream.write(f"| {pair['field']} | {markdown_text(pair['value'])} |\n")
         else:
             for pair in pairs:
                 stream.write(f"{pair['field']}\t{pair['value']}\n")
@@ -320,7 +351,7 @@ def _write_plain(
             "|" + "|".join("---:" if c.justify == "right" else "---" for c in cols) + "|\n"
         )
         for row in rows:
-            cells = [_markdown_cell(cell_text(row, c, tz)) for c in cols]
+            cells = [markdown_text(cell_text(row, c, tz)) for c in cols]
             stream.write("| " + " | ".join(cells) + " |\n")
     else:
         stream.write("\t".join(c.header for c in cols) + "\n")

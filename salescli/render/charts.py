@@ -28,34 +28,12 @@ def hbar(
     color: bool | None = None,
 ) -> str:
     """A horizontal bar chart, one bar per label, top to bottom in the order given (the order
-    of the table it illustrates), as text. Whole-number values get whole-number ticks."""
-    import math
-    import shutil
-
-    import plotext as plt
-
-    plt.clear_figure()
-    columns = width or min(shutil.get_terminal_size((100, 24)).columns, 100)
-    plt.plotsize(columns, max(6, 2 * len(labels) + 4))
-    # Labels are stored text: control characters shown as escapes, never sent to the terminal.
-    from salescli.text import visible
-
-    shown = [visible(str(label)) for label in labels]
-    # plotext draws the first bar at the bottom: reversed, the chart reads like the table.
-    plt.bar(shown[::-1], [float(v) for v in values][::-1], orientation="horizontal")
-    if values and all(float(v).is_integer() for v in values):
-        top = max(int(v) for v in values)
-        step = max(1, math.ceil(top / 5))
-        ticks = list(range(0, top + step, step))
-        plt.xticks(ticks, [str(t) for t in ticks])
-    if title:
-        plt.title(title)
-    colored = use_color() if color is None else color
-    if not colored:
-        plt.theme("clear")
-    text = plt.build()
-    plt.clear_figure()
-    return text if colored else plt.uncolorize(text)
+    of the table it illustrates), as text: `stacked_bars` with one part and no legend, so that
+    every bar has its own labelled row and names in wide scripts keep the bars aligned.
+    Whole-number values get whole-number ticks."""
+    return stacked_bars(
+        labels, {"": values}, [None] * len(labels), title=title, width=width, color=color
+    )
 
 
 def line(
@@ -137,7 +115,8 @@ def stacked_bars(
     parts = list(series.items())
     totals = [sum(float(values[i]) for _, values in parts) for i in range(len(labels))]
     top = max([*totals, *(float(m) for m in marks if m is not None), 0.0])
-    ticks = _ticks(top)
+    whole = all(float(v).is_integer() for _, values in parts for v in values)
+    ticks = _ticks(top, whole and all(float(m).is_integer() for m in marks if m is not None))
 
     plt.clear_figure()
     # Two rows per bar (the bar and a gap) and y from 0.5 to count + 0.5: bar i sits on its own
@@ -190,16 +169,38 @@ def stacked_bars(
     legend = [
         (name, shade, colour)
         for (name, _), shade, colour in zip(parts, _SHADES, _COLORS, strict=False)
+        if name  # one unnamed part (hbar): no legend
     ]
     if any(m is not None for m in marks):
         legend.append((mark_label, _MARK, _MARK_COLOR))
-    key = "  ".join(
-        f"{plt.colorize(shade, colour) if colored else shade} {visible(name)}"
+    keys = [
+        (f"{shade} {visible(name)}", f"{plt.colorize(shade, colour) if colored else shade} {visible(name)}")
         for name, shade, colour in legend
-    )
+    ]  # fmt: skip
     head = [title.center(columns).rstrip()] if title else []
-    indent = label_width + 1 if label_width + 1 + cell_len(plt.uncolorize(key)) <= columns else 0
-    return "\n".join([*head, " " * indent + key, *lines])
+    plain = "  ".join(text for text, _ in keys)
+    if not keys:
+        key = []
+    elif label_width + 1 + cell_len(plain) <= columns:  # over the bars
+        key = [" " * (label_width + 1) + "  ".join(shown for _, shown in keys)]
+    else:  # from the left edge, on as many lines as a narrow terminal needs
+        key = _wrap_legend(keys, columns)
+    return "\n".join([*head, *key, *lines])
+
+
+def _wrap_legend(keys: list[tuple[str, str]], columns: int) -> list[str]:
+    """The legend's entries (plain text, as shown) two spaces apart, on lines of at most
+    `columns` cells (an entry is never split)."""
+    from rich.cells import cell_len
+
+    lines: list[list[tuple[str, str]]] = [[]]
+    for key in keys:
+        line = lines[-1]
+        if line and cell_len("  ".join(text for text, _ in [*line, key])) > columns:
+            lines.append([key])
+        else:
+            line.append(key)
+    return ["  ".join(shown for _, shown in line) for line in lines]
 
 
 def _after_margin(line: str, width: int, colored: bool) -> str:
@@ -219,15 +220,18 @@ def _after_margin(line: str, width: int, colored: bool) -> str:
     return "".join(out)
 
 
-def _ticks(top: float) -> list[float]:
-    """0 and round steps (1, 2, 2.5 or 5 times a power of ten) up to at least `top`: 4-6 ticks."""
+def _ticks(top: float, whole: bool = False) -> list[float]:
+    """0 and round steps (1, 2, 2.5 or 5 times a power of ten; a whole number when `whole`)
+    up to at least `top`: 4-6 ticks."""
     import math
 
     if top <= 0:
         return [0.0, 1.0]
     raw = top / 4
     power = 10 ** math.floor(math.log10(raw))
-    step = next(s * power for s in (1, 2, 2.5, 5, 10) if s * power >= raw)
+    steps = [s * power for s in (1, 2, 2.5, 5, 10)]
+    step = next(s for s in steps if s >= raw and (not whole or float(s).is_integer()))
+    step = max(step, 1) if whole else step
     count = math.ceil(top / step - 1e-9)
     return [step * i for i in range(count + 1)]
 

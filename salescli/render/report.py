@@ -15,8 +15,8 @@ from typing import Any
 from salescli.render import (
     Column,
     Format,
-    _markdown_cell,
     cell_text,
+    markdown_text,
     open_output,
     write_json,
     write_rows,
@@ -88,10 +88,10 @@ def html_document(title: str, lead: list[str], sections: list[Section], tz: str 
 
 
 def markdown_document(title: str, lead: list[str], sections: list[Section], tz: str | None) -> str:
-    out = [f"# {_markdown_cell(title)}", ""]
-    out.extend(f"{_markdown_cell(line)}  " for line in lead)
+    out = [f"# {markdown_text(title, line=True)}", ""]
+    out.extend(f"{markdown_text(line, line=True)}  " for line in lead)
     for section in sections:
-        out += ["", f"## {_markdown_cell(section.title)}", ""]
+        out += ["", f"## {markdown_text(section.title, line=True)}", ""]
         if not section.rows:
             out.append("Nothing in this period.")
             continue
@@ -99,7 +99,7 @@ def markdown_document(title: str, lead: list[str], sections: list[Section], tz: 
         out.append("| " + " | ".join(c.header for c in cols) + " |")
         out.append("|" + "|".join("---:" if c.justify == "right" else "---" for c in cols) + "|")
         for cells in _cells(section.rows, cols, tz):
-            out.append("| " + " | ".join(_markdown_cell(v) for v in cells) + " |")
+            out.append("| " + " | ".join(markdown_text(v) for v in cells) + " |")
     return "\n".join(out) + "\n"
 
 

@@ -314,3 +314,32 @@ def test_an_existing_output_is_replaced_not_rewritten(cli, tmp_path):
     assert target.read_text(encoding="utf-8").startswith("id,name,")
     assert other_name.read_text(encoding="utf-8") == "old\n"
     assert stat.S_IMODE(target.stat().st_mode) == 0o600
+
+
+@sqlite_only
+def test_output_dash_is_standard_output_in_every_command(cli, seeded, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    csv_leads = cli.ok("lead", "list", "--format", "csv").out
+    assert cli.ok("lead", "list", "--format", "csv", "--output", "-").out == csv_leads
+    assert csv_leads.splitlines()[1].startswith("1,Ana Souza,,ana@example.com,new,")
+    pipeline = cli.ok("report", "pipeline", "--format", "markdown").out
+    assert cli.ok("report", "pipeline", "--format", "markdown", "-o", "-").out == pipeline
+    assert "| prospecting |  | 1 | 1,000.00 | 100.00 | 0 |" in pipeline  # no owner
+    exported = cli.ok("account", "export", "--output", "-").out
+    assert exported.splitlines()[1].startswith("1,Acme,")
+    cli.ok("task", "add", "Call Acme", "--owner", "Rita Reps")
+    needs = {
+        "agenda": ["--owner", "Rita Reps"],
+        "task show": ["1"],
+        "forecast adjust": ["--rep", "Rita Reps", "--period", "2026-Q4", "--category",
+                            "commit", "--amount", "100", "--note", "n"],
+        "forecast backtest": ["--from", "2026-01", "--to", "2026-10", "--by", "month"],
+    }  # fmt: skip
+    failed = []
+    for name in OUTPUT_COMMANDS:
+        args = needs.get(name) or _args(name, seeded, tmp_path)
+        result = cli(*name.split(), *args, "--output", "-")
+        if result.code:
+            failed.append((name, result.err))
+    assert failed == [], "\n".join(map(str, failed))
+    assert not (tmp_path / "-").exists()

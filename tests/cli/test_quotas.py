@@ -443,3 +443,50 @@ def test_quota_for_preloaded_agrees_with_queries(cli, db_url):
                             assert quota_for(conn, **args) == quota_for(
                                 conn, **args, preloaded=known
                             )
+
+
+def test_progress_chart_one_labelled_bar_per_row_at_80_and_40_columns(cli, monkeypatch):
+    from rich.cells import cell_len
+
+    from salescli import render
+
+    cli.ok("rep", "add", "Maria Lopez")
+    for name in ("黄婷婷", "李宇", "Варвара Блинова"):
+        cli.ok("rep", "add", name, "--manager", "Maria Lopez")
+    cli.ok("quota", "set", "--team", "Maria Lopez", "100000", "--period", "2026-Q4")
+    cli.ok("quota", "set", "黄婷婷", "40000", "--period", "2026-Q4")
+    cli.ok("quota", "set", "李宇", "20000", "--period", "2026-Q4")
+    cli.ok("quota", "set", "Варвара Блинова", "40000", "--period", "2026-Q4")
+    _won(cli, "黄婷婷", "20000", "2026-11-02")
+    _won(cli, "李宇", "30000", "2026-10-15")  # over target; Варвара Блинова won nothing
+    monkeypatch.setattr(render, "_stdout_is_terminal", lambda: True)
+    table = ["team Maria Lopez", "Варвара Блинова", "李宇", "黄婷婷"]  # the table's labels
+    assert [r["rep"] for r in cli.json("quota", "progress")] == ["Maria Lopez", *table[1:]]
+    for width in (80, 40):
+        out = cli.ok("quota", "progress", "--chart", env={"COLUMNS": str(width)}).out
+        chart = out[out.index("revenue: actual vs target") :].splitlines()
+        assert all(cell_len(line) <= width for line in chart)
+        assert chart[1].strip() == "█ actual  ┃ target"
+        rows = [line for line in chart if "┤" in line]
+        # Every row of the table has its own labelled line, in the table's order (a name cut
+        # with … only where it would crowd out the bars), the axis in one column.
+        labels = [line.split("┤")[0].strip() for line in rows]
+        assert [label.rstrip("…") for label in labels] == [
+            name if cell_len(name) <= width - 30 else name[: len(label) - 1]
+            for name, label in zip(table, labels, strict=True)
+        ]
+        assert len({cell_len(line.split("┤")[0]) for line in rows}) == 1
+        # No bar or mark on a line without a label (under the title and legend).
+        assert [
+            line for line in chart[2:] if ("█" in line or "┃" in line) and "┤" not in line
+        ] == []
+        bars = dict(zip(table, (line.split("┤")[1] for line in rows), strict=True))
+        cells = bars["team Maria Lopez"].index("┃") / 100000  # the team's target: the axis end
+
+        def close(count: int, amount: float, cells: float = cells) -> bool:
+            return abs(count - amount * cells) <= 1.5
+
+        assert close(bars["team Maria Lopez"].count("█"), 50000)
+        assert close(bars["黄婷婷"].count("█"), 20000) and close(bars["黄婷婷"].index("┃"), 40000)
+        assert close(bars["李宇"].count("█"), 30000) and close(bars["李宇"].index("┃"), 20000)
+        assert "█" not in bars["Варвара Блинова"] and close(bars["Варвара Блинова"].index("┃"), 40000)  # fmt: skip
