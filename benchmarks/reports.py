@@ -144,7 +144,7 @@ def performance_sql(start: str, end: str, leaderboard: bool = False) -> str:
     )
     return f"""WITH closed AS (
  SELECT d.owner_id, s.kind, d.amount_minor, {CLOSED} AS amount,
-  julianday(d.close_date) - julianday(date(d.created_at)) AS cycle
+  max(julianday(d.close_date) - julianday(date(d.created_at)), 0) AS cycle
  FROM deal d JOIN stage s ON s.id = d.stage_id
  WHERE s.kind IN ('won', 'lost') AND d.close_date >= '{start}' AND d.close_date < '{end}'),
 per AS (SELECT owner_id, sum(kind = 'won') AS won, sum(kind = 'lost') AS lost,

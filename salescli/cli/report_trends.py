@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
@@ -20,6 +20,9 @@ from salescli.cli.report_base import (
 )
 from salescli.cli.report_sections import sources_sections
 from salescli.render import Column
+
+if TYPE_CHECKING:
+    from decimal import Decimal
 
 
 @app.command("trend")
@@ -58,7 +61,7 @@ def report_trend(
     report = asked.report
     key = report["metric"].replace("-", "_")
 
-    def pct(value: float | None) -> str | float | None:
+    def pct(value: Decimal | None) -> str | Decimal | None:
         # Shown as +12.5 %; CSV keeps the fraction for a spreadsheet.
         if value is None or asked.fmt.value == "csv":
             return value
@@ -73,12 +76,13 @@ def report_trend(
         }
         for r in report["rows"]
     ]
+    kind = "percent" if key == "win_rate" else "text"  # a rate (a Decimal) shown as 12.5 %
     columns = [
         Column(report["by"], report["by"]),
-        Column(key, report["metric"], "right"),
+        Column(key, report["metric"], "right", kind),
         Column("change", "vs previous", "right"),
         Column("yoy_change", "vs year ago", "right"),
-        Column("year_ago", "year ago", "right"),
+        Column("year_ago", "year ago", "right", kind),
         Column("note", ""),
     ]
     art = None

@@ -1,7 +1,9 @@
 """Sending a document by e-mail (`report weekly --mail-to`) through the SMTP server named in
 the settings. The password is read only from SALESCLI_SMTP_PASSWORD: never stored, never
-printed. An unreachable server is temporary (exit 75: a cron wrapper may retry); a refused
-login or recipient is a refusal (exit 1). Each failure is one line."""
+printed. An unreachable server or a temporary answer (4xx to MAIL FROM, DATA, or to every
+recipient, at least one of them temporarily) is temporary (exit 75: a cron wrapper may retry);
+a refused login, a permanent answer (5xx) or a partial delivery (some recipients got the report)
+is a refusal (exit 1). Each failure is one line."""
 
 from __future__ import annotations
 
@@ -93,15 +95,16 @@ def send(
                 server.starttls()
             if user:
                 server.login(user, os.environ.get(PASSWORD_ENV, ""))
-            server.send_message(message, from_addr=sender, to_addrs=list(to))
+            partly = server.send_message(message, from_addr=sender, to_addrs=list(to))
     except smtplib.SMTPAuthenticationError:
         raise InvalidData(
             f"SMTP server {host}:{port} refused the login of '{user}' (check smtp.user and "
             f"{PASSWORD_ENV})"
         ) from None
     except smtplib.SMTPRecipientsRefused as exc:
-        refused = ", ".join(sorted(exc.recipients))
-        raise InvalidData(f"SMTP server {host}:{port} refused the recipients: {refused}") from None
+        # Nothing was sent. One temporary refusal (4xx) among them makes the whole temporary:
+        # a retry may deliver, and since nobody got the report, nobody gets it twice.
+        raise _refused(host, port, exc.recipients) from None
     except smtplib.SMTPNotSupportedError:
         raise InvalidData(
             f"SMTP server {host}:{port} does not offer STARTTLS (config set smtp.starttls false "
@@ -120,3 +123,26 @@ def send(
         raise Busy(
             f"SMTP server {host}:{port} is unreachable ({reason}): try again later"
         ) from None
+    if partly:
+        # Sent to the others: a retry would mail them twice, so this is a refusal (exit 1)
+        # whatever the codes, naming who got the report.
+        got = ", ".join(a for a in to if a not in partly)
+        raise InvalidData(
+            f"SMTP server {host}:{port} delivered the report to {got} but refused "
+            f"{_answers(partly)}"
+        )
+
+
+def _answers(refused: dict[str, tuple[int, bytes]]) -> str:
+    """`a@x.com (451), b@y.com (550)`: each refused address with the server's code."""
+    return ", ".join(f"{address} ({refused[address][0]})" for address in sorted(refused))
+
+
+def _refused(host: str, port: int, refused: dict[str, tuple[int, bytes]]) -> Exception:
+    """Every recipient refused: temporary (exit 75) when any refusal is a 4xx, else exit 1."""
+    if any(400 <= code < 500 for code, _ in refused.values()):
+        return Busy(
+            f"SMTP server {host}:{port} refused the recipients for now: {_answers(refused)}: "
+            "try again later"
+        )
+    return InvalidData(f"SMTP server {host}:{port} refused the recipients: {_answers(refused)}")

@@ -460,10 +460,11 @@ def test_export_import_round_trip_for_every_entity(cli, tmp_path, other_db):
     cli.ok("deal", "add", "Open deal", "--amount", "12,000.50", "--account", "Child GmbH",
            "--contact", "Çağrı Yılmaz", "--owner", "Ana Souza", "--stage", "proposal",
            "--close", "2026-12-31", "--source", "web", "--probability", "60")  # fmt: skip
-    cli.ok("deal", "add", "Won deal", "--account", "Иван Holding", "--currency", "EUR")
+    early = {"SALESCLI_NOW": "2026-11-19T09:00:00+00:00"}  # created before it closed
+    cli.ok("deal", "add", "Won deal", "--account", "Иван Holding", "--currency", "EUR", env=early)
     cli.ok("deal", "line", "add", "2", "GTX Pro", "--price", "4000")
     cli.ok("deal", "win", "2", "--on", "2026-11-20")
-    cli.ok("deal", "add", "Lost deal", "--amount", "0")
+    cli.ok("deal", "add", "Lost deal", "--amount", "0", env=early)
     cli.ok("deal", "lose", "3", "--reason", "price", "--note", "too dear", "--on", "2026-11-21")
     files = {}
     for entity in ("product", "account", "contact", "deal"):

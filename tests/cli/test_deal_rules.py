@@ -65,7 +65,7 @@ def test_import_refuses_a_symbol_that_contradicts_the_currency_column(cli, tmp_p
 
 
 def test_a_closed_deal_never_gets_a_future_close_date(cli, tmp_path):
-    won = _id(cli.ok("deal", "add", "Won", "--amount", "10"))
+    won = _id(cli.ok("deal", "add", "Won", "--amount", "10", env={"SALESCLI_NOW": "2026-11-19T10:00:00+00:00"}))  # fmt: skip
     cli.ok("deal", "win", str(won))
     edit = cli("deal", "edit", str(won), "--close", "2026-12-01")
     assert edit.code == 1
@@ -74,7 +74,7 @@ def test_a_closed_deal_never_gets_a_future_close_date(cli, tmp_path):
         "(e.g. 2026-11-23)\n"
     )
     assert cli.sql("SELECT CAST(close_date AS TEXT) FROM deal") == [("2026-11-23",)]
-    cli.ok("deal", "edit", str(won), "--close", "2026-11-20")  # a past day is fine
+    cli.ok("deal", "edit", str(won), "--close", "2026-11-20")  # a past day is fine (after creation)
     # An open deal may close in the future.
     opened = _id(cli.ok("deal", "add", "Open", "--close", "2027-01-15"))
     cli.ok("deal", "edit", str(opened), "--close", "2027-02-01")
@@ -100,8 +100,8 @@ def test_win_on_a_past_day_is_recorded_on_that_day(cli):
     assert str(last[0][0])[:19] == NOW[:19].replace("T", " ")
 
 
-def test_a_close_before_the_deal_was_entered_keeps_history_in_order_and_says_so(cli):
-    deal = _id(cli.ok("deal", "add", "New", env={"SALESCLI_NOW": "2026-11-20T10:00:00+00:00"}))
+def test_a_close_before_the_last_stage_change_keeps_history_in_order_and_says_so(cli):
+    deal = _id(cli.ok("deal", "add", "New", env={"SALESCLI_NOW": "2026-11-18T10:00:00+00:00"}))
     cli.ok("deal", "move", str(deal), "proposal", env={"SALESCLI_NOW": "2026-11-21T10:00:00+00:00"})
     result = cli.ok("deal", "win", str(deal), "--on", "2026-11-19")
     assert result.err == (
@@ -111,7 +111,7 @@ def test_a_close_before_the_deal_was_entered_keeps_history_in_order_and_says_so(
     assert cli.sql("SELECT CAST(close_date AS TEXT) FROM deal") == [("2026-11-19",)]
     rows = cli.sql("SELECT changed_at FROM stagechange WHERE deal_id = 1 ORDER BY id")
     assert [str(r[0])[:19] for r in rows] == [
-        "2026-11-20 10:00:00",
+        "2026-11-18 10:00:00",
         "2026-11-21 10:00:00",
         "2026-11-21 10:00:00",
     ]

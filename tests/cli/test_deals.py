@@ -102,7 +102,7 @@ def test_type_defaults_to_existing_for_a_customer(cli):
 
 
 def test_transitions_and_invalid_ones(cli):
-    deal = _add(cli, "Deal", "--stage", "qualification", "--close", "2026-12-31")
+    deal = _add(cli, "Deal", "--stage", "qualification", "--close", "2026-12-31", env=_at("2026-11-19T09:00:00+00:00"))  # fmt: skip
     d = str(deal)
     cli.ok("deal", "move", d, "negotiation")
     same = cli("deal", "move", d, "negotiation")
@@ -245,13 +245,14 @@ def pipeline(cli):
     cli.ok("rep", "add", "Ana", "--manager", "Boss", "--team", "EMEA")
     cli.ok("rep", "add", "Bob", "--team", "APAC")
     cli.ok("rep", "add", "Cy", "--manager", "Ana")
+    early = _at("2026-11-09T09:00:00+00:00")  # created before deal 4 was won
     _add(cli, "Иван Петров renewal", "--owner", "Ana", "--stage", "proposal", "--amount", "5000",
-         "--close", "2026-12-10")  # fmt: skip
+         "--close", "2026-12-10", env=early)  # fmt: skip
     _add(cli, "Expansion", "--owner", "Bob", "--account", "JÜRGEN GROß GmbH", "--stage",
-         "qualification", "--amount", "12000", "--close", "2026-11-30")  # fmt: skip
-    _add(cli, "Çağrı Yılmaz pilot", "--owner", "Cy", "--close", "2027-01-15")
-    _add(cli, "Old win", "--owner", "Boss", "--amount", "20000")
-    _add(cli, "Lost one", "--owner", "Bob", "--amount", "3000")
+         "qualification", "--amount", "12000", "--close", "2026-11-30", env=early)  # fmt: skip
+    _add(cli, "Çağrı Yılmaz pilot", "--owner", "Cy", "--close", "2027-01-15", env=early)
+    _add(cli, "Old win", "--owner", "Boss", "--amount", "20000", env=early)
+    _add(cli, "Lost one", "--owner", "Bob", "--amount", "3000", env=early)
     cli.ok("deal", "win", "4", "--on", "2026-11-10")
     cli.ok("deal", "lose", "5", "--reason", "price")
     return cli
@@ -268,7 +269,8 @@ def test_open_deals_page_in_close_order_across_stages(cli):
     for n in range(21):
         close = dates[n % len(dates)]
         _add(cli, f"Deal {n}", "--owner", "Ana" if n % 3 else "Bob",
-             "--stage", stages[n % len(stages)], *(["--close", close] if close else []))  # fmt: skip
+             "--stage", stages[n % len(stages)], *(["--close", close] if close else []),
+             env=_at("2026-11-09T09:00:00+00:00"))  # fmt: skip
     cli.ok("deal", "win", "2", "--on", "2026-11-10")
     cli.ok("deal", "lose", "7", "--reason", "price")
     # (losing deal 7 gave it a close date)

@@ -77,10 +77,10 @@ def test_tables_show_a_page_and_say_they_cut(many, command):
 
 
 def test_deal_list_defaults_to_open_deals_soonest_first(cli):
-    def add(title: str, close: str) -> int:
-        return int(cli.ok("deal", "add", title, "--amount", "10", "--close", close).out)
+    def add(title: str, close: str, env: dict[str, str] | None = None) -> int:
+        return int(cli.ok("deal", "add", title, "--amount", "10", "--close", close, env=env).out)
 
-    old = add("Old 2017", "2017-03-01")
+    old = add("Old 2017", "2017-03-01", {"SALESCLI_NOW": "2017-02-01T09:00:00+00:00"})
     cli.ok("deal", "win", str(old), "--on", "2017-03-01")
     late = add("Late", "2027-02-01")
     soon = add("Soon", "2026-12-01")
@@ -347,15 +347,16 @@ def book(cli):
     cli.ok("product", "add", "Seat", "--price", "100")
     cli.ok("product", "add", "Support", "--price", "50")
 
-    def deal(title: str, *args: str) -> int:
-        return int(cli.ok("deal", "add", title, *args).out)
+    def deal(title: str, *args: str, env: dict[str, str] | None = None) -> int:
+        return int(cli.ok("deal", "add", title, *args, env=env).out)
 
     a = deal("A", "--amount", "1000", "--owner", "Ana", "--stage", "proposal",
              "--close", "2026-12-10", "--source", "Google", "--account", "Acme")  # fmt: skip
     deal("B", "--amount", "2000", "--currency", "EUR", "--owner", "Bob", "--close",
          "2027-01-05", "--source", "google", "--account", "Zeta")  # fmt: skip
     deal("C", "--owner", "Ana", "--close", "2026-12-20", "--account", "Acme")
-    d = deal("D", "--amount", "500", "--owner", "Bob", "--source", "web", "--account", "Beta")
+    d = deal("D", "--amount", "500", "--owner", "Bob", "--source", "web", "--account", "Beta",
+             env={"SALESCLI_NOW": "2026-11-02T08:00:00+00:00"})  # fmt: skip
     cli.ok("deal", "win", str(d), "--on", "2026-11-02")
     lines = deal("E", "--owner", "Ana", "--stage", "negotiation", "--close", "2026-12-01")
     cli.ok("deal", "line", "add", str(lines), "Seat", "--qty", "3")

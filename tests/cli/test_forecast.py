@@ -17,8 +17,8 @@ from tests.cli.test_maven import MAVEN, imported  # noqa: F401 (a fixture)
 Q4 = "2026-Q4"
 
 
-def _id(cli, *args: str) -> int:
-    return int(cli.ok(*args).out.strip())
+def _id(cli, *args: str, env: dict[str, str] | None = None) -> int:
+    return int(cli.ok(*args, env=env).out.strip())
 
 
 def _quota(cli, scope: str, rep: int, target_minor: int, start: str = "2026-10-01", end: str = "2027-01-01", period: str = Q4) -> None:  # fmt: skip
@@ -40,16 +40,17 @@ def _team(cli) -> dict[str, int]:
     return ids
 
 
-def _deal(cli, title: str, owner: str, stage: str, close: str, *extra: str) -> int:
-    return _id(cli, "deal", "add", title, "--owner", owner, "--stage", stage, "--close", close, *extra)  # fmt: skip
+def _deal(cli, title: str, owner: str, stage: str, close: str, *extra: str, created: str | None = None) -> int:  # fmt: skip
+    env = {"SALESCLI_NOW": f"{created}T08:00:00+00:00"} if created else None
+    return _id(cli, "deal", "add", title, "--owner", owner, "--stage", stage, "--close", close, *extra, env=env)  # fmt: skip
 
 
 def _scenario(cli) -> dict[str, int]:
     ids = _team(cli)
     cli.ok("currency", "rate", "set", "EUR", "1.10", "--on", "2026-11-01")
-    won = _deal(cli, "Bob won", "Bob", "proposal", "2026-12-01", "--amount", "3000")
+    won = _deal(cli, "Bob won", "Bob", "proposal", "2026-12-01", "--amount", "3000", created="2026-10-15")  # fmt: skip
     cli.ok("deal", "win", str(won), "--on", "2026-10-15")
-    early = _deal(cli, "Bob won in Q3", "Bob", "proposal", "2026-12-01", "--amount", "999")
+    early = _deal(cli, "Bob won in Q3", "Bob", "proposal", "2026-12-01", "--amount", "999", created="2026-09-30")  # fmt: skip
     cli.ok("deal", "win", str(early), "--on", "2026-09-30")
     _deal(cli, "Bob commit", "Bob", "negotiation", "2026-12-20", "--amount", "10000")
     _deal(cli, "Bob best", "Bob", "proposal", "2026-12-31", "--amount", "4000")  # last day in
@@ -61,7 +62,7 @@ def _scenario(cli) -> dict[str, int]:
     _deal(cli, "Dee best", "Dee", "negotiation", "2026-11-24", "--amount", "2000", "--category", "best_case")  # fmt: skip
     lost = _deal(cli, "Dee lost", "Dee", "proposal", "2026-12-01", "--amount", "500")
     cli.ok("deal", "lose", str(lost), "--reason", "price")
-    ana_won = _deal(cli, "Ana won", "Ana", "proposal", "2026-12-01", "--amount", "1000")
+    ana_won = _deal(cli, "Ana won", "Ana", "proposal", "2026-12-01", "--amount", "1000", created="2026-11-20")  # fmt: skip
     cli.ok("deal", "win", str(ana_won), "--on", "2026-11-20")
     _quota(cli, "rep", ids["Bob"], 2_000_000)
     _quota(cli, "rep", ids["Dee"], 1_000_000)
@@ -251,7 +252,7 @@ def test_fiscal_quarters_and_period_boundary(cli):
 
 
 def _history(cli, owner: str, stage: str, won: bool, on: str = "2026-09-15") -> None:
-    deal = _deal(cli, f"{owner} past", owner, stage, "2026-12-01", "--amount", "100")
+    deal = _deal(cli, f"{owner} past", owner, stage, "2026-12-01", "--amount", "100", created=on)
     if won:
         cli.ok("deal", "win", str(deal), "--on", on)
     else:

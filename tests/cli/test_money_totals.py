@@ -23,7 +23,8 @@ def _rates(cli) -> None:
 
 
 def _won(cli, title: str, amount: str, on: str) -> None:
-    deal = _id(cli.ok("deal", "add", title, "--amount", amount, "--currency", "EUR"))
+    day = {"SALESCLI_NOW": f"{on}T08:00:00+00:00"}  # created the day it was won
+    deal = _id(cli.ok("deal", "add", title, "--amount", amount, "--currency", "EUR", env=day))
     cli.ok("deal", "win", str(deal), "--on", on)
 
 
@@ -34,7 +35,7 @@ def test_closed_deals_convert_per_rate_period_and_open_ones_at_todays_rate(cli):
     _won(cli, "Oct B", "200.00", "2026-10-31")  # × 1.10   = 220.00
     _won(cli, "Nov A", "300.00", "2026-11-01")  # × 1.2345 = 370.35
     _won(cli, "Nov B", "0.03", "2026-11-20")  # × 1.2345 = 0.037035
-    usd = _id(cli.ok("deal", "add", "Dollars", "--amount", "50"))
+    usd = _id(cli.ok("deal", "add", "Dollars", "--amount", "50", env={"SALESCLI_NOW": "2026-10-10T08:00:00+00:00"}))  # fmt: skip
     cli.ok("deal", "win", str(usd), "--on", "2026-10-10")
     # Open: at today's rate (1.2345), weighted by each deal's own probability.
     cli.ok("deal", "add", "Open A", "--amount", "1000", "--currency", "EUR", "--probability", "33")

@@ -196,14 +196,14 @@ def test_convert_service_uses_the_rate_in_force(conn):
 
 
 def test_deal_list_sum_converts_by_close_date(conn, cli):
-    won = _id(cli.ok("deal", "add", "Won EUR", "--amount", "1000", "--currency", "EUR"))
+    won = _id(cli.ok("deal", "add", "Won EUR", "--amount", "1000", "--currency", "EUR", env={"SALESCLI_NOW": "2026-11-10T08:00:00+00:00"}))  # fmt: skip
     cli.ok("deal", "win", str(won), "--on", "2026-11-10")  # 1.08 -> 1080
     cli.ok("deal", "add", "Open EUR", "--amount", "2000", "--currency", "EUR")  # latest 1.10
     cli.ok("deal", "add", "Open USD", "--amount", "500")
     result = cli.ok("deal", "list", "--all", "--sum")
     # 1080 + 2200 + 500; weighted: open deals at 10 %: 220 + 50
     assert result.err.strip() == "3 deals: amount 3,780.00 USD, weighted (open) 270.00 USD"
-    gbp = _id(cli.ok("deal", "add", "Pounds", "--amount", "10", "--currency", "GBP"))
+    gbp = _id(cli.ok("deal", "add", "Pounds", "--amount", "10", "--currency", "GBP", env={"SALESCLI_NOW": "2026-11-20T08:00:00+00:00"}))  # fmt: skip
     cli.ok("deal", "win", str(gbp), "--on", "2026-11-20")
     missing = cli("deal", "list", "--all", "--sum")
     assert missing.code == 1

@@ -38,7 +38,8 @@ def _team(cli) -> None:
 
 
 def _won(cli, owner: str, amount: str, on: str, *extra: str) -> None:
-    deal = cli.ok("deal", "add", f"{owner} {amount} {on}", "--owner", owner, "--amount", amount, *extra).out.strip()  # fmt: skip
+    day = {"SALESCLI_NOW": f"{on}T08:00:00+00:00"}  # created the day it was won
+    deal = cli.ok("deal", "add", f"{owner} {amount} {on}", "--owner", owner, "--amount", amount, *extra, env=day).out.strip()  # fmt: skip
     cli.ok("deal", "win", deal, "--on", on)
 
 
@@ -216,7 +217,7 @@ def test_progress_without_quota_combined_and_prorated(cli):
     assert pro[0]["per_working_day"] == _cents((Decimal("13043.48") - 10000) / left)
 
     # a won deal with an unknown amount is counted in the note, never summed as zero
-    unknown = cli.ok("deal", "add", "No amount", "--owner", "Bo Chen").out.strip()
+    unknown = cli.ok("deal", "add", "No amount", "--owner", "Bo Chen", env={"SALESCLI_NOW": "2026-11-05T08:00:00+00:00"}).out.strip()  # fmt: skip
     cli.ok("deal", "win", unknown, "--on", "2026-11-05")
     pro = cli.json("quota", "progress", "--period", "2026-11", "--rep", "Bo Chen", "--prorate")
     assert pro[0]["actual"] == 10000
@@ -271,8 +272,9 @@ def test_progress_with_no_reps(cli):
 def test_pace_on_boundaries(cli):
     _team(cli)
     cli.ok("quota", "set", "Bo Chen", "9200", "--period", "2026-Q4")
-    deal = cli.ok("deal", "add", "First day", "--owner", "Bo Chen", "--amount", "4600").out.strip()
-    cli.ok("deal", "win", deal, "--on", "2026-10-01", env={"SALESCLI_NOW": "2026-10-01T12:00:00+00:00"})  # fmt: skip
+    first = {"SALESCLI_NOW": "2026-10-01T12:00:00+00:00"}
+    deal = cli.ok("deal", "add", "First day", "--owner", "Bo Chen", "--amount", "4600", env=first).out.strip()  # fmt: skip
+    cli.ok("deal", "win", deal, "--on", "2026-10-01", env=first)
 
     def bo(now: str) -> dict:
         rows = cli.json("quota", "progress", "--period", "2026-Q4", "--rep", "Bo Chen", env={"SALESCLI_NOW": now})  # fmt: skip

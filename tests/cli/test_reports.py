@@ -110,9 +110,10 @@ def test_lost_by_reason_stage_and_rep(cli):
     cli.ok("currency", "rate", "set", "EUR", "1.10", "--on", "2026-10-01")
 
     def lost(title, amount, owner, stage, reason, on):
-        deal = _id(cli, "deal", "add", title, "--amount", amount, "--owner", owner)
+        day = {"SALESCLI_NOW": f"{on}T08:00:00+00:00"}  # created the day it was lost
+        deal = _id(cli, "deal", "add", title, "--amount", amount, "--owner", owner, env=day)
         if stage != "prospecting":
-            cli.ok("deal", "move", str(deal), stage)
+            cli.ok("deal", "move", str(deal), stage, env=day)
         cli.ok("deal", "lose", str(deal), "--reason", reason, "--on", on)
 
     lost("L1", "100", "Ana Souza", "prospecting", "price", "2026-10-05")
@@ -156,11 +157,12 @@ def test_lost_at_is_the_stage_of_the_last_loss(cli):
     """A deal lost, reopened and lost again counts at the stage of its last loss; lost-at
     groups beside stage (both order by stage position) without a clash."""
     _team(cli)
-    twice = _id(cli, "deal", "add", "Twice", "--amount", "500", "--owner", "Ana Souza")
+    october = {"SALESCLI_NOW": "2026-10-01T09:00:00+00:00"}
+    twice = _id(cli, "deal", "add", "Twice", "--amount", "500", "--owner", "Ana Souza", env=october)  # fmt: skip
     cli.ok("deal", "lose", str(twice), "--reason", "price", "--on", "2026-10-05")
     cli.ok("deal", "reopen", str(twice), "--stage", "negotiation")
     cli.ok("deal", "lose", str(twice), "--reason", "timing", "--on", "2026-11-05")
-    once = _id(cli, "deal", "add", "Once", "--amount", "70", "--owner", "Wang Fang")
+    once = _id(cli, "deal", "add", "Once", "--amount", "70", "--owner", "Wang Fang", env=october)  # fmt: skip
     cli.ok("deal", "move", str(once), "proposal")
     cli.ok("deal", "lose", str(once), "--reason", "price", "--on", "2026-11-06")
     report = cli.json("report", "lost", "--format", "json")
@@ -238,9 +240,9 @@ def test_funnel_counts_skipped_stages_and_marks_the_leaky_bucket(cli):
     assert stages == [
         ("prospecting", 4, None, 2.0, False),  # D1 2 days, D2 2 days; D3 still there
         ("qualification", 3, 0.75, 4.0, False),  # D2 skipped it: counted as passed
-        ("proposal", 2, 2 / 3, 3.0, False),  # D1 2 days, D2 4 days
+        ("proposal", 2, 0.6667, 3.0, False),  # 2/3; D1 2 days, D2 4 days
         ("negotiation", 1, 0.5, None, True),  # D1 passed it on its way to won
-        ("won", 1, 1.0, None, False),
+        ("won", 1, 1, None, False),
     ]
     assert report["leaky_bucket"] == {"from": "proposal", "to": "negotiation", "conversion": 0.5}
     team = cli.json("report", "funnel", "--period", "2026-11", "--team", "Dana Lee", "--format", "json")  # fmt: skip
@@ -285,8 +287,8 @@ def test_performance_per_rep_and_total(cli):
     rows = [tuple(r[k] for k in keys) for r in report["rows"]]
     assert rows == [
         # 2 × 2/3 × 775 / 12.5 = 82.666… → 82.67
-        ("Ana Souza", 2, 1, 2 / 3, 1550, 775, 12.5, 2, 82.67, 2),
-        ("Wang Fang", 1, 2, 1 / 3, 300, 300, 33, 0, 0, 1),
+        ("Ana Souza", 2, 1, 0.6667, 1550, 775, 12.5, 2, 82.67, 2),
+        ("Wang Fang", 1, 2, 0.3333, 300, 300, 33, 0, 0, 1),
     ]
     total = report["total"]
     # 1850 / 3 = 616.67; cycle (10 + 15 + 33) / 3 = 19.3; 2 × 0.5 × 616.67 / 19.3 = 31.95
@@ -312,7 +314,8 @@ def test_trend_by_month_with_period_and_year_over_year_change(cli):
     _team(cli)
 
     def won(amount: str, on: str) -> None:
-        deal = _id(cli, "deal", "add", f"Won {on}", "--amount", amount, "--owner", "Ana Souza")
+        day = {"SALESCLI_NOW": f"{on}T08:00:00+00:00"}  # created the day it was won
+        deal = _id(cli, "deal", "add", f"Won {on}", "--amount", amount, "--owner", "Ana Souza", env=day)  # fmt: skip
         cli.ok("deal", "win", str(deal), "--on", on)
 
     won("100", "2025-10-15")
@@ -320,7 +323,7 @@ def test_trend_by_month_with_period_and_year_over_year_change(cli):
     won("300", "2026-10-05")
     won("100", "2026-10-20")
     won("500", "2026-11-02")
-    lost = _id(cli, "deal", "add", "Lost", "--owner", "Wang Fang")
+    lost = _id(cli, "deal", "add", "Lost", "--owner", "Wang Fang", env={"SALESCLI_NOW": "2026-11-03T08:00:00+00:00"})  # fmt: skip
     cli.ok("deal", "lose", str(lost), "--reason", "price", "--on", "2026-11-03")
     report = cli.json("report", "trend", "--last", "3", "--format", "json")
     rows = [(r["month"], r["revenue"], r["change"], r["year_ago"], r["yoy_change"], r["partial"]) for r in report["rows"]]  # fmt: skip
@@ -388,7 +391,7 @@ def test_sources_attribute_leads_deals_and_cost(cli):
     report = cli.json("report", "sources", "--period", "2026-11", "--format", "json")
     keys = ("source", "leads", "converted", "converted_rate", "deals", "won", "lost", "won_amount", "win_rate", "average_deal", "cost", "cost_per_won")  # fmt: skip
     assert [tuple(r[k] for k in keys) for r in report["rows"]] == [
-        ("Web", 3, 1, 1 / 3, 2, 1, 1, 1000, 0.5, 1000, 1000, 1000),
+        ("Web", 3, 1, 0.3333, 2, 1, 1, 1000, 0.5, 1000, 1000, 1000),
         ("Referral", 1, 0, 0.0, 1, 1, 0, 300, 1.0, 300, None, None),
     ]
     # Half of November: half the month's spend.
@@ -427,7 +430,8 @@ def test_commission_line_by_line_with_the_accelerator(cli):
     _quota(cli, "Ana Souza", 100000)  # 1,000.00 for 2026-11
 
     def won(title: str, amount: str, kind: str, owner: str, on: str) -> int:
-        deal = _id(cli, "deal", "add", title, "--amount", amount, "--type", kind, "--owner", owner)
+        day = {"SALESCLI_NOW": f"{on}T08:00:00+00:00"}  # created the day it was won
+        deal = _id(cli, "deal", "add", title, "--amount", amount, "--type", kind, "--owner", owner, env=day)  # fmt: skip
         cli.ok("deal", "win", str(deal), "--on", on)
         return deal
 
@@ -470,14 +474,15 @@ def test_leaderboard_ranks_by_revenue_or_another_metric(cli):
     _quota(cli, "Dana Lee", 10000)  # 100.00
 
     def won(amount: str, owner: str, on: str) -> None:
-        deal = _id(cli, "deal", "add", f"{owner} {amount}", "--amount", amount, "--owner", owner)
+        day = {"SALESCLI_NOW": f"{on}T08:00:00+00:00"}  # created the day it was won
+        deal = _id(cli, "deal", "add", f"{owner} {amount}", "--amount", amount, "--owner", owner, env=day)  # fmt: skip
         cli.ok("deal", "win", str(deal), "--on", on)
 
     won("900", "Ana Souza", "2026-11-05")
     won("600", "Ana Souza", "2026-11-06")
     won("1000", "Wang Fang", "2026-11-07")
     won("200", "Dana Lee", "2026-11-08")
-    lost = _id(cli, "deal", "add", "Lost", "--owner", "Dana Lee")
+    lost = _id(cli, "deal", "add", "Lost", "--owner", "Dana Lee", env={"SALESCLI_NOW": "2026-11-09T08:00:00+00:00"})  # fmt: skip
     cli.ok("deal", "lose", str(lost), "--reason", "price", "--on", "2026-11-09")
 
     def board(*args: str) -> list[tuple]:

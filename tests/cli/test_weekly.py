@@ -1,6 +1,7 @@
 """`report weekly`: the figures of last week worked out by hand, the documents (HTML parsed,
 nothing external), and mail sent to a real SMTP server started by the test (aiosmtpd):
-recipients, subject, both parts, a figure; an unreachable server (75), a refused login (1)."""
+recipients, subject, both parts, a figure; an unreachable server (75), a refused login (1),
+temporary (4xx: 75) and permanent (5xx: 1) answers to RCPT TO and DATA, a partial delivery (1)."""
 
 from __future__ import annotations
 
@@ -23,12 +24,14 @@ def week(cli):
     cli.ok("rep", "add", "Ana Souza", "--manager", "Dana Lee")
     cli.ok("rep", "add", "Wang Fang")
     at = {"SALESCLI_NOW": "2026-11-17T10:00:00+00:00"}
-    won = _id(cli, "deal", "add", "Acme renewal", "--amount", "1234.50", "--owner", "Ana Souza")
+    monday = {"SALESCLI_NOW": "2026-11-16T09:00:00+00:00"}
+    won = _id(cli, "deal", "add", "Acme renewal", "--amount", "1234.50", "--owner", "Ana Souza", env=monday)  # fmt: skip
     cli.ok("deal", "move", str(won), "proposal", env=at)
     cli.ok("deal", "win", str(won), "--on", "2026-11-18")
-    lost = _id(cli, "deal", "add", "Beta pilot", "--amount", "300", "--owner", "Wang Fang")
+    lost = _id(cli, "deal", "add", "Beta pilot", "--amount", "300", "--owner", "Wang Fang", env=monday)  # fmt: skip
     cli.ok("deal", "lose", str(lost), "--reason", "price", "--on", "2026-11-20")
-    early = _id(cli, "deal", "add", "Older win", "--amount", "99", "--owner", "Ana Souza")
+    before = {"SALESCLI_NOW": "2026-11-09T09:00:00+00:00"}
+    early = _id(cli, "deal", "add", "Older win", "--amount", "99", "--owner", "Ana Souza", env=before)  # fmt: skip
     cli.ok("deal", "win", str(early), "--on", "2026-11-10")  # the week before
     cli.ok("lead", "add", "New lead", "--owner", "Ana Souza", env=at)
     cli.ok("lead", "add", "This week's lead", "--owner", "Ana Souza")
@@ -49,8 +52,8 @@ def test_last_weeks_results_and_the_sections(week):
         "lost": 1,
         "lost_amount": 300,
         "new_leads": 1,
-        # The move to proposal on the 17th; the win and the loss were recorded today (the 23rd).
-        "stage_moves": 1,
+        # The move to proposal on the 17th, the win on the 18th, the loss on the 20th.
+        "stage_moves": 3,
         "currency": "USD",
     }
     assert [r["rep"] for r in report["leaderboard"]["rows"]][:1] == ["Ana Souza"]
@@ -211,7 +214,7 @@ def test_mail_reaches_a_real_smtp_server(week, smtp_server):
     assert message["To"] == "dana@example.com, ana@example.com"
     plain = message.get_body(preferencelist=("plain",)).get_content()
     html = message.get_body(preferencelist=("html",)).get_content()
-    assert "| 1 | 1,234.50 | 1 | 300.00 | 1 | 1 |" in plain
+    assert "| 1 | 1,234.50 | 1 | 300.00 | 1 | 3 |" in plain
     assert '<td class="n">1,234.50</td>' in html and "<script" not in html
 
 
@@ -231,6 +234,79 @@ def test_mail_failures_are_one_line(week, smtp_server):
     bad = week("report", "weekly", "--mail-to", "not-an-address")
     assert bad.code == 1 and "not an e-mail address" in bad.err
     assert inbox.messages == []
+
+
+@pytest.fixture
+def answering():
+    """An SMTP server whose answers to RCPT TO (per address) and DATA the test chooses."""
+    from aiosmtpd.controller import Controller
+
+    class Answers:
+        def __init__(self) -> None:
+            self.rcpt: dict[str, str] = {}
+            self.data = "250 OK"
+            self.delivered: list[list[str]] = []
+
+        async def handle_RCPT(self, server, session, envelope, address, rcpt_options):  # noqa: N802
+            answer = self.rcpt.get(address, "250 OK")
+            if answer.startswith("250"):
+                envelope.rcpt_tos.append(address)
+            return answer
+
+        async def handle_DATA(self, server, session, envelope):  # noqa: N802 (aiosmtpd's name)
+            if self.data.startswith("250"):
+                self.delivered.append(list(envelope.rcpt_tos))
+            return self.data
+
+    answers = Answers()
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    controller = Controller(answers, hostname="127.0.0.1", port=port)
+    controller.start()
+    try:
+        yield answers, port
+    finally:
+        controller.stop()
+
+
+def test_a_temporary_answer_exits_75_and_a_permanent_one_1(week, answering):
+    answers, port = answering
+    _smtp(week, port)
+    server = f"Error: SMTP server 127.0.0.1:{port}"
+    answers.rcpt = {"boss@example.com": "451 later"}
+    later = week("report", "weekly", "--mail-to", "boss@example.com")
+    assert (later.code, later.out) == (75, "")
+    assert later.err == (
+        f"{server} refused the recipients for now: boss@example.com (451): try again later\n"
+    )
+    # Every recipient refused, one of them only for now: nothing was sent, a retry may deliver.
+    answers.rcpt = {"boss@example.com": "451 later", "gone@example.com": "550 no such user"}
+    mixed = week("report", "weekly", "--mail-to", "boss@example.com,gone@example.com")
+    assert mixed.code == 75 and mixed.err == (
+        f"{server} refused the recipients for now: boss@example.com (451), "
+        "gone@example.com (550): try again later\n"
+    )
+    answers.rcpt = {"gone@example.com": "550 no such user"}
+    gone = week("report", "weekly", "--mail-to", "gone@example.com")
+    assert gone.code == 1
+    assert gone.err == f"{server} refused the recipients: gone@example.com (550)\n"
+    # Sent to one, refused for the other: a retry would mail the first twice, so exit 1.
+    answers.rcpt = {"boss@example.com": "451 later"}
+    partly = week("report", "weekly", "--mail-to", "dana@example.com,boss@example.com")
+    assert partly.code == 1 and partly.err == (
+        f"{server} delivered the report to dana@example.com but refused boss@example.com (451)\n"
+    )
+    assert answers.delivered == [["dana@example.com"]]
+    answers.rcpt, answers.delivered = {}, []
+    answers.data = "451 try later"
+    data_later = week("report", "weekly", "--mail-to", "boss@example.com")
+    assert data_later.code == 75 and data_later.err == f"{server} is busy (451): try again later\n"
+    answers.data = "554 rejected"
+    data_refused = week("report", "weekly", "--mail-to", "boss@example.com")
+    assert data_refused.code == 1
+    assert data_refused.err == f"{server} refused the message (554)\n"
+    assert answers.delivered == []
 
 
 def test_the_example_script_writes_both_documents_and_mails(week, smtp_server, tmp_path):
@@ -253,7 +329,7 @@ def test_the_example_script_writes_both_documents_and_mails(week, smtp_server, t
     assert result.returncode == 0, result.stderr
     md, html = (Path(line) for line in result.stdout.splitlines())
     assert md.name == "weekly-2026-W47.md" and html.name == "weekly-2026-W47.html"
-    assert "| 1 | 1,234.50 | 0 | 0.00 | 1 | 1 |" in md.read_text(encoding="utf-8")
+    assert "| 1 | 1,234.50 | 0 | 0.00 | 1 | 2 |" in md.read_text(encoding="utf-8")
     assert html.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
     [(_, recipients, raw)] = inbox.messages
     assert recipients == ["dana@example.com"] and b"1,234.50" in raw

@@ -2,3 +2,23 @@
 shared vocabulary (services.scope for who and which deals, deals.queries.grouped_totals for
 money). All aggregation happens in SQL that means the same on SQLite and PostgreSQL; Python
 only converts currencies group by group and shapes the (small) result."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+from typing import Any
+
+
+def fraction(part: Any, whole: Any) -> Decimal | None:
+    """`part` ÷ `whole` as a report's rate: an exact quotient rounded once, to 4 places, by the
+    forecast's and quotas' rule (`forecast.figures.rate`); None when `whole` is 0 or missing."""
+    if part is None or not whole:
+        return None
+    return share(Decimal(part) / Decimal(whole))
+
+
+def share(value: Decimal) -> Decimal:
+    """An exact rate (a Decimal) rounded to 4 places (0.3333 = 33.33 %), as every report shows it."""
+    from salescli.services.forecast.figures import rate
+
+    return rate(value)

@@ -109,6 +109,7 @@ def commission(
 ) -> dict[str, Any]:
     from salescli.services.currency import Converter, round_money
     from salescli.services.quotas.targets import preload, quota_for
+    from salescli.services.reports import fraction
     from salescli.services.scope import DealScope, deal_clauses
 
     terms = plan(settings)
@@ -194,9 +195,7 @@ def commission(
             {
                 **person,
                 "won_amount": round_money(person["won_amount"], reporting),
-                "attainment": (
-                    float(person["won_amount"] / person["quota"]) if person["quota"] else None
-                ),
+                "attainment": fraction(person["won_amount"], person["quota"]),
                 "currency": reporting,
             }
         )

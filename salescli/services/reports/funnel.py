@@ -44,6 +44,7 @@ def funnel(
     rep: str | None = None,
     team: str | None = None,
 ) -> dict[str, Any]:
+    from salescli.services.reports import fraction
     from salescli.services.sqltime import days_between
 
     cohort = _cohort(conn, period, settings, rep, team)
@@ -118,9 +119,7 @@ def funnel(
                 "stage": name,
                 "kind": kind,
                 "reached": int(reached),
-                "conversion": (
-                    None if previous is None else (reached / previous if previous else None)
-                ),
+                "conversion": None if previous is None else fraction(reached, previous),
                 # A Decimal: a float in 0..1 would be shown as a percentage.
                 "median_days": (
                     None

@@ -35,6 +35,7 @@ def leaderboard(
     team: str | None = None,
 ) -> dict[str, Any]:
     from salescli.services.quotas.targets import preload, quota_for
+    from salescli.services.reports import fraction
     from salescli.services.reports.performance import performance
 
     if metric not in METRICS:
@@ -55,7 +56,7 @@ def leaderboard(
                 "rep_id": row["rep_id"],
                 "won_amount": row["won_amount"],
                 "quota": target,
-                "attainment": float(row["won_amount"] / target) if target else None,
+                "attainment": fraction(row["won_amount"], target),
                 "won": row["won"],
                 "win_rate": row["win_rate"],
                 "activities": row["activities"],

@@ -3,10 +3,11 @@ lost, win rate, average won deal, sales cycle, velocity, and activities.
 
 Definitions (SPEC "Reports"): win rate = won / (won + lost) among deals closed in P; average
 deal size = mean won amount (deals with an amount); sales cycle = mean days from creation to
-close for deals won in P (whole days from the UTC creation date to the close date); velocity =
-open deals × win rate × average deal size ÷ cycle days (money per day). A figure that cannot
-be computed (no closed deal, a zero cycle) is null. Money through
-`deals.queries.grouped_totals`; counts and days aggregated in SQL.
+close for deals won in P (whole days from the UTC creation date to the close date, 0 for a
+deal closed before that date); velocity = open deals × win rate × average deal size ÷ cycle
+days (money per day). A figure that cannot be computed (no closed deal, a zero cycle) is null.
+Rates are fractions to 4 places. Money through `deals.queries.grouped_totals`; counts and days
+aggregated in SQL.
 """
 
 from __future__ import annotations
@@ -85,6 +86,7 @@ def performance(
 ) -> dict[str, Any]:
     from salescli.services.currency import round_money
     from salescli.services.deals.queries import grouped_totals
+    from salescli.services.reports import fraction
     from salescli.services.scope import DealScope, deal_clauses
     from salescli.services.sqltime import days_to_date
 
@@ -105,8 +107,11 @@ def performance(
     )
     won_scope = DealScope(owner=rep, team=team, state="won", period=span)
     # Each owner's days and deals in one pass: their average cycle, and the whole's (the
-    # average over every won deal) from the same sums.
-    days = days_to_date(DEAL.c.created_at, DEAL.c.close_date)
+    # average over every won deal) from the same sums. A deal closed before the day it was
+    # created (imported from a CRM that dates creation otherwise, or a creation late in the
+    # UTC day) counts 0 days, never a negative cycle.
+    elapsed = days_to_date(DEAL.c.created_at, DEAL.c.close_date)
+    days = sa.case((elapsed < 0, 0), else_=elapsed)
     cycle_rows = conn.execute(
         sa.select(DEAL.c.owner_id, sa.func.sum(days), sa.func.count(days))
         .select_from(DEAL.join(STAGE, STAGE.c.id == DEAL.c.stage_id))
@@ -131,19 +136,20 @@ def performance(
         lost_n = lost_g["count"] if lost_g else 0
         known = won_n - (won_g["unknown_amount"] if won_g else 0)
         won_amount = won_g["amount"] if won_g else round_money(Decimal(0), reporting)
-        win_rate = won_n / (won_n + lost_n) if won_n + lost_n else None
+        closed_n = won_n + lost_n
         average = round_money(won_amount / known, reporting) if known else None
         cycle_days = Decimal(str(round(float(cycle), 1))) if cycle is not None else None
         open_n = open_g["count"] if open_g else 0
         velocity = None
-        if win_rate is not None and average is not None and cycle_days:
+        if closed_n and average is not None and cycle_days:
+            # The exact win rate (won / closed), not the rounded one shown.
             velocity = round_money(
-                Decimal(open_n) * Decimal(str(win_rate)) * average / cycle_days, reporting
+                Decimal(open_n) * won_n * average / closed_n / cycle_days, reporting
             )
         return {
             "won": won_n,
             "lost": lost_n,
-            "win_rate": win_rate,
+            "win_rate": fraction(won_n, closed_n),
             "won_amount": won_amount,
             "average_deal": average,
             "cycle_days": cycle_days,

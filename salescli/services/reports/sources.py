@@ -77,6 +77,7 @@ def sources(
     from salescli.services import scope
     from salescli.services.currency import round_money
     from salescli.services.deals.queries import grouped_totals
+    from salescli.services.reports import fraction
 
     tz = settings.timezone
     reporting = settings.currency
@@ -144,8 +145,8 @@ def sources(
         result.append(
             {
                 **found,
-                "converted_rate": found["converted"] / found["leads"] if found["leads"] else None,
-                "win_rate": found["won"] / closed if closed else None,
+                "converted_rate": fraction(found["converted"], found["leads"]),
+                "win_rate": fraction(found["won"], closed),
                 "average_deal": (
                     round_money(found["won_amount"] / known, reporting) if known else None
                 ),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import datetime as dt
 from decimal import Decimal
+from fractions import Fraction
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -61,10 +62,20 @@ def periods(today: dt.date, by: str, count: int, settings: Settings) -> list[Per
     return found[::-1]
 
 
-def _change(now: Any, before: Any) -> float | None:
+def _shown(value: Any) -> Any:
+    """A value as the report shows it: a win rate (an exact Fraction) rounded to 4 places."""
+    from salescli.services.reports import share
+
+    if isinstance(value, Fraction):
+        return share(Decimal(value.numerator) / value.denominator)
+    return value
+
+
+def _change(now: Any, before: Any) -> Decimal | None:
+    """(now − before) ÷ before, from the exact values, rounded as every rate."""
     if now is None or before is None or before == 0:
         return None
-    return float((Decimal(str(now)) - Decimal(str(before))) / Decimal(str(before)))
+    return _shown((Fraction(now) - Fraction(before)) / Fraction(before))
 
 
 def _lead_counts(
@@ -170,7 +181,8 @@ def trend(
         for p in every:
             won = closed.get(p.label, {}).get("won", 0)
             lost = closed.get(p.label, {}).get("lost", 0)
-            values[p.label] = won / (won + lost) if won + lost else None
+            # Exact (a Fraction): the changes are computed from it; the rate shown is rounded.
+            values[p.label] = Fraction(won, won + lost) if won + lost else None
     key = metric.replace("-", "_")
     series = []
     for index in range(back, len(every)):
@@ -183,10 +195,10 @@ def trend(
                 by: period.label,
                 "from": period.start,
                 "to": period.last,
-                key: value,
-                "previous": previous,
+                key: _shown(value),
+                "previous": _shown(previous),
                 "change": _change(value, previous),
-                "year_ago": year_ago,
+                "year_ago": _shown(year_ago),
                 "yoy_change": _change(value, year_ago),
                 "partial": period.contains(today),
             }
