@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import datetime as dt
 from dataclasses import dataclass
-from decimal import ROUND_HALF_EVEN, Decimal
+from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -33,7 +33,6 @@ if TYPE_CHECKING:
     from salescli.services.config import Settings
 
 DAY_NAMES = ("monday", "tuesday", "wednesday", "thursday", "friday", "saturday", "sunday")
-RATE = Decimal("0.0001")
 
 
 def _working_days(value: str) -> str:
@@ -247,7 +246,9 @@ def _sum(values: dict[int, Any], members: set[int], metric: str) -> Any:
 
 
 def _rate(numerator: Decimal, denominator: Decimal) -> Decimal:
-    return (numerator / denominator).quantize(RATE, rounding=ROUND_HALF_EVEN)
+    from salescli.services.forecast.figures import rate
+
+    return rate(numerator / denominator)
 
 
 def _row(
