@@ -14,13 +14,7 @@ import sqlalchemy as sa
 from salescli.errors import InvalidData
 from salescli.services import rows
 from salescli.services.deals.records import actor_name, get, require_open, stage_of
-from salescli.services.deals.rules import (
-    check_close_after_created,
-    check_close_day,
-    clean_note,
-    history_row,
-    stage_values,
-)
+from salescli.services.deals.rules import check_close_day, clean_note, history_row, stage_values
 from salescli.tables import DEAL, STAGECHANGE
 
 if TYPE_CHECKING:
@@ -135,7 +129,6 @@ def win(
     check_close_day(on, "won", now.date(), field="on")
     deal = get(conn, deal_id)
     require_open(conn, deal, "win")
-    check_close_after_created(deal.id, on, deal.created_at, now.tzinfo, "--on")
     at = _closed_at(conn, deal, on, now)
     target = stages.closed_stage(conn, "won")
     return enter(
@@ -161,7 +154,6 @@ def lose(
     check_close_day(on, "lost", now.date(), field="on")
     deal = get(conn, deal_id)
     require_open(conn, deal, "lose")
-    check_close_after_created(deal.id, on, deal.created_at, now.tzinfo, "--on")
     at = _closed_at(conn, deal, on, now)
     lost_reason = stages.get_reason(conn, reason)
     extra = {"close_date": on, "lost_reason_id": lost_reason.id, "lost_note": clean_note(note)}

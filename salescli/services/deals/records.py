@@ -28,7 +28,6 @@ from salescli.services import rows
 from salescli.services.deals.rules import (
     amount_minor,
     check_category,
-    check_close_after_created,
     check_close_day,
     check_probability,
     check_type,
@@ -368,10 +367,6 @@ def edit(conn: Connection, deal_id: int | str, *, now: dt.datetime, changes: dic
     kind = stage_of(conn, deal["stage_id"]).kind
     if "close_date" in changes:
         check_close_day(changes["close_date"], kind, now.date())
-        if kind != "open" and changes["close_date"] is not None:
-            check_close_after_created(
-                number, changes["close_date"], deal["created_at"], now.tzinfo, "--close"
-            )
     for key in ("account_id", "contact_id", "owner_id", "close_date"):
         if key in changes:
             values[key] = changes[key]

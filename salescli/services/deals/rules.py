@@ -134,20 +134,6 @@ def check_close_day(day: dt.date | None, kind: str, today: dt.date, field: str =
         )
 
 
-def check_close_after_created(
-    deal_id: int, day: dt.date, created: dt.datetime, tz: dt.tzinfo | None, field: str
-) -> None:
-    """A won or lost deal closes on or after the day it was created (in the configured zone):
-    `deal win|lose --on` and `deal edit --close` of a closed deal. Imports keep a file's dates
-    (other CRMs export such rows); the sales cycle counts those deals as 0 days."""
-    created_day = created.astimezone(tz).date()
-    if day < created_day:
-        raise InvalidData(
-            f"deal {deal_id} was created on {created_day.isoformat()}: {field} "
-            f"'{day.isoformat()}' must be on or after it (e.g. {field} {created_day.isoformat()})"
-        )
-
-
 def closed_stage_values(
     stage: Any, probability: int | None, category: str | None
 ) -> tuple[int | None, str | None]:
