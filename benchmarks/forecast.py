@@ -236,8 +236,20 @@ def check(db: str, env: dict[str, str], floors: dict[str, str], sqlite3: str) ->
             [sqlite3, "-readonly", db], input=floors[method], capture_output=True, text=True,
             check=True,
         ).stdout.split()  # fmt: skip
-        floor = sum((Decimal(line.split("|")[1] or "0") for line in lines), Decimal(0))
-        print(f"{method}: salescli {ours:,} vs sqlite3 {floor:,} (difference {ours - floor})")
+        per_owner = sum((Decimal(line.split("|")[1] or "0") for line in lines), Decimal(0))
+        # salescli's total is the exact sum rounded once (not the sum of the rounded owners'):
+        # the floor's statement without its per-owner round, summed, then rounded once.
+        unrounded = floors[method].replace("round(SUM(", "(SUM(", 1).replace(", 2)", ") AS v", 1)
+        once = subprocess.run(
+            [sqlite3, "-readonly", db],
+            input=f"SELECT printf('%.2f', SUM(v)) FROM ({unrounded.rstrip().rstrip(';')});",  # noqa: S608 (this file's constants)
+            capture_output=True, text=True, check=True,
+        ).stdout.strip()  # fmt: skip
+        floor = Decimal(once)
+        print(
+            f"{method}: salescli {ours:,} vs sqlite3 {floor:,} (difference {ours - floor}; "
+            f"the owners' rounded figures sum to {per_owner:,})"
+        )
 
 
 if __name__ == "__main__":
