@@ -1,15 +1,18 @@
 #!/usr/bin/env python
-"""`salescli forecast` (each method) over the large demo, each beside its floor: the same
-figure computed by the `sqlite3` shell from one SQL statement on the same file.
+"""`salescli forecast` (each method) and `salescli quota progress` over the large demo, each
+beside its floor: the same figure computed by the `sqlite3` shell from one SQL statement on
+the same file, and its stack floor (Python importing SQLAlchemy and Typer, then the floor's
+statement through the sqlite3 module: what any program on salescli's stack pays at least).
 
 Usage:
     python benchmarks/forecast.py [--db FILE] [--dir DIR] [--runs N] [--json FILE]
 
 The database is the `large` demo of benchmarks/run.py (1,000,000 deals; built once and cached
 in `$TMPDIR/salescli-bench/`, or `--dir DIR`) unless `--db FILE` names a copy of it. For each
-method the salescli process and the sqlite3 process run alternately `--runs` times (after
-one warm-up pair); the table gives the medians, the median of the per-pair ratios (target
-<= 2x), the CPU time and salescli's peak memory (ru_maxrss; target < 200 MiB).
+case salescli, its floor and its stack floor run in turn `--runs` times (after one warm-up
+round, the order rotated every round); the table gives the medians, the median of the
+per-round ratios to the floor (target <= 2x; the verdict says when the stack floor alone is
+over it), the CPU time and salescli's peak memory (ru_maxrss; target < 200 MiB).
 
 The floors, per owner for this quarter (what the forecast's rows are made of):
 - weighted: closed + Σ amount × probability, converted at the rate in force (close date for
@@ -19,7 +22,11 @@ The floors, per owner for this quarter (what the forecast's rows are made of):
   the open amount per owner and stage (CTEs in one statement);
 - monte-carlo: SQL cannot draw; its floor is the weighted statement (the same read). The
   simulation's own cost is what remains.
-It also checks that salescli's total equals the floor's to the cent (weighted, category).
+- quota progress (revenue, this quarter): every quota's target and actual (the won amount
+  converted at the close date's rate; the manager's whole tree for a team quota, by a
+  recursive CTE) and the attainment.
+It also checks that salescli's total equals the floor's to the cent (weighted, category:
+the exact sum rounded once), and every `quota progress` row's target, actual and attainment.
 """
 
 from __future__ import annotations
@@ -77,6 +84,26 @@ open_amount AS (
 SELECT o.owner_id, round(SUM(o.amount * COALESCE(h.rate, 0)) / 100.0, 2)
 FROM open_amount o LEFT JOIN hist h ON h.owner_id = o.owner_id AND h.stage_id = o.stage_id
 GROUP BY o.owner_id;"""
+
+
+# `quota progress` (revenue, this quarter): each quota's target beside its actual, the won
+# amount converted at the close date's rate, of the rep alone (a rep quota) or of the
+# manager's whole tree (a team quota), found by a recursive CTE over rep.manager_id.
+QUOTA_PROGRESS = """WITH RECURSIVE tree(manager, member) AS (
+ SELECT id, id FROM rep
+ UNION ALL SELECT t.manager, r.id FROM tree t JOIN rep r ON r.manager_id = t.member),
+won AS (
+ SELECT d.owner_id, SUM(d.amount_minor * {rate}) AS amount
+ FROM deal d JOIN stage s ON s.id = d.stage_id
+ WHERE s.kind = 'won' AND d.close_date >= '{start}' AND d.close_date < '{end}'
+  AND d.amount_minor IS NOT NULL
+ GROUP BY d.owner_id)
+SELECT q.scope, q.rep_id, q.target / 100.0, round(COALESCE(SUM(w.amount), 0) / 100.0, 2),
+ round(COALESCE(SUM(w.amount), 0) / q.target, 4)
+FROM quota q JOIN tree t ON t.manager = q.rep_id AND (q.scope = 'team' OR t.member = q.rep_id)
+ LEFT JOIN won w ON w.owner_id = t.member
+WHERE q.metric = 'revenue' AND q.period_start = '{start}' AND q.period_end = '{end}'
+GROUP BY q.id ORDER BY q.scope, q.rep_id;"""
 
 
 def quarter(day: str) -> tuple[str, str]:
@@ -178,6 +205,7 @@ def main() -> int:
         "historical": HISTORICAL.format(rate=rate, **values),
     }
     floors["monte-carlo"] = floors["weighted"]
+    floors["quota progress"] = QUOTA_PROGRESS.format(rate=rate, **values)
     print(f"database {db}; this quarter {start} .. {end}; {args.runs} runs each", flush=True)
     print(
         "| method | salescli | sqlite3 floor | x floor | CPU | CPU floor | stack floor "
@@ -186,9 +214,12 @@ def main() -> int:
     print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     rows = []
     for method, sql in floors.items():
-        script = Path(home) / f"{method}.sql"
+        script = Path(home) / f"{method.replace(' ', '-')}.sql"
         script.write_text(sql, encoding="utf-8")
-        ours = [bench.PY, "-m", "salescli", "forecast", "--method", method, "--format", "json"]
+        if method == "quota progress":
+            ours = [bench.PY, "-m", "salescli", "quota", "progress", "--format", "json"]
+        else:
+            ours = [bench.PY, "-m", "salescli", "forecast", "--method", method, "--format", "json"]  # fmt: skip
         if method == "monte-carlo":
             ours += ["--seed", "1"]
         floor = ["sh", "-c", f"{sqlite3} -readonly '{db}' < '{script}'"]
@@ -223,8 +254,37 @@ def main() -> int:
 
 
 def check(db: str, env: dict[str, str], floors: dict[str, str], sqlite3: str) -> None:
-    """salescli's total beside the floor's sum, for the methods SQL computes exactly."""
+    """salescli's total beside the floor's sum, for the methods SQL computes exactly, and
+    every `quota progress` row's target, actual and attainment beside the floor's."""
     import subprocess
+
+    out = subprocess.run(
+        [bench.PY, "-m", "salescli", "quota", "progress", "--format", "json"],
+        env=env, capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    ours_rows = {
+        ("team" if r["team"] == r["rep"] else "rep", r["rep_id"]): r for r in json.loads(out)
+    }
+    lines = subprocess.run(
+        [sqlite3, "-readonly", db], input=floors["quota progress"], capture_output=True,
+        text=True, check=True,
+    ).stdout.splitlines()  # fmt: skip
+    different = 0
+    for line in lines:
+        scope, rep_id, target, actual, attainment = line.split("|")
+        mine = ours_rows.pop((scope, int(rep_id)), None)
+        figures = (Decimal(target), Decimal(actual), Decimal(attainment))
+        if mine is None or (
+            abs(Decimal(str(mine["target"])) - figures[0]) > Decimal("0.01")
+            or abs(Decimal(str(mine["actual"])) - figures[1]) > Decimal("0.01")
+            or abs(Decimal(str(mine["attainment"])) - figures[2]) > Decimal("0.0001")
+        ):
+            different += 1
+            print(f"  DIFFERENT quota progress {scope} {rep_id}: {mine} vs floor {figures}")
+    print(
+        f"quota progress: {len(lines)} rows compared (target, actual, attainment), "
+        f"{different} different, {len(ours_rows)} rows the floor has not"
+    )
 
     for method in ("weighted", "category"):
         out = subprocess.run(

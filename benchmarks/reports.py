@@ -16,12 +16,15 @@ every row: `report stale`'s lists whole) and its default period, except `report 
 `report commission` needs a plan: when the database has none, `commission plan set --new
 10% --existing 5% --accelerator 1.5x-above-100%` is stored first (settings only).
 
-For each report the salescli process and the sqlite3 process run alternately `--runs` times
-(after one warm-up pair, the order swapped every pair); the table gives the medians of wall
-and CPU time (user + system of the child), the median of the per-pair wall ratios (target
-<= 2x; `report weekly` also under 3 s) and of the CPU ratios (the steadier reading on a
-shared machine, where the wall clock waits for a core), and salescli's peak memory (the
-largest ru_maxrss of its runs; target < 200 MiB).
+For each report the salescli process, the sqlite3 process and the stack floor (a Python
+process importing SQLAlchemy and Typer, then running the floor's statements through the
+sqlite3 module: what any program on salescli's stack pays at least) run in turn `--runs`
+times (after one warm-up round, the order rotated every round); the table gives the medians
+of wall and CPU time (user + system of the child), the median of the per-round wall ratios
+to the floor (target <= 2x; `report weekly` also under 3 s; the verdict says when the stack
+floor alone is over it) and of the CPU ratios (the steadier reading on a shared machine,
+where the wall clock waits for a core), and salescli's peak memory (the largest ru_maxrss of
+its runs; target < 200 MiB).
 
 The floors (one script per report, fed to `sqlite3 -readonly`): the same filters and period
 bounds, every section of the report, money converted in SQL to the reporting currency by a
