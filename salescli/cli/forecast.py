@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import timedelta
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -379,7 +378,6 @@ def forecast_backtest(
     st = state(ctx)
     methods = list(engine.METHODS) if method is None else [engine.check_method(method.strip().lower())]  # fmt: skip
     first, last, by = st.period(from_, field="--from"), st.period(to, field="--to"), by.strip().lower()  # fmt: skip
-    _started(backtest.periods(first, last, by, st.settings.fiscal_year_start_month), st, by)
     with st.connection() as conn:
         result = backtest.backtest(
             conn, st.settings, first, last,
@@ -393,21 +391,3 @@ def forecast_backtest(
     for line in result["methods"]:
         mape = "n/a" if line["mape"] is None else f"{line['mape'] * 100:.1f}%"
         render.message(f"{line['method']}: mean absolute % error {mape} over {line['periods']} periods")  # fmt: skip
-
-
-def _started(periods: list[Any], st: State, by: str) -> None:
-    """A backtest forecasts periods that have begun: one that starts after today has no
-    pipeline of its own to rebuild and nothing won yet to compare with."""
-    from salescli.dates import Period
-    from salescli.errors import InvalidData
-    from salescli.services.forecast import backtest
-
-    later = next((p for p in periods if p.start > st.today), None)
-    if later is None:
-        return
-    today = Period("today", st.today, st.today + timedelta(days=1))
-    current = backtest.periods(today, today, by, st.settings.fiscal_year_start_month)[0]
-    raise InvalidData(
-        f"{later.label} has not started (today is {st.today.isoformat()}): the last period a "
-        f"backtest can take is {current.label} (e.g. --to {current.label})"
-    )

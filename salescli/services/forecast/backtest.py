@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
-from salescli.errors import UsageError
+from salescli.errors import InvalidData, UsageError
 from salescli.tables import DEAL, STAGE, STAGECHANGE
 
 if TYPE_CHECKING:
@@ -49,6 +49,22 @@ def periods(first: Period, last: Period, by: str, fy_start_month: int) -> list[P
         if len(found) > 1200:
             raise UsageError("a backtest covers at most 1200 periods")
     return found
+
+
+def check_started(chosen: list[Period], today: dt.date, by: str, fy_start_month: int) -> None:
+    """A backtest forecasts periods that have begun: one that starts after today has no
+    pipeline of its own to rebuild and nothing won yet to compare with (InvalidData)."""
+    from salescli.dates import Period
+
+    later = next((p for p in chosen if p.start > today), None)
+    if later is None:
+        return
+    day = Period("today", today, today + dt.timedelta(days=1))
+    current = periods(day, day, by, fy_start_month)[0]
+    raise InvalidData(
+        f"{later.label} has not started (today is {today.isoformat()}): the last period a "
+        f"backtest can take is {current.label} (e.g. --to {current.label})"
+    )
 
 
 def pipeline_at(
@@ -151,7 +167,9 @@ def backtest(
     everyone = engine.reps(conn)
     tree = engine.children(everyone, set(everyone))
     rows: list[dict[str, Any]] = []
-    for period in periods(first, last, by, settings.fiscal_year_start_month):
+    chosen = periods(first, last, by, settings.fiscal_year_start_month)
+    check_started(chosen, today, by, settings.fiscal_year_start_month)
+    for period in chosen:
         day = period.start
         converter = Converter(conn, currency, day)
         groups = pipeline_at(conn, day, tz)

@@ -12,13 +12,8 @@ from typing import Any
 def fraction(part: Any, whole: Any) -> Decimal | None:
     """`part` ÷ `whole` as a report's rate: an exact quotient rounded once, to 4 places, by the
     forecast's and quotas' rule (`forecast.figures.rate`); None when `whole` is 0 or missing."""
-    if part is None or not whole:
-        return None
-    return share(Decimal(part) / Decimal(whole))
-
-
-def share(value: Decimal) -> Decimal:
-    """An exact rate (a Decimal) rounded to 4 places (0.3333 = 33.33 %), as every report shows it."""
     from salescli.services.forecast.figures import rate
 
-    return rate(value)
+    if part is None or not whole:
+        return None
+    return rate(Decimal(part) / Decimal(whole))

@@ -64,10 +64,10 @@ def periods(today: dt.date, by: str, count: int, settings: Settings) -> list[Per
 
 def _shown(value: Any) -> Any:
     """A value as the report shows it: a win rate (an exact Fraction) rounded to 4 places."""
-    from salescli.services.reports import share
+    from salescli.services.reports import fraction
 
     if isinstance(value, Fraction):
-        return share(Decimal(value.numerator) / value.denominator)
+        return fraction(value.numerator, value.denominator)
     return value
 
 
