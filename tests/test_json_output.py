@@ -117,6 +117,11 @@ def test_native_floats_read_back_the_same(value: Any) -> None:
         [math.nan, None, math.inf, -math.inf],
         {"ratio": math.nan, "other": None},
         [{"x": None, "y": math.nan if i == 7 else 1.5} for i in range(_STREAM_MIN + 5)],
+        # A long list is written a chunk at a time: what one item of a later chunk needs.
+        [{"x": None, "y": math.nan if i == 200 else 1.5} for i in range(_STREAM_MIN + 5)],
+        [{"n": i, "tags": [None] if i == 140 else []} for i in range(_STREAM_MIN + 5)],
+        [None if i % 100 == 0 else {"n": i, "note": "null"} for i in range(_STREAM_MIN + 5)],
+        {"rows": [[i, None, math.inf if i == 250 else 0.5] for i in range(_STREAM_MIN + 5)]},
         {"note": "nullable", "x": [math.inf]},
         Decimal("NaN"),
         Decimal(10**40),

@@ -20,8 +20,8 @@ from salescli.values import json_value
 # A top-level list longer than this (or such a list under a top-level object) is written item
 # by item, so that a 200,000-row list never holds its whole text; anything shorter is one dumps.
 _STREAM_MIN = 256
-# How many items of a streamed list go to the stream in one write.
-_STREAM_CHUNK = 512
+# How many items of a streamed list orjson writes in one call, and go to the stream in one write.
+_STREAM_CHUNK = 128
 # OPT_NON_STR_KEYS: rows from SQLAlchemy have keys of a str subclass (quoted_name), which orjson
 # refuses without it; int, bool and None keys are then written as Python's json writes them.
 _ORJSON_OPTIONS = orjson.OPT_INDENT_2 | orjson.OPT_PASSTHROUGH_DATETIME | orjson.OPT_NON_STR_KEYS
@@ -88,13 +88,17 @@ def _nulls_are_none(value: Any, text: bytes) -> bool:
     nulls = text.count(b"null")
     if not nulls:
         return True
+    return nulls == _top_nones(value) or not _has_nonfinite(value)
+
+
+def _top_nones(value: Any) -> int:
+    """How many Nones `value` holds at its top level (itself, a list's items, a dict's values):
+    what `_nulls_are_none` counts."""
     if isinstance(value, dict):
-        nones = list(value.values()).count(None)
-    elif isinstance(value, list | tuple):
-        nones = value.count(None)
-    else:
-        nones = value is None
-    return nulls == nones or not _has_nonfinite(value)
+        return list(value.values()).count(None)
+    if isinstance(value, list | tuple):
+        return value.count(None)
+    return int(value is None)
 
 
 class _JsonWriter:
@@ -133,15 +137,27 @@ class _JsonWriter:
             self.stream.write(self.dumps(value, depth))
 
     def _write_list(self, items: Sequence[Any], depth: int) -> None:
-        inner = "\n" + "  " * (depth + 1)
-        pieces = ["["]
-        for i, item in enumerate(items):
-            pieces.append(("," if i else "") + inner + self.dumps(item, depth + 1))
-            if len(pieces) >= _STREAM_CHUNK:
-                self.stream.write("".join(pieces))
-                pieces.clear()
-        pieces.append("\n" + "  " * depth + "]")
-        self.stream.write("".join(pieces))
+        pad = "  " * depth
+        self.stream.write("[")
+        for start in range(0, len(items), _STREAM_CHUNK):
+            chunk = items[start : start + _STREAM_CHUNK]
+            self.stream.write(("," if start else "") + self._items(chunk, depth, pad))
+        self.stream.write("\n" + pad + "]")
+
+    def _items(self, chunk: Sequence[Any], depth: int, pad: str) -> str:
+        """The text of `chunk`'s items in a list at `depth`, each after its newline and
+        indentation, joined by commas: one orjson call for the chunk when it writes every
+        item as the old path would (its nulls all Nones of top-level values, as `dumps`
+        checks one item), else item by item."""
+        try:
+            data = orjson.dumps(list(chunk), default=self.default, option=_ORJSON_OPTIONS)
+        except orjson.JSONEncodeError:
+            data = None
+        if data is not None and data.count(b"null") == sum(map(_top_nones, chunk)):
+            text = data.decode()[1:-2]  # "[" and "\n]" off: "\n  item,\n  item..."
+            return text.replace("\n", "\n" + pad) if depth else text
+        inner = "\n" + pad + "  "
+        return ",".join(inner + self.dumps(item, depth + 1) for item in chunk)
 
     def _write_dict(self, value: dict[str, Any], depth: int) -> None:
         inner = "\n" + "  " * (depth + 1)
