@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import enum
-from typing import Annotated
+from collections.abc import Iterable
+from typing import Annotated, Any
 
 import typer
 
@@ -87,18 +88,16 @@ def activity_list(
             for target, ref in targets
             if ref is not None
         }
-        rows = activities.list_activities(
-            conn,
-            rep=rep,
-            team=team,
-            settings=st.settings,
-            kind=kind.value if kind else None,
-            since=since,
-            until=until,
-            limit=limit + 1 if limit else None,
-            **ids,
-        )
-    rows, more = cut_rows(rows, limit)
-    render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
+        wanted = dict(
+            rep=rep, team=team, settings=st.settings, kind=kind.value if kind else None,
+            since=since, until=until, **ids,
+        )  # fmt: skip
+        rows: Iterable[dict[str, Any]]
+        if limit:
+            found = activities.list_activities(conn, limit=limit + 1, **wanted)
+            rows, more = cut_rows(found, limit)
+        else:  # every activity: written as it is read, never held whole
+            rows, more = activities.each_activity(conn, **wanted), False
+        render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
     if more:
         say_cut(limit, "activities")

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
@@ -154,11 +155,18 @@ def deal_list(
             )
             _write_groups(grouped, fmt, output, st.tz)
             return
-        rows, more = queries.list_deals(
-            conn, scope, st.settings, sort=sort.value, limit=limit, tz=st.tz
-        )
         total = queries.totals(conn, scope, st.settings, st.today, st.tz) if show_sum else None
-    render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
+        rows: Iterable[dict[str, Any]]
+        if limit:
+            rows, more = queries.list_deals(
+                conn, scope, st.settings, sort=sort.value, limit=limit, tz=st.tz
+            )
+        else:  # every deal: written as it is read, never held whole
+            rows, more = (
+                queries.each_deal(conn, scope, st.settings, sort=sort.value, tz=st.tz),
+                False,
+            )
+        render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
     if more:
         say_cut(limit, "deals")
     if total is not None:

@@ -3,6 +3,7 @@ add commands to this same app (imported at the bottom)."""
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -143,12 +144,17 @@ def lead_list(
     st = state(ctx)
     limit = list_limit(limit, fmt)
     with st.connection() as conn:
-        rows, more = lead_queries.list_leads(
-            conn, status=[s.value for s in status or []], owner=owner, team=team,
-            source=source, tags=_tags(tag), territory=territory, search=search,
-            sort=sort.value, limit=limit, settings=st.settings,
+        wanted = dict(
+            status=[s.value for s in status or []], owner=owner, team=team, source=source,
+            tags=_tags(tag), territory=territory, search=search, sort=sort.value,
+            settings=st.settings,
         )  # fmt: skip
-    render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
+        rows: Iterable[dict[str, Any]]
+        if limit:
+            rows, more = lead_queries.list_leads(conn, limit=limit, **wanted)
+        else:  # every lead: written as it is read, never held whole
+            rows, more = lead_queries.each_lead(conn, **wanted), False
+        render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
     if more:
         say_cut(limit, "leads")
 

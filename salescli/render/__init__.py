@@ -87,9 +87,10 @@ def chart_drawn() -> bool:
     return False
 
 
-def _columns_for(rows: Sequence[dict], columns: Sequence[Column] | None) -> list[Column]:
+def _columns_for(rows: Iterable[dict], columns: Sequence[Column] | None) -> list[Column]:
     if columns:
         return list(columns)
+    assert isinstance(rows, Sequence)
     keys: list[str] = []
     for row in rows[:1]:
         keys.extend(row.keys())
@@ -134,22 +135,33 @@ def write_rows(
 ) -> None:
     """Print a list: a JSON array, CSV with a header, a Markdown table, or a table.
 
+    `rows` may be an iterator with `columns` given (a whole list read as it is written, e.g.
+    `deal list --format json`): it is then consumed once and never held whole, except by a
+    table on a terminal, which measures every row first.
     `trailer` (a chart) follows the table, in the same file with --output.
     """
-    rows = list(rows)
+    terminal = fmt == Format.table and output is None and _stdout_is_terminal()
+    if terminal or columns is None or isinstance(rows, Sequence):
+        rows = list(rows)
     with open_output(output) as stream:
         if fmt == Format.json:
-            write_json(stream, rows, tz)
+            if isinstance(rows, list):
+                write_json(stream, rows, tz)
+            else:
+                from salescli.render.jsonwrite import write_json_items
+
+                write_json_items(stream, rows, tz)
             return
         if fmt == Format.csv:
-            cols = _columns_for(rows, columns) if rows or columns else []
+            cols = _columns_for(rows, columns) if columns or rows else []
             writer = csv.writer(stream, lineterminator="\n")
             keys = [c.key for c in cols]
             writer.writerow(keys)
             writer.writerows(csv_row([row.get(k) for k in keys], tz) for row in rows)
             return
         cols = _columns_for(rows, columns)
-        if fmt == Format.table and output is None and _stdout_is_terminal():
+        if terminal:
+            assert isinstance(rows, list)
             _rich_table(rows, cols, tz, title)
         else:
             _write_plain(stream, rows, cols, fmt, tz)
@@ -342,7 +354,7 @@ def write_record(
 
 
 def _write_plain(
-    stream: Any, rows: list[dict], cols: list[Column], fmt: Format, tz: str | None
+    stream: Any, rows: Iterable[dict], cols: list[Column], fmt: Format, tz: str | None
 ) -> None:
     """A Markdown table, or (table format off a terminal) tab-separated lines for grep and cut."""
     if fmt == Format.markdown:

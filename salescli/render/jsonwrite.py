@@ -7,9 +7,10 @@ most of the time of a long `--format json`). `render.write_json` is its door.
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from typing import Any
 
@@ -136,13 +137,16 @@ class _JsonWriter:
         else:
             self.stream.write(self.dumps(value, depth))
 
-    def _write_list(self, items: Sequence[Any], depth: int) -> None:
+    def _write_list(self, items: Iterable[Any], depth: int) -> None:
+        """`items` (a long list, or an iterator read once) as a list at `depth`, a chunk at a
+        time: the text one dumps of the whole list would give, never held whole."""
         pad = "  " * depth
-        self.stream.write("[")
-        for start in range(0, len(items), _STREAM_CHUNK):
-            chunk = items[start : start + _STREAM_CHUNK]
-            self.stream.write(("," if start else "") + self._items(chunk, depth, pad))
-        self.stream.write("\n" + pad + "]")
+        each = iter(items)
+        opened = False
+        while chunk := list(itertools.islice(each, _STREAM_CHUNK)):
+            self.stream.write(("," if opened else "[") + self._items(chunk, depth, pad))
+            opened = True
+        self.stream.write("\n" + pad + "]" if opened else "[]")
 
     def _items(self, chunk: Sequence[Any], depth: int, pad: str) -> str:
         """The text of `chunk`'s items in a list at `depth`, each after its newline and
@@ -185,4 +189,11 @@ def write_json(stream: Any, value: Any, tz: str | None = None) -> None:
     """
     writer = _JsonWriter(stream, tz)
     writer.write(value, 0)
+    stream.write("\n")
+
+
+def write_json_items(stream: Any, items: Iterable[Any], tz: str | None = None) -> None:
+    """`items` (an iterator, read once) as the JSON list `write_json(list(items))` writes, a
+    chunk at a time: a whole `deal list` written as it is read from the database."""
+    _JsonWriter(stream, tz)._write_list(items, 0)
     stream.write("\n")

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -166,7 +166,20 @@ def _touch_lead(
     rows.update(conn, LEAD, lead["id"], changes)
 
 
-def list_activities(
+def list_activities(conn: Connection, **wanted: Any) -> list[dict]:
+    """Activities newest first (`activity_query`'s filters and limit), in their JSON shape."""
+    return [_shape(row) for row in conn.execute(activity_query(conn, **wanted)).mappings()]
+
+
+def each_activity(conn: Connection, **wanted: Any) -> Iterator[dict]:
+    """Every activity matching `wanted` (`activity_query`'s filters) in the JSON shape, newest
+    first, read as it is consumed (`paging.each_row`): `activity list` with no limit."""
+    from salescli.services.paging import each_row
+
+    return (_shape(row._mapping) for row in each_row(conn, activity_query(conn, **wanted)))
+
+
+def activity_query(
     conn: Connection,
     *,
     rep: str | None = None,
@@ -182,8 +195,8 @@ def list_activities(
     strict: bool = False,
     limit: int | None = None,
     activity_id: int | None = None,
-) -> list[dict]:
-    """Activities newest first, in their JSON shape; [since, until) bounds `occurred_at`.
+) -> sa.Select:
+    """The activities' query, newest first; [since, until) bounds `occurred_at`.
 
     `rep` is `me|none|ID|NAME` and `team` a team or a manager (services.scope, with
     `settings`). `account_id` matches activities on the account, its contacts and its deals
@@ -240,7 +253,7 @@ def list_activities(
     query = query.where(*where).order_by(ACTIVITY.c.occurred_at.desc(), ACTIVITY.c.id.desc())
     if limit is not None:
         query = query.limit(limit)
-    return [_shape(row) for row in conn.execute(query).mappings()]
+    return query
 
 
 def _shape(row: Mapping[Any, Any]) -> dict:

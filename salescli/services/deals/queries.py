@@ -10,7 +10,7 @@ without an amount counted apart and never summed, a missing rate one error namin
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -20,7 +20,7 @@ from salescli.errors import InvalidData, UsageError
 from salescli.services.deals.dimensions import GROUP_BY, Dimension, Grouping, dimension
 from salescli.services.deals.records import record_query, shape
 from salescli.services.deals.rules import STATES
-from salescli.services.paging import first_rows
+from salescli.services.paging import each_row, first_rows
 from salescli.services.scope import DealScope, deal_clauses
 from salescli.tables import DEAL, STAGE
 
@@ -107,6 +107,15 @@ def list_deals(
     query = record_query().where(*where).order_by(*order)
     found, more = first_rows(conn, query, limit)
     return [shape(r) for r in found], more
+
+
+def each_deal(
+    conn: Connection, scope: DealScope, settings: Settings, *, sort: str = "close", tz: str = "UTC"
+) -> Iterator[dict[str, Any]]:
+    """Every deal in `scope` in the deal's JSON shape and `list_deals`' order, read as it is
+    consumed (`paging.each_row`): `deal list` with no limit, written as it is read."""
+    query = record_query().where(*_where(conn, scope, settings, tz)).order_by(*_order(sort))
+    return (shape(r) for r in each_row(conn, query))
 
 
 def _open_by_close(conn: Connection, where: list[Any], size: int) -> Any:

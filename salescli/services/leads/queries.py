@@ -6,13 +6,13 @@ SQLAlchemy Core. One query per list (tags aggregated in SQL).
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
 
 from salescli.instants import utc
-from salescli.services.paging import first_rows
+from salescli.services.paging import each_row, first_rows
 from salescli.tables import LEAD, LEADTAG, REP
 from salescli.text import fold, like_pattern
 
@@ -113,7 +113,22 @@ def _order(conn: Connection, sort: str) -> list[Any]:
     return [LEAD.c.created_at.desc(), LEAD.c.id.desc()]
 
 
-def list_leads(
+def list_leads(conn: Connection, *, limit: int = 100, **wanted: Any) -> tuple[list[dict], bool]:
+    """Leads matching every filter given (`lead_query`'s), in the JSON shape; limit 0 = all.
+
+    Returns (rows, whether more leads matched beyond `limit`).
+    """
+    rows, more = first_rows(conn, lead_query(conn, **wanted), limit)
+    return [row_to_record(row) for row in rows], more
+
+
+def each_lead(conn: Connection, **wanted: Any) -> Iterator[dict]:
+    """Every lead matching `wanted` (`lead_query`'s filters) in the JSON shape and the list's
+    order, read as it is consumed (`paging.each_row`): `lead list` with no limit."""
+    return (row_to_record(row) for row in each_row(conn, lead_query(conn, **wanted)))
+
+
+def lead_query(
     conn: Connection,
     *,
     status: Sequence[str] = (),
@@ -124,14 +139,10 @@ def list_leads(
     territory: str | None = None,
     search: str | None = None,
     sort: str = "created",
-    limit: int = 100,
     ids: Sequence[int] | None = None,
     settings: Settings | None = None,
-) -> tuple[list[dict], bool]:
-    """Leads matching every filter given, in the JSON shape; limit 0 = all.
-
-    Returns (rows, whether more leads matched beyond `limit`).
-    """
+) -> sa.Select:
+    """The leads matching every filter given, in `sort` order (the lead list's query)."""
     query = _select()
     if ids is not None:
         query = query.where(LEAD.c.id.in_(list(ids)))
@@ -146,9 +157,7 @@ def list_leads(
         query = query.where(LEAD.c.territory == territory.strip())
     if search:
         query = query.where(LEAD.c.search_text.like(like_pattern(search), escape="\\"))
-    query = query.order_by(*_order(conn, sort))
-    rows, more = first_rows(conn, query, limit)
-    return [row_to_record(row) for row in rows], more
+    return query.order_by(*_order(conn, sort))
 
 
 def sources(conn: Connection) -> list[dict]:
