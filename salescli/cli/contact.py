@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -137,17 +138,16 @@ def contact_list(
     st = state(ctx)
     limit = list_limit(limit, fmt)
     with st.connection() as conn:
-        rows = contacts.list_contacts(
-            conn,
+        wanted = dict(
             account_id=accounts.resolve(conn, account)["id"] if account else None,
-            search=search,
-            owner=owner,
-            team=team,
-            settings=st.settings,
-            limit=limit + 1 if limit else None,
-        )
-    rows, more = cut_rows(rows, limit)
-    render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
+            search=search, owner=owner, team=team, settings=st.settings,
+        )  # fmt: skip
+        rows: Iterable[dict[str, Any]]
+        if limit:
+            rows, more = cut_rows(contacts.list_contacts(conn, limit=limit + 1, **wanted), limit)
+        else:  # every contact: written as it is read, never held whole
+            rows, more = contacts.each_contact(conn, **wanted), False
+        render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
     if more:
         say_cut(limit, "contacts")
 

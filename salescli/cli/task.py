@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -170,15 +171,19 @@ def task_list(
             from salescli.services.tasks.records import related
 
             setattr(wanted, f"{target[0]}_id", int(related(conn, *target)["id"]))
-        rows = queries.list_tasks(
-            conn, wanted, settings=st.settings, now=st.now, limit=limit + 1 if limit else None
-        )
-    rows, more = cut_rows(rows, limit)
-    columns = DONE_COLUMNS if done else COLUMNS
-    if fmt == Format.table and len({row["owner_id"] for row in rows}) <= 1:
-        # One owner (your own list): the title gets the owner column's width.
-        columns = [c for c in columns if c.key != "owner"]
-    render.write_rows(rows, fmt, columns=columns, output=output, tz=st.tz)
+        columns = DONE_COLUMNS if done else COLUMNS
+        rows: Iterable[dict[str, Any]]
+        if limit or fmt == Format.table:
+            found = queries.list_tasks(
+                conn, wanted, settings=st.settings, now=st.now, limit=limit + 1 if limit else None
+            )
+            rows, more = cut_rows(found, limit)
+            if fmt == Format.table and len({row["owner_id"] for row in rows}) <= 1:
+                # One owner (your own list): the title gets the owner column's width.
+                columns = [c for c in columns if c.key != "owner"]
+        else:  # every task in json, csv or markdown: written as it is read, never held whole
+            rows, more = queries.each_task(conn, wanted, settings=st.settings, now=st.now), False
+        render.write_rows(rows, fmt, columns=columns, output=output, tz=st.tz)
     if more:
         say_cut(limit, "tasks")
 

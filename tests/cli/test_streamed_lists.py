@@ -1,4 +1,5 @@
-"""A list with no limit (`deal list --all --format json`, the default of json, csv and markdown)
+"""A list with no limit (`deal list --all --format json`, the default of json, csv and markdown;
+deals, leads, activities, contacts and tasks)
 is written as it is read: rows come from the database in batches (a server-side cursor on
 PostgreSQL) and go out in chunks, so a million deals are never held whole. The text is the
 one the paged path writes, byte for byte."""
@@ -23,6 +24,8 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def records(cli, small_batches) -> None:
     cli.ok("rep", "add", "Ana Souza")
+    for n in range(3):
+        cli.ok("account", "add", f"Account {n}")
     for i in range(14):
         close = CLOSES[i % len(CLOSES)]
         cli.ok(
@@ -32,13 +35,27 @@ def records(cli, small_batches) -> None:
         cli.ok("lead", "add", f"Lead {i}", "--email", f"lead{i}@example.com")
         cli.ok("log", "call", "--deal", str(i + 1), f"call {i}\nnull", "--at",
                f"2026-11-{10 + i % 10:02d}T09:{i:02d}:00Z")  # fmt: skip
+        cli.ok("contact", "add", f"Contact {14 - i} Groß", "--email", f"c{i}@example.com",
+               "--account", f"Account {i % 3}")  # fmt: skip
+        cli.ok("task", "add", f"Task {i}", "--deal", str(i + 1),
+               *(["--due", close] if close else []), "--priority", ["high", "low"][i % 2])  # fmt: skip
+    cli.ok("task", "done", "2")
     cli.ok("deal", "win", "3")
     cli.ok("deal", "lose", "5", "--reason", "price")
 
 
 @pytest.mark.parametrize("fmt", ["json", "csv", "markdown"])
 @pytest.mark.parametrize(
-    "command", [["deal", "list", "--all"], ["deal", "list"], ["lead", "list"], ["activity", "list"]]
+    "command",
+    [
+        ["deal", "list", "--all"],
+        ["deal", "list"],
+        ["lead", "list"],
+        ["activity", "list"],
+        ["contact", "list"],
+        ["task", "list", "--all", "--everyone"],
+        ["task", "list", "--done", "--everyone"],
+    ],
 )
 def test_a_whole_list_is_the_text_of_the_paged_list(cli, records, command, fmt):
     whole = cli.ok(*command, "--format", fmt)
@@ -101,3 +118,5 @@ def test_an_empty_whole_list(cli, small_batches):
     assert cli.ok("deal", "list", "--all", "--format", "json").out == "[]\n"
     assert cli.ok("lead", "list", "--format", "csv").out.startswith("id,")
     assert cli.ok("activity", "list", "--format", "json").out == "[]\n"
+    assert cli.ok("contact", "list", "--format", "markdown").out.count("\n") == 2
+    assert cli.ok("task", "list", "--format", "json").out == "[]\n"

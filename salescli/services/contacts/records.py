@@ -9,7 +9,7 @@ and `check_email_free` (an e-mail another contact has).
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -272,7 +272,20 @@ def record(conn: Connection, contact_id: int) -> dict:
     return dict(row)  # type: ignore[arg-type]
 
 
-def list_contacts(
+def list_contacts(conn: Connection, **wanted: Any) -> list[dict]:
+    """Contacts ordered by name (`contact_query`'s filters and limit), in their JSON shape."""
+    return [dict(row) for row in conn.execute(contact_query(conn, **wanted)).mappings()]
+
+
+def each_contact(conn: Connection, **wanted: Any) -> Iterator[dict]:
+    """Every contact matching `wanted` (`contact_query`'s filters) in the JSON shape, by name,
+    read as it is consumed (`paging.each_row`): `contact list` with no limit."""
+    from salescli.services.paging import each_row
+
+    return (dict(row._mapping) for row in each_row(conn, contact_query(conn, **wanted)))
+
+
+def contact_query(
     conn: Connection,
     *,
     account_id: int | None = None,
@@ -281,9 +294,9 @@ def list_contacts(
     team: str | None = None,
     settings: Any = None,
     limit: int | None = None,
-) -> list[dict]:
-    """Contacts ordered by name, in their JSON shape. `owner` is `me|none|ID|NAME` and
-    `team` a team or a manager (services.scope; both need `settings`)."""
+) -> sa.Select:
+    """The contacts' query, ordered by name. `owner` is `me|none|ID|NAME` and `team` a team
+    or a manager (services.scope; both need `settings`)."""
     from salescli.services import scope
     from salescli.text import like_pattern
 
@@ -299,4 +312,4 @@ def list_contacts(
     query = query.order_by(CONTACT.c.search_text, CONTACT.c.id)
     if limit is not None:
         query = query.limit(limit)
-    return [dict(row) for row in conn.execute(query).mappings()]
+    return query

@@ -9,7 +9,7 @@ with no due time last), then priority (high first), then id.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -189,6 +189,18 @@ def list_tasks(
         query = query.limit(limit)
     tz = settings.timezone
     return [shape(row, now, tz) for row in conn.execute(query).mappings()]
+
+
+def each_task(
+    conn: Connection, wanted: TaskFilter, *, settings: Settings, now: dt.datetime
+) -> Iterator[dict[str, Any]]:
+    """Every task matching `wanted` in its JSON shape and `list_tasks`' order, read as it is
+    consumed (`paging.each_row`): `task list` with no limit."""
+    from salescli.services.paging import each_row
+
+    query = _ordered(_query().where(*clauses(conn, wanted, settings, now)), wanted.state)
+    tz = settings.timezone
+    return (shape(row._mapping, now, tz) for row in each_row(conn, query))
 
 
 def open_tasks(conn: Connection, now: dt.datetime, tz: str, **record: int) -> list[dict[str, Any]]:
