@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -171,25 +171,23 @@ def account_list(
     st = state(ctx)
     limit = list_limit(limit, fmt)
     with st.connection() as conn:
-        rows = account_queries.list_accounts(
-            conn,
-            settings=st.settings,
-            today=st.today,
-            search=search,
-            owner=owner,
-            team=team,
-            customer=True if customer else None,
-            sort=sort.value,
-            limit=limit + 1 if limit else None,
+        wanted: dict[str, Any] = dict(
+            settings=st.settings, today=st.today, search=search, owner=owner, team=team,
+            customer=True if customer else None, sort=sort.value,
+        )  # fmt: skip
+        rows: Iterable[dict[str, Any]]
+        if limit:
+            found = account_queries.list_accounts(conn, limit=limit + 1, **wanted)
+            rows, more = cut_rows(found, limit)
+        else:  # every account: written as it is read, never held whole
+            rows, more = account_queries.each_account(conn, **wanted), False
+        render.write_rows(
+            rows,
+            fmt,
+            columns=COLUMNS + (MONEY_COLUMNS if sort in (Sort.won, Sort.pipeline) else []),
+            output=output,
+            tz=st.tz,
         )
-    rows, more = cut_rows(rows, limit)
-    render.write_rows(
-        rows,
-        fmt,
-        columns=COLUMNS + (MONEY_COLUMNS if sort in (Sort.won, Sort.pipeline) else []),
-        output=output,
-        tz=st.tz,
-    )
     if more:
         say_cut(limit, "accounts")
 

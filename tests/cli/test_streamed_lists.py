@@ -1,10 +1,12 @@
 """A list with no limit (`deal list --all --format json`, the default of json, csv and markdown;
-deals, leads, activities, contacts and tasks)
+deals, leads, activities, contacts, accounts and tasks)
 is written as it is read: rows come from the database in batches (a server-side cursor on
 PostgreSQL) and go out in chunks, so a million deals are never held whole. The text is the
 one the paged path writes, byte for byte."""
 
 from __future__ import annotations
+
+from decimal import Decimal
 
 import pytest
 
@@ -24,23 +26,26 @@ def small_batches(monkeypatch: pytest.MonkeyPatch) -> None:
 @pytest.fixture
 def records(cli, small_batches) -> None:
     cli.ok("rep", "add", "Ana Souza")
-    for n in range(3):
-        cli.ok("account", "add", f"Account {n}")
+    for n in range(9):
+        cli.ok("account", "add", f"Account {(n * 5) % 9} ß")
+    cli.ok("currency", "rate", "set", "EUR", "1.08", "--on", "2026-01-01")
     for i in range(14):
         close = CLOSES[i % len(CLOSES)]
         cli.ok(
             "deal", "add", f"Deal {i} «Ü»", "--amount", f"{1000 + i * 37}.5{i % 10}",
             "--owner", "Ana Souza", *(["--close", close] if close else []),
+            "--account", f"Account {i % 9} ß", "--currency", ["USD", "EUR"][i % 4 == 3],
         )  # fmt: skip
         cli.ok("lead", "add", f"Lead {i}", "--email", f"lead{i}@example.com")
         cli.ok("log", "call", "--deal", str(i + 1), f"call {i}\nnull", "--at",
                f"2026-11-{10 + i % 10:02d}T09:{i:02d}:00Z")  # fmt: skip
         cli.ok("contact", "add", f"Contact {14 - i} Groß", "--email", f"c{i}@example.com",
-               "--account", f"Account {i % 3}")  # fmt: skip
+               "--account", f"Account {i % 9} ß")  # fmt: skip
         cli.ok("task", "add", f"Task {i}", "--deal", str(i + 1),
                *(["--due", close] if close else []), "--priority", ["high", "low"][i % 2])  # fmt: skip
     cli.ok("task", "done", "2")
     cli.ok("deal", "win", "3")
+    cli.ok("deal", "win", "4", "--on", "2026-11-02")  # in EUR: its account's won amount converted
     cli.ok("deal", "lose", "5", "--reason", "price")
 
 
@@ -53,6 +58,9 @@ def records(cli, small_batches) -> None:
         ["lead", "list"],
         ["activity", "list"],
         ["contact", "list"],
+        ["account", "list"],
+        ["account", "list", "--sort", "created"],
+        ["account", "list", "--sort", "won"],
         ["task", "list", "--all", "--everyone"],
         ["task", "list", "--done", "--everyone"],
     ],
@@ -75,7 +83,7 @@ def test_every_deal_in_close_order(cli, records):
     ]
     assert len(shown) == 14
     opened = cli.json("deal", "list")
-    assert [d["id"] for d in opened] == [i for i in shown if i not in (3, 5)]
+    assert [d["id"] for d in opened] == [i for i in shown if i not in (3, 4, 5)]
     csv_lines = cli.ok("deal", "list", "--all", "--format", "csv").out.splitlines()
     assert len(csv_lines) == 15 and csv_lines[0].startswith("id,title,")
 
@@ -110,8 +118,12 @@ def test_a_whole_list_to_a_file_and_its_sum(cli, records, tmp_path):
     done = cli.ok("deal", "list", "--all", "--sum", "--format", "json", "--output", str(out))
     assert out.read_text(encoding="utf-8") == cli.ok("deal", "list", "--all", "--format",
                                                      "json").out  # fmt: skip
-    total = int(cli.sql("SELECT sum(amount_minor) FROM deal")[0][0])
-    assert f"{total // 100:,}.{total % 100:02d} USD" in done.err
+    usd, eur = (
+        int(cli.sql("SELECT sum(amount_minor) FROM deal WHERE currency = :c", c=c)[0][0])
+        for c in ("USD", "EUR")
+    )
+    total = (Decimal(usd) + Decimal(eur) * Decimal("1.08")) / 100  # one EUR rate: 1.08
+    assert f"14 deals: amount {total.quantize(Decimal('0.01')):,} USD," in done.err
 
 
 def test_an_empty_whole_list(cli, small_batches):
@@ -120,3 +132,15 @@ def test_an_empty_whole_list(cli, small_batches):
     assert cli.ok("activity", "list", "--format", "json").out == "[]\n"
     assert cli.ok("contact", "list", "--format", "markdown").out.count("\n") == 2
     assert cli.ok("task", "list", "--format", "json").out == "[]\n"
+
+
+def test_every_account_with_its_won_amount_converted(cli, records):
+    accounts = cli.json("account", "list")
+    assert [a["name"] for a in accounts] == [f"Account {n} ß" for n in range(9)]
+    won = {a["name"]: a["won_amount"] for a in accounts if a["won_deals"]}
+    # Deal 3 (USD 1,074.52) and deal 4 (EUR 1,111.53 at 1.08 = USD 1,200.45) were won.
+    assert cli.sql("SELECT amount_minor, currency FROM deal WHERE id IN (3, 4) ORDER BY id") == [
+        (107452, "USD"),
+        (111153, "EUR"),
+    ]
+    assert won == {"Account 2 ß": 1074.52, "Account 3 ß": 1200.45}

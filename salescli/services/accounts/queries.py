@@ -7,7 +7,7 @@ converts it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -191,31 +191,81 @@ def list_accounts(
     first.
     """
 
-    if sort not in SORTS:
-        raise InvalidData(f"sort '{sort}' is not one of: {', '.join(SORTS)} (e.g. name)")
+    _check_sort(sort)
     if sort in ("won", "pipeline"):
         return _list_by_money(
             conn, settings, today, sort, limit, _filters(conn, settings, search, owner, team),
             customer,
         )  # fmt: skip
-    currency = settings.currency
-    query, won_deals = select_shape(currency)
-    query = query.where(*_filters(conn, settings, search, owner, team))
-    if customer is True:
-        query = query.where(won_deals > 0)
-    elif customer is False:
-        query = query.where(won_deals == 0)
-    if sort == "created":
-        query = query.order_by(ACCOUNT.c.created_at.desc(), ACCOUNT.c.id.desc())
-    else:
-        query = query.order_by(ACCOUNT.c.name_key, ACCOUNT.c.id)
+    query = _listed(conn, settings, search, owner, team, customer, sort)
     if limit is not None:
         query = query.limit(limit)
     found = list(conn.execute(query).mappings())
     won: dict[int, Any] | None = {}
     if any(r["won_other"] for r in found):
         won = deal_totals(conn, settings, today, "won")
-    return [shape(row, currency, won) for row in found]
+    return [shape(row, settings.currency, won) for row in found]
+
+
+def each_account(
+    conn: Connection,
+    *,
+    settings: Settings,
+    today: dt.date | None = None,
+    search: str | None = None,
+    owner: str | None = None,
+    team: str | None = None,
+    customer: bool | None = None,
+    sort: str = "name",
+) -> Iterable[dict]:
+    """Every account `list_accounts` lists, in its order and shape, read as it is consumed
+    (`paging.each_row`): `account list` with no limit. The won amounts in other currencies
+    are converted up front when any won deal is in another currency. Sorted by money, the
+    list is `list_accounts`' (converted after it is sorted in SQL)."""
+    from salescli.services.paging import each_row
+
+    _check_sort(sort)
+    if sort in ("won", "pipeline"):
+        return list_accounts(
+            conn, settings=settings, today=today, search=search, owner=owner, team=team,
+            customer=customer, sort=sort,
+        )  # fmt: skip
+    query = _listed(conn, settings, search, owner, team, customer, sort)
+    currency = settings.currency
+    other = sa.select(DEAL.c.id).join(STAGE, STAGE.c.id == DEAL.c.stage_id)
+    other = other.where(
+        STAGE.c.kind == "won", DEAL.c.currency != currency, DEAL.c.account_id.is_not(None)
+    )
+    won = (
+        deal_totals(conn, settings, today, "won") if conn.scalar(sa.exists(other).select()) else {}
+    )
+    return (shape(row._mapping, currency, won) for row in each_row(conn, query))
+
+
+def _check_sort(sort: str) -> None:
+    if sort not in SORTS:
+        raise InvalidData(f"sort '{sort}' is not one of: {', '.join(SORTS)} (e.g. name)")
+
+
+def _listed(
+    conn: Connection,
+    settings: Settings,
+    search: str | None,
+    owner: str | None,
+    team: str | None,
+    customer: bool | None,
+    sort: str,
+) -> sa.Select:
+    """`account list`'s query in name or creation order: the accounts in their shape."""
+    query, won_deals = select_shape(settings.currency)
+    query = query.where(*_filters(conn, settings, search, owner, team))
+    if customer is True:
+        query = query.where(won_deals > 0)
+    elif customer is False:
+        query = query.where(won_deals == 0)
+    if sort == "created":
+        return query.order_by(ACCOUNT.c.created_at.desc(), ACCOUNT.c.id.desc())
+    return query.order_by(ACCOUNT.c.name_key, ACCOUNT.c.id)
 
 
 def _filters(
