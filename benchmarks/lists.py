@@ -21,7 +21,6 @@ shaping: a reference for the size of the job, not a target). Output goes to /dev
 
 from __future__ import annotations
 
-import json
 import os
 import statistics
 import sys
@@ -90,10 +89,7 @@ def main() -> int:
                 f"| {row['peak_mib']:.0f} | {row['floor_s']:.2f} | {held} |",
                 flush=True,
             )
-    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
-    return 0
+    return bench.finish(rows, args.json)
 
 
 if __name__ == "__main__":

@@ -441,10 +441,7 @@ def main() -> int:
         floor = ["sh", "-c", f"{shell} -readonly '{db}' < '{script}'"]
         commands = {"ours": ours, "floor": floor, "stack": stack_floor(db, script)}
         rows.append(measure(name, commands, env, args.runs))
-    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
-    return 0
+    return bench.finish(rows, args.json)
 
 
 def check(db: str, env: dict[str, str], wanted: dict[str, tuple[list[str], str]]) -> int:

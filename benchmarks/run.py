@@ -68,6 +68,14 @@ def environment(db: str, home: str) -> dict[str, str]:
     }
 
 
+def finish(rows: list[dict], json_path: str | None) -> int:
+    """A benchmark's end: the load average, and its rows to `json_path` when given."""
+    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
+    if json_path:
+        Path(json_path).write_text(json.dumps(rows, indent=2), encoding="utf-8")
+    return 0
+
+
 def run_once(cmd: list[str], env: dict[str, str]) -> tuple[float, int, float]:
     """(seconds, peak RSS in KiB, CPU seconds: user + system) of one process; raises
     SystemExit when it fails."""
@@ -373,10 +381,7 @@ def main() -> int:
             row = measure(name, argv, target, env, floor_cmd, args.runs)
             rows.append({"scale": scale, "backend": "postgresql" if args.db else "sqlite", **row})
     growth(rows)
-    print(f"\nload average at the end: {os.getloadavg()[0]:.1f}")
-    if args.json:
-        Path(args.json).write_text(json.dumps(rows, indent=2), encoding="utf-8")
-    return 0
+    return finish(rows, args.json)
 
 
 if __name__ == "__main__":

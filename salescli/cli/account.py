@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -13,11 +13,10 @@ from salescli.cli.common import (
     LimitOpt,
     OutputOpt,
     YesOpt,
-    cut_rows,
     delete_confirmed,
     list_limit,
-    say_cut,
     state,
+    write_list,
 )
 from salescli.render import Column, Format
 
@@ -165,7 +164,6 @@ def account_list(
 
     Example: salescli account list --customer --search gmbh --format json
     """
-    from salescli import render
     from salescli.services.accounts import queries as account_queries
 
     st = state(ctx)
@@ -175,21 +173,16 @@ def account_list(
             settings=st.settings, today=st.today, search=search, owner=owner, team=team,
             customer=True if customer else None, sort=sort.value,
         )  # fmt: skip
-        rows: Iterable[dict[str, Any]]
-        if limit:
-            found = account_queries.list_accounts(conn, limit=limit + 1, **wanted)
-            rows, more = cut_rows(found, limit)
-        else:  # every account: written as it is read, never held whole
-            rows, more = account_queries.each_account(conn, **wanted), False
-        render.write_rows(
-            rows,
-            fmt,
+        write_list(
+            limit,
+            lambda size: account_queries.list_accounts(conn, limit=size, **wanted),
+            lambda: account_queries.each_account(conn, **wanted),
+            "accounts",
+            fmt=fmt,
             columns=COLUMNS + (MONEY_COLUMNS if sort in (Sort.won, Sort.pipeline) else []),
             output=output,
             tz=st.tz,
         )
-    if more:
-        say_cut(limit, "accounts")
 
 
 @app.command("show")

@@ -3,8 +3,7 @@
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 
@@ -13,10 +12,9 @@ from salescli.cli.common import (
     LimitOpt,
     OutputOpt,
     TeamOpt,
-    cut_rows,
     list_limit,
-    say_cut,
     state,
+    write_list,
 )
 from salescli.render import Column, Format
 
@@ -73,7 +71,7 @@ def activity_list(
 
     Example: salescli activity list --rep "Ana Souza" --kind call --period this-week
     """
-    from salescli import dates, render
+    from salescli import dates
     from salescli.services import activities
 
     st = state(ctx)
@@ -92,12 +90,10 @@ def activity_list(
             rep=rep, team=team, settings=st.settings, kind=kind.value if kind else None,
             since=since, until=until, **ids,
         )  # fmt: skip
-        rows: Iterable[dict[str, Any]]
-        if limit:
-            found = activities.list_activities(conn, limit=limit + 1, **wanted)
-            rows, more = cut_rows(found, limit)
-        else:  # every activity: written as it is read, never held whole
-            rows, more = activities.each_activity(conn, **wanted), False
-        render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
-    if more:
-        say_cut(limit, "activities")
+        write_list(
+            limit,
+            lambda size: activities.list_activities(conn, limit=size, **wanted),
+            lambda: activities.each_activity(conn, **wanted),
+            "activities",
+            fmt=fmt, columns=COLUMNS, output=output, tz=st.tz,
+        )  # fmt: skip

@@ -5,7 +5,7 @@ from __future__ import annotations
 import contextlib
 import re
 import sys
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from typing import TYPE_CHECKING, Annotated, Any, TypeVar
 
 import typer
@@ -97,6 +97,25 @@ def cut_rows(rows: list[Any], limit: int) -> tuple[list[Any], bool]:
     if limit and len(rows) > limit:
         return rows[:limit], True
     return rows, False
+
+
+def write_list(
+    limit: int,
+    page: Callable[[int], list[Any]],
+    whole: Callable[[], Iterable[Any]],
+    noun: str,
+    **output: Any,
+) -> None:
+    """Write a list (`render.write_rows` with `output`: fmt, columns, output, tz) and say on
+    stderr when it was cut: with `limit`, `page(limit + 1)` cut to `limit`; with none (0),
+    `whole()`, the service's `each_*`: every row read as it is written, so this is called
+    inside the connection block."""
+    from salescli import render
+
+    rows, more = cut_rows(page(limit + 1), limit) if limit else (whole(), False)
+    render.write_rows(rows, **output)
+    if more:
+        say_cut(limit, noun)
 
 
 def say_cut(limit: int, noun: str) -> None:

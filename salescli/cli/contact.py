@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -12,11 +11,10 @@ from salescli.cli.common import (
     LimitOpt,
     OutputOpt,
     YesOpt,
-    cut_rows,
     delete_confirmed,
     list_limit,
-    say_cut,
     state,
+    write_list,
 )
 from salescli.render import Column, Format
 
@@ -131,7 +129,6 @@ def contact_list(
 
     Example: salescli contact list --search иван --format json
     """
-    from salescli import render
     from salescli.services.accounts import records as accounts
     from salescli.services.contacts import records as contacts
 
@@ -142,14 +139,13 @@ def contact_list(
             account_id=accounts.resolve(conn, account)["id"] if account else None,
             search=search, owner=owner, team=team, settings=st.settings,
         )  # fmt: skip
-        rows: Iterable[dict[str, Any]]
-        if limit:
-            rows, more = cut_rows(contacts.list_contacts(conn, limit=limit + 1, **wanted), limit)
-        else:  # every contact: written as it is read, never held whole
-            rows, more = contacts.each_contact(conn, **wanted), False
-        render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
-    if more:
-        say_cut(limit, "contacts")
+        write_list(
+            limit,
+            lambda size: contacts.list_contacts(conn, limit=size, **wanted),
+            lambda: contacts.each_contact(conn, **wanted),
+            "contacts",
+            fmt=fmt, columns=COLUMNS, output=output, tz=st.tz,
+        )  # fmt: skip
 
 
 @app.command("show")

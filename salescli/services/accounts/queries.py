@@ -207,30 +207,21 @@ def list_accounts(
     return [shape(row, settings.currency, won) for row in found]
 
 
-def each_account(
-    conn: Connection,
-    *,
-    settings: Settings,
-    today: dt.date | None = None,
-    search: str | None = None,
-    owner: str | None = None,
-    team: str | None = None,
-    customer: bool | None = None,
-    sort: str = "name",
-) -> Iterable[dict]:
-    """Every account `list_accounts` lists, in its order and shape, read as it is consumed
-    (`paging.each_row`): `account list` with no limit. The won amounts in other currencies
-    are converted up front when any won deal is in another currency. Sorted by money, the
-    list is `list_accounts`' (converted after it is sorted in SQL)."""
+def each_account(conn: Connection, **wanted: Any) -> Iterable[dict]:
+    """Every account `list_accounts` lists with `wanted` (its filters and sort, no limit), in
+    its order and shape, read as it is consumed (`paging.each_row`): `account list` with no
+    limit. The won amounts in other currencies are converted up front when any won deal is in
+    another currency. Sorted by money, the list is `list_accounts`' (converted after it is
+    sorted in SQL)."""
     from salescli.services.paging import each_row
 
+    sort = wanted.get("sort", "name")
     _check_sort(sort)
     if sort in ("won", "pipeline"):
-        return list_accounts(
-            conn, settings=settings, today=today, search=search, owner=owner, team=team,
-            customer=customer, sort=sort,
-        )  # fmt: skip
-    query = _listed(conn, settings, search, owner, team, customer, sort)
+        return list_accounts(conn, **wanted)
+    settings, today = wanted["settings"], wanted.get("today")
+    search, owner, team = (wanted.get(key) for key in ("search", "owner", "team"))
+    query = _listed(conn, settings, search, owner, team, wanted.get("customer"), sort)
     currency = settings.currency
     other = sa.select(DEAL.c.id).join(STAGE, STAGE.c.id == DEAL.c.stage_id)
     other = other.where(
