@@ -128,6 +128,11 @@ def check_output(path: str, option: str = "--output") -> str:
     example = _EXAMPLES.get(option, f"(e.g. {option} leads.csv)")
     if not path:
         raise InvalidData(f"{option} is empty: give a file name {example}")
+    if path == "-":  # where "-" means stdout (--output, --ics) the caller never gets here
+        raise InvalidData(
+            f"{option} '-' would be standard output, which carries the command's own output: "
+            f"give a file name {example}"
+        )
     what = _is_database(path)
     if what:
         raise InvalidData(

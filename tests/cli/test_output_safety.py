@@ -134,6 +134,35 @@ def test_no_reject_file_can_be_the_database(cli, db_url, tmp_path, name):
     assert _digest(db_url) == before
 
 
+@pytest.mark.parametrize("name", REJECT_COMMANDS)
+def test_a_reject_file_named_dash_is_refused(cli, tmp_path, monkeypatch, name):
+    """`--output -` is stdout; `--reject-file -` would mix the rejects with the summary there,
+    so it is refused before anything is imported, and no file named `-` appears."""
+    monkeypatch.chdir(tmp_path)
+    path = tmp_path / "in.csv"
+    path.write_text("name,email\nGood One,good@example.com\n,bad\n", encoding="utf-8")
+    result = cli(*name.split(), str(path), "--skip-invalid", "--reject-file", "-")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "Error: --reject-file '-' would be standard output, which carries the command's own "
+        "output: give a file name (e.g. --reject-file rejects.csv)\n"
+    )
+    assert not (tmp_path / "-").exists()
+    table = name.split()[0]  # the entity's table: nothing was imported
+    assert cli.sql(f"SELECT count(*) FROM {table}") == [(0,)]  # noqa: S608
+
+
+def test_a_backup_named_dash_is_refused(cli, tmp_path, monkeypatch):
+    monkeypatch.chdir(tmp_path)
+    result = cli("db", "backup", "-")
+    assert (result.code, result.out) == (1, "")
+    assert result.err == (
+        "Error: backup path '-' would be standard output, which carries the command's own "
+        "output: give a file name (e.g. salescli db backup ~/sales-copy.db)\n"
+    )
+    assert not (tmp_path / "-").exists()
+
+
 @sqlite_only
 def test_the_database_is_found_by_any_name(cli, db_url, tmp_path, monkeypatch):
     cli.ok("lead", "add", "Ana Souza", "--email", "ana@example.com")
