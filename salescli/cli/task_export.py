@@ -80,8 +80,8 @@ def task_export(
     if ics is None:
         from salescli.cli import importing as io
 
-        def rows(conn: Any) -> Any:
-            return queries.list_tasks(conn, wanted, settings=st.settings, now=st.now)
+        def rows(conn: Any) -> Any:  # read as it is written, never held whole
+            return queries.each_task(conn, wanted, settings=st.settings, now=st.now)
 
         io.run_export(ctx, rows, EXPORT_COLUMNS, io.ExportFormat(fmt.lower()), output, "tasks")
         return

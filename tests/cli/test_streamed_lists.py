@@ -144,3 +144,25 @@ def test_every_account_with_its_won_amount_converted(cli, records):
         (111153, "EUR"),
     ]
     assert won == {"Account 2 ß": 1074.52, "Account 3 ß": 1200.45}
+
+
+def test_task_export_is_read_as_it_is_written(cli, records, monkeypatch):
+    """`task export` (CSV or JSON, every task) reads through `paging.each_row` too."""
+    read = paging.each_row
+    seen: list[int] = []
+
+    def reading(conn, query):  # type: ignore[no-untyped-def]
+        for row in read(conn, query):
+            seen.append(row.id)
+            yield row
+
+    monkeypatch.setattr(paging, "each_row", reading)
+    lines = cli.ok("task", "export", "--everyone").out.splitlines()
+    ids = [int(line.split(",")[0]) for line in lines[1:]]
+    assert ids == seen and sorted(ids) == [
+        row[0] for row in cli.sql("SELECT id FROM task ORDER BY id")
+    ]
+    assert len(ids) == 14
+    exported = cli.json("task", "export", "--everyone")
+    assert [t["id"] for t in exported] == ids
+    assert [t["status"] for t in exported].count("done") == 1
