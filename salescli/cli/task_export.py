@@ -87,10 +87,20 @@ def task_export(
         return
     from salescli.services.tasks import calendar
 
-    with st.connection() as conn:
-        found = queries.list_tasks(conn, wanted, settings=st.settings, now=st.now)
-    data = calendar.ics(found, tz=st.tz, now=st.now).decode("utf-8")
-    with render.open_output(None if ics == "-" else ics, option="--ics", newline="") as stream:
-        stream.write(data)
+    count = 0
+
+    def counted(tasks: Any) -> Any:
+        nonlocal count
+        for task in tasks:
+            count += 1
+            yield task
+
+    with st.connection() as conn:  # the tasks read as the calendar is written, never held
+        timed = queries.any_timed(conn, wanted, settings=st.settings, now=st.now)
+        found = counted(queries.each_task(conn, wanted, settings=st.settings, now=st.now))
+        target = None if ics == "-" else ics
+        with render.open_output(target, option="--ics", newline="") as stream:
+            for piece in calendar.ics(found, tz=st.tz, now=st.now, timed=timed):
+                stream.write(piece)
     if ics != "-":
-        render.message(f"Exported {len(found)} open tasks to {ics}.")
+        render.message(f"Exported {count} open tasks to {ics}.")

@@ -9,6 +9,8 @@ from zoneinfo import ZoneInfo
 
 from icalendar import Calendar
 
+from salescli.services import paging
+
 
 def _id(cli, *args: str) -> int:
     return int(cli.ok(*args).out.strip())
@@ -114,3 +116,42 @@ def test_csv_and_json_export_every_task(cli):
     text = cli.ok("task", "export").out.splitlines()
     assert text[0].startswith("id,title,due,due_at,timed,status")
     assert len(text) == 1 + 4  # mine: header + 4 tasks (Wang's is not mine)
+
+
+def test_the_calendar_written_in_pieces_is_icalendars_own_text(cli, tmp_path, monkeypatch):
+    """The calendar is written entry by entry (the tasks never held whole): the text is the
+    one icalendar writes for the calendar parsed back whole, its VTIMEZONE before the entries
+    when a task has a time, and none when none has."""
+    ids = _setup(cli)
+
+    def export(*args: str) -> str:  # from a file: the runner's stdout turns CRLF into LF
+        path = tmp_path / "tasks.ics"
+        cli.ok("task", "export", "--ics", str(path), *args)
+        return path.read_bytes().decode()
+
+    read: list[int] = []
+    each_row = paging.each_row
+
+    def reading(conn, query):  # type: ignore[no-untyped-def]
+        for row in each_row(conn, query):
+            read.append(row.id)
+            yield row
+
+    monkeypatch.setattr(paging, "each_row", reading)
+    text = export("--everyone")
+    assert sorted(read) == sorted(ids[k] for k in ("call", "day", "someday", "wang"))
+    assert Calendar.from_ical(text).to_ical().decode() == text
+    assert text.startswith("BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//salescli//tasks//EN\r\n")
+    assert text.endswith("END:VCALENDAR\r\n") and text.count("END:VCALENDAR") == 1
+    assert text.count("BEGIN:VTIMEZONE") == 1
+    assert text.index("END:VTIMEZONE") < text.index("BEGIN:VEVENT") < text.index("BEGIN:VTODO")
+    cli.ok("task", "delete", str(ids["call"]), "--yes")  # the one task with a time
+    untimed = export("--everyone")
+    assert "VTIMEZONE" not in untimed and "VEVENT" not in untimed
+    assert untimed.count("BEGIN:VTODO") == 3
+    assert Calendar.from_ical(untimed).to_ical().decode() == untimed
+    empty = export("--due", "2030-01")
+    assert empty == (
+        "BEGIN:VCALENDAR\r\nVERSION:2.0\r\nPRODID:-//salescli//tasks//EN\r\n"
+        "X-WR-CALNAME:salescli tasks\r\nEND:VCALENDAR\r\n"
+    )

@@ -16,7 +16,7 @@ import, written with the icalendar library.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 EVENT_MINUTES = 30
@@ -48,41 +48,60 @@ def description(task: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def ics(tasks: Iterable[dict[str, Any]], *, tz: str, now: dt.datetime) -> bytes:
-    """The calendar of `tasks` (in the task JSON shape), due times in `tz`."""
+def ics(
+    tasks: Iterable[dict[str, Any]], *, tz: str, now: dt.datetime, timed: bool
+) -> Iterator[str]:
+    """The calendar of `tasks` (in the task JSON shape, read once), due times in `tz`, as text
+    pieces in order: the calendar's head (with the VTIMEZONE of `tz` when `timed`: some task
+    has a time), each entry, its end. Joined, the text icalendar's `Calendar.to_ical()` gives
+    for the calendar built whole (its lines are folded one by one), never held whole."""
     from zoneinfo import ZoneInfo
 
-    from icalendar import Calendar, Event, Todo
+    from icalendar import Calendar, Event
 
     zone = ZoneInfo(tz)
-    calendar = Calendar()
-    calendar.add("prodid", PRODID)
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", "salescli tasks")
+    head = Calendar()
+    head.add("prodid", PRODID)
+    head.add("version", "2.0")
+    head.add("x-wr-calname", "salescli tasks")
+    if timed and tz != "UTC":
+        # The VTIMEZONEs icalendar adds for an event in `zone`, before every entry.
+        sample = Event()
+        sample.add("dtstart", dt.datetime(2000, 1, 1, tzinfo=zone))
+        head.add_component(sample)
+        head.add_missing_timezones()
+        head.subcomponents.remove(sample)
+    end = "END:VCALENDAR\r\n"
+    yield head.to_ical().decode("utf-8").removesuffix(end)
     stamp = now.astimezone(dt.UTC)
     for task in tasks:
-        entry: Any = Event() if task["timed"] else Todo()
-        entry.add("uid", uid(task))
-        entry.add("dtstamp", stamp)
-        entry.add("summary", task["title"])
-        changed = task.get("updated_at") or task["created_at"]
-        entry.add("last-modified", changed.astimezone(dt.UTC))
-        entry.add("sequence", int(changed.timestamp()) - int(task["created_at"].timestamp()))
-        entry.add("priority", _PRIORITY.get(task["priority"], 5))
-        text = description(task)
-        if text:
-            entry.add("description", text)
-        if task["timed"]:
-            start = task["due_at"].astimezone(zone)
-            entry.add("dtstart", start)
-            entry.add("dtend", start + dt.timedelta(minutes=EVENT_MINUTES))
-        else:
-            entry.add("status", "NEEDS-ACTION")
-            if task["due_at"] is not None:
-                entry.add("due", task["due"])
-        if task["record"]:
-            entry.add("categories", [task["record"].split()[0]])
-        calendar.add_component(entry)
-    if tz != "UTC":
-        calendar.add_missing_timezones()
-    return bytes(calendar.to_ical())
+        yield _entry(task, zone, stamp).to_ical().decode("utf-8")
+    yield end
+
+
+def _entry(task: dict[str, Any], zone: Any, stamp: dt.datetime) -> Any:
+    """One task as a VEVENT (it has a time) or a VTODO."""
+    from icalendar import Event, Todo
+
+    entry: Any = Event() if task["timed"] else Todo()
+    entry.add("uid", uid(task))
+    entry.add("dtstamp", stamp)
+    entry.add("summary", task["title"])
+    changed = task.get("updated_at") or task["created_at"]
+    entry.add("last-modified", changed.astimezone(dt.UTC))
+    entry.add("sequence", int(changed.timestamp()) - int(task["created_at"].timestamp()))
+    entry.add("priority", _PRIORITY.get(task["priority"], 5))
+    text = description(task)
+    if text:
+        entry.add("description", text)
+    if task["timed"]:
+        start = task["due_at"].astimezone(zone)
+        entry.add("dtstart", start)
+        entry.add("dtend", start + dt.timedelta(minutes=EVENT_MINUTES))
+    else:
+        entry.add("status", "NEEDS-ACTION")
+        if task["due_at"] is not None:
+            entry.add("due", task["due"])
+    if task["record"]:
+        entry.add("categories", [task["record"].split()[0]])
+    return entry

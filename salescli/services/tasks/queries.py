@@ -191,6 +191,15 @@ def list_tasks(
     return [shape(row, now, tz) for row in conn.execute(query).mappings()]
 
 
+def any_timed(
+    conn: Connection, wanted: TaskFilter, *, settings: Settings, now: dt.datetime
+) -> bool:
+    """Whether a task matching `wanted` has a time of day (`task export --ics` then writes
+    its zone's VTIMEZONE before the entries)."""
+    where = clauses(conn, wanted, settings, now)
+    return bool(conn.scalar(sa.select(sa.exists().where(*where, TASK.c.timed))))
+
+
 def each_task(
     conn: Connection, wanted: TaskFilter, *, settings: Settings, now: dt.datetime
 ) -> Iterator[dict[str, Any]]:
