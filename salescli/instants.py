@@ -27,6 +27,8 @@ def utc(value: dt.datetime | str | None) -> dt.datetime | None:
             return value
     if isinstance(value, str):
         value = dt.datetime.fromisoformat(value)
+        if value.tzinfo is None:  # what SQLite gives: naive UTC text (every row's instants)
+            return value.replace(tzinfo=dt.UTC)
     if value.tzinfo is None or value.utcoffset() is None:
         value = value.replace(tzinfo=dt.UTC)
     value = value.astimezone(dt.UTC)

@@ -48,6 +48,8 @@ def _json_default(tz: str | None) -> Any:
                 return orjson.Fragment(str(number))  # beyond 64 bits: orjson refuses the int
             return _float_fragment(float(value))
         if isinstance(value, dt.datetime):
+            if value.tzinfo is dt.UTC and tz == "UTC":  # as stored and shown: no shift
+                return value.isoformat()
             if tz is not None and value.tzinfo is not None:
                 if not zones:
                     from zoneinfo import ZoneInfo
