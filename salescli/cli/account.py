@@ -13,6 +13,7 @@ from salescli.cli.common import (
     LimitOpt,
     OutputOpt,
     YesOpt,
+    cut_rows,
     delete_confirmed,
     list_limit,
     state,
@@ -175,7 +176,9 @@ def account_list(
         )  # fmt: skip
         write_list(
             limit,
-            lambda size: account_queries.list_accounts(conn, limit=size, **wanted),
+            lambda size: cut_rows(
+                account_queries.list_accounts(conn, limit=size + 1, **wanted), size
+            ),
             lambda: account_queries.each_account(conn, **wanted),
             "accounts",
             fmt=fmt,

@@ -12,6 +12,7 @@ from salescli.cli.common import (
     LimitOpt,
     OutputOpt,
     TeamOpt,
+    cut_rows,
     list_limit,
     state,
     write_list,
@@ -92,7 +93,7 @@ def activity_list(
         )  # fmt: skip
         write_list(
             limit,
-            lambda size: activities.list_activities(conn, limit=size, **wanted),
+            lambda size: cut_rows(activities.list_activities(conn, limit=size + 1, **wanted), size),
             lambda: activities.each_activity(conn, **wanted),
             "activities",
             fmt=fmt, columns=COLUMNS, output=output, tz=st.tz,

@@ -101,18 +101,18 @@ def cut_rows(rows: list[Any], limit: int) -> tuple[list[Any], bool]:
 
 def write_list(
     limit: int,
-    page: Callable[[int], list[Any]],
+    page: Callable[[int], tuple[list[Any], bool]],
     whole: Callable[[], Iterable[Any]],
     noun: str,
     **output: Any,
 ) -> None:
     """Write a list (`render.write_rows` with `output`: fmt, columns, output, tz) and say on
-    stderr when it was cut: with `limit`, `page(limit + 1)` cut to `limit`; with none (0),
-    `whole()`, the service's `each_*`: every row read as it is written, so this is called
-    inside the connection block."""
+    stderr when it was cut: with `limit`, `page(limit)`, the service's page (its rows and
+    whether more matched); with none (0), `whole()`, the service's `each_*`: every row read as
+    it is written, so this is called inside the connection block."""
     from salescli import render
 
-    rows, more = cut_rows(page(limit + 1), limit) if limit else (whole(), False)
+    rows, more = page(limit) if limit else (whole(), False)
     render.write_rows(rows, **output)
     if more:
         say_cut(limit, noun)

@@ -11,6 +11,7 @@ from salescli.cli.common import (
     LimitOpt,
     OutputOpt,
     YesOpt,
+    cut_rows,
     delete_confirmed,
     list_limit,
     state,
@@ -141,7 +142,7 @@ def contact_list(
         )  # fmt: skip
         write_list(
             limit,
-            lambda size: contacts.list_contacts(conn, limit=size, **wanted),
+            lambda size: cut_rows(contacts.list_contacts(conn, limit=size + 1, **wanted), size),
             lambda: contacts.each_contact(conn, **wanted),
             "contacts",
             fmt=fmt, columns=COLUMNS, output=output, tz=st.tz,

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import Annotated, Any
 
 import typer
@@ -12,8 +11,8 @@ from salescli.cli.common import (
     LimitOpt,
     OutputOpt,
     list_limit,
-    say_cut,
     state,
+    write_list,
 )
 from salescli.cli.deal_base import (
     ACTIVITY_COLUMNS,
@@ -156,19 +155,15 @@ def deal_list(
             _write_groups(grouped, fmt, output, st.tz)
             return
         total = queries.totals(conn, scope, st.settings, st.today, st.tz) if show_sum else None
-        rows: Iterable[dict[str, Any]]
-        if limit:
-            rows, more = queries.list_deals(
-                conn, scope, st.settings, sort=sort.value, limit=limit, tz=st.tz
-            )
-        else:  # every deal: written as it is read, never held whole
-            rows, more = (
-                queries.each_deal(conn, scope, st.settings, sort=sort.value, tz=st.tz),
-                False,
-            )
-        render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
-    if more:
-        say_cut(limit, "deals")
+        write_list(
+            limit,
+            lambda size: queries.list_deals(
+                conn, scope, st.settings, sort=sort.value, limit=size, tz=st.tz
+            ),
+            lambda: queries.each_deal(conn, scope, st.settings, sort=sort.value, tz=st.tz),
+            "deals",
+            fmt=fmt, columns=COLUMNS, output=output, tz=st.tz,
+        )  # fmt: skip
     if total is not None:
         render.message(_sum_line(total))
 

@@ -3,7 +3,6 @@ add commands to this same app (imported at the bottom)."""
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from typing import TYPE_CHECKING, Annotated, Any
 
 import typer
@@ -15,9 +14,9 @@ from salescli.cli.common import (
     YesOpt,
     delete_confirmed,
     list_limit,
-    say_cut,
     split_csv,
     state,
+    write_list,
 )
 from salescli.cli.lead_base import (
     ACTIVITY_COLUMNS,
@@ -138,7 +137,6 @@ def lead_list(
 
     Example: salescli lead list --status new --owner "Ana Souza" --sort score --limit 20
     """
-    from salescli import render
     from salescli.services.leads import queries as lead_queries
 
     st = state(ctx)
@@ -149,14 +147,13 @@ def lead_list(
             tags=_tags(tag), territory=territory, search=search, sort=sort.value,
             settings=st.settings,
         )  # fmt: skip
-        rows: Iterable[dict[str, Any]]
-        if limit:
-            rows, more = lead_queries.list_leads(conn, limit=limit, **wanted)
-        else:  # every lead: written as it is read, never held whole
-            rows, more = lead_queries.each_lead(conn, **wanted), False
-        render.write_rows(rows, fmt, columns=COLUMNS, output=output, tz=st.tz)
-    if more:
-        say_cut(limit, "leads")
+        write_list(
+            limit,
+            lambda size: lead_queries.list_leads(conn, limit=size, **wanted),
+            lambda: lead_queries.each_lead(conn, **wanted),
+            "leads",
+            fmt=fmt, columns=COLUMNS, output=output, tz=st.tz,
+        )  # fmt: skip
 
 
 @app.command("show")
