@@ -7,7 +7,7 @@ converts it.
 from __future__ import annotations
 
 import datetime as dt
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 import sqlalchemy as sa
@@ -210,9 +210,9 @@ def list_accounts(
 def each_account(conn: Connection, **wanted: Any) -> Iterable[dict]:
     """Every account `list_accounts` lists with `wanted` (its filters and sort, no limit), in
     its order and shape, read as it is consumed (`paging.each_row`): `account list` with no
-    limit. The won amounts in other currencies are converted up front when any won deal is in
-    another currency. Sorted by money, the list is `list_accounts`' (converted after it is
-    sorted in SQL)."""
+    limit. The won amounts in other currencies are converted by `list_accounts`' rule: once,
+    for every account, at the first listed account that has one. Sorted by money, the list is
+    `list_accounts`' (converted after it is sorted in SQL)."""
     from salescli.services.paging import each_row
 
     sort = wanted.get("sort", "name")
@@ -222,15 +222,19 @@ def each_account(conn: Connection, **wanted: Any) -> Iterable[dict]:
     settings, today = wanted["settings"], wanted.get("today")
     search, owner, team = (wanted.get(key) for key in ("search", "owner", "team"))
     query = _listed(conn, settings, search, owner, team, wanted.get("customer"), sort)
-    currency = settings.currency
-    other = sa.select(DEAL.c.id).join(STAGE, STAGE.c.id == DEAL.c.stage_id)
-    other = other.where(
-        STAGE.c.kind == "won", DEAL.c.currency != currency, DEAL.c.account_id.is_not(None)
-    )
-    won = (
-        deal_totals(conn, settings, today, "won") if conn.scalar(sa.exists(other).select()) else {}
-    )
-    return (shape(row._mapping, currency, won) for row in each_row(conn, query))
+    return _shaped(conn, each_row(conn, query), settings, today)
+
+
+def _shaped(
+    conn: Connection, found: Iterable[Any], settings: Settings, today: dt.date | None
+) -> Iterator[dict]:
+    won: dict[int, Any] | None = {}
+    converted = False
+    for row in found:
+        account = row._mapping
+        if account["won_other"] and not converted:
+            won, converted = deal_totals(conn, settings, today, "won"), True
+        yield shape(account, settings.currency, won)
 
 
 def _check_sort(sort: str) -> None:
