@@ -200,11 +200,7 @@ def list_accounts(
     query = _listed(conn, settings, search, owner, team, customer, sort)
     if limit is not None:
         query = query.limit(limit)
-    found = list(conn.execute(query).mappings())
-    won: dict[int, Any] | None = {}
-    if any(r["won_other"] for r in found):
-        won = deal_totals(conn, settings, today, "won")
-    return [shape(row, settings.currency, won) for row in found]
+    return list(_shaped(conn, conn.execute(query).all(), settings, today))
 
 
 def each_account(conn: Connection, **wanted: Any) -> Iterable[dict]:
@@ -228,6 +224,8 @@ def each_account(conn: Connection, **wanted: Any) -> Iterable[dict]:
 def _shaped(
     conn: Connection, found: Iterable[Any], settings: Settings, today: dt.date | None
 ) -> Iterator[dict]:
+    """The accounts `found` in their shape: the won amounts in other currencies converted once,
+    for every account (`deal_totals`), when the first account that has one comes."""
     won: dict[int, Any] | None = {}
     converted = False
     for row in found:
